@@ -1,0 +1,87 @@
+# latch: top-level build. `make` builds build/latch; `make test` runs every test;
+# `make SANITIZER=address,undefined test` runs them under ASan/UBSan (in build/san/).
+# `make check` is what CI runs: dependencies, the suite, then the suite under sanitizers.
+
+CC ?= cc
+PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-unused-parameter
+ifneq ($(CI),)
+WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifneq ($(SANITIZER),)
+BUILD ?= build/san
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
+else
+BUILD ?= build
+OPT := -O2 -g
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -D_GNU_SOURCE -MMD -MP
+CFLAGS += $(WARN) $(OPT) $(PKG_CFLAGS) -pthread
+LDFLAGS += $(OPT) -pthread
+LDLIBS += $(PKG_LIBS) -lm
+
+LIB_SRC := $(wildcard src/*/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test unit integration check deps deps-test serve clean format bench-smoke
+
+all: $(BUILD)/latch
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/liblatch.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/latch: $(MAIN_OBJ) $(BUILD)/liblatch.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/liblatch.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) node --test --test-concurrency=1 tests/integration/
+
+test: deps-test unit integration bench-smoke
+
+bench-smoke: $(BUILD)/latch
+	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi
+
+check:
+	$(MAKE) test
+	$(MAKE) SANITIZER=address,undefined test
+
+deps:
+	@scripts/deps.sh
+
+deps-test:
+	@scripts/deps.sh --test
+
+serve: deps
+	$(MAKE) all
+	./build/latch serve
+
+format:
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install what latch needs on Debian 12: the libraries to build and run it, and with --test
+# also what the test suite needs (cmocka, Node.js and the npm packages in tests/js).
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev
+      libpcre2-dev zlib1g-dev)
+if [ "${1:-}" = "--test" ]; then
+    pkgs+=(libcmocka-dev curl sqlite3)
+    command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+    command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ]; then
+    if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
+        echo "deps: npm ci in tests/js"
+        (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+        touch tests/js/node_modules
+    fi
+fi

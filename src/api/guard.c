@@ -1,0 +1,51 @@
+/*
+ * guard.c: API-token checks for /api/client and /api/frontend; see guard.h.
+ */
+#include "guard.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+#include "../base/util.h"
+
+lt_str_t lt_guard_presented(lt_req_t *r)
+{
+    lt_str_t h = lt_req_header(r, "Authorization");
+    if (!h.ptr)
+        return h;
+    if (strncmp(lt_req_path(r), "/api/", 5) == 0 && h.len > 7 &&
+        strncasecmp(h.ptr, "Bearer", 6) == 0 && isspace((unsigned char)h.ptr[6])) {
+        size_t i = 6;
+        while (i < h.len && isspace((unsigned char)h.ptr[i]))
+            i++;
+        h.ptr += i;
+        h.len -= i;
+    }
+    return h;
+}
+
+const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
+{
+    lt_str_t presented = lt_guard_presented(r);
+    if (!presented.ptr || presented.len == 0) {
+        lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
+        return NULL;
+    }
+    uint8_t digest[32];
+    lt_token_digest(presented, digest);
+    const lt_token_t *t = lt_token_table_find(&lt_req_snapshot(r)->tokens, digest);
+    if (!t || !lt_token_live(t, lt_now_ms())) {
+        lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
+        return NULL;
+    }
+    if (t->type != want) {
+        lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
+        return NULL;
+    }
+    return t;
+}
+
+const char *lt_guard_env(const lt_token_t *t)
+{
+    return strcmp(t->environment, "*") == 0 ? "development" : t->environment;
+}

@@ -1,0 +1,293 @@
+/*
+ * usage.c: the usage aggregator; see usage.h. Requests add under a mutex (a hash update);
+ * the flush swaps the tables out and writes them with the store lock, off the request path.
+ */
+#include "usage.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../base/map.h"
+#include "../base/util.h"
+#include "../state/state.h"
+
+typedef struct {
+    lt_app_row_t row; /* strings owned */
+} app_t;
+
+typedef struct {
+    char *app, *instance, *env, *feature;
+    int64_t hour, yes, no;
+    size_t n_variants;
+    char **vnames;
+    int64_t *vcounts;
+} metric_t;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static lt_map_t apps, metrics;
+static size_t max_keys = 100000;
+static uint64_t dropped;
+static bool started;
+
+static pthread_t flusher;
+static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flush_cond = PTHREAD_COND_INITIALIZER;
+static bool stop_flag;
+static int interval;
+
+static char *dup_or_null(const char *s)
+{
+    return s ? lt_xstrdup(s) : NULL;
+}
+
+static void app_free(void *p)
+{
+    app_t *a = p;
+    if (!a)
+        return;
+    free((char *)a->row.app_name);
+    free((char *)a->row.instance_id);
+    free((char *)a->row.environment);
+    free((char *)a->row.sdk_version);
+    free((char *)a->row.strategies);
+    free((char *)a->row.platform_name);
+    free((char *)a->row.sdk_type);
+    free(a);
+}
+
+static void metric_free(void *p)
+{
+    metric_t *m = p;
+    if (!m)
+        return;
+    free(m->app);
+    free(m->instance);
+    free(m->env);
+    free(m->feature);
+    for (size_t i = 0; i < m->n_variants; i++)
+        free(m->vnames[i]);
+    free(m->vnames);
+    free(m->vcounts);
+    free(m);
+}
+
+static void replace(const char **dst, const char *src)
+{
+    if (!src)
+        return;
+    free((char *)*dst);
+    *dst = lt_xstrdup(src);
+}
+
+void lt_usage_register(const lt_app_row_t *row)
+{
+    char key[1024];
+    int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", row->app_name, row->instance_id,
+                     row->environment);
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return;
+    pthread_mutex_lock(&lock);
+    if (!apps.slots)
+        lt_map_init(&apps);
+    bool created;
+    lt_map_entry_t *e = NULL;
+    if (apps.count < max_keys || lt_map_get(&apps, key, (size_t)n))
+        e = lt_map_upsert(&apps, key, (size_t)n, &created);
+    if (!e) {
+        dropped++;
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    app_t *a = e->value;
+    if (created) {
+        a = lt_xcalloc(1, sizeof(*a));
+        a->row.app_name = lt_xstrdup(row->app_name);
+        a->row.instance_id = lt_xstrdup(row->instance_id);
+        a->row.environment = lt_xstrdup(row->environment);
+        e->value = a;
+    }
+    replace(&a->row.sdk_version, row->sdk_version);
+    replace(&a->row.strategies, row->strategies);
+    replace(&a->row.platform_name, row->platform_name);
+    replace(&a->row.sdk_type, row->sdk_type);
+    if (row->started_at)
+        a->row.started_at = row->started_at;
+    if (row->interval_ms)
+        a->row.interval_ms = row->interval_ms;
+    if (row->seen_at > a->row.seen_at)
+        a->row.seen_at = row->seen_at;
+    pthread_mutex_unlock(&lock);
+}
+
+void lt_usage_add(const char *app, const char *instance, const char *env, const char *feature,
+                  int64_t at_ms, int64_t yes, int64_t no, const lt_usage_variant_t *variants,
+                  size_t n_variants)
+{
+    int64_t hour = at_ms - (at_ms % 3600000);
+    char key[1536];
+    int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%s\x1f%lld", app, instance, env,
+                     feature, (long long)hour);
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return;
+    pthread_mutex_lock(&lock);
+    if (!metrics.slots)
+        lt_map_init(&metrics);
+    bool created;
+    lt_map_entry_t *e = NULL;
+    if (metrics.count < max_keys || lt_map_get(&metrics, key, (size_t)n))
+        e = lt_map_upsert(&metrics, key, (size_t)n, &created);
+    if (!e) {
+        dropped++;
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    metric_t *m = e->value;
+    if (created) {
+        m = lt_xcalloc(1, sizeof(*m));
+        m->app = lt_xstrdup(app);
+        m->instance = lt_xstrdup(instance);
+        m->env = lt_xstrdup(env);
+        m->feature = lt_xstrdup(feature);
+        m->hour = hour;
+        e->value = m;
+    }
+    m->yes += yes;
+    m->no += no;
+    for (size_t i = 0; i < n_variants; i++) {
+        size_t k = 0;
+        while (k < m->n_variants && strcmp(m->vnames[k], variants[i].name) != 0)
+            k++;
+        if (k == m->n_variants) {
+            if (m->n_variants >= 64) /* a flag has few variants; refuse to grow without end */
+                continue;
+            m->vnames = lt_xrealloc(m->vnames, (k + 1) * sizeof(*m->vnames));
+            m->vcounts = lt_xrealloc(m->vcounts, (k + 1) * sizeof(*m->vcounts));
+            m->vnames[k] = lt_xstrdup(variants[i].name);
+            m->vcounts[k] = 0;
+            m->n_variants++;
+        }
+        m->vcounts[k] += variants[i].count;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+typedef struct {
+    lt_app_row_t *apps;
+    size_t n_apps;
+    lt_metric_row_t *rows;
+    size_t n_rows;
+} batch_t;
+
+static void collect_app(void *ctx, lt_map_entry_t *e)
+{
+    batch_t *b = ctx;
+    b->apps[b->n_apps++] = ((app_t *)e->value)->row;
+}
+
+static void collect_metric(void *ctx, lt_map_entry_t *e)
+{
+    batch_t *b = ctx;
+    metric_t *m = e->value;
+    lt_metric_row_t *r = &b->rows[b->n_rows++];
+    r->app_name = m->app;
+    r->instance_id = m->instance;
+    r->environment = m->env;
+    r->feature = m->feature;
+    r->hour = m->hour;
+    r->yes = m->yes;
+    r->no = m->no;
+    r->variant_names = (const char *const *)m->vnames;
+    r->variant_counts = m->vcounts;
+    r->n_variants = m->n_variants;
+}
+
+int lt_usage_flush(void)
+{
+    pthread_mutex_lock(&lock);
+    lt_map_t a = apps, m = metrics;
+    memset(&apps, 0, sizeof(apps));
+    memset(&metrics, 0, sizeof(metrics));
+    pthread_mutex_unlock(&lock);
+    if (!a.count && !m.count) {
+        lt_map_dispose(&a, app_free);
+        lt_map_dispose(&m, metric_free);
+        return LT_OK;
+    }
+    batch_t b = {lt_xcalloc(a.count + 1, sizeof(lt_app_row_t)), 0,
+                 lt_xcalloc(m.count + 1, sizeof(lt_metric_row_t)), 0};
+    if (a.slots)
+        lt_map_each(&a, collect_app, &b);
+    if (m.slots)
+        lt_map_each(&m, collect_metric, &b);
+    lt_store_t *store = lt_state_lock();
+    int rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
+    lt_state_unlock();
+    if (rc != LT_OK)
+        lt_log_error("usage: could not write %zu registrations and %zu counts", b.n_apps,
+                     b.n_rows);
+    else
+        lt_log_debug("usage: wrote %zu registrations and %zu counts", b.n_apps, b.n_rows);
+    free(b.apps);
+    free(b.rows);
+    lt_map_dispose(&a, app_free);
+    lt_map_dispose(&m, metric_free);
+    return rc;
+}
+
+uint64_t lt_usage_dropped(void)
+{
+    pthread_mutex_lock(&lock);
+    uint64_t d = dropped;
+    pthread_mutex_unlock(&lock);
+    return d;
+}
+
+static void *flush_main(void *arg)
+{
+    LT_UNUSED(arg);
+    pthread_mutex_lock(&flush_lock);
+    while (!stop_flag) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += interval / 1000;
+        ts.tv_nsec += (long)(interval % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&flush_cond, &flush_lock, &ts);
+        if (stop_flag)
+            break;
+        pthread_mutex_unlock(&flush_lock);
+        lt_usage_flush();
+        pthread_mutex_lock(&flush_lock);
+    }
+    pthread_mutex_unlock(&flush_lock);
+    return NULL;
+}
+
+int lt_usage_start(int interval_ms, size_t max)
+{
+    interval = interval_ms > 0 ? interval_ms : 10000;
+    max_keys = max ? max : 100000;
+    stop_flag = false;
+    if (pthread_create(&flusher, NULL, flush_main, NULL) != 0)
+        return LT_ERR;
+    started = true;
+    return LT_OK;
+}
+
+void lt_usage_stop(void)
+{
+    if (started) {
+        pthread_mutex_lock(&flush_lock);
+        stop_flag = true;
+        pthread_cond_signal(&flush_cond);
+        pthread_mutex_unlock(&flush_lock);
+        pthread_join(flusher, NULL);
+        started = false;
+    }
+    lt_usage_flush();
+}

@@ -1,0 +1,32 @@
+/*
+ * usage.h: application registrations and flag usage counts, aggregated in memory per
+ * (application, instance, environment, flag, hour) and written to the store in batches by a
+ * background thread. Memory is bounded: past the limit new keys are dropped and counted.
+ */
+#ifndef LT_USAGE_H
+#define LT_USAGE_H
+
+#include "../store/store.h"
+
+/* One variant count of a usage record. */
+typedef struct {
+    const char *name;
+    int64_t count;
+} lt_usage_variant_t;
+
+/* Start the aggregator; a flush thread writes every interval_ms. LT_OK or an error. */
+int lt_usage_start(int interval_ms, size_t max_keys);
+/* Stop the thread and write what is left. */
+void lt_usage_stop(void);
+/* Record a registration (strings are copied; later ones update earlier ones). */
+void lt_usage_register(const lt_app_row_t *row);
+/* Add counts for one flag (strings copied). */
+void lt_usage_add(const char *app, const char *instance, const char *env, const char *feature,
+                  int64_t at_ms, int64_t yes, int64_t no, const lt_usage_variant_t *variants,
+                  size_t n_variants);
+/* Write everything aggregated so far to the store now. LT_OK or an error. */
+int lt_usage_flush(void);
+/* Keys dropped since start because the limit was reached. */
+uint64_t lt_usage_dropped(void);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * token.h: API tokens as latch knows them. A token's scope always comes from its stored
+ * record (found by the SHA-256 digest of the presented string), never from its text; the
+ * text is parsed only to provision INIT_* tokens and to show a non-secret prefix in lists.
+ */
+#ifndef LT_TOKEN_H
+#define LT_TOKEN_H
+
+#include "../base/arena.h"
+
+typedef enum {
+    LT_TOKEN_CLIENT = 0, /* backend SDKs; "client" and "backend" on the wire */
+    LT_TOKEN_FRONTEND,
+    LT_TOKEN_ADMIN,
+    LT_TOKEN_PAT,
+} lt_token_type_t;
+
+/* A stored token record, as the snapshot holds it. Strings are arena-owned. */
+typedef struct {
+    uint8_t digest[32];
+    const char *name;
+    lt_token_type_t type;
+    const char *environment; /* "*" = all (admin and legacy tokens) */
+    const char **projects;   /* empty when all_projects */
+    size_t n_projects;
+    bool all_projects;
+    int64_t expires_at; /* epoch ms; 0 = never */
+    int64_t created_at;
+    const char *display; /* non-secret prefix shown in lists, e.g. "default:development.1a2b…" */
+} lt_token_t;
+
+/* The shape of a token string (UNLEASH-API.md §1.1). */
+typedef enum {
+    LT_TOKEN_FORM_CLASSIC, /* <project>:<env>.<secret> ([] and * project parts included) */
+    LT_TOKEN_FORM_PAT,     /* user:<secret> */
+    LT_TOKEN_FORM_LEGACY,  /* 64 hex characters */
+    LT_TOKEN_FORM_V2,      /* <project>:<env>.v2_<22>_<43> */
+    LT_TOKEN_FORM_OTHER,   /* anything else: only an exact-match lookup can tell */
+} lt_token_form_t;
+
+typedef struct {
+    lt_token_form_t form;
+    lt_str_t project; /* text before the first ':' ("*", "[]" or a project id) */
+    lt_str_t environment; /* between ':' and the first '.' */
+    lt_str_t secret;      /* after the '.' (after ':' for PATs) */
+} lt_token_parts_t;
+
+/* Split a token string into its parts. Never fails: unknown shapes are FORM_OTHER. */
+lt_token_parts_t lt_token_parse(lt_str_t s);
+/* "client", "frontend", "admin", "pat". */
+const char *lt_token_type_name(lt_token_type_t t);
+/* Parse "client"/"backend"/"frontend"/"admin" (case-insensitive). LT_OK or LT_EINVAL. */
+int lt_token_type_parse(const char *s, lt_token_type_t *out);
+/* Digest of a presented token string (SHA-256 of its exact bytes). */
+void lt_token_digest(lt_str_t s, uint8_t out[32]);
+/*
+ * Make a fresh secret in the classic format for the given scope into out (at least 200
+ * bytes): "<project>:<env>.<56 hex>", "[]:<env>.", "*:<env>.", "*:*." for admin.
+ */
+void lt_token_generate(lt_token_type_t type, const char *env, const char *const *projects,
+                       size_t n_projects, bool all_projects, char *out, size_t out_size);
+/* The non-secret display prefix of a token string: its scope part and 6 secret chars. */
+void lt_token_display(lt_str_t s, char *out, size_t out_size);
+/* Is the token usable at time now_ms (not expired)? */
+static inline bool lt_token_live(const lt_token_t *t, int64_t now_ms)
+{
+    return t->expires_at == 0 || t->expires_at > now_ms;
+}
+/* Does the token's scope include project p? */
+bool lt_token_has_project(const lt_token_t *t, const char *p);
+
+/* A read-only hash table of tokens keyed by digest; built once per snapshot. */
+typedef struct {
+    const lt_token_t **slots;
+    size_t n_slots; /* power of two */
+    size_t count;
+} lt_token_table_t;
+
+/* Build the table over tokens[0..n) in the arena (tokens must outlive it). */
+void lt_token_table_build(lt_token_table_t *tt, lt_arena_t *a, const lt_token_t *tokens,
+                          size_t n);
+/* The record with this digest, or NULL. Constant time in the number of tokens. */
+const lt_token_t *lt_token_table_find(const lt_token_table_t *tt, const uint8_t digest[32]);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * buf.h: a growable byte buffer with a hard maximum and a sticky error (SQLite sqlite3_str).
+ * Appends past the maximum set the error and are dropped; check lt_buf_ok() once at the end.
+ * Also the JSON writer used for every response body latch builds.
+ */
+#ifndef LT_BUF_H
+#define LT_BUF_H
+
+#include "base.h"
+
+#include <stdarg.h>
+
+typedef struct {
+    char *ptr;
+    size_t len, cap, max;
+    bool err;
+} lt_buf_t;
+
+/* Start an empty buffer that may grow to max bytes (0 = 256 MiB). */
+void lt_buf_init(lt_buf_t *b, size_t max);
+void lt_buf_dispose(lt_buf_t *b);
+/* Give the bytes to the caller (free() them); the buffer is left empty. NUL-terminated. */
+char *lt_buf_take(lt_buf_t *b, size_t *out_len);
+static inline bool lt_buf_ok(const lt_buf_t *b)
+{
+    return !b->err;
+}
+void lt_buf_reset(lt_buf_t *b);
+void lt_buf_append(lt_buf_t *b, const void *p, size_t n);
+void lt_buf_puts(lt_buf_t *b, const char *s);
+void lt_buf_putc(lt_buf_t *b, char c);
+void lt_buf_printf(lt_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lt_buf_vprintf(lt_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* JSON output helpers: a quoted, escaped string; invalid UTF-8 becomes U+FFFD. */
+void lt_json_str(lt_buf_t *b, const char *s, size_t n);
+static inline void lt_json_cstr(lt_buf_t *b, const char *s)
+{
+    lt_json_str(b, s, strlen(s));
+}
+/* A string, or null when s is NULL. */
+void lt_json_cstr_or_null(lt_buf_t *b, const char *s);
+/* "key": (with a leading comma when first is false; sets *first = false). */
+void lt_json_key(lt_buf_t *b, bool *first, const char *key);
+void lt_json_bool(lt_buf_t *b, bool v);
+void lt_json_i64(lt_buf_t *b, int64_t v);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * http.h: the HTTP server as the API handlers see it: a request (method, normalised path,
+ * headers, query, body, an arena, the snapshot it is answered from) and ways to reply.
+ * The implementation (server.c) sits on libmicrohttpd; nothing else includes microhttpd.h.
+ */
+#ifndef LT_HTTP_H
+#define LT_HTTP_H
+
+#include "../base/arena.h"
+#include "../base/buf.h"
+#include "../state/snapshot.h"
+
+typedef enum {
+    LT_GET = 1 << 0,
+    LT_HEAD = 1 << 1,
+    LT_POST = 1 << 2,
+    LT_PUT = 1 << 3,
+    LT_PATCH = 1 << 4,
+    LT_DELETE = 1 << 5,
+    LT_OPTIONS = 1 << 6,
+    LT_OTHER = 1 << 7,
+} lt_method_t;
+
+#define LT_MAX_PATH 2048
+#define LT_MAX_PARAMS 4
+
+typedef struct lt_req lt_req_t;
+
+/* A matched route's path parameters (":name" segments), NUL-terminated copies. */
+typedef struct {
+    const char *name[LT_MAX_PARAMS];
+    const char *value[LT_MAX_PARAMS];
+    int n;
+} lt_params_t;
+
+typedef void (*lt_handler_fn)(lt_req_t *r, const lt_params_t *p);
+
+typedef struct {
+    unsigned methods; /* lt_method_t bits */
+    const char *pattern; /* "/api/client/features/:name"; a final "*" segment matches the rest */
+    lt_handler_fn fn;
+    const char *label; /* for metrics: the pattern itself unless set */
+} lt_route_t;
+
+/* Server configuration. */
+typedef struct {
+    const char *bind;  /* IPv4 or IPv6 literal; NULL = 0.0.0.0 */
+    int port;
+    int threads;       /* 0 = number of cores */
+    size_t max_body;   /* bytes; larger bodies get 413 */
+    size_t max_query;  /* bytes of query string; larger get 414 */
+    const lt_route_t *routes;
+    size_t n_routes;
+    /* called for every request before routing; returns true when it replied (e.g. CORS) */
+    bool (*pre)(lt_req_t *r);
+} lt_http_config_t;
+
+typedef struct lt_http lt_http_t;
+
+/* Start listening; LT_OK or an error (logged). Threads run until lt_http_stop. */
+int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg);
+/* Stop accepting, finish in-flight requests, free the server. */
+void lt_http_stop(lt_http_t *h);
+/* The port actually bound (useful with port 0). */
+int lt_http_port(const lt_http_t *h);
+
+/* --- request accessors --- */
+lt_method_t lt_req_method(const lt_req_t *r);
+const char *lt_req_path(const lt_req_t *r); /* normalised: no "//", ".", ".." or trailing "/" */
+lt_arena_t *lt_req_arena(lt_req_t *r);
+lt_snapshot_t *lt_req_snapshot(lt_req_t *r);
+/* Header value (case-insensitive name), or {NULL,0}. */
+lt_str_t lt_req_header(const lt_req_t *r, const char *name);
+/* First query argument with this name, or {NULL,0}; present-but-empty is {"",0}. */
+lt_str_t lt_req_query(const lt_req_t *r, const char *name);
+/* Call fn for every query argument in order; stop early when it returns false. */
+void lt_req_query_each(const lt_req_t *r, bool (*fn)(void *ctx, lt_str_t k, lt_str_t v),
+                       void *ctx);
+/* The request body (empty when none). */
+lt_str_t lt_req_body(const lt_req_t *r);
+/* The peer address as text ("127.0.0.1", "::1"). */
+const char *lt_req_peer(lt_req_t *r);
+/* Is the Content-Type a JSON media type? */
+bool lt_req_is_json(const lt_req_t *r);
+
+/* --- replies: exactly one per request --- */
+/* Add a response header to the reply about to be sent (up to 16). Copies are taken. */
+void lt_reply_header(lt_req_t *r, const char *name, const char *value);
+/* Reply with body bytes (copied) and a content type (NULL: none). */
+void lt_reply(lt_req_t *r, int status, const char *content_type, const char *body, size_t len);
+/* Reply with a buffer's bytes, taking them over (the buffer is left empty). */
+void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b);
+void lt_reply_json(lt_req_t *r, int status, const char *json);
+/* An empty body; with no_headers, no Content-Type or other header is sent (304s). */
+void lt_reply_empty(lt_req_t *r, int status);
+/* Unleash's error shape {"id","name","message","details":[{"message"}]}. */
+void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/*
+ * Reply with a memoized body (gzip when gz is true), building and caching the reusable
+ * response object in m->ext on first use. The snapshot reference held by the request keeps m
+ * alive until the response is sent. A transient memo is copied: the caller may free it after.
+ */
+void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz);
+/* Reply with a slice of a memoized body. */
+void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size_t len);
+
+/* Prometheus text of request counts and latencies by route and status. */
+void lt_http_metrics_write(lt_buf_t *b);
+
+#endif

@@ -1,0 +1,675 @@
+/*
+ * server.c: the HTTP server on libmicrohttpd (epoll, a thread pool the size of the cores).
+ * A request is collected (headers, bounded body), its path normalised, routed, and handed to
+ * its handler on libmicrohttpd's second call, so keep-alive connections stay open. The
+ * completion callback records metrics and frees the request's arena and snapshot reference.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../base/log.h"
+#include "../base/util.h"
+#include "http.h"
+
+#define MAX_REPLY_HEADERS 16
+#define N_LAT_BUCKETS 12
+static const double lat_bounds_ms[N_LAT_BUCKETS - 1] = {0.25, 0.5, 1, 2.5, 5, 10,
+                                                        25, 50, 100, 250, 1000};
+
+struct lt_req {
+    struct MHD_Connection *conn;
+    lt_http_t *srv;
+    lt_method_t method;
+    const char *method_name;
+    char path[LT_MAX_PATH];
+    int route; /* index, or n_routes when unmatched */
+    lt_buf_t body;
+    bool too_large;
+    bool replied;
+    lt_arena_t arena;
+    lt_snapshot_t *snap;
+    uint64_t start_ns;
+    int status;
+    const char *peer;
+    int n_headers;
+    const char *hname[MAX_REPLY_HEADERS];
+    const char *hvalue[MAX_REPLY_HEADERS];
+};
+
+typedef struct {
+    atomic_ullong by_status[500]; /* status 100..599 */
+    atomic_ullong lat[N_LAT_BUCKETS];
+    atomic_ullong lat_sum_us;
+} route_stats_t;
+
+struct lt_http {
+    struct MHD_Daemon *d;
+    lt_http_config_t cfg;
+    int port;
+    route_stats_t *stats; /* n_routes + 1 */
+};
+
+static lt_http_t *metrics_srv; /* the server whose metrics /internal-backstage shows */
+
+static void free_ext(void *ext)
+{
+    MHD_destroy_response(ext);
+}
+
+/* ---------- path normalisation and routing ---------- */
+
+/* Normalise url into out: collapse "//", drop ".", resolve "..", no trailing "/". */
+static int normalise(const char *url, char *out, size_t cap)
+{
+    size_t len = 0;
+    const char *p = url;
+    if (*p != '/')
+        return LT_EINVAL;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *seg = p;
+        while (*p && *p != '/')
+            p++;
+        size_t n = (size_t)(p - seg);
+        if (n == 0 || (n == 1 && seg[0] == '.'))
+            continue;
+        if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--; /* drop the slash too */
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)seg[i] < 0x20 || seg[i] == 0x7f)
+                return LT_EINVAL;
+        if (len + 1 + n + 1 > cap)
+            return LT_ELIMIT;
+        out[len++] = '/';
+        memcpy(out + len, seg, n);
+        len += n;
+    }
+    if (len == 0)
+        out[len++] = '/';
+    out[len] = '\0';
+    return LT_OK;
+}
+
+static bool match(lt_req_t *r, const char *pattern, lt_params_t *p)
+{
+    const char *pp = pattern, *sp = r->path;
+    p->n = 0;
+    while (*pp && *sp) {
+        if (*pp != '/' || *sp != '/')
+            return false;
+        pp++;
+        sp++;
+        const char *pe = strchr(pp, '/');
+        size_t pn = pe ? (size_t)(pe - pp) : strlen(pp);
+        const char *se = strchr(sp, '/');
+        size_t sn = se ? (size_t)(se - sp) : strlen(sp);
+        if (pn == 1 && pp[0] == '*') {
+            return true; /* the rest, whatever it is */
+        } else if (pp[0] == ':') {
+            if (sn == 0 || p->n == LT_MAX_PARAMS)
+                return false;
+            p->name[p->n] = lt_arena_strndup(&r->arena, pp + 1, pn - 1);
+            p->value[p->n] = lt_arena_strndup(&r->arena, sp, sn);
+            p->n++;
+        } else if (pn != sn || memcmp(pp, sp, pn) != 0) {
+            return false;
+        }
+        pp += pn;
+        sp += sn;
+    }
+    return *pp == '\0' && *sp == '\0';
+}
+
+static const char *method_names(unsigned m, char *out, size_t cap)
+{
+    static const char *const names[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                        "OPTIONS"};
+    out[0] = '\0';
+    for (size_t i = 0; i < LT_ARRAY_LEN(names); i++)
+        if (m & (1u << i)) {
+            if (out[0])
+                strncat(out, ", ", cap - strlen(out) - 1);
+            strncat(out, names[i], cap - strlen(out) - 1);
+        }
+    return out;
+}
+
+static void dispatch(lt_req_t *r)
+{
+    const lt_http_config_t *cfg = &r->srv->cfg;
+    if (cfg->pre && cfg->pre(r))
+        return;
+    unsigned allowed = 0;
+    lt_params_t params;
+    for (size_t i = 0; i < cfg->n_routes; i++) {
+        const lt_route_t *rt = &cfg->routes[i];
+        if (!match(r, rt->pattern, &params))
+            continue;
+        unsigned methods = rt->methods;
+        if (methods & LT_GET)
+            methods |= LT_HEAD;
+        if (!(methods & r->method)) {
+            allowed |= methods;
+            continue;
+        }
+        r->route = (int)i;
+        rt->fn(r, &params);
+        if (!r->replied)
+            lt_reply_error(r, 500, "InternalError", "The request could not be answered.");
+        return;
+    }
+    if (allowed) {
+        char names[96];
+        lt_reply_header(r, "Allow", method_names(allowed, names, sizeof(names)));
+        lt_reply_error(r, 405, "NotImplementedError", "The method %s is not allowed on %s.",
+                       r->method_name, r->path);
+        return;
+    }
+    lt_reply_error(r, 404, "NotFoundError",
+                   "The path you were looking for (%s) is not available.", r->path);
+}
+
+/* ---------- libmicrohttpd callbacks ---------- */
+
+static lt_method_t method_of(const char *m)
+{
+    if (strcmp(m, "GET") == 0)
+        return LT_GET;
+    if (strcmp(m, "POST") == 0)
+        return LT_POST;
+    if (strcmp(m, "HEAD") == 0)
+        return LT_HEAD;
+    if (strcmp(m, "PUT") == 0)
+        return LT_PUT;
+    if (strcmp(m, "PATCH") == 0)
+        return LT_PATCH;
+    if (strcmp(m, "DELETE") == 0)
+        return LT_DELETE;
+    if (strcmp(m, "OPTIONS") == 0)
+        return LT_OPTIONS;
+    return LT_OTHER;
+}
+
+typedef struct {
+    size_t bytes, count;
+} query_size_t;
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    query_size_t *q = cls;
+    q->bytes += strlen(key) + (value ? strlen(value) : 0) + 2;
+    q->count++;
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    lt_http_t *h = cls;
+    lt_req_t *r = *con_cls;
+    if (!r) {
+        r = lt_xcalloc(1, sizeof(*r));
+        r->conn = conn;
+        r->srv = h;
+        r->start_ns = lt_mono_ns();
+        r->method = method_of(method);
+        r->method_name = r->method == LT_OTHER ? "given" : method;
+        r->route = (int)h->cfg.n_routes;
+        lt_arena_init(&r->arena, 4096);
+        lt_buf_init(&r->body, h->cfg.max_body);
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body)
+            r->too_large = true;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->too_large) {
+            lt_buf_append(&r->body, upload_data, *upload_size);
+            if (!lt_buf_ok(&r->body))
+                r->too_large = true;
+        }
+        *upload_size = 0;
+        if (!r->too_large)
+            return MHD_YES;
+    }
+    if (r->replied)
+        return MHD_YES;
+    r->snap = lt_snapshot_acquire();
+    int nrc = normalise(url, r->path, sizeof(r->path));
+    if (nrc != LT_OK) {
+        snprintf(r->path, sizeof(r->path), "/");
+        if (nrc == LT_ELIMIT)
+            lt_reply_error(r, 414, "ValidationError", "The request path is too long.");
+        else
+            lt_reply_error(r, 400, "BadDataError", "The request path is not valid.");
+        return MHD_YES;
+    }
+    query_size_t q = {0, 0};
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &q);
+    if (r->too_large) {
+        lt_reply_error(r, 413, "ContentTooLarge",
+                       "The request body is larger than the limit of %zu bytes.",
+                       h->cfg.max_body);
+    } else if (q.bytes > h->cfg.max_query || q.count > 512) {
+        lt_reply_error(r, 414, "ValidationError", "The query string is too long.");
+    } else if (r->method == LT_OTHER) {
+        lt_reply_error(r, 405, "NotImplementedError", "The method %s is not supported.",
+                       r->method_name);
+    } else {
+        dispatch(r);
+    }
+    return MHD_YES;
+}
+
+static void record(lt_http_t *h, lt_req_t *r)
+{
+    route_stats_t *st = &h->stats[r->route];
+    int s = r->status >= 100 && r->status < 600 ? r->status : 500;
+    atomic_fetch_add_explicit(&st->by_status[s - 100], 1, memory_order_relaxed);
+    double ms = (double)(lt_mono_ns() - r->start_ns) / 1e6;
+    size_t b = 0;
+    while (b < N_LAT_BUCKETS - 1 && ms > lat_bounds_ms[b])
+        b++;
+    atomic_fetch_add_explicit(&st->lat[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->lat_sum_us, (unsigned long long)(ms * 1000),
+                              memory_order_relaxed);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    lt_http_t *h = cls;
+    lt_req_t *r = *con_cls;
+    if (!r)
+        return;
+    if (r->replied)
+        record(h, r);
+    lt_snapshot_release(r->snap);
+    lt_buf_dispose(&r->body);
+    lt_arena_dispose(&r->arena);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    lt_log_debug("http: %s", msg);
+}
+
+int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
+{
+    lt_http_t *h = lt_xcalloc(1, sizeof(*h));
+    h->cfg = *cfg;
+    if (!h->cfg.max_body)
+        h->cfg.max_body = 2u << 20;
+    if (!h->cfg.max_query)
+        h->cfg.max_query = 16384;
+    h->stats = lt_xcalloc(cfg->n_routes + 1, sizeof(*h->stats));
+    int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1)
+        threads = 1;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    const char *bind = cfg->bind ? cfg->bind : "0.0.0.0";
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, bind, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, bind, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        lt_log_error("http: bind address %s is not an IPv4 or IPv6 address", bind);
+        goto fail;
+    }
+    lt_memo_ext_free = free_ext;
+    h->d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+    if (!h->d) {
+        lt_log_error("http: cannot listen on %s:%d", bind, cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    h->port = info ? info->port : cfg->port;
+    metrics_srv = h;
+    lt_log_info("http: listening on %s port %d (%d threads)", bind, h->port, threads);
+    *out = h;
+    return LT_OK;
+fail:
+    free(h->stats);
+    free(h);
+    return LT_ERR;
+}
+
+void lt_http_stop(lt_http_t *h)
+{
+    if (!h)
+        return;
+    MHD_stop_daemon(h->d);
+    if (metrics_srv == h)
+        metrics_srv = NULL;
+    free(h->stats);
+    free(h);
+}
+
+int lt_http_port(const lt_http_t *h)
+{
+    return h->port;
+}
+
+/* ---------- request accessors ---------- */
+
+lt_method_t lt_req_method(const lt_req_t *r)
+{
+    return r->method;
+}
+
+const char *lt_req_path(const lt_req_t *r)
+{
+    return r->path;
+}
+
+lt_arena_t *lt_req_arena(lt_req_t *r)
+{
+    return &r->arena;
+}
+
+lt_snapshot_t *lt_req_snapshot(lt_req_t *r)
+{
+    return r->snap;
+}
+
+lt_str_t lt_req_header(const lt_req_t *r, const char *name)
+{
+    return lt_str_c(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name));
+}
+
+typedef struct {
+    const char *name;
+    lt_str_t out;
+    bool found;
+} query_find_t;
+
+static enum MHD_Result find_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    query_find_t *q = cls;
+    if (strcmp(key, q->name) != 0)
+        return MHD_YES;
+    q->out = value ? lt_str_c(value) : (lt_str_t){"", 0};
+    q->found = true;
+    return MHD_NO;
+}
+
+lt_str_t lt_req_query(const lt_req_t *r, const char *name)
+{
+    query_find_t q = {name, {NULL, 0}, false};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, find_arg, &q);
+    return q.out;
+}
+
+typedef struct {
+    bool (*fn)(void *ctx, lt_str_t k, lt_str_t v);
+    void *ctx;
+} query_each_t;
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    query_each_t *q = cls;
+    return q->fn(q->ctx, lt_str_c(key), value ? lt_str_c(value) : (lt_str_t){"", 0}) ? MHD_YES
+                                                                                      : MHD_NO;
+}
+
+void lt_req_query_each(const lt_req_t *r, bool (*fn)(void *ctx, lt_str_t k, lt_str_t v),
+                       void *ctx)
+{
+    query_each_t q = {fn, ctx};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, each_arg, &q);
+}
+
+lt_str_t lt_req_body(const lt_req_t *r)
+{
+    return (lt_str_t){r->body.ptr ? r->body.ptr : "", r->body.len};
+}
+
+const char *lt_req_peer(lt_req_t *r)
+{
+    if (r->peer)
+        return r->peer;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
+                      sizeof(buf));
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      buf, sizeof(buf));
+    }
+    /* an IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d */
+    const char *p = strncmp(buf, "::ffff:", 7) == 0 && strchr(buf + 7, '.') ? buf + 7 : buf;
+    r->peer = lt_arena_strdup(&r->arena, p);
+    return r->peer;
+}
+
+bool lt_req_is_json(const lt_req_t *r)
+{
+    lt_str_t ct = lt_req_header(r, "Content-Type");
+    if (!ct.ptr)
+        return false;
+    /* application/json or application/<x>+json, with or without parameters */
+    const char *semi = memchr(ct.ptr, ';', ct.len);
+    size_t n = semi ? (size_t)(semi - ct.ptr) : ct.len;
+    while (n && ct.ptr[n - 1] == ' ')
+        n--;
+    if (n == 16 && strncasecmp(ct.ptr, "application/json", 16) == 0)
+        return true;
+    return n > 17 && strncasecmp(ct.ptr, "application/", 12) == 0 &&
+           strncasecmp(ct.ptr + n - 5, "+json", 5) == 0;
+}
+
+/* ---------- replies ---------- */
+
+void lt_reply_header(lt_req_t *r, const char *name, const char *value)
+{
+    if (r->n_headers == MAX_REPLY_HEADERS)
+        return;
+    r->hname[r->n_headers] = lt_arena_strdup(&r->arena, name);
+    r->hvalue[r->n_headers] = lt_arena_strdup(&r->arena, value);
+    r->n_headers++;
+}
+
+static void queue(lt_req_t *r, int status, struct MHD_Response *resp, bool shared)
+{
+    lt_assert(!r->replied);
+    r->replied = true;
+    r->status = status;
+    if (!shared)
+        for (int i = 0; i < r->n_headers; i++)
+            MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
+    MHD_queue_response(r->conn, (unsigned)status, resp);
+    if (!shared)
+        MHD_destroy_response(resp);
+}
+
+void lt_reply(lt_req_t *r, int status, const char *content_type, const char *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    queue(r, status, resp, false);
+}
+
+void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b)
+{
+    if (!lt_buf_ok(b)) {
+        lt_buf_dispose(b);
+        lt_reply_error(r, 500, "InternalError", "The response was too large to build.");
+        return;
+    }
+    size_t len;
+    char *p = lt_buf_take(b, &len);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    queue(r, status, resp, false);
+}
+
+void lt_reply_json(lt_req_t *r, int status, const char *json)
+{
+    lt_reply(r, status, "application/json; charset=utf-8", json, strlen(json));
+}
+
+void lt_reply_empty(lt_req_t *r, int status)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    queue(r, status, resp, false);
+}
+
+void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    char id[37];
+    lt_uuid(id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"id\":\"");
+    lt_buf_puts(&b, id);
+    lt_buf_puts(&b, "\",\"name\":");
+    lt_json_cstr(&b, name);
+    lt_buf_puts(&b, ",\"message\":");
+    lt_json_cstr(&b, msg);
+    lt_buf_puts(&b, ",\"details\":[{\"message\":");
+    lt_json_cstr(&b, msg);
+    lt_buf_puts(&b, "}]}");
+    lt_reply_buf(r, status, "application/json; charset=utf-8", &b);
+}
+
+void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz)
+{
+    if (m->transient) {
+        lt_reply_header(r, "ETag", m->etag);
+        lt_reply_header(r, "Vary", "Accept-Encoding");
+        if (gz)
+            lt_reply_header(r, "Content-Encoding", "gzip");
+        lt_reply(r, status, "application/json; charset=utf-8", gz ? m->gz : m->body,
+                 gz ? m->gz_len : m->len);
+        return;
+    }
+    void **slot = &m->ext[gz ? 1 : 0];
+    struct MHD_Response *resp = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if (!resp) {
+        resp = MHD_create_response_from_buffer(gz ? m->gz_len : m->len, gz ? m->gz : m->body,
+                                               MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+        MHD_add_response_header(resp, "ETag", m->etag);
+        MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+        if (gz)
+            MHD_add_response_header(resp, "Content-Encoding", "gzip");
+        void *expected = NULL;
+        if (!__atomic_compare_exchange_n(slot, &expected, resp, false, __ATOMIC_ACQ_REL,
+                                         __ATOMIC_ACQUIRE)) {
+            MHD_destroy_response(resp);
+            resp = expected;
+        }
+    }
+    queue(r, status, resp, true);
+}
+
+void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, m->body + off, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    queue(r, status, resp, false);
+}
+
+/* ---------- metrics ---------- */
+
+void lt_http_metrics_write(lt_buf_t *b)
+{
+    lt_http_t *h = metrics_srv;
+    if (!h)
+        return;
+    lt_buf_puts(b, "# HELP http_requests_total Requests answered, by route and status.\n"
+                   "# TYPE http_requests_total counter\n");
+    for (size_t i = 0; i <= h->cfg.n_routes; i++) {
+        const char *label = i < h->cfg.n_routes
+                                ? (h->cfg.routes[i].label ? h->cfg.routes[i].label
+                                                          : h->cfg.routes[i].pattern)
+                                : "unmatched";
+        for (int s = 0; s < 500; s++) {
+            unsigned long long c = atomic_load_explicit(&h->stats[i].by_status[s],
+                                                        memory_order_relaxed);
+            if (c)
+                lt_buf_printf(b, "http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                              label, s + 100, c);
+        }
+    }
+    lt_buf_puts(b, "# HELP http_request_duration_seconds Time from request to response.\n"
+                   "# TYPE http_request_duration_seconds histogram\n");
+    for (size_t i = 0; i <= h->cfg.n_routes; i++) {
+        const char *label = i < h->cfg.n_routes
+                                ? (h->cfg.routes[i].label ? h->cfg.routes[i].label
+                                                          : h->cfg.routes[i].pattern)
+                                : "unmatched";
+        unsigned long long cum = 0;
+        for (int k = 0; k < N_LAT_BUCKETS; k++)
+            cum += atomic_load_explicit(&h->stats[i].lat[k], memory_order_relaxed);
+        if (!cum)
+            continue;
+        unsigned long long run = 0;
+        for (int k = 0; k < N_LAT_BUCKETS; k++) {
+            run += atomic_load_explicit(&h->stats[i].lat[k], memory_order_relaxed);
+            if (k < N_LAT_BUCKETS - 1)
+                lt_buf_printf(b, "http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} "
+                                 "%llu\n",
+                              label, lat_bounds_ms[k] / 1000, run);
+            else
+                lt_buf_printf(b,
+                              "http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+                              "%llu\n",
+                              label, run);
+        }
+        lt_buf_printf(b, "http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", label,
+                      (double)atomic_load_explicit(&h->stats[i].lat_sum_us,
+                                                   memory_order_relaxed) /
+                          1e6);
+        lt_buf_printf(b, "http_request_duration_seconds_count{route=\"%s\"} %llu\n", label, cum);
+    }
+}

@@ -1,0 +1,632 @@
+/*
+ * main.c: the latch command line. `latch serve` runs the server; `import`, `export` and
+ * `token` work directly on the store for bootstrapping and recovery. Each command parses its
+ * own options and environment variables, then calls into the modules under src/.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/usage.h"
+#include "base/log.h"
+#include "base/util.h"
+#include "http/http.h"
+#include "state/state.h"
+
+#define LATCH_VERSION "0.1.0"
+
+static const char usage_main[] =
+    "latch " LATCH_VERSION " - a feature-flag server that speaks Unleash's protocol\n"
+    "\n"
+    "usage: latch <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve     run the server (admin, client and front-end APIs) on the embedded store\n"
+    "  import    load a client-features JSON document into the store\n"
+    "  export    write the client-features JSON document of an environment\n"
+    "  token     create, list and revoke API tokens in the store\n"
+    "\n"
+    "Run `latch <command> --help` for the options of a command.\n";
+
+static const char usage_serve[] =
+    "usage: latch serve [options]\n"
+    "\n"
+    "  --port N              port to listen on (env PORT or HTTP_PORT; default 4242)\n"
+    "  --bind ADDR           address to bind (env HTTP_HOST; default 0.0.0.0)\n"
+    "  --db URL              store: sqlite:///path or a path (env DATABASE_URL;\n"
+    "                        default ./latch.db)\n"
+    "  --threads N           HTTP worker threads (default: number of cores)\n"
+    "  --max-body BYTES      largest request body accepted (default 2097152)\n"
+    "  --metrics-interval S  seconds between writes of usage metrics (default 10)\n"
+    "  --watch-interval MS   how often to look for changes made by other processes (1000)\n"
+    "\n"
+    "Tokens can be provisioned at start, as Unleash does, when the store has none:\n"
+    "  INIT_ADMIN_API_TOKENS, INIT_BACKEND_API_TOKENS (or INIT_CLIENT_API_TOKENS),\n"
+    "  INIT_FRONTEND_API_TOKENS: comma-separated full token strings.\n"
+    "LATCH_LOG_LEVEL=debug|info|warn|error sets the log level.\n";
+
+static const char usage_import[] =
+    "usage: latch import FILE --environment ENV [--db URL]\n"
+    "\n"
+    "Loads a client-features document (the body of GET /api/client/features, or Unleash\n"
+    "Edge's bootstrap map {\"flag\":{\"enabled\":true}}) into environment ENV, creating\n"
+    "missing projects and the environment. Flags in the file replace their state in ENV.\n";
+
+static const char usage_export[] =
+    "usage: latch export --environment ENV [--db URL] [--output FILE]\n"
+    "\n"
+    "Writes the environment's flags as a client-features document (with strategy ids,\n"
+    "titles, sort order and disabled strategies, so `latch import` restores them).\n";
+
+static const char usage_token[] =
+    "usage: latch token create --type client|frontend|admin [--environment ENV]\n"
+    "                          [--projects a,b|*] [--name NAME] [--expires 30d|ISO-DATE]\n"
+    "       latch token list\n"
+    "       latch token revoke SECRET\n"
+    "  (all take --db URL; the secret is shown once, at creation)\n";
+
+/* ---------- small option parser ---------- */
+
+typedef struct {
+    int argc;
+    char **argv;
+    int i;
+    const char *positional[4];
+    int n_positional;
+} opts_t;
+
+/* If argv[i] is --name (or --name=value), set *out and advance. Returns true when it was. */
+static bool opt(opts_t *o, const char *name, const char **out)
+{
+    const char *a = o->argv[o->i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return false;
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return true;
+    }
+    if (a[n] != '\0')
+        return false;
+    if (o->i + 1 >= o->argc) {
+        fprintf(stderr, "latch: %s needs a value\n", name);
+        exit(2);
+    }
+    *out = o->argv[++o->i];
+    return true;
+}
+
+static bool is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0;
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+static const char *default_db(void)
+{
+    return env_or("DATABASE_URL", "./latch.db");
+}
+
+static int parse_int(const char *s, const char *what, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) {
+        fprintf(stderr, "latch: %s must be a number between %ld and %ld\n", what, lo, hi);
+        exit(2);
+    }
+    return (int)v;
+}
+
+/* ---------- tokens ---------- */
+
+static void split_projects(lt_arena_t *a, const char *list, const char ***out, size_t *n,
+                           bool *all)
+{
+    *n = 0;
+    *all = false;
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    *out = lt_arena_calloc(a, cap, sizeof(**out));
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && p[len - 1] == ' ')
+            len--;
+        if (len == 1 && p[0] == '*')
+            *all = true;
+        else if (len)
+            (*out)[(*n)++] = lt_arena_strndup(a, p, len);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    if (*n == 0)
+        *all = true;
+    if (*all)
+        *n = 0;
+}
+
+/* Store one token string with its scope. LT_OK, LT_EINVAL (exists) or LT_ERR. */
+static int store_token(lt_store_t *store, const char *secret, lt_token_type_t type,
+                       const char *env, const char *const *projects, size_t n_projects,
+                       bool all, const char *name, int64_t expires_at, const char *actor)
+{
+    lt_token_new_t t;
+    memset(&t, 0, sizeof(t));
+    lt_token_digest(lt_str_c(secret), t.digest);
+    char display[160];
+    lt_token_display(lt_str_c(secret), display, sizeof(display));
+    t.name = name;
+    t.type = type;
+    t.environment = env;
+    t.projects = projects;
+    t.n_projects = n_projects;
+    t.all_projects = all;
+    t.expires_at = expires_at;
+    t.display = display;
+    return lt_store_token_insert(store, &t, actor);
+}
+
+/* INIT_*_API_TOKENS as Unleash applies them: only into an empty token table. */
+static void provision_init_tokens(lt_store_t *store)
+{
+    int64_t count = 0;
+    lt_store_token_count(store, &count);
+    const char *backend = getenv("INIT_BACKEND_API_TOKENS");
+    if (!backend || !*backend)
+        backend = getenv("INIT_CLIENT_API_TOKENS");
+    struct {
+        const char *list;
+        lt_token_type_t type;
+    } sets[] = {{getenv("INIT_ADMIN_API_TOKENS"), LT_TOKEN_ADMIN},
+                {backend, LT_TOKEN_CLIENT},
+                {getenv("INIT_FRONTEND_API_TOKENS"), LT_TOKEN_FRONTEND}};
+    bool any = false;
+    for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)
+        any |= sets[i].list && *sets[i].list;
+    if (!any)
+        return;
+    if (count > 0) {
+        lt_log_info("tokens: the store has tokens already; INIT_*_API_TOKENS ignored");
+        return;
+    }
+    for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++) {
+        if (!sets[i].list)
+            continue;
+        char *copy = lt_xstrdup(sets[i].list);
+        char *save = NULL;
+        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            while (*tok == ' ' || *tok == '\t')
+                tok++;
+            if (!*tok)
+                continue;
+            char display[160];
+            lt_token_display(lt_str_c(tok), display, sizeof(display));
+            lt_token_parts_t p = lt_token_parse(lt_str_c(tok));
+            if (p.form != LT_TOKEN_FORM_CLASSIC && p.form != LT_TOKEN_FORM_V2) {
+                lt_log_error("tokens: INIT token %s is not <project>:<env>.<secret>; skipped",
+                             display);
+                continue;
+            }
+            char project[256], env[256];
+            snprintf(project, sizeof(project), "%.*s", (int)p.project.len, p.project.ptr);
+            snprintf(env, sizeof(env), "%.*s", (int)p.environment.len, p.environment.ptr);
+            lt_token_type_t type = sets[i].type;
+            bool all = strcmp(project, "*") == 0;
+            if (type == LT_TOKEN_ADMIN && (!all || strcmp(env, "*") != 0)) {
+                lt_log_error("tokens: INIT admin token %s must be *:*.<secret>; skipped", display);
+                continue;
+            }
+            if (type != LT_TOKEN_ADMIN && strcmp(env, "*") == 0) {
+                lt_log_error("tokens: INIT token %s cannot be scoped to all environments; "
+                             "skipped",
+                             display);
+                continue;
+            }
+            if (strcmp(project, "[]") == 0) {
+                lt_log_error("tokens: INIT token %s names no project list; skipped", display);
+                continue;
+            }
+            const char *projects[1] = {project};
+            int rc = store_token(store, tok, type, env, projects, all ? 0 : 1, all, "admin", 0,
+                                 "init-api-tokens");
+            if (rc == LT_OK)
+                lt_log_info("tokens: provisioned %s token %s", lt_token_type_name(type),
+                            display);
+            else if (rc != LT_EINVAL)
+                lt_log_error("tokens: could not store INIT token %s", display);
+        }
+        free(copy);
+    }
+}
+
+static int cmd_token(int argc, char **argv)
+{
+    if (argc < 2 || is_help(argv[1])) {
+        fputs(usage_token, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    const char *db = default_db(), *type_s = "client", *env = "development", *projects_s = "*";
+    const char *name = NULL, *expires = NULL;
+    opts_t o = {argc, argv, 2, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (opt(&o, "--db", &db) || opt(&o, "--type", &type_s) ||
+            opt(&o, "--environment", &env) || opt(&o, "--projects", &projects_s) ||
+            opt(&o, "--project", &projects_s) || opt(&o, "--name", &name) ||
+            opt(&o, "--expires", &expires))
+            continue;
+        if (argv[o.i][0] == '-' || o.n_positional == 4) {
+            fprintf(stderr, "latch token: unknown option %s\n%s", argv[o.i], usage_token);
+            return 2;
+        }
+        o.positional[o.n_positional++] = argv[o.i];
+    }
+    lt_store_t *store;
+    if (lt_store_open(&store, db) != LT_OK)
+        return 1;
+    int rc = 1;
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    if (strcmp(sub, "create") == 0) {
+        lt_token_type_t type;
+        if (lt_token_type_parse(type_s, &type) != LT_OK || type == LT_TOKEN_PAT) {
+            fprintf(stderr, "latch token: --type must be client, frontend or admin\n");
+            goto done;
+        }
+        int64_t expires_at = 0;
+        if (expires) {
+            int64_t d;
+            if (lt_duration_parse(expires, &d) == LT_OK)
+                expires_at = lt_now_ms() + d;
+            else if (lt_time_parse(expires, strlen(expires), &expires_at) != LT_OK) {
+                fprintf(stderr, "latch token: --expires takes 30d, 12h, 90s or an ISO date\n");
+                goto done;
+            }
+        }
+        const char **projects;
+        size_t n_projects;
+        bool all;
+        split_projects(&a, projects_s, &projects, &n_projects, &all);
+        if (type == LT_TOKEN_ADMIN) {
+            env = "*";
+            all = true;
+            n_projects = 0;
+        } else if (strcmp(env, "*") == 0) {
+            fprintf(stderr, "latch token: a %s token cannot be scoped to all environments\n",
+                    type_s);
+            goto done;
+        }
+        char secret[256];
+        lt_token_generate(type, env, projects, n_projects, all, secret, sizeof(secret));
+        if (store_token(store, secret, type, env, projects, n_projects, all,
+                        name ? name : lt_token_type_name(type), expires_at, "cli") != LT_OK) {
+            fprintf(stderr, "latch token: could not store the token\n");
+            goto done;
+        }
+        printf("%s\n", secret);
+        sodium_memzero(secret, sizeof(secret));
+        rc = 0;
+    } else if (strcmp(sub, "list") == 0) {
+        lt_dataset_t d;
+        if (lt_store_load(store, &a, &d) != LT_OK)
+            goto done;
+        printf("%-10s %-20s %-14s %-20s %-26s %s\n", "TYPE", "NAME", "ENVIRONMENT", "PROJECTS",
+               "EXPIRES", "TOKEN");
+        for (size_t i = 0; i < d.n_tokens; i++) {
+            const lt_token_t *t = &d.tokens[i];
+            char projects[128] = "*", exp[32] = "never";
+            if (!t->all_projects) {
+                projects[0] = '\0';
+                for (size_t k = 0; k < t->n_projects; k++)
+                    snprintf(projects + strlen(projects), sizeof(projects) - strlen(projects),
+                             "%s%s", k ? "," : "", t->projects[k]);
+            }
+            if (t->expires_at)
+                lt_time_format(t->expires_at, exp);
+            printf("%-10s %-20s %-14s %-20s %-26s %s\n", lt_token_type_name(t->type), t->name,
+                   t->environment, projects, exp, t->display);
+        }
+        rc = 0;
+    } else if (strcmp(sub, "revoke") == 0 && o.n_positional == 1) {
+        uint8_t digest[32];
+        lt_token_digest(lt_str_c(o.positional[0]), digest);
+        int drc = lt_store_token_delete(store, digest, "cli");
+        if (drc == LT_OK) {
+            printf("revoked\n");
+            rc = 0;
+        } else {
+            fprintf(stderr, "latch token: %s\n", drc == LT_ENOTFOUND ? "no such token"
+                                                                     : "could not revoke");
+        }
+    } else {
+        fputs(usage_token, stderr);
+        rc = 2;
+    }
+done:
+    lt_arena_dispose(&a);
+    lt_store_close(store);
+    return rc;
+}
+
+/* ---------- import / export ---------- */
+
+static char *read_file(const char *path, size_t *out_len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    lt_buf_t b;
+    lt_buf_init(&b, (size_t)512 << 20);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        lt_buf_append(&b, chunk, n);
+    if (f != stdin)
+        fclose(f);
+    if (!lt_buf_ok(&b)) {
+        lt_buf_dispose(&b);
+        return NULL;
+    }
+    return lt_buf_take(&b, out_len);
+}
+
+static int cmd_import(int argc, char **argv)
+{
+    const char *db = default_db(), *env = NULL;
+    opts_t o = {argc, argv, 1, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (is_help(argv[o.i])) {
+            fputs(usage_import, stdout);
+            return 0;
+        }
+        if (opt(&o, "--db", &db) || opt(&o, "--environment", &env))
+            continue;
+        if ((argv[o.i][0] == '-' && argv[o.i][1]) || o.n_positional == 1) {
+            fprintf(stderr, "latch import: unexpected %s\n%s", argv[o.i], usage_import);
+            return 2;
+        }
+        o.positional[o.n_positional++] = argv[o.i];
+    }
+    if (o.n_positional != 1 || !env || !*env || strcmp(env, "*") == 0) {
+        fputs(usage_import, stderr);
+        return 2;
+    }
+    size_t len;
+    char *json = read_file(o.positional[0], &len);
+    if (!json) {
+        fprintf(stderr, "latch import: cannot read %s\n", o.positional[0]);
+        return 1;
+    }
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_client_doc_t doc;
+    lt_parse_err_t err;
+    int rc = 1;
+    lt_store_t *store = NULL;
+    if (lt_model_parse_client_doc(&a, json, len, env, &doc, &err) != LT_OK) {
+        fprintf(stderr, "latch import: %s%s%s\n", err.msg, err.where[0] ? " in flag " : "",
+                err.where);
+        goto done;
+    }
+    if (lt_store_open(&store, db) != LT_OK)
+        goto done;
+    if (lt_store_import(store, &doc, env, "import") != LT_OK) {
+        fprintf(stderr, "latch import: the store refused the import; nothing was changed\n");
+        goto done;
+    }
+    printf("imported %zu flags and %zu segments into %s\n", doc.n_features, doc.n_segments, env);
+    rc = 0;
+done:
+    lt_store_close(store);
+    lt_arena_dispose(&a);
+    free(json);
+    return rc;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *db = default_db(), *env = NULL, *output = NULL;
+    opts_t o = {argc, argv, 1, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (is_help(argv[o.i])) {
+            fputs(usage_export, stdout);
+            return 0;
+        }
+        if (opt(&o, "--db", &db) || opt(&o, "--environment", &env) ||
+            opt(&o, "--output", &output))
+            continue;
+        fprintf(stderr, "latch export: unexpected %s\n%s", argv[o.i], usage_export);
+        return 2;
+    }
+    if (!env) {
+        fputs(usage_export, stderr);
+        return 2;
+    }
+    lt_store_t *store;
+    if (lt_store_open(&store, db) != LT_OK)
+        return 1;
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_dataset_t d;
+    int rc = 1;
+    if (lt_store_load(store, &a, &d) != LT_OK)
+        goto done;
+    lt_write_opts_t wo = {false, d.segments, d.n_segments, true};
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"version\":2,\"features\":[");
+    bool first = true;
+    for (size_t i = 0; i < d.n_features; i++) {
+        if (d.features[i].archived)
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        lt_model_write_feature(&b, &d.features[i], lt_feature_env(&d.features[i], env), &wo);
+    }
+    lt_buf_puts(&b, "],\"segments\":[");
+    for (size_t i = 0; i < d.n_segments; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_model_write_segment(&b, &d.segments[i]);
+    }
+    lt_buf_puts(&b, "]}\n");
+    FILE *f = output ? fopen(output, "wb") : stdout;
+    if (f && lt_buf_ok(&b) && fwrite(b.ptr, 1, b.len, f) == b.len)
+        rc = 0;
+    else
+        fprintf(stderr, "latch export: cannot write %s\n", output ? output : "stdout");
+    if (f && f != stdout)
+        fclose(f);
+    lt_buf_dispose(&b);
+done:
+    lt_arena_dispose(&a);
+    lt_store_close(store);
+    return rc;
+}
+
+/* ---------- serve ---------- */
+
+static void first_start_banner(lt_store_t *store, int port)
+{
+    int64_t count = 0;
+    lt_store_token_count(store, &count);
+    if (count == 0) {
+        char secret[256];
+        lt_token_generate(LT_TOKEN_ADMIN, "*", NULL, 0, true, secret, sizeof(secret));
+        if (store_token(store, secret, LT_TOKEN_ADMIN, "*", NULL, 0, true, "first-start-admin",
+                        0, "system") == LT_OK) {
+            if (isatty(STDOUT_FILENO)) {
+                printf("\n  First start: an admin API token was created. It is shown once:\n\n"
+                       "      %s\n\n",
+                       secret);
+            } else {
+                lt_log_info("first start: an admin token was created; it is shown only on a "
+                            "terminal. Create another with `latch token create --type admin`.");
+            }
+        }
+        sodium_memzero(secret, sizeof(secret));
+    }
+    if (isatty(STDOUT_FILENO))
+        printf("  latch is serving on http://localhost:%d\n"
+               "  Connect a server-side SDK with a client token:\n"
+               "      latch token create --type client --environment development\n"
+               "  and point it at http://localhost:%d/api/ with that token.\n\n",
+               port, port);
+    fflush(stdout);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    const char *port_s = env_or("PORT", env_or("HTTP_PORT", "4242"));
+    const char *bind = env_or("HTTP_HOST", "0.0.0.0"), *db = default_db();
+    const char *threads_s = "0", *max_body_s = "2097152", *metrics_s = "10", *watch_s = "1000";
+    opts_t o = {argc, argv, 1, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (is_help(argv[o.i])) {
+            fputs(usage_serve, stdout);
+            return 0;
+        }
+        if (opt(&o, "--port", &port_s) || opt(&o, "--bind", &bind) || opt(&o, "--db", &db) ||
+            opt(&o, "--threads", &threads_s) || opt(&o, "--max-body", &max_body_s) ||
+            opt(&o, "--metrics-interval", &metrics_s) || opt(&o, "--watch-interval", &watch_s))
+            continue;
+        fprintf(stderr, "latch serve: unknown option %s\n%s", argv[o.i], usage_serve);
+        return 2;
+    }
+    int port = parse_int(port_s, "--port", 0, 65535);
+    int threads = parse_int(threads_s, "--threads", 0, 256);
+    int max_body = parse_int(max_body_s, "--max-body", 1024, 1 << 30);
+    int metrics_s_v = parse_int(metrics_s, "--metrics-interval", 1, 86400);
+    int watch_ms = parse_int(watch_s, "--watch-interval", 50, 3600000);
+
+    /* signals are taken by sigwait below, so block them before any thread starts */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    lt_store_t *store;
+    if (lt_store_open(&store, db) != LT_OK)
+        return 1;
+    provision_init_tokens(store);
+    if (lt_state_init(store) != LT_OK) {
+        lt_store_close(store);
+        return 1;
+    }
+    lt_http_config_t cfg = {
+        .bind = bind,
+        .port = port,
+        .threads = threads,
+        .max_body = (size_t)max_body,
+        .routes = lt_serve_routes,
+        .n_routes = lt_serve_n_routes,
+    };
+    lt_http_t *http;
+    int rc = 1;
+    if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK)
+        goto out;
+    if (lt_http_start(&http, &cfg) != LT_OK)
+        goto out;
+    first_start_banner(store, lt_http_port(http));
+    lt_log_info("latch %s serving (store %s)", LATCH_VERSION, db);
+    int sig = 0;
+    sigwait(&set, &sig);
+    lt_log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    lt_http_stop(http);
+    rc = 0;
+out:
+    lt_usage_stop();
+    lt_state_dispose();
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    lt_log_init_from_env();
+    if (sodium_init() < 0) {
+        fprintf(stderr, "latch: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (is_help(cmd) || strcmp(cmd, "--help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("latch %s\n", LATCH_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(argc - 1, argv + 1);
+    fprintf(stderr, "latch: unknown command %s\n\n%s", cmd, usage_main);
+    return 2;
+}

@@ -1,0 +1,189 @@
+/*
+ * snapshot.c: building, publishing and reference counting snapshots, and their memo table.
+ * See snapshot.h for the rules readers and writers follow.
+ */
+#include "snapshot.h"
+
+#include <stdlib.h>
+
+#include "../base/util.h"
+
+void (*lt_memo_ext_free)(void *ext);
+
+static pthread_mutex_t pub_lock = PTHREAD_MUTEX_INITIALIZER;
+static lt_snapshot_t *current;
+
+static int feature_ptr_cmp(const void *pa, const void *pb)
+{
+    const lt_feature_t *a = *(const lt_feature_t *const *)pa;
+    const lt_feature_t *b = *(const lt_feature_t *const *)pb;
+    return strcmp(a->name, b->name);
+}
+
+lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
+{
+    lt_snapshot_t *s = lt_xcalloc(1, sizeof(*s));
+    s->refs = 1;
+    s->arena = *a;
+    s->data = *d;
+    s->revision = (uint64_t)d->revision;
+    s->built_at = lt_now_ms();
+    pthread_mutex_init(&s->memo_lock, NULL);
+    lt_arena_t *ar = &s->arena;
+
+    s->envs = lt_arena_calloc(ar, d->n_envs ? d->n_envs : 1, sizeof(*s->envs));
+    s->n_envs = d->n_envs;
+    for (size_t e = 0; e < d->n_envs; e++) {
+        lt_env_view_t *v = &s->envs[e];
+        v->name = d->envs[e].name;
+        v->features = lt_arena_calloc(ar, d->n_features ? d->n_features : 1,
+                                      sizeof(*v->features));
+        for (size_t i = 0; i < d->n_features; i++)
+            if (!d->features[i].archived)
+                v->features[v->n_features++] = &d->features[i];
+        qsort(v->features, v->n_features, sizeof(*v->features), feature_ptr_cmp);
+    }
+    lt_token_table_build(&s->tokens, ar, d->tokens, d->n_tokens);
+    s->memo_slots = 64;
+    s->memo = lt_xcalloc(s->memo_slots, sizeof(*s->memo));
+    return s;
+}
+
+const lt_env_view_t *lt_snapshot_env(const lt_snapshot_t *s, const char *env)
+{
+    for (size_t i = 0; i < s->n_envs; i++)
+        if (strcmp(s->envs[i].name, env) == 0)
+            return &s->envs[i];
+    return NULL;
+}
+
+bool lt_snapshot_has_project(const lt_snapshot_t *s, const char *id)
+{
+    for (size_t i = 0; i < s->data.n_projects; i++)
+        if (strcmp(s->data.projects[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+void lt_memo_free(lt_memo_t *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < LT_ARRAY_LEN(m->ext); i++)
+        if (m->ext[i] && lt_memo_ext_free)
+            lt_memo_ext_free(m->ext[i]);
+    free(m->key);
+    free(m->body);
+    free(m->gz);
+    free(m->slices);
+    free(m);
+}
+
+lt_memo_t *lt_snapshot_memo_find(lt_snapshot_t *s, const char *key, size_t key_len)
+{
+    uint64_t h = lt_fnv1a(key, key_len);
+    pthread_mutex_lock(&s->memo_lock);
+    lt_memo_t *m = s->memo[h & (s->memo_slots - 1)];
+    while (m && !(m->hash == h && m->key_len == key_len && memcmp(m->key, key, key_len) == 0))
+        m = m->next;
+    pthread_mutex_unlock(&s->memo_lock);
+    return m;
+}
+
+static void memo_grow(lt_snapshot_t *s)
+{
+    size_t slots = s->memo_slots * 2;
+    lt_memo_t **t = lt_xcalloc(slots, sizeof(*t));
+    for (size_t i = 0; i < s->memo_slots; i++) {
+        lt_memo_t *m = s->memo[i];
+        while (m) {
+            lt_memo_t *next = m->next;
+            m->next = t[m->hash & (slots - 1)];
+            t[m->hash & (slots - 1)] = m;
+            m = next;
+        }
+    }
+    free(s->memo);
+    s->memo = t;
+    s->memo_slots = slots;
+}
+
+lt_memo_t *lt_snapshot_memo_offer(lt_snapshot_t *s, lt_memo_t *m)
+{
+    m->hash = lt_fnv1a(m->key, m->key_len);
+    pthread_mutex_lock(&s->memo_lock);
+    lt_memo_t *have = s->memo[m->hash & (s->memo_slots - 1)];
+    while (have && !(have->hash == m->hash && have->key_len == m->key_len &&
+                     memcmp(have->key, m->key, m->key_len) == 0))
+        have = have->next;
+    if (!have && s->memo_count >= LT_MEMO_MAX) {
+        m->transient = true;
+        pthread_mutex_unlock(&s->memo_lock);
+        return m;
+    }
+    if (!have) {
+        if (s->memo_count >= s->memo_slots)
+            memo_grow(s);
+        size_t at = m->hash & (s->memo_slots - 1);
+        m->next = s->memo[at];
+        s->memo[at] = m;
+        s->memo_count++;
+    }
+    pthread_mutex_unlock(&s->memo_lock);
+    if (have) {
+        lt_memo_free(m);
+        return have;
+    }
+    return m;
+}
+
+static void snapshot_free(lt_snapshot_t *s)
+{
+    for (size_t i = 0; i < s->memo_slots; i++) {
+        lt_memo_t *m = s->memo[i];
+        while (m) {
+            lt_memo_t *next = m->next;
+            lt_memo_free(m);
+            m = next;
+        }
+    }
+    free(s->memo);
+    pthread_mutex_destroy(&s->memo_lock);
+    lt_arena_dispose(&s->arena);
+    free(s);
+}
+
+lt_snapshot_t *lt_snapshot_acquire(void)
+{
+    pthread_mutex_lock(&pub_lock);
+    lt_snapshot_t *s = current;
+    if (s)
+        s->refs++;
+    pthread_mutex_unlock(&pub_lock);
+    return s;
+}
+
+void lt_snapshot_release(lt_snapshot_t *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&pub_lock);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&pub_lock);
+    if (last)
+        snapshot_free(s);
+}
+
+void lt_snapshot_publish(lt_snapshot_t *s)
+{
+    pthread_mutex_lock(&pub_lock);
+    lt_snapshot_t *old = current;
+    current = s;
+    pthread_mutex_unlock(&pub_lock);
+    lt_snapshot_release(old);
+}
+
+void lt_snapshot_shutdown(void)
+{
+    lt_snapshot_publish(NULL);
+}

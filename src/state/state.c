@@ -1,0 +1,119 @@
+/*
+ * state.c: store lock, snapshot reloads and the revision watcher; see state.h.
+ */
+#include "state.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "../base/log.h"
+#include "../base/util.h"
+
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+static lt_store_t *store;
+static int64_t loaded_revision = -1;
+
+static pthread_t watcher;
+static bool watching;
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
+static bool watch_stop;
+static int watch_interval_ms;
+
+int lt_state_reload_locked(void)
+{
+    lt_arena_t a;
+    lt_arena_init(&a, 64 * 1024);
+    lt_dataset_t d;
+    uint64_t t0 = lt_mono_ns();
+    if (lt_store_load(store, &a, &d) != LT_OK) {
+        lt_arena_dispose(&a);
+        lt_log_error("state: reload failed, keeping the previous snapshot");
+        return LT_ERR;
+    }
+    lt_snapshot_t *s = lt_snapshot_build(&a, &d);
+    loaded_revision = d.revision;
+    lt_snapshot_publish(s);
+    lt_log_debug("state: snapshot at revision %lld built in %.2f ms (%zu features, %zu tokens)",
+                 (long long)d.revision, (double)(lt_mono_ns() - t0) / 1e6, d.n_features,
+                 d.n_tokens);
+    return LT_OK;
+}
+
+int lt_state_init(lt_store_t *s)
+{
+    store = s;
+    pthread_mutex_lock(&store_lock);
+    int rc = lt_state_reload_locked();
+    pthread_mutex_unlock(&store_lock);
+    return rc;
+}
+
+lt_store_t *lt_state_lock(void)
+{
+    pthread_mutex_lock(&store_lock);
+    return store;
+}
+
+void lt_state_unlock(void)
+{
+    pthread_mutex_unlock(&store_lock);
+}
+
+static void *watch_main(void *arg)
+{
+    LT_UNUSED(arg);
+    pthread_mutex_lock(&watch_lock);
+    while (!watch_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += watch_interval_ms / 1000;
+        ts.tv_nsec += (long)(watch_interval_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
+        if (watch_stop)
+            break;
+        pthread_mutex_unlock(&watch_lock);
+        pthread_mutex_lock(&store_lock);
+        int64_t rev = 0;
+        if (lt_store_revision(store, &rev) == LT_OK && rev != loaded_revision) {
+            lt_log_info("state: store revision %lld (was %lld): reloading", (long long)rev,
+                        (long long)loaded_revision);
+            lt_state_reload_locked();
+        }
+        pthread_mutex_unlock(&store_lock);
+        pthread_mutex_lock(&watch_lock);
+    }
+    pthread_mutex_unlock(&watch_lock);
+    return NULL;
+}
+
+int lt_state_watch_start(int interval_ms)
+{
+    watch_interval_ms = interval_ms > 0 ? interval_ms : 1000;
+    watch_stop = false;
+    if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
+        return LT_ERR;
+    watching = true;
+    return LT_OK;
+}
+
+void lt_state_dispose(void)
+{
+    if (watching) {
+        pthread_mutex_lock(&watch_lock);
+        watch_stop = true;
+        pthread_cond_signal(&watch_cond);
+        pthread_mutex_unlock(&watch_lock);
+        pthread_join(watcher, NULL);
+        watching = false;
+    }
+    lt_snapshot_shutdown();
+    pthread_mutex_lock(&store_lock);
+    lt_store_close(store);
+    store = NULL;
+    pthread_mutex_unlock(&store_lock);
+}

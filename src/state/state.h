@@ -1,0 +1,25 @@
+/*
+ * state.h: the one store and the published snapshot, tied together. Writers take the store
+ * lock, write (with their event row), then call lt_state_reload before answering, so the
+ * next request sees the change. A watcher thread also reloads when another process (the
+ * CLI, another instance) has added events.
+ */
+#ifndef LT_STATE_H
+#define LT_STATE_H
+
+#include "../store/store.h"
+#include "snapshot.h"
+
+/* Take ownership of store, load it and publish the first snapshot. LT_OK or an error. */
+int lt_state_init(lt_store_t *store);
+/* Stop the watcher, drop the snapshot and close the store. */
+void lt_state_dispose(void);
+/* Exclusive use of the store (blocking). */
+lt_store_t *lt_state_lock(void);
+void lt_state_unlock(void);
+/* Rebuild and publish the snapshot from the store; call with the store lock held. */
+int lt_state_reload_locked(void);
+/* Start a thread that reloads when the store's revision moves (every interval_ms). */
+int lt_state_watch_start(int interval_ms);
+
+#endif
