@@ -57,7 +57,7 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 integration: $(BUILD)/latch
-	LATCH_BIN=$(abspath $(BUILD)/latch) node --test --test-concurrency=1 tests/integration/
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/integration/
 
 test: deps-test unit integration bench-smoke
 

