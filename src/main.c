@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/frontend.h"
+#include "edge/offline.h"
 #include "api/usage.h"
 #include "base/log.h"
 #include "base/util.h"
@@ -29,6 +31,7 @@ static const char usage_main[] =
     "  import    load a client-features JSON document into the store\n"
     "  export    write the client-features JSON document of an environment\n"
     "  token     create, list and revoke API tokens in the store\n"
+    "  offline   serve a features file with no upstream (like Unleash Edge offline)\n"
     "\n"
     "Run `latch <command> --help` for the options of a command.\n";
 
@@ -43,7 +46,10 @@ static const char usage_serve[] =
     "  --max-body BYTES      largest request body accepted (default 2097152)\n"
     "  --metrics-interval S  seconds between writes of usage metrics (default 10)\n"
     "  --watch-interval MS   how often to look for changes made by other processes (1000)\n"
+    "  --trusted-proxies A,B peers whose X-Forwarded-For is believed (env TRUSTED_PROXIES)\n"
     "\n"
+    "UNLEASH_FRONTEND_API_ORIGINS: comma-separated origins allowed by CORS on /api/frontend\n"
+    "(default *).\n"
     "Tokens can be provisioned at start, as Unleash does, when the store has none:\n"
     "  INIT_ADMIN_API_TOKENS, INIT_BACKEND_API_TOKENS (or INIT_CLIENT_API_TOKENS),\n"
     "  INIT_FRONTEND_API_TOKENS: comma-separated full token strings.\n"
@@ -61,6 +67,28 @@ static const char usage_export[] =
     "\n"
     "Writes the environment's flags as a client-features document (with strategy ids,\n"
     "titles, sort order and disabled strategies, so `latch import` restores them).\n";
+
+static const char usage_offline[] =
+    "usage: latch offline --bootstrap-file FILE [options]\n"
+    "\n"
+    "Serves the flags of FILE with no upstream and no store, as Unleash Edge's offline mode:\n"
+    "/api/client/features, /api/frontend and the Unleash Proxy endpoints (/proxy ...).\n"
+    "\n"
+    "  --bootstrap-file F    client-features JSON, Edge's map {\"flag\":{\"enabled\":true}},\n"
+    "                        or delta events (env BOOTSTRAP_FILE)\n"
+    "  --client-tokens A,B   tokens for server-side SDKs, trusted as given (env CLIENT_TOKENS)\n"
+    "  --frontend-tokens A,B front-end tokens or opaque keys (env FRONTEND_TOKENS)\n"
+    "  --client-keys A,B     Unleash Proxy client keys for /proxy and /api/frontend\n"
+    "                        (env UNLEASH_PROXY_CLIENT_KEYS)\n"
+    "  --client-key-header H header carrying the client key on /proxy (env\n"
+    "                        CLIENT_KEY_HEADER_NAME; default Authorization)\n"
+    "  --port N              (env PORT; default 3063)\n"
+    "  --bind ADDR           (default 0.0.0.0)\n"
+    "  --reload-interval S   re-read the file when it changes, every S seconds (0 = never)\n"
+    "  --trusted-proxies A,B peers whose X-Forwarded-For is believed\n"
+    "\n"
+    "The front-end endpoints take environment and appName from the request's context.\n"
+    "UNLEASH_FRONTEND_API_ORIGINS sets the CORS origins (default *).\n";
 
 static const char usage_token[] =
     "usage: latch token create --type client|frontend|admin [--environment ENV]\n"
@@ -128,35 +156,50 @@ static int parse_int(const char *s, const char *what, long lo, long hi)
     return (int)v;
 }
 
-/* ---------- tokens ---------- */
-
-static void split_projects(lt_arena_t *a, const char *list, const char ***out, size_t *n,
-                           bool *all)
+/* Split a comma-separated list into an arena array of trimmed, non-empty items. */
+static const char **split_list(lt_arena_t *a, const char *list, size_t *n)
 {
     *n = 0;
-    *all = false;
     size_t cap = 1;
-    for (const char *p = list; *p; p++)
+    for (const char *p = list ? list : ""; *p; p++)
         cap += *p == ',';
-    *out = lt_arena_calloc(a, cap, sizeof(**out));
-    const char *p = list;
+    const char **out = lt_arena_calloc(a, cap, sizeof(*out));
+    const char *p = list ? list : "";
     while (*p) {
-        while (*p == ' ')
+        while (*p == ' ' || *p == '\t')
             p++;
         const char *e = strchr(p, ',');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        while (len && p[len - 1] == ' ')
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
-        if (len == 1 && p[0] == '*')
-            *all = true;
-        else if (len)
-            (*out)[(*n)++] = lt_arena_strndup(a, p, len);
+        if (len)
+            out[(*n)++] = lt_arena_strndup(a, p, len);
         if (!e)
             break;
         p = e + 1;
     }
-    if (*n == 0)
-        *all = true;
+    return out;
+}
+
+/* CORS origins and trusted proxies for the front-end endpoints, from the environment. */
+static void configure_frontend(lt_arena_t *a, lt_frontend_config_t *fc, const char *trusted)
+{
+    fc->origins = split_list(a, getenv("UNLEASH_FRONTEND_API_ORIGINS"), &fc->n_origins);
+    fc->trusted_proxies = split_list(a, trusted, &fc->n_trusted);
+    lt_frontend_configure(fc);
+}
+
+/* ---------- tokens ---------- */
+
+/* A --projects list: names, or "*" (or nothing) for all projects. */
+static void split_projects(lt_arena_t *a, const char *list, const char ***out, size_t *n,
+                           bool *all)
+{
+    *out = split_list(a, list, n);
+    *all = *n == 0;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*out)[i], "*") == 0)
+            *all = true;
     if (*all)
         *n = 0;
 }
@@ -537,6 +580,7 @@ static int cmd_serve(int argc, char **argv)
     const char *port_s = env_or("PORT", env_or("HTTP_PORT", "4242"));
     const char *bind = env_or("HTTP_HOST", "0.0.0.0"), *db = default_db();
     const char *threads_s = "0", *max_body_s = "2097152", *metrics_s = "10", *watch_s = "1000";
+    const char *trusted = getenv("TRUSTED_PROXIES");
     opts_t o = {argc, argv, 1, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (is_help(argv[o.i])) {
@@ -545,7 +589,8 @@ static int cmd_serve(int argc, char **argv)
         }
         if (opt(&o, "--port", &port_s) || opt(&o, "--bind", &bind) || opt(&o, "--db", &db) ||
             opt(&o, "--threads", &threads_s) || opt(&o, "--max-body", &max_body_s) ||
-            opt(&o, "--metrics-interval", &metrics_s) || opt(&o, "--watch-interval", &watch_s))
+            opt(&o, "--metrics-interval", &metrics_s) || opt(&o, "--watch-interval", &watch_s) ||
+            opt(&o, "--trusted-proxies", &trusted))
             continue;
         fprintf(stderr, "latch serve: unknown option %s\n%s", argv[o.i], usage_serve);
         return 2;
@@ -572,6 +617,10 @@ static int cmd_serve(int argc, char **argv)
         lt_store_close(store);
         return 1;
     }
+    lt_arena_t conf;
+    lt_arena_init(&conf, 0);
+    lt_frontend_config_t fc = {0};
+    configure_frontend(&conf, &fc, trusted);
     lt_http_config_t cfg = {
         .bind = bind,
         .port = port,
@@ -579,6 +628,7 @@ static int cmd_serve(int argc, char **argv)
         .max_body = (size_t)max_body,
         .routes = lt_serve_routes,
         .n_routes = lt_serve_n_routes,
+        .pre = lt_frontend_pre,
     };
     lt_http_t *http;
     int rc = 1;
@@ -596,6 +646,82 @@ static int cmd_serve(int argc, char **argv)
 out:
     lt_usage_stop();
     lt_state_dispose();
+    lt_arena_dispose(&conf);
+    return rc;
+}
+
+static int cmd_offline(int argc, char **argv)
+{
+    const char *file = getenv("BOOTSTRAP_FILE"), *port_s = env_or("PORT", "3063");
+    const char *bind = "0.0.0.0", *reload_s = "0", *threads_s = "0";
+    const char *client_tokens = env_or("CLIENT_TOKENS", env_or("TOKENS", NULL));
+    const char *frontend_tokens = getenv("FRONTEND_TOKENS");
+    const char *keys = env_or("UNLEASH_PROXY_CLIENT_KEYS", getenv("UNLEASH_PROXY_SECRETS"));
+    const char *key_header = env_or("CLIENT_KEY_HEADER_NAME", "Authorization");
+    const char *trusted = getenv("TRUSTED_PROXIES");
+    opts_t o = {argc, argv, 1, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (is_help(argv[o.i])) {
+            fputs(usage_offline, stdout);
+            return 0;
+        }
+        if (opt(&o, "--bootstrap-file", &file) || opt(&o, "--port", &port_s) ||
+            opt(&o, "--bind", &bind) || opt(&o, "--reload-interval", &reload_s) ||
+            opt(&o, "--client-tokens", &client_tokens) || opt(&o, "--tokens", &client_tokens) ||
+            opt(&o, "--frontend-tokens", &frontend_tokens) || opt(&o, "--client-keys", &keys) ||
+            opt(&o, "--client-key-header", &key_header) || opt(&o, "--threads", &threads_s) ||
+            opt(&o, "--trusted-proxies", &trusted))
+            continue;
+        fprintf(stderr, "latch offline: unknown option %s\n%s", argv[o.i], usage_offline);
+        return 2;
+    }
+    if (!file || !*file) {
+        fputs(usage_offline, stderr);
+        return 2;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    lt_arena_t conf;
+    lt_arena_init(&conf, 0);
+    lt_offline_config_t oc = {0};
+    oc.bootstrap_file = file;
+    oc.client_tokens = split_list(&conf, client_tokens, &oc.n_client_tokens);
+    oc.frontend_tokens = split_list(&conf, frontend_tokens, &oc.n_frontend_tokens);
+    oc.reload_interval_s = parse_int(reload_s, "--reload-interval", 0, 86400);
+    lt_frontend_config_t fc = {0};
+    fc.context_env_from_request = true;
+    fc.client_keys = split_list(&conf, keys, &fc.n_client_keys);
+    fc.client_key_header = key_header;
+    configure_frontend(&conf, &fc, trusted);
+    lt_http_config_t cfg = {
+        .bind = bind,
+        .port = parse_int(port_s, "--port", 0, 65535),
+        .threads = parse_int(threads_s, "--threads", 0, 256),
+        .routes = lt_offline_routes,
+        .n_routes = lt_offline_n_routes,
+        .pre = lt_frontend_pre,
+    };
+    int rc = 1;
+    lt_http_t *http = NULL;
+    if (lt_offline_load(&oc) != LT_OK || lt_offline_watch_start(&oc) != LT_OK)
+        goto out;
+    if (lt_http_start(&http, &cfg) != LT_OK)
+        goto out;
+    lt_log_info("latch %s offline, serving %s", LATCH_VERSION, file);
+    int sig = 0;
+    sigwait(&set, &sig);
+    lt_log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    lt_http_stop(http);
+    rc = 0;
+out:
+    lt_offline_watch_stop();
+    lt_snapshot_shutdown();
+    lt_arena_dispose(&conf);
     return rc;
 }
 
@@ -627,6 +753,8 @@ int main(int argc, char **argv)
         return cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)
         return cmd_token(argc - 1, argv + 1);
+    if (strcmp(cmd, "offline") == 0)
+        return cmd_offline(argc - 1, argv + 1);
     fprintf(stderr, "latch: unknown command %s\n\n%s", cmd, usage_main);
     return 2;
 }

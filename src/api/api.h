@@ -23,5 +23,8 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
 /* routes.c: the routes of `latch serve` */
 extern const lt_route_t lt_serve_routes[];
 extern const size_t lt_serve_n_routes;
+/* the routes of `latch offline` */
+extern const lt_route_t lt_offline_routes[];
+extern const size_t lt_offline_n_routes;
 
 #endif

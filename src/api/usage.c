@@ -5,6 +5,7 @@
 #include "usage.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -37,9 +38,10 @@ static pthread_cond_t flush_cond = PTHREAD_COND_INITIALIZER;
 static bool stop_flag;
 static int interval;
 
-static char *dup_or_null(const char *s)
+/* Free a string the row holds through a const pointer (the row type is shared with callers). */
+static void free_str(const char *s)
 {
-    return s ? lt_xstrdup(s) : NULL;
+    free((void *)(uintptr_t)s);
 }
 
 static void app_free(void *p)
@@ -47,13 +49,13 @@ static void app_free(void *p)
     app_t *a = p;
     if (!a)
         return;
-    free((char *)a->row.app_name);
-    free((char *)a->row.instance_id);
-    free((char *)a->row.environment);
-    free((char *)a->row.sdk_version);
-    free((char *)a->row.strategies);
-    free((char *)a->row.platform_name);
-    free((char *)a->row.sdk_type);
+    free_str(a->row.app_name);
+    free_str(a->row.instance_id);
+    free_str(a->row.environment);
+    free_str(a->row.sdk_version);
+    free_str(a->row.strategies);
+    free_str(a->row.platform_name);
+    free_str(a->row.sdk_type);
     free(a);
 }
 
@@ -77,12 +79,14 @@ static void replace(const char **dst, const char *src)
 {
     if (!src)
         return;
-    free((char *)*dst);
+    free_str(*dst);
     *dst = lt_xstrdup(src);
 }
 
 void lt_usage_register(const lt_app_row_t *row)
 {
+    if (!started)
+        return; /* `latch offline` keeps no usage */
     char key[1024];
     int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", row->app_name, row->instance_id,
                      row->environment);
@@ -125,6 +129,8 @@ void lt_usage_add(const char *app, const char *instance, const char *env, const 
                   int64_t at_ms, int64_t yes, int64_t no, const lt_usage_variant_t *variants,
                   size_t n_variants)
 {
+    if (!started)
+        return;
     int64_t hour = at_ms - (at_ms % 3600000);
     char key[1536];
     int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s\x1f%s\x1f%lld", app, instance, env,
@@ -281,13 +287,15 @@ int lt_usage_start(int interval_ms, size_t max)
 
 void lt_usage_stop(void)
 {
-    if (started) {
+    if (!started)
+        return;
+    {
         pthread_mutex_lock(&flush_lock);
         stop_flag = true;
         pthread_cond_signal(&flush_cond);
         pthread_mutex_unlock(&flush_lock);
         pthread_join(flusher, NULL);
-        started = false;
     }
     lt_usage_flush();
+    started = false;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "../base/util.h"
+#include "../eval/eval.h"
 
 void (*lt_memo_ext_free)(void *ext);
 
@@ -42,6 +43,8 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
             if (!d->features[i].archived)
                 v->features[v->n_features++] = &d->features[i];
         qsort(v->features, v->n_features, sizeof(*v->features), feature_ptr_cmp);
+        v->eval = lt_eval_compile(ar, d->features, d->n_features, v->name, d->segments,
+                                  d->n_segments);
     }
     lt_token_table_build(&s->tokens, ar, d->tokens, d->n_tokens);
     s->memo_slots = 64;
@@ -148,6 +151,8 @@ static void snapshot_free(lt_snapshot_t *s)
         }
     }
     free(s->memo);
+    for (size_t i = 0; i < s->n_envs; i++)
+        lt_eval_free(s->envs[i].eval);
     pthread_mutex_destroy(&s->memo_lock);
     lt_arena_dispose(&s->arena);
     free(s);

@@ -17,7 +17,7 @@ typedef struct {
     const char *name;
     const lt_feature_t **features;
     size_t n_features;
-    void *eval; /* the compiled evaluation form (src/eval), NULL until built */
+    struct lt_eval_env *eval; /* the compiled evaluation form (src/eval/eval.h) */
 } lt_env_view_t;
 
 /* A memoized response body with its ETag, gzip form and per-feature slices. */

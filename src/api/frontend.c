@@ -1,0 +1,489 @@
+/*
+ * frontend.c: the front-end API and the Unleash Proxy endpoints. A request's context comes
+ * from its query string or JSON body (slices into the request, props in its arena), the
+ * compiled environment of the snapshot evaluates every flag in scope, and the answer is
+ * written straight into the response buffer. Nothing here touches the store.
+ */
+#include "frontend.h"
+
+#include <arpa/inet.h>
+#include <cjson/cJSON.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "../base/util.h"
+#include "../eval/eval.h"
+#include "guard.h"
+#include "usage.h"
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define MAX_PROPS 128
+
+static lt_frontend_config_t cfg;
+
+void lt_frontend_configure(const lt_frontend_config_t *c)
+{
+    cfg = *c;
+    if (!cfg.client_key_header)
+        cfg.client_key_header = "Authorization";
+}
+
+/* ---------- CORS ---------- */
+
+static bool is_frontend_path(const char *p)
+{
+    return strncmp(p, "/api/frontend", 13) == 0 && (p[13] == '\0' || p[13] == '/')
+               ? true
+               : strncmp(p, "/proxy", 6) == 0 && (p[6] == '\0' || p[6] == '/');
+}
+
+static bool any_origin(void)
+{
+    for (size_t i = 0; i < cfg.n_origins; i++)
+        if (strcmp(cfg.origins[i], "*") == 0)
+            return true;
+    return cfg.n_origins == 0;
+}
+
+bool lt_frontend_pre(lt_req_t *r)
+{
+    if (!is_frontend_path(lt_req_path(r)))
+        return false;
+    lt_str_t origin = lt_req_header(r, "Origin");
+    lt_reply_header(r, "Vary", "Origin");
+    bool allowed = false;
+    if (any_origin()) {
+        lt_reply_header(r, "Access-Control-Allow-Origin", "*");
+        allowed = true;
+    } else if (origin.ptr) {
+        for (size_t i = 0; i < cfg.n_origins && !allowed; i++)
+            allowed = lt_str_eq_c(origin, cfg.origins[i]);
+        if (allowed)
+            lt_reply_header(r, "Access-Control-Allow-Origin", origin.ptr);
+    }
+    if (allowed) {
+        lt_reply_header(r, "Access-Control-Allow-Credentials", "true");
+        lt_reply_header(r, "Access-Control-Expose-Headers", "ETag");
+    }
+    if (lt_req_method(r) != LT_OPTIONS)
+        return false;
+    /* preflight */
+    if (allowed) {
+        lt_reply_header(r, "Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE");
+        lt_str_t rh = lt_req_header(r, "Access-Control-Request-Headers");
+        if (rh.ptr && rh.len < 1024)
+            lt_reply_header(r, "Access-Control-Allow-Headers", rh.ptr);
+        lt_reply_header(r, "Access-Control-Max-Age", "86400");
+    }
+    lt_reply_empty(r, 204);
+    return true;
+}
+
+/* ---------- context ---------- */
+
+typedef struct {
+    lt_context_t ctx;
+    lt_prop_t props[MAX_PROPS];
+    const char **only; /* POST /proxy {toggles:[...]}: only these flags */
+    size_t n_only;
+    bool has_only;
+} req_ctx_t;
+
+static void add_prop(req_ctx_t *c, lt_str_t k, lt_str_t v)
+{
+    for (size_t i = 0; i < c->ctx.n_props; i++)
+        if (lt_str_eq(c->props[i].key, k)) {
+            c->props[i].value = v; /* the last one wins */
+            return;
+        }
+    if (c->ctx.n_props < MAX_PROPS)
+        c->props[c->ctx.n_props++] = (lt_prop_t){k, v};
+}
+
+/* Set a context field by its name; false when the name is not a top-level field. */
+static bool set_field(req_ctx_t *c, lt_str_t k, lt_str_t v)
+{
+    lt_str_t *f = NULL;
+    if (lt_str_eq_c(k, "userId"))
+        f = &c->ctx.user_id;
+    else if (lt_str_eq_c(k, "sessionId"))
+        f = &c->ctx.session_id;
+    else if (lt_str_eq_c(k, "remoteAddress"))
+        f = &c->ctx.remote_address;
+    else if (lt_str_eq_c(k, "environment"))
+        f = &c->ctx.environment;
+    else if (lt_str_eq_c(k, "appName"))
+        f = &c->ctx.app_name;
+    else if (lt_str_eq_c(k, "currentTime"))
+        f = &c->ctx.current_time;
+    if (!f)
+        return false;
+    *f = v;
+    return true;
+}
+
+static bool query_arg(void *ctx, lt_str_t k, lt_str_t v)
+{
+    req_ctx_t *c = ctx;
+    if (v.len == 0)
+        return true; /* empty values are dropped */
+    if (k.len > 12 && memcmp(k.ptr, "properties[", 11) == 0 && k.ptr[k.len - 1] == ']') {
+        add_prop(c, (lt_str_t){k.ptr + 11, k.len - 12}, v);
+        return true;
+    }
+    if (!set_field(c, k, v))
+        add_prop(c, k, v);
+    return true;
+}
+
+/* The text of a JSON scalar for a context value, in the arena; NULL for null/objects. */
+static const char *scalar(lt_arena_t *a, const cJSON *j)
+{
+    if (cJSON_IsString(j))
+        return lt_arena_strdup(a, j->valuestring);
+    if (cJSON_IsNumber(j)) {
+        char tmp[64];
+        if (j->valuedouble == (double)(long long)j->valuedouble && j->valuedouble > -1e15 &&
+            j->valuedouble < 1e15)
+            snprintf(tmp, sizeof(tmp), "%lld", (long long)j->valuedouble);
+        else
+            snprintf(tmp, sizeof(tmp), "%.17g", j->valuedouble);
+        return lt_arena_strdup(a, tmp);
+    }
+    if (cJSON_IsBool(j))
+        return cJSON_IsTrue(j) ? "true" : "false";
+    return NULL;
+}
+
+static void context_from_json(lt_arena_t *a, req_ctx_t *c, const cJSON *ctx)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, ctx)
+    {
+        if (!it->string)
+            continue;
+        lt_str_t k = lt_str_c(lt_arena_strdup(a, it->string));
+        if (lt_str_eq_c(k, "properties") && cJSON_IsObject(it)) {
+            const cJSON *p;
+            cJSON_ArrayForEach(p, it)
+            {
+                const char *v = scalar(a, p);
+                lt_str_t pk = lt_str_c(lt_arena_strdup(a, p->string));
+                if (cJSON_IsNull(p))
+                    add_prop(c, pk, (lt_str_t){NULL, 0});
+                else if (v)
+                    add_prop(c, pk, lt_str_c(v));
+            }
+            continue;
+        }
+        const char *v = scalar(a, it);
+        if (!v || !*v)
+            continue;
+        if (!set_field(c, k, lt_str_c(v)))
+            add_prop(c, k, lt_str_c(v));
+    }
+}
+
+static bool trusted(const char *addr, size_t len)
+{
+    for (size_t i = 0; i < cfg.n_trusted; i++)
+        if (strlen(cfg.trusted_proxies[i]) == len && memcmp(cfg.trusted_proxies[i], addr, len) == 0)
+            return true;
+    return false;
+}
+
+/* The client address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
+static lt_str_t client_address(lt_req_t *r)
+{
+    const char *peer = lt_req_peer(r);
+    if (!cfg.n_trusted || !trusted(peer, strlen(peer)))
+        return lt_str_c(peer);
+    lt_str_t xff = lt_req_header(r, "X-Forwarded-For");
+    if (!xff.ptr)
+        return lt_str_c(peer);
+    /* right to left: the first address that is not a trusted proxy is the client */
+    lt_str_t last = {NULL, 0};
+    size_t end = xff.len;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff.ptr[start - 1] != ',')
+            start--;
+        size_t s = start, e = end;
+        while (s < e && xff.ptr[s] == ' ')
+            s++;
+        while (e > s && xff.ptr[e - 1] == ' ')
+            e--;
+        if (e > s) {
+            last = (lt_str_t){xff.ptr + s, e - s};
+            if (!trusted(last.ptr, last.len))
+                break;
+        }
+        end = start > 0 ? start - 1 : 0;
+    }
+    return last.ptr ? last : lt_str_c(peer);
+}
+
+/* Fill a context from the request; env is the environment the token grants. LT_OK or 400. */
+static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
+{
+    memset(c, 0, sizeof(*c));
+    c->ctx.props = c->props;
+    lt_arena_t *a = lt_req_arena(r);
+    if (lt_req_method(r) == LT_POST) {
+        lt_str_t body = lt_req_body(r);
+        if (lt_req_header(r, "Content-Type").ptr && !lt_req_is_json(r)) {
+            lt_reply_error(r, 415, "ContentTypeError",
+                           "We do not accept the content-type you provided. Try using "
+                           "application/json instead.");
+            return LT_EINVAL;
+        }
+        cJSON *j = body.len ? cJSON_ParseWithLength(body.ptr, body.len) : cJSON_CreateObject();
+        if (!cJSON_IsObject(j)) {
+            cJSON_Delete(j);
+            lt_reply_error(r, 400, "BadDataError", "The request body must be a JSON object.");
+            return LT_EINVAL;
+        }
+        const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(j, "context");
+        if (ctx && !cJSON_IsObject(ctx) && !cJSON_IsNull(ctx)) {
+            cJSON_Delete(j);
+            lt_reply_error(r, 400, "BadDataError", "context must be an object.");
+            return LT_EINVAL;
+        }
+        const cJSON *toggles = cJSON_GetObjectItemCaseSensitive(j, "toggles");
+        if (cJSON_IsArray(toggles)) {
+            size_t n = (size_t)cJSON_GetArraySize(toggles);
+            c->only = lt_arena_calloc(a, n ? n : 1, sizeof(*c->only));
+            const cJSON *it;
+            cJSON_ArrayForEach(it, toggles)
+            {
+                if (cJSON_IsString(it))
+                    c->only[c->n_only++] = lt_arena_strdup(a, it->valuestring);
+            }
+            c->has_only = true;
+        }
+        if (ctx)
+            context_from_json(a, c, ctx); /* copies into the arena: the tree can go */
+        cJSON_Delete(j);
+    } else {
+        lt_req_query_each(r, query_arg, c);
+    }
+    if (!cfg.context_env_from_request || !c->ctx.environment.ptr)
+        c->ctx.environment = lt_str_c(env);
+    if (!c->ctx.remote_address.ptr)
+        c->ctx.remote_address = client_address(r);
+    if (!c->ctx.session_id.ptr) {
+        char *sid = lt_arena_alloc(a, 17);
+        lt_random_hex(8, sid);
+        c->ctx.session_id = (lt_str_t){sid, 16};
+    }
+    return LT_OK;
+}
+
+/* ---------- authorisation ---------- */
+
+/* The scope a proxy client key grants: every project of the one offline environment. */
+static const lt_token_t key_scope = {
+    .name = "client-key", .type = LT_TOKEN_FRONTEND, .environment = "default",
+    .all_projects = true,
+};
+
+static bool client_key_ok(lt_str_t v)
+{
+    bool ok = false;
+    for (size_t i = 0; v.ptr && i < cfg.n_client_keys; i++) {
+        size_t n = strlen(cfg.client_keys[i]);
+        if (n == v.len && sodium_memcmp(cfg.client_keys[i], v.ptr, n) == 0)
+            ok = true;
+    }
+    return ok;
+}
+
+/* A front-end token (or, on `latch offline`, a proxy client key); NULL after replying. */
+static const lt_token_t *frontend_auth(lt_req_t *r)
+{
+    if (cfg.n_client_keys && client_key_ok(lt_req_header(r, "Authorization")))
+        return &key_scope;
+    return lt_guard_api_token(r, LT_TOKEN_FRONTEND);
+}
+
+/* A proxy client key in the configured header; NULL after replying 401 Unauthorized. */
+static const lt_token_t *proxy_auth(lt_req_t *r)
+{
+    if (client_key_ok(lt_req_header(r, cfg.client_key_header)))
+        return &key_scope;
+    lt_reply(r, 401, "text/plain; charset=utf-8", "Unauthorized", 12);
+    return NULL;
+}
+
+/* ---------- evaluation and output ---------- */
+
+static void write_toggle(lt_buf_t *b, const lt_eval_feature_t *f, const lt_variant_result_t *v)
+{
+    lt_buf_puts(b, "{\"name\":");
+    lt_json_cstr(b, lt_eval_feature_name(f));
+    lt_buf_puts(b, v->feature_enabled ? ",\"enabled\":true,\"variant\":{\"name\":"
+                                      : ",\"enabled\":false,\"variant\":{\"name\":");
+    lt_json_cstr(b, v->name);
+    lt_buf_puts(b, v->enabled ? ",\"enabled\":true" : ",\"enabled\":false");
+    if (v->payload) {
+        lt_buf_puts(b, ",\"payload\":{\"type\":");
+        lt_json_cstr(b, v->payload->type);
+        lt_buf_puts(b, ",\"value\":");
+        lt_json_cstr(b, v->payload->value);
+        lt_buf_putc(b, '}');
+    }
+    lt_buf_puts(b, v->feature_enabled ? ",\"feature_enabled\":true,\"featureEnabled\":true}"
+                                      : ",\"feature_enabled\":false,\"featureEnabled\":false}");
+    lt_buf_puts(b, lt_eval_feature_impression_data(f) ? ",\"impressionData\":true}"
+                                                      : ",\"impressionData\":false}");
+}
+
+static bool wanted(const req_ctx_t *c, const char *name)
+{
+    if (!c->has_only)
+        return true;
+    for (size_t i = 0; i < c->n_only; i++)
+        if (strcmp(c->only[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The compiled environment a token reads, or NULL when the snapshot has none. */
+static const lt_eval_env_t *eval_env(lt_req_t *r, const lt_token_t *t)
+{
+    const lt_env_view_t *v = lt_snapshot_env(lt_req_snapshot(r), lt_guard_env(t));
+    return v ? v->eval : NULL;
+}
+
+/* Answer with the toggles of every flag in the token's scope: enabled ones, or all. */
+static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache)
+{
+    req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
+    if (build_context(r, c, lt_guard_env(t)) != LT_OK)
+        return;
+    const lt_eval_env_t *e = eval_env(r, t);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"toggles\":[");
+    bool first = true;
+    size_t n = e ? lt_eval_count(e) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const lt_eval_feature_t *f = lt_eval_at(e, i);
+        if (!lt_token_has_project(t, lt_eval_feature_project(f)) ||
+            !wanted(c, lt_eval_feature_name(f)))
+            continue;
+        lt_variant_result_t v;
+        lt_eval_variant(e, f, &c->ctx, &v);
+        if (!v.feature_enabled && !all)
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        write_toggle(&b, f, &v);
+    }
+    lt_buf_puts(&b, "]}");
+    lt_reply_header(r, "Cache-Control", cache);
+    lt_reply_buf(r, 200, JSON_TYPE, &b);
+}
+
+void lt_api_frontend(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_token_t *t = frontend_auth(r);
+    if (t)
+        answer_toggles(r, t, false, "no-cache");
+}
+
+void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_token_t *t = frontend_auth(r);
+    if (!t)
+        return;
+    req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
+    if (build_context(r, c, lt_guard_env(t)) != LT_OK)
+        return;
+    const lt_eval_env_t *e = eval_env(r, t);
+    const lt_eval_feature_t *f = e ? lt_eval_find(e, p->value[0], strlen(p->value[0])) : NULL;
+    lt_variant_result_t v;
+    if (f && lt_token_has_project(t, lt_eval_feature_project(f)))
+        lt_eval_variant(e, f, &c->ctx, &v);
+    else
+        f = NULL;
+    if (!f || !v.feature_enabled) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find feature flag %.200s",
+                       p->value[0]);
+        return;
+    }
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_toggle(&b, f, &v);
+    lt_reply_header(r, "Cache-Control", "no-cache");
+    lt_reply_buf(r, 200, JSON_TYPE, &b);
+}
+
+int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type);
+
+static void record_metrics(lt_req_t *r, const lt_token_t *t, int ok_status)
+{
+    lt_str_t body = lt_req_body(r);
+    cJSON *j = cJSON_ParseWithLength(body.ptr, body.len);
+    if (!cJSON_IsObject(j) || lt_api_record_metrics(j, lt_guard_env(t), "frontend") != LT_OK)
+        lt_reply_error(r, 400, "ValidationError",
+                       "Metrics need an appName and a bucket of toggles with yes/no counts.");
+    else
+        lt_reply_empty(r, ok_status);
+    cJSON_Delete(j);
+}
+
+void lt_api_frontend_metrics(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_token_t *t = frontend_auth(r);
+    if (t)
+        record_metrics(r, t, 200);
+}
+
+void lt_api_frontend_register(lt_req_t *r, const lt_params_t *p)
+{
+    if (frontend_auth(r))
+        lt_reply_empty(r, 200);
+}
+
+void lt_api_frontend_unsupported(lt_req_t *r, const lt_params_t *p)
+{
+    if (frontend_auth(r))
+        lt_reply_error(r, 405, "NotImplementedError",
+                       "The frontend API does not support this endpoint.");
+}
+
+void lt_api_proxy(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_token_t *t = proxy_auth(r);
+    if (t)
+        answer_toggles(r, t, false, "public, max-age=2");
+}
+
+void lt_api_proxy_all(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_token_t *t = proxy_auth(r);
+    if (t)
+        answer_toggles(r, t, true, "public, max-age=2");
+}
+
+void lt_api_proxy_metrics(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_token_t *t = proxy_auth(r);
+    if (t)
+        record_metrics(r, t, 200);
+}
+
+void lt_api_proxy_register(lt_req_t *r, const lt_params_t *p)
+{
+    if (proxy_auth(r))
+        lt_reply_empty(r, 200);
+}
+
+void lt_api_proxy_health(lt_req_t *r, const lt_params_t *p)
+{
+    lt_reply(r, 200, "text/plain; charset=utf-8", "ok", 2);
+}

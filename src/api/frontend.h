@@ -1,0 +1,42 @@
+/*
+ * frontend.h: evaluated flags for browsers and phones: the front-end API (/api/frontend) and
+ * the Unleash Proxy endpoints (/proxy, on `latch offline`), with CORS. Configured once at
+ * start, before the HTTP server runs.
+ */
+#ifndef LT_FRONTEND_H
+#define LT_FRONTEND_H
+
+#include "../http/http.h"
+
+typedef struct {
+    /* CORS origins allowed on the front-end endpoints; none or "*" = any */
+    const char *const *origins;
+    size_t n_origins;
+    /* peers whose X-Forwarded-For is believed (exact addresses) */
+    const char *const *trusted_proxies;
+    size_t n_trusted;
+    /* `latch offline`: take environment and appName from the request's context */
+    bool context_env_from_request;
+    /* `latch offline`: proxy client keys, and the header that carries them */
+    const char *const *client_keys;
+    size_t n_client_keys;
+    const char *client_key_header;
+} lt_frontend_config_t;
+
+/* Set the configuration (the pointers must stay valid while the server runs). */
+void lt_frontend_configure(const lt_frontend_config_t *cfg);
+/* The HTTP pre-routing hook: CORS preflight and headers on front-end paths. */
+bool lt_frontend_pre(lt_req_t *r);
+
+void lt_api_frontend(lt_req_t *r, const lt_params_t *p);
+void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p);
+void lt_api_frontend_metrics(lt_req_t *r, const lt_params_t *p);
+void lt_api_frontend_register(lt_req_t *r, const lt_params_t *p);
+void lt_api_frontend_unsupported(lt_req_t *r, const lt_params_t *p);
+void lt_api_proxy(lt_req_t *r, const lt_params_t *p);
+void lt_api_proxy_all(lt_req_t *r, const lt_params_t *p);
+void lt_api_proxy_metrics(lt_req_t *r, const lt_params_t *p);
+void lt_api_proxy_register(lt_req_t *r, const lt_params_t *p);
+void lt_api_proxy_health(lt_req_t *r, const lt_params_t *p);
+
+#endif

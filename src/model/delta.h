@@ -1,0 +1,23 @@
+/*
+ * delta.h: replaying Unleash delta-API events (GET /api/client/delta, client specification
+ * files 19 and 20) into a plain client document, for `latch offline` and the spec tests.
+ */
+#ifndef LT_DELTA_H
+#define LT_DELTA_H
+
+#include "model.h"
+
+/*
+ * Parse {"events":[...]} and apply the events in order: `hydration` (replaces all features and
+ * segments), `feature-updated` (adds or replaces by name), `feature-removed` (by featureName),
+ * `segment-updated` (adds or replaces by id), `segment-removed` (by segmentId). Unknown event
+ * types are ignored. A document without "events" is parsed as an ordinary client document
+ * (lt_model_parse_client_doc), so callers may hand over either form.
+ * The result is like lt_model_parse_client_doc's: each feature has one env entry named env,
+ * segments are sorted by id; everything is allocated in a. Returns LT_OK, or LT_EINVAL with err
+ * filled (a static message, and the feature it concerns in err->where).
+ */
+int lt_model_parse_delta_doc(lt_arena_t *a, const char *json, size_t len, const char *env,
+                             lt_client_doc_t *out, lt_parse_err_t *err);
+
+#endif
