@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 pkgs=(build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev
       libpcre2-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev curl sqlite3 procps)
+    pkgs+=(libcmocka-dev curl sqlite3 procps wrk)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
     command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
