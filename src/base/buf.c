@@ -31,8 +31,9 @@ void lt_buf_reset(lt_buf_t *b)
 
 char *lt_buf_take(lt_buf_t *b, size_t *out_len)
 {
-    lt_buf_putc(b, '\0');
-    b->len--;
+    if (!b->ptr) /* reserve() always leaves room for the NUL, even at max */
+        b->ptr = lt_xcalloc(1, 1);
+    b->ptr[b->len] = '\0';
     char *p = b->ptr;
     if (out_len)
         *out_len = b->len;

@@ -267,7 +267,7 @@ int lt_semver_core(const char *s, size_t len, int64_t out[3])
     if (s[i] != '-' && s[i] != '+')
         return LT_EINVAL;
     /* pre-release and build: dot-separated non-empty identifiers of [0-9A-Za-z-] */
-    bool seen_build = false;
+    bool seen_build = s[i] == '+';
     i++;
     size_t ident = 0;
     for (; i < len; i++) {
