@@ -46,8 +46,8 @@ lt_token_parts_t lt_token_parse(lt_str_t s)
     const char *rest = colon + 1;
     size_t rest_len = s.len - (size_t)(rest - s.ptr);
     const char *dot = memchr(rest, '.', rest_len);
-    if (!dot || colon == s.ptr || dot == rest)
-        return r;
+    if (!dot || colon == s.ptr || dot == rest || dot + 1 == s.ptr + s.len)
+        return r; /* a classic token needs a project, an environment and a secret */
     r.project = (lt_str_t){s.ptr, (size_t)(colon - s.ptr)};
     r.environment = (lt_str_t){rest, (size_t)(dot - rest)};
     r.secret = (lt_str_t){dot + 1, s.len - (size_t)(dot + 1 - s.ptr)};

@@ -17,9 +17,11 @@ typedef enum {
 
 /* A stored token record, as the snapshot holds it. Strings are arena-owned. */
 typedef struct {
+    int64_t id; /* store row id (PATs are addressed by it) */
     uint8_t digest[32];
-    const char *name;
+    const char *name; /* tokenName; a PAT's description */
     lt_token_type_t type;
+    int64_t user_id; /* PATs: the owner */
     const char *environment; /* "*" = all (admin and legacy tokens) */
     const char **projects;   /* empty when all_projects */
     size_t n_projects;

@@ -112,7 +112,7 @@ int lt_offline_load(const lt_offline_config_t *cfg)
             seen = strcmp(d.projects[k].id, d.features[i].project) == 0;
         if (!seen)
             d.projects[d.n_projects++] =
-                (lt_project_t){d.features[i].project, d.features[i].project, NULL, 0};
+                (lt_project_t){d.features[i].project, d.features[i].project, NULL, "open", 0};
     }
     d.tokens = lt_arena_calloc(&a, cfg->n_client_tokens + cfg->n_frontend_tokens + 1,
                                sizeof(*d.tokens));

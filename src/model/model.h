@@ -109,8 +109,46 @@ typedef struct {
     const char *id;
     const char *name;
     const char *description; /* NULL when none */
+    const char *mode;        /* "open" */
     int64_t created_at;
 } lt_project_t;
+
+/* An environment enabled in a project. */
+typedef struct {
+    const char *project;
+    const char *environment;
+} lt_project_env_t;
+
+typedef struct {
+    const char *feature;
+    const char *type;
+    const char *value;
+} lt_tag_t;
+
+typedef struct {
+    const char *name;
+    const char *description;
+    const char *icon;
+} lt_tag_type_t;
+
+typedef struct {
+    const char *name;
+    const char *description;
+    bool stickiness;
+    const char *legal_values; /* JSON list text: [{"value","description"}] */
+    int sort_order;
+    int64_t created_at;
+} lt_context_field_t;
+
+/* A custom strategy definition (built-in ones are compiled in). */
+typedef struct {
+    const char *name;
+    const char *title;
+    const char *description;
+    const char *parameters; /* JSON list text: [{"name","type","description","required"}] */
+    bool deprecated;
+    int64_t created_at;
+} lt_strategy_def_t;
 
 typedef struct {
     const char *name;

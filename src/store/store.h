@@ -7,13 +7,14 @@
 #ifndef LT_STORE_H
 #define LT_STORE_H
 
+#include "../auth/access.h"
 #include "../auth/token.h"
 #include "../model/model.h"
 
 typedef struct lt_store lt_store_t;
 
 /* Everything a snapshot is built from, allocated in the arena given to lt_store_load. */
-typedef struct {
+typedef struct lt_dataset {
     lt_project_t *projects;
     size_t n_projects;
     lt_environment_t *envs;
@@ -22,16 +23,68 @@ typedef struct {
     size_t n_features;
     lt_segment_t *segments; /* sorted by id */
     size_t n_segments;
-    lt_token_t *tokens;
+    lt_token_t *tokens; /* PATs included */
     size_t n_tokens;
+    lt_project_env_t *project_envs; /* environments enabled per project */
+    size_t n_project_envs;
+    lt_tag_t *tags; /* sorted by feature */
+    size_t n_tags;
+    lt_tag_type_t *tag_types;
+    size_t n_tag_types;
+    lt_context_field_t *context_fields;
+    size_t n_context_fields;
+    lt_strategy_def_t *strategy_defs;
+    size_t n_strategy_defs;
+    lt_user_t *users; /* sorted by id */
+    size_t n_users;
+    lt_role_t *roles; /* sorted by id */
+    size_t n_roles;
+    lt_binding_t *bindings;
+    size_t n_bindings;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
+
+/* The event row every admin write stores in its transaction (UNLEASH-API.md §6.7). */
+typedef struct {
+    const char *type;       /* "feature-created", ... */
+    const char *created_by; /* user name/email or token name */
+    int64_t created_by_user_id; /* 0 = none (admin tokens, the system) */
+    const char *project, *environment, *feature_name; /* NULL when not about one */
+    const char *data, *pre_data; /* JSON text or NULL; never a secret */
+} lt_event_t;
+
+/* A stored event as read back. */
+typedef struct {
+    int64_t id;
+    const char *type;
+    int64_t created_at;
+    const char *created_by;
+    int64_t created_by_user_id;
+    const char *project, *environment, *feature_name, *data, *pre_data;
+} lt_event_row_t;
+
+typedef struct {
+    const char *feature; /* NULL = any */
+    const char *project;
+    const char *type;
+    const char *created_by;
+    const char *query; /* substring of type, creator, feature or data */
+    int64_t offset, limit; /* newest first */
+} lt_event_filter_t;
+
+/* What a login needs, read straight from the store (hashes are never in snapshots). */
+typedef struct {
+    int64_t user_id;
+    const char *password_hash; /* NULL when the user has no password */
+    int login_attempts;
+} lt_user_auth_t;
 
 /* A new token to store: the digest of its secret, never the secret. */
 typedef struct {
     uint8_t digest[32];
     const char *name;
     lt_token_type_t type;
+    int64_t user_id; /* PATs */
     const char *environment;
     const char *const *projects;
     size_t n_projects;
@@ -73,7 +126,73 @@ typedef struct {
     int (*token_delete)(lt_store_t *s, const uint8_t digest[32], const char *actor);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
+
+    /* --- admin writes (store_sqlite_admin.c); each one transaction with its event --- */
+    /* Insert a token with an explicit event (ev->data names it by display prefix). */
+    int (*token_create)(lt_store_t *s, const lt_token_new_t *t, const lt_event_t *ev,
+                        int64_t *out_id);
+    /* New expiry (0 = never); LT_ENOTFOUND when no such token. */
+    int (*token_update)(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
+                        const lt_event_t *ev);
+    int (*token_remove)(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
+    /* Record last-seen times (no event; a batch from memory). */
+    int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
+    /* Replace a feature whole: its row, every env state, strategies, deps (ids kept). */
+    int (*feature_put)(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev);
+    int (*feature_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
+    int (*feature_tags_put)(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
+                            const lt_event_t *ev);
+    /* Insert (seg->id == 0: a new id in *out_id) or replace a segment. */
+    int (*segment_put)(lt_store_t *s, const lt_segment_t *seg, const lt_event_t *ev,
+                       int64_t *out_id);
+    int (*segment_delete)(lt_store_t *s, int64_t id, const lt_event_t *ev);
+    /* Insert or replace a project; delete one (its token scopes narrowed, never widened:
+     * a token left with no project is deleted). */
+    int (*project_put)(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev);
+    int (*project_delete)(lt_store_t *s, const char *id, const lt_event_t *ev);
+    int (*environment_put)(lt_store_t *s, const lt_environment_t *e, const lt_event_t *ev);
+    int (*environment_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
+    int (*project_env_set)(lt_store_t *s, const char *project, const char *env, bool on,
+                           const lt_event_t *ev);
+    int (*tag_type_put)(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
+    int (*tag_type_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
+    int (*context_field_put)(lt_store_t *s, const lt_context_field_t *c, const lt_event_t *ev);
+    int (*context_field_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
+    int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev);
+    int (*strategy_def_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
+    /* Insert (u->id == 0) or update a user; password_hash NULL keeps the current one.
+     * LT_EINVAL when the username or email is taken. */
+    int (*user_put)(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                    const lt_event_t *ev, int64_t *out_id);
+    int (*user_delete)(lt_store_t *s, int64_t id, const lt_event_t *ev);
+    /* Find a user by username or email (case-insensitive) for login. LT_ENOTFOUND. */
+    int (*user_auth)(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
+    /* After a login attempt: ok resets the failure count and sets seen_at. No event. */
+    int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
+    /* Insert (r->id == 0) or replace a role with its permissions. LT_EINVAL: name taken. */
+    int (*role_put)(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id);
+    int (*role_delete)(lt_store_t *s, int64_t id, const lt_event_t *ev);
+    /* Set the project roles of a user in a project (replacing the previous ones). */
+    int (*bindings_set)(lt_store_t *s, int64_t user_id, const char *project,
+                        const int64_t *role_ids, size_t n, const lt_event_t *ev);
+    /* Sessions: digest of the cookie value; load all live ones at start. No events. */
+    int (*session_put)(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
+                       int64_t expires_at);
+    int (*session_delete)(lt_store_t *s, const uint8_t digest[32]);
+    int (*sessions_load)(lt_store_t *s, void (*fn)(void *ctx, const uint8_t digest[32],
+                                                   int64_t user_id, int64_t expires_at),
+                         void *ctx);
+    /* Read events, newest first; *total counts all that match. */
+    int (*events_list)(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
+                       lt_event_row_t **out, size_t *n, int64_t *total);
+    /* Usage as stored: applications and per-flag hourly counts (for the admin API). */
+    int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
+    int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
+                         lt_metric_row_t **out, size_t *n);
 } lt_store_backend_t;
+
+/* Call a backend operation: lt_store_call(s, feature_put, f, &ev). */
+#define lt_store_call(s, op, ...) ((s)->be->op((s), __VA_ARGS__))
 
 struct lt_store {
     const lt_store_backend_t *be;

@@ -13,18 +13,19 @@
 #include "../model/model_json.h"
 #include "migrations.h"
 #include "store.h"
+#include "store_sqlite_int.h"
 
 typedef struct {
     lt_store_t base;
     sqlite3 *db;
 } sqlite_store_t;
 
-static sqlite3 *db_of(lt_store_t *s)
+sqlite3 *lt__sq_db(lt_store_t *s)
 {
     return ((sqlite_store_t *)s)->db;
 }
 
-static int exec(sqlite3 *db, const char *sql)
+int lt__sq_exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -35,7 +36,7 @@ static int exec(sqlite3 *db, const char *sql)
     return LT_OK;
 }
 
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+sqlite3_stmt *lt__sq_prepare(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -45,7 +46,7 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
     return st;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void lt__sq_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
@@ -54,7 +55,7 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* Step a statement that returns no rows, then finalize it. */
-static int run(sqlite3 *db, sqlite3_stmt *st)
+int lt__sq_run(sqlite3 *db, sqlite3_stmt *st)
 {
     if (!st)
         return LT_ERR;
@@ -67,9 +68,9 @@ static int run(sqlite3 *db, sqlite3_stmt *st)
     return LT_OK;
 }
 
-static int64_t single_int(sqlite3 *db, const char *sql, int64_t dflt)
+int64_t lt__sq_int(sqlite3 *db, const char *sql, int64_t dflt)
 {
-    sqlite3_stmt *st = prepare(db, sql);
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
     int64_t v = dflt;
     if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         v = sqlite3_column_int64(st, 0);
@@ -77,36 +78,63 @@ static int64_t single_int(sqlite3 *db, const char *sql, int64_t dflt)
     return v;
 }
 
+int lt__sq_event(sqlite3 *db, const lt_event_t *ev)
+{
+    sqlite3_stmt *st = lt__sq_prepare(
+        db, "INSERT INTO events (type, created_at, created_by, created_by_user_id, project,"
+            " environment, feature_name, data, pre_data) VALUES (?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        return LT_ERR;
+    lt__sq_bind_text(st, 1, ev->type);
+    sqlite3_bind_int64(st, 2, lt_now_ms());
+    lt__sq_bind_text(st, 3, ev->created_by ? ev->created_by : "system");
+    if (ev->created_by_user_id)
+        sqlite3_bind_int64(st, 4, ev->created_by_user_id);
+    else
+        sqlite3_bind_null(st, 4);
+    lt__sq_bind_text(st, 5, ev->project);
+    lt__sq_bind_text(st, 6, ev->environment);
+    lt__sq_bind_text(st, 7, ev->feature_name);
+    lt__sq_bind_text(st, 8, ev->data);
+    lt__sq_bind_text(st, 9, ev->pre_data);
+    return lt__sq_run(db, st);
+}
+
 static int add_event(sqlite3 *db, const char *type, const char *actor, const char *project,
                      const char *env, const char *feature, const char *data)
 {
-    sqlite3_stmt *st = prepare(db, "INSERT INTO events (type, created_at, created_by, project,"
-                                   " environment, feature_name, data) VALUES (?,?,?,?,?,?,?)");
-    if (!st)
-        return LT_ERR;
-    bind_text(st, 1, type);
-    sqlite3_bind_int64(st, 2, lt_now_ms());
-    bind_text(st, 3, actor);
-    bind_text(st, 4, project);
-    bind_text(st, 5, env);
-    bind_text(st, 6, feature);
-    bind_text(st, 7, data);
-    return run(db, st);
+    lt_event_t ev = {type, actor, 0, project, env, feature, data, NULL};
+    return lt__sq_event(db, &ev);
+}
+
+int lt__sq_begin(sqlite3 *db)
+{
+    return lt__sq_exec(db, "BEGIN IMMEDIATE");
+}
+
+int lt__sq_commit(sqlite3 *db)
+{
+    return lt__sq_exec(db, "COMMIT");
+}
+
+void lt__sq_rollback(sqlite3 *db)
+{
+    lt__sq_exec(db, "ROLLBACK");
 }
 
 static int migrate(sqlite3 *db)
 {
-    int64_t have = single_int(db, "PRAGMA user_version", 0);
+    int64_t have = lt__sq_int(db, "PRAGMA user_version", 0);
     for (size_t i = (size_t)have; i < lt_sqlite_n_migrations; i++) {
         char pragma[64];
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
-        if (exec(db, "BEGIN IMMEDIATE") != LT_OK)
+        if (lt__sq_exec(db, "BEGIN IMMEDIATE") != LT_OK)
             return LT_ERR;
-        if (exec(db, lt_sqlite_migrations[i]) != LT_OK || exec(db, pragma) != LT_OK) {
-            exec(db, "ROLLBACK");
+        if (lt__sq_exec(db, lt_sqlite_migrations[i]) != LT_OK || lt__sq_exec(db, pragma) != LT_OK) {
+            lt__sq_exec(db, "ROLLBACK");
             return LT_ERR;
         }
-        if (exec(db, "COMMIT") != LT_OK)
+        if (lt__sq_exec(db, "COMMIT") != LT_OK)
             return LT_ERR;
         lt_log_info("store: applied migration %zu", i + 1);
     }
@@ -120,24 +148,36 @@ static int migrate(sqlite3 *db)
 
 static int seed(sqlite3 *db)
 {
-    if (single_int(db, "SELECT count(*) FROM projects", 0) > 0)
+    if (lt__sq_int(db, "SELECT count(*) FROM projects", 0) > 0)
         return LT_OK;
     int64_t now = lt_now_ms();
-    char sql[512];
+    char sql[2048];
     snprintf(sql, sizeof(sql),
              "BEGIN IMMEDIATE;"
              "INSERT INTO projects (id, name, description, created_at)"
              " VALUES ('default', 'Default', 'Default project', %lld);"
              "INSERT OR IGNORE INTO environments (name, type, sort_order, created_at)"
              " VALUES ('development', 'development', 1, %lld), ('production', 'production', 2,"
-             " %lld);",
+             " %lld);"
+             "INSERT INTO project_environments (project, environment)"
+             " VALUES ('default', 'development'), ('default', 'production');"
+             "INSERT OR IGNORE INTO roles (id, name, description, type, created_at) VALUES"
+             " (1, 'Admin', 'Users with the root admin role have superuser access.', 'root', 0),"
+             " (2, 'Editor', 'Users with the root editor role have access to most features,"
+             " but can not manage users and roles.', 'root', 0),"
+             " (3, 'Viewer', 'Users with the root viewer role can only read resources.',"
+             " 'root', 0),"
+             " (4, 'Owner', 'Users with the project owner role have full control over the"
+             " project.', 'project', 0),"
+             " (5, 'Member', 'Users with the project member role are allowed to view, create"
+             " and update feature flags within a project.', 'project', 0);",
              (long long)now, (long long)now, (long long)now);
-    if (exec(db, sql) != LT_OK || add_event(db, "project-created", "system", "default", NULL,
+    if (lt__sq_exec(db, sql) != LT_OK || add_event(db, "project-created", "system", "default", NULL,
                                             NULL, "{\"id\":\"default\"}") != LT_OK) {
-        exec(db, "ROLLBACK");
+        lt__sq_exec(db, "ROLLBACK");
         return LT_ERR;
     }
-    return exec(db, "COMMIT");
+    return lt__sq_exec(db, "COMMIT");
 }
 
 static int sq_open(lt_store_t **out, const char *path)
@@ -150,7 +190,7 @@ static int sq_open(lt_store_t **out, const char *path)
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 5000);
-    if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    if (lt__sq_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                     " PRAGMA foreign_keys=ON;") != LT_OK ||
         migrate(s->db) != LT_OK || seed(s->db) != LT_OK)
         goto fail;
@@ -169,7 +209,7 @@ static void sq_close(lt_store_t *base)
     free(s);
 }
 
-static const char *col_text(lt_arena_t *a, sqlite3_stmt *st, int i)
+const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? lt_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
@@ -213,11 +253,11 @@ static lt_feature_env_t *find_fe(lt_feature_t *f, const char *env)
 
 static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
 {
-    size_t n = (size_t)single_int(db, "SELECT count(*) FROM api_tokens", 0);
+    size_t n = (size_t)lt__sq_int(db, "SELECT count(*) FROM api_tokens", 0);
     d->tokens = lt_arena_calloc(a, n ? n : 1, sizeof(*d->tokens));
-    sqlite3_stmt *st = prepare(db, "SELECT digest, name, type, environment, all_projects,"
-                                   " display, expires_at, created_at FROM api_tokens"
-                                   " ORDER BY digest");
+    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT digest, name, type, environment, all_projects,"
+                                          " display, expires_at, created_at, id, user_id"
+                                          " FROM api_tokens ORDER BY digest");
     if (!st)
         return LT_ERR;
     while (sqlite3_step(st) == SQLITE_ROW && d->n_tokens < n) {
@@ -225,19 +265,21 @@ static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         if (sqlite3_column_bytes(st, 0) != 32)
             continue;
         memcpy(t->digest, sqlite3_column_blob(st, 0), 32);
-        t->name = col_text(a, st, 1);
+        t->name = lt__sq_text(a, st, 1);
         if (lt_token_type_parse((const char *)sqlite3_column_text(st, 2), &t->type) != LT_OK)
             continue;
-        t->environment = col_text(a, st, 3);
+        t->environment = lt__sq_text(a, st, 3);
         t->all_projects = sqlite3_column_int(st, 4) != 0;
-        t->display = col_text(a, st, 5);
+        t->display = lt__sq_text(a, st, 5);
         t->expires_at = sqlite3_column_int64(st, 6);
         t->created_at = sqlite3_column_int64(st, 7);
+        t->id = sqlite3_column_int64(st, 8);
+        t->user_id = sqlite3_column_int64(st, 9);
         d->n_tokens++;
     }
     sqlite3_finalize(st);
     /* project lists, by digest (both sides sorted by digest) */
-    st = prepare(db, "SELECT digest, project FROM api_token_projects ORDER BY digest, project");
+    st = lt__sq_prepare(db, "SELECT digest, project FROM api_token_projects ORDER BY digest, project");
     if (!st)
         return LT_ERR;
     size_t ti = 0;
@@ -255,7 +297,7 @@ static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         const char **np = lt_arena_alloc(a, (t->n_projects + 1) * sizeof(*np));
         if (t->n_projects)
             memcpy(np, t->projects, t->n_projects * sizeof(*np));
-        np[t->n_projects++] = col_text(a, st, 1);
+        np[t->n_projects++] = lt__sq_text(a, st, 1);
         t->projects = np;
     }
     sqlite3_finalize(st);
@@ -264,52 +306,54 @@ static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
 
 static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
 {
-    sqlite3 *db = db_of(base);
+    sqlite3 *db = lt__sq_db(base);
     memset(d, 0, sizeof(*d));
     int rc = LT_ERR;
     sqlite3_stmt *st = NULL;
-    if (exec(db, "BEGIN") != LT_OK) /* one consistent read */
+    if (lt__sq_exec(db, "BEGIN") != LT_OK) /* one consistent read */
         return LT_ERR;
-    d->revision = single_int(db, "SELECT max(id) FROM events", 0);
+    d->revision = lt__sq_int(db, "SELECT max(id) FROM events", 0);
 
-    size_t n = (size_t)single_int(db, "SELECT count(*) FROM projects", 0);
+    size_t n = (size_t)lt__sq_int(db, "SELECT count(*) FROM projects", 0);
     d->projects = lt_arena_calloc(a, n ? n : 1, sizeof(*d->projects));
-    if (!(st = prepare(db, "SELECT id, name, description, created_at FROM projects ORDER BY id")))
+    if (!(st = lt__sq_prepare(db, "SELECT id, name, description, created_at, mode FROM projects"
+                                  " ORDER BY id")))
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && d->n_projects < n) {
         lt_project_t *p = &d->projects[d->n_projects++];
-        p->id = col_text(a, st, 0);
-        p->name = col_text(a, st, 1);
-        p->description = col_text(a, st, 2);
+        p->id = lt__sq_text(a, st, 0);
+        p->name = lt__sq_text(a, st, 1);
+        p->description = lt__sq_text(a, st, 2);
         p->created_at = sqlite3_column_int64(st, 3);
+        p->mode = lt__sq_text(a, st, 4);
     }
     sqlite3_finalize(st);
 
-    n = (size_t)single_int(db, "SELECT count(*) FROM environments", 0);
+    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM environments", 0);
     d->envs = lt_arena_calloc(a, n ? n : 1, sizeof(*d->envs));
-    if (!(st = prepare(db, "SELECT name, type, enabled, sort_order FROM environments"
+    if (!(st = lt__sq_prepare(db, "SELECT name, type, enabled, sort_order FROM environments"
                            " ORDER BY sort_order, name")))
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && d->n_envs < n) {
         lt_environment_t *e = &d->envs[d->n_envs++];
-        e->name = col_text(a, st, 0);
-        e->type = col_text(a, st, 1);
+        e->name = lt__sq_text(a, st, 0);
+        e->type = lt__sq_text(a, st, 1);
         e->enabled = sqlite3_column_int(st, 2) != 0;
         e->sort_order = sqlite3_column_int(st, 3);
     }
     sqlite3_finalize(st);
 
-    n = (size_t)single_int(db, "SELECT count(*) FROM features", 0);
+    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM features", 0);
     d->features = lt_arena_calloc(a, n ? n : 1, sizeof(*d->features));
-    if (!(st = prepare(db, "SELECT name, project, type, description, stale, impression_data,"
+    if (!(st = lt__sq_prepare(db, "SELECT name, project, type, description, stale, impression_data,"
                            " archived, created_at FROM features ORDER BY name")))
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && d->n_features < n) {
         lt_feature_t *f = &d->features[d->n_features++];
-        f->name = col_text(a, st, 0);
-        f->project = col_text(a, st, 1);
-        f->type = col_text(a, st, 2);
-        f->description = col_text(a, st, 3);
+        f->name = lt__sq_text(a, st, 0);
+        f->project = lt__sq_text(a, st, 1);
+        f->type = lt__sq_text(a, st, 2);
+        f->description = lt__sq_text(a, st, 3);
         f->stale = sqlite3_column_int(st, 4) != 0;
         f->impression_data = sqlite3_column_int(st, 5) != 0;
         f->archived = sqlite3_column_int(st, 6) != 0;
@@ -318,10 +362,10 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
     sqlite3_finalize(st);
 
     /* per-environment state: rows arrive grouped by feature, so each run is contiguous */
-    n = (size_t)single_int(db, "SELECT count(*) FROM feature_environments", 0);
+    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM feature_environments", 0);
     lt_feature_env_t *fes = lt_arena_calloc(a, n ? n : 1, sizeof(*fes));
     size_t n_fes = 0;
-    if (!(st = prepare(db, "SELECT feature, environment, enabled, variants"
+    if (!(st = lt__sq_prepare(db, "SELECT feature, environment, enabled, variants"
                            " FROM feature_environments ORDER BY feature, environment")))
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && n_fes < n) {
@@ -332,16 +376,16 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         if (f->n_envs == 0)
             f->envs = fe;
         f->n_envs++;
-        fe->environment = col_text(a, st, 1);
+        fe->environment = lt__sq_text(a, st, 1);
         fe->enabled = sqlite3_column_int(st, 2) != 0;
         PARSE_COL(lt_model_parse_variants, a, st, 3, &fe->variants, &fe->n_variants);
     }
     sqlite3_finalize(st);
 
-    n = (size_t)single_int(db, "SELECT count(*) FROM strategies", 0);
+    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM strategies", 0);
     lt_strategy_t *strats = lt_arena_calloc(a, n ? n : 1, sizeof(*strats));
     size_t n_strats = 0;
-    if (!(st = prepare(db, "SELECT feature, environment, id, name, title, parameters,"
+    if (!(st = lt__sq_prepare(db, "SELECT feature, environment, id, name, title, parameters,"
                            " constraints, variants, segments, sort_order, disabled"
                            " FROM strategies ORDER BY feature, environment, sort_order, id")))
         goto fail;
@@ -354,9 +398,9 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         if (fe->n_strategies == 0)
             fe->strategies = s;
         fe->n_strategies++;
-        s->id = col_text(a, st, 2);
-        s->name = col_text(a, st, 3);
-        s->title = col_text(a, st, 4);
+        s->id = lt__sq_text(a, st, 2);
+        s->name = lt__sq_text(a, st, 3);
+        s->title = lt__sq_text(a, st, 4);
         PARSE_COL(lt_model_parse_params, a, st, 5, &s->params, &s->n_params);
         PARSE_COL(lt_model_parse_constraints, a, st, 6, &s->constraints, &s->n_constraints);
         PARSE_COL(lt_model_parse_variants, a, st, 7, &s->variants, &s->n_variants);
@@ -366,10 +410,10 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
     }
     sqlite3_finalize(st);
 
-    n = (size_t)single_int(db, "SELECT count(*) FROM dependencies", 0);
+    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM dependencies", 0);
     lt_dependency_t *deps = lt_arena_calloc(a, n ? n : 1, sizeof(*deps));
     size_t n_deps = 0;
-    if (!(st = prepare(db, "SELECT child, parent, enabled, variants FROM dependencies"
+    if (!(st = lt__sq_prepare(db, "SELECT child, parent, enabled, variants FROM dependencies"
                            " ORDER BY child, parent")))
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && n_deps < n) {
@@ -380,7 +424,7 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         if (f->n_dependencies == 0)
             f->dependencies = dep;
         f->n_dependencies++;
-        dep->feature = col_text(a, st, 1);
+        dep->feature = lt__sq_text(a, st, 1);
         dep->enabled = sqlite3_column_int(st, 2) != 0;
         const char *txt = (const char *)sqlite3_column_text(st, 3);
         cJSON *j = txt ? cJSON_Parse(txt) : NULL;
@@ -396,41 +440,41 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
     }
     sqlite3_finalize(st);
 
-    n = (size_t)single_int(db, "SELECT count(*) FROM segments", 0);
+    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM segments", 0);
     d->segments = lt_arena_calloc(a, n ? n : 1, sizeof(*d->segments));
-    if (!(st = prepare(db, "SELECT id, name, description, project, constraints, created_at"
+    if (!(st = lt__sq_prepare(db, "SELECT id, name, description, project, constraints, created_at"
                            " FROM segments ORDER BY id")))
         goto fail;
     while (sqlite3_step(st) == SQLITE_ROW && d->n_segments < n) {
         lt_segment_t *s = &d->segments[d->n_segments++];
         s->id = sqlite3_column_int64(st, 0);
-        s->name = col_text(a, st, 1);
-        s->description = col_text(a, st, 2);
-        s->project = col_text(a, st, 3);
+        s->name = lt__sq_text(a, st, 1);
+        s->description = lt__sq_text(a, st, 2);
+        s->project = lt__sq_text(a, st, 3);
         PARSE_COL(lt_model_parse_constraints, a, st, 4, &s->constraints, &s->n_constraints);
         s->created_at = sqlite3_column_int64(st, 5);
     }
     sqlite3_finalize(st);
     st = NULL;
 
-    if (load_tokens(db, a, d) != LT_OK)
+    if (load_tokens(db, a, d) != LT_OK || lt__sq_load_admin(db, a, d) != LT_OK)
         goto fail;
     rc = LT_OK;
 fail:
     if (rc != LT_OK)
         sqlite3_finalize(st);
-    exec(db, rc == LT_OK ? "COMMIT" : "ROLLBACK");
+    lt__sq_exec(db, rc == LT_OK ? "COMMIT" : "ROLLBACK");
     return rc;
 }
 
 static int sq_revision(lt_store_t *base, int64_t *out)
 {
-    *out = single_int(db_of(base), "SELECT max(id) FROM events", 0);
+    *out = lt__sq_int(lt__sq_db(base), "SELECT max(id) FROM events", 0);
     return LT_OK;
 }
 
 /* JSON text of a model piece, via the writers in model.c. Caller frees. */
-static char *json_of_constraints(const lt_constraint_t *c, size_t n)
+char *lt__sq_json_constraints(const lt_constraint_t *c, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -438,7 +482,7 @@ static char *json_of_constraints(const lt_constraint_t *c, size_t n)
     return lt_buf_take(&b, NULL);
 }
 
-static char *json_of_variants(const lt_variant_t *v, size_t n)
+char *lt__sq_json_variants(const lt_variant_t *v, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -446,7 +490,7 @@ static char *json_of_variants(const lt_variant_t *v, size_t n)
     return lt_buf_take(&b, NULL);
 }
 
-static char *json_of_params(const lt_param_t *p, size_t n)
+char *lt__sq_json_params(const lt_param_t *p, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -454,7 +498,7 @@ static char *json_of_params(const lt_param_t *p, size_t n)
     return lt_buf_take(&b, NULL);
 }
 
-static char *json_of_ids(const int64_t *ids, size_t n)
+char *lt__sq_json_ids(const int64_t *ids, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -465,7 +509,7 @@ static char *json_of_ids(const int64_t *ids, size_t n)
     return lt_buf_take(&b, NULL);
 }
 
-static char *json_of_strings(const char *const *v, size_t n)
+char *lt__sq_json_strings(const char *const *v, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -483,15 +527,15 @@ static int import_feature(sqlite3 *db, const lt_feature_t *f, const char *env, i
 {
     const lt_feature_env_t *fe = &f->envs[0];
     sqlite3_stmt *st;
-    st = prepare(db, "INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?,?,?)");
+    st = lt__sq_prepare(db, "INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?,?,?)");
     if (!st)
         return LT_ERR;
-    bind_text(st, 1, f->project);
-    bind_text(st, 2, f->project);
+    lt__sq_bind_text(st, 1, f->project);
+    lt__sq_bind_text(st, 2, f->project);
     sqlite3_bind_int64(st, 3, now);
-    if (run(db, st) != LT_OK)
+    if (lt__sq_run(db, st) != LT_OK)
         return LT_ERR;
-    st = prepare(db, "INSERT INTO features (name, project, type, description, stale,"
+    st = lt__sq_prepare(db, "INSERT INTO features (name, project, type, description, stale,"
                      " impression_data, archived, created_at) VALUES (?,?,?,?,?,?,0,?)"
                      " ON CONFLICT(name) DO UPDATE SET project = excluded.project,"
                      " type = excluded.type, description = excluded.description,"
@@ -499,99 +543,109 @@ static int import_feature(sqlite3 *db, const lt_feature_t *f, const char *env, i
                      " archived = 0");
     if (!st)
         return LT_ERR;
-    bind_text(st, 1, f->name);
-    bind_text(st, 2, f->project);
-    bind_text(st, 3, f->type);
-    bind_text(st, 4, f->description);
+    lt__sq_bind_text(st, 1, f->name);
+    lt__sq_bind_text(st, 2, f->project);
+    lt__sq_bind_text(st, 3, f->type);
+    lt__sq_bind_text(st, 4, f->description);
     sqlite3_bind_int(st, 5, f->stale);
     sqlite3_bind_int(st, 6, f->impression_data);
     sqlite3_bind_int64(st, 7, f->created_at ? f->created_at : now);
-    if (run(db, st) != LT_OK)
+    if (lt__sq_run(db, st) != LT_OK)
         return LT_ERR;
-    char *variants = json_of_variants(fe->variants, fe->n_variants);
-    st = prepare(db, "INSERT INTO feature_environments (feature, environment, enabled, variants)"
+    char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
+    st = lt__sq_prepare(db, "INSERT INTO feature_environments (feature, environment, enabled, variants)"
                      " VALUES (?,?,?,?) ON CONFLICT(feature, environment) DO UPDATE SET"
                      " enabled = excluded.enabled, variants = excluded.variants");
     if (st) {
-        bind_text(st, 1, f->name);
-        bind_text(st, 2, env);
+        lt__sq_bind_text(st, 1, f->name);
+        lt__sq_bind_text(st, 2, env);
         sqlite3_bind_int(st, 3, fe->enabled);
-        bind_text(st, 4, variants);
+        lt__sq_bind_text(st, 4, variants);
     }
     free(variants);
-    if (run(db, st) != LT_OK)
+    if (lt__sq_run(db, st) != LT_OK)
         return LT_ERR;
-    st = prepare(db, "DELETE FROM strategies WHERE feature = ? AND environment = ?");
+    st = lt__sq_prepare(db, "DELETE FROM strategies WHERE feature = ? AND environment = ?");
     if (!st)
         return LT_ERR;
-    bind_text(st, 1, f->name);
-    bind_text(st, 2, env);
-    if (run(db, st) != LT_OK)
+    lt__sq_bind_text(st, 1, f->name);
+    lt__sq_bind_text(st, 2, env);
+    if (lt__sq_run(db, st) != LT_OK)
         return LT_ERR;
-    for (size_t i = 0; i < fe->n_strategies; i++) {
-        const lt_strategy_t *s = &fe->strategies[i];
-        char id[37];
-        bool fresh = !s->id || !s->id[0] || strlen(s->id) > 64;
-        if (!fresh) {
-            /* an id already used elsewhere (another environment) gets a new one */
-            st = prepare(db, "SELECT 1 FROM strategies WHERE id = ?");
-            if (!st)
-                return LT_ERR;
-            bind_text(st, 1, s->id);
-            fresh = sqlite3_step(st) == SQLITE_ROW;
-            sqlite3_finalize(st);
-        }
-        if (fresh)
-            lt_uuid(id);
-        else
-            snprintf(id, sizeof(id), "%s", s->id);
-        char *params = json_of_params(s->params, s->n_params);
-        char *cons = json_of_constraints(s->constraints, s->n_constraints);
-        char *vars = json_of_variants(s->variants, s->n_variants);
-        char *segs = json_of_ids(s->segments, s->n_segments);
-        st = prepare(db, "INSERT INTO strategies (id, feature, environment, name, title,"
-                         " parameters, constraints, variants, segments, sort_order, disabled,"
-                         " created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-        if (st) {
-            bind_text(st, 1, id);
-            bind_text(st, 2, f->name);
-            bind_text(st, 3, env);
-            bind_text(st, 4, s->name);
-            bind_text(st, 5, s->title);
-            bind_text(st, 6, params);
-            bind_text(st, 7, cons);
-            bind_text(st, 8, vars);
-            bind_text(st, 9, segs);
-            sqlite3_bind_int(st, 10, s->sort_order);
-            sqlite3_bind_int(st, 11, s->disabled);
-            sqlite3_bind_int64(st, 12, now);
-        }
-        free(params);
-        free(cons);
-        free(vars);
-        free(segs);
-        if (run(db, st) != LT_OK)
+    for (size_t i = 0; i < fe->n_strategies; i++)
+        if (lt__sq_strategy_insert(db, f->name, env, &fe->strategies[i], now) != LT_OK)
             return LT_ERR;
+    return lt__sq_dependencies_put(db, f);
+}
+
+int lt__sq_strategy_insert(sqlite3 *db, const char *feature, const char *env,
+                           const lt_strategy_t *s, int64_t now)
+{
+    char id[65];
+    bool fresh = !s->id || !s->id[0] || strlen(s->id) >= sizeof(id);
+    if (!fresh) {
+        /* an id already used elsewhere (another environment) gets a new one */
+        sqlite3_stmt *q = lt__sq_prepare(db, "SELECT 1 FROM strategies WHERE id = ?");
+        if (!q)
+            return LT_ERR;
+        lt__sq_bind_text(q, 1, s->id);
+        fresh = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
     }
-    st = prepare(db, "DELETE FROM dependencies WHERE child = ?");
+    if (fresh)
+        lt_uuid(id);
+    else
+        snprintf(id, sizeof(id), "%s", s->id);
+    char *params = lt__sq_json_params(s->params, s->n_params);
+    char *cons = lt__sq_json_constraints(s->constraints, s->n_constraints);
+    char *vars = lt__sq_json_variants(s->variants, s->n_variants);
+    char *segs = lt__sq_json_ids(s->segments, s->n_segments);
+    sqlite3_stmt *st = lt__sq_prepare(
+        db, "INSERT INTO strategies (id, feature, environment, name, title, parameters,"
+            " constraints, variants, segments, sort_order, disabled, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (st) {
+        lt__sq_bind_text(st, 1, id);
+        lt__sq_bind_text(st, 2, feature);
+        lt__sq_bind_text(st, 3, env);
+        lt__sq_bind_text(st, 4, s->name);
+        lt__sq_bind_text(st, 5, s->title);
+        lt__sq_bind_text(st, 6, params);
+        lt__sq_bind_text(st, 7, cons);
+        lt__sq_bind_text(st, 8, vars);
+        lt__sq_bind_text(st, 9, segs);
+        sqlite3_bind_int(st, 10, s->sort_order);
+        sqlite3_bind_int(st, 11, s->disabled);
+        sqlite3_bind_int64(st, 12, now);
+    }
+    free(params);
+    free(cons);
+    free(vars);
+    free(segs);
+    return lt__sq_run(db, st);
+}
+
+int lt__sq_dependencies_put(sqlite3 *db, const lt_feature_t *f)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, "DELETE FROM dependencies WHERE child = ?");
     if (!st)
         return LT_ERR;
-    bind_text(st, 1, f->name);
-    if (run(db, st) != LT_OK)
+    lt__sq_bind_text(st, 1, f->name);
+    if (lt__sq_run(db, st) != LT_OK)
         return LT_ERR;
     for (size_t i = 0; i < f->n_dependencies; i++) {
         const lt_dependency_t *dep = &f->dependencies[i];
-        char *vars = json_of_strings(dep->variants, dep->n_variants);
-        st = prepare(db, "INSERT OR REPLACE INTO dependencies (child, parent, enabled, variants)"
-                         " VALUES (?,?,?,?)");
+        char *vars = lt__sq_json_strings(dep->variants, dep->n_variants);
+        st = lt__sq_prepare(db, "INSERT OR REPLACE INTO dependencies (child, parent, enabled,"
+                                " variants) VALUES (?,?,?,?)");
         if (st) {
-            bind_text(st, 1, f->name);
-            bind_text(st, 2, dep->feature);
+            lt__sq_bind_text(st, 1, f->name);
+            lt__sq_bind_text(st, 2, dep->feature);
             sqlite3_bind_int(st, 3, dep->enabled);
-            bind_text(st, 4, vars);
+            lt__sq_bind_text(st, 4, vars);
         }
         free(vars);
-        if (run(db, st) != LT_OK)
+        if (lt__sq_run(db, st) != LT_OK)
             return LT_ERR;
     }
     return LT_OK;
@@ -599,8 +653,8 @@ static int import_feature(sqlite3 *db, const lt_feature_t *f, const char *env, i
 
 static int import_segment(sqlite3 *db, const lt_segment_t *s, int64_t now)
 {
-    char *cons = json_of_constraints(s->constraints, s->n_constraints);
-    sqlite3_stmt *st = prepare(db, "INSERT INTO segments (id, name, description, project,"
+    char *cons = lt__sq_json_constraints(s->constraints, s->n_constraints);
+    sqlite3_stmt *st = lt__sq_prepare(db, "INSERT INTO segments (id, name, description, project,"
                                    " constraints, created_at) VALUES (?,?,?,?,?,?)"
                                    " ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
                                    " description = excluded.description,"
@@ -608,33 +662,52 @@ static int import_segment(sqlite3 *db, const lt_segment_t *s, int64_t now)
                                    " constraints = excluded.constraints");
     if (st) {
         sqlite3_bind_int64(st, 1, s->id);
-        bind_text(st, 2, s->name);
-        bind_text(st, 3, s->description);
-        bind_text(st, 4, s->project);
-        bind_text(st, 5, cons);
+        lt__sq_bind_text(st, 2, s->name);
+        lt__sq_bind_text(st, 3, s->description);
+        lt__sq_bind_text(st, 4, s->project);
+        lt__sq_bind_text(st, 5, cons);
         sqlite3_bind_int64(st, 6, s->created_at ? s->created_at : now);
     }
     free(cons);
-    return run(db, st);
+    return lt__sq_run(db, st);
 }
 
 static int sq_import(lt_store_t *base, const lt_client_doc_t *doc, const char *env,
                      const char *actor)
 {
-    sqlite3 *db = db_of(base);
+    sqlite3 *db = lt__sq_db(base);
     int64_t now = lt_now_ms();
-    if (exec(db, "BEGIN IMMEDIATE") != LT_OK)
+    if (lt__sq_exec(db, "BEGIN IMMEDIATE") != LT_OK)
         return LT_ERR;
-    sqlite3_stmt *st = prepare(db, "INSERT OR IGNORE INTO environments (name, type, sort_order,"
+    sqlite3_stmt *st = lt__sq_prepare(db, "INSERT OR IGNORE INTO environments (name, type, sort_order,"
                                    " created_at) VALUES (?, ?, (SELECT coalesce(max(sort_order),"
                                    " 0) + 1 FROM environments), ?)");
     if (!st)
         goto fail;
-    bind_text(st, 1, env);
-    bind_text(st, 2, strcmp(env, "production") == 0 ? "production" : "development");
+    lt__sq_bind_text(st, 1, env);
+    lt__sq_bind_text(st, 2, strcmp(env, "production") == 0 ? "production" : "development");
     sqlite3_bind_int64(st, 3, now);
-    if (run(db, st) != LT_OK)
+    if (lt__sq_run(db, st) != LT_OK)
         goto fail;
+    for (size_t i = 0; i < doc->n_features; i++) {
+        st = lt__sq_prepare(db, "INSERT OR IGNORE INTO projects (id, name, created_at)"
+                                " VALUES (?,?,?)");
+        if (!st)
+            goto fail;
+        lt__sq_bind_text(st, 1, doc->features[i].project);
+        lt__sq_bind_text(st, 2, doc->features[i].project);
+        sqlite3_bind_int64(st, 3, now);
+        if (lt__sq_run(db, st) != LT_OK)
+            goto fail;
+        st = lt__sq_prepare(db, "INSERT OR IGNORE INTO project_environments (project,"
+                                " environment) VALUES (?,?)");
+        if (!st)
+            goto fail;
+        lt__sq_bind_text(st, 1, doc->features[i].project);
+        lt__sq_bind_text(st, 2, env);
+        if (lt__sq_run(db, st) != LT_OK)
+            goto fail;
+    }
     for (size_t i = 0; i < doc->n_segments; i++)
         if (import_segment(db, &doc->segments[i], now) != LT_OK)
             goto fail;
@@ -646,34 +719,38 @@ static int sq_import(lt_store_t *base, const lt_client_doc_t *doc, const char *e
              doc->n_segments);
     if (add_event(db, "features-imported", actor, NULL, env, NULL, data) != LT_OK)
         goto fail;
-    return exec(db, "COMMIT");
+    return lt__sq_exec(db, "COMMIT");
 fail:
-    exec(db, "ROLLBACK");
+    lt__sq_exec(db, "ROLLBACK");
     return LT_ERR;
 }
 
 static int sq_token_insert(lt_store_t *base, const lt_token_new_t *t, const char *actor)
 {
-    sqlite3 *db = db_of(base);
-    if (exec(db, "BEGIN IMMEDIATE") != LT_OK)
+    sqlite3 *db = lt__sq_db(base);
+    if (lt__sq_exec(db, "BEGIN IMMEDIATE") != LT_OK)
         return LT_ERR;
     int rc = LT_ERR;
-    sqlite3_stmt *st = prepare(db, "INSERT INTO api_tokens (digest, name, type, environment,"
-                                   " all_projects, display, expires_at, created_at)"
-                                   " VALUES (?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st = lt__sq_prepare(db, "INSERT INTO api_tokens (digest, name, type, environment,"
+                                          " all_projects, display, expires_at, created_at,"
+                                          " user_id) VALUES (?,?,?,?,?,?,?,?,?)");
     if (!st)
         goto fail;
     sqlite3_bind_blob(st, 1, t->digest, 32, SQLITE_TRANSIENT);
-    bind_text(st, 2, t->name);
-    bind_text(st, 3, lt_token_type_name(t->type));
-    bind_text(st, 4, t->environment);
+    lt__sq_bind_text(st, 2, t->name);
+    lt__sq_bind_text(st, 3, lt_token_type_name(t->type));
+    lt__sq_bind_text(st, 4, t->environment);
     sqlite3_bind_int(st, 5, t->all_projects);
-    bind_text(st, 6, t->display);
+    lt__sq_bind_text(st, 6, t->display);
     if (t->expires_at)
         sqlite3_bind_int64(st, 7, t->expires_at);
     else
         sqlite3_bind_null(st, 7);
     sqlite3_bind_int64(st, 8, lt_now_ms());
+    if (t->user_id)
+        sqlite3_bind_int64(st, 9, t->user_id);
+    else
+        sqlite3_bind_null(st, 9);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
     if (step == SQLITE_CONSTRAINT) {
@@ -683,13 +760,13 @@ static int sq_token_insert(lt_store_t *base, const lt_token_new_t *t, const char
     if (step != SQLITE_DONE)
         goto fail;
     for (size_t i = 0; !t->all_projects && i < t->n_projects; i++) {
-        st = prepare(db, "INSERT OR IGNORE INTO api_token_projects (digest, project)"
+        st = lt__sq_prepare(db, "INSERT OR IGNORE INTO api_token_projects (digest, project)"
                          " VALUES (?,?)");
         if (!st)
             goto fail;
         sqlite3_bind_blob(st, 1, t->digest, 32, SQLITE_TRANSIENT);
-        bind_text(st, 2, t->projects[i]);
-        if (run(db, st) != LT_OK)
+        lt__sq_bind_text(st, 2, t->projects[i]);
+        if (lt__sq_run(db, st) != LT_OK)
             goto fail;
     }
     /* the event names the token by its display prefix: never the secret */
@@ -708,30 +785,30 @@ static int sq_token_insert(lt_store_t *base, const lt_token_new_t *t, const char
     lt_buf_dispose(&b);
     if (erc != LT_OK)
         goto fail;
-    return exec(db, "COMMIT");
+    return lt__sq_exec(db, "COMMIT");
 fail:
-    exec(db, "ROLLBACK");
+    lt__sq_exec(db, "ROLLBACK");
     return rc;
 }
 
 static int sq_token_count(lt_store_t *base, int64_t *out)
 {
-    *out = single_int(db_of(base), "SELECT count(*) FROM api_tokens", 0);
+    *out = lt__sq_int(lt__sq_db(base), "SELECT count(*) FROM api_tokens", 0);
     return LT_OK;
 }
 
 static int sq_token_delete(lt_store_t *base, const uint8_t digest[32], const char *actor)
 {
-    sqlite3 *db = db_of(base);
-    if (exec(db, "BEGIN IMMEDIATE") != LT_OK)
+    sqlite3 *db = lt__sq_db(base);
+    if (lt__sq_exec(db, "BEGIN IMMEDIATE") != LT_OK)
         return LT_ERR;
-    sqlite3_stmt *st = prepare(db, "SELECT name, display FROM api_tokens WHERE digest = ?");
+    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT name, display FROM api_tokens WHERE digest = ?");
     if (!st)
         goto fail;
     sqlite3_bind_blob(st, 1, digest, 32, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
-        exec(db, "ROLLBACK");
+        lt__sq_exec(db, "ROLLBACK");
         return LT_ENOTFOUND;
     }
     lt_buf_t b;
@@ -742,28 +819,28 @@ static int sq_token_delete(lt_store_t *base, const uint8_t digest[32], const cha
     lt_json_cstr(&b, (const char *)sqlite3_column_text(st, 1));
     lt_buf_putc(&b, '}');
     sqlite3_finalize(st);
-    st = prepare(db, "DELETE FROM api_tokens WHERE digest = ?");
+    st = lt__sq_prepare(db, "DELETE FROM api_tokens WHERE digest = ?");
     if (st)
         sqlite3_bind_blob(st, 1, digest, 32, SQLITE_TRANSIENT);
-    int rc = run(db, st);
+    int rc = lt__sq_run(db, st);
     if (rc == LT_OK)
         rc = add_event(db, "api-token-deleted", actor, NULL, NULL, NULL, b.ptr);
     lt_buf_dispose(&b);
     if (rc != LT_OK)
         goto fail;
-    return exec(db, "COMMIT");
+    return lt__sq_exec(db, "COMMIT");
 fail:
-    exec(db, "ROLLBACK");
+    lt__sq_exec(db, "ROLLBACK");
     return LT_ERR;
 }
 
 static int sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_apps,
                           const lt_metric_row_t *rows, size_t n_rows)
 {
-    sqlite3 *db = db_of(base);
-    if (exec(db, "BEGIN IMMEDIATE") != LT_OK)
+    sqlite3 *db = lt__sq_db(base);
+    if (lt__sq_exec(db, "BEGIN IMMEDIATE") != LT_OK)
         return LT_ERR;
-    sqlite3_stmt *app = prepare(
+    sqlite3_stmt *app = lt__sq_prepare(
         db, "INSERT INTO client_applications (app_name, instance_id, environment, sdk_version,"
             " sdk_type, strategies, platform_name, started_at, interval_ms, first_seen, last_seen)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(app_name, instance_id, environment)"
@@ -774,11 +851,11 @@ static int sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_a
             " started_at = coalesce(excluded.started_at, started_at),"
             " interval_ms = coalesce(excluded.interval_ms, interval_ms),"
             " last_seen = max(last_seen, excluded.last_seen)");
-    sqlite3_stmt *met = prepare(
+    sqlite3_stmt *met = lt__sq_prepare(
         db, "INSERT INTO client_metrics (app_name, instance_id, environment, feature, hour, yes,"
             " no) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET yes = yes + excluded.yes,"
             " no = no + excluded.no");
-    sqlite3_stmt *var = prepare(
+    sqlite3_stmt *var = lt__sq_prepare(
         db, "INSERT INTO client_metrics_variants (app_name, instance_id, environment, feature,"
             " hour, variant, count) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
             " count = count + excluded.count");
@@ -787,13 +864,13 @@ static int sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_a
     for (size_t i = 0; i < n_apps; i++) {
         const lt_app_row_t *r = &apps[i];
         sqlite3_reset(app);
-        bind_text(app, 1, r->app_name);
-        bind_text(app, 2, r->instance_id);
-        bind_text(app, 3, r->environment);
-        bind_text(app, 4, r->sdk_version);
-        bind_text(app, 5, r->sdk_type);
-        bind_text(app, 6, r->strategies);
-        bind_text(app, 7, r->platform_name);
+        lt__sq_bind_text(app, 1, r->app_name);
+        lt__sq_bind_text(app, 2, r->instance_id);
+        lt__sq_bind_text(app, 3, r->environment);
+        lt__sq_bind_text(app, 4, r->sdk_version);
+        lt__sq_bind_text(app, 5, r->sdk_type);
+        lt__sq_bind_text(app, 6, r->strategies);
+        lt__sq_bind_text(app, 7, r->platform_name);
         if (r->started_at)
             sqlite3_bind_int64(app, 8, r->started_at);
         else
@@ -810,10 +887,10 @@ static int sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_a
     for (size_t i = 0; i < n_rows; i++) {
         const lt_metric_row_t *r = &rows[i];
         sqlite3_reset(met);
-        bind_text(met, 1, r->app_name);
-        bind_text(met, 2, r->instance_id);
-        bind_text(met, 3, r->environment);
-        bind_text(met, 4, r->feature);
+        lt__sq_bind_text(met, 1, r->app_name);
+        lt__sq_bind_text(met, 2, r->instance_id);
+        lt__sq_bind_text(met, 3, r->environment);
+        lt__sq_bind_text(met, 4, r->feature);
         sqlite3_bind_int64(met, 5, r->hour);
         sqlite3_bind_int64(met, 6, r->yes);
         sqlite3_bind_int64(met, 7, r->no);
@@ -821,12 +898,12 @@ static int sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_a
             goto fail;
         for (size_t k = 0; k < r->n_variants; k++) {
             sqlite3_reset(var);
-            bind_text(var, 1, r->app_name);
-            bind_text(var, 2, r->instance_id);
-            bind_text(var, 3, r->environment);
-            bind_text(var, 4, r->feature);
+            lt__sq_bind_text(var, 1, r->app_name);
+            lt__sq_bind_text(var, 2, r->instance_id);
+            lt__sq_bind_text(var, 3, r->environment);
+            lt__sq_bind_text(var, 4, r->feature);
             sqlite3_bind_int64(var, 5, r->hour);
-            bind_text(var, 6, r->variant_names[k]);
+            lt__sq_bind_text(var, 6, r->variant_names[k]);
             sqlite3_bind_int64(var, 7, r->variant_counts[k]);
             if (sqlite3_step(var) != SQLITE_DONE)
                 goto fail;
@@ -835,13 +912,13 @@ static int sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_a
     sqlite3_finalize(app);
     sqlite3_finalize(met);
     sqlite3_finalize(var);
-    return exec(db, "COMMIT");
+    return lt__sq_exec(db, "COMMIT");
 fail:
     lt_log_error("store: usage write: %s", sqlite3_errmsg(db));
     sqlite3_finalize(app);
     sqlite3_finalize(met);
     sqlite3_finalize(var);
-    exec(db, "ROLLBACK");
+    lt__sq_exec(db, "ROLLBACK");
     return LT_ERR;
 }
 
@@ -856,4 +933,37 @@ const lt_store_backend_t lt_store_sqlite = {
     .token_count = sq_token_count,
     .token_delete = sq_token_delete,
     .usage_write = sq_usage_write,
+    .token_create = lt__sq_token_create,
+    .token_update = lt__sq_token_update,
+    .token_remove = lt__sq_token_remove,
+    .tokens_seen = lt__sq_tokens_seen,
+    .feature_put = lt__sq_feature_put,
+    .feature_delete = lt__sq_feature_delete,
+    .feature_tags_put = lt__sq_feature_tags_put,
+    .segment_put = lt__sq_segment_put,
+    .segment_delete = lt__sq_segment_delete,
+    .project_put = lt__sq_project_put,
+    .project_delete = lt__sq_project_delete,
+    .environment_put = lt__sq_environment_put,
+    .environment_delete = lt__sq_environment_delete,
+    .project_env_set = lt__sq_project_env_set,
+    .tag_type_put = lt__sq_tag_type_put,
+    .tag_type_delete = lt__sq_tag_type_delete,
+    .context_field_put = lt__sq_context_field_put,
+    .context_field_delete = lt__sq_context_field_delete,
+    .strategy_def_put = lt__sq_strategy_def_put,
+    .strategy_def_delete = lt__sq_strategy_def_delete,
+    .user_put = lt__sq_user_put,
+    .user_delete = lt__sq_user_delete,
+    .user_auth = lt__sq_user_auth,
+    .user_login_result = lt__sq_user_login_result,
+    .role_put = lt__sq_role_put,
+    .role_delete = lt__sq_role_delete,
+    .bindings_set = lt__sq_bindings_set,
+    .session_put = lt__sq_session_put,
+    .session_delete = lt__sq_session_delete,
+    .sessions_load = lt__sq_sessions_load,
+    .events_list = lt__sq_events_list,
+    .usage_apps = lt__sq_usage_apps,
+    .usage_feature = lt__sq_usage_feature,
 };

@@ -1,0 +1,189 @@
+/*
+ * access.c: Unleash's permission model over the dataset: root roles Admin, Editor, Viewer,
+ * project roles Owner and Member, and custom roles (global "root-custom" or per-project
+ * "custom") as stored permission rows. Also password hashing with argon2id.
+ */
+#include "access.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "../store/store.h"
+
+const char *const lt_permissions[] = {
+    "ADMIN",
+    /* global */
+    "CREATE_PROJECT", "CREATE_STRATEGY", "UPDATE_STRATEGY", "DELETE_STRATEGY",
+    "CREATE_CONTEXT_FIELD", "UPDATE_CONTEXT_FIELD", "DELETE_CONTEXT_FIELD", "CREATE_SEGMENT",
+    "UPDATE_SEGMENT", "DELETE_SEGMENT", "CREATE_TAG_TYPE", "UPDATE_TAG_TYPE", "DELETE_TAG_TYPE",
+    "UPDATE_APPLICATION", "READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
+    "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN", "READ_FRONTEND_API_TOKEN",
+    "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN",
+    /* per project */
+    "CREATE_FEATURE", "UPDATE_FEATURE", "DELETE_FEATURE", "UPDATE_FEATURE_VARIANTS",
+    "UPDATE_FEATURE_DEPENDENCY", "UPDATE_PROJECT", "DELETE_PROJECT", "CREATE_PROJECT_API_TOKEN",
+    "READ_PROJECT_API_TOKEN", "DELETE_PROJECT_API_TOKEN", "UPDATE_PROJECT_SEGMENT",
+    /* per project and environment */
+    "CREATE_FEATURE_STRATEGY", "UPDATE_FEATURE_STRATEGY", "DELETE_FEATURE_STRATEGY",
+    "UPDATE_FEATURE_ENVIRONMENT", "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", NULL};
+
+/* Index in lt_permissions where the per-project ones start. */
+#define FIRST_PROJECT_PERM 23
+
+/* What Editors may do outside projects (the rest of their rights are Member's, everywhere). */
+static const char *const editor_global[] = {
+    "CREATE_PROJECT", "CREATE_STRATEGY", "UPDATE_STRATEGY", "DELETE_STRATEGY",
+    "CREATE_CONTEXT_FIELD", "UPDATE_CONTEXT_FIELD", "DELETE_CONTEXT_FIELD", "CREATE_SEGMENT",
+    "UPDATE_SEGMENT", "DELETE_SEGMENT", "CREATE_TAG_TYPE", "UPDATE_TAG_TYPE", "DELETE_TAG_TYPE",
+    "UPDATE_APPLICATION", "READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
+    "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN", "READ_FRONTEND_API_TOKEN",
+    "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN", NULL};
+
+/* Project Members: flags and their configuration in the project. */
+static const char *const member_perms[] = {
+    "CREATE_FEATURE", "UPDATE_FEATURE", "DELETE_FEATURE", "UPDATE_FEATURE_VARIANTS",
+    "UPDATE_FEATURE_DEPENDENCY", "CREATE_FEATURE_STRATEGY", "UPDATE_FEATURE_STRATEGY",
+    "DELETE_FEATURE_STRATEGY", "UPDATE_FEATURE_ENVIRONMENT", "UPDATE_FEATURE_ENVIRONMENT_VARIANTS",
+    "READ_PROJECT_API_TOKEN", "CREATE_PROJECT_API_TOKEN", "DELETE_PROJECT_API_TOKEN", NULL};
+
+static bool in_list(const char *const *list, const char *perm)
+{
+    for (; *list; list++)
+        if (strcmp(*list, perm) == 0)
+            return true;
+    return false;
+}
+
+bool lt_permission_known(const char *perm)
+{
+    return perm && in_list(lt_permissions, perm);
+}
+
+bool lt_permission_is_project(const char *perm)
+{
+    return perm && in_list(lt_permissions + FIRST_PROJECT_PERM, perm);
+}
+
+const lt_user_t *lt_access_user(const lt_dataset_t *d, int64_t id)
+{
+    size_t lo = 0, hi = d->n_users;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (d->users[mid].id == id)
+            return &d->users[mid];
+        if (d->users[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const lt_role_t *lt_access_role(const lt_dataset_t *d, int64_t id)
+{
+    for (size_t i = 0; i < d->n_roles; i++)
+        if (d->roles[i].id == id)
+            return &d->roles[i];
+    return NULL;
+}
+
+const lt_role_t *lt_access_role_named(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->n_roles; i++)
+        if (strcasecmp(d->roles[i].name, name) == 0)
+            return &d->roles[i];
+    return NULL;
+}
+
+const char *lt_user_display(const lt_user_t *u, char *buf, size_t cap)
+{
+    if (u->username && u->username[0])
+        return u->username;
+    if (u->email && u->email[0])
+        return u->email;
+    snprintf(buf, cap, "user-%lld", (long long)u->id);
+    return buf;
+}
+
+/* Does a stored permission row grant perm in project/env? */
+static bool row_grants(const lt_perm_t *p, const char *perm, const char *project,
+                       const char *env)
+{
+    if (strcmp(p->permission, perm) != 0)
+        return false;
+    if (p->project && (!project || strcmp(p->project, project) != 0))
+        return false;
+    if (p->environment && env && strcmp(p->environment, env) != 0)
+        return false;
+    return true;
+}
+
+/* What a role grants in a project (project NULL: a global check). */
+static bool role_grants(const lt_role_t *r, const char *perm, const char *project,
+                        const char *env, bool bound_to_project)
+{
+    if (!r)
+        return false;
+    switch (r->id) {
+    case LT_ROLE_ADMIN:
+        return true;
+    case LT_ROLE_EDITOR:
+        return in_list(editor_global, perm) || in_list(member_perms, perm);
+    case LT_ROLE_VIEWER:
+        return false;
+    case 4: /* Owner */
+        return bound_to_project && (in_list(member_perms, perm) ||
+                                    strcmp(perm, "UPDATE_PROJECT") == 0 ||
+                                    strcmp(perm, "DELETE_PROJECT") == 0 ||
+                                    strcmp(perm, "UPDATE_PROJECT_SEGMENT") == 0);
+    case 5: /* Member */
+        return bound_to_project && in_list(member_perms, perm);
+    default:
+        break;
+    }
+    for (size_t i = 0; i < r->n_perms; i++)
+        if (row_grants(&r->perms[i], perm, bound_to_project ? NULL : project, env))
+            return true;
+    return false;
+}
+
+bool lt_access_can(const lt_dataset_t *d, const lt_principal_t *p, const char *perm,
+                   const char *project, const char *env)
+{
+    if (p->admin_token)
+        return true;
+    if (!p->user)
+        return false;
+    const lt_role_t *root = lt_access_role(d, p->user->root_role);
+    if (root && root->id == LT_ROLE_ADMIN)
+        return true;
+    if (role_grants(root, perm, project, env, false))
+        return true;
+    if (!project)
+        return false;
+    for (size_t i = 0; i < d->n_bindings; i++) {
+        const lt_binding_t *b = &d->bindings[i];
+        if (b->user_id == p->user->id && strcmp(b->project, project) == 0 &&
+            role_grants(lt_access_role(d, b->role_id), perm, project, env, true))
+            return true;
+    }
+    return false;
+}
+
+int lt_password_hash(const char *password, char out[LT_PASSWORD_HASH_MAX])
+{
+    lt_assert(crypto_pwhash_STRBYTES <= LT_PASSWORD_HASH_MAX);
+    if (crypto_pwhash_str_alg(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
+        return LT_ERR;
+    return LT_OK;
+}
+
+bool lt_password_verify(const char *password, const char *hash)
+{
+    if (!hash || !password)
+        return false;
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}

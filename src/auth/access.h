@@ -1,0 +1,91 @@
+/*
+ * access.h: users, roles and permissions (Unleash's access model). Root roles Admin, Editor
+ * and Viewer are built in; custom roles are named permission sets, global ("root-custom") or
+ * per project ("custom", bound to a user per project). Whoever calls the admin API is a
+ * principal: an admin token, or a user (through a session or one of their PATs).
+ */
+#ifndef LT_ACCESS_H
+#define LT_ACCESS_H
+
+#include "../base/base.h"
+
+#define LT_ROLE_ADMIN 1
+#define LT_ROLE_EDITOR 2
+#define LT_ROLE_VIEWER 3
+
+typedef struct {
+    const char *permission;  /* e.g. "UPDATE_FEATURE" */
+    const char *project;     /* NULL = any */
+    const char *environment; /* NULL = any */
+} lt_perm_t;
+
+typedef struct {
+    int64_t id;
+    const char *name;
+    const char *description;
+    const char *type; /* "root", "root-custom", "project", "custom" */
+    lt_perm_t *perms;
+    size_t n_perms;
+} lt_role_t;
+
+typedef struct {
+    int64_t id;
+    const char *username; /* NULL when none */
+    const char *email;    /* NULL when none */
+    const char *name;     /* NULL when none */
+    int64_t root_role;
+    int64_t created_at;
+    int64_t seen_at;
+    int login_attempts;
+} lt_user_t;
+
+/* A project role granted to a user. */
+typedef struct {
+    int64_t user_id;
+    const char *project;
+    int64_t role_id;
+} lt_binding_t;
+
+/* ---------- permissions (access.c) ---------- */
+
+struct lt_dataset;
+
+/* Who is calling the admin API. */
+typedef struct {
+    bool admin_token;     /* an admin API token: every permission */
+    const lt_user_t *user; /* a user (session or PAT); NULL for admin tokens */
+    const char *name;     /* what the event log shows: token name, or username/email */
+} lt_principal_t;
+
+/* Every permission name latch knows, NULL-terminated (GET /api/admin/permissions). */
+extern const char *const lt_permissions[];
+/* Is this a permission name latch knows? */
+bool lt_permission_known(const char *perm);
+/* Is the permission scoped to a project (granted per project by project roles)? */
+bool lt_permission_is_project(const char *perm);
+
+/*
+ * May the principal do perm (in project, and environment when the permission is per
+ * environment)? project/env may be NULL for global permissions. Reads the roles, users and
+ * bindings of the dataset (the snapshot's), so a role change applies to the next request.
+ */
+bool lt_access_can(const struct lt_dataset *d, const lt_principal_t *p, const char *perm,
+                   const char *project, const char *env);
+/* The user with this id in the dataset, or NULL. */
+const lt_user_t *lt_access_user(const struct lt_dataset *d, int64_t id);
+/* The role with this id, or NULL. */
+const lt_role_t *lt_access_role(const struct lt_dataset *d, int64_t id);
+/* The role with this name (case-insensitive), or NULL. */
+const lt_role_t *lt_access_role_named(const struct lt_dataset *d, const char *name);
+/* The name events and lists show for a user: username, else email, else "user-<id>". */
+const char *lt_user_display(const lt_user_t *u, char *buf, size_t cap);
+
+/* ---------- passwords (argon2id, libsodium) ---------- */
+
+/* Hash a password into out (LT_PASSWORD_HASH_MAX bytes). LT_OK or LT_ERR (out of memory). */
+#define LT_PASSWORD_HASH_MAX 128
+int lt_password_hash(const char *password, char out[LT_PASSWORD_HASH_MAX]);
+/* Constant-time verification against a stored hash. */
+bool lt_password_verify(const char *password, const char *hash);
+
+#endif
