@@ -14,6 +14,7 @@
 #include "api/frontend.h"
 #include "edge/offline.h"
 #include "api/usage.h"
+#include "auth/session.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "http/http.h"
@@ -613,7 +614,7 @@ static int cmd_serve(int argc, char **argv)
     if (lt_store_open(&store, db) != LT_OK)
         return 1;
     provision_init_tokens(store);
-    if (lt_state_init(store) != LT_OK) {
+    if (lt_session_init(store) != LT_OK || lt_state_init(store) != LT_OK) {
         lt_store_close(store);
         return 1;
     }
@@ -626,10 +627,11 @@ static int cmd_serve(int argc, char **argv)
         .port = port,
         .threads = threads,
         .max_body = (size_t)max_body,
-        .routes = lt_serve_routes,
-        .n_routes = lt_serve_n_routes,
+        .routes = NULL,
+        .n_routes = 0,
         .pre = lt_frontend_pre,
     };
+    cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
     int rc = 1;
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK)
@@ -645,8 +647,10 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 out:
     lt_usage_stop();
+    lt_session_dispose();
     lt_state_dispose();
     lt_arena_dispose(&conf);
+    free((void *)(uintptr_t)cfg.routes);
     return rc;
 }
 

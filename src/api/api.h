@@ -20,9 +20,24 @@ void lt_api_health(lt_req_t *r, const lt_params_t *p);
 void lt_api_ready(lt_req_t *r, const lt_params_t *p);
 void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
 
-/* routes.c: the routes of `latch serve` */
-extern const lt_route_t lt_serve_routes[];
-extern const size_t lt_serve_n_routes;
+/*
+ * Route tables, one per API module, each ending with a {0} entry:
+ *   admin_access.c  login, users, roles, permissions, personal access tokens
+ *   admin_tokens.c  API tokens, /edge/validate
+ *   admin_events.c  the event log
+ *   admin_projects.c projects and environments
+ *   admin_features.c flags, strategies, variants, dependencies, tags, archive
+ *   admin_config.c  segments, context fields, strategy definitions, tag types, metrics
+ */
+extern const lt_route_t lt_routes_admin_access[];
+extern const lt_route_t lt_routes_admin_tokens[];
+extern const lt_route_t lt_routes_admin_events[];
+extern const lt_route_t lt_routes_admin_projects[];
+extern const lt_route_t lt_routes_admin_features[];
+extern const lt_route_t lt_routes_admin_config[];
+
+/* routes.c: the whole route table of `latch serve` (built once, never freed). */
+const lt_route_t *lt_serve_routes(size_t *n);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;

@@ -33,11 +33,14 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
     }
     uint8_t digest[32];
     lt_token_digest(presented, digest);
-    const lt_token_t *t = lt_token_table_find(&lt_req_snapshot(r)->tokens, digest);
-    if (!t || !lt_token_live(t, lt_now_ms())) {
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    int64_t now = lt_now_ms();
+    if (!t || !lt_token_live(t, now)) {
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;
     }
+    lt_snapshot_token_seen(s, t, now);
     if (t->type != want) {
         lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
         return NULL;

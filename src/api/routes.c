@@ -5,7 +5,7 @@
 #include "api.h"
 #include "frontend.h"
 
-const lt_route_t lt_serve_routes[] = {
+static const lt_route_t core_routes[] = {
     {LT_GET, "/api/client/features", lt_api_client_features, NULL},
     {LT_GET, "/api/client/features/:name", lt_api_client_feature, NULL},
     {LT_POST, "/api/client/register", lt_api_client_register, NULL},
@@ -22,9 +22,28 @@ const lt_route_t lt_serve_routes[] = {
     {LT_GET, "/health", lt_api_health, NULL},
     {LT_GET, "/ready", lt_api_ready, NULL},
     {LT_GET, "/internal-backstage/prometheus", lt_api_prometheus, NULL},
+    {0, NULL, NULL, NULL},
 };
 
-const size_t lt_serve_n_routes = sizeof(lt_serve_routes) / sizeof(*lt_serve_routes);
+const lt_route_t *lt_serve_routes(size_t *n)
+{
+    static const lt_route_t *const sets[] = {
+        core_routes,           lt_routes_admin_access,   lt_routes_admin_tokens,
+        lt_routes_admin_events, lt_routes_admin_projects, lt_routes_admin_features,
+        lt_routes_admin_config,
+    };
+    size_t total = 0;
+    for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)
+        for (const lt_route_t *r = sets[i]; r->pattern; r++)
+            total++;
+    lt_route_t *all = lt_xcalloc(total, sizeof(*all));
+    size_t k = 0;
+    for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)
+        for (const lt_route_t *r = sets[i]; r->pattern; r++)
+            all[k++] = *r;
+    *n = total;
+    return all;
+}
 
 /* `latch offline`: the client API, the front-end API and the Unleash Proxy endpoints. */
 const lt_route_t lt_offline_routes[] = {

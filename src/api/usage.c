@@ -209,8 +209,41 @@ static void collect_metric(void *ctx, lt_map_entry_t *e)
     r->n_variants = m->n_variants;
 }
 
+/* Store the token sightings of the current snapshot that are newer than what was stored. */
+static void flush_token_seen(void)
+{
+    lt_snapshot_t *s = lt_snapshot_acquire();
+    if (!s)
+        return;
+    size_t n = 0;
+    uint8_t(*digests)[32] = lt_xcalloc(s->data.n_tokens + 1, 32);
+    int64_t *at = lt_xcalloc(s->data.n_tokens + 1, sizeof(*at));
+    size_t *idx = lt_xcalloc(s->data.n_tokens + 1, sizeof(*idx));
+    for (size_t i = 0; i < s->data.n_tokens; i++) {
+        int64_t seen = __atomic_load_n(&s->token_seen[i], __ATOMIC_RELAXED);
+        if (seen > s->token_written[i]) {
+            memcpy(digests[n], s->data.tokens[i].digest, 32);
+            at[n] = seen;
+            idx[n++] = i;
+        }
+    }
+    if (n) {
+        lt_store_t *store = lt_state_lock();
+        int rc = store ? lt_store_call(store, tokens_seen, (const uint8_t(*)[32])digests, at, n)
+                       : LT_ERR;
+        lt_state_unlock();
+        for (size_t k = 0; rc == LT_OK && k < n; k++)
+            s->token_written[idx[k]] = at[k];
+    }
+    free(digests);
+    free(at);
+    free(idx);
+    lt_snapshot_release(s);
+}
+
 int lt_usage_flush(void)
 {
+    flush_token_seen();
     pthread_mutex_lock(&lock);
     lt_map_t a = apps, m = metrics;
     memset(&apps, 0, sizeof(apps));

@@ -28,6 +28,7 @@ typedef struct {
     bool all_projects;
     int64_t expires_at; /* epoch ms; 0 = never */
     int64_t created_at;
+    int64_t seen_at;    /* as stored; the snapshot tracks newer sightings */
     const char *display; /* non-secret prefix shown in lists, e.g. "default:development.1a2b…" */
 } lt_token_t;
 

@@ -244,8 +244,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 r->too_large = true;
         }
         *upload_size = 0;
-        if (!r->too_large)
-            return MHD_YES;
+        return MHD_YES; /* libmicrohttpd takes a response only once the body is in */
     }
     if (r->replied)
         return MHD_YES;

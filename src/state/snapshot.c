@@ -47,9 +47,32 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
                                   d->n_segments);
     }
     lt_token_table_build(&s->tokens, ar, d->tokens, d->n_tokens);
+    s->token_seen = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_seen));
+    s->token_written = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_written));
+    for (size_t i = 0; i < d->n_tokens; i++)
+        s->token_seen[i] = s->token_written[i] = d->tokens[i].seen_at;
     s->memo_slots = 64;
     s->memo = lt_xcalloc(s->memo_slots, sizeof(*s->memo));
     return s;
+}
+
+void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_ms)
+{
+    size_t i = (size_t)(t - s->data.tokens);
+    if (i >= s->data.n_tokens)
+        return;
+    int64_t prev = __atomic_load_n(&s->token_seen[i], __ATOMIC_RELAXED);
+    if (now_ms - prev >= 1000)
+        __atomic_store_n(&s->token_seen[i], now_ms, __ATOMIC_RELAXED);
+}
+
+int64_t lt_snapshot_token_last_seen(const lt_snapshot_t *s, const lt_token_t *t)
+{
+    size_t i = (size_t)(t - s->data.tokens);
+    if (i >= s->data.n_tokens)
+        return t->seen_at;
+    int64_t v = __atomic_load_n(&s->token_seen[i], __ATOMIC_RELAXED);
+    return v > t->seen_at ? v : t->seen_at;
 }
 
 const lt_env_view_t *lt_snapshot_env(const lt_snapshot_t *s, const char *env)

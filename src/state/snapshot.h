@@ -51,6 +51,8 @@ typedef struct lt_snapshot {
     lt_env_view_t *envs;
     size_t n_envs;
     lt_token_table_t tokens;
+    int64_t *token_seen;    /* parallel to data.tokens: last use (ms), updated atomically */
+    int64_t *token_written; /* what the usage flush last stored for each */
     pthread_mutex_t memo_lock; /* held only to look up or insert, never while building */
     lt_memo_t **memo;
     size_t memo_slots, memo_count;
@@ -68,6 +70,12 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
 const lt_env_view_t *lt_snapshot_env(const lt_snapshot_t *s, const char *env);
 /* Is there a project with this id? */
 bool lt_snapshot_has_project(const lt_snapshot_t *s, const char *id);
+
+/* Note that token t (one of s->data.tokens) was used at now_ms (cheap: at most one atomic
+ * store a second per token). */
+void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_ms);
+/* When t was last used: the newer of the stored time and this snapshot's sightings. */
+int64_t lt_snapshot_token_last_seen(const lt_snapshot_t *s, const lt_token_t *t);
 
 /* Look up a memoized body; NULL when absent. */
 lt_memo_t *lt_snapshot_memo_find(lt_snapshot_t *s, const char *key, size_t key_len);

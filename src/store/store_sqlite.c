@@ -256,7 +256,8 @@ static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
     size_t n = (size_t)lt__sq_int(db, "SELECT count(*) FROM api_tokens", 0);
     d->tokens = lt_arena_calloc(a, n ? n : 1, sizeof(*d->tokens));
     sqlite3_stmt *st = lt__sq_prepare(db, "SELECT digest, name, type, environment, all_projects,"
-                                          " display, expires_at, created_at, id, user_id"
+                                          " display, expires_at, created_at, id, user_id,"
+                                          " seen_at"
                                           " FROM api_tokens ORDER BY digest");
     if (!st)
         return LT_ERR;
@@ -275,6 +276,7 @@ static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         t->created_at = sqlite3_column_int64(st, 7);
         t->id = sqlite3_column_int64(st, 8);
         t->user_id = sqlite3_column_int64(st, 9);
+        t->seen_at = sqlite3_column_int64(st, 10);
         d->n_tokens++;
     }
     sqlite3_finalize(st);

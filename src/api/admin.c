@@ -1,0 +1,203 @@
+/*
+ * admin.c: authentication, permission checks and the write path of the admin API; see
+ * admin.h. The bodies of 401 and 403 answers are Unleash's (UNLEASH-API.md §2.3).
+ */
+#include "admin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../auth/session.h"
+#include "../base/util.h"
+#include "guard.h"
+
+static void reply_unauthorized(lt_req_t *r)
+{
+    char id[37];
+    lt_uuid(id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b,
+                  "{\"id\":\"%s\",\"name\":\"UnauthorizedError\",\"message\":\"You must log in "
+                  "to use Unleash.\",\"details\":[{\"message\":\"You must log in to use "
+                  "Unleash.\"}]}",
+                  id);
+    lt_reply_buf(r, 401, LT_JSON_TYPE, &b);
+}
+
+static void reply_login_required(lt_req_t *r)
+{
+    static const char msg[] =
+        "You must log in to use Unleash. Your request had no authorization header, so we "
+        "could not authorize you. Try logging in at /auth/simple/login";
+    char id[37];
+    lt_uuid(id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b,
+                  "{\"id\":\"%s\",\"name\":\"AuthenticationRequired\",\"message\":\"%s\","
+                  "\"details\":[{\"message\":\"%s\"}],\"path\":\"/auth/simple/login\","
+                  "\"type\":\"password\",\"defaultHidden\":false}",
+                  id, msg, msg);
+    lt_reply_buf(r, 401, LT_JSON_TYPE, &b);
+}
+
+bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
+{
+    memset(p, 0, sizeof(*p));
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    lt_str_t presented = lt_guard_presented(r);
+    if (presented.ptr && presented.len) {
+        uint8_t digest[32];
+        lt_token_digest(presented, digest);
+        const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+        int64_t now = lt_now_ms();
+        if (!t || !lt_token_live(t, now)) {
+            reply_unauthorized(r);
+            return false;
+        }
+        lt_snapshot_token_seen(s, t, now);
+        if (t->type == LT_TOKEN_ADMIN) {
+            p->admin_token = true;
+            p->name = t->name;
+            return true;
+        }
+        if (t->type == LT_TOKEN_PAT) {
+            p->user = lt_access_user(&s->data, t->user_id);
+            if (!p->user) {
+                reply_unauthorized(r);
+                return false;
+            }
+        } else {
+            lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
+            return false;
+        }
+    } else {
+        lt_str_t cookie = lt_cookie_get(lt_req_header(r, "Cookie"), LT_SESSION_COOKIE);
+        int64_t uid = cookie.ptr ? lt_session_user(cookie) : 0;
+        p->user = uid ? lt_access_user(&s->data, uid) : NULL;
+        if (!p->user) {
+            reply_login_required(r);
+            return false;
+        }
+    }
+    char *buf = lt_arena_alloc(lt_req_arena(r), 32);
+    p->name = lt_user_display(p->user, buf, 32);
+    return true;
+}
+
+bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm,
+                      const char *project, const char *env)
+{
+    if (lt_access_can(&lt_req_snapshot(r)->data, p, perm, project, env))
+        return true;
+    char id[37];
+    lt_uuid(id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b,
+                  "{\"id\":\"%s\",\"name\":\"PermissionError\",\"message\":\"You don't have the "
+                  "required permissions to perform this operation. To perform this action, you "
+                  "need the \\\"%s\\\" permission.\",\"details\":[{\"message\":\"You don't have "
+                  "the required permissions to perform this operation. To perform this action, "
+                  "you need the \\\"%s\\\" permission.\"}],\"permissions\":[\"%s\"]}",
+                  id, perm, perm, perm);
+    lt_reply_buf(r, 403, LT_JSON_TYPE, &b);
+    return false;
+}
+
+bool lt_admin_guard(lt_req_t *r, lt_principal_t *p, const char *perm, const char *project,
+                    const char *env)
+{
+    return lt_admin_auth(r, p) && (!perm || lt_admin_require(r, p, perm, project, env));
+}
+
+cJSON *lt_admin_body(lt_req_t *r, int type)
+{
+    if (!lt_req_is_json(r)) {
+        lt_reply_error(r, 415, "ContentTypeError",
+                       "We do not accept the content-type you provided (%s). Try using "
+                       "application/json instead.",
+                       lt_req_header(r, "Content-Type").ptr ? "given" : "none");
+        return NULL;
+    }
+    lt_str_t body = lt_req_body(r);
+    cJSON *j = cJSON_ParseWithLength(body.ptr, body.len);
+    if (!j || !(j->type & type)) {
+        cJSON_Delete(j);
+        lt_reply_error(r, 400, "BadDataError", "The request body must be a JSON %s.",
+                       type & cJSON_Array ? "list" : "object");
+        return NULL;
+    }
+    return j;
+}
+
+lt_event_t lt_admin_event(const lt_principal_t *p, const char *type)
+{
+    lt_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = type;
+    ev.created_by = p->name;
+    ev.created_by_user_id = p->user ? p->user->id : 0;
+    return ev;
+}
+
+int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, ...)
+{
+    w->status = status;
+    w->name = name;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+    va_end(ap);
+    return LT_EINVAL;
+}
+
+int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w)
+{
+    w->status = 0;
+    w->msg[0] = '\0';
+    lt_store_t *store = lt_state_lock();
+    lt_snapshot_t *snap = lt_snapshot_acquire();
+    int rc = store && snap ? fn(store, snap, w) : LT_ERR;
+    lt_snapshot_release(snap);
+    if (rc == LT_OK)
+        lt_state_reload_locked();
+    lt_state_unlock();
+    if (rc != LT_OK) {
+        if (!w->status)
+            lt_write_fail(w, rc == LT_ENOTFOUND ? 404 : 500,
+                          rc == LT_ENOTFOUND ? "NotFoundError" : "InternalError",
+                          rc == LT_ENOTFOUND ? "Could not find the resource."
+                                             : "The change could not be stored.");
+        lt_reply_error(r, w->status, w->name, "%s", w->msg);
+    }
+    return rc;
+}
+
+bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out)
+{
+    lt_str_t v = lt_req_query(r, name);
+    if (!v.ptr || !v.len || v.len > 18)
+        return false;
+    int64_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.ptr[i] < '0' || v.ptr[i] > '9')
+            return false;
+        n = n * 10 + (v.ptr[i] - '0');
+    }
+    *out = n;
+    return true;
+}
+
+void lt_admin_write_time(lt_buf_t *b, int64_t ms)
+{
+    if (!ms) {
+        lt_buf_puts(b, "null");
+        return;
+    }
+    char ts[32];
+    lt_time_format(ms, ts);
+    lt_json_cstr(b, ts);
+}
