@@ -34,7 +34,8 @@ MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit integration check deps deps-test serve clean format bench-smoke
+.PHONY: all test unit integration check deps deps-test serve clean format bench-smoke \
+        bench-micro bench-compare
 
 all: $(BUILD)/latch
 
@@ -63,6 +64,14 @@ test: deps-test unit integration bench-smoke
 
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi
+
+# By hand, not in `make test`: micro-benchmarks, and the comparison with Unleash (installs
+# postgresql, unleash-server and @unleash/proxy; see docs/BENCHMARKS.md).
+bench-micro: $(BUILD)/latch $(BUILD)/liblatch.a
+	LATCH_BIN=$(abspath $(BUILD)/latch) LIBLATCH=$(abspath $(BUILD)/liblatch.a) bench/micro.sh
+
+bench-compare: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) bench/compare.sh
 
 check:
 	$(MAKE) test

@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -18,6 +19,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "http/http.h"
+#include "model/export.h"
 #include "state/state.h"
 
 #define LATCH_VERSION "0.1.0"
@@ -29,9 +31,10 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  serve     run the server (admin, client and front-end APIs) on the embedded store\n"
-    "  import    load a client-features JSON document into the store\n"
-    "  export    write the client-features JSON document of an environment\n"
+    "  import    load a latch export or a client-features JSON document into the store\n"
+    "  export    write everything (or one environment's client-features document) as JSON\n"
     "  token     create, list and revoke API tokens in the store\n"
+    "  user      add users, set their passwords and list them in the store\n"
     "  offline   serve a features file with no upstream (like Unleash Edge offline)\n"
     "\n"
     "Run `latch <command> --help` for the options of a command.\n";
@@ -54,19 +57,29 @@ static const char usage_serve[] =
     "Tokens can be provisioned at start, as Unleash does, when the store has none:\n"
     "  INIT_ADMIN_API_TOKENS, INIT_BACKEND_API_TOKENS (or INIT_CLIENT_API_TOKENS),\n"
     "  INIT_FRONTEND_API_TOKENS: comma-separated full token strings.\n"
-    "LATCH_LOG_LEVEL=debug|info|warn|error sets the log level.\n";
+    "LATCH_LOG_LEVEL=debug|info|warn|error sets the log level.\n"
+    "On first start (no users) the user admin (UNLEASH_DEFAULT_ADMIN_USERNAME) is created\n"
+    "with the Admin role and the password UNLEASH_DEFAULT_ADMIN_PASSWORD, or a generated one\n"
+    "printed once when standard output is a terminal (else: `latch user passwd admin`).\n";
 
 static const char usage_import[] =
-    "usage: latch import FILE --environment ENV [--db URL]\n"
+    "usage: latch import FILE [--environment ENV] [--db URL]\n"
     "\n"
-    "Loads a client-features document (the body of GET /api/client/features, or Unleash\n"
+    "Loads a latch export document (from `latch export`; no --environment): every project,\n"
+    "environment, flag, segment, tag type, context field and strategy definition in it is\n"
+    "created or replaced, in one transaction; nothing else is removed.\n"
+    "Or loads a client-features document (the body of GET /api/client/features, or Unleash\n"
     "Edge's bootstrap map {\"flag\":{\"enabled\":true}}) into environment ENV, creating\n"
     "missing projects and the environment. Flags in the file replace their state in ENV.\n";
 
 static const char usage_export[] =
-    "usage: latch export --environment ENV [--db URL] [--output FILE]\n"
+    "usage: latch export [--all | --environment ENV] [--db URL] [--output FILE]\n"
     "\n"
-    "Writes the environment's flags as a client-features document (with strategy ids,\n"
+    "Without --environment (or with --all): writes a latch export document of everything\n"
+    "(projects, environments, flags with every environment's state, segments, dependencies,\n"
+    "tags, tag types, context fields, strategy definitions) that `latch import` loads into\n"
+    "another instance. Users, tokens, events and usage are not part of it.\n"
+    "With --environment: writes the environment's flags as a client-features document (with strategy ids,\n"
     "titles, sort order and disabled strategies, so `latch import` restores them).\n";
 
 static const char usage_offline[] =
@@ -94,9 +107,29 @@ static const char usage_offline[] =
 static const char usage_token[] =
     "usage: latch token create --type client|frontend|admin [--environment ENV]\n"
     "                          [--projects a,b|*] [--name NAME] [--expires 30d|ISO-DATE]\n"
+    "                          [--secret SECRET]\n"
     "       latch token list\n"
     "       latch token revoke SECRET\n"
-    "  (all take --db URL; the secret is shown once, at creation)\n";
+    "  (all take --db URL; the secret is shown once, at creation)\n"
+    "\n"
+    "--secret stores a token you already have instead of generating one (to carry tokens\n"
+    "over from Unleash): a legacy 64-hex token (scope from the options; environment * unless\n"
+    "--environment is given), or <project>:<env>.<secret> and its v2 form, whose scope is\n"
+    "read from the string ([]: needs --projects). Only its SHA-256 digest is stored.\n"
+    "--expires takes a positive duration (30d, 12h, 15m, 90s) or an ISO-8601 date; a date\n"
+    "in the past is accepted with a warning (the token never works).\n";
+
+static const char usage_user[] =
+    "usage: latch user add USERNAME [--email E] [--name N] [--role Admin|Editor|Viewer|ID]\n"
+    "                               [--password P]\n"
+    "       latch user passwd USERNAME|EMAIL [--password P]\n"
+    "       latch user list\n"
+    "  (all take --db URL)\n"
+    "\n"
+    "Without --password the password is read from standard input (without echo on a\n"
+    "terminal). Passwords need 10 characters with an upper-case and a lower-case letter, a\n"
+    "digit and another character; they are stored as argon2id hashes. `add` defaults to the\n"
+    "Viewer role; a changed password ends the user's sessions.\n";
 
 /* ---------- small option parser ---------- */
 
@@ -299,6 +332,73 @@ static void provision_init_tokens(lt_store_t *store)
     }
 }
 
+/* --expires: a positive duration from now, or an ISO-8601 date (a past one only warns). */
+static int parse_expires(const char *s, int64_t *out)
+{
+    int64_t d;
+    if (lt_duration_parse(s, &d) == LT_OK) {
+        if (d <= 0) {
+            fprintf(stderr, "latch token: --expires must be a positive duration\n");
+            return LT_EINVAL;
+        }
+        *out = lt_now_ms() + d;
+        return LT_OK;
+    }
+    if (lt_time_parse(s, strlen(s), out) != LT_OK || *out <= 0) {
+        fprintf(stderr, "latch token: --expires takes 30d, 12h, 15m, 90s or an ISO-8601 date\n");
+        return LT_EINVAL;
+    }
+    if (*out <= lt_now_ms())
+        fprintf(stderr, "latch token: warning: --expires is in the past; the token is expired "
+                        "from the start\n");
+    return LT_OK;
+}
+
+/*
+ * The scope a given secret carries (--secret). Legacy 64-hex tokens carry none: the options
+ * decide (environment "*" by default, as Unleash stored them). Classic and v2 tokens carry
+ * theirs; options that contradict it are refused.
+ */
+static int scope_of_secret(lt_arena_t *a, const char *secret, lt_token_type_t type,
+                           const char **env, const char **projects_s, bool *legacy)
+{
+    lt_token_parts_t p = lt_token_parse(lt_str_c(secret));
+    if (p.form == LT_TOKEN_FORM_LEGACY) {
+        *legacy = true;
+        if (!*env)
+            *env = "*";
+        return LT_OK;
+    }
+    if (p.form != LT_TOKEN_FORM_CLASSIC && p.form != LT_TOKEN_FORM_V2) {
+        fprintf(stderr, "latch token: --secret takes a legacy 64-hex token or "
+                        "<project>:<env>.<secret>\n");
+        return LT_EINVAL;
+    }
+    const char *s_env = lt_arena_strndup(a, p.environment.ptr, p.environment.len);
+    const char *s_proj = lt_arena_strndup(a, p.project.ptr, p.project.len);
+    if (*env && strcmp(*env, s_env) != 0) {
+        fprintf(stderr, "latch token: --environment %s contradicts the secret's %s\n", *env,
+                s_env);
+        return LT_EINVAL;
+    }
+    *env = s_env;
+    if (strcmp(s_proj, "[]") == 0) {
+        if (!*projects_s || strchr(*projects_s, '*') || !strchr(*projects_s, ',')) {
+            fprintf(stderr, "latch token: a []: token needs --projects with two or more "
+                            "projects\n");
+            return LT_EINVAL;
+        }
+        return LT_OK;
+    }
+    if (*projects_s && strcmp(*projects_s, s_proj) != 0) {
+        fprintf(stderr, "latch token: --projects contradicts the secret's project %s\n", s_proj);
+        return LT_EINVAL;
+    }
+    *projects_s = s_proj;
+    LT_UNUSED(type);
+    return LT_OK;
+}
+
 static int cmd_token(int argc, char **argv)
 {
     if (argc < 2 || is_help(argv[1])) {
@@ -306,14 +406,14 @@ static int cmd_token(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
-    const char *db = default_db(), *type_s = "client", *env = "development", *projects_s = "*";
-    const char *name = NULL, *expires = NULL;
+    const char *db = default_db(), *type_s = "client", *env = NULL, *projects_s = NULL;
+    const char *name = NULL, *expires = NULL, *given = NULL;
     opts_t o = {argc, argv, 2, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (opt(&o, "--db", &db) || opt(&o, "--type", &type_s) ||
             opt(&o, "--environment", &env) || opt(&o, "--projects", &projects_s) ||
             opt(&o, "--project", &projects_s) || opt(&o, "--name", &name) ||
-            opt(&o, "--expires", &expires))
+            opt(&o, "--expires", &expires) || opt(&o, "--secret", &given))
             continue;
         if (argv[o.i][0] == '-' || o.n_positional == 4) {
             fprintf(stderr, "latch token: unknown option %s\n%s", argv[o.i], usage_token);
@@ -334,36 +434,44 @@ static int cmd_token(int argc, char **argv)
             goto done;
         }
         int64_t expires_at = 0;
-        if (expires) {
-            int64_t d;
-            if (lt_duration_parse(expires, &d) == LT_OK)
-                expires_at = lt_now_ms() + d;
-            else if (lt_time_parse(expires, strlen(expires), &expires_at) != LT_OK) {
-                fprintf(stderr, "latch token: --expires takes 30d, 12h, 90s or an ISO date\n");
-                goto done;
-            }
-        }
+        if (expires && parse_expires(expires, &expires_at) != LT_OK)
+            goto done;
         const char **projects;
         size_t n_projects;
         bool all;
-        split_projects(&a, projects_s, &projects, &n_projects, &all);
+        bool legacy = false;
+        if (given && scope_of_secret(&a, given, type, &env, &projects_s, &legacy) != LT_OK)
+            goto done;
+        split_projects(&a, projects_s ? projects_s : "*", &projects, &n_projects, &all);
+        if (!env)
+            env = "development";
         if (type == LT_TOKEN_ADMIN) {
+            if (given && !legacy && (!all || strcmp(env, "*") != 0)) {
+                fprintf(stderr, "latch token: an admin token must be *:*.<secret>\n");
+                goto done;
+            }
             env = "*";
             all = true;
             n_projects = 0;
-        } else if (strcmp(env, "*") == 0) {
+        } else if (strcmp(env, "*") == 0 && !legacy) {
             fprintf(stderr, "latch token: a %s token cannot be scoped to all environments\n",
                     type_s);
             goto done;
         }
         char secret[256];
-        lt_token_generate(type, env, projects, n_projects, all, secret, sizeof(secret));
+        if (given)
+            snprintf(secret, sizeof(secret), "%s", given);
+        else
+            lt_token_generate(type, env, projects, n_projects, all, secret, sizeof(secret));
         if (store_token(store, secret, type, env, projects, n_projects, all,
                         name ? name : lt_token_type_name(type), expires_at, "cli") != LT_OK) {
             fprintf(stderr, "latch token: could not store the token\n");
             goto done;
         }
-        printf("%s\n", secret);
+        if (given)
+            printf("stored\n");
+        else
+            printf("%s\n", secret);
         sodium_memzero(secret, sizeof(secret));
         rc = 0;
     } else if (strcmp(sub, "list") == 0) {
@@ -408,6 +516,183 @@ done:
     return rc;
 }
 
+/* ---------- users ---------- */
+
+/* Read a password: the option's value, else one line of standard input (no echo on a
+ * terminal). Returns a malloc'd string (the caller wipes and frees it) or NULL. */
+static char *read_password(const char *given)
+{
+    if (given)
+        return lt_xstrdup(given);
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "password: ");
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char line[1100];
+    char *got = fgets(line, sizeof(line), stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (!got)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *pw = lt_xstrdup(line);
+    sodium_memzero(line, sizeof(line));
+    return pw;
+}
+
+/* Check and hash a password for the CLI; LT_OK or an error (printed). */
+static int cli_hash(const char *pw, char hash[LT_PASSWORD_HASH_MAX])
+{
+    const char *why = lt_password_check(pw);
+    if (why) {
+        fprintf(stderr, "latch user: %s\n", why);
+        return LT_EINVAL;
+    }
+    if (lt_password_hash(pw, hash) != LT_OK) {
+        fprintf(stderr, "latch user: the password could not be hashed\n");
+        return LT_ERR;
+    }
+    return LT_OK;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    if (argc < 2 || is_help(argv[1])) {
+        fputs(usage_user, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *sub = argv[1];
+    const char *db = default_db(), *email = NULL, *name = NULL, *role_s = "Viewer";
+    const char *password = NULL;
+    opts_t o = {argc, argv, 2, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (opt(&o, "--db", &db) || opt(&o, "--email", &email) || opt(&o, "--name", &name) ||
+            opt(&o, "--role", &role_s) || opt(&o, "--password", &password))
+            continue;
+        if (argv[o.i][0] == '-' || o.n_positional == 1) {
+            fprintf(stderr, "latch user: unexpected %s\n%s", argv[o.i], usage_user);
+            return 2;
+        }
+        o.positional[o.n_positional++] = argv[o.i];
+    }
+    bool add = strcmp(sub, "add") == 0, passwd = strcmp(sub, "passwd") == 0;
+    bool list = strcmp(sub, "list") == 0;
+    if ((!add && !passwd && !list) || ((add || passwd) && o.n_positional != 1)) {
+        fputs(usage_user, stderr);
+        return 2;
+    }
+    lt_store_t *store;
+    if (lt_store_open(&store, db) != LT_OK)
+        return 1;
+    int rc = 1;
+    char *pw = NULL;
+    char hash[LT_PASSWORD_HASH_MAX] = "";
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_dataset_t d;
+    if (lt_store_load(store, &a, &d) != LT_OK)
+        goto done;
+    if (list) {
+        printf("%-5s %-24s %-32s %-10s %-26s %s\n", "ID", "USERNAME", "EMAIL", "ROLE",
+               "CREATED", "SEEN");
+        for (size_t i = 0; i < d.n_users; i++) {
+            const lt_user_t *u = &d.users[i];
+            const lt_role_t *role = lt_access_role(&d, u->root_role);
+            char created[32] = "-", seen[32] = "never";
+            if (u->created_at)
+                lt_time_format(u->created_at, created);
+            if (u->seen_at)
+                lt_time_format(u->seen_at, seen);
+            printf("%-5lld %-24s %-32s %-10s %-26s %s\n", (long long)u->id,
+                   u->username ? u->username : "-", u->email ? u->email : "-",
+                   role ? role->name : "?", created, seen);
+        }
+        rc = 0;
+        goto done;
+    }
+    const char *login = o.positional[0];
+    lt_user_t u;
+    memset(&u, 0, sizeof(u));
+    lt_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.created_by = "cli";
+    char data[512];
+    if (add) {
+        const lt_role_t *role = lt_access_role_named(&d, role_s);
+        if (!role) {
+            char *end;
+            long long id = strtoll(role_s, &end, 10);
+            role = *end ? NULL : lt_access_role(&d, id);
+        }
+        if (!role || strncmp(role->type, "root", 4) != 0) {
+            fprintf(stderr, "latch user: --role must be a root role: Admin, Editor, Viewer or "
+                            "the name or id of a root-custom role\n");
+            goto done;
+        }
+        u.username = login;
+        u.email = email;
+        u.name = name;
+        u.root_role = role->id;
+        ev.type = "user-created";
+    } else {
+        lt_user_auth_t ua;
+        if (lt_store_call(store, user_auth, &a, login, &ua) != LT_OK) {
+            fprintf(stderr, "latch user: no user %s\n", login);
+            goto done;
+        }
+        const lt_user_t *old = lt_access_user(&d, ua.user_id);
+        if (!old)
+            goto done;
+        u = *old;
+        ev.type = "user-password-changed";
+    }
+    pw = read_password(password);
+    if (passwd && (!pw || !*pw)) {
+        fprintf(stderr, "latch user: no password given\n");
+        goto done;
+    }
+    if (pw && *pw && cli_hash(pw, hash) != LT_OK)
+        goto done;
+    snprintf(data, sizeof(data), "{\"username\":\"%.200s\",\"rootRole\":%lld}",
+             u.username ? u.username : "", (long long)u.root_role);
+    bool plain = true;
+    for (const char *c = u.username ? u.username : ""; *c; c++)
+        plain &= *c != '"' && *c != '\\' && (unsigned char)*c >= 0x20;
+    ev.data = plain ? data : NULL;
+    int64_t id = 0;
+    int wrc = lt_store_call(store, user_put, &u, hash[0] ? hash : NULL, &ev, &id);
+    if (wrc == LT_EINVAL) {
+        fprintf(stderr, "latch user: a user with that username or email exists\n");
+        goto done;
+    }
+    if (wrc != LT_OK) {
+        fprintf(stderr, "latch user: the store refused the change\n");
+        goto done;
+    }
+    if (add)
+        printf("added user %s (id %lld)%s\n", login, (long long)id,
+               hash[0] ? "" : " without a password: set one with `latch user passwd`");
+    else
+        printf("password changed for %s; their sessions have ended\n", login);
+    rc = 0;
+done:
+    if (pw) {
+        sodium_memzero(pw, strlen(pw));
+        free(pw);
+    }
+    sodium_memzero(hash, sizeof(hash));
+    lt_arena_dispose(&a);
+    lt_store_close(store);
+    return rc;
+}
+
 /* ---------- import / export ---------- */
 
 static char *read_file(const char *path, size_t *out_len)
@@ -430,6 +715,39 @@ static char *read_file(const char *path, size_t *out_len)
     return lt_buf_take(&b, out_len);
 }
 
+/* `latch import` of a latch export document: one transaction, one event. */
+static int import_full(const char *db, const char *json, size_t len)
+{
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_export_doc_t doc;
+    lt_parse_err_t err;
+    lt_store_t *store = NULL;
+    int rc = 1;
+    if (lt_export_parse(&a, json, len, &doc, &err) != LT_OK) {
+        fprintf(stderr, "latch import: %s%s%s\n", err.msg, err.where[0] ? " in flag " : "",
+                err.where);
+        goto done;
+    }
+    if (lt_store_open(&store, db) != LT_OK)
+        goto done;
+    char data[160];
+    snprintf(data, sizeof(data), "{\"projects\":%zu,\"features\":%zu,\"segments\":%zu}",
+             doc.n_projects, doc.n_features, doc.n_segments);
+    lt_event_t ev = {.type = "features-imported", .created_by = "import", .data = data};
+    if (lt_store_call(store, import_all, &doc, &ev) != LT_OK) {
+        fprintf(stderr, "latch import: the store refused the import; nothing was changed\n");
+        goto done;
+    }
+    printf("imported %zu projects, %zu flags and %zu segments\n", doc.n_projects,
+           doc.n_features, doc.n_segments);
+    rc = 0;
+done:
+    lt_store_close(store);
+    lt_arena_dispose(&a);
+    return rc;
+}
+
 static int cmd_import(int argc, char **argv)
 {
     const char *db = default_db(), *env = NULL;
@@ -447,7 +765,7 @@ static int cmd_import(int argc, char **argv)
         }
         o.positional[o.n_positional++] = argv[o.i];
     }
-    if (o.n_positional != 1 || !env || !*env || strcmp(env, "*") == 0) {
+    if (o.n_positional != 1 || (env && (!*env || strcmp(env, "*") == 0))) {
         fputs(usage_import, stderr);
         return 2;
     }
@@ -456,6 +774,16 @@ static int cmd_import(int argc, char **argv)
     if (!json) {
         fprintf(stderr, "latch import: cannot read %s\n", o.positional[0]);
         return 1;
+    }
+    if (lt_export_detect(json, len)) {
+        int frc = import_full(db, json, len);
+        free(json);
+        return frc;
+    }
+    if (!env) {
+        free(json);
+        fputs(usage_import, stderr);
+        return 2;
     }
     lt_arena_t a;
     lt_arena_init(&a, 0);
@@ -486,6 +814,7 @@ done:
 static int cmd_export(int argc, char **argv)
 {
     const char *db = default_db(), *env = NULL, *output = NULL;
+    bool all = false;
     opts_t o = {argc, argv, 1, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (is_help(argv[o.i])) {
@@ -495,10 +824,14 @@ static int cmd_export(int argc, char **argv)
         if (opt(&o, "--db", &db) || opt(&o, "--environment", &env) ||
             opt(&o, "--output", &output))
             continue;
+        if (strcmp(argv[o.i], "--all") == 0) {
+            all = true;
+            continue;
+        }
         fprintf(stderr, "latch export: unexpected %s\n%s", argv[o.i], usage_export);
         return 2;
     }
-    if (!env) {
+    if (all && env) {
         fputs(usage_export, stderr);
         return 2;
     }
@@ -511,9 +844,19 @@ static int cmd_export(int argc, char **argv)
     int rc = 1;
     if (lt_store_load(store, &a, &d) != LT_OK)
         goto done;
-    lt_write_opts_t wo = {false, d.segments, d.n_segments, true};
     lt_buf_t b;
     lt_buf_init(&b, 0);
+    if (!env) {
+        lt_export_doc_t doc = {d.projects,       d.n_projects,       d.envs,
+                               d.n_envs,         d.project_envs,     d.n_project_envs,
+                               d.features,       d.n_features,       d.segments,
+                               d.n_segments,     d.tags,             d.n_tags,
+                               d.tag_types,      d.n_tag_types,      d.context_fields,
+                               d.n_context_fields, d.strategy_defs,  d.n_strategy_defs};
+        lt_export_write(&b, &doc);
+        goto write;
+    }
+    lt_write_opts_t wo = {false, d.segments, d.n_segments, true};
     lt_buf_puts(&b, "{\"version\":2,\"features\":[");
     bool first = true;
     for (size_t i = 0; i < d.n_features; i++) {
@@ -531,6 +874,7 @@ static int cmd_export(int argc, char **argv)
         lt_model_write_segment(&b, &d.segments[i]);
     }
     lt_buf_puts(&b, "]}\n");
+write:;
     FILE *f = output ? fopen(output, "wb") : stdout;
     if (f && lt_buf_ok(&b) && fwrite(b.ptr, 1, b.len, f) == b.len)
         rc = 0;
@@ -546,6 +890,62 @@ done:
 }
 
 /* ---------- serve ---------- */
+
+/* On first start (no users at all) create the admin user, as Unleash does: the password from
+ * UNLEASH_DEFAULT_ADMIN_PASSWORD, or a generated one shown once on a terminal. */
+static void first_start_admin(void)
+{
+    lt_snapshot_t *snap = lt_snapshot_acquire();
+    size_t n_users = snap ? snap->data.n_users : 1;
+    lt_snapshot_release(snap);
+    if (n_users > 0)
+        return;
+    const char *username = env_or("UNLEASH_DEFAULT_ADMIN_USERNAME", "admin");
+    const char *given = getenv("UNLEASH_DEFAULT_ADMIN_PASSWORD");
+    char generated[40];
+    char hex[25];
+    lt_random_hex(12, hex);
+    snprintf(generated, sizeof(generated), "Latch-%s", hex);
+    sodium_memzero(hex, sizeof(hex));
+    const char *password = given && *given ? given : generated;
+    char hash[LT_PASSWORD_HASH_MAX];
+    if (lt_password_hash(password, hash) != LT_OK) {
+        lt_log_error("first start: could not hash the admin password");
+        return;
+    }
+    lt_user_t u;
+    memset(&u, 0, sizeof(u));
+    u.username = username;
+    u.root_role = LT_ROLE_ADMIN;
+    lt_event_t ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.type = "user-created";
+    ev.created_by = "system";
+    ev.data = "{\"rootRole\":1}";
+    lt_store_t *store = lt_state_lock();
+    int rc = store ? lt_store_call(store, user_put, &u, hash, &ev, NULL) : LT_ERR;
+    if (rc == LT_OK)
+        lt_state_reload_locked();
+    lt_state_unlock();
+    sodium_memzero(hash, sizeof(hash));
+    if (rc != LT_OK) {
+        lt_log_error("first start: could not create the admin user");
+    } else if (given && *given) {
+        lt_log_info("first start: created user %s (Admin) with the password of "
+                    "UNLEASH_DEFAULT_ADMIN_PASSWORD",
+                    username);
+    } else if (isatty(STDOUT_FILENO)) {
+        printf("\n  First start: user \"%s\" (Admin) was created. Its password is shown once:\n\n"
+               "      %s\n\n",
+               username, generated);
+        fflush(stdout);
+    } else {
+        lt_log_info("first start: created user %s (Admin) with a generated password that is "
+                    "shown only on a terminal; set one with `latch user passwd %s`",
+                    username, username);
+    }
+    sodium_memzero(generated, sizeof(generated));
+}
 
 static void first_start_banner(lt_store_t *store, int port)
 {
@@ -618,6 +1018,7 @@ static int cmd_serve(int argc, char **argv)
         lt_store_close(store);
         return 1;
     }
+    first_start_admin();
     lt_arena_t conf;
     lt_arena_init(&conf, 0);
     lt_frontend_config_t fc = {0};
@@ -757,6 +1158,8 @@ int main(int argc, char **argv)
         return cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)
         return cmd_token(argc - 1, argv + 1);
+    if (strcmp(cmd, "user") == 0)
+        return cmd_user(argc - 1, argv + 1);
     if (strcmp(cmd, "offline") == 0)
         return cmd_offline(argc - 1, argv + 1);
     fprintf(stderr, "latch: unknown command %s\n\n%s", cmd, usage_main);

@@ -1,9 +1,161 @@
 /*
- * admin_events.c: the admin API for the event log: /api/admin/events and search.
+ * admin_events.c: the event log (UNLEASH-API.md §6.7): GET /api/admin/events,
+ * /api/admin/events/:featureName and /api/admin/search/events. Events are read from the store
+ * (not the snapshot), newest first; every admin write stored its row in its own transaction.
  */
+#include <stdio.h>
+
 #include "admin.h"
 #include "api.h"
 
+/* Write stored JSON text as a value: verbatim when it parses, else as a string. */
+static void write_json_text(lt_buf_t *b, const char *text)
+{
+    if (!text) {
+        lt_buf_puts(b, "null");
+        return;
+    }
+    cJSON *j = cJSON_Parse(text);
+    if (j)
+        lt_buf_puts(b, text);
+    else
+        lt_json_cstr(b, text);
+    cJSON_Delete(j);
+}
+
+static void write_event(lt_buf_t *b, const lt_event_row_t *e)
+{
+    lt_buf_printf(b, "{\"id\":%lld,\"type\":", (long long)e->id);
+    lt_json_cstr(b, e->type);
+    lt_buf_puts(b, ",\"createdAt\":");
+    lt_admin_write_time(b, e->created_at);
+    lt_buf_puts(b, ",\"createdBy\":");
+    lt_json_cstr_or_null(b, e->created_by);
+    lt_buf_puts(b, ",\"createdByUserId\":");
+    if (e->created_by_user_id)
+        lt_json_i64(b, e->created_by_user_id);
+    else
+        lt_buf_puts(b, "null");
+    lt_buf_puts(b, ",\"environment\":");
+    lt_json_cstr_or_null(b, e->environment);
+    lt_buf_puts(b, ",\"project\":");
+    lt_json_cstr_or_null(b, e->project);
+    lt_buf_puts(b, ",\"featureName\":");
+    lt_json_cstr_or_null(b, e->feature_name);
+    lt_buf_puts(b, ",\"data\":");
+    write_json_text(b, e->data);
+    lt_buf_puts(b, ",\"preData\":");
+    write_json_text(b, e->pre_data);
+    lt_buf_puts(b, ",\"tags\":[],\"label\":null,\"summary\":null}");
+}
+
+/* A query value as a NUL-terminated arena string, without Unleash's "IS:" operator prefix;
+ * NULL when absent or empty. */
+static const char *query_str(lt_req_t *r, const char *name)
+{
+    lt_str_t v = lt_req_query(r, name);
+    if (!v.ptr || !v.len)
+        return NULL;
+    if (v.len > 3 && (memcmp(v.ptr, "IS:", 3) == 0 || memcmp(v.ptr, "is:", 3) == 0)) {
+        v.ptr += 3;
+        v.len -= 3;
+    }
+    if (v.len > 200)
+        v.len = 200;
+    return lt_arena_strndup(lt_req_arena(r), v.ptr, v.len);
+}
+
+/* Read events matching f; replies 500 itself on failure. */
+static bool read_events(lt_req_t *r, const lt_event_filter_t *f, lt_event_row_t **rows,
+                        size_t *n, int64_t *total)
+{
+    lt_store_t *store = lt_state_lock();
+    int rc = store ? lt_store_call(store, events_list, lt_req_arena(r), f, rows, n, total)
+                   : LT_ERR;
+    lt_state_unlock();
+    if (rc != LT_OK) {
+        lt_reply_error(r, 500, "InternalError", "The event log could not be read.");
+        return false;
+    }
+    return true;
+}
+
+static void filter_paging(lt_req_t *r, lt_event_filter_t *f)
+{
+    int64_t v;
+    if (lt_admin_query_int(r, "limit", &v))
+        f->limit = v > 1000 ? 1000 : v;
+    if (lt_admin_query_int(r, "offset", &v))
+        f->offset = v;
+}
+
+static void events_list(lt_req_t *r, const lt_params_t *params)
+{
+    lt_principal_t p;
+    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
+        return;
+    lt_event_filter_t f;
+    memset(&f, 0, sizeof(f));
+    f.project = query_str(r, "project");
+    f.feature = params->n ? params->value[0] : NULL;
+    filter_paging(r, &f);
+    lt_event_row_t *rows;
+    size_t n;
+    int64_t total;
+    if (!read_events(r, &f, &rows, &n, &total))
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"version\":1,");
+    if (f.feature) {
+        lt_buf_puts(&b, "\"toggleName\":");
+        lt_json_cstr(&b, f.feature);
+        lt_buf_putc(&b, ',');
+    }
+    lt_buf_puts(&b, "\"events\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        write_event(&b, &rows[i]);
+    }
+    lt_buf_printf(&b, "],\"totalEvents\":%lld}", (long long)total);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+static void events_search(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    lt_principal_t p;
+    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
+        return;
+    lt_event_filter_t f;
+    memset(&f, 0, sizeof(f));
+    f.query = query_str(r, "query");
+    f.feature = query_str(r, "feature");
+    f.project = query_str(r, "project");
+    f.type = query_str(r, "type");
+    f.created_by = query_str(r, "createdBy");
+    filter_paging(r, &f);
+    lt_event_row_t *rows;
+    size_t n;
+    int64_t total;
+    if (!read_events(r, &f, &rows, &n, &total))
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"events\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        write_event(&b, &rows[i]);
+    }
+    lt_buf_printf(&b, "],\"total\":%lld}", (long long)total);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 const lt_route_t lt_routes_admin_events[] = {
+    {LT_GET, "/api/admin/events", events_list, NULL},
+    {LT_GET, "/api/admin/events/:featureName", events_list, NULL},
+    {LT_GET, "/api/admin/search/events", events_search, NULL},
     {0, NULL, NULL, NULL},
 };

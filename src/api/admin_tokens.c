@@ -1,9 +1,706 @@
 /*
- * admin_tokens.c: the admin API for the API token admin API and /edge/validate.
+ * admin_tokens.c: the token admin API (UNLEASH-API.md §6.2): list, create, re-expire and
+ * delete client, front-end and admin tokens, globally and per project, and POST /edge/validate
+ * (§5.2). Secrets exist only in the creation response; the store keeps their SHA-256 digest and
+ * lists show the display prefix in the `secret` field.
  */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "../base/util.h"
 #include "admin.h"
 #include "api.h"
 
+/* Unleash's default resource limit on API tokens. */
+#define MAX_API_TOKENS 2000
+#define MAX_NAME_LEN 255
+#define MAX_PROJECTS 500
+#define MAX_VALIDATE 1000
+
+/* ---------- permissions ---------- */
+
+static bool can(lt_req_t *r, const lt_principal_t *p, const char *perm, const char *project)
+{
+    return lt_access_can(&lt_req_snapshot(r)->data, p, perm, project, NULL);
+}
+
+/* 403 PermissionError naming several permissions, any of which would do (Unleash's text). */
+static void deny_any(lt_req_t *r, const char *const *perms, size_t n)
+{
+    lt_buf_t msg, b;
+    lt_buf_init(&msg, 0);
+    lt_buf_puts(&msg, "You don't have the required permissions to perform this operation. To "
+                      "perform this action, you need one of the following permissions: ");
+    for (size_t i = 0; i < n; i++)
+        lt_buf_printf(&msg, "%s\"%s\"", i ? ", " : "", perms[i]);
+    lt_buf_putc(&msg, '.');
+    char id[37];
+    lt_uuid(id);
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "{\"id\":\"%s\",\"name\":\"PermissionError\",\"message\":", id);
+    lt_json_str(&b, msg.ptr, msg.len);
+    lt_buf_puts(&b, ",\"details\":[{\"message\":");
+    lt_json_str(&b, msg.ptr, msg.len);
+    lt_buf_puts(&b, "}],\"permissions\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_json_cstr(&b, perms[i]);
+    }
+    lt_buf_puts(&b, "]}");
+    lt_buf_dispose(&msg);
+    lt_reply_buf(r, 403, LT_JSON_TYPE, &b);
+}
+
+/* Does p hold any of perms? If not, reply 403 and return false. */
+static bool require_any(lt_req_t *r, const lt_principal_t *p, const char *const *perms,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (can(r, p, perms[i], NULL))
+            return true;
+    deny_any(r, perms, n);
+    return false;
+}
+
+typedef enum { OP_READ, OP_CREATE, OP_UPDATE, OP_DELETE } op_t;
+
+/* The permission an operation on a token of this type needs. */
+static const char *perm_for(lt_token_type_t type, op_t op)
+{
+    static const char *const client[] = {"READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
+                                         "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN"};
+    static const char *const frontend[] = {
+        "READ_FRONTEND_API_TOKEN", "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN",
+        "DELETE_FRONTEND_API_TOKEN"};
+    if (type == LT_TOKEN_CLIENT)
+        return client[op];
+    if (type == LT_TOKEN_FRONTEND)
+        return frontend[op];
+    return "ADMIN";
+}
+
+/* The route-level check: ADMIN or the operation on client or front-end tokens. */
+static bool require_op(lt_req_t *r, const lt_principal_t *p, op_t op)
+{
+    const char *perms[] = {"ADMIN", perm_for(LT_TOKEN_CLIENT, op),
+                           perm_for(LT_TOKEN_FRONTEND, op)};
+    return require_any(r, p, perms, LT_ARRAY_LEN(perms));
+}
+
+/* ---------- output ---------- */
+
+static void write_projects(lt_buf_t *b, const lt_token_t *t)
+{
+    lt_buf_puts(b, "\"project\":");
+    if (t->all_projects) {
+        lt_buf_puts(b, "\"*\",\"projects\":[\"*\"]");
+        return;
+    }
+    lt_buf_t joined;
+    lt_buf_init(&joined, 0);
+    for (size_t i = 0; i < t->n_projects; i++)
+        lt_buf_printf(&joined, "%s%s", i ? "," : "", t->projects[i]);
+    lt_json_str(b, joined.ptr ? joined.ptr : "", joined.len);
+    lt_buf_dispose(&joined);
+    lt_buf_puts(b, ",\"projects\":[");
+    for (size_t i = 0; i < t->n_projects; i++) {
+        if (i)
+            lt_buf_putc(b, ',');
+        lt_json_cstr(b, t->projects[i]);
+    }
+    lt_buf_putc(b, ']');
+}
+
+/* ApiToken JSON. secret is the full secret (creation only) or NULL: the display prefix. */
+static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t,
+                        const char *secret)
+{
+    lt_buf_puts(b, "{\"secret\":");
+    lt_json_cstr(b, secret ? secret : t->display);
+    lt_buf_puts(b, ",\"tokenName\":");
+    lt_json_cstr(b, t->name);
+    lt_buf_puts(b, ",\"username\":");
+    lt_json_cstr(b, t->name);
+    lt_buf_puts(b, ",\"type\":");
+    lt_json_cstr(b, lt_token_type_name(t->type));
+    lt_buf_puts(b, ",\"environment\":");
+    lt_json_cstr(b, t->environment);
+    lt_buf_putc(b, ',');
+    write_projects(b, t);
+    lt_buf_puts(b, ",\"expiresAt\":");
+    lt_admin_write_time(b, t->expires_at);
+    lt_buf_puts(b, ",\"createdAt\":");
+    lt_admin_write_time(b, t->created_at);
+    lt_buf_puts(b, ",\"seenAt\":");
+    lt_admin_write_time(b, lt_snapshot_token_last_seen(s, t));
+    lt_buf_puts(b, ",\"alias\":null,\"secure\":false}");
+}
+
+/* Which tokens a list shows. */
+typedef struct {
+    const char *name;    /* only this tokenName, or NULL */
+    const char *project; /* only tokens whose project list names it, or NULL */
+    bool client, frontend, admin;
+} list_filter_t;
+
+static void reply_list(lt_req_t *r, const list_filter_t *f)
+{
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    const lt_dataset_t *d = &s->data;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"tokens\":[");
+    bool first = true;
+    /* newest first, as Unleash lists them */
+    const lt_token_t **order = lt_arena_calloc(lt_req_arena(r), d->n_tokens + 1, sizeof(*order));
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_tokens; i++) {
+        const lt_token_t *t = &d->tokens[i];
+        if (t->type == LT_TOKEN_PAT || (t->type == LT_TOKEN_CLIENT && !f->client) ||
+            (t->type == LT_TOKEN_FRONTEND && !f->frontend) ||
+            (t->type == LT_TOKEN_ADMIN && !f->admin))
+            continue;
+        if (f->name && strcmp(t->name, f->name) != 0)
+            continue;
+        if (f->project && (t->all_projects || !lt_token_has_project(t, f->project)))
+            continue;
+        size_t k = n++;
+        while (k > 0 && (order[k - 1]->created_at < t->created_at ||
+                         (order[k - 1]->created_at == t->created_at && order[k - 1]->id < t->id))) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        write_token(&b, s, order[i], NULL);
+    }
+    lt_buf_puts(&b, "]}");
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+static void list_global(lt_req_t *r, const char *name)
+{
+    lt_principal_t p;
+    if (!lt_admin_auth(r, &p) || !require_op(r, &p, OP_READ))
+        return;
+    bool admin = can(r, &p, "ADMIN", NULL);
+    list_filter_t f = {name, NULL, admin || can(r, &p, perm_for(LT_TOKEN_CLIENT, OP_READ), NULL),
+                       admin || can(r, &p, perm_for(LT_TOKEN_FRONTEND, OP_READ), NULL), admin};
+    reply_list(r, &f);
+}
+
+static void api_tokens_list(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    list_global(r, NULL);
+}
+
+static void api_tokens_by_name(lt_req_t *r, const lt_params_t *params)
+{
+    list_global(r, params->value[0]);
+}
+
+/* ---------- create ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    const char *name;
+    lt_token_type_t type;
+    const char *env;
+    const char **projects;
+    size_t n_projects;
+    bool all;
+    int64_t expires_at;
+    const char *force_project; /* project-scoped route */
+    char secret[256];
+    uint8_t digest[32];
+} create_t;
+
+static bool env_exists(const lt_dataset_t *d, const char *env)
+{
+    for (size_t i = 0; i < d->n_envs; i++)
+        if (strcmp(d->envs[i].name, env) == 0)
+            return true;
+    return false;
+}
+
+static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
+{
+    create_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    if (c->type == LT_TOKEN_ADMIN) {
+        if (!c->all)
+            return lt_write_fail(w, 400, "BadDataError",
+                                 "Admin token cannot be scoped to single project");
+        if (strcmp(c->env, "*") != 0)
+            return lt_write_fail(w, 400, "BadDataError",
+                                 "Admin token cannot be scoped to single environment");
+    } else if (strcmp(c->env, "*") == 0) {
+        return lt_write_fail(w, 400, "BadDataError", "%s token cannot be scoped to all environments",
+                             c->type == LT_TOKEN_CLIENT ? "Client" : "Frontend");
+    } else if (!env_exists(d, c->env)) {
+        return lt_write_fail(w, 400, "BadDataError", "Environment=%.100s does not exist", c->env);
+    }
+    for (size_t i = 0; i < c->n_projects; i++)
+        if (!lt_snapshot_has_project(snap, c->projects[i]))
+            return lt_write_fail(w, 400, "BadDataError", "Project=%.100s does not exist",
+                                 c->projects[i]);
+    size_t count = 0;
+    for (size_t i = 0; i < d->n_tokens; i++)
+        count += d->tokens[i].type != LT_TOKEN_PAT;
+    if (count >= MAX_API_TOKENS)
+        return lt_write_fail(w, 400, "ExceedsLimitError",
+                             "Failed to create api token. You can't create more than the "
+                             "established limit of %d.",
+                             MAX_API_TOKENS);
+
+    lt_token_generate(c->type, c->env, c->projects, c->n_projects, c->all, c->secret,
+                      sizeof(c->secret));
+    lt_token_new_t t;
+    memset(&t, 0, sizeof(t));
+    lt_token_digest(lt_str_c(c->secret), t.digest);
+    memcpy(c->digest, t.digest, 32);
+    char display[160];
+    lt_token_display(lt_str_c(c->secret), display, sizeof(display));
+    t.name = c->name;
+    t.type = c->type;
+    t.environment = c->env;
+    t.projects = c->projects;
+    t.n_projects = c->n_projects;
+    t.all_projects = c->all;
+    t.expires_at = c->expires_at;
+    t.display = display;
+
+    /* the event describes the token by name, scope and display prefix: never the secret */
+    lt_buf_t data;
+    lt_buf_init(&data, 0);
+    lt_buf_puts(&data, "{\"tokenName\":");
+    lt_json_cstr(&data, c->name);
+    lt_buf_puts(&data, ",\"type\":");
+    lt_json_cstr(&data, lt_token_type_name(c->type));
+    lt_buf_puts(&data, ",\"environment\":");
+    lt_json_cstr(&data, c->env);
+    lt_buf_puts(&data, ",\"projects\":[");
+    if (c->all)
+        lt_buf_puts(&data, "\"*\"");
+    for (size_t i = 0; i < c->n_projects; i++) {
+        if (i)
+            lt_buf_putc(&data, ',');
+        lt_json_cstr(&data, c->projects[i]);
+    }
+    lt_buf_puts(&data, "],\"expiresAt\":");
+    lt_admin_write_time(&data, c->expires_at);
+    lt_buf_puts(&data, ",\"display\":");
+    lt_json_cstr(&data, display);
+    lt_buf_putc(&data, '}');
+    lt_event_t ev = lt_admin_event(c->who, "api-token-created");
+    ev.environment = c->env;
+    ev.project = c->n_projects == 1 ? c->projects[0] : NULL;
+    ev.data = data.ptr;
+    int rc = lt_store_call(store, token_create, &t, &ev, NULL);
+    lt_buf_dispose(&data);
+    if (rc == LT_EINVAL)
+        return lt_write_fail(w, 409, "NameExistsError", "The token could not be created.");
+    return rc;
+}
+
+/* A string member, or NULL when absent or null; *bad when present with another type. */
+static const char *str_member(const cJSON *j, const char *key, bool *bad)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (!cJSON_IsString(v)) {
+        *bad = true;
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+/* Parse an optional expiresAt (string or null) that must lie in the future. */
+static bool parse_expiry(lt_req_t *r, const cJSON *body, int64_t *out, bool required)
+{
+    *out = 0;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "expiresAt");
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            lt_reply_error(r, 400, "ValidationError", "expiresAt is required.");
+        return !required;
+    }
+    if (!cJSON_IsString(v) ||
+        lt_time_parse(v->valuestring, strlen(v->valuestring), out) != LT_OK) {
+        lt_reply_error(r, 400, "ValidationError", "expiresAt must be an ISO-8601 date-time.");
+        return false;
+    }
+    if (*out <= lt_now_ms()) {
+        lt_reply_error(r, 400, "ValidationError", "The expiry date should be in future.");
+        return false;
+    }
+    return true;
+}
+
+/* Parse a create body into c (strings point into body). Replies and returns false on error. */
+static bool parse_create(lt_req_t *r, const cJSON *body, create_t *c)
+{
+    bool bad = false;
+    c->name = str_member(body, "tokenName", &bad);
+    if (!c->name && !bad)
+        c->name = str_member(body, "username", &bad); /* the old name of the field */
+    if (bad || !c->name || !c->name[0] || strlen(c->name) > MAX_NAME_LEN) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "tokenName is required: a string of 1 to %d characters.", MAX_NAME_LEN);
+        return false;
+    }
+    const char *type = str_member(body, "type", &bad);
+    if (bad || !type || lt_token_type_parse(type, &c->type) != LT_OK ||
+        c->type == LT_TOKEN_PAT) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "type is required: one of client, backend, frontend or admin.");
+        return false;
+    }
+    c->env = str_member(body, "environment", &bad);
+    if (bad || (c->env && (!c->env[0] || strlen(c->env) > MAX_NAME_LEN))) {
+        lt_reply_error(r, 400, "ValidationError", "environment must be a non-empty string.");
+        return false;
+    }
+    if (!c->env)
+        c->env = c->type == LT_TOKEN_ADMIN ? "*" : "development";
+
+    const cJSON *projects = cJSON_GetObjectItemCaseSensitive(body, "projects");
+    const char *project = str_member(body, "project", &bad);
+    if (bad) {
+        lt_reply_error(r, 400, "ValidationError", "project must be a string.");
+        return false;
+    }
+    c->all = false;
+    c->n_projects = 0;
+    if (projects && !cJSON_IsNull(projects)) {
+        int n = cJSON_IsArray(projects) ? cJSON_GetArraySize(projects) : -1;
+        if (n < 1 || n > MAX_PROJECTS) {
+            lt_reply_error(r, 400, "ValidationError",
+                           "projects must be a list of 1 to %d project ids.", MAX_PROJECTS);
+            return false;
+        }
+        c->projects = lt_arena_calloc(lt_req_arena(r), (size_t)n, sizeof(*c->projects));
+        const cJSON *it;
+        cJSON_ArrayForEach(it, projects)
+        {
+            if (!cJSON_IsString(it) || !it->valuestring[0] ||
+                strlen(it->valuestring) > MAX_NAME_LEN) {
+                lt_reply_error(r, 400, "ValidationError",
+                               "projects must be a list of project ids.");
+                return false;
+            }
+            if (strcmp(it->valuestring, "*") == 0)
+                c->all = true;
+            bool dup = false;
+            for (size_t i = 0; i < c->n_projects; i++)
+                dup |= strcmp(c->projects[i], it->valuestring) == 0;
+            if (!dup)
+                c->projects[c->n_projects++] = it->valuestring;
+        }
+    } else if (project && project[0]) {
+        /* the singular field of older servers: one project, or "*" */
+        c->projects = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c->projects));
+        c->projects[c->n_projects++] = project;
+        c->all = strcmp(project, "*") == 0;
+    } else {
+        c->all = true;
+    }
+    if (c->all)
+        c->n_projects = 0;
+    return parse_expiry(r, body, &c->expires_at, false);
+}
+
+static void reply_created(lt_req_t *r, create_t *c)
+{
+    lt_snapshot_t *s = lt_snapshot_acquire();
+    const lt_token_t *t = lt_token_table_find(&s->tokens, c->digest);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    if (t)
+        write_token(&b, s, t, c->secret);
+    lt_snapshot_release(s);
+    sodium_memzero(c->secret, sizeof(c->secret));
+    if (!t) {
+        lt_buf_dispose(&b);
+        lt_reply_error(r, 500, "InternalError", "The token was stored but cannot be read back.");
+        return;
+    }
+    lt_reply_header(r, "Location", "api-tokens");
+    lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
+}
+
+static void create_token(lt_req_t *r, const char *project)
+{
+    lt_principal_t p;
+    if (!lt_admin_auth(r, &p))
+        return;
+    if (project ? !lt_admin_require(r, &p, "CREATE_PROJECT_API_TOKEN", project, NULL)
+                : !require_op(r, &p, OP_CREATE))
+        return;
+    cJSON *body = lt_admin_body(r, cJSON_Object);
+    if (!body)
+        return;
+    create_t c;
+    memset(&c, 0, sizeof(c));
+    c.who = &p;
+    if (!parse_create(r, body, &c))
+        goto done;
+    if (project) {
+        if (c.type == LT_TOKEN_ADMIN) {
+            lt_reply_error(r, 400, "BadDataError",
+                           "Admin tokens cannot be created for a project.");
+            goto done;
+        }
+        c.projects = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c.projects));
+        c.projects[0] = project;
+        c.n_projects = 1;
+        c.all = false;
+    } else if (!lt_admin_require(r, &p, perm_for(c.type, OP_CREATE), NULL, NULL)) {
+        goto done;
+    }
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, create_fn, &w) == LT_OK)
+        reply_created(r, &c);
+    sodium_memzero(c.secret, sizeof(c.secret));
+done:
+    cJSON_Delete(body);
+}
+
+static void api_tokens_create(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    create_token(r, NULL);
+}
+
+/* ---------- update and delete ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    uint8_t digest[32];
+    int64_t expires_at;
+    op_t op;
+    const char *project; /* project-scoped delete: the token must be scoped to it alone */
+    bool found;
+} change_t;
+
+static const lt_token_t *find_api_token(const lt_snapshot_t *s, const uint8_t digest[32])
+{
+    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    return t && t->type != LT_TOKEN_PAT ? t : NULL;
+}
+
+static int change_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
+{
+    change_t *c = w->ctx;
+    const lt_token_t *t = find_api_token(snap, c->digest);
+    c->found = t != NULL;
+    if (!t)
+        return c->project ? lt_write_fail(w, 404, "NotFoundError",
+                                          "Could not find a token with that secret.")
+                          : LT_OK; /* Unleash answers 200 for unknown tokens */
+    if (c->project && (t->all_projects || t->n_projects != 1 ||
+                       strcmp(t->projects[0], c->project) != 0))
+        return lt_write_fail(w, 400, "BadDataError",
+                             "This token is not scoped to project %.100s alone; delete it "
+                             "through /api/admin/api-tokens.",
+                             c->project);
+    lt_buf_t data;
+    lt_buf_init(&data, 0);
+    lt_buf_puts(&data, "{\"tokenName\":");
+    lt_json_cstr(&data, t->name);
+    lt_buf_puts(&data, ",\"type\":");
+    lt_json_cstr(&data, lt_token_type_name(t->type));
+    lt_buf_puts(&data, ",\"environment\":");
+    lt_json_cstr(&data, t->environment);
+    lt_buf_puts(&data, ",\"display\":");
+    lt_json_cstr(&data, t->display);
+    lt_buf_puts(&data, ",\"expiresAt\":");
+    lt_admin_write_time(&data, c->op == OP_UPDATE ? c->expires_at : t->expires_at);
+    lt_buf_putc(&data, '}');
+    char pre[64];
+    char ts[32] = "";
+    if (t->expires_at)
+        lt_time_format(t->expires_at, ts);
+    snprintf(pre, sizeof(pre), t->expires_at ? "{\"expiresAt\":\"%s\"}" : "{\"expiresAt\":null}",
+             ts);
+    lt_event_t ev = lt_admin_event(c->who, c->op == OP_UPDATE ? "api-token-updated"
+                                                              : "api-token-deleted");
+    ev.environment = t->environment;
+    ev.project = !t->all_projects && t->n_projects == 1 ? t->projects[0] : NULL;
+    ev.data = c->op == OP_UPDATE ? data.ptr : NULL;
+    ev.pre_data = c->op == OP_UPDATE ? pre : data.ptr;
+    int rc = c->op == OP_UPDATE ? lt_store_call(store, token_update, c->digest, c->expires_at, &ev)
+                                : lt_store_call(store, token_remove, c->digest, &ev);
+    lt_buf_dispose(&data);
+    return rc;
+}
+
+/* Check the permission the token's own type needs, then write. */
+static void run_change(lt_req_t *r, const lt_principal_t *p, change_t *c)
+{
+    const lt_token_t *t = find_api_token(lt_req_snapshot(r), c->digest);
+    if (t && !c->project && !lt_admin_require(r, p, perm_for(t->type, c->op), NULL, NULL))
+        return;
+    lt_write_t w = {.ctx = c};
+    if (lt_admin_write(r, change_fn, &w) == LT_OK)
+        lt_reply_empty(r, 200);
+}
+
+static void api_tokens_update(lt_req_t *r, const lt_params_t *params)
+{
+    lt_principal_t p;
+    if (!lt_admin_auth(r, &p) || !require_op(r, &p, OP_UPDATE))
+        return;
+    cJSON *body = lt_admin_body(r, cJSON_Object);
+    if (!body)
+        return;
+    change_t c;
+    memset(&c, 0, sizeof(c));
+    c.who = &p;
+    c.op = OP_UPDATE;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "expiresAt");
+    if (!v) {
+        lt_reply_error(r, 400, "ValidationError", "expiresAt is required.");
+    } else if (!cJSON_IsNull(v) &&
+               (!cJSON_IsString(v) ||
+                lt_time_parse(v->valuestring, strlen(v->valuestring), &c.expires_at) != LT_OK)) {
+        lt_reply_error(r, 400, "ValidationError", "expiresAt must be an ISO-8601 date-time.");
+    } else {
+        lt_token_digest(lt_str_c(params->value[0]), c.digest);
+        run_change(r, &p, &c);
+    }
+    cJSON_Delete(body);
+}
+
+static void api_tokens_delete(lt_req_t *r, const lt_params_t *params)
+{
+    lt_principal_t p;
+    if (!lt_admin_auth(r, &p) || !require_op(r, &p, OP_DELETE))
+        return;
+    change_t c;
+    memset(&c, 0, sizeof(c));
+    c.who = &p;
+    c.op = OP_DELETE;
+    lt_token_digest(lt_str_c(params->value[0]), c.digest);
+    run_change(r, &p, &c);
+}
+
+/* ---------- project-scoped routes ---------- */
+
+static bool project_exists(lt_req_t *r, const char *project)
+{
+    if (lt_snapshot_has_project(lt_req_snapshot(r), project))
+        return true;
+    lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %.100s.", project);
+    return false;
+}
+
+static void project_tokens_list(lt_req_t *r, const lt_params_t *params)
+{
+    const char *project = params->value[0];
+    lt_principal_t p;
+    if (!lt_admin_guard(r, &p, "READ_PROJECT_API_TOKEN", project, NULL) ||
+        !project_exists(r, project))
+        return;
+    list_filter_t f = {NULL, project, true, true, false};
+    reply_list(r, &f);
+}
+
+static void project_tokens_create(lt_req_t *r, const lt_params_t *params)
+{
+    if (!lt_snapshot_has_project(lt_req_snapshot(r), params->value[0])) {
+        lt_principal_t p;
+        if (lt_admin_auth(r, &p))
+            project_exists(r, params->value[0]);
+        return;
+    }
+    create_token(r, params->value[0]);
+}
+
+static void project_tokens_delete(lt_req_t *r, const lt_params_t *params)
+{
+    const char *project = params->value[0];
+    lt_principal_t p;
+    if (!lt_admin_guard(r, &p, "DELETE_PROJECT_API_TOKEN", project, NULL) ||
+        !project_exists(r, project))
+        return;
+    change_t c;
+    memset(&c, 0, sizeof(c));
+    c.who = &p;
+    c.op = OP_DELETE;
+    c.project = project;
+    lt_token_digest(lt_str_c(params->value[1]), c.digest);
+    run_change(r, &p, &c);
+}
+
+/* ---------- POST /edge/validate ---------- */
+
+static void edge_validate(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    cJSON *body = lt_admin_body(r, cJSON_Object);
+    if (!body)
+        return;
+    const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(body, "tokens");
+    if (!cJSON_IsArray(tokens) || cJSON_GetArraySize(tokens) > MAX_VALIDATE) {
+        cJSON_Delete(body);
+        lt_reply_error(r, 400, "ValidationError", "tokens must be a list of at most %d strings.",
+                       MAX_VALIDATE);
+        return;
+    }
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    int64_t now = lt_now_ms();
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"tokens\":[");
+    bool first = true;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, tokens)
+    {
+        if (!cJSON_IsString(it))
+            continue;
+        uint8_t digest[32];
+        lt_token_digest(lt_str_c(it->valuestring), digest);
+        const lt_token_t *t = find_api_token(s, digest);
+        if (!t || !lt_token_live(t, now))
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        /* the caller presented the secret: echoing it back tells it nothing new */
+        lt_buf_puts(&b, "{\"token\":");
+        lt_json_cstr(&b, it->valuestring);
+        lt_buf_puts(&b, ",\"type\":");
+        lt_json_cstr(&b, lt_token_type_name(t->type));
+        lt_buf_putc(&b, ',');
+        write_projects(&b, t);
+        lt_buf_puts(&b, ",\"environment\":");
+        lt_json_cstr(&b, t->environment);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "]}");
+    cJSON_Delete(body);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 const lt_route_t lt_routes_admin_tokens[] = {
+    {LT_GET, "/api/admin/api-tokens", api_tokens_list, NULL},
+    {LT_POST, "/api/admin/api-tokens", api_tokens_create, NULL},
+    {LT_GET, "/api/admin/api-tokens/:name", api_tokens_by_name, NULL},
+    {LT_PUT, "/api/admin/api-tokens/:secret", api_tokens_update, NULL},
+    {LT_DELETE, "/api/admin/api-tokens/:secret", api_tokens_delete, NULL},
+    {LT_GET, "/api/admin/projects/:projectId/api-tokens", project_tokens_list, NULL},
+    {LT_POST, "/api/admin/projects/:projectId/api-tokens", project_tokens_create, NULL},
+    {LT_DELETE, "/api/admin/projects/:projectId/api-tokens/:token", project_tokens_delete, NULL},
+    {LT_POST, "/edge/validate", edge_validate, NULL},
     {0, NULL, NULL, NULL},
 };

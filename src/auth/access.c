@@ -5,6 +5,7 @@
  */
 #include "access.h"
 
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <strings.h>
@@ -63,6 +64,14 @@ bool lt_permission_known(const char *perm)
 bool lt_permission_is_project(const char *perm)
 {
     return perm && in_list(lt_permissions + FIRST_PROJECT_PERM, perm);
+}
+
+/* Index in lt_permissions where the per-environment ones start. */
+#define FIRST_ENV_PERM 34
+
+bool lt_permission_is_environment(const char *perm)
+{
+    return perm && in_list(lt_permissions + FIRST_ENV_PERM, perm);
 }
 
 const lt_user_t *lt_access_user(const lt_dataset_t *d, int64_t id)
@@ -186,4 +195,30 @@ bool lt_password_verify(const char *password, const char *hash)
     if (!hash || !password)
         return false;
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+const char *lt_password_check(const char *password)
+{
+    size_t n = password ? strlen(password) : 0;
+    if (n < 10)
+        return "The password must be at least 10 characters long.";
+    if (n > 1024)
+        return "The password must be at most 1024 characters long.";
+    bool upper = false, lower = false, digit = false, other = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)password[i];
+        upper |= isupper(c) != 0;
+        lower |= islower(c) != 0;
+        digit |= isdigit(c) != 0;
+        other |= !isalnum(c);
+    }
+    if (!upper)
+        return "The password must contain at least one uppercase letter.";
+    if (!lower)
+        return "The password must contain at least one lowercase letter.";
+    if (!digit)
+        return "The password must contain at least one number.";
+    if (!other)
+        return "The password must contain at least one special character.";
+    return NULL;
 }

@@ -63,6 +63,8 @@ extern const char *const lt_permissions[];
 bool lt_permission_known(const char *perm);
 /* Is the permission scoped to a project (granted per project by project roles)? */
 bool lt_permission_is_project(const char *perm);
+/* Is it one of the per-project permissions that are also granted per environment? */
+bool lt_permission_is_environment(const char *perm);
 
 /*
  * May the principal do perm (in project, and environment when the permission is per
@@ -87,5 +89,11 @@ const char *lt_user_display(const lt_user_t *u, char *buf, size_t cap);
 int lt_password_hash(const char *password, char out[LT_PASSWORD_HASH_MAX]);
 /* Constant-time verification against a stored hash. */
 bool lt_password_verify(const char *password, const char *hash);
+/*
+ * Unleash's password rules (10 to 1024 characters with an upper-case letter, a lower-case
+ * letter, a digit and another character): NULL when the password passes, else a static
+ * message saying what is missing.
+ */
+const char *lt_password_check(const char *password);
 
 #endif

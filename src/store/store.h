@@ -12,6 +12,7 @@
 #include "../model/model.h"
 
 typedef struct lt_store lt_store_t;
+struct lt_export_doc; /* model/export.h */
 
 /* Everything a snapshot is built from, allocated in the arena given to lt_store_load. */
 typedef struct lt_dataset {
@@ -189,6 +190,22 @@ typedef struct {
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
+    /* Replace n features whole (as feature_put) in one transaction, evs[i] stored for fs[i];
+     * tags (may be none) are added to the features they name. */
+    int (*features_put)(lt_store_t *s, const lt_feature_t *fs, size_t n, const lt_tag_t *tags,
+                        size_t n_tags, const lt_event_t *evs);
+    /* Take env out of a project: the link and every state of the project's flags there
+     * (their strategies with them). LT_ENOTFOUND when the project did not have it. */
+    int (*project_env_remove)(lt_store_t *s, const char *project, const char *env,
+                              const lt_event_t *ev);
+    /* Set the sort order of n environments in one transaction with one event. */
+    int (*environments_order)(lt_store_t *s, const char *const *names, const int *orders,
+                              size_t n, const lt_event_t *ev);
+    /* Load a latch export document (model/export.h) in one transaction with its event: every
+     * project, environment, segment (ids kept), tag type, context field and strategy definition
+     * upserted, every flag replaced whole (states, strategies, dependencies, tags). Nothing
+     * absent from the document is removed. LT_EINVAL on a constraint violation (nothing kept). */
+    int (*import_all)(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *ev);
 } lt_store_backend_t;
 
 /* Call a backend operation: lt_store_call(s, feature_put, f, &ev). */

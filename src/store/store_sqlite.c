@@ -151,7 +151,7 @@ static int seed(sqlite3 *db)
     if (lt__sq_int(db, "SELECT count(*) FROM projects", 0) > 0)
         return LT_OK;
     int64_t now = lt_now_ms();
-    char sql[2048];
+    char sql[4096];
     snprintf(sql, sizeof(sql),
              "BEGIN IMMEDIATE;"
              "INSERT INTO projects (id, name, description, created_at)"
@@ -170,8 +170,20 @@ static int seed(sqlite3 *db)
              " (4, 'Owner', 'Users with the project owner role have full control over the"
              " project.', 'project', 0),"
              " (5, 'Member', 'Users with the project member role are allowed to view, create"
-             " and update feature flags within a project.', 'project', 0);",
-             (long long)now, (long long)now, (long long)now);
+             " and update feature flags within a project.', 'project', 0);"
+             /* Unleash's built-in tag type and context fields (rows, so they can be edited) */
+             "INSERT OR IGNORE INTO tag_types (name, description, icon)"
+             " VALUES ('simple', 'Used to simplify filtering of features', '#');"
+             "INSERT OR IGNORE INTO context_fields (name, description, stickiness, sort_order,"
+             " created_at) VALUES"
+             " ('environment', 'Allows you to constrain on application environment', 0, 0, %lld),"
+             " ('userId', 'Allows you to constrain on userId', 1, 1, %lld),"
+             " ('appName', 'Allows you to constrain on application name', 0, 2, %lld),"
+             " ('currentTime', 'Allows you to constrain on date values', 0, 3, %lld),"
+             " ('sessionId', 'Allows you to constrain on sessionId', 1, 4, %lld),"
+             " ('remoteAddress', 'Allows you to constrain on remoteAddress', 0, 5, %lld);",
+             (long long)now, (long long)now, (long long)now, (long long)now, (long long)now,
+             (long long)now, (long long)now, (long long)now, (long long)now);
     if (lt__sq_exec(db, sql) != LT_OK || add_event(db, "project-created", "system", "default", NULL,
                                             NULL, "{\"id\":\"default\"}") != LT_OK) {
         lt__sq_exec(db, "ROLLBACK");
@@ -968,4 +980,8 @@ const lt_store_backend_t lt_store_sqlite = {
     .events_list = lt__sq_events_list,
     .usage_apps = lt__sq_usage_apps,
     .usage_feature = lt__sq_usage_feature,
+    .features_put = lt__sq_features_put,
+    .project_env_remove = lt__sq_project_env_remove,
+    .environments_order = lt__sq_environments_order,
+    .import_all = lt__sq_import_all,
 };

@@ -4,11 +4,13 @@
  * and loading the access tables into the dataset a snapshot is built from.
  */
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../base/log.h"
 #include "../base/util.h"
+#include "../model/export.h"
 #include "../model/model_json.h"
 #include "store_sqlite_int.h"
 
@@ -1048,4 +1050,272 @@ int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
     }
     sqlite3_finalize(st);
     return LT_OK;
+}
+
+/* ---------- batch writes of the projects and features admin API ---------- */
+
+/* The rows of one feature, replaced whole (as lt__sq_feature_put does), inside a transaction. */
+static int feature_rows_put(sqlite3 *db, const lt_feature_t *f, int64_t now)
+{
+    sqlite3_stmt *st = lt__sq_prepare(
+        db, "INSERT INTO features (name, project, type, description, stale, impression_data,"
+            " archived, created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
+            " project = excluded.project, type = excluded.type,"
+            " description = excluded.description, stale = excluded.stale,"
+            " impression_data = excluded.impression_data, archived = excluded.archived");
+    if (st) {
+        lt__sq_bind_text(st, 1, f->name);
+        lt__sq_bind_text(st, 2, f->project);
+        lt__sq_bind_text(st, 3, f->type ? f->type : "release");
+        lt__sq_bind_text(st, 4, f->description);
+        sqlite3_bind_int(st, 5, f->stale);
+        sqlite3_bind_int(st, 6, f->impression_data);
+        sqlite3_bind_int(st, 7, f->archived);
+        sqlite3_bind_int64(st, 8, f->created_at ? f->created_at : now);
+    }
+    int rc = run_c(db, st);
+    if (rc == LT_OK) {
+        st = lt__sq_prepare(db, "DELETE FROM feature_environments WHERE feature = ?");
+        if (st)
+            lt__sq_bind_text(st, 1, f->name);
+        rc = lt__sq_run(db, st);
+    }
+    for (size_t e = 0; rc == LT_OK && e < f->n_envs; e++) {
+        const lt_feature_env_t *fe = &f->envs[e];
+        char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
+        st = lt__sq_prepare(db, "INSERT INTO feature_environments (feature, environment,"
+                                " enabled, variants) VALUES (?,?,?,?)");
+        if (st) {
+            lt__sq_bind_text(st, 1, f->name);
+            lt__sq_bind_text(st, 2, fe->environment);
+            sqlite3_bind_int(st, 3, fe->enabled);
+            lt__sq_bind_text(st, 4, variants);
+        }
+        free(variants);
+        rc = run_c(db, st);
+        for (size_t i = 0; rc == LT_OK && i < fe->n_strategies; i++)
+            rc = lt__sq_strategy_insert(db, f->name, fe->environment, &fe->strategies[i], now);
+    }
+    if (rc == LT_OK)
+        rc = lt__sq_dependencies_put(db, f);
+    return rc;
+}
+
+int lt__sq_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const lt_tag_t *tags,
+                        size_t n_tags, const lt_event_t *evs)
+{
+    sqlite3 *db = lt__sq_db(s);
+    int64_t now = lt_now_ms();
+    if (lt__sq_begin(db) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = feature_rows_put(db, &fs[i], now);
+    for (size_t i = 0; rc == LT_OK && i < n_tags; i++) {
+        sqlite3_stmt *st = lt__sq_prepare(db, "INSERT OR IGNORE INTO feature_tags (feature,"
+                                              " type, value) VALUES (?,?,?)");
+        if (st) {
+            lt__sq_bind_text(st, 1, tags[i].feature);
+            lt__sq_bind_text(st, 2, tags[i].type);
+            lt__sq_bind_text(st, 3, tags[i].value);
+        }
+        rc = lt__sq_run(db, st);
+    }
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = lt__sq_event(db, &evs[i]);
+    return finish(db, rc);
+}
+
+int lt__sq_project_env_remove(lt_store_t *s, const char *project, const char *env,
+                              const lt_event_t *ev)
+{
+    sqlite3 *db = lt__sq_db(s);
+    if (lt__sq_begin(db) != LT_OK)
+        return LT_ERR;
+    sqlite3_stmt *st = lt__sq_prepare(
+        db, "DELETE FROM project_environments WHERE project = ? AND environment = ?");
+    if (st) {
+        lt__sq_bind_text(st, 1, project);
+        lt__sq_bind_text(st, 2, env);
+    }
+    int rc = lt__sq_run(db, st);
+    if (rc == LT_OK && sqlite3_changes(db) == 0)
+        rc = LT_ENOTFOUND;
+    if (rc == LT_OK) {
+        st = lt__sq_prepare(db, "DELETE FROM feature_environments WHERE environment = ? AND"
+                                " feature IN (SELECT name FROM features WHERE project = ?)");
+        if (st) {
+            lt__sq_bind_text(st, 1, env);
+            lt__sq_bind_text(st, 2, project);
+        }
+        rc = lt__sq_run(db, st);
+    }
+    if (rc == LT_OK)
+        rc = lt__sq_event(db, ev);
+    return finish(db, rc);
+}
+
+int lt__sq_environments_order(lt_store_t *s, const char *const *names, const int *orders,
+                              size_t n, const lt_event_t *ev)
+{
+    sqlite3 *db = lt__sq_db(s);
+    if (lt__sq_begin(db) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++) {
+        sqlite3_stmt *st = lt__sq_prepare(db, "UPDATE environments SET sort_order = ?"
+                                              " WHERE name = ?");
+        if (st) {
+            sqlite3_bind_int(st, 1, orders[i]);
+            lt__sq_bind_text(st, 2, names[i]);
+        }
+        rc = lt__sq_run(db, st);
+        if (rc == LT_OK && sqlite3_changes(db) == 0)
+            rc = LT_ENOTFOUND;
+    }
+    if (rc == LT_OK)
+        rc = lt__sq_event(db, ev);
+    return finish(db, rc);
+}
+
+/* ---------- latch export documents (model/export.h) ---------- */
+
+/* Prepare sql, bind texts (NULL binds NULL) and integers in order of the format: 't' text,
+ * 'i' integer; run it. */
+static int exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; st && fmt[i]; i++) {
+        if (fmt[i] == 't')
+            lt__sq_bind_text(st, i + 1, va_arg(ap, const char *));
+        else
+            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+    }
+    va_end(ap);
+    return run_c(db, st);
+}
+
+static int import_flag(sqlite3 *db, const lt_feature_t *f, const lt_tag_t *tags, size_t n_tags,
+                       int64_t now)
+{
+    int rc = exec_bound(
+        db,
+        "INSERT INTO features (name, project, type, description, stale, impression_data,"
+        " archived, created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
+        " project = excluded.project, type = excluded.type, description = excluded.description,"
+        " stale = excluded.stale, impression_data = excluded.impression_data,"
+        " archived = excluded.archived, created_at = excluded.created_at",
+        "ttttiiii", f->name, f->project, f->type ? f->type : "release", f->description,
+        (int64_t)f->stale, (int64_t)f->impression_data, (int64_t)f->archived,
+        f->created_at ? f->created_at : now);
+    if (rc == LT_OK)
+        rc = exec_bound(db, "DELETE FROM feature_environments WHERE feature = ?", "t", f->name);
+    for (size_t e = 0; rc == LT_OK && e < f->n_envs; e++) {
+        const lt_feature_env_t *fe = &f->envs[e];
+        char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
+        rc = exec_bound(db, "INSERT INTO feature_environments (feature, environment, enabled,"
+                            " variants) VALUES (?,?,?,?)",
+                        "ttit", f->name, fe->environment, (int64_t)fe->enabled, variants);
+        free(variants);
+        for (size_t i = 0; rc == LT_OK && i < fe->n_strategies; i++)
+            rc = lt__sq_strategy_insert(db, f->name, fe->environment, &fe->strategies[i], now);
+    }
+    if (rc == LT_OK)
+        rc = lt__sq_dependencies_put(db, f);
+    if (rc == LT_OK)
+        rc = exec_bound(db, "DELETE FROM feature_tags WHERE feature = ?", "t", f->name);
+    for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
+        rc = exec_bound(db, "INSERT OR IGNORE INTO feature_tags (feature, type, value)"
+                            " VALUES (?,?,?)",
+                        "ttt", f->name, tags[i].type, tags[i].value);
+    return rc;
+}
+
+int lt__sq_import_all(lt_store_t *s, const lt_export_doc_t *d, const lt_event_t *ev)
+{
+    sqlite3 *db = lt__sq_db(s);
+    int64_t now = lt_now_ms();
+    if (lt__sq_begin(db) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < d->n_projects; i++) {
+        const lt_project_t *p = &d->projects[i];
+        rc = exec_bound(db, "INSERT INTO projects (id, name, description, mode, created_at)"
+                            " VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                            " name = excluded.name, description = excluded.description,"
+                            " mode = excluded.mode, created_at = excluded.created_at",
+                        "tttti", p->id, p->name, p->description, p->mode ? p->mode : "open",
+                        p->created_at ? p->created_at : now);
+    }
+    for (size_t i = 0; rc == LT_OK && i < d->n_envs; i++) {
+        const lt_environment_t *e = &d->envs[i];
+        rc = exec_bound(db, "INSERT INTO environments (name, type, enabled, sort_order,"
+                            " created_at) VALUES (?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
+                            " type = excluded.type, enabled = excluded.enabled,"
+                            " sort_order = excluded.sort_order",
+                        "ttiii", e->name, e->type ? e->type : "development", (int64_t)e->enabled,
+                        (int64_t)e->sort_order, now);
+    }
+    for (size_t i = 0; rc == LT_OK && i < d->n_project_envs; i++)
+        rc = exec_bound(db, "INSERT OR IGNORE INTO project_environments (project, environment)"
+                            " VALUES (?,?)",
+                        "tt", d->project_envs[i].project, d->project_envs[i].environment);
+    for (size_t i = 0; rc == LT_OK && i < d->n_segments; i++) {
+        const lt_segment_t *g = &d->segments[i];
+        char *cons = lt__sq_json_constraints(g->constraints, g->n_constraints);
+        rc = exec_bound(db, "INSERT INTO segments (id, name, description, project, constraints,"
+                            " created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                            " name = excluded.name, description = excluded.description,"
+                            " project = excluded.project, constraints = excluded.constraints,"
+                            " created_at = excluded.created_at",
+                        "itttti", g->id, g->name, g->description, g->project, cons,
+                        g->created_at ? g->created_at : now);
+        free(cons);
+    }
+    for (size_t i = 0; rc == LT_OK && i < d->n_tag_types; i++) {
+        const lt_tag_type_t *t = &d->tag_types[i];
+        rc = exec_bound(db, "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?)"
+                            " ON CONFLICT(name) DO UPDATE SET description = excluded.description,"
+                            " icon = excluded.icon",
+                        "ttt", t->name, t->description, t->icon);
+    }
+    for (size_t i = 0; rc == LT_OK && i < d->n_context_fields; i++) {
+        const lt_context_field_t *c = &d->context_fields[i];
+        rc = exec_bound(db, "INSERT INTO context_fields (name, description, stickiness,"
+                            " legal_values, sort_order, created_at) VALUES (?,?,?,?,?,?)"
+                            " ON CONFLICT(name) DO UPDATE SET description = excluded.description,"
+                            " stickiness = excluded.stickiness,"
+                            " legal_values = excluded.legal_values,"
+                            " sort_order = excluded.sort_order, created_at = excluded.created_at",
+                        "ttitii", c->name, c->description, (int64_t)c->stickiness,
+                        c->legal_values ? c->legal_values : "[]", (int64_t)c->sort_order,
+                        c->created_at ? c->created_at : now);
+    }
+    for (size_t i = 0; rc == LT_OK && i < d->n_strategy_defs; i++) {
+        const lt_strategy_def_t *g = &d->strategy_defs[i];
+        rc = exec_bound(db, "INSERT INTO strategy_definitions (name, title, description,"
+                            " parameters, deprecated, created_at) VALUES (?,?,?,?,?,?)"
+                            " ON CONFLICT(name) DO UPDATE SET title = excluded.title,"
+                            " description = excluded.description,"
+                            " parameters = excluded.parameters, deprecated = excluded.deprecated,"
+                            " created_at = excluded.created_at",
+                        "ttttii", g->name, g->title, g->description,
+                        g->parameters ? g->parameters : "[]", (int64_t)g->deprecated,
+                        g->created_at ? g->created_at : now);
+    }
+    /* the document's tags are grouped by flag in document order; find each flag's run */
+    for (size_t i = 0; rc == LT_OK && i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        size_t t0 = 0, nt = 0;
+        while (t0 < d->n_tags && strcmp(d->tags[t0].feature, f->name) != 0)
+            t0++;
+        while (t0 + nt < d->n_tags && strcmp(d->tags[t0 + nt].feature, f->name) == 0)
+            nt++;
+        rc = import_flag(db, f, d->tags + t0, nt, now);
+    }
+    if (rc == LT_OK)
+        rc = lt__sq_event(db, ev);
+    return finish(db, rc);
 }

@@ -92,4 +92,15 @@ int lt__sq_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int6
 /* Load the access and admin-side tables into the dataset (store_sqlite_admin.c). */
 int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d);
 
+/* admin_projects.c / admin_features.c batch writes (store_sqlite_admin.c) */
+int lt__sq_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const lt_tag_t *tags,
+                        size_t n_tags, const lt_event_t *evs);
+int lt__sq_project_env_remove(lt_store_t *s, const char *project, const char *env,
+                              const lt_event_t *ev);
+int lt__sq_environments_order(lt_store_t *s, const char *const *names, const int *orders,
+                              size_t n, const lt_event_t *ev);
+
+/* `latch import` of a latch export document (store_sqlite_admin.c, at its end). */
+int lt__sq_import_all(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *ev);
+
 #endif
