@@ -1,8 +1,13 @@
 /*
  * ceiling.c: the bare-library ceiling for the benchmarks: libmicrohttpd configured as latch
- * configures it (epoll, a thread pool the size of the cores), answering every request with
- * the same bytes from one prebuilt response. What latch reaches is shown as a share of this.
- *   ceiling FILE PORT [CONTENT-ENCODING]
+ * configures it (epoll, a thread pool the size of the cores, a 64 KiB pool per connection),
+ * answering every request with the same bytes from one prebuilt response. What latch reaches
+ * is shown as a share of this.
+ *   ceiling FILE PORT [CONTENT-ENCODING|-] [STATUS]
+ * FILE holds the body (/dev/null for none); STATUS defaults to 200 (304, 401, 202 for the
+ * other cases). A request body (POST) is read and dropped before the answer, as latch does.
+ * CEILING_POOL=BYTES sets another connection pool size (libmicrohttpd 0.9.75 zeroes the whole
+ * pool on every keep-alive request, so its size costs throughput; see docs/BENCHMARKS.md).
  */
 #include <microhttpd.h>
 #include <signal.h>
@@ -12,47 +17,82 @@
 #include <unistd.h>
 
 static struct MHD_Response *resp;
+static unsigned status = 200;
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *data,
                                   size_t *size, void **state)
 {
-    if (!*state) { /* answer on the second call, as latch does, to keep connections alive */
+    if (!*state) { /* answer on a later call, as latch does, to keep connections alive */
         *state = c;
         return MHD_YES;
     }
-    *size = 0;
-    return MHD_queue_response(c, 200, resp);
+    if (*size) { /* upload data: consume it, answer once it is all in */
+        *size = 0;
+        return MHD_YES;
+    }
+    return MHD_queue_response(c, status, resp);
+}
+
+static char *slurp(const char *path, size_t *out_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += n;
+        if (len == cap) {
+            char *bigger = realloc(buf, cap *= 2);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+        }
+    }
+    fclose(f);
+    *out_len = len;
+    return buf;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: ceiling FILE PORT [CONTENT-ENCODING]\n");
+        fprintf(stderr, "usage: ceiling FILE PORT [CONTENT-ENCODING|-] [STATUS]\n");
         return 2;
     }
-    FILE *f = fopen(argv[1], "rb");
-    if (!f)
+    size_t n;
+    char *body = slurp(argv[1], &n);
+    if (!body) {
+        fprintf(stderr, "ceiling: cannot read %s\n", argv[1]);
         return 1;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *body = malloc((size_t)n + 1);
-    if (!body || fread(body, 1, (size_t)n, f) != (size_t)n)
-        return 1;
-    fclose(f);
-    resp = MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
-    MHD_add_response_header(resp, "ETag", "\"ceiling:1:v1\"");
-    if (argc > 3)
+    }
+    if (argc > 4)
+        status = (unsigned)atoi(argv[4]);
+    resp = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_PERSISTENT);
+    if (status != 304) {
+        MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+        if (status == 200)
+            MHD_add_response_header(resp, "ETag", "\"ceiling:1:v1\"");
+    }
+    if (argc > 3 && strcmp(argv[3], "-") != 0)
         MHD_add_response_header(resp, "Content-Encoding", argv[3]);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *pool_env = getenv("CEILING_POOL");
+    size_t pool = pool_env ? (size_t)strtoul(pool_env, NULL, 10) : (size_t)64 * 1024;
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD, (uint16_t)atoi(argv[2]), NULL, NULL, on_request, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 0 ? cores : 1),
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
-    if (!d)
+        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+        MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "ceiling: cannot listen on port %s\n", argv[2]);
         return 1;
+    }
+    fprintf(stderr, "ceiling: listening on 127.0.0.1 port %s\n", argv[2]);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

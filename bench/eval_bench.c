@@ -1,11 +1,15 @@
 /*
  * eval_bench.c: nanoseconds per flag evaluation in src/eval, one row per kind of flag, over
- * 1024 rotating contexts. Build after `make` (liblatch.a), e.g.:
+ * 1024 rotating contexts; then the cost of evaluating every flag of an environment (what
+ * /api/frontend does) at 10 to 10,000 flags, to show it is linear; then, given a state file
+ * (bench/gen-state.mjs), the mean over that mix. bench/micro.sh builds and runs it; by hand:
  *   gcc -std=c11 -O2 -D_GNU_SOURCE -Isrc $(pkg-config --cflags libcjson) bench/eval_bench.c \
- *       build/liblatch.a $(pkg-config --libs libcjson libpcre2-8 libsodium) -lm -pthread
+ *       build/liblatch.a $(pkg-config --libs libcjson libpcre2-8 libsodium zlib) -lm -pthread
+ *   ./a.out [STATE.json]
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/arena.h"
 #include "base/util.h"
@@ -39,8 +43,16 @@ static const char *doc_json =
     "  {\"name\":\"red\",\"weight\":333,\"stickiness\":\"default\","
     "   \"payload\":{\"type\":\"string\",\"value\":\"r\"}},"
     "  {\"name\":\"green\",\"weight\":333,\"stickiness\":\"default\"},"
-    "  {\"name\":\"blue\",\"weight\":334,\"stickiness\":\"default\"}]}]}"
-    "]}";
+    "  {\"name\":\"blue\",\"weight\":334,\"stickiness\":\"default\"}]}]},"
+    "{\"name\":\"userids\",\"enabled\":true,\"strategies\":[{\"name\":\"userWithId\","
+    " \"parameters\":{\"userIds\":\"alice,bob,carol,user-7919,dave,erin\"}}]},"
+    "{\"name\":\"segment\",\"enabled\":true,\"strategies\":[{\"name\":\"flexibleRollout\","
+    " \"parameters\":{\"rollout\":\"100\",\"stickiness\":\"default\",\"groupId\":\"s\"},"
+    " \"segments\":[1]}]},"
+    "{\"name\":\"disabled\",\"enabled\":false,\"strategies\":[{\"name\":\"default\"}]}"
+    "],\"segments\":[{\"id\":1,\"name\":\"beta\",\"constraints\":[{\"contextName\":\"userId\","
+    " \"operator\":\"IN\",\"values\":[\"beta-0\",\"beta-1\",\"beta-2\",\"beta-3\",\"beta-4\","
+    " \"beta-5\",\"beta-6\",\"beta-7\",\"user-0\"]}]}]}";
 
 typedef struct {
     char user[32], version[32], email[48];
@@ -74,7 +86,71 @@ static double run(const lt_eval_env_t *e, const char *name, bool variant, const 
     return (double)(t1 - t0) / ITERS;
 }
 
-int main(void)
+/* Evaluate every flag of e for each context (getVariant, as /api/frontend does): ns per flag. */
+static double run_all(const lt_eval_env_t *e, const bench_ctx_t *c, int rounds)
+{
+    size_t n = lt_eval_count(e);
+    unsigned acc = 0;
+    uint64_t t0 = lt_mono_ns();
+    for (int i = 0; i < rounds; i++) {
+        const lt_context_t *ctx = &c[i & (N_CTX - 1)].ctx;
+        for (size_t k = 0; k < n; k++) {
+            lt_variant_result_t r;
+            lt_eval_variant(e, lt_eval_at(e, k), ctx, &r);
+            acc += r.enabled;
+        }
+    }
+    sink = acc;
+    return (double)(lt_mono_ns() - t0) / ((double)rounds * (double)n);
+}
+
+/* A document of n flags cycling through four kinds: default, rollout, 2 constraints, variants. */
+static char *mixed_doc(size_t n)
+{
+    static const char *const kinds[] = {
+        "{\"name\":\"f%zu\",\"enabled\":true,\"strategies\":[{\"name\":\"default\"}]}",
+        "{\"name\":\"f%zu\",\"enabled\":true,\"strategies\":[{\"name\":\"flexibleRollout\","
+        "\"parameters\":{\"rollout\":\"50\",\"stickiness\":\"default\",\"groupId\":\"g\"}}]}",
+        "{\"name\":\"f%zu\",\"enabled\":true,\"strategies\":[{\"name\":\"default\",\"constraints\":["
+        "{\"contextName\":\"country\",\"operator\":\"IN\",\"values\":[\"NO\",\"SE\",\"DK\"]},"
+        "{\"contextName\":\"version\",\"operator\":\"SEMVER_GTE\",\"value\":\"1.2.0\"}]}]}",
+        "{\"name\":\"f%zu\",\"enabled\":true,\"strategies\":[{\"name\":\"flexibleRollout\","
+        "\"parameters\":{\"rollout\":\"100\",\"stickiness\":\"default\",\"groupId\":\"v\"},"
+        "\"variants\":[{\"name\":\"a\",\"weight\":500},{\"name\":\"b\",\"weight\":500}]}]}",
+    };
+    size_t cap = 64 + n * 320, len = 0;
+    char *out = malloc(cap);
+    if (!out)
+        exit(1);
+    len += (size_t)snprintf(out + len, cap - len, "{\"features\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            out[len++] = ',';
+        len += (size_t)snprintf(out + len, cap - len, kinds[i % 4], i);
+    }
+    snprintf(out + len, cap - len, "]}");
+    return out;
+}
+
+static char *read_all(const char *path, size_t *out_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *out_len = (size_t)n;
+    return buf;
+}
+
+int main(int argc, char **argv)
 {
     lt_arena_t a;
     lt_arena_init(&a, 0);
@@ -108,6 +184,9 @@ int main(void)
         {"REGEX constraint (isEnabled)", "regex", false},
         {"strategy variants, 3 weights (getVariant)", "variants", true},
         {"default strategy (getVariant)", "simple", true},
+        {"userWithId, 6 ids (isEnabled)", "userids", false},
+        {"segment: userId IN 9 + rollout 100% (isEnabled)", "segment", false},
+        {"disabled flag (isEnabled)", "disabled", false},
     };
     run(e, "simple", false, c); /* warm-up */
     printf("%-52s %10s\n", "case", "ns/eval");
@@ -121,6 +200,57 @@ int main(void)
         sink += r.enabled;
     }
     printf("%-52s %10.1f\n", "lookup by name + getVariant", (double)(lt_mono_ns() - t0) / ITERS);
+
+    printf("\n%-52s %10s %12s\n", "every flag of an environment (getVariant)", "ns/flag",
+           "us/context");
+    static const size_t sizes[] = {10, 100, 1000, 10000};
+    for (size_t i = 0; i < LT_ARRAY_LEN(sizes); i++) {
+        lt_arena_t ma;
+        lt_arena_init(&ma, 0);
+        char *json = mixed_doc(sizes[i]);
+        lt_client_doc_t md;
+        if (lt_model_parse_client_doc(&ma, json, strlen(json), "default", &md, &err) != LT_OK) {
+            fprintf(stderr, "parse: %s\n", err.msg);
+            return 1;
+        }
+        lt_eval_env_t *me = lt_eval_compile(&ma, md.features, md.n_features, "default", NULL, 0);
+        int rounds = (int)(4000000 / sizes[i]);
+        run_all(me, c, rounds / 10 + 1); /* warm-up */
+        double ns = run_all(me, c, rounds);
+        char label[64];
+        snprintf(label, sizeof(label), "%zu flags, 4 kinds mixed", sizes[i]);
+        printf("%-52s %10.1f %12.2f\n", label, ns, ns * (double)sizes[i] / 1000);
+        lt_eval_free(me);
+        lt_arena_dispose(&ma);
+        free(json);
+    }
+    if (argc > 1) {
+        size_t len;
+        char *json = read_all(argv[1], &len);
+        lt_arena_t sa;
+        lt_arena_init(&sa, 0);
+        lt_client_doc_t sd;
+        if (!json || lt_model_parse_client_doc(&sa, json, len, "development", &sd, &err) != LT_OK) {
+            fprintf(stderr, "cannot read %s\n", argv[1]);
+            return 1;
+        }
+        lt_eval_env_t *se = lt_eval_compile(&sa, sd.features, sd.n_features, "development",
+                                            sd.segments, sd.n_segments);
+        for (int i = 0; i < N_CTX; i++) { /* the properties the benchmark state looks at */
+            static const char *const countries[] = {"NO", "SE", "US", "DE"};
+            c[i].props[0] = (lt_prop_t){LT_STR("version"), lt_str_c(c[i].version)};
+            c[i].props[1] = (lt_prop_t){LT_STR("country"), lt_str_c(countries[i % 4])};
+        }
+        int rounds = (int)(2000000 / (sd.n_features ? sd.n_features : 1));
+        run_all(se, c, rounds / 10 + 1);
+        double ns = run_all(se, c, rounds);
+        char label[96];
+        snprintf(label, sizeof(label), "%zu flags of the benchmark state", sd.n_features);
+        printf("%-52s %10.1f %12.2f\n", label, ns, ns * (double)sd.n_features / 1000);
+        lt_eval_free(se);
+        lt_arena_dispose(&sa);
+        free(json);
+    }
     free(c);
     lt_eval_free(e);
     lt_eval_thread_cleanup();
