@@ -1014,6 +1014,7 @@ static int cmd_serve(int argc, char **argv)
     if (lt_store_open(&store, db) != LT_OK)
         return 1;
     provision_init_tokens(store);
+    lt_state_set_watch_hook(lt_session_sync);
     if (lt_session_init(store) != LT_OK || lt_state_init(store) != LT_OK) {
         lt_store_close(store);
         return 1;

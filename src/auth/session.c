@@ -19,11 +19,12 @@ typedef struct {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_map_t sessions; /* key: the 32-byte digest */
 
+/* Add a session to the map ctx (NULL: the live table, whose lock the caller holds). */
 static void add(void *ctx, const uint8_t digest[32], int64_t user_id, int64_t expires_at)
 {
-    LT_UNUSED(ctx);
+    lt_map_t *m = ctx ? ctx : &sessions;
     bool created;
-    lt_map_entry_t *e = lt_map_upsert(&sessions, (const char *)digest, 32, &created);
+    lt_map_entry_t *e = lt_map_upsert(m, (const char *)digest, 32, &created);
     if (created)
         e->value = lt_xmalloc(sizeof(session_t));
     *(session_t *)e->value = (session_t){user_id, expires_at};
@@ -37,6 +38,21 @@ int lt_session_init(lt_store_t *store)
     int rc = lt_store_call(store, sessions_load, add, NULL);
     pthread_mutex_unlock(&lock);
     return rc;
+}
+
+void lt_session_sync(lt_store_t *store)
+{
+    lt_map_t fresh;
+    lt_map_init(&fresh);
+    if (lt_store_call(store, sessions_load, add, &fresh) != LT_OK) {
+        lt_map_dispose(&fresh, free);
+        return;
+    }
+    pthread_mutex_lock(&lock);
+    lt_map_t old = sessions;
+    sessions = fresh;
+    pthread_mutex_unlock(&lock);
+    lt_map_dispose(&old, free);
 }
 
 void lt_session_dispose(void)

@@ -14,6 +14,9 @@
 /* Load the live sessions of the store. Call once at start, with the store lock held. */
 int lt_session_init(lt_store_t *store);
 void lt_session_dispose(void);
+/* Replace the table with the store's live sessions (after another process changed them, e.g.
+ * `latch user passwd`). Call with the store lock held. */
+void lt_session_sync(lt_store_t *store);
 /* Start a session for user_id: writes the cookie value (64 hex + NUL) into out. Takes the
  * store lock itself. LT_OK or LT_ERR. */
 int lt_session_create(int64_t user_id, char out[65]);

@@ -19,6 +19,12 @@ static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
 static bool watch_stop;
 static int watch_interval_ms;
+static void (*watch_hook)(lt_store_t *store);
+
+void lt_state_set_watch_hook(void (*fn)(lt_store_t *store))
+{
+    watch_hook = fn;
+}
 
 int lt_state_reload_locked(void)
 {
@@ -83,6 +89,8 @@ static void *watch_main(void *arg)
             lt_log_info("state: store revision %lld (was %lld): reloading", (long long)rev,
                         (long long)loaded_revision);
             lt_state_reload_locked();
+            if (watch_hook)
+                watch_hook(store);
         }
         pthread_mutex_unlock(&store_lock);
         pthread_mutex_lock(&watch_lock);

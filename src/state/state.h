@@ -19,6 +19,9 @@ lt_store_t *lt_state_lock(void);
 void lt_state_unlock(void);
 /* Rebuild and publish the snapshot from the store; call with the store lock held. */
 int lt_state_reload_locked(void);
+/* Called (with the store lock held) after the watcher reloaded for another process's change,
+ * so state kept outside snapshots (sessions) can follow. NULL by default. */
+void lt_state_set_watch_hook(void (*fn)(lt_store_t *store));
 /* Start a thread that reloads when the store's revision moves (every interval_ms). */
 int lt_state_watch_start(int interval_ms);
 
