@@ -6,7 +6,7 @@
 #include "migrations.h"
 
 const char *const lt_sqlite_migrations[] = {
-    /* 1: the data model, tokens, events, usage */
+    /* 1: projects, environments, flags, strategies */
     "CREATE TABLE projects ("
     "  id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT,"
     "  mode TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL);"
@@ -36,7 +36,8 @@ const char *const lt_sqlite_migrations[] = {
     "  disabled INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,"
     "  FOREIGN KEY (feature, environment) REFERENCES feature_environments(feature, environment)"
     "    ON DELETE CASCADE);"
-    "CREATE INDEX strategies_fe ON strategies(feature, environment, sort_order);"
+    "CREATE INDEX strategies_fe ON strategies(feature, environment, sort_order);",
+    /* 2: segments, dependencies, tokens */
     "CREATE TABLE segments ("
     "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT, project TEXT,"
     "  constraints TEXT NOT NULL DEFAULT '[]', created_at INTEGER NOT NULL);"
@@ -51,7 +52,8 @@ const char *const lt_sqlite_migrations[] = {
     "  expires_at INTEGER, created_at INTEGER NOT NULL, seen_at INTEGER);"
     "CREATE TABLE api_token_projects ("
     "  digest BLOB NOT NULL REFERENCES api_tokens(digest) ON DELETE CASCADE,"
-    "  project TEXT NOT NULL, PRIMARY KEY (digest, project));"
+    "  project TEXT NOT NULL, PRIMARY KEY (digest, project));",
+    /* 3: users, roles, sessions */
     "CREATE TABLE users ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT UNIQUE, email TEXT UNIQUE,"
     "  name TEXT, password_hash TEXT, root_role INTEGER NOT NULL,"
@@ -71,7 +73,8 @@ const char *const lt_sqlite_migrations[] = {
     "  PRIMARY KEY (user_id, project, role_id));"
     "CREATE TABLE sessions ("
     "  digest BLOB PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id)"
-    "  ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+    "  ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);",
+    /* 4: tags, context fields, strategy definitions */
     "CREATE TABLE feature_tags ("
     "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
     "  type TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (feature, type, value));"
@@ -84,7 +87,8 @@ const char *const lt_sqlite_migrations[] = {
     "CREATE TABLE strategy_definitions ("
     "  name TEXT PRIMARY KEY, title TEXT, description TEXT,"
     "  parameters TEXT NOT NULL DEFAULT '[]', deprecated INTEGER NOT NULL DEFAULT 0,"
-    "  created_at INTEGER NOT NULL);"
+    "  created_at INTEGER NOT NULL);",
+    /* 5: events and usage */
     "CREATE TABLE events ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, created_at INTEGER NOT NULL,"
     "  created_by TEXT NOT NULL, created_by_user_id INTEGER, project TEXT, environment TEXT,"
