@@ -19,7 +19,7 @@
 #include "usage.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
-#define MAX_PROPS 128
+#define MAX_PROPS 512 /* the query-string limit allows about this many; more is a 400 */
 
 static lt_frontend_config_t cfg;
 
@@ -86,6 +86,7 @@ bool lt_frontend_pre(lt_req_t *r)
 typedef struct {
     lt_context_t ctx;
     lt_prop_t props[MAX_PROPS];
+    bool too_many; /* more properties than MAX_PROPS: refused, never silently cut */
     const char **only; /* POST /proxy {toggles:[...]}: only these flags */
     size_t n_only;
     bool has_only;
@@ -100,6 +101,8 @@ static void add_prop(req_ctx_t *c, lt_str_t k, lt_str_t v)
         }
     if (c->ctx.n_props < MAX_PROPS)
         c->props[c->ctx.n_props++] = (lt_prop_t){k, v};
+    else
+        c->too_many = true;
 }
 
 /* Set a context field by its name; false when the name is not a top-level field. */
@@ -268,6 +271,11 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
         cJSON_Delete(j);
     } else {
         lt_req_query_each(r, query_arg, c);
+    }
+    if (c->too_many) {
+        lt_reply_error(r, 400, "BadDataError", "The context has more than %d properties.",
+                       MAX_PROPS);
+        return LT_EINVAL;
     }
     if (!cfg.context_env_from_request || !c->ctx.environment.ptr)
         c->ctx.environment = lt_str_c(env);

@@ -18,6 +18,12 @@
 #include "http.h"
 
 #define MAX_REPLY_HEADERS 16
+/* Per-connection memory of libmicrohttpd (headers, query arguments): enough for the largest
+ * query latch accepts even when it is split into thousands of arguments. Pages are touched
+ * only as used. */
+#define LT_CONN_MEMORY (512 * 1024)
+/* Request headers latch reads at most (all of them together), and how many. */
+#define LT_MAX_HEADER_BYTES (64 * 1024)
 #define N_LAT_BUCKETS 12
 static const double lat_bounds_ms[N_LAT_BUCKETS - 1] = {0.25, 0.5, 1, 2.5, 5, 10,
                                                         25, 50, 100, 250, 1000};
@@ -31,6 +37,7 @@ struct lt_req {
     int route; /* index, or n_routes when unmatched */
     lt_buf_t body;
     bool too_large;
+    bool headers_too_large;
     bool replied;
     lt_arena_t arena;
     lt_snapshot_t *snap;
@@ -232,6 +239,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         lt_arena_init(&r->arena, 4096);
         lt_buf_init(&r->body, h->cfg.max_body);
         *con_cls = r;
+        query_size_t hs = {0, 0};
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_arg, &hs);
+        r->headers_too_large = hs.bytes > LT_MAX_HEADER_BYTES || hs.count > 100;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body)
             r->too_large = true;
@@ -260,7 +270,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     query_size_t q = {0, 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &q);
-    if (r->too_large) {
+    if (r->headers_too_large) {
+        lt_reply_error(r, 431, "ValidationError",
+                       "The request headers are larger than the limit of %d bytes.",
+                       LT_MAX_HEADER_BYTES);
+    } else if (r->too_large) {
         lt_reply_error(r, 413, "ContentTooLarge",
                        "The request body is larger than the limit of %zu bytes.",
                        h->cfg.max_body);
@@ -348,7 +362,7 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
     h->d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+        on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
     if (!h->d) {
