@@ -3,6 +3,7 @@
  * admin.h. The bodies of 401 and 403 answers are Unleash's (UNLEASH-API.md §2.3).
  */
 #include "admin.h"
+#include "../model/model_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,7 +124,7 @@ cJSON *lt_admin_body(lt_req_t *r, int type)
         return NULL;
     }
     lt_str_t body = lt_req_body(r);
-    cJSON *j = cJSON_ParseWithLength(body.ptr, body.len);
+    cJSON *j = lt_json_parse(body.ptr, body.len);
     if (!j || !(j->type & type)) {
         cJSON_Delete(j);
         lt_reply_error(r, 400, "BadDataError", "The request body must be a JSON %s.",

@@ -1997,7 +1997,7 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
     lt_buf_t names;
     lt_buf_init(&names, 0);
     write_app_strategies(&names, a, rows, i, j);
-    cJSON *list = cJSON_ParseWithLength(names.ptr, names.len);
+    cJSON *list = lt_json_parse(names.ptr, names.len);
     lt_buf_dispose(&names);
     lt_buf_putc(&b, '[');
     const cJSON *it;

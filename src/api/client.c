@@ -11,6 +11,7 @@
 
 #include "../base/gzip.h"
 #include "../base/util.h"
+#include "../model/model_json.h"
 #include "api.h"
 #include "guard.h"
 #include "usage.h"
@@ -355,7 +356,7 @@ static cJSON *json_body(lt_req_t *r)
                        "application/json instead.");
         return NULL;
     }
-    cJSON *j = cJSON_ParseWithLength(body.ptr, body.len);
+    cJSON *j = lt_json_parse(body.ptr, body.len);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
         lt_reply_error(r, 400, "BadDataError", "The request body must be a JSON object.");

@@ -6,6 +6,8 @@
  */
 #include "frontend.h"
 
+#include "../model/model_json.h"
+
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <sodium.h>
@@ -242,7 +244,7 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
                            "application/json instead.");
             return LT_EINVAL;
         }
-        cJSON *j = body.len ? cJSON_ParseWithLength(body.ptr, body.len) : cJSON_CreateObject();
+        cJSON *j = body.len ? lt_json_parse(body.ptr, body.len) : cJSON_CreateObject();
         if (!cJSON_IsObject(j)) {
             cJSON_Delete(j);
             lt_reply_error(r, 400, "BadDataError", "The request body must be a JSON object.");
@@ -435,7 +437,7 @@ int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type)
 static void record_metrics(lt_req_t *r, const lt_token_t *t, int ok_status)
 {
     lt_str_t body = lt_req_body(r);
-    cJSON *j = cJSON_ParseWithLength(body.ptr, body.len);
+    cJSON *j = lt_json_parse(body.ptr, body.len);
     if (!cJSON_IsObject(j) || lt_api_record_metrics(j, lt_guard_env(t), "frontend") != LT_OK)
         lt_reply_error(r, 400, "ValidationError",
                        "Metrics need an appName and a bucket of toggles with yes/no counts.");

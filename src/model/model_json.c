@@ -16,6 +16,21 @@
         return LT_EINVAL;                                                                          \
     } while (0)
 
+cJSON *lt_json_parse(const char *p, size_t n)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(p, n, &end, false);
+    if (!j)
+        return NULL;
+    while (end && end < p + n && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+        end++;
+    if (!end || end != p + n) {
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
+
 /* A string, or a number/bool turned into its text; NULL for anything else. */
 static const char *scalar_text(lt_arena_t *a, const cJSON *j)
 {
@@ -456,7 +471,7 @@ int lt_model_parse_client_doc(lt_arena_t *a, const char *json, size_t len, const
 {
     memset(out, 0, sizeof(*out));
     err->where[0] = '\0';
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    cJSON *root = lt_json_parse(json, len);
     if (!root)
         FAIL("the document is not valid JSON");
     int rc = lt_model_parse_client_doc_json(a, root, env, out, err);

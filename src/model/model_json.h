@@ -10,6 +10,10 @@
 
 #include "model.h"
 
+/* Parse exactly one JSON value from p[0..n) (trailing whitespace allowed, anything else is an
+ * error): NULL on any error. Free with cJSON_Delete. For request bodies and files. */
+cJSON *lt_json_parse(const char *p, size_t n);
+
 int lt_model_parse_constraints(lt_arena_t *a, const cJSON *j, lt_constraint_t **out, size_t *n,
                                lt_parse_err_t *err);
 int lt_model_parse_params(lt_arena_t *a, const cJSON *j, lt_param_t **out, size_t *n,
