@@ -175,54 +175,14 @@ int lt__sq_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_
 
 /* ---------- features ---------- */
 
+static int feature_rows_put(sqlite3 *db, const lt_feature_t *f, int64_t now);
+
 int lt__sq_feature_put(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev)
 {
     sqlite3 *db = lt__sq_db(s);
-    int64_t now = lt_now_ms();
     if (lt__sq_begin(db) != LT_OK)
         return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(
-        db, "INSERT INTO features (name, project, type, description, stale, impression_data,"
-            " archived, created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
-            " project = excluded.project, type = excluded.type,"
-            " description = excluded.description, stale = excluded.stale,"
-            " impression_data = excluded.impression_data, archived = excluded.archived");
-    if (st) {
-        lt__sq_bind_text(st, 1, f->name);
-        lt__sq_bind_text(st, 2, f->project);
-        lt__sq_bind_text(st, 3, f->type ? f->type : "release");
-        lt__sq_bind_text(st, 4, f->description);
-        sqlite3_bind_int(st, 5, f->stale);
-        sqlite3_bind_int(st, 6, f->impression_data);
-        sqlite3_bind_int(st, 7, f->archived);
-        sqlite3_bind_int64(st, 8, f->created_at ? f->created_at : now);
-    }
-    int rc = run_c(db, st);
-    if (rc == LT_OK) {
-        /* the env states (and with them the strategies) are replaced whole */
-        st = lt__sq_prepare(db, "DELETE FROM feature_environments WHERE feature = ?");
-        if (st)
-            lt__sq_bind_text(st, 1, f->name);
-        rc = lt__sq_run(db, st);
-    }
-    for (size_t e = 0; rc == LT_OK && e < f->n_envs; e++) {
-        const lt_feature_env_t *fe = &f->envs[e];
-        char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
-        st = lt__sq_prepare(db, "INSERT INTO feature_environments (feature, environment,"
-                                " enabled, variants) VALUES (?,?,?,?)");
-        if (st) {
-            lt__sq_bind_text(st, 1, f->name);
-            lt__sq_bind_text(st, 2, fe->environment);
-            sqlite3_bind_int(st, 3, fe->enabled);
-            lt__sq_bind_text(st, 4, variants);
-        }
-        free(variants);
-        rc = run_c(db, st);
-        for (size_t i = 0; rc == LT_OK && i < fe->n_strategies; i++)
-            rc = lt__sq_strategy_insert(db, f->name, fe->environment, &fe->strategies[i], now);
-    }
-    if (rc == LT_OK)
-        rc = lt__sq_dependencies_put(db, f);
+    int rc = feature_rows_put(db, f, lt_now_ms());
     if (rc == LT_OK)
         rc = lt__sq_event(db, ev);
     return finish(db, rc);
@@ -1200,30 +1160,11 @@ static int exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
 static int import_flag(sqlite3 *db, const lt_feature_t *f, const lt_tag_t *tags, size_t n_tags,
                        int64_t now)
 {
-    int rc = exec_bound(
-        db,
-        "INSERT INTO features (name, project, type, description, stale, impression_data,"
-        " archived, created_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
-        " project = excluded.project, type = excluded.type, description = excluded.description,"
-        " stale = excluded.stale, impression_data = excluded.impression_data,"
-        " archived = excluded.archived, created_at = excluded.created_at",
-        "ttttiiii", f->name, f->project, f->type ? f->type : "release", f->description,
-        (int64_t)f->stale, (int64_t)f->impression_data, (int64_t)f->archived,
-        f->created_at ? f->created_at : now);
-    if (rc == LT_OK)
-        rc = exec_bound(db, "DELETE FROM feature_environments WHERE feature = ?", "t", f->name);
-    for (size_t e = 0; rc == LT_OK && e < f->n_envs; e++) {
-        const lt_feature_env_t *fe = &f->envs[e];
-        char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
-        rc = exec_bound(db, "INSERT INTO feature_environments (feature, environment, enabled,"
-                            " variants) VALUES (?,?,?,?)",
-                        "ttit", f->name, fe->environment, (int64_t)fe->enabled, variants);
-        free(variants);
-        for (size_t i = 0; rc == LT_OK && i < fe->n_strategies; i++)
-            rc = lt__sq_strategy_insert(db, f->name, fe->environment, &fe->strategies[i], now);
-    }
-    if (rc == LT_OK)
-        rc = lt__sq_dependencies_put(db, f);
+    int rc = feature_rows_put(db, f, now);
+    /* an import restores the flag's creation time too */
+    if (rc == LT_OK && f->created_at)
+        rc = exec_bound(db, "UPDATE features SET created_at = ? WHERE name = ?", "it",
+                        f->created_at, f->name);
     if (rc == LT_OK)
         rc = exec_bound(db, "DELETE FROM feature_tags WHERE feature = ?", "t", f->name);
     for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
