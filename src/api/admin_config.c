@@ -6,13 +6,12 @@
  * context and tag-type services; client-metrics and applications read models).
  */
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../base/util.h"
-#include "../eval/eval_int.h"
 #include "../model/model_json.h"
+#include "admin_json.h"
 #include "admin.h"
 #include "api.h"
 #include "usage.h"
@@ -29,14 +28,6 @@ static const char *param(const lt_params_t *p, const char *name)
         if (strcmp(p->name[i], name) == 0)
             return p->value[i];
     return "";
-}
-
-static bool in_list(const char *const *l, const char *s)
-{
-    for (; *l; l++)
-        if (strcmp(*l, s) == 0)
-            return true;
-    return false;
 }
 
 /* Unleash's nameType: what encodeURIComponent leaves alone, not "." or "..", min..max long. */
@@ -148,115 +139,6 @@ static const char *json_text(lt_arena_t *a, lt_buf_t *b)
 
 /* ---------- constraints (Unleash's constraints read model, plus legal values) ---------- */
 
-static const char *const str_ops[] = {"IN", "NOT_IN", "STR_ENDS_WITH", "STR_STARTS_WITH",
-                                      "STR_CONTAINS", NULL};
-static const char *const num_ops[] = {"NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT", "NUM_LTE", NULL};
-static const char *const date_ops[] = {"DATE_AFTER", "DATE_BEFORE", NULL};
-static const char *const semver_ops[] = {"SEMVER_EQ", "SEMVER_GT", "SEMVER_LT", "SEMVER_GTE",
-                                         "SEMVER_LTE", NULL};
-
-static bool legal(const cJSON *legal_values, const char *v)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, legal_values)
-    {
-        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(it, "value");
-        if (cJSON_IsString(lv) && strcmp(lv->valuestring, v) == 0)
-            return true;
-    }
-    return false;
-}
-
-static int check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_constraint_t *c,
-                            lt_write_t *w)
-{
-    const cJSON *inv = cJSON_GetObjectItemCaseSensitive(it, "inverted");
-    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(it, "caseInsensitive");
-    if ((inv && !cJSON_IsBool(inv) && !cJSON_IsNull(inv)) ||
-        (ci && !cJSON_IsBool(ci) && !cJSON_IsNull(ci)))
-        return BAD("inverted and caseInsensitive must be booleans");
-    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(it, "values");
-    if (vals && !cJSON_IsArray(vals) && !cJSON_IsNull(vals))
-        return BAD("\"values\" must be an array");
-    const cJSON *v;
-    cJSON_ArrayForEach(v, vals)
-    {
-        if (!cJSON_IsString(v))
-            return BAD("\"values\" must be an array of strings");
-        size_t len = strlen(v->valuestring);
-        if (len < 1 || len > 100)
-            return BAD("constraint values must be 1 to 100 characters long");
-    }
-    const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, "value");
-    if (val && !cJSON_IsString(val) && !cJSON_IsNumber(val) && !cJSON_IsNull(val))
-        return BAD("\"value\" must be a string");
-    if (!c->context_name[0])
-        return BAD("\"contextName\" is not allowed to be empty");
-    const char *op = c->op;
-    bool single = in_list(num_ops, op) || in_list(date_ops, op) || in_list(semver_ops, op);
-    if (!single && !in_list(str_ops, op) && strcmp(op, "REGEX") != 0 &&
-        strcmp(op, "IN_CIDR") != 0)
-        return BAD("\"operator\" must be one of [NOT_IN, IN, STR_ENDS_WITH, STR_STARTS_WITH, "
-                   "STR_CONTAINS, NUM_EQ, NUM_GT, NUM_GTE, NUM_LT, NUM_LTE, DATE_AFTER, "
-                   "DATE_BEFORE, SEMVER_EQ, SEMVER_GT, SEMVER_LT, SEMVER_GTE, SEMVER_LTE, REGEX, "
-                   "IN_CIDR]");
-    if (single && (!c->value || !c->value[0]))
-        return BAD_DATA("Single-value constraint operators require a non-empty value.");
-    if (in_list(num_ops, op)) {
-        double x = lt__js_number(lt_str_c(c->value));
-        if (isnan(x) || !isfinite(x))
-            return BAD_DATA("\"value\" must be a number. The value provided was: %s", c->value);
-    }
-    if (in_list(date_ops, op)) {
-        int64_t ms;
-        if (lt_time_parse(c->value, strlen(c->value), &ms) != LT_OK)
-            return BAD_DATA("\"value\" must be a valid date. The value provided was: %s",
-                            c->value);
-    }
-    if (in_list(semver_ops, op)) {
-        lt__semver_t sv;
-        if (!lt__semver_parse(lt_str_c(c->value), false, &sv))
-            return BAD_DATA("the provided value is not a valid semver format. The value "
-                            "provided was: %s",
-                            c->value);
-    }
-    if ((in_list(str_ops, op) || strcmp(op, "IN_CIDR") == 0) && c->n_values < 1)
-        return BAD("\"values\" must contain at least 1 items");
-    if (strcmp(op, "IN_CIDR") == 0)
-        for (size_t i = 0; i < c->n_values; i++) {
-            lt__cidr_t net;
-            if (!lt__cidr_parse(lt_str_c(c->values[i]), true, &net))
-                return BAD_DATA("%s is not an IP address or CIDR range", c->values[i]);
-        }
-    if (strcmp(op, "REGEX") == 0) {
-        size_t len = c->value ? strlen(c->value) : 0;
-        pcre2_code *re = c->value && lt__re2_syntax_ok(c->value, len)
-                             ? lt__regex_compile(c->value, len, c->case_insensitive)
-                             : NULL;
-        if (!re)
-            return BAD_DATA("the provided value is not a valid regex string.");
-        pcre2_code_free(re);
-        if (c->inverted)
-            return BAD_DATA("REGEX operator cannot be inverted.");
-    }
-    /* a context field with legal values allows only those */
-    const lt_context_field_t *cf = find_context(d, c->context_name);
-    cJSON *lv = cf && cf->legal_values ? cJSON_Parse(cf->legal_values) : NULL;
-    int rc = LT_OK;
-    if (cJSON_GetArraySize(lv) > 0) {
-        bool one = single || strcmp(op, "REGEX") == 0;
-        if (one && !legal(lv, c->value))
-            rc = BAD_DATA("%s is not specified as a legal value on this context field",
-                          c->value);
-        for (size_t i = 0; !one && rc == LT_OK && i < c->n_values; i++)
-            if (!legal(lv, c->values[i]))
-                rc = BAD_DATA("input values are not specified as a legal value on this context "
-                              "field");
-    }
-    cJSON_Delete(lv);
-    return rc;
-}
-
 /* Validate and parse a constraints list; the number of values in *n_values_out. */
 static int parse_constraints(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
                              lt_constraint_t **out, size_t *n, size_t *n_values_out,
@@ -280,7 +162,7 @@ static int parse_constraints(lt_arena_t *a, const lt_dataset_t *d, const cJSON *
     size_t k = 0, values = 0;
     cJSON_ArrayForEach(it, j)
     {
-        if (check_constraint(d, it, &(*out)[k], w) != LT_OK)
+        if (lt_adm_check_constraint(d, it, &(*out)[k], SIZE_MAX, w) != LT_OK)
             return LT_EINVAL;
         values += (*out)[k].n_values;
         k++;

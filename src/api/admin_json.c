@@ -368,8 +368,10 @@ static bool number_ok(const char *s)
     return !isnan(v) && isfinite(v);
 }
 
-static int check_constraint(const cJSON *it, const lt_constraint_t *c, size_t prev_values,
-                            lt_write_t *w)
+static int check_legal(const lt_dataset_t *d, const lt_constraint_t *c, lt_write_t *w);
+
+int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_constraint_t *c,
+                            size_t prev_values, lt_write_t *w)
 {
     static const char *const keys[] = {"contextName", "operator", "values", "value",
                                        "inverted", "caseInsensitive", NULL};
@@ -397,7 +399,7 @@ static int check_constraint(const cJSON *it, const lt_constraint_t *c, size_t pr
             return BAD("constraint values must be 1 to 100 characters long");
     }
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(it, "value");
-    if (val && !cJSON_IsString(val) && !cJSON_IsNull(val))
+    if (val && !cJSON_IsString(val) && !cJSON_IsNumber(val) && !cJSON_IsNull(val))
         return BAD("\"value\" must be a string");
     if (!c->context_name[0])
         return BAD("\"contextName\" is not allowed to be empty");
@@ -455,7 +457,7 @@ static int check_constraint(const cJSON *it, const lt_constraint_t *c, size_t pr
         if (c->inverted)
             return BAD_DATA("REGEX operator cannot be inverted.");
     }
-    return LT_OK;
+    return check_legal(d, c, w);
 }
 
 /* A constraint on a context field with legal values may only use those (Unleash). */
@@ -697,8 +699,7 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
     cJSON_ArrayForEach(c, cons)
     {
         size_t pv = prev && k < prev->n_constraints ? prev->constraints[k].n_values : 0;
-        if (check_constraint(c, &out->constraints[k], pv, w) != LT_OK ||
-            check_legal(d, &out->constraints[k], w) != LT_OK)
+        if (lt_adm_check_constraint(d, c, &out->constraints[k], pv, w) != LT_OK)
             return LT_EINVAL;
         if (!out->constraints[k].has_values) { /* legacy SDKs need a values list */
             out->constraints[k].has_values = true;

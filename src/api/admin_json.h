@@ -58,6 +58,14 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
                           lt_write_t *w);
 /* Variants (strategy ones when strategy: no overrides): validated, weights fixed as Unleash
  * does (fix ones keep theirs, variable ones share the rest), sorted by name. */
+/*
+ * Validate one parsed constraint c against its JSON it: keys, value types, the operator, the
+ * values the operator needs (numbers, dates, semvers, CIDRs, RE2 regexes), the per-constraint
+ * value limit (unless the previous version, prev_values, already exceeded it) and the legal
+ * values of its context field. LT_OK, or LT_EINVAL with w set to a 400.
+ */
+int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_constraint_t *c,
+                            size_t prev_values, lt_write_t *w);
 int lt_adm_parse_variants(lt_arena_t *a, const cJSON *j, bool strategy, lt_variant_t **out,
                           size_t *n, lt_write_t *w);
 
