@@ -18,10 +18,11 @@
 #include "http.h"
 
 #define MAX_REPLY_HEADERS 16
-/* Per-connection memory of libmicrohttpd (headers, query arguments): enough for the largest
- * query latch accepts even when it is split into thousands of arguments. Pages are touched
- * only as used. */
-#define LT_CONN_MEMORY (512 * 1024)
+/* Per-connection memory of libmicrohttpd (request line, headers, query arguments). It is
+ * cleared for every request, so it costs time in proportion: keep it small. */
+#define LT_CONN_MEMORY (64 * 1024)
+/* Query arguments latch accepts; more is a 414 (see on_uri for why they are counted early). */
+#define LT_MAX_QUERY_ARGS 512
 /* Request headers latch reads at most (all of them together), and how many. */
 #define LT_MAX_HEADER_BYTES (64 * 1024)
 #define N_LAT_BUCKETS 12
@@ -36,8 +37,10 @@ struct lt_req {
     char path[LT_MAX_PATH];
     int route; /* index, or n_routes when unmatched */
     lt_buf_t body;
+    bool started; /* the first call of on_request has set the request up */
     bool too_large;
     bool headers_too_large;
+    bool query_too_large;
     bool replied;
     lt_arena_t arena;
     lt_snapshot_t *snap;
@@ -222,14 +225,40 @@ static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+/*
+ * Called with the raw request target before libmicrohttpd splits the query into arguments in
+ * its per-connection pool. A query with thousands of arguments would exhaust that pool, and
+ * libmicrohttpd 0.9.75 then neither answers nor closes the connection (epoll mode). So an
+ * oversized query is noted here and cut at the '?': it is refused with 414 either way, and the
+ * pool stays small (it is cleared on every request, so its size costs throughput).
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    lt_http_t *h = cls;
+    lt_req_t *r = lt_xcalloc(1, sizeof(*r));
+    const char *q = strchr(uri, '?');
+    if (q) {
+        size_t args = 1, len = strlen(q + 1);
+        for (const char *p = q + 1; *p; p++)
+            args += *p == '&';
+        if (len > h->cfg.max_query || args > LT_MAX_QUERY_ARGS) {
+            r->query_too_large = true;
+            ((char *)(uintptr_t)q)[1] = '\0'; /* the buffer is the connection's own */
+        }
+    }
+    return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
 {
     lt_http_t *h = cls;
     lt_req_t *r = *con_cls;
-    if (!r) {
-        r = lt_xcalloc(1, sizeof(*r));
+    if (!r) /* no request line seen by on_uri: cannot happen, but be safe */
+        *con_cls = r = lt_xcalloc(1, sizeof(*r));
+    if (!r->started) {
+        r->started = true;
         r->conn = conn;
         r->srv = h;
         r->start_ns = lt_mono_ns();
@@ -238,7 +267,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->route = (int)h->cfg.n_routes;
         lt_arena_init(&r->arena, 4096);
         lt_buf_init(&r->body, h->cfg.max_body);
-        *con_cls = r;
         query_size_t hs = {0, 0};
         MHD_get_connection_values(conn, MHD_HEADER_KIND, count_arg, &hs);
         r->headers_too_large = hs.bytes > LT_MAX_HEADER_BYTES || hs.count > 100;
@@ -278,7 +306,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         lt_reply_error(r, 413, "ContentTooLarge",
                        "The request body is larger than the limit of %zu bytes.",
                        h->cfg.max_body);
-    } else if (q.bytes > h->cfg.max_query || q.count > 512) {
+    } else if (r->query_too_large || q.bytes > h->cfg.max_query || q.count > LT_MAX_QUERY_ARGS) {
         lt_reply_error(r, 414, "ValidationError", "The query string is too long.");
     } else if (r->method == LT_OTHER) {
         lt_reply_error(r, 405, "NotImplementedError", "The method %s is not supported.",
@@ -364,7 +392,8 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+        MHD_OPTION_END);
     if (!h->d) {
         lt_log_error("http: cannot listen on %s:%d", bind, cfg->port);
         goto fail;
