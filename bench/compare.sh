@@ -188,6 +188,10 @@ run_case() {
     local l_rps=$m_rps l_lat="$m_p50 / $m_p99" l_err=$m_err l_cpu="$m_cpu%" l_peak=$m_peak
     measure "$ppid" "$expect" "${pargs[@]}"
     local p_rps=$m_rps p_lat="$m_p50 / $m_p99" p_err=$m_err p_cpu="$m_cpu%" p_peak=$m_peak
+    if [ "$lpid" = "$serve_pid" ]; then
+        [ "${l_peak%.*}" -gt "${max_latch_peak%.*}" ] 2>/dev/null && max_latch_peak=$l_peak
+        [ "${p_peak%.*}" -gt "${max_peer_peak%.*}" ] 2>/dev/null && max_peer_peak=$p_peak
+    fi
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
         "$n" "$name" "$c_rps" "$l_rps" "$l_lat" "$l_err" "$l_cpu" "$l_peak" \
         "$(share "$l_rps" "$c_rps")" "$p_rps" "$p_lat" "$p_err" "$p_cpu" "$p_peak" \
@@ -210,6 +214,7 @@ for n in $states; do
     l_front=$("$latch" token create --type frontend --environment development --db "$d/latch.db" 2>/dev/null)
     "$latch" serve --port 0 --bind 127.0.0.1 --db "$d/latch.db" 2>"$d/serve.log" &
     lpid=$!; pids+=("$lpid")
+    serve_pid=$lpid max_latch_peak=0 max_peer_peak=0
     lbase="http://127.0.0.1:$(wait_port_log "$d/serve.log")"
     "$latch" offline --bootstrap-file "$d/state.json" --port 0 --bind 127.0.0.1 \
         --client-keys bench-key 2>"$d/offline.log" &
@@ -284,6 +289,9 @@ for n in $states; do
     fi
     echo "$n flags: client body latch $(wc -c <"$d/l_body") B (gzip $(wc -c <"$d/l_gz")), unleash $(wc -c <"$d/u_body") B (gzip $(wc -c <"$d/u_gz")); frontend body latch $(wc -c <"$d/l_front") B, unleash $(curl -sf -H "Authorization: $u_front" "$ubase$frontend_q" | wc -c) B; $(echo "$l_names" | tr ',' '\n' | grep -c . || true) of $n flags enabled for user-1, $agree; idle RSS before load: latch serve $(rss_mb "$lpid") MB, latch offline $(rss_mb "$opid") MB, unleash-server $(rss_mb "$upid") MB, @unleash/proxy $(rss_mb "$ppid") MB; unleash-server ready ${ustart}s after exec" >>"$notes"
 
+    # peak before any load: start-up and the checks above (the first start of latch serve on a
+    # new store hashes a generated admin password with argon2id, which takes 64 MiB for a moment)
+    startup_peaks="peak RSS before load (start-up, seeding, checks): latch serve $(peak_mb "$lpid") MB, unleash-server $(peak_mb "$upid") MB"
     L=(-H "Authorization: $l_client") U=(-H "Authorization: $u_client")
     run_case "$n" "GET /api/client/features" ok "$d/l_body" - 200 "$lpid" "$upid" \
         "${L[@]}" "$lbase/api/client/features" -- "${U[@]}" "$ubase/api/client/features"
@@ -305,7 +313,7 @@ for n in $states; do
     run_case "$n" "GET /proxy: latch offline vs @unleash/proxy" ok "$d/l_proxy" - 200 "$opid" "$ppid" \
         -H "Authorization: bench-key" -s "$here/lua/proxy.lua" "$obase" -- \
         -H "Authorization: bench-key" -s "$here/lua/proxy.lua" "$pbase"
-    echo "$n flags: peak RSS over the whole run: latch serve $(awk '/VmHWM/{printf "%.1f", $2/1024}' /proc/$lpid/status) MB" >>"$notes"
+    echo "$n flags: $startup_peaks; under load, the largest per-case peak: latch serve $max_latch_peak MB, unleash-server $max_peer_peak MB" >>"$notes"
 
     for p in "$ppid" "$upid" "$opid" "$lpid"; do stop_pid "$p"; done
     pids=()

@@ -55,9 +55,9 @@ etag=$(curl -sfI -H "Authorization: $client" "$base/api/client/features" |
 ceiling="$work/ceiling"
 cc -O2 -o "$ceiling" "$here/ceiling.c" $(pkg-config --cflags --libs libmicrohttpd)
 cport=$((port + 1))
-"$ceiling" "$work/body.json" "$cport" & pids+=($!)
+"$ceiling" "$work/body.json" "$cport" 2>/dev/null & pids+=($!)
 gport=$((port + 2))
-"$ceiling" "$work/body.gz" "$gport" gzip & pids+=($!)
+"$ceiling" "$work/body.gz" "$gport" gzip 2>/dev/null & pids+=($!)
 sleep 0.3
 
 failures=0
