@@ -18,6 +18,7 @@
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define MAX_QUERY_PROJECTS 64
+#define MAX_QUERY_TAGS 16
 
 /* What a features request asks for, after the token's scope has been applied. */
 typedef struct {
@@ -26,7 +27,8 @@ typedef struct {
     size_t n_projects;
     bool all_projects;
     lt_str_t name_prefix; /* ptr NULL when absent */
-    bool tag_filter;      /* tags are not modelled yet: a tag filter matches nothing */
+    const char *tags[MAX_QUERY_TAGS]; /* "type:value", sorted; a flag needs one of them */
+    size_t n_tags;
     bool inline_segments;
 } features_query_t;
 
@@ -39,6 +41,7 @@ typedef struct {
     features_query_t *q;
     lt_arena_t *arena;
     bool too_many;
+    bool bad_tag;
 } query_ctx_t;
 
 static bool collect_query(void *ctx, lt_str_t k, lt_str_t v)
@@ -53,7 +56,11 @@ static bool collect_query(void *ctx, lt_str_t k, lt_str_t v)
     } else if (lt_str_eq_c(k, "namePrefix") && v.len) {
         c->q->name_prefix = v;
     } else if (lt_str_eq_c(k, "tag") && v.len) {
-        c->q->tag_filter = true;
+        if (c->q->n_tags == MAX_QUERY_TAGS || !memchr(v.ptr, ':', v.len)) {
+            c->bad_tag = true;
+            return false;
+        }
+        c->q->tags[c->q->n_tags++] = lt_arena_strndup(c->arena, v.ptr, v.len);
     }
     return true;
 }
@@ -88,7 +95,11 @@ static size_t memo_key(const features_query_t *q, char *out, size_t cap)
     lt_buf_putc(&b, '\x1f');
     if (q->name_prefix.ptr)
         lt_buf_append(&b, q->name_prefix.ptr, q->name_prefix.len);
-    lt_buf_printf(&b, "\x1f%d%d", q->inline_segments, q->tag_filter);
+    lt_buf_printf(&b, "\x1f%d\x1f", q->inline_segments);
+    for (size_t i = 0; i < q->n_tags; i++) {
+        lt_buf_puts(&b, q->tags[i]);
+        lt_buf_putc(&b, '\x1e');
+    }
     size_t n = 0;
     if (lt_buf_ok(&b)) {
         n = b.len;
@@ -106,9 +117,31 @@ static bool project_selected(const features_query_t *q, const char *project)
            NULL;
 }
 
-static bool feature_selected(const features_query_t *q, const lt_feature_t *f)
+/* Does flag name carry one of the tags of q? d->tags is sorted by flag name. */
+static bool tag_selected(const features_query_t *q, const lt_dataset_t *d, const char *name)
 {
-    if (q->tag_filter || !project_selected(q, f->project))
+    size_t lo = 0, hi = d->n_tags;
+    while (lo < hi) { /* the first tag of this flag */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(d->tags[mid].feature, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < d->n_tags && strcmp(d->tags[i].feature, name) == 0; i++) {
+        size_t tl = strlen(d->tags[i].type);
+        for (size_t k = 0; k < q->n_tags; k++)
+            if (strncmp(q->tags[k], d->tags[i].type, tl) == 0 && q->tags[k][tl] == ':' &&
+                strcmp(q->tags[k] + tl + 1, d->tags[i].value) == 0)
+                return true;
+    }
+    return false;
+}
+
+static bool feature_selected(const features_query_t *q, const lt_dataset_t *d,
+                             const lt_feature_t *f)
+{
+    if (!project_selected(q, f->project) || (q->n_tags && !tag_selected(q, d, f->name)))
         return false;
     if (q->name_prefix.ptr &&
         (strlen(f->name) < q->name_prefix.len ||
@@ -150,7 +183,7 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
     lt_buf_puts(&b, "{\"version\":2,\"features\":[");
     for (size_t i = 0; ev && i < ev->n_features; i++) {
         const lt_feature_t *f = ev->features[i];
-        if (!feature_selected(q, f))
+        if (!feature_selected(q, &s->data, f))
             continue;
         const lt_feature_env_t *fe = lt_feature_env(f, q->env);
         if (m->n_slices)
@@ -200,6 +233,18 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
         lt_json_str(&b, q->name_prefix.ptr, q->name_prefix.len);
         lt_buf_putc(&b, ',');
     }
+    if (q->n_tags) {
+        lt_buf_puts(&b, "\"tag\":[");
+        for (size_t i = 0; i < q->n_tags; i++) {
+            const char *colon = strchr(q->tags[i], ':');
+            lt_buf_puts(&b, i ? ",[" : "[");
+            lt_json_str(&b, q->tags[i], (size_t)(colon - q->tags[i]));
+            lt_buf_putc(&b, ',');
+            lt_json_cstr(&b, colon + 1);
+            lt_buf_putc(&b, ']');
+        }
+        lt_buf_puts(&b, "],");
+    }
     lt_buf_puts(&b, "\"environment\":");
     lt_json_cstr(&b, q->env);
     lt_buf_printf(&b, ",\"inlineSegmentConstraints\":%s},", q->inline_segments ? "true" : "false");
@@ -229,8 +274,13 @@ static lt_memo_t *features_memo(lt_req_t *r)
                        "The Unleash-Client-Spec header must be a semantic version.");
         return NULL;
     }
-    query_ctx_t qc = {&q, lt_req_arena(r), false};
+    query_ctx_t qc = {&q, lt_req_arena(r), false, false};
     lt_req_query_each(r, collect_query, &qc);
+    if (qc.bad_tag) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "A tag filter is type:value, and at most %d are allowed.", MAX_QUERY_TAGS);
+        return NULL;
+    }
     if (qc.too_many) {
         lt_reply_error(r, 400, "ValidationError", "Too many project filters (at most %d).",
                        MAX_QUERY_PROJECTS);
@@ -244,6 +294,7 @@ static lt_memo_t *features_memo(lt_req_t *r)
     }
     q.all_projects = q.n_projects == 0;
     qsort(q.projects, q.n_projects, sizeof(*q.projects), cmp_str_ptr);
+    qsort(q.tags, q.n_tags, sizeof(*q.tags), cmp_str_ptr);
     char key[8192];
     size_t key_len = memo_key(&q, key, sizeof(key));
     if (!key_len) {

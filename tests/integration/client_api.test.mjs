@@ -203,6 +203,30 @@ test('project (repeatable) and namePrefix filters with an all-projects token', a
   assert.deepEqual(body.features, []);
 });
 
+test('tag filters: a flag needs one of the tags asked for', async () => {
+  const admin = srv.createToken({ type: 'admin' });
+  // the CLI wrote the token to the store; the server picks it up within its watch interval
+  await waitFor(async () => (await srv.get('/api/admin/tag-types', { Authorization: admin })).status === 200,
+    { what: 'the admin token to be live' });
+  const [a, b] = NAMES;
+  for (const [name, value] of [[a, 'blue'], [b, 'green']]) {
+    const res = await srv.request('POST', `/api/admin/features/${encodeURIComponent(name)}/tags`, {
+      headers: { Authorization: admin, 'Content-Type': 'application/json' },
+      body: { type: 'simple', value },
+    });
+    assert.ok(res.status === 200 || res.status === 201, `tagging ${name}: ${res.status} ${res.text}`);
+  }
+  let { body } = await srv.features(all, { query: '?tag=simple:blue' });
+  assert.deepEqual(namesOf(body), [a]);
+  assert.deepEqual(body.query.tag, [['simple', 'blue']]);
+  ({ body } = await srv.features(all, { query: '?tag=simple:blue&tag=simple:green' }));
+  assert.deepEqual(namesOf(body), [a, b].sort());
+  ({ body } = await srv.features(all, { query: '?tag=simple:red' }));
+  assert.deepEqual(body.features, []);
+  const bad = await srv.get('/api/client/features?tag=no-colon', { Authorization: all });
+  assert.equal(bad.status, 400);
+});
+
 test('a single-project token ignores a query asking for another project', async () => {
   const searchNames = namesWhere((f) => f.project === 'search');
   let { body } = await srv.features(search);
