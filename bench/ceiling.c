@@ -9,6 +9,7 @@
  * CEILING_POOL=BYTES sets another connection pool size (libmicrohttpd 0.9.75 zeroes the whole
  * pool on every keep-alive request, so its size costs throughput; see docs/BENCHMARKS.md).
  */
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,16 +84,23 @@ int main(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     const char *pool_env = getenv("CEILING_POOL");
     size_t pool = pool_env ? (size_t)strtoul(pool_env, NULL, 10) : (size_t)64 * 1024;
+    struct sockaddr_in sin; /* loopback only; port 0 picks a free one, reported below */
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)atoi(argv[2]));
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD, (uint16_t)atoi(argv[2]), NULL, NULL, on_request, NULL,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cores > 0 ? cores : 1),
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
-        MHD_OPTION_END);
+        MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)(cores > 0 ? cores : 1), MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "ceiling: cannot listen on port %s\n", argv[2]);
         return 1;
     }
-    fprintf(stderr, "ceiling: listening on 127.0.0.1 port %s\n", argv[2]);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    fprintf(stderr, "ceiling: listening on 127.0.0.1 port %u\n",
+            info ? (unsigned)info->port : (unsigned)atoi(argv[2]));
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -54,18 +54,17 @@ etag=$(curl -sfI -H "Authorization: $client" "$base/api/client/features" |
 # the ceiling: same bytes, same library, nothing else
 ceiling="$work/ceiling"
 cc -O2 -o "$ceiling" "$here/ceiling.c" $(pkg-config --cflags --libs libmicrohttpd)
-cport=$((port + 1))
-"$ceiling" "$work/body.json" "$cport" 2>/dev/null & pids+=($!)
-gport=$((port + 2))
-"$ceiling" "$work/body.gz" "$gport" gzip 2>/dev/null & pids+=($!)
-sleep 0.3
+"$ceiling" "$work/body.json" 0 2>"$work/ceiling.log" & pids+=($!)
+"$ceiling" "$work/body.gz" 0 gzip 2>"$work/ceiling-gz.log" & pids+=($!)
+cport=$(wait_port "$work/ceiling.log")
+gport=$(wait_port "$work/ceiling-gz.log")
 
 failures=0
 printf '%-34s %10s %9s %9s %8s %10s\n' "case" "req/s" "p50" "p99" "errors" "of ceiling"
 row() { # name expect(ok|4xx) ceiling-rps wrk-args...
     local name=$1 expect=$2 ceil=$3; shift 3
     local out
-    out=$(wrk -t2 -c"$conns" -d"$dur" --latency "$@" 2>&1)
+    out=$(wrk -t2 -c"$conns" -d"$dur" --latency "$@" 2>&1) || true
     local rps p50 p99 total non2xx sockerr
     rps=$(echo "$out" | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
     p50=$(echo "$out" | awk '$1=="50%"{print $2}')
