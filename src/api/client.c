@@ -79,34 +79,34 @@ static int spec_inline(lt_req_t *r, bool *out_inline)
     return LT_OK;
 }
 
-/* The key that names one memoized body. */
+/* Append n bytes to the key being built in out (cap bytes); false once it does not fit. */
+static bool key_add(char *out, size_t cap, size_t *len, const char *p, size_t n)
+{
+    if (n > cap - *len)
+        return false;
+    memcpy(out + *len, p, n);
+    *len += n;
+    return true;
+}
+
+/* The key that names one memoized body, built in out (no allocation); 0 when too long. */
 static size_t memo_key(const features_query_t *q, char *out, size_t cap)
 {
-    lt_buf_t b;
-    lt_buf_init(&b, cap - 1);
-    lt_buf_puts(&b, q->env);
-    lt_buf_putc(&b, '\x1f');
-    if (q->all_projects)
-        lt_buf_putc(&b, '*');
-    for (size_t i = 0; i < q->n_projects; i++) {
-        lt_buf_puts(&b, q->projects[i]);
-        lt_buf_putc(&b, '\x1e');
-    }
-    lt_buf_putc(&b, '\x1f');
-    if (q->name_prefix.ptr)
-        lt_buf_append(&b, q->name_prefix.ptr, q->name_prefix.len);
-    lt_buf_printf(&b, "\x1f%d\x1f", q->inline_segments);
-    for (size_t i = 0; i < q->n_tags; i++) {
-        lt_buf_puts(&b, q->tags[i]);
-        lt_buf_putc(&b, '\x1e');
-    }
     size_t n = 0;
-    if (lt_buf_ok(&b)) {
-        n = b.len;
-        memcpy(out, b.ptr, n);
-    }
-    lt_buf_dispose(&b);
-    return n;
+    bool ok = key_add(out, cap, &n, q->env, strlen(q->env)) && key_add(out, cap, &n, "\x1f", 1);
+    if (q->all_projects)
+        ok = ok && key_add(out, cap, &n, "*", 1);
+    for (size_t i = 0; ok && i < q->n_projects; i++)
+        ok = key_add(out, cap, &n, q->projects[i], strlen(q->projects[i])) &&
+             key_add(out, cap, &n, "\x1e", 1);
+    ok = ok && key_add(out, cap, &n, "\x1f", 1);
+    if (ok && q->name_prefix.ptr)
+        ok = key_add(out, cap, &n, q->name_prefix.ptr, q->name_prefix.len);
+    ok = ok && key_add(out, cap, &n, q->inline_segments ? "\x1f" "1\x1f" : "\x1f" "0\x1f", 3);
+    for (size_t i = 0; ok && i < q->n_tags; i++)
+        ok = key_add(out, cap, &n, q->tags[i], strlen(q->tags[i])) &&
+             key_add(out, cap, &n, "\x1e", 1);
+    return ok ? n : 0;
 }
 
 static bool project_selected(const features_query_t *q, const char *project)
