@@ -409,9 +409,9 @@ test('a running Node SDK and browser SDK see a change on their next poll', async
   }
 });
 
-test('constraints on a context field with legal values may only use those', async (t) => {
+test('constraints on a context field with legal values may only use those', async () => {
   const ctx = await call('POST', '/api/admin/context', { name: 'region', legalValues: [{ value: 'eu' }, { value: 'us' }] });
-  if (ctx.status >= 300) return t.skip(`POST /api/admin/context answered ${ctx.status}`);
+  assert.equal(ctx.status, 201, `POST /api/admin/context answered ${ctx.status}`);
   await ok('POST', P, { name: 'legal' }, 201);
   const S = `${P}/legal/environments/development/strategies`;
   await refused('POST', S, { name: 'default', constraints: [{ contextName: 'region', operator: 'IN', values: ['eu', 'mars'] }] }, 400, 'BadDataError');
