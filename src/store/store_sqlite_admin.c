@@ -47,6 +47,43 @@ static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
+/* Bind fmt's arguments ('t' a string or NULL, 'i' an int64_t) to sql, run it (see run_c). */
+static int exec_vbound(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
+    for (int i = 0; st && fmt[i]; i++) {
+        if (fmt[i] == 't')
+            lt__sq_bind_text(st, i + 1, va_arg(ap, const char *));
+        else
+            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+    }
+    return run_c(db, st);
+}
+
+static int exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = exec_vbound(db, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* One bound statement and its event, in one transaction. */
+static int write_one(lt_store_t *s, const lt_event_t *ev, const char *sql, const char *fmt, ...)
+{
+    sqlite3 *db = lt__sq_db(s);
+    if (lt__sq_begin(db) != LT_OK)
+        return LT_ERR;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = exec_vbound(db, sql, fmt, ap);
+    va_end(ap);
+    if (rc == LT_OK)
+        rc = lt__sq_event(db, ev);
+    return finish(db, rc);
+}
+
 /* Run "DELETE ... WHERE key = ?" (text key) with the event; LT_ENOTFOUND when nothing went. */
 static int delete_by_text(lt_store_t *s, const char *sql, const char *key, const lt_event_t *ev)
 {
@@ -329,24 +366,12 @@ int lt__sq_project_delete(lt_store_t *s, const char *id, const lt_event_t *ev)
 
 int lt__sq_environment_put(lt_store_t *s, const lt_environment_t *e, const lt_event_t *ev)
 {
-    sqlite3 *db = lt__sq_db(s);
-    if (lt__sq_begin(db) != LT_OK)
-        return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(
-        db, "INSERT INTO environments (name, type, enabled, sort_order, created_at)"
-            " VALUES (?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET type = excluded.type,"
-            " enabled = excluded.enabled, sort_order = excluded.sort_order");
-    if (st) {
-        lt__sq_bind_text(st, 1, e->name);
-        lt__sq_bind_text(st, 2, e->type ? e->type : "development");
-        sqlite3_bind_int(st, 3, e->enabled);
-        sqlite3_bind_int(st, 4, e->sort_order);
-        sqlite3_bind_int64(st, 5, lt_now_ms());
-    }
-    int rc = run_c(db, st);
-    if (rc == LT_OK)
-        rc = lt__sq_event(db, ev);
-    return finish(db, rc);
+    return write_one(s, ev,
+                     "INSERT INTO environments (name, type, enabled, sort_order, created_at)"
+                     " VALUES (?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET type = excluded.type,"
+                     " enabled = excluded.enabled, sort_order = excluded.sort_order",
+                     "ttiii", e->name, e->type ? e->type : "development", (int64_t)e->enabled,
+                     (int64_t)e->sort_order, lt_now_ms());
 }
 
 int lt__sq_environment_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
@@ -375,41 +400,22 @@ int lt__sq_environment_delete(lt_store_t *s, const char *name, const lt_event_t 
 int lt__sq_project_env_set(lt_store_t *s, const char *project, const char *env, bool on,
                            const lt_event_t *ev)
 {
-    sqlite3 *db = lt__sq_db(s);
-    if (lt__sq_begin(db) != LT_OK)
-        return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(
-        db, on ? "INSERT OR IGNORE INTO project_environments (project, environment) VALUES (?,?)"
-               : "DELETE FROM project_environments WHERE project = ? AND environment = ?");
-    if (st) {
-        lt__sq_bind_text(st, 1, project);
-        lt__sq_bind_text(st, 2, env);
-    }
-    int rc = run_c(db, st);
-    if (rc == LT_OK)
-        rc = lt__sq_event(db, ev);
-    return finish(db, rc);
+    return write_one(s, ev,
+                     on ? "INSERT OR IGNORE INTO project_environments (project, environment)"
+                          " VALUES (?,?)"
+                        : "DELETE FROM project_environments WHERE project = ? AND environment = ?",
+                     "tt", project, env);
 }
 
 /* ---------- tag types, context fields, strategy definitions ---------- */
 
 int lt__sq_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev)
 {
-    sqlite3 *db = lt__sq_db(s);
-    if (lt__sq_begin(db) != LT_OK)
-        return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(
-        db, "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?) ON CONFLICT(name)"
-            " DO UPDATE SET description = excluded.description, icon = excluded.icon");
-    if (st) {
-        lt__sq_bind_text(st, 1, t->name);
-        lt__sq_bind_text(st, 2, t->description);
-        lt__sq_bind_text(st, 3, t->icon);
-    }
-    int rc = run_c(db, st);
-    if (rc == LT_OK)
-        rc = lt__sq_event(db, ev);
-    return finish(db, rc);
+    return write_one(s, ev,
+                     "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?)"
+                     " ON CONFLICT(name) DO UPDATE SET description = excluded.description,"
+                     " icon = excluded.icon",
+                     "ttt", t->name, t->description, t->icon);
 }
 
 int lt__sq_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
@@ -419,26 +425,14 @@ int lt__sq_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev
 
 int lt__sq_context_field_put(lt_store_t *s, const lt_context_field_t *c, const lt_event_t *ev)
 {
-    sqlite3 *db = lt__sq_db(s);
-    if (lt__sq_begin(db) != LT_OK)
-        return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(
-        db, "INSERT INTO context_fields (name, description, stickiness, legal_values,"
-            " sort_order, created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
-            " description = excluded.description, stickiness = excluded.stickiness,"
-            " legal_values = excluded.legal_values, sort_order = excluded.sort_order");
-    if (st) {
-        lt__sq_bind_text(st, 1, c->name);
-        lt__sq_bind_text(st, 2, c->description);
-        sqlite3_bind_int(st, 3, c->stickiness);
-        lt__sq_bind_text(st, 4, c->legal_values ? c->legal_values : "[]");
-        sqlite3_bind_int(st, 5, c->sort_order);
-        sqlite3_bind_int64(st, 6, c->created_at ? c->created_at : lt_now_ms());
-    }
-    int rc = run_c(db, st);
-    if (rc == LT_OK)
-        rc = lt__sq_event(db, ev);
-    return finish(db, rc);
+    return write_one(s, ev,
+                     "INSERT INTO context_fields (name, description, stickiness, legal_values,"
+                     " sort_order, created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE"
+                     " SET description = excluded.description, stickiness = excluded.stickiness,"
+                     " legal_values = excluded.legal_values, sort_order = excluded.sort_order",
+                     "ttitii", c->name, c->description, (int64_t)c->stickiness,
+                     c->legal_values ? c->legal_values : "[]", (int64_t)c->sort_order,
+                     c->created_at ? c->created_at : lt_now_ms());
 }
 
 int lt__sq_context_field_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
@@ -448,26 +442,14 @@ int lt__sq_context_field_delete(lt_store_t *s, const char *name, const lt_event_
 
 int lt__sq_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev)
 {
-    sqlite3 *db = lt__sq_db(s);
-    if (lt__sq_begin(db) != LT_OK)
-        return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(
-        db, "INSERT INTO strategy_definitions (name, title, description, parameters, deprecated,"
-            " created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET"
-            " title = excluded.title, description = excluded.description,"
-            " parameters = excluded.parameters, deprecated = excluded.deprecated");
-    if (st) {
-        lt__sq_bind_text(st, 1, d->name);
-        lt__sq_bind_text(st, 2, d->title);
-        lt__sq_bind_text(st, 3, d->description);
-        lt__sq_bind_text(st, 4, d->parameters ? d->parameters : "[]");
-        sqlite3_bind_int(st, 5, d->deprecated);
-        sqlite3_bind_int64(st, 6, d->created_at ? d->created_at : lt_now_ms());
-    }
-    int rc = run_c(db, st);
-    if (rc == LT_OK)
-        rc = lt__sq_event(db, ev);
-    return finish(db, rc);
+    return write_one(s, ev,
+                     "INSERT INTO strategy_definitions (name, title, description, parameters,"
+                     " deprecated, created_at) VALUES (?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE"
+                     " SET title = excluded.title, description = excluded.description,"
+                     " parameters = excluded.parameters, deprecated = excluded.deprecated",
+                     "ttttii", d->name, d->title, d->description,
+                     d->parameters ? d->parameters : "[]", (int64_t)d->deprecated,
+                     d->created_at ? d->created_at : lt_now_ms());
 }
 
 int lt__sq_strategy_def_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
@@ -1139,23 +1121,6 @@ int lt__sq_environments_order(lt_store_t *s, const char *const *names, const int
 }
 
 /* ---------- latch export documents (model/export.h) ---------- */
-
-/* Prepare sql, bind texts (NULL binds NULL) and integers in order of the format: 't' text,
- * 'i' integer; run it. */
-static int exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
-{
-    sqlite3_stmt *st = lt__sq_prepare(db, sql);
-    va_list ap;
-    va_start(ap, fmt);
-    for (int i = 0; st && fmt[i]; i++) {
-        if (fmt[i] == 't')
-            lt__sq_bind_text(st, i + 1, va_arg(ap, const char *));
-        else
-            sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-    }
-    va_end(ap);
-    return run_c(db, st);
-}
 
 static int import_flag(sqlite3 *db, const lt_feature_t *f, const lt_tag_t *tags, size_t n_tags,
                        int64_t now)
