@@ -969,6 +969,9 @@ static void first_start_banner(lt_store_t *store, int port)
     }
     if (isatty(STDOUT_FILENO))
         printf("  latch is serving on http://localhost:%d\n"
+               "  Log in to the admin API with POST /auth/simple/login\n"
+               "      {\"username\": \"admin\", \"password\": ...}   (the unleash-session cookie)\n"
+               "  or send the admin token as the Authorization header.\n"
                "  Connect a server-side SDK with a client token:\n"
                "      latch token create --type client --environment development\n"
                "  and point it at http://localhost:%d/api/ with that token.\n\n",
