@@ -87,7 +87,9 @@ bool lt_frontend_pre(lt_req_t *r)
 
 typedef struct {
     lt_context_t ctx;
-    lt_prop_t props[MAX_PROPS];
+    lt_arena_t *arena;
+    lt_prop_t *props; /* in the request arena, grown by doubling up to MAX_PROPS */
+    size_t cap;
     bool too_many; /* more properties than MAX_PROPS: refused, never silently cut */
     const char **only; /* POST /proxy {toggles:[...]}: only these flags */
     size_t n_only;
@@ -101,10 +103,20 @@ static void add_prop(req_ctx_t *c, lt_str_t k, lt_str_t v)
             c->props[i].value = v; /* the last one wins */
             return;
         }
-    if (c->ctx.n_props < MAX_PROPS)
-        c->props[c->ctx.n_props++] = (lt_prop_t){k, v};
-    else
+    if (c->ctx.n_props == MAX_PROPS) {
         c->too_many = true;
+        return;
+    }
+    if (c->ctx.n_props == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        lt_prop_t *p = lt_arena_alloc(c->arena, cap * sizeof(*p));
+        if (c->ctx.n_props)
+            memcpy(p, c->props, c->ctx.n_props * sizeof(*p));
+        c->props = p;
+        c->cap = cap;
+    }
+    c->props[c->ctx.n_props++] = (lt_prop_t){k, v};
+    c->ctx.props = c->props;
 }
 
 /* Set a context field by its name; false when the name is not a top-level field. */
@@ -234,8 +246,8 @@ static lt_str_t client_address(lt_req_t *r)
 static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
 {
     memset(c, 0, sizeof(*c));
-    c->ctx.props = c->props;
     lt_arena_t *a = lt_req_arena(r);
+    c->arena = a;
     if (lt_req_method(r) == LT_POST) {
         lt_str_t body = lt_req_body(r);
         if (lt_req_header(r, "Content-Type").ptr && !lt_req_is_json(r)) {
@@ -376,9 +388,10 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
     const lt_eval_env_t *e = eval_env(r, t);
     lt_buf_t b;
     lt_buf_init(&b, 0);
+    size_t n = e ? lt_eval_count(e) : 0;
+    lt_buf_reserve(&b, 64 + n * 128); /* a toggle is about 80-160 bytes: grow once at most */
     lt_buf_puts(&b, "{\"toggles\":[");
     bool first = true;
-    size_t n = e ? lt_eval_count(e) : 0;
     for (size_t i = 0; i < n; i++) {
         const lt_eval_feature_t *f = lt_eval_at(e, i);
         if (!lt_token_has_project(t, lt_eval_feature_project(f)) ||

@@ -60,6 +60,12 @@ static bool reserve(lt_buf_t *b, size_t n)
     return true;
 }
 
+void lt_buf_reserve(lt_buf_t *b, size_t n)
+{
+    if (!b->err && n <= b->max && b->len <= b->max - n)
+        reserve(b, n); /* a hint beyond the maximum is ignored, not an error */
+}
+
 void lt_buf_append(lt_buf_t *b, const void *p, size_t n)
 {
     if (!reserve(b, n))

@@ -26,6 +26,8 @@ static inline bool lt_buf_ok(const lt_buf_t *b)
     return !b->err;
 }
 void lt_buf_reset(lt_buf_t *b);
+/* Make room for n more bytes now (a size hint; appends grow the buffer anyway). */
+void lt_buf_reserve(lt_buf_t *b, size_t n);
 void lt_buf_append(lt_buf_t *b, const void *p, size_t n);
 void lt_buf_puts(lt_buf_t *b, const char *s);
 void lt_buf_putc(lt_buf_t *b, char c);
