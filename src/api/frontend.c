@@ -341,10 +341,28 @@ static const lt_token_t *proxy_auth(lt_req_t *r)
 
 /* ---------- evaluation and output ---------- */
 
-static void write_toggle(lt_buf_t *b, const lt_eval_feature_t *f, const lt_variant_result_t *v)
+#define PUT_LIT(b, lit) lt_buf_append((b), (lit), sizeof(lit) - 1)
+
+/* One toggle; name_json is the flag's name already escaped (the snapshot keeps it). */
+static void write_toggle(lt_buf_t *b, const lt_eval_feature_t *f, lt_str_t name_json,
+                         const lt_variant_result_t *v)
 {
-    lt_buf_puts(b, "{\"name\":");
-    lt_json_cstr(b, lt_eval_feature_name(f));
+    PUT_LIT(b, "{\"name\":");
+    lt_buf_append(b, name_json.ptr, name_json.len);
+    if (!v->enabled && !v->payload && strcmp(v->name, "disabled") == 0) {
+        /* no variant: the common case, written whole */
+        if (v->feature_enabled)
+            PUT_LIT(b, ",\"enabled\":true,\"variant\":{\"name\":\"disabled\",\"enabled\":false,"
+                       "\"feature_enabled\":true,\"featureEnabled\":true}");
+        else
+            PUT_LIT(b, ",\"enabled\":false,\"variant\":{\"name\":\"disabled\",\"enabled\":false,"
+                       "\"feature_enabled\":false,\"featureEnabled\":false}");
+        if (lt_eval_feature_impression_data(f))
+            PUT_LIT(b, ",\"impressionData\":true}");
+        else
+            PUT_LIT(b, ",\"impressionData\":false}");
+        return;
+    }
     lt_buf_puts(b, v->feature_enabled ? ",\"enabled\":true,\"variant\":{\"name\":"
                                       : ",\"enabled\":false,\"variant\":{\"name\":");
     lt_json_cstr(b, v->name);
@@ -379,13 +397,20 @@ static const lt_eval_env_t *eval_env(lt_req_t *r, const lt_token_t *t)
     return v ? v->eval : NULL;
 }
 
+/* The environment view a token reads, or NULL. */
+static const lt_env_view_t *env_view(lt_req_t *r, const lt_token_t *t)
+{
+    return lt_snapshot_env(lt_req_snapshot(r), lt_guard_env(t));
+}
+
 /* Answer with the toggles of every flag in the token's scope: enabled ones, or all. */
 static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache)
 {
     req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
     if (build_context(r, c, lt_guard_env(t)) != LT_OK)
         return;
-    const lt_eval_env_t *e = eval_env(r, t);
+    const lt_env_view_t *ev = env_view(r, t);
+    const lt_eval_env_t *e = ev ? ev->eval : NULL;
     lt_buf_t b;
     lt_buf_init(&b, 0);
     size_t n = e ? lt_eval_count(e) : 0;
@@ -404,7 +429,7 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
         if (!first)
             lt_buf_putc(&b, ',');
         first = false;
-        write_toggle(&b, f, &v);
+        write_toggle(&b, f, ev->name_json[i], &v);
     }
     lt_buf_puts(&b, "]}");
     lt_reply_header(r, "Cache-Control", cache);
@@ -438,9 +463,12 @@ void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
                        p->value[0]);
         return;
     }
-    lt_buf_t b;
+    lt_buf_t name, b;
+    lt_buf_init(&name, 0);
+    lt_json_cstr(&name, lt_eval_feature_name(f));
     lt_buf_init(&b, 0);
-    write_toggle(&b, f, &v);
+    write_toggle(&b, f, (lt_str_t){name.ptr, name.len}, &v);
+    lt_buf_dispose(&name);
     lt_reply_header(r, "Cache-Control", "no-cache");
     lt_reply_buf(r, 200, JSON_TYPE, &b);
 }

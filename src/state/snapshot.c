@@ -45,6 +45,16 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
         qsort(v->features, v->n_features, sizeof(*v->features), feature_ptr_cmp);
         v->eval = lt_eval_compile(ar, d->features, d->n_features, v->name, d->segments,
                                   d->n_segments);
+        size_t n = lt_eval_count(v->eval);
+        v->name_json = lt_arena_calloc(ar, n ? n : 1, sizeof(*v->name_json));
+        lt_buf_t b;
+        lt_buf_init(&b, 0);
+        for (size_t i = 0; i < n; i++) {
+            lt_buf_reset(&b);
+            lt_json_cstr(&b, lt_eval_feature_name(lt_eval_at(v->eval, i)));
+            v->name_json[i] = (lt_str_t){lt_arena_strndup(ar, b.ptr, b.len), b.len};
+        }
+        lt_buf_dispose(&b);
     }
     lt_token_table_build(&s->tokens, ar, d->tokens, d->n_tokens);
     s->token_seen = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_seen));

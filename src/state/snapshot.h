@@ -18,6 +18,8 @@ typedef struct {
     const lt_feature_t **features;
     size_t n_features;
     struct lt_eval_env *eval; /* the compiled evaluation form (src/eval/eval.h) */
+    lt_str_t *name_json;      /* per compiled flag (lt_eval_at order): its name as a JSON
+                               * string, escaped once for every answer that lists flags */
 } lt_env_view_t;
 
 /* A memoized response body with its ETag, gzip form and per-feature slices. */
