@@ -704,19 +704,25 @@ static void users_list(lt_req_t *r, const lt_params_t *params)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* The user the path names (its id in value), or NULL after replying 404. */
+static const lt_user_t *path_user(lt_req_t *r, const char *value, int64_t *out_id)
+{
+    const lt_user_t *u =
+        parse_id(value, out_id) ? lt_access_user(&lt_req_snapshot(r)->data, *out_id) : NULL;
+    if (!u)
+        lt_reply_error(r, 404, "NotFoundError", "No user found with id %.20s.", value);
+    return u;
+}
+
 static void user_get(lt_req_t *r, const lt_params_t *params)
 {
     lt_principal_t p;
     if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
         return;
     int64_t id;
-    const lt_user_t *u = parse_id(params->value[0], &id)
-                             ? lt_access_user(&lt_req_snapshot(r)->data, id)
-                             : NULL;
-    if (!u) {
-        lt_reply_error(r, 404, "NotFoundError", "No user found with id %.20s.", params->value[0]);
+    const lt_user_t *u = path_user(r, params->value[0], &id);
+    if (!u)
         return;
-    }
     lt_buf_t b;
     lt_buf_init(&b, 0);
     write_user(&b, u, 0);
@@ -893,13 +899,9 @@ static void user_update(lt_req_t *r, const lt_params_t *params)
     if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
         return;
     int64_t id;
-    const lt_user_t *old = parse_id(params->value[0], &id)
-                               ? lt_access_user(&lt_req_snapshot(r)->data, id)
-                               : NULL;
-    if (!old) {
-        lt_reply_error(r, 404, "NotFoundError", "No user found with id %.20s.", params->value[0]);
+    const lt_user_t *old = path_user(r, params->value[0], &id);
+    if (!old)
         return;
-    }
     cJSON *body = lt_admin_body(r, cJSON_Object);
     if (!body)
         return;
@@ -962,13 +964,9 @@ static void user_change_password(lt_req_t *r, const lt_params_t *params)
     if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
         return;
     int64_t id;
-    const lt_user_t *old = parse_id(params->value[0], &id)
-                               ? lt_access_user(&lt_req_snapshot(r)->data, id)
-                               : NULL;
-    if (!old) {
-        lt_reply_error(r, 404, "NotFoundError", "No user found with id %.20s.", params->value[0]);
+    const lt_user_t *old = path_user(r, params->value[0], &id);
+    if (!old)
         return;
-    }
     cJSON *body = lt_admin_body(r, cJSON_Object);
     if (!body)
         return;

@@ -380,18 +380,11 @@ int lt__sq_environment_delete(lt_store_t *s, const char *name, const lt_event_t 
     if (lt__sq_begin(db) != LT_OK)
         return LT_ERR;
     /* tokens of a deleted environment go with it */
-    sqlite3_stmt *st = lt__sq_prepare(db, "DELETE FROM api_tokens WHERE environment = ?");
-    if (st)
-        lt__sq_bind_text(st, 1, name);
-    int rc = lt__sq_run(db, st);
-    if (rc == LT_OK) {
-        st = lt__sq_prepare(db, "DELETE FROM environments WHERE name = ?");
-        if (st)
-            lt__sq_bind_text(st, 1, name);
-        rc = lt__sq_run(db, st);
-        if (rc == LT_OK && sqlite3_changes(db) == 0)
-            rc = LT_ENOTFOUND;
-    }
+    int rc = exec_bound(db, "DELETE FROM api_tokens WHERE environment = ?", "t", name);
+    if (rc == LT_OK)
+        rc = exec_bound(db, "DELETE FROM environments WHERE name = ?", "t", name);
+    if (rc == LT_OK && sqlite3_changes(db) == 0)
+        rc = LT_ENOTFOUND;
     if (rc == LT_OK)
         rc = lt__sq_event(db, ev);
     return finish(db, rc);
@@ -507,18 +500,11 @@ int lt__sq_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
     if (lt__sq_begin(db) != LT_OK)
         return LT_ERR;
     /* the user's PATs go with the user */
-    sqlite3_stmt *st = lt__sq_prepare(db, "DELETE FROM api_tokens WHERE user_id = ?");
-    if (st)
-        sqlite3_bind_int64(st, 1, id);
-    int rc = lt__sq_run(db, st);
-    if (rc == LT_OK) {
-        st = lt__sq_prepare(db, "DELETE FROM users WHERE id = ?");
-        if (st)
-            sqlite3_bind_int64(st, 1, id);
-        rc = lt__sq_run(db, st);
-        if (rc == LT_OK && sqlite3_changes(db) == 0)
-            rc = LT_ENOTFOUND;
-    }
+    int rc = exec_bound(db, "DELETE FROM api_tokens WHERE user_id = ?", "i", id);
+    if (rc == LT_OK)
+        rc = exec_bound(db, "DELETE FROM users WHERE id = ?", "i", id);
+    if (rc == LT_OK && sqlite3_changes(db) == 0)
+        rc = LT_ENOTFOUND;
     if (rc == LT_OK)
         rc = lt__sq_event(db, ev);
     return finish(db, rc);
