@@ -28,7 +28,7 @@ CFLAGS += $(WARN) $(OPT) $(PKG_CFLAGS) -pthread
 LDFLAGS += $(OPT) -pthread
 LDLIBS += $(PKG_LIBS) -lm
 
-LIB_SRC := $(wildcard src/*/*.c)
+LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -88,7 +88,7 @@ serve: deps
 	./build/latch serve
 
 format:
-	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)
+	clang-format -i $(shell find src tests/unit -name '*.[ch]')
 
 clean:
 	rm -rf build

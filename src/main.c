@@ -15,7 +15,9 @@
 #include "api/frontend.h"
 #include "edge/offline.h"
 #include "api/usage.h"
+#include "auth/access.h"
 #include "auth/session.h"
+#include "auth/token.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "http/http.h"
@@ -1017,8 +1019,7 @@ static int cmd_serve(int argc, char **argv)
     if (lt_store_open(&store, db) != LT_OK)
         return 1;
     provision_init_tokens(store);
-    lt_state_set_watch_hook(lt_session_sync);
-    if (lt_session_init(store) != LT_OK || lt_state_init(store) != LT_OK) {
+    if (lt_state_init(store) != LT_OK) {
         lt_store_close(store);
         return 1;
     }

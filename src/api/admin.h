@@ -12,8 +12,6 @@
 #include "../http/http.h"
 #include "../state/state.h"
 
-#define LT_JSON_TYPE "application/json; charset=utf-8"
-
 /*
  * Find who is calling: an admin token or a PAT in Authorization ("Bearer " allowed), else the
  * session cookie. Fills p and returns true, or replies 401/403 (Unleash's bodies) and returns

@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "../base/util.h"
-#include "../eval/eval_int.h"
+#include "../eval/eval.h"
 #include "../model/model_json.h"
 
 static const char *const builtin_strategies[] = {
@@ -362,10 +362,7 @@ static bool in_list(const char *const *l, const char *s)
 /* A JS-style number (what joi.number() accepts from a string). */
 static bool number_ok(const char *s)
 {
-    if (!s || !*s)
-        return false;
-    double v = lt__js_number(lt_str_c(s));
-    return !isnan(v) && isfinite(v);
+    return lt_eval_number_ok(s, NULL);
 }
 
 static int check_legal(const lt_dataset_t *d, const lt_constraint_t *c, lt_write_t *w);
@@ -427,8 +424,7 @@ int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_con
                             c->value);
     }
     if (in_list(semver_ops, op)) {
-        lt__semver_t sv;
-        if (!lt__semver_parse(lt_str_c(c->value), false, &sv))
+        if (!lt_eval_semver_ok(c->value))
             return BAD_DATA("the provided value is not a valid semver format. The value "
                             "provided was: %s",
                             c->value);
@@ -439,21 +435,15 @@ int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_con
         if (c->n_values < 1)
             return BAD("\"values\" must contain at least 1 items");
         for (size_t i = 0; i < c->n_values; i++) {
-            lt__cidr_t net;
-            if (!lt__cidr_parse(lt_str_c(c->values[i]), true, &net))
+            if (!lt_eval_cidr_ok(c->values[i]))
                 return BAD_DATA("%s is not an IP address or CIDR range", c->values[i]);
         }
     }
     if (strcmp(op, "REGEX") == 0) {
         if (!c->value)
             return BAD_DATA("the provided value is not a valid regex string.");
-        size_t len = strlen(c->value);
-        pcre2_code *re = lt__re2_syntax_ok(c->value, len)
-                             ? lt__regex_compile(c->value, len, c->case_insensitive)
-                             : NULL;
-        if (!re)
+        if (!lt_eval_regex_ok(c->value, c->case_insensitive))
             return BAD_DATA("the provided value is not a valid regex string.");
-        pcre2_code_free(re);
         if (c->inverted)
             return BAD_DATA("REGEX operator cannot be inverted.");
     }
@@ -734,8 +724,8 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
         if (!r)
             param_set(a, out, "rollout", "100");
         else {
-            double v = lt__js_number(lt_str_c(r));
-            if (!r[0] || isnan(v) || v < 0 || v > 100)
+            double v = 0;
+            if (!lt_eval_number_ok(r, &v) || v < 0 || v > 100)
                 return BAD("\"rollout\" must be a number from 0 to 100");
         }
         const char *st = param_get(out, "stickiness");

@@ -14,6 +14,10 @@ void lt_api_client_register(lt_req_t *r, const lt_params_t *p);
 void lt_api_client_metrics(lt_req_t *r, const lt_params_t *p);
 void lt_api_client_metrics_bulk(lt_req_t *r, const lt_params_t *p);
 void lt_api_client_accepted(lt_req_t *r, const lt_params_t *p);
+/* Record a metrics body (a cJSON object: appName, instanceId, bucket) for env, shared by the
+ * client and front-end metrics endpoints. LT_OK, or LT_EINVAL when the body is not metrics. */
+struct cJSON;
+int lt_api_record_metrics(const struct cJSON *j, const char *env, const char *sdk_type);
 
 /* health.c */
 void lt_api_health(lt_req_t *r, const lt_params_t *p);

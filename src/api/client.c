@@ -16,7 +16,6 @@
 #include "guard.h"
 #include "usage.h"
 
-#define JSON_TYPE "application/json; charset=utf-8"
 #define MAX_QUERY_PROJECTS 64
 #define MAX_QUERY_TAGS 16
 
@@ -357,7 +356,7 @@ void lt_api_client_feature(lt_req_t *r, const lt_params_t *p)
         lt_reply_error(r, 404, "NotFoundError", "Could not find feature flag %.200s",
                        p->value[0]);
     } else if (m->transient) {
-        lt_reply(r, 200, JSON_TYPE, m->body + sl->off, sl->len);
+        lt_reply(r, 200, LT_JSON_TYPE, m->body + sl->off, sl->len);
     } else {
         lt_reply_memo_slice(r, 200, m, sl->off, sl->len);
     }
@@ -532,8 +531,6 @@ static int record_bucket(const cJSON *bucket, const char *app, const char *insta
     return LT_OK;
 }
 
-/* Shared by the client and front-end metrics endpoints. LT_OK when recorded. */
-int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type);
 int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type)
 {
     const char *app = json_str(j, "appName");

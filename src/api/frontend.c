@@ -17,10 +17,10 @@
 
 #include "../base/util.h"
 #include "../eval/eval.h"
+#include "api.h"
 #include "guard.h"
 #include "usage.h"
 
-#define JSON_TYPE "application/json; charset=utf-8"
 #define MAX_PROPS 512 /* the query-string limit allows about this many; more is a 400 */
 
 static lt_frontend_config_t cfg;
@@ -433,7 +433,7 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
     }
     lt_buf_puts(&b, "]}");
     lt_reply_header(r, "Cache-Control", cache);
-    lt_reply_buf(r, 200, JSON_TYPE, &b);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
 void lt_api_frontend(lt_req_t *r, const lt_params_t *p)
@@ -470,10 +470,8 @@ void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
     write_toggle(&b, f, (lt_str_t){name.ptr, name.len}, &v);
     lt_buf_dispose(&name);
     lt_reply_header(r, "Cache-Control", "no-cache");
-    lt_reply_buf(r, 200, JSON_TYPE, &b);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
-
-int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type);
 
 static void record_metrics(lt_req_t *r, const lt_token_t *t, int ok_status)
 {

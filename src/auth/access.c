@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <strings.h>
 
-#include "../store/store.h"
+#include "../model/dataset.h"
 
 const char *const lt_permissions[] = {
     "ADMIN",

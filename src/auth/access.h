@@ -7,48 +7,9 @@
 #ifndef LT_ACCESS_H
 #define LT_ACCESS_H
 
-#include "../base/base.h"
-
-#define LT_ROLE_ADMIN 1
-#define LT_ROLE_EDITOR 2
-#define LT_ROLE_VIEWER 3
-
-typedef struct {
-    const char *permission;  /* e.g. "UPDATE_FEATURE" */
-    const char *project;     /* NULL = any */
-    const char *environment; /* NULL = any */
-} lt_perm_t;
-
-typedef struct {
-    int64_t id;
-    const char *name;
-    const char *description;
-    const char *type; /* "root", "root-custom", "project", "custom" */
-    lt_perm_t *perms;
-    size_t n_perms;
-} lt_role_t;
-
-typedef struct {
-    int64_t id;
-    const char *username; /* NULL when none */
-    const char *email;    /* NULL when none */
-    const char *name;     /* NULL when none */
-    int64_t root_role;
-    int64_t created_at;
-    int64_t seen_at;
-    int login_attempts;
-} lt_user_t;
-
-/* A project role granted to a user. */
-typedef struct {
-    int64_t user_id;
-    const char *project;
-    int64_t role_id;
-} lt_binding_t;
+#include "../model/dataset.h"
 
 /* ---------- permissions (access.c) ---------- */
-
-struct lt_dataset;
 
 /* Who is calling the admin API. */
 typedef struct {

@@ -9,7 +9,6 @@
 #include "../base/log.h"
 #include "../base/map.h"
 #include "../base/util.h"
-#include "../state/state.h"
 
 typedef struct {
     int64_t user_id;
@@ -18,6 +17,7 @@ typedef struct {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_map_t sessions; /* key: the 32-byte digest */
+static const lt_session_backing_t *backing;
 
 /* Add a session to the map ctx (NULL: the live table, whose lock the caller holds). */
 static void add(void *ctx, const uint8_t digest[32], int64_t user_id, int64_t expires_at)
@@ -30,21 +30,24 @@ static void add(void *ctx, const uint8_t digest[32], int64_t user_id, int64_t ex
     *(session_t *)e->value = (session_t){user_id, expires_at};
 }
 
-int lt_session_init(lt_store_t *store)
+int lt_session_init(const lt_session_backing_t *b)
 {
     pthread_mutex_lock(&lock);
+    backing = b;
     if (!sessions.slots)
         lt_map_init(&sessions);
-    int rc = lt_store_call(store, sessions_load, add, NULL);
+    int rc = backing->load(add, NULL);
     pthread_mutex_unlock(&lock);
     return rc;
 }
 
-void lt_session_sync(lt_store_t *store)
+void lt_session_sync(void)
 {
+    if (!backing)
+        return;
     lt_map_t fresh;
     lt_map_init(&fresh);
-    if (lt_store_call(store, sessions_load, add, &fresh) != LT_OK) {
+    if (backing->load(add, &fresh) != LT_OK) {
         lt_map_dispose(&fresh, free);
         return;
     }
@@ -68,9 +71,7 @@ int lt_session_create(int64_t user_id, char out[65])
     uint8_t digest[32];
     lt_sha256(out, 64, digest);
     int64_t expires = lt_now_ms() + LT_SESSION_TTL_MS;
-    lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, session_put, digest, user_id, expires) : LT_ERR;
-    lt_state_unlock();
+    int rc = backing ? backing->put(digest, user_id, expires) : LT_ERR;
     if (rc != LT_OK)
         return rc;
     pthread_mutex_lock(&lock);
@@ -107,10 +108,8 @@ void lt_session_end(lt_str_t value)
     if (s)
         s->expires_at = 0; /* entries stay until restart; they no longer match */
     pthread_mutex_unlock(&lock);
-    lt_store_t *store = lt_state_lock();
-    if (store)
-        lt_store_call(store, session_delete, digest);
-    lt_state_unlock();
+    if (backing)
+        backing->del(digest);
 }
 
 static void end_if_user(void *ctx, lt_map_entry_t *e)

@@ -7,30 +7,7 @@
 #define LT_TOKEN_H
 
 #include "../base/arena.h"
-
-typedef enum {
-    LT_TOKEN_CLIENT = 0, /* backend SDKs; "client" and "backend" on the wire */
-    LT_TOKEN_FRONTEND,
-    LT_TOKEN_ADMIN,
-    LT_TOKEN_PAT,
-} lt_token_type_t;
-
-/* A stored token record, as the snapshot holds it. Strings are arena-owned. */
-typedef struct {
-    int64_t id; /* store row id (PATs are addressed by it) */
-    uint8_t digest[32];
-    const char *name; /* tokenName; a PAT's description */
-    lt_token_type_t type;
-    int64_t user_id; /* PATs: the owner */
-    const char *environment; /* "*" = all (admin and legacy tokens) */
-    const char **projects;   /* empty when all_projects */
-    size_t n_projects;
-    bool all_projects;
-    int64_t expires_at; /* epoch ms; 0 = never */
-    int64_t created_at;
-    int64_t seen_at;    /* as stored; the snapshot tracks newer sightings */
-    const char *display; /* non-secret prefix shown in lists, e.g. "default:development.1a2b…" */
-} lt_token_t;
+#include "../model/access.h"
 
 /* The shape of a token string (UNLEASH-API.md §1.1). */
 typedef enum {
@@ -50,10 +27,6 @@ typedef struct {
 
 /* Split a token string into its parts. Never fails: unknown shapes are FORM_OTHER. */
 lt_token_parts_t lt_token_parse(lt_str_t s);
-/* "client", "frontend", "admin", "pat". */
-const char *lt_token_type_name(lt_token_type_t t);
-/* Parse "client"/"backend"/"frontend"/"admin" (case-insensitive). LT_OK or LT_EINVAL. */
-int lt_token_type_parse(const char *s, lt_token_type_t *out);
 /* Digest of a presented token string (SHA-256 of its exact bytes). */
 void lt_token_digest(lt_str_t s, uint8_t out[32]);
 /*

@@ -1,6 +1,7 @@
 /*
  * log.h: one line per event on stderr, with a level and a UTC timestamp (OpenSMTPD log.c).
- * Never pass a token or a password: log lt_secret_tag() of it instead.
+ * Never pass a token or a password: log a short hash prefix of it
+ * (lt_token_display, lt_sha256) instead.
  */
 #ifndef LT_LOG_H
 #define LT_LOG_H

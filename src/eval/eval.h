@@ -103,4 +103,15 @@ bool lt_eval_is_enabled(const lt_eval_env_t *e, const lt_eval_feature_t *f,
 void lt_eval_variant(const lt_eval_env_t *e, const lt_eval_feature_t *f, const lt_context_t *ctx,
                      lt_variant_result_t *out);
 
+/*
+ * Validation of constraint values with the parsers evaluation itself uses, so the admin API
+ * accepts exactly what evaluates: a JS-style number (NUL-terminated s; the value in *out when
+ * out is not NULL), a semver (no leading "v"), an IP address or CIDR range, a regular
+ * expression in the RE2 syntax Unleash's SDKs support. Pure; no allocation kept.
+ */
+bool lt_eval_number_ok(const char *s, double *out);
+bool lt_eval_semver_ok(const char *s);
+bool lt_eval_cidr_ok(const char *s);
+bool lt_eval_regex_ok(const char *s, bool case_insensitive);
+
 #endif

@@ -485,3 +485,38 @@ bool lt__ascii_ieq(const char *a, const char *b, size_t n)
     }
     return true;
 }
+
+/* ---------- validation for the admin API (eval.h) ---------- */
+
+bool lt_eval_number_ok(const char *s, double *out)
+{
+    if (!s || !*s)
+        return false;
+    double v = lt__js_number(lt_str_c(s));
+    if (out)
+        *out = v;
+    return !isnan(v) && isfinite(v);
+}
+
+bool lt_eval_semver_ok(const char *s)
+{
+    lt__semver_t sv;
+    return s && lt__semver_parse(lt_str_c(s), false, &sv);
+}
+
+bool lt_eval_cidr_ok(const char *s)
+{
+    lt__cidr_t net;
+    return s && lt__cidr_parse(lt_str_c(s), true, &net);
+}
+
+bool lt_eval_regex_ok(const char *s, bool case_insensitive)
+{
+    size_t len = s ? strlen(s) : 0;
+    pcre2_code *re = s && lt__re2_syntax_ok(s, len) ? lt__regex_compile(s, len, case_insensitive)
+                                                   : NULL;
+    if (!re)
+        return false;
+    pcre2_code_free(re);
+    return true;
+}

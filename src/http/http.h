@@ -21,6 +21,9 @@ typedef enum {
     LT_OTHER = 1 << 7,
 } lt_method_t;
 
+/* The Content-Type of every JSON answer. */
+#define LT_JSON_TYPE "application/json; charset=utf-8"
+
 #define LT_MAX_PATH 2048
 #define LT_MAX_PARAMS 4
 

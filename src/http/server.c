@@ -386,7 +386,6 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         lt_log_error("http: bind address %s is not an IPv4 or IPv6 address", bind);
         goto fail;
     }
-    lt_memo_ext_free = free_ext;
     h->d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
@@ -590,7 +589,7 @@ void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b
 
 void lt_reply_json(lt_req_t *r, int status, const char *json)
 {
-    lt_reply(r, status, "application/json; charset=utf-8", json, strlen(json));
+    lt_reply(r, status, LT_JSON_TYPE, json, strlen(json));
 }
 
 void lt_reply_empty(lt_req_t *r, int status)
@@ -619,7 +618,7 @@ void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, 
     lt_buf_puts(&b, ",\"details\":[{\"message\":");
     lt_json_cstr(&b, msg);
     lt_buf_puts(&b, "}]}");
-    lt_reply_buf(r, status, "application/json; charset=utf-8", &b);
+    lt_reply_buf(r, status, LT_JSON_TYPE, &b);
 }
 
 void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz)
@@ -629,7 +628,7 @@ void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz)
         lt_reply_header(r, "Vary", "Accept-Encoding");
         if (gz)
             lt_reply_header(r, "Content-Encoding", "gzip");
-        lt_reply(r, status, "application/json; charset=utf-8", gz ? m->gz : m->body,
+        lt_reply(r, status, LT_JSON_TYPE, gz ? m->gz : m->body,
                  gz ? m->gz_len : m->len);
         return;
     }
@@ -638,12 +637,13 @@ void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz)
     if (!resp) {
         resp = MHD_create_response_from_buffer(gz ? m->gz_len : m->len, gz ? m->gz : m->body,
                                                MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+        MHD_add_response_header(resp, "Content-Type", LT_JSON_TYPE);
         MHD_add_response_header(resp, "ETag", m->etag);
         MHD_add_response_header(resp, "Vary", "Accept-Encoding");
         if (gz)
             MHD_add_response_header(resp, "Content-Encoding", "gzip");
         void *expected = NULL;
+        __atomic_store_n(&m->ext_free, free_ext, __ATOMIC_RELEASE);
         if (!__atomic_compare_exchange_n(slot, &expected, resp, false, __ATOMIC_ACQ_REL,
                                          __ATOMIC_ACQUIRE)) {
             MHD_destroy_response(resp);
@@ -657,7 +657,7 @@ void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, m->body + off, MHD_RESPMEM_PERSISTENT);
-    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Content-Type", LT_JSON_TYPE);
     queue(r, status, resp, false);
 }
 

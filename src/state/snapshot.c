@@ -9,7 +9,6 @@
 #include "../base/util.h"
 #include "../eval/eval.h"
 
-void (*lt_memo_ext_free)(void *ext);
 
 static pthread_mutex_t pub_lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_snapshot_t *current;
@@ -106,8 +105,8 @@ void lt_memo_free(lt_memo_t *m)
     if (!m)
         return;
     for (size_t i = 0; i < LT_ARRAY_LEN(m->ext); i++)
-        if (m->ext[i] && lt_memo_ext_free)
-            lt_memo_ext_free(m->ext[i]);
+        if (m->ext[i] && m->ext_free)
+            m->ext_free(m->ext[i]);
     free(m->key);
     free(m->body);
     free(m->gz);

@@ -40,7 +40,8 @@ typedef struct lt_memo {
     char etag[96];
     lt_memo_slice_t *slices; /* sorted by name */
     size_t n_slices;
-    void *ext[2];  /* owned by the HTTP layer (prebuilt responses), freed by ext_free */
+    void *ext[2];  /* owned by whoever set them (the HTTP layer's prebuilt responses) */
+    void (*ext_free)(void *ext); /* set with ext[]: how lt_memo_free releases them */
     bool transient; /* not stored in the snapshot: free it after the request */
 } lt_memo_t;
 
@@ -62,9 +63,6 @@ typedef struct lt_snapshot {
 
 /* Limits how many distinct memoized bodies a snapshot keeps. */
 #define LT_MEMO_MAX 4096
-
-/* Hook that frees lt_memo_t.ext[] (set once by the HTTP layer at start). */
-extern void (*lt_memo_ext_free)(void *ext);
 
 /* Build a snapshot that owns arena a and the dataset loaded into it. Never fails. */
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "../auth/session.h"
 #include "../base/log.h"
 #include "../base/util.h"
 
@@ -19,12 +20,31 @@ static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t watch_cond = PTHREAD_COND_INITIALIZER;
 static bool watch_stop;
 static int watch_interval_ms;
-static void (*watch_hook)(lt_store_t *store);
 
-void lt_state_set_watch_hook(void (*fn)(lt_store_t *store))
+/* ---------- sessions (auth/session.c) kept in the store ---------- */
+
+static int session_put(const uint8_t digest[32], int64_t user_id, int64_t expires_at)
 {
-    watch_hook = fn;
+    pthread_mutex_lock(&store_lock);
+    int rc = store ? lt_store_call(store, session_put, digest, user_id, expires_at) : LT_ERR;
+    pthread_mutex_unlock(&store_lock);
+    return rc;
 }
+
+static void session_del(const uint8_t digest[32])
+{
+    pthread_mutex_lock(&store_lock);
+    if (store)
+        lt_store_call(store, session_delete, digest);
+    pthread_mutex_unlock(&store_lock);
+}
+
+static int session_load(lt_session_add_fn add, void *table)
+{
+    return lt_store_call(store, sessions_load, add, table); /* the caller holds the lock */
+}
+
+static const lt_session_backing_t session_backing = {session_put, session_del, session_load};
 
 int lt_state_reload_locked(void)
 {
@@ -50,7 +70,9 @@ int lt_state_init(lt_store_t *s)
 {
     store = s;
     pthread_mutex_lock(&store_lock);
-    int rc = lt_state_reload_locked();
+    int rc = lt_session_init(&session_backing);
+    if (rc == LT_OK)
+        rc = lt_state_reload_locked();
     pthread_mutex_unlock(&store_lock);
     return rc;
 }
@@ -89,8 +111,7 @@ static void *watch_main(void *arg)
             lt_log_info("state: store revision %lld (was %lld): reloading", (long long)rev,
                         (long long)loaded_revision);
             lt_state_reload_locked();
-            if (watch_hook)
-                watch_hook(store);
+            lt_session_sync(); /* sessions live outside snapshots */
         }
         pthread_mutex_unlock(&store_lock);
         pthread_mutex_lock(&watch_lock);

@@ -10,7 +10,8 @@
 #include "../store/store.h"
 #include "snapshot.h"
 
-/* Take ownership of store, load it and publish the first snapshot. LT_OK or an error. */
+/* Take ownership of store, load its sessions (auth/session.c, written through to it from now
+ * on) and publish the first snapshot. LT_OK or an error. */
 int lt_state_init(lt_store_t *store);
 /* Stop the watcher, drop the snapshot and close the store. */
 void lt_state_dispose(void);
@@ -19,9 +20,6 @@ lt_store_t *lt_state_lock(void);
 void lt_state_unlock(void);
 /* Rebuild and publish the snapshot from the store; call with the store lock held. */
 int lt_state_reload_locked(void);
-/* Called (with the store lock held) after the watcher reloaded for another process's change,
- * so state kept outside snapshots (sessions) can follow. NULL by default. */
-void lt_state_set_watch_hook(void (*fn)(lt_store_t *store));
 /* Start a thread that reloads when the store's revision moves (every interval_ms). */
 int lt_state_watch_start(int interval_ms);
 

@@ -1,0 +1,43 @@
+/*
+ * dataset.h: everything a snapshot is built from, as one value: the flag model (model.h) and
+ * the access records (access.h). A store backend fills it (store.h, lt_store_load); the
+ * snapshot indexes it (state/snapshot.c); permission checks read it (auth/access.c).
+ */
+#ifndef LT_DATASET_H
+#define LT_DATASET_H
+
+#include "access.h"
+#include "model.h"
+
+/* Everything a snapshot is built from, allocated in the arena given to lt_store_load. */
+typedef struct lt_dataset {
+    lt_project_t *projects;
+    size_t n_projects;
+    lt_environment_t *envs;
+    size_t n_envs;
+    lt_feature_t *features; /* sorted by name, archived ones included */
+    size_t n_features;
+    lt_segment_t *segments; /* sorted by id */
+    size_t n_segments;
+    lt_token_t *tokens; /* PATs included */
+    size_t n_tokens;
+    lt_project_env_t *project_envs; /* environments enabled per project */
+    size_t n_project_envs;
+    lt_tag_t *tags; /* sorted by feature */
+    size_t n_tags;
+    lt_tag_type_t *tag_types;
+    size_t n_tag_types;
+    lt_context_field_t *context_fields;
+    size_t n_context_fields;
+    lt_strategy_def_t *strategy_defs;
+    size_t n_strategy_defs;
+    lt_user_t *users; /* sorted by id */
+    size_t n_users;
+    lt_role_t *roles; /* sorted by id */
+    size_t n_roles;
+    lt_binding_t *bindings;
+    size_t n_bindings;
+    int64_t revision; /* id of the latest event */
+} lt_dataset_t;
+
+#endif
