@@ -43,9 +43,11 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Objects are stored under their full paths (P), so two files of one name in different
+# folders (auth/access.c, api/admin/access.c) are both kept.
 $(BUILD)/liblatch.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcsP $@ $^
 
 $(BUILD)/latch: $(MAIN_OBJ) $(BUILD)/liblatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

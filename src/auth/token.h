@@ -7,7 +7,7 @@
 #define LT_TOKEN_H
 
 #include "../base/arena.h"
-#include "../model/access.h"
+#include "../model/records.h"
 
 /* The shape of a token string (UNLEASH-API.md §1.1). */
 typedef enum {

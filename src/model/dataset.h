@@ -1,12 +1,12 @@
 /*
  * dataset.h: everything a snapshot is built from, as one value: the flag model (model.h) and
- * the access records (access.h). A store backend fills it (store.h, lt_store_load); the
+ * the access records (records.h). A store backend fills it (store.h, lt_store_load); the
  * snapshot indexes it (state/snapshot.c); permission checks read it (auth/access.c).
  */
 #ifndef LT_DATASET_H
 #define LT_DATASET_H
 
-#include "access.h"
+#include "records.h"
 #include "model.h"
 
 /* Everything a snapshot is built from, allocated in the arena given to lt_store_load. */

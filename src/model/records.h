@@ -1,10 +1,10 @@
 /*
- * access.h (model): the access records as data: users, roles with their permission rows,
+ * records.h: the access records as data: users, roles with their permission rows,
  * project-role bindings and stored API-token records. Who may do what is decided above this,
  * in auth/access.c; how they are stored, in store/.
  */
-#ifndef LT_MODEL_ACCESS_H
-#define LT_MODEL_ACCESS_H
+#ifndef LT_MODEL_RECORDS_H
+#define LT_MODEL_RECORDS_H
 
 #include "../base/base.h"
 

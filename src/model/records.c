@@ -1,8 +1,8 @@
 /*
- * access.c (model): names of the token types; the records themselves are plain data
- * (access.h).
+ * records.c: names of the token types; the records themselves are plain data
+ * (records.h).
  */
-#include "access.h"
+#include "records.h"
 
 #include <strings.h>
 
