@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "../base/util.h"
+#include "../state/state.h"
 #include "api.h"
 #include "usage.h"
 
@@ -12,12 +13,26 @@ void lt_api_health(lt_req_t *r, const lt_params_t *p)
     lt_reply_json(r, 200, "{\"health\":\"GOOD\"}");
 }
 
+/* Ready when there is a snapshot and the last look at the store succeeded: a store that can
+ * no longer be read keeps answering from its last good snapshot, but says so here so a load
+ * balancer or an operator notices. */
 void lt_api_ready(lt_req_t *r, const lt_params_t *p)
 {
-    if (!lt_req_snapshot(r))
-        lt_reply_empty(r, 503);
-    else
+    char reason[160];
+    if (!lt_req_snapshot(r)) {
+        lt_reply_json(r, 503, "{\"health\":\"BAD\",\"reason\":\"no snapshot loaded\"}");
+        return;
+    }
+    if (lt_state_healthy(reason, sizeof(reason), NULL)) {
         lt_reply_json(r, 200, "{\"health\":\"GOOD\"}");
+        return;
+    }
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"health\":\"BAD\",\"reason\":");
+    lt_json_cstr(&b, reason);
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 503, LT_JSON_TYPE, &b);
 }
 
 void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
@@ -42,6 +57,17 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                       (unsigned long long)s->revision, s->data.n_features, s->tokens.count,
                       s->arena.total);
     }
+    uint64_t failures = 0;
+    bool healthy = lt_state_healthy(NULL, 0, &failures);
+    lt_buf_printf(&b,
+                  "# HELP latch_store_healthy 1 when the last reload from the store succeeded.\n"
+                  "# TYPE latch_store_healthy gauge\n"
+                  "latch_store_healthy %d\n"
+                  "# HELP latch_snapshot_reload_failures_total Reloads that failed to read the "
+                  "store.\n"
+                  "# TYPE latch_snapshot_reload_failures_total counter\n"
+                  "latch_snapshot_reload_failures_total %llu\n",
+                  healthy ? 1 : 0, (unsigned long long)failures);
     lt_buf_printf(&b,
                   "# HELP latch_usage_dropped_total Usage keys dropped at the memory bound.\n"
                   "# TYPE latch_usage_dropped_total counter\n"

@@ -4,6 +4,7 @@
 #include "state.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "../auth/session.h"
@@ -13,6 +14,32 @@
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_store_t *store;
 static int64_t loaded_revision = -1;
+
+/* The store's health as the last reload saw it (guarded by health_lock, read by /ready). */
+static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
+static char health_reason[160]; /* empty: healthy */
+static uint64_t reload_failures;
+
+static void set_health(const char *reason)
+{
+    pthread_mutex_lock(&health_lock);
+    if (reason)
+        reload_failures++;
+    snprintf(health_reason, sizeof(health_reason), "%s", reason ? reason : "");
+    pthread_mutex_unlock(&health_lock);
+}
+
+bool lt_state_healthy(char *reason, size_t cap, uint64_t *failures)
+{
+    pthread_mutex_lock(&health_lock);
+    bool ok = health_reason[0] == '\0';
+    if (reason && cap)
+        snprintf(reason, cap, "%s", health_reason);
+    if (failures)
+        *failures = reload_failures;
+    pthread_mutex_unlock(&health_lock);
+    return ok;
+}
 
 static pthread_t watcher;
 static bool watching;
@@ -54,12 +81,15 @@ int lt_state_reload_locked(void)
     uint64_t t0 = lt_mono_ns();
     if (lt_store_load(store, &a, &d) != LT_OK) {
         lt_arena_dispose(&a);
-        lt_log_error("state: reload failed, keeping the previous snapshot");
+        lt_log_error("state: reading the store failed; the previous snapshot is kept and "
+                     "/ready answers 503 until a reload succeeds");
+        set_health("the store could not be read; serving the last good snapshot");
         return LT_ERR;
     }
     lt_snapshot_t *s = lt_snapshot_build(&a, &d);
     loaded_revision = d.revision;
     lt_snapshot_publish(s);
+    set_health(NULL);
     lt_log_debug("state: snapshot at revision %lld built in %.2f ms (%zu features, %zu tokens)",
                  (long long)d.revision, (double)(lt_mono_ns() - t0) / 1e6, d.n_features,
                  d.n_tokens);
@@ -107,7 +137,9 @@ static void *watch_main(void *arg)
         pthread_mutex_unlock(&watch_lock);
         pthread_mutex_lock(&store_lock);
         int64_t rev = 0;
-        if (lt_store_revision(store, &rev) == LT_OK && rev != loaded_revision) {
+        if (lt_store_revision(store, &rev) != LT_OK) {
+            set_health("the store's revision could not be read");
+        } else if (rev != loaded_revision || !lt_state_healthy(NULL, 0, NULL)) {
             lt_log_info("state: store revision %lld (was %lld): reloading", (long long)rev,
                         (long long)loaded_revision);
             lt_state_reload_locked();

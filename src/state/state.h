@@ -20,7 +20,14 @@ lt_store_t *lt_state_lock(void);
 void lt_state_unlock(void);
 /* Rebuild and publish the snapshot from the store; call with the store lock held. */
 int lt_state_reload_locked(void);
-/* Start a thread that reloads when the store's revision moves (every interval_ms). */
+/*
+ * Did the last look at the store succeed? False after a failed reload or revision read (the
+ * previous snapshot is still served); reason gets a short text for /ready, failures the count
+ * of failed reloads since start. Either may be NULL. Thread-safe, never blocks on the store.
+ */
+bool lt_state_healthy(char *reason, size_t cap, uint64_t *failures);
+/* Start a thread that reloads when the store's revision moves, or retries after a failed
+ * reload (every interval_ms). */
 int lt_state_watch_start(int interval_ms);
 
 #endif

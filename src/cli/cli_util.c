@@ -1,0 +1,151 @@
+/*
+ * cli_util.c: what every command of the command line shares: option parsing, lists, files,
+ * passwords read without echo, and the front-end configuration from the environment.
+ */
+#include <termios.h>
+
+#include "cli_int.h"
+
+/* If argv[i] is --name (or --name=value), set *out and advance. Returns true when it was. */
+bool lt__cli_opt(opts_t *o, const char *name, const char **out)
+{
+    const char *a = o->argv[o->i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return false;
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return true;
+    }
+    if (a[n] != '\0')
+        return false;
+    if (o->i + 1 >= o->argc) {
+        fprintf(stderr, "latch: %s needs a value\n", name);
+        exit(2);
+    }
+    *out = o->argv[++o->i];
+    return true;
+}
+
+bool lt__cli_is_help(const char *a)
+{
+    return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 || strcmp(a, "help") == 0;
+}
+
+const char *lt__cli_env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+const char *lt__cli_default_db(void)
+{
+    return lt__cli_env_or("DATABASE_URL", "./latch.db");
+}
+
+int lt__cli_parse_int(const char *s, const char *what, long lo, long hi)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi) {
+        fprintf(stderr, "latch: %s must be a number between %ld and %ld\n", what, lo, hi);
+        exit(2);
+    }
+    return (int)v;
+}
+
+/* Split a comma-separated list into an arena array of trimmed, non-empty items. */
+const char **lt__cli_split_list(lt_arena_t *a, const char *list, size_t *n)
+{
+    *n = 0;
+    size_t cap = 1;
+    for (const char *p = list ? list : ""; *p; p++)
+        cap += *p == ',';
+    const char **out = lt_arena_calloc(a, cap, sizeof(*out));
+    const char *p = list ? list : "";
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len)
+            out[(*n)++] = lt_arena_strndup(a, p, len);
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return out;
+}
+
+/* CORS origins and trusted proxies for the front-end endpoints, from the environment. */
+void lt__cli_configure_frontend(lt_arena_t *a, lt_frontend_config_t *fc, const char *trusted)
+{
+    fc->origins = lt__cli_split_list(a, getenv("UNLEASH_FRONTEND_API_ORIGINS"), &fc->n_origins);
+    fc->trusted_proxies = lt__cli_split_list(a, trusted, &fc->n_trusted);
+    lt_frontend_configure(fc);
+}
+
+/* A --projects list: names, or "*" (or nothing) for all projects. */
+void lt__cli_split_projects(lt_arena_t *a, const char *list, const char ***out, size_t *n,
+                            bool *all)
+{
+    *out = lt__cli_split_list(a, list, n);
+    *all = *n == 0;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*out)[i], "*") == 0)
+            *all = true;
+    if (*all)
+        *n = 0;
+}
+
+char *lt__cli_read_file(const char *path, size_t *out_len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return NULL;
+    lt_buf_t b;
+    lt_buf_init(&b, (size_t)512 << 20);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        lt_buf_append(&b, chunk, n);
+    if (f != stdin)
+        fclose(f);
+    if (!lt_buf_ok(&b)) {
+        lt_buf_dispose(&b);
+        return NULL;
+    }
+    return lt_buf_take(&b, out_len);
+}
+
+/* Read a password: the option's value, else one line of standard input (no echo on a
+ * terminal). Returns a malloc'd string (the caller wipes and frees it) or NULL. */
+char *lt__cli_read_password(const char *given)
+{
+    if (given)
+        return lt_xstrdup(given);
+    bool tty = isatty(STDIN_FILENO);
+    struct termios old, quiet;
+    if (tty) {
+        fprintf(stderr, "password: ");
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char line[1100];
+    char *got = fgets(line, sizeof(line), stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (!got)
+        return NULL;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *pw = lt_xstrdup(line);
+    sodium_memzero(line, sizeof(line));
+    return pw;
+}
