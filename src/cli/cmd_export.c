@@ -46,8 +46,10 @@ int lt__cli_export(int argc, char **argv)
     lt_arena_init(&a, 0);
     lt_dataset_t d;
     int rc = 1;
-    if (lt_store_load(store, &a, &d) != LT_OK)
+    if (lt_store_load(store, &a, &d) != LT_OK) {
+        fprintf(stderr, "latch export: the store could not be read; nothing was written\n");
         goto done;
+    }
     lt_buf_t b;
     lt_buf_init(&b, 0);
     if (!env) {
@@ -79,13 +81,15 @@ int lt__cli_export(int argc, char **argv)
     }
     lt_buf_puts(&b, "]}\n");
 write:;
+    /* a full disk shows at the flush or the close: both count */
     FILE *f = output ? fopen(output, "wb") : stdout;
-    if (f && lt_buf_ok(&b) && fwrite(b.ptr, 1, b.len, f) == b.len)
+    bool ok = f && lt_buf_ok(&b) && fwrite(b.ptr, 1, b.len, f) == b.len && fflush(f) == 0;
+    if (f && f != stdout && fclose(f) != 0)
+        ok = false;
+    if (ok)
         rc = 0;
     else
         fprintf(stderr, "latch export: cannot write %s\n", output ? output : "stdout");
-    if (f && f != stdout)
-        fclose(f);
     lt_buf_dispose(&b);
 done:
     lt_arena_dispose(&a);

@@ -228,7 +228,11 @@ int lt__cli_serve(int argc, char **argv)
         return 1;
     provision_init_tokens(store);
     if (lt_state_init(store) != LT_OK) {
-        lt_store_close(store);
+        /* never serve part of a store: a snapshot missing flags looks to SDKs like flags off */
+        lt_log_error("serve: the store could not be read whole; not serving (restore it from a "
+                     "backup or a `latch export --all`)");
+        lt_session_dispose();
+        lt_state_dispose();
         return 1;
     }
     first_start_admin();
