@@ -14,6 +14,7 @@
 
 #include "../api/api.h"
 #include "../api/frontend.h"
+#include "../api/token_ops.h"
 #include "../api/usage.h"
 #include "../auth/access.h"
 #include "../auth/session.h"
@@ -59,11 +60,6 @@ char *lt__cli_read_file(const char *path, size_t *out_len);
 /* The option's value, else one line of standard input (no echo on a terminal); malloc'd,
  * the caller wipes and frees it; NULL when none. */
 char *lt__cli_read_password(const char *given);
-/* Store one token string with its scope. LT_OK, LT_EINVAL (exists) or LT_ERR. */
-int lt__cli_store_token(lt_store_t *store, const char *secret, lt_token_type_t type,
-                        const char *env, const char *const *projects, size_t n_projects, bool all,
-                        const char *name, int64_t expires_at, const char *actor);
-
 /* The commands: argv[0] is the command's name; the exit status is returned. */
 int lt__cli_serve(int argc, char **argv);
 int lt__cli_offline(int argc, char **argv);

@@ -27,11 +27,33 @@ static const char usage_serve[] =
     "with the Admin role and the password UNLEASH_DEFAULT_ADMIN_PASSWORD, or a generated one\n"
     "printed once when standard output is a terminal (else: `latch user passwd admin`).\n";
 
-/* INIT_*_API_TOKENS as Unleash applies them: only into an empty token table. */
-static void provision_init_tokens(lt_store_t *store)
+/* Store one INIT token (its scope read from its text) with the shared scope rules. */
+static void provision_one(lt_store_t *store, lt_arena_t *a, const char *tok, lt_token_type_t type)
 {
-    int64_t count = 0;
-    lt_store_token_count(store, &count);
+    static const lt_principal_t init_actor = {false, NULL, "init-api-tokens"};
+    char display[160], msg[256], secret[LT_TOKEN_SECRET_MAX];
+    lt_token_display(lt_str_c(tok), display, sizeof(display));
+    lt_token_parts_t p = lt_token_parse(lt_str_c(tok));
+    if (p.form != LT_TOKEN_FORM_CLASSIC && p.form != LT_TOKEN_FORM_V2) {
+        lt_log_error("tokens: INIT token %s is not <project>:<env>.<secret>; skipped", display);
+        return;
+    }
+    lt_token_spec_t spec = {.type = type, .name = "admin", .secret = tok};
+    if (lt_token_spec_check(a, &spec, NULL, msg, sizeof(msg)) != LT_OK) {
+        lt_log_error("tokens: INIT token %s skipped: %s", display, msg);
+        return;
+    }
+    int rc = lt_token_issue(store, &spec, &init_actor, secret, NULL);
+    sodium_memzero(secret, sizeof(secret));
+    if (rc == LT_OK)
+        lt_log_info("tokens: provisioned %s token %s", lt_token_type_name(type), display);
+    else if (rc != LT_EINVAL)
+        lt_log_error("tokens: could not store INIT token %s", display);
+}
+
+/* INIT_*_API_TOKENS as Unleash applies them: only into an empty token table. */
+static void provision_init_tokens(void)
+{
     const char *backend = getenv("INIT_BACKEND_API_TOKENS");
     if (!backend || !*backend)
         backend = getenv("INIT_CLIENT_API_TOKENS");
@@ -46,57 +68,37 @@ static void provision_init_tokens(lt_store_t *store)
         any |= sets[i].list && *sets[i].list;
     if (!any)
         return;
-    if (count > 0) {
+    lt_store_t *store = lt_state_lock();
+    lt_snapshot_t *snap = lt_snapshot_acquire();
+    size_t n_tokens = snap ? snap->data.n_tokens : 1;
+    lt_snapshot_release(snap);
+    if (n_tokens > 0) {
         lt_log_info("tokens: the store has tokens already; INIT_*_API_TOKENS ignored");
+        lt_state_unlock();
         return;
     }
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
     for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++) {
-        if (!sets[i].list)
-            continue;
-        char *copy = lt_xstrdup(sets[i].list);
-        char *save = NULL;
-        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        lt_str_t list = lt_str_c(sets[i].list ? sets[i].list : "");
+        while (list.len) {
+            const char *comma = memchr(list.ptr, ',', list.len);
+            size_t n = comma ? (size_t)(comma - list.ptr) : list.len;
+            const char *tok = lt_arena_strndup(&a, list.ptr, n);
             while (*tok == ' ' || *tok == '\t')
                 tok++;
-            if (!*tok)
-                continue;
-            char display[160];
-            lt_token_display(lt_str_c(tok), display, sizeof(display));
-            lt_token_parts_t p = lt_token_parse(lt_str_c(tok));
-            if (p.form != LT_TOKEN_FORM_CLASSIC && p.form != LT_TOKEN_FORM_V2) {
-                lt_log_error("tokens: INIT token %s is not <project>:<env>.<secret>; skipped",
-                             display);
-                continue;
-            }
-            char project[256], env[256];
-            snprintf(project, sizeof(project), "%.*s", (int)p.project.len, p.project.ptr);
-            snprintf(env, sizeof(env), "%.*s", (int)p.environment.len, p.environment.ptr);
-            lt_token_type_t type = sets[i].type;
-            bool all = strcmp(project, "*") == 0;
-            if (type == LT_TOKEN_ADMIN && (!all || strcmp(env, "*") != 0)) {
-                lt_log_error("tokens: INIT admin token %s must be *:*.<secret>; skipped", display);
-                continue;
-            }
-            if (type != LT_TOKEN_ADMIN && strcmp(env, "*") == 0) {
-                lt_log_error("tokens: INIT token %s cannot be scoped to all environments; "
-                             "skipped",
-                             display);
-                continue;
-            }
-            if (strcmp(project, "[]") == 0) {
-                lt_log_error("tokens: INIT token %s names no project list; skipped", display);
-                continue;
-            }
-            const char *projects[1] = {project};
-            int rc = lt__cli_store_token(store, tok, type, env, projects, all ? 0 : 1, all, "admin",
-                                         0, "init-api-tokens");
-            if (rc == LT_OK)
-                lt_log_info("tokens: provisioned %s token %s", lt_token_type_name(type), display);
-            else if (rc != LT_EINVAL)
-                lt_log_error("tokens: could not store INIT token %s", display);
+            char *end = (char *)(uintptr_t)tok + strlen(tok);
+            while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+                *--end = '\0';
+            if (*tok)
+                provision_one(store, &a, tok, sets[i].type);
+            list.ptr += comma ? n + 1 : n;
+            list.len -= comma ? n + 1 : n;
         }
-        free(copy);
     }
+    lt_state_reload_locked();
+    lt_state_unlock();
+    lt_arena_dispose(&a);
 }
 
 /* On first start (no users at all) create the admin user, as Unleash does: the password from
@@ -155,26 +157,38 @@ static void first_start_admin(void)
     sodium_memzero(generated, sizeof(generated));
 }
 
-static void first_start_banner(lt_store_t *store, int port)
+/* On first start (no token at all) create an admin API token; its secret goes to secret (empty
+ * when none was created) for the banner to show once. */
+static void first_start_token(char secret[LT_TOKEN_SECRET_MAX])
 {
-    int64_t count = 0;
-    lt_store_token_count(store, &count);
-    if (count == 0) {
-        char secret[256];
-        lt_token_generate(LT_TOKEN_ADMIN, "*", NULL, 0, true, secret, sizeof(secret));
-        if (lt__cli_store_token(store, secret, LT_TOKEN_ADMIN, "*", NULL, 0, true,
-                                "first-start-admin", 0, "system") == LT_OK) {
-            if (isatty(STDOUT_FILENO)) {
-                printf("\n  First start: an admin API token was created. It is shown once:\n\n"
-                       "      %s\n\n",
-                       secret);
-            } else {
-                lt_log_info("first start: an admin token was created; it is shown only on a "
-                            "terminal. Create another with `latch token create --type admin`.");
-            }
-        }
-        sodium_memzero(secret, sizeof(secret));
+    static const lt_principal_t system_actor = {false, NULL, "system"};
+    secret[0] = '\0';
+    lt_store_t *store = lt_state_lock();
+    lt_snapshot_t *snap = lt_snapshot_acquire();
+    size_t n_tokens = snap ? snap->data.n_tokens : 1;
+    lt_snapshot_release(snap);
+    lt_token_spec_t spec = {.type = LT_TOKEN_ADMIN, .name = "first-start-admin"};
+    char msg[128];
+    if (n_tokens == 0 && lt_token_spec_check(NULL, &spec, NULL, msg, sizeof(msg)) == LT_OK) {
+        if (lt_token_issue(store, &spec, &system_actor, secret, NULL) == LT_OK)
+            lt_state_reload_locked();
+        else
+            sodium_memzero(secret, LT_TOKEN_SECRET_MAX);
     }
+    lt_state_unlock();
+}
+
+/* What a person starting latch on a terminal needs to know, the first-start token included. */
+static void first_start_banner(char secret[LT_TOKEN_SECRET_MAX], int port)
+{
+    if (secret[0] && isatty(STDOUT_FILENO))
+        printf("\n  First start: an admin API token was created. It is shown once:\n\n"
+               "      %s\n\n",
+               secret);
+    else if (secret[0])
+        lt_log_info("first start: an admin token was created; it is shown only on a terminal. "
+                    "Create another with `latch token create --type admin`.");
+    sodium_memzero(secret, LT_TOKEN_SECRET_MAX);
     if (isatty(STDOUT_FILENO))
         printf("  latch is serving on http://localhost:%d\n"
                "  Log in to the admin API with POST /auth/simple/login\n"
@@ -226,7 +240,6 @@ int lt__cli_serve(int argc, char **argv)
     lt_store_t *store;
     if (lt_store_open(&store, db) != LT_OK)
         return 1;
-    provision_init_tokens(store);
     if (lt_state_init(store) != LT_OK) {
         /* never serve part of a store: a snapshot missing flags looks to SDKs like flags off */
         lt_log_error("serve: the store could not be read whole; not serving (restore it from a "
@@ -235,7 +248,10 @@ int lt__cli_serve(int argc, char **argv)
         lt_state_dispose();
         return 1;
     }
+    provision_init_tokens();
     first_start_admin();
+    char first_secret[LT_TOKEN_SECRET_MAX];
+    first_start_token(first_secret);
     lt_arena_t conf;
     lt_arena_init(&conf, 0);
     lt_frontend_config_t fc = {0};
@@ -256,7 +272,7 @@ int lt__cli_serve(int argc, char **argv)
         goto out;
     if (lt_http_start(&http, &cfg) != LT_OK)
         goto out;
-    first_start_banner(store, lt_http_port(http));
+    first_start_banner(first_secret, lt_http_port(http));
     lt_log_info("latch %s serving (store %s)", LATCH_VERSION, db);
     int sig = 0;
     sigwait(&set, &sig);

@@ -18,26 +18,8 @@ static const char usage_token[] =
     "--expires takes a positive duration (30d, 12h, 15m, 90s) or an ISO-8601 date; a date\n"
     "in the past is accepted with a warning (the token never works).\n";
 
-/* Store one token string with its scope. LT_OK, LT_EINVAL (exists) or LT_ERR. */
-int lt__cli_store_token(lt_store_t *store, const char *secret, lt_token_type_t type,
-                        const char *env, const char *const *projects, size_t n_projects, bool all,
-                        const char *name, int64_t expires_at, const char *actor)
-{
-    lt_token_new_t t;
-    memset(&t, 0, sizeof(t));
-    lt_token_digest(lt_str_c(secret), t.digest);
-    char display[160];
-    lt_token_display(lt_str_c(secret), display, sizeof(display));
-    t.name = name;
-    t.type = type;
-    t.environment = env;
-    t.projects = projects;
-    t.n_projects = n_projects;
-    t.all_projects = all;
-    t.expires_at = expires_at;
-    t.display = display;
-    return lt_store_token_insert(store, &t, actor);
-}
+/* The principal the CLI's events are attributed to. */
+static const lt_principal_t cli_actor = {false, NULL, "cli"};
 
 /* --expires: a positive duration from now, or an ISO-8601 date (a past one only warns). */
 static int parse_expires(const char *s, int64_t *out)
@@ -61,48 +43,94 @@ static int parse_expires(const char *s, int64_t *out)
     return LT_OK;
 }
 
-/*
- * The scope a given secret carries (--secret). Legacy 64-hex tokens carry none: the options
- * decide (environment "*" by default, as Unleash stored them). Classic and v2 tokens carry
- * theirs; options that contradict it are refused.
- */
-static int scope_of_secret(lt_arena_t *a, const char *secret, lt_token_type_t type,
-                           const char **env, const char **projects_s, bool *legacy)
+static int token_create(lt_store_t *store, lt_arena_t *a, const char *type_s, const char *env,
+                        const char *projects_s, const char *name, const char *expires,
+                        const char *given)
 {
-    lt_token_parts_t p = lt_token_parse(lt_str_c(secret));
-    if (p.form == LT_TOKEN_FORM_LEGACY) {
-        *legacy = true;
-        if (!*env)
-            *env = "*";
-        return LT_OK;
+    lt_token_spec_t spec;
+    memset(&spec, 0, sizeof(spec));
+    if (lt_token_type_parse(type_s, &spec.type) != LT_OK || spec.type == LT_TOKEN_PAT) {
+        fprintf(stderr, "latch token: --type must be client, frontend or admin\n");
+        return 1;
     }
-    if (p.form != LT_TOKEN_FORM_CLASSIC && p.form != LT_TOKEN_FORM_V2) {
-        fprintf(stderr, "latch token: --secret takes a legacy 64-hex token or "
-                        "<project>:<env>.<secret>\n");
-        return LT_EINVAL;
+    if (expires && parse_expires(expires, &spec.expires_at) != LT_OK)
+        return 1;
+    spec.name = name;
+    spec.environment = env;
+    spec.secret = given;
+    if (projects_s) {
+        const char **projects;
+        lt__cli_split_projects(a, projects_s, &projects, &spec.n_projects, &spec.all_projects);
+        spec.projects = projects;
+        spec.projects_given = true;
     }
-    const char *s_env = lt_arena_strndup(a, p.environment.ptr, p.environment.len);
-    const char *s_proj = lt_arena_strndup(a, p.project.ptr, p.project.len);
-    if (*env && strcmp(*env, s_env) != 0) {
-        fprintf(stderr, "latch token: --environment %s contradicts the secret's %s\n", *env, s_env);
-        return LT_EINVAL;
+    lt_dataset_t d;
+    if (lt_store_load(store, a, &d) != LT_OK) {
+        fprintf(stderr, "latch token: the store could not be read\n");
+        return 1;
     }
-    *env = s_env;
-    if (strcmp(s_proj, "[]") == 0) {
-        if (!*projects_s || strchr(*projects_s, '*') || !strchr(*projects_s, ',')) {
-            fprintf(stderr, "latch token: a []: token needs --projects with two or more "
-                            "projects\n");
-            return LT_EINVAL;
+    char msg[256];
+    if (lt_token_spec_check(a, &spec, &d, msg, sizeof(msg)) != LT_OK) {
+        fprintf(stderr, "latch token: %s%s\n", given ? "--secret: " : "", msg);
+        return 1;
+    }
+    char secret[LT_TOKEN_SECRET_MAX];
+    int rc = lt_token_issue(store, &spec, &cli_actor, secret, NULL);
+    if (rc == LT_OK)
+        printf("%s\n", given ? "stored" : secret);
+    else
+        fprintf(stderr, "latch token: %s\n",
+                rc == LT_EINVAL ? "that token is stored already" : "could not store the token");
+    sodium_memzero(secret, sizeof(secret));
+    return rc == LT_OK ? 0 : 1;
+}
+
+static int token_list(lt_store_t *store, lt_arena_t *a)
+{
+    lt_dataset_t d;
+    if (lt_store_load(store, a, &d) != LT_OK) {
+        fprintf(stderr, "latch token: the store could not be read\n");
+        return 1;
+    }
+    printf("%-10s %-20s %-14s %-20s %-26s %s\n", "TYPE", "NAME", "ENVIRONMENT", "PROJECTS",
+           "EXPIRES", "TOKEN");
+    for (size_t i = 0; i < d.n_tokens; i++) {
+        const lt_token_t *t = &d.tokens[i];
+        char projects[128] = "*", exp[32] = "never";
+        if (!t->all_projects) {
+            projects[0] = '\0';
+            for (size_t k = 0; k < t->n_projects; k++)
+                snprintf(projects + strlen(projects), sizeof(projects) - strlen(projects), "%s%s",
+                         k ? "," : "", t->projects[k]);
         }
-        return LT_OK;
+        if (t->expires_at)
+            lt_time_format(t->expires_at, exp);
+        printf("%-10s %-20s %-14s %-20s %-26s %s\n", lt_token_type_name(t->type), t->name,
+               t->environment, projects, exp, t->display);
     }
-    if (*projects_s && strcmp(*projects_s, s_proj) != 0) {
-        fprintf(stderr, "latch token: --projects contradicts the secret's project %s\n", s_proj);
-        return LT_EINVAL;
+    return 0;
+}
+
+static int token_revoke(lt_store_t *store, lt_arena_t *a, const char *secret)
+{
+    lt_dataset_t d;
+    if (lt_store_load(store, a, &d) != LT_OK) {
+        fprintf(stderr, "latch token: the store could not be read\n");
+        return 1;
     }
-    *projects_s = s_proj;
-    LT_UNUSED(type);
-    return LT_OK;
+    uint8_t digest[32];
+    lt_token_digest(lt_str_c(secret), digest);
+    const lt_token_t *t = NULL;
+    for (size_t i = 0; i < d.n_tokens && !t; i++)
+        if (sodium_memcmp(d.tokens[i].digest, digest, 32) == 0)
+            t = &d.tokens[i];
+    int rc = t ? lt_token_revoke(store, t, &cli_actor) : LT_ENOTFOUND;
+    if (rc == LT_OK) {
+        printf("revoked\n");
+        return 0;
+    }
+    fprintf(stderr, "latch token: %s\n", rc == LT_ENOTFOUND ? "no such token" : "could not revoke");
+    return 1;
 }
 
 int lt__cli_token(int argc, char **argv)
@@ -127,97 +155,20 @@ int lt__cli_token(int argc, char **argv)
         }
         o.positional[o.n_positional++] = argv[o.i];
     }
+    bool create = strcmp(sub, "create") == 0, list = strcmp(sub, "list") == 0;
+    bool revoke = strcmp(sub, "revoke") == 0 && o.n_positional == 1;
+    if (!create && !list && !revoke) {
+        fputs(usage_token, stderr);
+        return 2;
+    }
     lt_store_t *store;
     if (lt_store_open(&store, db) != LT_OK)
         return 1;
-    int rc = 1;
     lt_arena_t a;
     lt_arena_init(&a, 0);
-    if (strcmp(sub, "create") == 0) {
-        lt_token_type_t type;
-        if (lt_token_type_parse(type_s, &type) != LT_OK || type == LT_TOKEN_PAT) {
-            fprintf(stderr, "latch token: --type must be client, frontend or admin\n");
-            goto done;
-        }
-        int64_t expires_at = 0;
-        if (expires && parse_expires(expires, &expires_at) != LT_OK)
-            goto done;
-        const char **projects;
-        size_t n_projects;
-        bool all;
-        bool legacy = false;
-        if (given && scope_of_secret(&a, given, type, &env, &projects_s, &legacy) != LT_OK)
-            goto done;
-        lt__cli_split_projects(&a, projects_s ? projects_s : "*", &projects, &n_projects, &all);
-        if (!env)
-            env = "development";
-        if (type == LT_TOKEN_ADMIN) {
-            if (given && !legacy && (!all || strcmp(env, "*") != 0)) {
-                fprintf(stderr, "latch token: an admin token must be *:*.<secret>\n");
-                goto done;
-            }
-            env = "*";
-            all = true;
-            n_projects = 0;
-        } else if (strcmp(env, "*") == 0 && !legacy) {
-            fprintf(stderr, "latch token: a %s token cannot be scoped to all environments\n",
-                    type_s);
-            goto done;
-        }
-        char secret[256];
-        if (given)
-            snprintf(secret, sizeof(secret), "%s", given);
-        else
-            lt_token_generate(type, env, projects, n_projects, all, secret, sizeof(secret));
-        if (lt__cli_store_token(store, secret, type, env, projects, n_projects, all,
-                                name ? name : lt_token_type_name(type), expires_at,
-                                "cli") != LT_OK) {
-            fprintf(stderr, "latch token: could not store the token\n");
-            goto done;
-        }
-        if (given)
-            printf("stored\n");
-        else
-            printf("%s\n", secret);
-        sodium_memzero(secret, sizeof(secret));
-        rc = 0;
-    } else if (strcmp(sub, "list") == 0) {
-        lt_dataset_t d;
-        if (lt_store_load(store, &a, &d) != LT_OK)
-            goto done;
-        printf("%-10s %-20s %-14s %-20s %-26s %s\n", "TYPE", "NAME", "ENVIRONMENT", "PROJECTS",
-               "EXPIRES", "TOKEN");
-        for (size_t i = 0; i < d.n_tokens; i++) {
-            const lt_token_t *t = &d.tokens[i];
-            char projects[128] = "*", exp[32] = "never";
-            if (!t->all_projects) {
-                projects[0] = '\0';
-                for (size_t k = 0; k < t->n_projects; k++)
-                    snprintf(projects + strlen(projects), sizeof(projects) - strlen(projects),
-                             "%s%s", k ? "," : "", t->projects[k]);
-            }
-            if (t->expires_at)
-                lt_time_format(t->expires_at, exp);
-            printf("%-10s %-20s %-14s %-20s %-26s %s\n", lt_token_type_name(t->type), t->name,
-                   t->environment, projects, exp, t->display);
-        }
-        rc = 0;
-    } else if (strcmp(sub, "revoke") == 0 && o.n_positional == 1) {
-        uint8_t digest[32];
-        lt_token_digest(lt_str_c(o.positional[0]), digest);
-        int drc = lt_store_token_delete(store, digest, "cli");
-        if (drc == LT_OK) {
-            printf("revoked\n");
-            rc = 0;
-        } else {
-            fprintf(stderr, "latch token: %s\n",
-                    drc == LT_ENOTFOUND ? "no such token" : "could not revoke");
-        }
-    } else {
-        fputs(usage_token, stderr);
-        rc = 2;
-    }
-done:
+    int rc = create ? token_create(store, &a, type_s, env, projects_s, name, expires, given)
+             : list ? token_list(store, &a)
+                    : token_revoke(store, &a, o.positional[0]);
     lt_arena_dispose(&a);
     lt_store_close(store);
     return rc;

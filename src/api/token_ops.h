@@ -1,0 +1,57 @@
+/*
+ * token_ops.h: API tokens as the admin API, `latch token` and INIT_*_API_TOKENS all handle
+ * them: the scope rules, issuing (a generated or given secret, stored only as its digest) and
+ * revoking, each with its one event shape. Written once so the three can never disagree.
+ */
+#ifndef LT_TOKEN_OPS_H
+#define LT_TOKEN_OPS_H
+
+#include "../auth/access.h"
+#include "../auth/token.h"
+#include "../store/store.h"
+
+/* Room for any secret latch generates or accepts, with its NUL. */
+#define LT_TOKEN_SECRET_MAX 256
+
+/* A token as asked for, before the scope rules have looked at it. */
+typedef struct {
+    lt_token_type_t type;    /* client, frontend or admin (PATs have their own path) */
+    const char *name;        /* tokenName */
+    const char *environment; /* NULL: the secret's, else "development" ("*" for admin) */
+    const char *const *projects;
+    size_t n_projects;
+    bool all_projects;
+    bool projects_given; /* false: the secret's projects, else all */
+    int64_t expires_at;  /* epoch ms; 0 = never */
+    const char *secret;  /* a secret to store as it is (INIT tokens, --secret); NULL:
+                          * generate one */
+} lt_token_spec_t;
+
+/*
+ * Apply the scope rules to spec, completing it (defaults, the scope a given secret carries):
+ * admin tokens are *:*; other tokens have one environment (a legacy 64-hex secret excepted,
+ * which Unleash stored for all environments) and one, several ([] with two or more) or all
+ * projects; a given secret's own scope may not contradict the options. When d is not NULL the
+ * environment and projects must exist in it. Returns LT_OK, or LT_EINVAL with a message in
+ * msg (Unleash's wording where the admin API has one). Strings may be allocated in a.
+ */
+int lt_token_spec_check(lt_arena_t *a, lt_token_spec_t *spec, const lt_dataset_t *d, char *msg,
+                        size_t msg_cap);
+
+/*
+ * Store the token of a checked spec with its api-token-created event attributed to who (one
+ * transaction). The secret (generated, or spec->secret) is written to secret_out, which the
+ * caller shows once and wipes; out_digest gets its digest (may be NULL). LT_OK, LT_EINVAL when
+ * a token with that secret exists, LT_ERR. Blocks on the store; the caller holds its lock.
+ */
+int lt_token_issue(lt_store_t *s, const lt_token_spec_t *spec, const lt_principal_t *who,
+                   char secret_out[LT_TOKEN_SECRET_MAX], uint8_t out_digest[32]);
+
+/* Set a new expiry (0 = never) on t with its api-token-updated event. LT_OK, LT_ENOTFOUND. */
+int lt_token_set_expiry(lt_store_t *s, const lt_token_t *t, int64_t expires_at,
+                        const lt_principal_t *who);
+
+/* Delete t with its api-token-deleted event. LT_OK, LT_ENOTFOUND or LT_ERR. */
+int lt_token_revoke(lt_store_t *s, const lt_token_t *t, const lt_principal_t *who);
+
+#endif
