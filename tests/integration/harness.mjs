@@ -291,6 +291,17 @@ export class Latch {
     return this.exited;
   }
 
+  // Kill with SIGKILL: no shutdown work, so what is not in the store yet is lost. restart()
+  // starts it again on the same store.
+  async kill() {
+    const child = this.child;
+    this.child = null;
+    if (!this.exited) child.kill('SIGKILL');
+    await this.closed;
+    checkSanitizers(this.stderr, 'latch serve');
+    assert.deepEqual(this.exited, { code: null, signal: 'SIGKILL' }, `latch serve was not killed:\n${this.stderr}`);
+  }
+
   // Stop (checked) and remove the temporary directory.
   async dispose() {
     try {
