@@ -466,29 +466,14 @@ test('metrics and registrations reach the store, summed across posts', { timeout
     assert.equal(r.status, 200, `GET ${path}: ${r.status} ${r.text}`);
     return r.json();
   };
-  // An application's counts as the admin API shows them, per (flag, environment), summed over
-  // hours; 'bad' is asked for too (the rejected post named it).
-  const usage = async (appName) => {
-    const sums = new Map();
-    for (const feature of [...NAMES, 'bad']) {
-      for (const d of (await adminGet(`/api/admin/client-metrics/features/${feature}/raw?hoursBack=2`)).data) {
-        if (d.appName !== appName) continue;
-        const k = `${feature}/${d.environment}`;
-        const e = sums.get(k) ?? { feature, environment: d.environment, yes: 0, no: 0, variants: {} };
-        e.yes += d.yes;
-        e.no += d.no;
-        for (const [v, c] of Object.entries(d.variants ?? {})) e.variants[v] = (e.variants[v] ?? 0) + c;
-        sums.set(k, e);
-      }
-    }
-    return [...sums.values()].filter((e) => e.yes || e.no).sort((a, b) => (a.feature < b.feature ? -1 : 1));
-  };
+  // 'bad' is asked for too: the rejected post named it
+  const usage = (appName) => srv.usage(appName, [...NAMES, 'bad']);
   const sum = async (appName) => (await usage(appName)).map(({ feature, environment, yes, no }) => ({ feature, environment, yes, no }));
   assert.deepEqual(await sum(app), [
     { feature: 'checkout-banner', environment: 'development', yes: 3, no: 0 },
     { feature: 'new-navigation', environment: 'development', yes: 5, no: 5 },
   ]);
-  // which instance a count came from is not in any answer (the raw usage sums instances)
+  // SQL: no answer says which instance a count came from (the raw usage sums instances)
   const instances = srv.sql(`SELECT DISTINCT instance_id FROM client_metrics WHERE app_name = '${app}'`);
   assert.deepEqual(instances, [{ instance_id: 'node-7' }]);
   const banner = (await usage(app)).find((e) => e.feature === 'checkout-banner');
@@ -503,7 +488,7 @@ test('metrics and registrations reach the store, summed across posts', { timeout
     JSON.stringify(one.instances),
   );
   assert.deepEqual(one.strategies.map((st) => st.name), ['default', 'flexibleRollout']);
-  // the announced metrics interval is in no answer
+  // SQL: no answer shows the metrics interval an application announced
   assert.deepEqual(srv.sql(`SELECT interval_ms FROM client_applications WHERE app_name = '${app}'`), [{ interval_ms: 10000 }]);
   const listed = (await adminGet('/api/admin/metrics/applications')).applications;
   assert.ok(listed.some((a) => a.appName === 'it-flush-sentinel'), 'the sentinel was stored before the kill');

@@ -197,6 +197,31 @@ export class Latch {
     return res.json().events[0]?.id ?? 0;
   }
 
+  // An application's usage as the admin API shows it (GET /api/admin/client-metrics/features/
+  // :name/raw, which sums instances): one entry per (flag, environment) with counts, summed over
+  // the hours asked for, sorted by flag. features: the flag names to ask about.
+  async usage(appName, features, { token = this.tokens.admin, hoursBack = 2 } = {}) {
+    const sums = new Map();
+    for (const feature of features) {
+      const path = `/api/admin/client-metrics/features/${encodeURIComponent(feature)}/raw?hoursBack=${hoursBack}`;
+      const res = await this.get(path, { Authorization: token });
+      assert.equal(res.status, 200, `GET ${path}: ${res.status} ${res.text}`);
+      for (const d of res.json().data) {
+        if (d.appName !== appName) continue;
+        const k = `${feature}/${d.environment}`;
+        const e = sums.get(k) ?? { feature, environment: d.environment, yes: 0, no: 0, variants: {} };
+        e.yes += d.yes;
+        e.no += d.no;
+        for (const [v, c] of Object.entries(d.variants ?? {})) e.variants[v] = (e.variants[v] ?? 0) + c;
+        sums.set(k, e);
+      }
+    }
+    // every (environment, application) pair gets zero buckets: keep the entries with counts
+    return [...sums.values()]
+      .filter((e) => e.yes || e.no)
+      .sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature) || (a.environment < b.environment ? -1 : 1));
+  }
+
   // Whether no stored strategy (of any flag, archived ones included) has one of these ids:
   // `latch import` keeps an imported strategy's id only when the store has no strategy with it.
   // Imports a probe flag into project default whose development strategies carry the ids,
