@@ -81,6 +81,7 @@ test('no secret in logs, lists, events or the database; digests are what is stor
   ];
   await srv.stop();
   const log = srv.stderr;
+  // the file itself: only its bytes can show that no secret, in any form, was stored
   const db = storeBytes(srv);
   assert.ok(log.includes('http: listening'), 'the log was captured');
 
