@@ -20,28 +20,25 @@ const call = (method, path, body, headers = {}) =>
     body,
   });
 const get = (path) => call('GET', path);
-const lastEventId = () => srv.sql('SELECT coalesce(max(id), 0) AS id FROM events')[0].id;
-const eventsSince = (id) => srv.sql(`SELECT * FROM events WHERE id > ${id} ORDER BY id`);
+const lastEventId = () => srv.lastEventId(admin);
+const eventsSince = (id) => srv.eventsSince(id, admin);
 
-// Run fn; assert it left exactly one event of this type (and return it, data parsed).
+// Run fn; assert it left exactly one event of this type (and return it).
 async function oneEvent(type, fn) {
-  const before = lastEventId();
+  const before = await lastEventId();
   const res = await fn();
-  const evs = eventsSince(before);
+  const evs = await eventsSince(before);
   assert.equal(evs.length, 1, `expected one event, got ${JSON.stringify(evs)}`);
   assert.equal(evs[0].type, type);
-  assert.equal(evs[0].created_by, 'admin-token');
-  const ev = { ...evs[0] };
-  ev.data = ev.data ? JSON.parse(ev.data) : null;
-  ev.pre_data = ev.pre_data ? JSON.parse(ev.pre_data) : null;
-  return { res, ev };
+  assert.equal(evs[0].createdBy, 'admin-token');
+  return { res, ev: evs[0] };
 }
 
 // Run fn; assert no event was written.
 async function noEvent(fn) {
-  const before = lastEventId();
+  const before = await lastEventId();
   const res = await fn();
-  assert.deepEqual(eventsSince(before), []);
+  assert.deepEqual(await eventsSince(before), []);
   return res;
 }
 
@@ -125,7 +122,7 @@ test('segments: create, get, update, strategies, delete with events', async () =
     call('PUT', '/api/admin/segments/11', { ...body, name: 'qa', constraints: [{ contextName: 'userId', operator: 'IN', values: ['q3'] }] }),
   );
   assert.equal(upd.res.status, 204, upd.res.text);
-  assert.equal(upd.ev.pre_data.name, 'qa-team');
+  assert.equal(upd.ev.preData.name, 'qa-team');
   assert.equal(upd.ev.data.name, 'qa');
   assert.deepEqual((await get('/api/admin/segments/11')).json().constraints[0].values, ['q3']);
   assert.equal((await call('PUT', '/api/admin/segments/77', body)).status, 404);
@@ -146,7 +143,7 @@ test('segments: create, get, update, strategies, delete with events', async () =
   assert.equal(inUse.status, 409);
   const del = await oneEvent('segment-deleted', () => call('DELETE', '/api/admin/segments/11'));
   assert.equal(del.res.status, 204);
-  assert.equal(del.ev.pre_data.id, 11);
+  assert.equal(del.ev.preData.id, 11);
   assert.equal((await get('/api/admin/segments/11')).status, 404);
   // deleting again: already gone, as Unleash answers
   assert.equal((await noEvent(() => call('DELETE', '/api/admin/segments/11'))).status, 204);
@@ -260,7 +257,7 @@ test('dependencies: add, client API, remove one, remove all, events', async () =
     call('POST', `${M}/mobile-push-v2/dependencies`, { feature: 'mobile-offline-mode', variants: ['a'] }),
   );
   assert.equal(add.res.status, 200, add.res.text);
-  assert.equal(add.ev.feature_name, 'mobile-push-v2');
+  assert.equal(add.ev.featureName, 'mobile-push-v2');
   assert.equal(add.ev.project, 'mobile');
   assert.deepEqual(add.ev.data, { feature: 'mobile-offline-mode', enabled: true, variants: ['a'] });
   const { body } = await srv.features(client);
@@ -367,7 +364,7 @@ test('strategies: custom create, update, deprecate, reactivate, delete with even
 
   const u = await oneEvent('strategy-updated', () => call('PUT', '/api/admin/strategies/orgs', { description: 'Orgs', parameters: [] }));
   assert.equal(u.res.status, 200, u.res.text);
-  assert.equal(u.ev.pre_data.description, 'By organisation');
+  assert.equal(u.ev.preData.description, 'By organisation');
   assert.equal((await get('/api/admin/strategies/orgs')).json().description, 'Orgs');
   assert.equal((await noEvent(() => call('PUT', '/api/admin/strategies/default', { parameters: [] }))).status, 400);
   assert.equal((await noEvent(() => call('PUT', '/api/admin/strategies/nope', { parameters: [] }))).status, 404);
@@ -430,7 +427,7 @@ test('context fields: built-ins, create, update, legal values, delete with event
 
   const u = await oneEvent('context-field-updated', () => call('PUT', '/api/admin/context/plan', { description: 'Plans', stickiness: true, legalValues: [{ value: 'pro' }] }));
   assert.equal(u.res.status, 200, u.res.text);
-  assert.equal(u.ev.pre_data.description, 'Plan');
+  assert.equal(u.ev.preData.description, 'Plan');
   const got = (await get('/api/admin/context/plan')).json();
   assert.equal(got.description, 'Plans');
   assert.equal(got.stickiness, true);
@@ -446,7 +443,7 @@ test('context fields: built-ins, create, update, legal values, delete with event
   assert.ok(strategies.length >= 1);
   const d = await oneEvent('context-field-deleted', () => call('DELETE', '/api/admin/context/plan'));
   assert.equal(d.res.status, 200);
-  assert.equal(d.ev.pre_data.name, 'plan');
+  assert.equal(d.ev.preData.name, 'plan');
   assert.equal((await get('/api/admin/context/plan')).status, 404);
   assert.equal((await noEvent(() => call('DELETE', '/api/admin/context/plan'))).status, 404);
 });
@@ -473,7 +470,7 @@ test('tag types: simple built in, create, validate, update, delete with events',
   assert.equal((await noEvent(() => call('PUT', '/api/admin/tag-types/nope', { description: '' }))).status, 404);
   const d = await oneEvent('tag-type-deleted', () => call('DELETE', '/api/admin/tag-types/team'));
   assert.equal(d.res.status, 200);
-  assert.equal(d.ev.pre_data.name, 'team');
+  assert.equal(d.ev.preData.name, 'team');
   assert.equal((await get('/api/admin/tag-types/team')).status, 404);
 });
 

@@ -43,34 +43,33 @@ async function ok(method, path, body, status = 200) {
   return res.text ? res.json() : null;
 }
 
-const lastEventId = () => srv.sql('SELECT coalesce(max(id), 0) AS id FROM events')[0].id;
-const eventsAfter = (id) =>
-  srv.sql(`SELECT type, created_by, project, environment, feature_name, data, pre_data FROM events WHERE id > ${id} ORDER BY id`);
+const lastEventId = () => srv.lastEventId(admin);
+const eventsAfter = (id) => srv.eventsSince(id, admin);
 
 // Run a write and check it left exactly one event of this type, attributed to the token.
 async function oneEvent(type, fn, { feature, environment = null, project = 'default' } = {}) {
-  const before = lastEventId();
+  const before = await lastEventId();
   const out = await fn();
-  const evs = eventsAfter(before);
+  const evs = await eventsAfter(before);
   assert.equal(evs.length, 1, `one event for ${type}, got ${JSON.stringify(evs.map((e) => e.type))}`);
   assert.equal(evs[0].type, type);
-  assert.equal(evs[0].created_by, 'ops-bot');
+  assert.equal(evs[0].createdBy, 'ops-bot');
   assert.equal(evs[0].project, project);
-  if (feature) assert.equal(evs[0].feature_name, feature);
+  if (feature) assert.equal(evs[0].featureName, feature);
   assert.equal(evs[0].environment, environment);
   return { out, event: evs[0] };
 }
 
 // A write that must be refused: status, error name, nothing changed, no event.
 async function refused(method, path, body, status, name, { headers, check } = {}) {
-  const before = lastEventId();
+  const before = await lastEventId();
   const snapshot = (await srv.features(srv.tokens.sdk)).body;
   const res = await call(method, path, body, headers);
   assert.equal(res.status, status, `${method} ${path}: ${res.status} ${res.text}`);
   const err = res.json();
   if (name) assert.equal(err.name, name, res.text);
   assert.ok(err.id && err.message && Array.isArray(err.details), `Unleash error shape: ${res.text}`);
-  assert.equal(lastEventId(), before, 'no event for a refused write');
+  assert.equal(await lastEventId(), before, 'no event for a refused write');
   assert.deepEqual((await srv.features(srv.tokens.sdk)).body, snapshot, 'client API unchanged');
   if (check) await check();
   return err;
@@ -120,8 +119,8 @@ test('a flag from creation to deletion, with Unleash shapes and one event per wr
   );
   assert.equal(patched.description, 'patched');
   assert.equal(patched.impressionData, true);
-  assert.equal(JSON.parse(event.pre_data).description, 'changed');
-  assert.equal(JSON.parse(event.data).description, 'patched');
+  assert.equal(event.preData.description, 'changed');
+  assert.equal(event.data.description, 'patched');
   await oneEvent('feature-stale-on', () => ok('POST', '/api/admin/projects/default/stale', { features: ['life'], stale: true }, 202), { feature: 'life' });
   assert.equal((await ok('GET', `${P}/life`)).stale, true);
   await oneEvent('feature-stale-off', () => ok('PATCH', `${P}/life`, [{ op: 'replace', path: '/stale', value: false }]), { feature: 'life' });
@@ -136,9 +135,9 @@ test('a flag from creation to deletion, with Unleash shapes and one event per wr
   let client = (await srv.features(srv.tokens.sdk)).body.features.find((f) => f.name === 'life');
   assert.equal(client.enabled, true);
   // on again: nothing changes, nothing is written
-  const before = lastEventId();
+  const before = await lastEventId();
   await ok('POST', `${P}/life/environments/development/on`);
-  assert.equal(lastEventId(), before);
+  assert.equal(await lastEventId(), before);
 
   // strategies
   const { out: st } = await oneEvent(
@@ -248,11 +247,16 @@ test('a flag from creation to deletion, with Unleash shapes and one event per wr
   const revived = await ok('GET', `${P}/life`);
   assert.ok(revived.environments.every((e) => !e.enabled), 'revived flags come back off');
   assert.equal(revived.environments[0].strategies.length, 1, 'strategies survive the archive');
+  const strategyIds = revived.environments.flatMap((e) => e.strategies.map((s) => s.id));
+  assert.equal(await srv.strategyIdsFree(strategyIds), false, 'the probe sees the strategies of a stored flag');
   await refused('DELETE', '/api/admin/archive/life', undefined, 403, 'InvalidOperationError');
   await oneEvent('feature-archived', () => ok('DELETE', `${P}/life`, undefined, 202), { feature: 'life' });
+  assert.ok(srv.exportAll().features.some((f) => f.name === 'life' && f.archived), 'the export holds archived flags');
   await oneEvent('feature-deleted', () => ok('DELETE', '/api/admin/archive/life'), { feature: 'life' });
-  assert.equal(srv.sql("SELECT count(*) AS n FROM features WHERE name = 'life'")[0].n, 0);
-  assert.equal(srv.sql("SELECT count(*) AS n FROM strategies WHERE feature = 'life'")[0].n, 0);
+  // gone from the store, not archived: the export holds archived flags too
+  assert.ok(!(await ok('GET', '/api/admin/archive/features')).features.some((f) => f.name === 'life'));
+  assert.ok(!srv.exportAll().features.some((f) => f.name === 'life'), 'life is still in the store');
+  assert.ok(await srv.strategyIdsFree(strategyIds), "the deleted flag's strategies are still stored");
 });
 
 test('clone, bulk on/off, project revive, feature types', async () => {
@@ -263,18 +267,20 @@ test('clone, bulk on/off, project revive, feature types', async () => {
   assert.equal(cst.parameters.groupId, 'cloned-flag');
   assert.equal(cst.parameters.rollout, '30');
 
-  const before = lastEventId();
+  const before = await lastEventId();
   await ok('POST', '/api/admin/projects/default/bulk_features/environments/production/on', { features: ['src-flag', 'cloned-flag'] });
-  const evs = eventsAfter(before);
-  assert.deepEqual(evs.map((e) => [e.type, e.feature_name, e.environment]), [
+  const evs = await eventsAfter(before);
+  assert.deepEqual(evs.map((e) => [e.type, e.featureName, e.environment]), [
     ['feature-environment-enabled', 'src-flag', 'production'],
     ['feature-environment-enabled', 'cloned-flag', 'production'],
   ]);
   // one unknown flag: the whole bulk is refused
   await refused('POST', '/api/admin/projects/default/bulk_features/environments/production/off', { features: ['src-flag', 'nope'] }, 404, 'NotFoundError');
   await ok('POST', '/api/admin/projects/default/bulk_features/environments/production/off', { features: ['src-flag', 'cloned-flag'] });
-  const prod = srv.sql("SELECT feature, enabled FROM feature_environments WHERE environment = 'production' AND feature IN ('src-flag','cloned-flag') ORDER BY feature");
-  assert.deepEqual(prod, [{ feature: 'cloned-flag', enabled: 0 }, { feature: 'src-flag', enabled: 0 }]);
+  const prod = [];
+  for (const name of ['cloned-flag', 'src-flag'])
+    prod.push([name, (await ok('GET', `${P}/${name}`)).environments.find((e) => e.name === 'production').enabled]);
+  assert.deepEqual(prod, [['cloned-flag', false], ['src-flag', false]]);
 
   await ok('DELETE', `${P}/src-flag`, undefined, 202);
   await ok('DELETE', `${P}/cloned-flag`, undefined, 202);

@@ -34,30 +34,29 @@ async function ok(method, path, body, status = 200) {
   return res.text ? res.json() : null;
 }
 
-const lastEventId = () => srv.sql('SELECT coalesce(max(id), 0) AS id FROM events')[0].id;
-const eventsAfter = (id) =>
-  srv.sql(`SELECT type, created_by, project, environment, data, pre_data FROM events WHERE id > ${id} ORDER BY id`);
+const lastEventId = () => srv.lastEventId(admin);
+const eventsAfter = (id) => srv.eventsSince(id, admin);
 
 async function oneEvent(type, fn, { project = null, environment = null } = {}) {
-  const before = lastEventId();
+  const before = await lastEventId();
   const out = await fn();
-  const evs = eventsAfter(before);
+  const evs = await eventsAfter(before);
   assert.equal(evs.length, 1, `one event for ${type}, got ${JSON.stringify(evs.map((e) => e.type))}`);
   assert.equal(evs[0].type, type);
-  assert.equal(evs[0].created_by, 'infra-bot');
+  assert.equal(evs[0].createdBy, 'infra-bot');
   assert.equal(evs[0].project, project);
   assert.equal(evs[0].environment, environment);
   return { out, event: evs[0] };
 }
 
 async function refused(method, path, body, status, name, headers) {
-  const before = lastEventId();
+  const before = await lastEventId();
   const projects = await ok('GET', '/api/admin/projects');
   const envs = await ok('GET', '/api/admin/environments');
   const res = await call(method, path, body, headers);
   assert.equal(res.status, status, `${method} ${path}: ${res.status} ${res.text}`);
   if (name) assert.equal(res.json().name, name, res.text);
-  assert.equal(lastEventId(), before, 'no event for a refused write');
+  assert.equal(await lastEventId(), before, 'no event for a refused write');
   assert.deepEqual(await ok('GET', '/api/admin/projects'), projects);
   assert.deepEqual(await ok('GET', '/api/admin/environments'), envs);
 }
@@ -78,7 +77,7 @@ test('projects: create, read, update, environments, delete', async () => {
   assert.equal(created.id, 'payments');
   assert.equal(created.name, 'Payments');
   assert.equal(created.mode, 'open');
-  assert.equal(JSON.parse(event.data).id, 'payments');
+  assert.equal(event.data.id, 'payments');
   const got = await ok('GET', '/api/admin/projects/payments');
   assert.equal(got.name, 'Payments');
   assert.equal(got.description, 'money');
@@ -86,8 +85,8 @@ test('projects: create, read, update, environments, delete', async () => {
   assert.deepEqual(got.environments.map((e) => e.environment), ['development', 'production']);
 
   const upd = await oneEvent('project-updated', () => ok('PUT', '/api/admin/projects/payments', { name: 'Payments team', description: 'more money' }), { project: 'payments' });
-  assert.equal(JSON.parse(upd.event.pre_data).name, 'Payments');
-  assert.equal(JSON.parse(upd.event.data).name, 'Payments team');
+  assert.equal(upd.event.preData.name, 'Payments');
+  assert.equal(upd.event.data.name, 'Payments team');
   assert.equal((await ok('GET', '/api/admin/projects/payments')).name, 'Payments team');
 
   // environments of the project
@@ -103,10 +102,14 @@ test('projects: create, read, update, environments, delete', async () => {
   // a flag in it: its production state goes when production leaves the project
   await ok('POST', '/api/admin/projects/payments/features', { name: 'pay-flag' }, 201);
   await ok('POST', '/api/admin/projects/payments/features/pay-flag/environments/production/on');
+  const strategyIds = (await ok('GET', '/api/admin/projects/payments/features/pay-flag')).environments.flatMap((e) => e.strategies.map((s) => s.id));
+  assert.equal(strategyIds.length, 1, 'on in production added its default strategy');
+  assert.equal(await srv.strategyIdsFree(strategyIds), false, 'the probe sees the strategies of a stored flag');
   await ok('DELETE', '/api/admin/projects/payments/environments/production');
   const flag = await ok('GET', '/api/admin/projects/payments/features/pay-flag');
   assert.deepEqual(flag.environments.map((e) => e.name), ['development']);
-  assert.equal(srv.sql("SELECT count(*) AS n FROM strategies WHERE feature = 'pay-flag'")[0].n, 0);
+  assert.deepEqual(srv.exportAll().features.find((f) => f.name === 'pay-flag').environments.map((e) => e.name), ['development']);
+  assert.ok(await srv.strategyIdsFree(strategyIds), "the flag's production strategies are still stored");
   await ok('POST', '/api/admin/projects/payments/environments', { environment: 'production' });
   const back = (await ok('GET', '/api/admin/projects/payments/features/pay-flag')).environments.find((e) => e.name === 'production');
   assert.equal(back.enabled, false);

@@ -32,7 +32,10 @@ before(async () => {
     tokens: {
       all: { type: 'client', environment: 'development' },
       search: { type: 'client', environment: 'development', projects: 'search' },
+      admin: { type: 'admin' },
     },
+    // the usage writer logs each batch at debug level (the metrics test waits for it)
+    env: { LATCH_LOG_LEVEL: 'debug' },
   });
   ({ all, search } = srv.tokens);
 });
@@ -445,48 +448,52 @@ test('metrics and registrations reach the store, summed across posts', { timeout
   );
   assert.equal(res.status, 202);
 
-  const sum = (appName) =>
-    srv.sql(
-      `SELECT feature, environment, sum(yes) AS yes, sum(no) AS no FROM client_metrics` +
-        ` WHERE app_name = '${appName}' GROUP BY feature, environment ORDER BY feature`,
-    );
-  const expected = [
+  // The periodic write (--metrics-interval 1) puts them in the store, with no admin read or
+  // shutdown to force it. The flush thread logs each batch it wrote (debug level; empty ones
+  // are not logged), one batch at a time and in order: once a batch is logged after the posts,
+  // a registration posted then is written alone in a later batch, after everything above.
+  // Then SIGKILL (no shutdown write), restart, and read what the store holds.
+  const afterPosts = srv.stderr.length;
+  await waitFor(() => /usage: wrote /.test(srv.stderr.slice(afterPosts)), { what: 'a usage write after the posts' });
+  const afterFirst = srv.stderr.length;
+  assert.equal((await srv.post('/api/client/register', registration('it-flush-sentinel'), auth)).status, 202);
+  await waitFor(() => /usage: wrote 1 registrations and 0 counts/.test(srv.stderr.slice(afterFirst)), { what: 'the sentinel written alone' });
+  await srv.kill();
+  await srv.restart();
+
+  const adminGet = async (path) => {
+    const r = await srv.get(path, { Authorization: srv.tokens.admin });
+    assert.equal(r.status, 200, `GET ${path}: ${r.status} ${r.text}`);
+    return r.json();
+  };
+  // 'bad' is asked for too: the rejected post named it
+  const usage = (appName) => srv.usage(appName, [...NAMES, 'bad']);
+  const sum = async (appName) => (await usage(appName)).map(({ feature, environment, yes, no }) => ({ feature, environment, yes, no }));
+  assert.deepEqual(await sum(app), [
     { feature: 'checkout-banner', environment: 'development', yes: 3, no: 0 },
     { feature: 'new-navigation', environment: 'development', yes: 5, no: 5 },
-  ];
-  // flushed every second (--metrics-interval 1)
-  await waitFor(() => JSON.stringify(sum(app)) === JSON.stringify(expected), {
-    timeoutMs: 20000,
-    what: 'client_metrics rows',
-  }).catch((e) => {
-    assert.deepEqual(sum(app), expected, e.message);
-  });
+  ]);
+  // SQL: no answer says which instance a count came from (the raw usage sums instances)
   const instances = srv.sql(`SELECT DISTINCT instance_id FROM client_metrics WHERE app_name = '${app}'`);
   assert.deepEqual(instances, [{ instance_id: 'node-7' }]);
-  const variants = srv.sql(
-    `SELECT variant, sum(count) AS count FROM client_metrics_variants WHERE app_name = '${app}'` +
-      ` AND feature = 'checkout-banner' GROUP BY variant ORDER BY variant`,
-  );
-  assert.deepEqual(variants, [
-    { variant: 'blue', count: 2 },
-    { variant: 'red', count: 1 },
-  ]);
-  await waitFor(() => sum('it-store-edge').length === 1, { what: 'bulk metrics rows' });
-  assert.deepEqual(sum('it-store-edge'), [{ feature: 'dark-mode', environment: 'development', yes: 0, no: 7 }]);
-  assert.deepEqual(sum('it-store-edge-prod'), [], 'metrics of another environment were stored');
+  const banner = (await usage(app)).find((e) => e.feature === 'checkout-banner');
+  assert.deepEqual(banner.variants, { blue: 2, red: 1 });
+  assert.deepEqual(await sum('it-store-edge'), [{ feature: 'dark-mode', environment: 'development', yes: 0, no: 7 }]);
+  assert.deepEqual(await sum('it-store-edge-prod'), [], 'metrics of another environment were stored');
 
-  const apps = srv.sql(
-    `SELECT app_name, instance_id, environment, sdk_version, strategies, platform_name, interval_ms` +
-      ` FROM client_applications WHERE app_name = '${app}'`,
+  const one = await adminGet(`/api/admin/metrics/applications/${app}`);
+  assert.deepEqual(
+    one.instances.map((i) => [i.instanceId, i.environment, i.sdkVersion]),
+    [['node-7', 'development', 'unleash-client-test:1.0.0']],
+    JSON.stringify(one.instances),
   );
-  assert.equal(apps.length, 1, JSON.stringify(apps));
-  assert.equal(apps[0].instance_id, 'node-7');
-  assert.equal(apps[0].environment, 'development');
-  assert.equal(apps[0].sdk_version, 'unleash-client-test:1.0.0');
-  assert.deepEqual(JSON.parse(apps[0].strategies), ['default', 'flexibleRollout']);
-  assert.equal(apps[0].interval_ms, 10000);
-  const edgeApps = srv.sql(`SELECT app_name, environment FROM client_applications WHERE app_name LIKE 'it-store-edge%'`);
-  assert.deepEqual(edgeApps, [{ app_name: 'it-store-edge', environment: 'development' }]);
+  assert.deepEqual(one.strategies.map((st) => st.name), ['default', 'flexibleRollout']);
+  // SQL: no answer shows the metrics interval an application announced
+  assert.deepEqual(srv.sql(`SELECT interval_ms FROM client_applications WHERE app_name = '${app}'`), [{ interval_ms: 10000 }]);
+  const listed = (await adminGet('/api/admin/metrics/applications')).applications;
+  assert.ok(listed.some((a) => a.appName === 'it-flush-sentinel'), 'the sentinel was stored before the kill');
+  const edgeApps = listed.filter((a) => a.appName.startsWith('it-store-edge'));
+  assert.deepEqual(edgeApps.map((a) => [a.appName, a.usage]), [['it-store-edge', [{ project: '*', environments: ['development'] }]]]);
 });
 
 // Last: it changes the store under the running server.

@@ -4,10 +4,9 @@
 // isEnabled, getVariant with a payload, updateContext({userId}) changing the answer, GET and
 // POST (usePOSTrequests) fetching, and metrics posted: every metrics POST the SDK makes is
 // recorded through the fetch we hand it and must answer 200, and the server's own Prometheus
-// counter for the metrics route must show it (on serve also the stored client_metrics rows).
+// counter for the metrics route must show it (on serve also the stored usage, through the admin API).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { startServe, startOffline, requireJs, waitFor, featuresDoc, simpleFlag } from './frontend_harness.mjs';
 
 const { UnleashClient, InMemoryStorageProvider } = requireJs('unleash-proxy-client');
@@ -137,6 +136,7 @@ test('unleash-proxy-client against latch serve /api/frontend (front-end token)',
     tokens: {
       dev: { type: 'frontend', environment: 'development' },
       prod: { type: 'frontend', environment: 'production' },
+      admin: { type: 'admin' },
     },
   });
   await t.test('GET, development token', () =>
@@ -156,22 +156,25 @@ test('unleash-proxy-client against latch serve /api/frontend (front-end token)',
     }
   });
   await t.test('metrics reached the store as a frontend SDK', async () => {
+    const admin = async (path) => {
+      const r = await serve.fetch(path, { headers: { Authorization: serve.tokens.admin } });
+      assert.equal(r.status, 200, `GET ${path}: ${r.status}`);
+      return r.json();
+    };
+    // the admin usage answers write what is held in memory first, then read the store
     const rows = await waitFor(
-      () => {
-        const out = execFileSync('sqlite3', ['-json', serve.db,
-          "SELECT feature, environment, SUM(yes) AS yes, SUM(no) AS no FROM client_metrics WHERE app_name='latch-sdk-test' GROUP BY feature, environment"],
-          { encoding: 'utf8' }).trim();
-        const r = out ? JSON.parse(out) : [];
-        return r.some((x) => x.feature === 'sdk-alice') ? r : null;
+      async () => {
+        const r = (await admin('/api/admin/client-metrics/features/sdk-alice/raw?hoursBack=2')).data
+          .filter((x) => x.appName === 'latch-sdk-test' && (x.yes || x.no));
+        return r.length ? r : null;
       },
-      { timeoutMs: 15000, what: 'client_metrics rows' },
+      { timeoutMs: 15000, what: 'usage of sdk-alice' },
     );
-    const alice = rows.find((x) => x.feature === 'sdk-alice');
-    assert.equal(alice.environment, 'development');
+    assert.deepEqual([...new Set(rows.map((x) => x.environment))], ['development']);
+    const alice = { yes: rows.reduce((n, x) => n + x.yes, 0), no: rows.reduce((n, x) => n + x.no, 0) };
     assert.ok(alice.yes >= 1 && alice.no >= 1, JSON.stringify(alice));
-    const apps = JSON.parse(execFileSync('sqlite3', ['-json', serve.db,
-      "SELECT sdk_type FROM client_applications WHERE app_name='latch-sdk-test'"], { encoding: 'utf8' }).trim() || '[]');
-    assert.ok(apps.length >= 1 && apps.every((a) => a.sdk_type === 'frontend'), JSON.stringify(apps));
+    const apps = (await admin('/api/admin/metrics/applications/latch-sdk-test')).instances;
+    assert.ok(apps.length >= 1 && apps.every((a) => a.sdkType === 'frontend'), JSON.stringify(apps));
   });
 });
 

@@ -74,7 +74,8 @@ export function latch(args, { env = {}, input } = {}) {
   }
 }
 
-// Rows of a query against a SQLite file, as objects.
+// Rows of a query against a SQLite file, as objects. Only for what no API and no `latch
+// export` can show (each call site says why); everything else is checked through latch.
 export function sql(db, query) {
   const out = execFileSync('sqlite3', ['-json', db, query], { encoding: 'utf8', timeout: 30000 });
   return out.trim() ? JSON.parse(out) : [];
@@ -184,6 +185,80 @@ export class Latch {
     return sql(this.db, query);
   }
 
+  // `latch export --all` of this store, parsed.
+  exportAll() {
+    return JSON.parse(this.cli(['export', '--all']));
+  }
+
+  // The id of the newest event in the log (GET /api/admin/events, newest first), 0 when empty.
+  async lastEventId(token = this.tokens.admin) {
+    const res = await this.get('/api/admin/events?limit=1', { Authorization: token });
+    assert.equal(res.status, 200, `GET /api/admin/events: ${res.status} ${res.text}`);
+    return res.json().events[0]?.id ?? 0;
+  }
+
+  // An application's usage as the admin API shows it (GET /api/admin/client-metrics/features/
+  // :name/raw, which sums instances): one entry per (flag, environment) with counts, summed over
+  // the hours asked for, sorted by flag. features: the flag names to ask about.
+  async usage(appName, features, { token = this.tokens.admin, hoursBack = 2 } = {}) {
+    const sums = new Map();
+    for (const feature of features) {
+      const path = `/api/admin/client-metrics/features/${encodeURIComponent(feature)}/raw?hoursBack=${hoursBack}`;
+      const res = await this.get(path, { Authorization: token });
+      assert.equal(res.status, 200, `GET ${path}: ${res.status} ${res.text}`);
+      for (const d of res.json().data) {
+        if (d.appName !== appName) continue;
+        const k = `${feature}/${d.environment}`;
+        const e = sums.get(k) ?? { feature, environment: d.environment, yes: 0, no: 0, variants: {} };
+        e.yes += d.yes;
+        e.no += d.no;
+        for (const [v, c] of Object.entries(d.variants ?? {})) e.variants[v] = (e.variants[v] ?? 0) + c;
+        sums.set(k, e);
+      }
+    }
+    // every (environment, application) pair gets zero buckets: keep the entries with counts
+    return [...sums.values()]
+      .filter((e) => e.yes || e.no)
+      .sort((a, b) => (a.feature < b.feature ? -1 : a.feature > b.feature) || (a.environment < b.environment ? -1 : 1));
+  }
+
+  // Whether no stored strategy (of any flag, archived ones included) has one of these ids:
+  // `latch import` keeps an imported strategy's id only when the store has no strategy with it.
+  // Imports a probe flag into project default whose development strategies carry the ids,
+  // reads back which ids it kept, then archives and deletes the probe.
+  async strategyIdsFree(ids, token = this.tokens.admin) {
+    const name = `probe-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
+    const strategies = ids.map((id) => ({ id, name: 'default', constraints: [], parameters: {} }));
+    const flag = { name, type: 'release', project: 'default', enabled: false, stale: false, impressionData: false, strategies, variants: [] };
+    this.importDoc({ version: 2, features: [flag] }, 'development');
+    const auth = { Authorization: token };
+    const path = `/api/admin/projects/default/features/${name}`;
+    const got = await waitFor(async () => {
+      const r = await this.get(path, auth);
+      return r.status === 200 ? r.json() : null;
+    }, { what: `the probe flag ${name}` });
+    const kept = got.environments.find((e) => e.name === 'development').strategies.map((s) => s.id);
+    assert.equal(kept.length, ids.length, JSON.stringify(got));
+    assert.equal((await this.request('DELETE', path, { headers: auth })).status, 202);
+    assert.equal((await this.request('DELETE', `/api/admin/archive/${name}`, { headers: auth })).status, 200);
+    const taken = ids.filter((id) => !kept.includes(id));
+    return taken.length === 0;
+  }
+
+  // Every event with an id above `since`, oldest first, read through GET /api/admin/events
+  // (pages of 1000, newest first, until one reaches `since`).
+  async eventsSince(since, token = this.tokens.admin) {
+    const out = new Map();
+    for (let offset = 0; ; offset += 1000) {
+      const res = await this.get(`/api/admin/events?limit=1000&offset=${offset}`, { Authorization: token });
+      assert.equal(res.status, 200, `GET /api/admin/events: ${res.status} ${res.text}`);
+      const page = res.json().events;
+      for (const e of page) if (e.id > since) out.set(e.id, e);
+      if (page.length < 1000 || page.at(-1).id <= since) break;
+    }
+    return [...out.values()].sort((a, b) => a.id - b.id);
+  }
+
   async #spawn(args, env) {
     this.stderr = '';
     this.exited = null;
@@ -239,6 +314,17 @@ export class Latch {
     checkSanitizers(this.stderr, 'latch serve');
     assert.deepEqual(this.exited, { code: 0, signal: null }, `latch serve did not exit cleanly:\n${this.stderr}`);
     return this.exited;
+  }
+
+  // Kill with SIGKILL: no shutdown work, so what is not in the store yet is lost. restart()
+  // starts it again on the same store.
+  async kill() {
+    const child = this.child;
+    this.child = null;
+    if (!this.exited) child.kill('SIGKILL');
+    await this.closed;
+    checkSanitizers(this.stderr, 'latch serve');
+    assert.deepEqual(this.exited, { code: null, signal: 'SIGKILL' }, `latch serve was not killed:\n${this.stderr}`);
   }
 
   // Stop (checked) and remove the temporary directory.

@@ -5,14 +5,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Latch, JS_MODULES, waitFor, sleep } from './harness.mjs';
+import { Latch, JS_MODULES, DATA, waitFor, sleep } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const { initialize } = require(join(JS_MODULES, 'unleash-client'));
 const SDK_VERSION = require(join(JS_MODULES, 'unleash-client', 'package.json')).version;
 
 const APP = 'latch-it-node-sdk';
+// every flag of the store (the fixture), to ask the admin API for their usage
+const FLAGS = JSON.parse(readFileSync(join(DATA, 'client-features.json'), 'utf8')).features.map((f) => f.name);
 const INSTANCE = 'it-instance-1';
 
 let srv;
@@ -54,7 +57,10 @@ function withTimeout(promise, ms, what) {
 
 before(async () => {
   srv = await Latch.start({
-    tokens: { sdk: { type: 'client', environment: 'development', projects: 'default,checkout' } },
+    tokens: {
+      sdk: { type: 'client', environment: 'development', projects: 'default,checkout' },
+      admin: { type: 'admin' },
+    },
     args: ['--metrics-interval', '3600'],
   });
   client = initialize({
@@ -203,46 +209,38 @@ test('after SIGTERM the registration and the counts are in the store', { timeout
   client = null;
   await sleep(100);
   await srv.stop(); // checks the exit status and the sanitizer output
-  const apps = srv.sql(
-    `SELECT app_name, instance_id, environment, sdk_version, sdk_type, strategies, interval_ms` +
-      ` FROM client_applications WHERE app_name = '${APP}'`,
-  );
-  assert.equal(apps.length, 1, JSON.stringify(apps));
-  assert.equal(apps[0].instance_id, INSTANCE);
-  assert.equal(apps[0].environment, 'development');
+  // a new server on the same store answers from what the first one wrote
+  await srv.restart(['--metrics-interval', '3600']);
+  const res = await srv.get(`/api/admin/metrics/applications/${APP}`, { Authorization: srv.tokens.admin });
+  assert.equal(res.status, 200, res.text);
+  const app = res.json();
+  assert.equal(app.instances.length, 1, JSON.stringify(app.instances));
+  assert.equal(app.instances[0].instanceId, INSTANCE);
+  assert.equal(app.instances[0].environment, 'development');
   // what the SDK sent (unleash-node-sdk:6.12.1)
-  assert.equal(apps[0].sdk_version, registered.sdkVersion);
-  assert.ok(apps[0].sdk_version.endsWith(`:${SDK_VERSION}`), apps[0].sdk_version);
-  assert.equal(apps[0].interval_ms, 1000);
-  const strategies = JSON.parse(apps[0].strategies);
+  assert.equal(app.instances[0].sdkVersion, registered.sdkVersion);
+  assert.ok(app.instances[0].sdkVersion.endsWith(`:${SDK_VERSION}`), app.instances[0].sdkVersion);
+  // SQL: no answer shows the metrics interval an application announced
+  assert.deepEqual(srv.sql(`SELECT interval_ms FROM client_applications WHERE app_name = '${APP}'`), [{ interval_ms: 1000 }]);
+  const strategies = app.strategies.map((s) => s.name);
   for (const s of ['default', 'flexibleRollout', 'userWithId', 'remoteAddress', 'applicationHostname'])
-    assert.ok(strategies.includes(s), `${s} not in ${apps[0].strategies}`);
+    assert.ok(strategies.includes(s), `${s} not in ${strategies}`);
 
-  const rows = srv.sql(
-    `SELECT feature, environment, instance_id, sum(yes) AS yes, sum(no) AS no FROM client_metrics` +
-      ` WHERE app_name = '${APP}' GROUP BY feature, environment, instance_id ORDER BY feature`,
-  );
+  const rows = await srv.usage(APP, FLAGS);
   const got = Object.fromEntries(rows.map((r) => [r.feature, r]));
-  for (const r of rows) {
-    assert.equal(r.environment, 'development', r.feature);
-    assert.equal(r.instance_id, INSTANCE, r.feature);
-  }
+  for (const r of rows) assert.equal(r.environment, 'development', r.feature);
+  assert.equal(rows.length, Object.keys(got).length, 'one environment per flag');
+  // SQL: no answer says which instance a count came from (the raw usage sums instances)
+  assert.deepEqual(srv.sql(`SELECT DISTINCT instance_id FROM client_metrics WHERE app_name = '${APP}'`), [{ instance_id: INSTANCE }]);
   // every flag the token sees, with the SDK's own counts (the last test's calls excluded,
   // so at least the tallied counts; dark-mode may have more)
   for (const name of ['new-navigation', 'ops-kill-switch', 'beta-checkout', 'checkout-banner']) {
-    assert.ok(got[name], `no metrics row for ${name}: ${JSON.stringify(rows)}`);
+    assert.ok(got[name], `no metrics for ${name}: ${JSON.stringify(rows)}`);
     assert.equal(got[name].yes, tally[name].yes, `${name} yes`);
     assert.equal(got[name].no, tally[name].no, `${name} no`);
   }
   assert.ok(got['dark-mode'].no >= tally['dark-mode'].no, 'dark-mode no');
   assert.equal(tally['beta-checkout'].yes, 2);
   assert.equal(tally['beta-checkout'].no, 2);
-  const variants = srv.sql(
-    `SELECT variant, sum(count) AS count FROM client_metrics_variants WHERE app_name = '${APP}'` +
-      ` AND feature = 'checkout-banner' GROUP BY variant ORDER BY variant`,
-  );
-  const expected = Object.entries(tally['checkout-banner'].variants)
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([variant, c]) => ({ variant, count: c }));
-  assert.deepEqual(variants, expected);
+  assert.deepEqual(got['checkout-banner'].variants, tally['checkout-banner'].variants);
 });
