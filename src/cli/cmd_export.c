@@ -53,12 +53,8 @@ int lt__cli_export(int argc, char **argv)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     if (!env) {
-        lt_export_doc_t doc = {d.projects,         d.n_projects,    d.envs,
-                               d.n_envs,           d.project_envs,  d.n_project_envs,
-                               d.features,         d.n_features,    d.segments,
-                               d.n_segments,       d.tags,          d.n_tags,
-                               d.tag_types,        d.n_tag_types,   d.context_fields,
-                               d.n_context_fields, d.strategy_defs, d.n_strategy_defs};
+        lt_export_doc_t doc;
+        lt_export_doc_from(&d, &doc);
         lt_export_write(&b, &doc);
         goto write;
     }

@@ -581,3 +581,27 @@ int lt_export_parse(lt_arena_t *a, const char *json, size_t len, lt_export_doc_t
     cJSON_Delete(root);
     return rc;
 }
+
+void lt_export_doc_from(const lt_dataset_t *d, lt_export_doc_t *out)
+{
+    *out = (lt_export_doc_t){
+        .projects = d->projects,
+        .n_projects = d->n_projects,
+        .envs = d->envs,
+        .n_envs = d->n_envs,
+        .project_envs = d->project_envs,
+        .n_project_envs = d->n_project_envs,
+        .features = d->features,
+        .n_features = d->n_features,
+        .segments = d->segments,
+        .n_segments = d->n_segments,
+        .tags = d->tags,
+        .n_tags = d->n_tags,
+        .tag_types = d->tag_types,
+        .n_tag_types = d->n_tag_types,
+        .context_fields = d->context_fields,
+        .n_context_fields = d->n_context_fields,
+        .strategy_defs = d->strategy_defs,
+        .n_strategy_defs = d->n_strategy_defs,
+    };
+}

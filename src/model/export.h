@@ -8,7 +8,7 @@
 #ifndef LT_EXPORT_H
 #define LT_EXPORT_H
 
-#include "model.h"
+#include "dataset.h"
 
 /* The version written under "latchExport"; a document with another version is refused. */
 #define LT_EXPORT_VERSION 1
@@ -34,6 +34,9 @@ typedef struct lt_export_doc {
     lt_strategy_def_t *strategy_defs;
     size_t n_strategy_defs;
 } lt_export_doc_t;
+
+/* The document of everything a dataset holds (arrays borrowed from d). */
+void lt_export_doc_from(const lt_dataset_t *d, lt_export_doc_t *out);
 
 /*
  * Write d as a latch export document (pretty enough to diff: one top-level key and one flag
