@@ -35,7 +35,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit integration check deps deps-test serve clean format bench-smoke \
-        bench-micro bench-compare
+        bench-micro bench-compare bench-admin
 
 all: $(BUILD)/latch
 
@@ -71,6 +71,9 @@ bench-smoke: $(BUILD)/latch
 # postgresql, unleash-server and @unleash/proxy; see docs/BENCHMARKS.md).
 bench-micro: $(BUILD)/latch $(BUILD)/liblatch.a
 	LATCH_BIN=$(abspath $(BUILD)/latch) LIBLATCH=$(abspath $(BUILD)/liblatch.a) bench/micro.sh
+
+bench-admin: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/admin_writes.mjs
 
 bench-compare: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) bench/compare.sh
