@@ -3,6 +3,8 @@
  */
 #include "util.h"
 
+#include "buf.h"
+
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -285,4 +287,19 @@ int lt_semver_core(const char *s, size_t len, int64_t out[3])
         }
     }
     return ident ? LT_OK : LT_EINVAL;
+}
+
+char *lt_read_all(FILE *f, size_t max, size_t *out_len)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, max);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        lt_buf_append(&b, chunk, n);
+    if (ferror(f) || !lt_buf_ok(&b)) {
+        lt_buf_dispose(&b);
+        return NULL;
+    }
+    return lt_buf_take(&b, out_len);
 }

@@ -4,6 +4,8 @@
 #ifndef LT_UTIL_H
 #define LT_UTIL_H
 
+#include <stdio.h>
+
 #include "base.h"
 
 /* Milliseconds since the Unix epoch (wall clock) and a monotonic clock in nanoseconds. */
@@ -34,6 +36,13 @@ uint32_t lt_murmur3_32(const void *key, size_t len, uint32_t seed);
 
 /* FNV-1a 64-bit, for hash tables keyed by strings that are not attacker-chosen. */
 uint64_t lt_fnv1a(const void *p, size_t n);
+
+/*
+ * Read the rest of stream f into a malloc'd, NUL-terminated buffer (the caller frees it) of
+ * at most max bytes; its length in *out_len. NULL on a read error or when there is more than
+ * max: never a silently shortened copy. Blocks on the stream.
+ */
+char *lt_read_all(FILE *f, size_t max, size_t *out_len);
 
 /* Does s parse completely as a strict semantic version (2.0)? Returns LT_OK and fills out[3]. */
 int lt_semver_core(const char *s, size_t len, int64_t out[3]);

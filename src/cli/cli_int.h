@@ -60,6 +60,12 @@ char *lt__cli_read_file(const char *path, size_t *out_len);
 /* The option's value, else one line of standard input (no echo on a terminal); malloc'd,
  * the caller wipes and frees it; NULL when none. */
 char *lt__cli_read_password(const char *given);
+/* Block SIGINT and SIGTERM in every thread started after this (they are taken by
+ * lt__cli_signals_wait) and ignore SIGPIPE. Call before any thread starts. */
+void lt__cli_signals_block(sigset_t *set);
+/* Wait for one of the signals of set and log it. */
+void lt__cli_signals_wait(const sigset_t *set);
+
 /* The commands: argv[0] is the command's name; the exit status is returned. */
 int lt__cli_serve(int argc, char **argv);
 int lt__cli_offline(int argc, char **argv);

@@ -106,19 +106,10 @@ char *lt__cli_read_file(const char *path, size_t *out_len)
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f)
         return NULL;
-    lt_buf_t b;
-    lt_buf_init(&b, (size_t)512 << 20);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        lt_buf_append(&b, chunk, n);
+    char *text = lt_read_all(f, (size_t)512 << 20, out_len);
     if (f != stdin)
         fclose(f);
-    if (!lt_buf_ok(&b)) {
-        lt_buf_dispose(&b);
-        return NULL;
-    }
-    return lt_buf_take(&b, out_len);
+    return text;
 }
 
 /* Read a password: the option's value, else one line of standard input (no echo on a
@@ -148,4 +139,20 @@ char *lt__cli_read_password(const char *given)
     char *pw = lt_xstrdup(line);
     sodium_memzero(line, sizeof(line));
     return pw;
+}
+
+void lt__cli_signals_block(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void lt__cli_signals_wait(const sigset_t *set)
+{
+    int sig = 0;
+    sigwait(set, &sig);
+    lt_log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
 }

@@ -58,11 +58,7 @@ int lt__cli_offline(int argc, char **argv)
         return 2;
     }
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    lt__cli_signals_block(&set);
 
     lt_arena_t conf;
     lt_arena_init(&conf, 0);
@@ -91,9 +87,7 @@ int lt__cli_offline(int argc, char **argv)
     if (lt_http_start(&http, &cfg) != LT_OK)
         goto out;
     lt_log_info("latch %s offline, serving %s", LATCH_VERSION, file);
-    int sig = 0;
-    sigwait(&set, &sig);
-    lt_log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    lt__cli_signals_wait(&set);
     lt_http_stop(http);
     rc = 0;
 out:

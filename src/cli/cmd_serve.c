@@ -229,13 +229,8 @@ int lt__cli_serve(int argc, char **argv)
     int metrics_s_v = lt__cli_parse_int(metrics_s, "--metrics-interval", 1, 86400);
     int watch_ms = lt__cli_parse_int(watch_s, "--watch-interval", 50, 3600000);
 
-    /* signals are taken by sigwait below, so block them before any thread starts */
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    lt__cli_signals_block(&set);
 
     lt_store_t *store;
     if (lt_store_open(&store, db) != LT_OK)
@@ -274,9 +269,7 @@ int lt__cli_serve(int argc, char **argv)
         goto out;
     first_start_banner(first_secret, lt_http_port(http));
     lt_log_info("latch %s serving (store %s)", LATCH_VERSION, db);
-    int sig = 0;
-    sigwait(&set, &sig);
-    lt_log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    lt__cli_signals_wait(&set);
     lt_http_stop(http);
     rc = 0;
 out:

@@ -25,18 +25,9 @@ static char *slurp(const char *path, size_t *out_len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    lt_buf_t b;
-    lt_buf_init(&b, (size_t)512 << 20);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        lt_buf_append(&b, chunk, n);
+    char *text = lt_read_all(f, (size_t)512 << 20, out_len);
     fclose(f);
-    if (!lt_buf_ok(&b)) {
-        lt_buf_dispose(&b);
-        return NULL;
-    }
-    return lt_buf_take(&b, out_len);
+    return text;
 }
 
 static int feature_cmp(const void *a, const void *b)
@@ -114,8 +105,8 @@ int lt_offline_load(const lt_offline_config_t *cfg)
             d.projects[d.n_projects++] =
                 (lt_project_t){d.features[i].project, d.features[i].project, NULL, "open", 0};
     }
-    d.tokens = lt_arena_calloc(&a, cfg->n_client_tokens + cfg->n_frontend_tokens + 1,
-                               sizeof(*d.tokens));
+    d.tokens =
+        lt_arena_calloc(&a, cfg->n_client_tokens + cfg->n_frontend_tokens + 1, sizeof(*d.tokens));
     add_tokens(&a, &d, cfg->client_tokens, cfg->n_client_tokens, LT_TOKEN_CLIENT);
     add_tokens(&a, &d, cfg->frontend_tokens, cfg->n_frontend_tokens, LT_TOKEN_FRONTEND);
     d.revision = (int64_t)++revision;
