@@ -9,90 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../base/util.h"
-#include "../model/model_json.h"
-#include "admin_json.h"
-#include "admin.h"
-#include "api.h"
-#include "usage.h"
+#include "../../base/util.h"
+#include "../../model/model_json.h"
+#include "admin_int.h"
+#include "../api.h"
+#include "../usage.h"
 
 #define BAD(...) lt_write_fail(w, 400, "ValidationError", __VA_ARGS__)
 #define BAD_DATA(...) lt_write_fail(w, 400, "BadDataError", __VA_ARGS__)
 #define HOUR_MS 3600000LL
 
 /* ---------- small helpers ---------- */
-
-static const char *param(const lt_params_t *p, const char *name)
-{
-    for (int i = 0; i < p->n; i++)
-        if (strcmp(p->name[i], name) == 0)
-            return p->value[i];
-    return "";
-}
-
-/* Unleash's nameType: what encodeURIComponent leaves alone, not "." or "..", min..max long. */
-static bool name_ok(const char *s, size_t min, size_t max)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < min || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr("-_.!~*'()", c)))
-            return false;
-    }
-    return true;
-}
-
-static char *buf_arena(lt_arena_t *a, lt_buf_t *b)
-{
-    char *s = lt_arena_strndup(a, b->ptr ? b->ptr : "", b->len);
-    lt_buf_dispose(b);
-    return s;
-}
-
-static void reply_buf(lt_req_t *r, int status, lt_buf_t *b)
-{
-    lt_reply_buf(r, status, LT_JSON_TYPE, b);
-}
-
-/* A string member, NULL when absent or null; *bad when present with another type. */
-static const char *opt_str(lt_arena_t *a, const cJSON *obj, const char *key, bool *bad)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!j || cJSON_IsNull(j))
-        return NULL;
-    if (!cJSON_IsString(j)) {
-        *bad = true;
-        return NULL;
-    }
-    return lt_arena_strdup(a, j->valuestring);
-}
-
-static const lt_feature_t *find_feature(const lt_dataset_t *d, const char *name)
-{
-    size_t lo = 0, hi = d->n_features;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(d->features[mid].name, name);
-        if (c == 0)
-            return &d->features[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-static bool project_exists(const lt_dataset_t *d, const char *id)
-{
-    for (size_t i = 0; i < d->n_projects; i++)
-        if (strcmp(d->projects[i].id, id) == 0)
-            return true;
-    return false;
-}
 
 static const lt_context_field_t *find_context(const lt_dataset_t *d, const char *name)
 {
@@ -131,18 +58,11 @@ static size_t n_strategies(const lt_dataset_t *d)
     return n;
 }
 
-/* Fill an event's data/pre_data from buffers (copied into the arena). */
-static const char *json_text(lt_arena_t *a, lt_buf_t *b)
-{
-    return buf_arena(a, b);
-}
-
 /* ---------- constraints (Unleash's constraints read model, plus legal values) ---------- */
 
 /* Validate and parse a constraints list; the number of values in *n_values_out. */
 static int parse_constraints(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
-                             lt_constraint_t **out, size_t *n, size_t *n_values_out,
-                             lt_write_t *w)
+                             lt_constraint_t **out, size_t *n, size_t *n_values_out, lt_write_t *w)
 {
     if (!cJSON_IsArray(j))
         return BAD("\"constraints\" must be an array");
@@ -277,7 +197,7 @@ static void write_segment_usage(lt_buf_t *b, lt_arena_t *a, const lt_dataset_t *
 
 static bool read_segment_id(const lt_params_t *p, int64_t *out)
 {
-    const char *s = param(p, "id");
+    const char *s = lt_adm_param(p, "id");
     char *end;
     long long v = strtoll(s, &end, 10);
     if (!*s || *end || v < 0)
@@ -288,9 +208,6 @@ static bool read_segment_id(const lt_params_t *p, int64_t *out)
 
 static void api_segments_list(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     lt_arena_t *a = lt_req_arena(r);
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     size_t nc;
@@ -306,21 +223,18 @@ static void api_segments_list(lt_req_t *r, const lt_params_t *pp)
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_segment_get(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     int64_t id = 0;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const lt_segment_t *s =
         read_segment_id(pp, &id) ? lt_segment_find(d->segments, d->n_segments, id) : NULL;
     if (!s) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find segment with id %s",
-                       param(pp, "id"));
+                       lt_adm_param(pp, "id"));
         return;
     }
     size_t nc;
@@ -329,19 +243,16 @@ static void api_segment_get(lt_req_t *r, const lt_params_t *pp)
     lt_buf_init(&b, 0);
     write_segment(&b, s, creator_of(c, nc, s->id));
     lt_buf_putc(&b, '}');
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_segment_strategies(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     int64_t id = 0;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     if (!read_segment_id(pp, &id) || !lt_segment_find(d->segments, d->n_segments, id)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find segment with id %s",
-                       param(pp, "id"));
+                       lt_adm_param(pp, "id"));
         return;
     }
     size_t n;
@@ -363,7 +274,7 @@ static void api_segment_strategies(lt_req_t *r, const lt_params_t *pp)
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "],\"changeRequestStrategies\":[]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static bool segment_name_taken(const lt_dataset_t *d, const char *name, int64_t except)
@@ -394,17 +305,16 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         prev = lt_segment_find(d->segments, d->n_segments, c->id);
         if (!prev)
             return lt_write_fail(w, 404, "NotFoundError",
-                                 "Could not find segment with id %lld to update",
-                                 (long long)c->id);
+                                 "Could not find segment with id %lld to update", (long long)c->id);
     }
     bool bad = false;
-    s->name = opt_str(c->a, c->body, "name", &bad);
+    s->name = lt_adm_opt_str(c->body, "name", 0, &bad);
     if (bad || !s->name)
         return BAD("\"name\" is required and must be a string");
-    s->description = opt_str(c->a, c->body, "description", &bad);
+    s->description = lt_adm_opt_str(c->body, "description", 0, &bad);
     if (bad)
         return BAD("\"description\" must be a string");
-    s->project = opt_str(c->a, c->body, "project", &bad);
+    s->project = lt_adm_opt_str(c->body, "project", 0, &bad);
     if (bad)
         return BAD("\"project\" must be a string");
     if (s->project && !s->project[0])
@@ -413,8 +323,7 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (!cons)
         return BAD("\"constraints\" is required");
     size_t n_values = 0;
-    if (parse_constraints(c->a, d, cons, &s->constraints, &s->n_constraints, &n_values, w) !=
-        LT_OK)
+    if (parse_constraints(c->a, d, cons, &s->constraints, &s->n_constraints, &n_values, w) != LT_OK)
         return LT_EINVAL;
     size_t limit = segment_values_limit();
     if (n_values > limit)
@@ -423,7 +332,7 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         return BAD_DATA("Segment name cannot be empty");
     if ((!prev || strcmp(prev->name, s->name) != 0) && segment_name_taken(d, s->name, c->id))
         return lt_write_fail(w, 409, "NameExistsError", "Segment name already exists");
-    if (s->project && !project_exists(d, s->project))
+    if (s->project && !lt_adm_project(d, s->project))
         return BAD_DATA("Project %s does not exist", s->project);
     if (prev && s->project) {
         size_t n;
@@ -448,42 +357,52 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_buf_init(&b, 0);
     write_segment(&b, s, prev ? NULL : c->p->name);
     lt_buf_putc(&b, '}');
-    ev.data = json_text(c->a, &b);
+    ev.data = lt_adm_buf_arena(c->a, &b);
     if (prev) {
         lt_buf_init(&b, 0);
         write_segment(&b, prev, NULL);
         lt_buf_putc(&b, '}');
-        ev.pre_data = json_text(c->a, &b);
+        ev.pre_data = lt_adm_buf_arena(c->a, &b);
     }
     int64_t out_id = 0;
     return lt_store_call(store, segment_put, s, &ev, &out_id);
 }
 
-/* Authenticate, then allow perm, or UPDATE_PROJECT_SEGMENT in the segment's project. */
-static bool segment_guard(lt_req_t *r, lt_principal_t *p, const char *perm, const char *project)
+/* The segment the path names, or NULL. */
+static const lt_segment_t *path_segment(lt_req_t *r, const lt_params_t *pp, int64_t *id)
 {
-    if (!lt_admin_auth(r, p))
-        return false;
-    if (project && lt_access_can(&lt_req_snapshot(r)->data, p, "UPDATE_PROJECT_SEGMENT", project,
-                                 NULL))
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    *id = 0;
+    return read_segment_id(pp, id) ? lt_segment_find(d->segments, d->n_segments, *id) : NULL;
+}
+
+/* The declared permission, or UPDATE_PROJECT_SEGMENT in the segment's project. */
+static bool segment_allowed(lt_req_t *r, lt_adm_ctx_t *c, const char *project)
+{
+    if (project &&
+        lt_access_can(&lt_req_snapshot(r)->data, &c->who, "UPDATE_PROJECT_SEGMENT", project, NULL))
         return true;
-    return lt_admin_require(r, p, perm, NULL, NULL);
+    return lt_admin_require(r, &c->who, c->decl->perm, NULL, NULL);
+}
+
+/* Authorizer of a create: the project is the body's, so the body is read first. */
+static bool authorize_segment_create(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    return lt_adm_parse_body(r, c) && segment_allowed(r, c, lt_adm_str(c->body, "project"));
+}
+
+/* Authorizer of an update or delete: the project is the stored segment's. */
+static bool authorize_segment_change(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    int64_t id;
+    const lt_segment_t *s = path_segment(r, c->params, &id);
+    return segment_allowed(r, c, s ? s->project : NULL);
 }
 
 static void api_segment_create(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
-    const cJSON *proj = cJSON_GetObjectItemCaseSensitive(body, "project");
-    if (!segment_guard(r, &p, "CREATE_SEGMENT", cJSON_IsString(proj) ? proj->valuestring : NULL)) {
-        cJSON_Delete(body);
-        return;
-    }
-    segment_ctx_t c = {lt_req_arena(r), &p, body, 0, {0}};
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    segment_ctx_t c = {lt_req_arena(r), &ac->who, ac->body, 0, {0}};
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, segment_write, &w) == LT_OK) {
         char loc[64];
@@ -491,36 +410,25 @@ static void api_segment_create(lt_req_t *r, const lt_params_t *pp)
         lt_reply_header(r, "Location", loc);
         lt_buf_t b;
         lt_buf_init(&b, 0);
-        write_segment(&b, &c.result, p.name);
+        write_segment(&b, &c.result, ac->who.name);
         lt_buf_putc(&b, '}');
-        reply_buf(r, 201, &b);
+        lt_adm_reply(r, 201, &b);
     }
-    cJSON_Delete(body);
 }
 
 static void api_segment_update(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    int64_t id = 0;
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_segment_t *s =
-        read_segment_id(pp, &id) ? lt_segment_find(d->segments, d->n_segments, id) : NULL;
-    if (!segment_guard(r, &p, "UPDATE_SEGMENT", s ? s->project : NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
-    if (!s) {
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    int64_t id;
+    if (!path_segment(r, pp, &id)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find segment with id %s to update",
-                       param(pp, "id"));
-        cJSON_Delete(body);
+                       lt_adm_param(pp, "id"));
         return;
     }
-    segment_ctx_t c = {lt_req_arena(r), &p, body, id, {0}};
+    segment_ctx_t c = {lt_req_arena(r), &ac->who, ac->body, id, {0}};
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, segment_write, &w) == LT_OK)
         lt_reply_empty(r, 204);
-    cJSON_Delete(body);
 }
 
 typedef struct {
@@ -549,24 +457,18 @@ static int segment_delete_write(lt_store_t *store, lt_snapshot_t *snap, lt_write
     lt_buf_init(&b, 0);
     write_segment(&b, s, NULL);
     lt_buf_putc(&b, '}');
-    ev.pre_data = json_text(c->a, &b);
+    ev.pre_data = lt_adm_buf_arena(c->a, &b);
     return lt_store_call(store, segment_delete, c->id, &ev);
 }
 
 static void api_segment_delete(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    int64_t id = 0;
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_segment_t *s =
-        read_segment_id(pp, &id) ? lt_segment_find(d->segments, d->n_segments, id) : NULL;
-    if (!segment_guard(r, &p, "DELETE_SEGMENT", s ? s->project : NULL))
-        return;
-    if (!s) {
+    int64_t id;
+    if (!path_segment(r, pp, &id)) {
         lt_reply_empty(r, 204);
         return;
     }
-    segment_del_ctx_t c = {lt_req_arena(r), &p, id};
+    segment_del_ctx_t c = {lt_req_arena(r), &lt_adm_ctx(r)->who, id};
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, segment_delete_write, &w) == LT_OK)
         lt_reply_empty(r, 204);
@@ -574,12 +476,7 @@ static void api_segment_delete(lt_req_t *r, const lt_params_t *pp)
 
 static void api_segment_validate(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
     if (!cJSON_IsString(name) || !name->valuestring[0])
         lt_reply_error(r, 400, "BadDataError", "Segment name cannot be empty");
@@ -587,7 +484,6 @@ static void api_segment_validate(lt_req_t *r, const lt_params_t *pp)
         lt_reply_error(r, 409, "NameExistsError", "Segment name already exists");
     else
         lt_reply_empty(r, 204);
-    cJSON_Delete(body);
 }
 
 /* ---------- dependencies ---------- */
@@ -599,21 +495,12 @@ typedef struct {
     const cJSON *body;                    /* NULL: delete */
 } dep_ctx_t;
 
-static bool has_children(const lt_dataset_t *d, const char *name)
-{
-    for (size_t i = 0; i < d->n_features; i++)
-        for (size_t k = 0; k < d->features[i].n_dependencies; k++)
-            if (strcmp(d->features[i].dependencies[k].feature, name) == 0)
-                return true;
-    return false;
-}
-
 static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     dep_ctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     bool bad = false;
-    const char *parent = opt_str(c->a, c->body, "feature", &bad);
+    const char *parent = lt_adm_opt_str(c->body, "feature", 0, &bad);
     if (bad || !parent || !parent[0])
         return BAD("\"feature\" is required and must be a string");
     const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->body, "enabled");
@@ -636,11 +523,11 @@ static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (strcmp(c->child, parent) == 0)
         return lt_write_fail(w, 403, "InvalidOperationError",
                              "A feature flag cannot depend on itself.");
-    if (has_children(d, c->child))
+    if (lt_adm_has_children(d, c->child))
         return lt_write_fail(w, 403, "InvalidOperationError",
                              "Transitive dependency detected. Cannot add a dependency to the "
                              "feature that other features depend on.");
-    const lt_feature_t *pf = find_feature(d, parent);
+    const lt_feature_t *pf = lt_adm_feature(d, parent);
     if (pf && pf->n_dependencies)
         return lt_write_fail(w, 403, "InvalidOperationError",
                              "Transitive dependency detected. Cannot add a dependency to the "
@@ -648,7 +535,7 @@ static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (!pf || pf->archived)
         return lt_write_fail(w, 403, "InvalidOperationError", "No active feature %s exists",
                              parent);
-    const lt_feature_t *cf = find_feature(d, c->child);
+    const lt_feature_t *cf = lt_adm_feature(d, c->child);
     if (!cf || cf->archived || strcmp(cf->project, c->project) != 0 ||
         strcmp(pf->project, c->project) != 0)
         return lt_write_fail(w, 404, "NotFoundError",
@@ -687,14 +574,14 @@ static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_buf_putc(&b, ']');
     }
     lt_buf_putc(&b, '}');
-    ev.data = json_text(c->a, &b);
+    ev.data = lt_adm_buf_arena(c->a, &b);
     return lt_store_call(store, feature_put, f, &ev);
 }
 
 static int dep_remove_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     dep_ctx_t *c = w->ctx;
-    const lt_feature_t *cf = find_feature(&snap->data, c->child);
+    const lt_feature_t *cf = lt_adm_feature(&snap->data, c->child);
     size_t keep = 0;
     lt_feature_t *f = lt_arena_alloc(c->a, sizeof(*f));
     if (cf) {
@@ -724,36 +611,26 @@ static int dep_remove_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *
         lt_buf_puts(&b, "{\"feature\":");
         lt_json_cstr(&b, c->parent);
         lt_buf_putc(&b, '}');
-        ev.data = json_text(c->a, &b);
+        ev.data = lt_adm_buf_arena(c->a, &b);
     }
     return lt_store_call(store, feature_put, f, &ev);
 }
 
 static void api_dep_add(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    const char *project = param(pp, "projectId");
-    if (!lt_admin_guard(r, &p, "UPDATE_FEATURE_DEPENDENCY", project, NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
-    dep_ctx_t c = {lt_req_arena(r), &p, project, param(pp, "child"), NULL, body};
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    dep_ctx_t c = {lt_req_arena(r),           &ac->who, lt_adm_param(pp, "projectId"),
+                   lt_adm_param(pp, "child"), NULL,     ac->body};
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, dep_add_write, &w) == LT_OK)
         lt_reply_empty(r, 200);
-    cJSON_Delete(body);
 }
 
 static void api_dep_remove(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    const char *project = param(pp, "projectId");
-    if (!lt_admin_guard(r, &p, "UPDATE_FEATURE_DEPENDENCY", project, NULL))
-        return;
-    const char *parent = param(pp, "parent");
-    dep_ctx_t c = {lt_req_arena(r), &p, project, param(pp, "child"), parent[0] ? parent : NULL,
-                   NULL};
+    dep_ctx_t c = {
+        lt_req_arena(r),           &lt_adm_ctx(r)->who,        lt_adm_param(pp, "projectId"),
+        lt_adm_param(pp, "child"), lt_adm_param(pp, "parent"), NULL};
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, dep_remove_write, &w) == LT_OK)
         lt_reply_empty(r, 200);
@@ -761,12 +638,9 @@ static void api_dep_remove(lt_req_t *r, const lt_params_t *pp)
 
 static void api_dep_parents(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *child = param(pp, "child");
-    const lt_feature_t *cf = find_feature(d, child);
+    const char *child = lt_adm_param(pp, "child");
+    const lt_feature_t *cf = lt_adm_feature(d, child);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_putc(&b, '[');
@@ -782,16 +656,13 @@ static void api_dep_parents(lt_req_t *r, const lt_params_t *pp)
         lt_json_cstr(&b, f->name);
     }
     lt_buf_putc(&b, ']');
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_dep_parent_variants(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_feature_t *f = find_feature(d, param(pp, "parent"));
+    const lt_feature_t *f = lt_adm_feature(d, lt_adm_param(pp, "parent"));
     size_t cap = 1;
     for (size_t e = 0; f && e < f->n_envs; e++) {
         cap += f->envs[e].n_variants;
@@ -818,14 +689,11 @@ static void api_dep_parent_variants(lt_req_t *r, const lt_params_t *pp)
         lt_json_cstr(&b, names[i]);
     }
     lt_buf_putc(&b, ']');
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_dep_exist(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     bool any = false;
     for (size_t i = 0; !any && i < d->n_features; i++)
@@ -838,7 +706,8 @@ static void api_dep_exist(lt_req_t *r, const lt_params_t *pp)
 #define P_GROUP                                                                                    \
     "{\"name\":\"groupId\",\"type\":\"string\",\"description\":\"Used to define a activation "     \
     "groups, which allows you to correlate across feature toggles.\",\"required\":true}"
-#define P_PERCENT "{\"name\":\"percentage\",\"type\":\"percentage\",\"description\":\"\",\"required\":false}"
+#define P_PERCENT                                                                                  \
+    "{\"name\":\"percentage\",\"type\":\"percentage\",\"description\":\"\",\"required\":false}"
 
 typedef struct {
     const char *name, *display, *description, *parameters;
@@ -930,9 +799,6 @@ static void write_strategy_def(lt_buf_t *b, const builtin_t *bi, const lt_strate
 
 static void api_strategies_list(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -949,7 +815,7 @@ static void api_strategies_list(lt_req_t *r, const lt_params_t *pp)
         write_strategy_def(&b, NULL, &d->strategy_defs[i]);
     }
     lt_buf_puts(&b, "]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static bool strategy_lookup(lt_req_t *r, const lt_dataset_t *d, const char *name,
@@ -966,17 +832,14 @@ static bool strategy_lookup(lt_req_t *r, const lt_dataset_t *d, const char *name
 
 static void api_strategy_get(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const builtin_t *bi;
     const lt_strategy_def_t *def;
-    if (!strategy_lookup(r, &lt_req_snapshot(r)->data, param(pp, "name"), &bi, &def))
+    if (!strategy_lookup(r, &lt_req_snapshot(r)->data, lt_adm_param(pp, "name"), &bi, &def))
         return;
     lt_buf_t b;
     lt_buf_init(&b, 0);
     write_strategy_def(&b, bi, def);
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 typedef enum { SD_CREATE, SD_UPDATE, SD_DELETE, SD_DEPRECATE, SD_REACTIVATE } sd_op_t;
@@ -1008,9 +871,8 @@ static const char *parse_def_params(lt_arena_t *a, const cJSON *j, lt_write_t *w
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(it, "type");
         const cJSON *desc = cJSON_GetObjectItemCaseSensitive(it, "description");
         const cJSON *req = cJSON_GetObjectItemCaseSensitive(it, "required");
-        if (!cJSON_IsObject(it) || !cJSON_IsString(n) || !n->valuestring[0] ||
-            !cJSON_IsString(t) || !t->valuestring[0] ||
-            (desc && !cJSON_IsString(desc) && !cJSON_IsNull(desc)) ||
+        if (!cJSON_IsObject(it) || !cJSON_IsString(n) || !n->valuestring[0] || !cJSON_IsString(t) ||
+            !t->valuestring[0] || (desc && !cJSON_IsString(desc) && !cJSON_IsNull(desc)) ||
             (req && !cJSON_IsBool(req))) {
             lt_buf_dispose(&b);
             BAD("a parameter needs a name and a type (strings), an optional description "
@@ -1031,7 +893,7 @@ static const char *parse_def_params(lt_arena_t *a, const cJSON *j, lt_write_t *w
         lt_buf_putc(&b, '}');
     }
     lt_buf_putc(&b, ']');
-    return buf_arena(a, &b);
+    return lt_adm_buf_arena(a, &b);
 }
 
 static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
@@ -1042,9 +904,8 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     const lt_strategy_def_t *def = find_def(d, c->name);
     lt_strategy_def_t *s = &c->result;
     memset(s, 0, sizeof(*s));
-    static const char *const types[] = {"strategy-created", "strategy-updated",
-                                        "strategy-deleted", "strategy-deprecated",
-                                        "strategy-reactivated"};
+    static const char *const types[] = {"strategy-created", "strategy-updated", "strategy-deleted",
+                                        "strategy-deprecated", "strategy-reactivated"};
     lt_event_t ev = lt_admin_event(c->p, types[c->op]);
     lt_buf_t b;
     if (c->op == SD_CREATE && (bi || def))
@@ -1060,10 +921,10 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_buf_puts(&b, "{\"name\":");
         lt_json_cstr(&b, c->name);
         lt_buf_putc(&b, '}');
-        ev.data = json_text(c->a, &b);
+        ev.data = lt_adm_buf_arena(c->a, &b);
         lt_buf_init(&b, 0);
         write_strategy_def(&b, NULL, def);
-        ev.pre_data = json_text(c->a, &b);
+        ev.pre_data = lt_adm_buf_arena(c->a, &b);
         return lt_store_call(store, strategy_def_delete, c->name, &ev);
     }
     if (c->op == SD_DEPRECATE || c->op == SD_REACTIVATE) {
@@ -1079,14 +940,14 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_buf_puts(&b, "{\"name\":");
         lt_json_cstr(&b, c->name);
         lt_buf_putc(&b, '}');
-        ev.data = json_text(c->a, &b);
+        ev.data = lt_adm_buf_arena(c->a, &b);
         return lt_store_call(store, strategy_def_put, s, &ev);
     }
     /* create or update */
     bool bad = false;
     s->name = c->name;
-    s->title = opt_str(c->a, c->body, "title", &bad);
-    s->description = opt_str(c->a, c->body, "description", &bad);
+    s->title = lt_adm_opt_str(c->body, "title", 0, &bad);
+    s->description = lt_adm_opt_str(c->body, "description", 0, &bad);
     if (bad)
         return BAD("\"title\" and \"description\" must be strings");
     s->parameters =
@@ -1097,75 +958,37 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     s->created_at = def ? def->created_at : lt_now_ms();
     lt_buf_init(&b, 0);
     write_strategy_def(&b, NULL, s);
-    ev.data = json_text(c->a, &b);
+    ev.data = lt_adm_buf_arena(c->a, &b);
     if (def) {
         lt_buf_init(&b, 0);
         write_strategy_def(&b, NULL, def);
-        ev.pre_data = json_text(c->a, &b);
+        ev.pre_data = lt_adm_buf_arena(c->a, &b);
     }
     return lt_store_call(store, strategy_def_put, s, &ev);
 }
 
-static void strategy_write(lt_req_t *r, const lt_params_t *pp, sd_op_t op)
+/* POST, PUT, DELETE and deprecate/reactivate (decl->op): the permission is declared. */
+static void api_strategy_write(lt_req_t *r, const lt_params_t *pp)
 {
-    static const char *const perms[] = {"CREATE_STRATEGY", "UPDATE_STRATEGY", "DELETE_STRATEGY",
-                                        "UPDATE_STRATEGY", "UPDATE_STRATEGY"};
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, perms[op], NULL, NULL))
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    sd_op_t op = (sd_op_t)ac->decl->op;
+    const char *name =
+        lt_adm_param(pp, op == SD_DEPRECATE || op == SD_REACTIVATE ? "strategyName" : "name");
+    if (op == SD_CREATE && !(name = lt_adm_body_name(r, ac->body)))
         return;
-    cJSON *body = NULL;
-    if (op == SD_CREATE || op == SD_UPDATE) {
-        if (!(body = lt_admin_body(r, cJSON_Object)))
-            return;
-    }
-    const char *name = param(pp, op == SD_DEPRECATE || op == SD_REACTIVATE ? "strategyName"
-                                                                           : "name");
-    if (op == SD_CREATE) {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(body, "name");
-        name = cJSON_IsString(n) ? n->valuestring : "";
-        if (!name_ok(name, 1, 100)) {
-            lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
-            cJSON_Delete(body);
-            return;
-        }
-    }
-    sd_ctx_t c = {lt_req_arena(r), &p, lt_arena_strdup(lt_req_arena(r), name), body, op, {0}};
+    sd_ctx_t c = {lt_req_arena(r), &ac->who, lt_arena_strdup(lt_req_arena(r), name),
+                  ac->body,        op,       {0}};
     lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, sd_write, &w) == LT_OK) {
-        if (op == SD_CREATE) {
-            char loc[160];
-            snprintf(loc, sizeof(loc), "strategies/%s", c.name);
-            lt_reply_header(r, "Location", loc);
-            lt_buf_t b;
-            lt_buf_init(&b, 0);
-            write_strategy_def(&b, NULL, &c.result);
-            reply_buf(r, 201, &b);
-        } else {
-            lt_reply_empty(r, 200);
-        }
+    if (lt_admin_write(r, sd_write, &w) != LT_OK)
+        return;
+    if (op != SD_CREATE) {
+        lt_reply_empty(r, 200);
+        return;
     }
-    cJSON_Delete(body);
-}
-
-static void api_strategy_create(lt_req_t *r, const lt_params_t *pp)
-{
-    strategy_write(r, pp, SD_CREATE);
-}
-static void api_strategy_update(lt_req_t *r, const lt_params_t *pp)
-{
-    strategy_write(r, pp, SD_UPDATE);
-}
-static void api_strategy_delete(lt_req_t *r, const lt_params_t *pp)
-{
-    strategy_write(r, pp, SD_DELETE);
-}
-static void api_strategy_deprecate(lt_req_t *r, const lt_params_t *pp)
-{
-    strategy_write(r, pp, SD_DEPRECATE);
-}
-static void api_strategy_reactivate(lt_req_t *r, const lt_params_t *pp)
-{
-    strategy_write(r, pp, SD_REACTIVATE);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_strategy_def(&b, NULL, &c.result);
+    lt_adm_reply_created(r, "strategies", c.name, &b);
 }
 
 /* ---------- context fields ---------- */
@@ -1225,9 +1048,6 @@ static void write_context(lt_buf_t *b, lt_arena_t *a, const lt_dataset_t *d,
 
 static void api_context_list(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     /* by name, as Unleash lists them */
     const lt_context_field_t **order =
@@ -1247,16 +1067,13 @@ static void api_context_list(lt_req_t *r, const lt_params_t *pp)
         write_context(&b, lt_req_arena(r), d, order[i], true);
     }
     lt_buf_putc(&b, ']');
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_context_get(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_context_field_t *c = find_context(d, param(pp, "name"));
+    const lt_context_field_t *c = find_context(d, lt_adm_param(pp, "name"));
     if (!c) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find context field");
         return;
@@ -1264,17 +1081,14 @@ static void api_context_get(lt_req_t *r, const lt_params_t *pp)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     write_context(&b, lt_req_arena(r), d, c, false);
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_context_strategies(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     size_t n;
     strategy_ref_t *refs =
-        context_users(lt_req_arena(r), &lt_req_snapshot(r)->data, param(pp, "name"), &n);
+        context_users(lt_req_arena(r), &lt_req_snapshot(r)->data, lt_adm_param(pp, "name"), &n);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"strategies\":[");
@@ -1292,7 +1106,7 @@ static void api_context_strategies(lt_req_t *r, const lt_params_t *pp)
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 typedef enum { CF_CREATE, CF_UPDATE, CF_DELETE, CF_LEGAL_PUT, CF_LEGAL_DELETE } cf_op_t;
@@ -1374,7 +1188,7 @@ static const char *legal_values_text(lt_arena_t *a, const cJSON *list, const cJS
         }
     }
     lt_buf_putc(&b, ']');
-    return buf_arena(a, &b);
+    return lt_adm_buf_arena(a, &b);
 }
 
 static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
@@ -1392,12 +1206,12 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         return lt_write_fail(w, 409, "NameExistsError",
                              "A context field with that name already exist");
     if (c->op != CF_CREATE && !prev)
-        return lt_write_fail(w, 404, "NotFoundError",
-                             "Could not find context field with name %s", c->name);
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find context field with name %s",
+                             c->name);
     if (prev) {
         lt_buf_init(&b, 0);
         write_context(&b, c->a, d, prev, false);
-        ev.pre_data = json_text(c->a, &b);
+        ev.pre_data = lt_adm_buf_arena(c->a, &b);
     }
     if (c->op == CF_DELETE) {
         size_t n;
@@ -1415,14 +1229,14 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     f->name = c->name;
     if (c->op == CF_LEGAL_PUT || c->op == CF_LEGAL_DELETE) {
         cJSON *cur = cJSON_Parse(prev->legal_values ? prev->legal_values : "[]");
-        f->legal_values = legal_values_text(c->a, cur, c->op == CF_LEGAL_PUT ? c->body : NULL,
-                                            c->legal, w);
+        f->legal_values =
+            legal_values_text(c->a, cur, c->op == CF_LEGAL_PUT ? c->body : NULL, c->legal, w);
         cJSON_Delete(cur);
         if (!f->legal_values)
             return LT_EINVAL;
     } else {
         bool bad = false;
-        f->description = opt_str(c->a, c->body, "description", &bad);
+        f->description = lt_adm_opt_str(c->body, "description", 0, &bad);
         if (bad || (f->description && strlen(f->description) > 250))
             return BAD("\"description\" must be a string of at most 250 characters");
         const cJSON *st = cJSON_GetObjectItemCaseSensitive(c->body, "stickiness");
@@ -1443,89 +1257,48 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     }
     lt_buf_init(&b, 0);
     write_context(&b, c->a, d, f, false);
-    ev.data = json_text(c->a, &b);
+    ev.data = lt_adm_buf_arena(c->a, &b);
     return lt_store_call(store, context_field_put, f, &ev);
 }
 
-static void context_write(lt_req_t *r, const lt_params_t *pp, cf_op_t op)
+/* create, update, delete, legal value put/delete (decl->op): the permission is declared. */
+static void api_context_write(lt_req_t *r, const lt_params_t *pp)
 {
-    static const char *const perms[] = {"CREATE_CONTEXT_FIELD", "UPDATE_CONTEXT_FIELD",
-                                        "DELETE_CONTEXT_FIELD", "UPDATE_CONTEXT_FIELD",
-                                        "UPDATE_CONTEXT_FIELD"};
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, perms[op], NULL, NULL))
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    cf_op_t op = (cf_op_t)ac->decl->op;
+    const char *name = lt_adm_param(pp, "name");
+    if (op == CF_CREATE && !(name = lt_adm_body_name(r, ac->body)))
         return;
-    cJSON *body = NULL;
-    if (op == CF_CREATE || op == CF_UPDATE || op == CF_LEGAL_PUT) {
-        if (!(body = lt_admin_body(r, cJSON_Object)))
-            return;
-    }
-    const char *name = param(pp, "name");
-    if (op == CF_CREATE) {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(body, "name");
-        name = cJSON_IsString(n) ? n->valuestring : "";
-        if (!name_ok(name, 1, 100)) {
-            lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
-            cJSON_Delete(body);
-            return;
-        }
-    }
-    cf_ctx_t c = {lt_req_arena(r), &p, lt_arena_strdup(lt_req_arena(r), name),
-                  param(pp, "value"), body, op, {0}};
+    cf_ctx_t c = {lt_req_arena(r),
+                  &ac->who,
+                  lt_arena_strdup(lt_req_arena(r), name),
+                  lt_adm_param(pp, "value"),
+                  ac->body,
+                  op,
+                  {0}};
     lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, cf_write, &w) == LT_OK) {
-        if (op == CF_CREATE) {
-            char loc[160];
-            snprintf(loc, sizeof(loc), "context/%s", c.name);
-            lt_reply_header(r, "Location", loc);
-            lt_buf_t b;
-            lt_buf_init(&b, 0);
-            write_context(&b, lt_req_arena(r), &lt_req_snapshot(r)->data, &c.result, false);
-            reply_buf(r, 201, &b);
-        } else {
-            lt_reply_empty(r, 200);
-        }
+    if (lt_admin_write(r, cf_write, &w) != LT_OK)
+        return;
+    if (op != CF_CREATE) {
+        lt_reply_empty(r, 200);
+        return;
     }
-    cJSON_Delete(body);
-}
-
-static void api_context_create(lt_req_t *r, const lt_params_t *pp)
-{
-    context_write(r, pp, CF_CREATE);
-}
-static void api_context_update(lt_req_t *r, const lt_params_t *pp)
-{
-    context_write(r, pp, CF_UPDATE);
-}
-static void api_context_delete(lt_req_t *r, const lt_params_t *pp)
-{
-    context_write(r, pp, CF_DELETE);
-}
-static void api_context_legal_put(lt_req_t *r, const lt_params_t *pp)
-{
-    context_write(r, pp, CF_LEGAL_PUT);
-}
-static void api_context_legal_delete(lt_req_t *r, const lt_params_t *pp)
-{
-    context_write(r, pp, CF_LEGAL_DELETE);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_context(&b, lt_req_arena(r), &lt_req_snapshot(r)->data, &c.result, false);
+    lt_adm_reply_created(r, "context", c.name, &b);
 }
 
 static void api_context_validate(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "UPDATE_CONTEXT_FIELD", NULL, NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
-    if (!cJSON_IsString(name) || !name_ok(name->valuestring, 1, 100))
+    if (!cJSON_IsString(name) || !lt_adm_name_ok(name->valuestring))
         lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
     else if (find_context(&lt_req_snapshot(r)->data, name->valuestring))
         lt_reply_error(r, 409, "NameExistsError", "A context field with that name already exist");
     else
         lt_reply_empty(r, 200);
-    cJSON_Delete(body);
 }
 
 /* ---------- tag types ---------- */
@@ -1551,9 +1324,6 @@ static void write_tag_type(lt_buf_t *b, const lt_tag_type_t *t)
 
 static void api_tag_types_list(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -1564,18 +1334,15 @@ static void api_tag_types_list(lt_req_t *r, const lt_params_t *pp)
         write_tag_type(&b, &d->tag_types[i]);
     }
     lt_buf_puts(&b, "]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_tag_type_get(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
-    const lt_tag_type_t *t = find_tag_type(&lt_req_snapshot(r)->data, param(pp, "name"));
+    const lt_tag_type_t *t = find_tag_type(&lt_req_snapshot(r)->data, lt_adm_param(pp, "name"));
     if (!t) {
         lt_reply_error(r, 404, "NotFoundError", "Tagtype %s could not be found",
-                       param(pp, "name"));
+                       lt_adm_param(pp, "name"));
         return;
     }
     lt_buf_t b;
@@ -1583,7 +1350,7 @@ static void api_tag_type_get(lt_req_t *r, const lt_params_t *pp)
     lt_buf_puts(&b, "{\"version\":1,\"tagType\":");
     write_tag_type(&b, t);
     lt_buf_putc(&b, '}');
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 typedef enum { TT_CREATE, TT_UPDATE, TT_DELETE } tt_op_t;
@@ -1599,18 +1366,17 @@ typedef struct {
 } tt_ctx_t;
 
 /* The body of a tag type: name (create), description, icon. */
-static int tag_type_body(lt_arena_t *a, const cJSON *body, bool create, lt_tag_type_t *t,
-                         lt_write_t *w)
+static int tag_type_body(const cJSON *body, bool create, lt_tag_type_t *t, lt_write_t *w)
 {
     bool bad = false;
     if (create) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(body, "name");
-        if (!cJSON_IsString(n) || !name_ok(n->valuestring, 2, 50))
+        if (!cJSON_IsString(n) || !lt_adm_name_valid(n->valuestring, 2, 50))
             return BAD("\"name\" must be URL friendly and 2 to 50 characters long");
-        t->name = lt_arena_strdup(a, n->valuestring);
+        t->name = n->valuestring;
     }
-    t->description = opt_str(a, body, "description", &bad);
-    t->icon = opt_str(a, body, "icon", &bad);
+    t->description = lt_adm_opt_str(body, "description", 0, &bad);
+    t->icon = lt_adm_opt_str(body, "icon", 0, &bad);
     if (bad)
         return BAD("\"description\" and \"icon\" must be strings");
     return LT_OK;
@@ -1621,8 +1387,7 @@ static int tt_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     tt_ctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_tag_type_t *prev = find_tag_type(d, c->name);
-    static const char *const types[] = {"tag-type-created", "tag-type-updated",
-                                        "tag-type-deleted"};
+    static const char *const types[] = {"tag-type-created", "tag-type-updated", "tag-type-deleted"};
     lt_event_t ev = lt_admin_event(c->p, types[c->op]);
     lt_buf_t b;
     if (c->op == TT_CREATE && prev)
@@ -1633,7 +1398,7 @@ static int tt_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (prev) {
         lt_buf_init(&b, 0);
         write_tag_type(&b, prev);
-        ev.pre_data = json_text(c->a, &b);
+        ev.pre_data = lt_adm_buf_arena(c->a, &b);
     }
     if (c->op == TT_DELETE) {
         if (!prev) {
@@ -1649,78 +1414,51 @@ static int tt_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     }
     lt_tag_type_t *t = &c->result;
     memset(t, 0, sizeof(*t));
-    if (tag_type_body(c->a, c->body, false, t, w) != LT_OK)
+    if (tag_type_body(c->body, false, t, w) != LT_OK)
         return LT_EINVAL;
     t->name = c->name;
     lt_buf_init(&b, 0);
     write_tag_type(&b, t);
-    ev.data = json_text(c->a, &b);
+    ev.data = lt_adm_buf_arena(c->a, &b);
     return lt_store_call(store, tag_type_put, t, &ev);
 }
 
-static void tag_type_write(lt_req_t *r, const lt_params_t *pp, tt_op_t op)
+/* create, update, delete (decl->op): the permission is declared. */
+static void api_tag_type_write(lt_req_t *r, const lt_params_t *pp)
 {
-    static const char *const perms[] = {"CREATE_TAG_TYPE", "UPDATE_TAG_TYPE", "DELETE_TAG_TYPE"};
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, perms[op], NULL, NULL))
-        return;
-    cJSON *body = NULL;
-    if (op != TT_DELETE && !(body = lt_admin_body(r, cJSON_Object)))
-        return;
-    const char *name = param(pp, "name");
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    tt_op_t op = (tt_op_t)ac->decl->op;
+    const char *name = lt_adm_param(pp, "name");
     if (op == TT_CREATE) {
         lt_tag_type_t t = {0};
         lt_write_t w = {0};
-        if (tag_type_body(lt_req_arena(r), body, true, &t, &w) != LT_OK) {
+        if (tag_type_body(ac->body, true, &t, &w) != LT_OK) {
             lt_reply_error(r, w.status, w.name, "%s", w.msg);
-            cJSON_Delete(body);
             return;
         }
         name = t.name;
     }
-    tt_ctx_t c = {lt_req_arena(r), &p, lt_arena_strdup(lt_req_arena(r), name), body, op, false,
-                  {0}};
+    tt_ctx_t c = {lt_req_arena(r), &ac->who, lt_arena_strdup(lt_req_arena(r), name), ac->body, op,
+                  false,           {0}};
     lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, tt_write, &w) == LT_OK) {
-        if (op == TT_CREATE) {
-            char loc[96];
-            snprintf(loc, sizeof(loc), "tag-types/%s", c.name);
-            lt_reply_header(r, "Location", loc);
-            lt_buf_t b;
-            lt_buf_init(&b, 0);
-            write_tag_type(&b, &c.result);
-            reply_buf(r, 201, &b);
-        } else {
-            lt_reply_empty(r, 200);
-        }
+    if (lt_admin_write(r, tt_write, &w) != LT_OK)
+        return;
+    if (op != TT_CREATE) {
+        lt_reply_empty(r, 200);
+        return;
     }
-    cJSON_Delete(body);
-}
-
-static void api_tag_type_create(lt_req_t *r, const lt_params_t *pp)
-{
-    tag_type_write(r, pp, TT_CREATE);
-}
-static void api_tag_type_update(lt_req_t *r, const lt_params_t *pp)
-{
-    tag_type_write(r, pp, TT_UPDATE);
-}
-static void api_tag_type_delete(lt_req_t *r, const lt_params_t *pp)
-{
-    tag_type_write(r, pp, TT_DELETE);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_tag_type(&b, &c.result);
+    lt_adm_reply_created(r, "tag-types", c.name, &b);
 }
 
 static void api_tag_type_validate(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     lt_tag_type_t t = {0};
     lt_write_t w = {0};
-    if (tag_type_body(lt_req_arena(r), body, true, &t, &w) != LT_OK) {
+    if (tag_type_body(body, true, &t, &w) != LT_OK) {
         lt_reply_error(r, w.status, w.name, "%s", w.msg);
     } else if (find_tag_type(&lt_req_snapshot(r)->data, t.name)) {
         lt_reply_error(r, 409, "NameExistsError",
@@ -1731,9 +1469,8 @@ static void api_tag_type_validate(lt_req_t *r, const lt_params_t *pp)
         lt_buf_puts(&b, "{\"valid\":true,\"tagType\":");
         write_tag_type(&b, &t);
         lt_buf_putc(&b, '}');
-        reply_buf(r, 200, &b);
+        lt_adm_reply(r, 200, &b);
     }
-    cJSON_Delete(body);
 }
 
 /* ---------- applications and usage ---------- */
@@ -1792,9 +1529,6 @@ static void write_app_strategies(lt_buf_t *b, lt_arena_t *a, const lt_app_row_t 
 
 static void api_applications(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     lt_arena_t *a = lt_req_arena(r);
     size_t n;
     lt_app_row_t *rows = load_apps(a, &n);
@@ -1840,17 +1574,14 @@ static void api_applications(lt_req_t *r, const lt_params_t *pp)
         i = j;
     }
     lt_buf_printf(&b, "],\"total\":%zu}", total);
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_application(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     lt_arena_t *a = lt_req_arena(r);
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *app = param(pp, "appName");
+    const char *app = lt_adm_param(pp, "appName");
     size_t n;
     lt_app_row_t *rows = load_apps(a, &n);
     size_t i = 0, j;
@@ -1860,8 +1591,7 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
     while (rows && j < n && strcmp(rows[j].app_name, app) == 0)
         j++;
     if (!rows || i == n) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find application with appName %s",
-                       app);
+        lt_reply_error(r, 404, "NotFoundError", "Could not find application with appName %s", app);
         return;
     }
     int64_t created = 0;
@@ -1953,7 +1683,7 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
     snprintf(self, sizeof(self), "/api/applications/%s", app);
     lt_json_cstr(&b, self);
     lt_buf_puts(&b, "}}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 /* Per-flag usage summed over instances: one entry per (environment, application, hour). */
@@ -2019,11 +1749,8 @@ static void write_variants_sum(lt_buf_t *b, lt_arena_t *a, const usage_sum_t *s)
 
 static void api_feature_usage(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     lt_arena_t *a = lt_req_arena(r);
-    const char *name = param(pp, "name");
+    const char *name = lt_adm_param(pp, "name");
     lt_usage_flush();
     int64_t now = lt_now_ms();
     size_t n, ns;
@@ -2072,16 +1799,13 @@ static void api_feature_usage(lt_req_t *r, const lt_params_t *pp)
         lt_json_cstr(&b, apps[i]);
     }
     lt_buf_puts(&b, "]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, NULL, NULL, NULL))
-        return;
     lt_arena_t *a = lt_req_arena(r);
-    const char *name = param(pp, "name");
+    const char *name = lt_adm_param(pp, "name");
     int64_t hours = 24;
     if (!lt_admin_query_int(r, "hoursBack", &hours) || hours < 1 || hours > 48)
         hours = 24; /* out of range or not a number: the default, as Unleash */
@@ -2125,8 +1849,7 @@ static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
                 lt_json_cstr(&b, envs[e]);
                 lt_buf_puts(&b, ",\"timestamp\":");
                 lt_admin_write_time(&b, hour);
-                lt_buf_printf(&b, ",\"yes\":%lld,\"no\":%lld",
-                              (long long)(found ? found->yes : 0),
+                lt_buf_printf(&b, ",\"yes\":%lld,\"no\":%lld", (long long)(found ? found->yes : 0),
                               (long long)(found ? found->no : 0));
                 if (found)
                     write_variants_sum(&b, a, found);
@@ -2134,58 +1857,82 @@ static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
             }
     }
     lt_buf_puts(&b, "]}");
-    reply_buf(r, 200, &b);
+    lt_adm_reply(r, 200, &b);
 }
 
 /* ---------- routes ---------- */
 
 #define DEPS "/api/admin/projects/:projectId/features/:child/dependencies"
+#define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_config[] = {
-    {LT_POST, "/api/admin/segments/validate", api_segment_validate, NULL},
-    {LT_GET, "/api/admin/segments", api_segments_list, NULL},
-    {LT_POST, "/api/admin/segments", api_segment_create, NULL},
-    {LT_GET, "/api/admin/segments/:id", api_segment_get, NULL},
-    {LT_PUT, "/api/admin/segments/:id", api_segment_update, NULL},
-    {LT_DELETE, "/api/admin/segments/:id", api_segment_delete, NULL},
-    {LT_GET, "/api/admin/segments/:id/strategies", api_segment_strategies, NULL},
+    ROUTE(LT_POST, "/api/admin/segments/validate", api_segment_validate, LT_AUTHENTICATED,
+          LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/segments", api_segments_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/segments", api_segment_create,
+          LT_AUTHORIZE(authorize_segment_create), .perm = "CREATE_SEGMENT", LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/segments/:id", api_segment_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/segments/:id", api_segment_update,
+          LT_AUTHORIZE(authorize_segment_change), .perm = "UPDATE_SEGMENT", LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/segments/:id", api_segment_delete,
+          LT_AUTHORIZE(authorize_segment_change), .perm = "DELETE_SEGMENT"),
+    ROUTE(LT_GET, "/api/admin/segments/:id/strategies", api_segment_strategies, LT_AUTHENTICATED),
 
-    {LT_POST, DEPS, api_dep_add, NULL},
-    {LT_DELETE, DEPS, api_dep_remove, NULL},
-    {LT_DELETE, DEPS "/:parent", api_dep_remove, NULL},
-    {LT_GET, "/api/admin/projects/:projectId/features/:child/parents", api_dep_parents, NULL},
-    {LT_GET, "/api/admin/projects/:projectId/features/:parent/parent-variants",
-     api_dep_parent_variants, NULL},
-    {LT_GET, "/api/admin/projects/:projectId/dependencies", api_dep_exist, NULL},
+    ROUTE(LT_POST, DEPS, api_dep_add, LT_PERM("UPDATE_FEATURE_DEPENDENCY"), LT_IN_PROJECT,
+          LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, DEPS, api_dep_remove, LT_PERM("UPDATE_FEATURE_DEPENDENCY"), LT_IN_PROJECT),
+    ROUTE(LT_DELETE, DEPS "/:parent", api_dep_remove, LT_PERM("UPDATE_FEATURE_DEPENDENCY"),
+          LT_IN_PROJECT),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/features/:child/parents", api_dep_parents,
+          LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/features/:parent/parent-variants",
+          api_dep_parent_variants, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/dependencies", api_dep_exist, LT_AUTHENTICATED),
 
-    {LT_GET, "/api/admin/strategies", api_strategies_list, NULL},
-    {LT_POST, "/api/admin/strategies", api_strategy_create, NULL},
-    {LT_GET, "/api/admin/strategies/:name", api_strategy_get, NULL},
-    {LT_PUT, "/api/admin/strategies/:name", api_strategy_update, NULL},
-    {LT_DELETE, "/api/admin/strategies/:name", api_strategy_delete, NULL},
-    {LT_POST, "/api/admin/strategies/:strategyName/deprecate", api_strategy_deprecate, NULL},
-    {LT_POST, "/api/admin/strategies/:strategyName/reactivate", api_strategy_reactivate, NULL},
+    ROUTE(LT_GET, "/api/admin/strategies", api_strategies_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/strategies", api_strategy_write, LT_PERM("CREATE_STRATEGY"),
+          LT_JSON_OBJECT, .op = SD_CREATE),
+    ROUTE(LT_GET, "/api/admin/strategies/:name", api_strategy_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/strategies/:name", api_strategy_write, LT_PERM("UPDATE_STRATEGY"),
+          LT_JSON_OBJECT, .op = SD_UPDATE),
+    ROUTE(LT_DELETE, "/api/admin/strategies/:name", api_strategy_write, LT_PERM("DELETE_STRATEGY"),
+          .op = SD_DELETE),
+    ROUTE(LT_POST, "/api/admin/strategies/:strategyName/deprecate", api_strategy_write,
+          LT_PERM("UPDATE_STRATEGY"), .op = SD_DEPRECATE),
+    ROUTE(LT_POST, "/api/admin/strategies/:strategyName/reactivate", api_strategy_write,
+          LT_PERM("UPDATE_STRATEGY"), .op = SD_REACTIVATE),
 
-    {LT_POST, "/api/admin/context/validate", api_context_validate, NULL},
-    {LT_GET, "/api/admin/context", api_context_list, NULL},
-    {LT_POST, "/api/admin/context", api_context_create, NULL},
-    {LT_GET, "/api/admin/context/:name", api_context_get, NULL},
-    {LT_PUT, "/api/admin/context/:name", api_context_update, NULL},
-    {LT_DELETE, "/api/admin/context/:name", api_context_delete, NULL},
-    {LT_GET, "/api/admin/context/:name/strategies", api_context_strategies, NULL},
-    {LT_POST, "/api/admin/context/:name/legal-values", api_context_legal_put, NULL},
-    {LT_DELETE, "/api/admin/context/:name/legal-values/:value", api_context_legal_delete, NULL},
+    ROUTE(LT_POST, "/api/admin/context/validate", api_context_validate,
+          LT_PERM("UPDATE_CONTEXT_FIELD"), LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/context", api_context_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/context", api_context_write, LT_PERM("CREATE_CONTEXT_FIELD"),
+          LT_JSON_OBJECT, .op = CF_CREATE),
+    ROUTE(LT_GET, "/api/admin/context/:name", api_context_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/context/:name", api_context_write, LT_PERM("UPDATE_CONTEXT_FIELD"),
+          LT_JSON_OBJECT, .op = CF_UPDATE),
+    ROUTE(LT_DELETE, "/api/admin/context/:name", api_context_write, LT_PERM("DELETE_CONTEXT_FIELD"),
+          .op = CF_DELETE),
+    ROUTE(LT_GET, "/api/admin/context/:name/strategies", api_context_strategies, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/context/:name/legal-values", api_context_write,
+          LT_PERM("UPDATE_CONTEXT_FIELD"), LT_JSON_OBJECT, .op = CF_LEGAL_PUT),
+    ROUTE(LT_DELETE, "/api/admin/context/:name/legal-values/:value", api_context_write,
+          LT_PERM("UPDATE_CONTEXT_FIELD"), .op = CF_LEGAL_DELETE),
 
-    {LT_POST, "/api/admin/tag-types/validate", api_tag_type_validate, NULL},
-    {LT_GET, "/api/admin/tag-types", api_tag_types_list, NULL},
-    {LT_POST, "/api/admin/tag-types", api_tag_type_create, NULL},
-    {LT_GET, "/api/admin/tag-types/:name", api_tag_type_get, NULL},
-    {LT_PUT, "/api/admin/tag-types/:name", api_tag_type_update, NULL},
-    {LT_DELETE, "/api/admin/tag-types/:name", api_tag_type_delete, NULL},
+    ROUTE(LT_POST, "/api/admin/tag-types/validate", api_tag_type_validate, LT_AUTHENTICATED,
+          LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/tag-types", api_tag_types_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/tag-types", api_tag_type_write, LT_PERM("CREATE_TAG_TYPE"),
+          LT_JSON_OBJECT, .op = TT_CREATE),
+    ROUTE(LT_GET, "/api/admin/tag-types/:name", api_tag_type_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/tag-types/:name", api_tag_type_write, LT_PERM("UPDATE_TAG_TYPE"),
+          LT_JSON_OBJECT, .op = TT_UPDATE),
+    ROUTE(LT_DELETE, "/api/admin/tag-types/:name", api_tag_type_write, LT_PERM("DELETE_TAG_TYPE"),
+          .op = TT_DELETE),
 
-    {LT_GET, "/api/admin/metrics/applications", api_applications, NULL},
-    {LT_GET, "/api/admin/metrics/applications/:appName", api_application, NULL},
-    {LT_GET, "/api/admin/client-metrics/features/:name", api_feature_usage, NULL},
-    {LT_GET, "/api/admin/client-metrics/features/:name/raw", api_feature_usage_raw, NULL},
-    {0, NULL, NULL, NULL},
+    ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/client-metrics/features/:name", api_feature_usage, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/client-metrics/features/:name/raw", api_feature_usage_raw,
+          LT_AUTHENTICATED),
+    {0},
 };
