@@ -38,7 +38,12 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_events,
         lt_routes_admin_projects,
         lt_routes_admin_features,
-        lt_routes_admin_config,
+        lt_routes_admin_segments,
+        lt_routes_admin_dependencies,
+        lt_routes_admin_strategy_defs,
+        lt_routes_admin_context,
+        lt_routes_admin_tag_types,
+        lt_routes_admin_applications,
     };
     size_t total = 0;
     for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)

@@ -105,6 +105,18 @@ bool lt_adm_strategy_known(const lt_dataset_t *d, const char *name);
 bool lt_adm_name_valid(const char *s, size_t min, size_t max);
 bool lt_adm_name_ok(const char *s);
 
+/* The context field with this name, or NULL. */
+const lt_context_field_t *lt_adm_context_field(const lt_dataset_t *d, const char *name);
+/* Add s to a small set of distinct strings (linear; these sets are per request). */
+void lt_adm_set_add(const char **set, size_t *n, const char *s);
+void lt_adm_sort_names(const char **names, size_t n);
+/* How many strategies the dataset holds, over every flag and environment. */
+size_t lt_adm_n_strategies(const lt_dataset_t *d);
+/* A strategy that uses a segment or a context field. */
+typedef struct {
+    const char *id, *feature, *project, *environment, *strategy;
+} strategy_ref_t;
+
 /* ---------- JSON output ---------- */
 /* {id, name, title, disabled, sortOrder, constraints, parameters, segments, variants} */
 void lt_adm_write_strategy(lt_buf_t *b, const lt_strategy_t *s);
@@ -118,6 +130,10 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
 void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
 /* Tags of a flag as [{value, type}]. */
 void lt_adm_write_tags(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
+/* A JSON list kept as text, normalised ("[]" when it is not one). */
+void lt_adm_write_list_text(lt_buf_t *b, const char *text);
+/* strategy_defs.c: the definition of strategy name (built-in or custom) if there is one. */
+bool lt_adm_write_strategy_def_named(lt_buf_t *b, const lt_dataset_t *d, const char *name);
 /* Copy the buffer's bytes into the arena (NUL-terminated) and dispose of the buffer. */
 char *lt_adm_buf_arena(lt_arena_t *a, lt_buf_t *b);
 

@@ -115,6 +115,44 @@ bool lt_adm_name_ok(const char *s)
     return lt_adm_name_valid(s, 1, 100);
 }
 
+/* ---------- small sets ---------- */
+
+const lt_context_field_t *lt_adm_context_field(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_context_fields; i++)
+        if (strcmp(d->context_fields[i].name, name) == 0)
+            return &d->context_fields[i];
+    return NULL;
+}
+
+void lt_adm_set_add(const char **set, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(set[i], s) == 0)
+            return;
+    set[(*n)++] = s;
+}
+
+static int name_cmp(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+void lt_adm_sort_names(const char **names, size_t n)
+{
+    if (n > 1)
+        qsort((void *)names, n, sizeof(*names), name_cmp);
+}
+
+size_t lt_adm_n_strategies(const lt_dataset_t *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_features; i++)
+        for (size_t e = 0; e < d->features[i].n_envs; e++)
+            n += d->features[i].envs[e].n_strategies;
+    return n;
+}
+
 /* ---------- output ---------- */
 
 void lt_adm_write_strategy(lt_buf_t *b, const lt_strategy_t *s)
