@@ -118,6 +118,8 @@ typedef struct {
 } strategy_ref_t;
 
 /* ---------- JSON output ---------- */
+/* [{id, projectId, featureName, strategyName, environment}] */
+void lt_adm_write_strategy_refs(lt_buf_t *b, const strategy_ref_t *refs, size_t n);
 /* {id, name, title, disabled, sortOrder, constraints, parameters, segments, variants} */
 void lt_adm_write_strategy(lt_buf_t *b, const lt_strategy_t *s);
 /* A flag's state in one environment e of its project (fe may be NULL: disabled, empty). */

@@ -155,6 +155,25 @@ size_t lt_adm_n_strategies(const lt_dataset_t *d)
 
 /* ---------- output ---------- */
 
+void lt_adm_write_strategy_refs(lt_buf_t *b, const strategy_ref_t *refs, size_t n)
+{
+    lt_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        lt_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+        lt_json_cstr(b, refs[i].id);
+        lt_buf_puts(b, ",\"projectId\":");
+        lt_json_cstr(b, refs[i].project);
+        lt_buf_puts(b, ",\"featureName\":");
+        lt_json_cstr(b, refs[i].feature);
+        lt_buf_puts(b, ",\"strategyName\":");
+        lt_json_cstr(b, refs[i].strategy);
+        lt_buf_puts(b, ",\"environment\":");
+        lt_json_cstr(b, refs[i].environment);
+        lt_buf_putc(b, '}');
+    }
+    lt_buf_putc(b, ']');
+}
+
 void lt_adm_write_strategy(lt_buf_t *b, const lt_strategy_t *s)
 {
     bool first = true;

@@ -212,21 +212,9 @@ static void api_segment_strategies(lt_req_t *r, const lt_params_t *pp)
     strategy_ref_t *refs = segment_users(lt_req_arena(r), d, id, true, &n);
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    lt_buf_puts(&b, "{\"strategies\":[");
-    for (size_t i = 0; i < n; i++) {
-        lt_buf_puts(&b, i ? ",{\"id\":" : "{\"id\":");
-        lt_json_cstr(&b, refs[i].id);
-        lt_buf_puts(&b, ",\"projectId\":");
-        lt_json_cstr(&b, refs[i].project);
-        lt_buf_puts(&b, ",\"featureName\":");
-        lt_json_cstr(&b, refs[i].feature);
-        lt_buf_puts(&b, ",\"strategyName\":");
-        lt_json_cstr(&b, refs[i].strategy);
-        lt_buf_puts(&b, ",\"environment\":");
-        lt_json_cstr(&b, refs[i].environment);
-        lt_buf_putc(&b, '}');
-    }
-    lt_buf_puts(&b, "],\"changeRequestStrategies\":[]}");
+    lt_buf_puts(&b, "{\"strategies\":");
+    lt_adm_write_strategy_refs(&b, refs, n);
+    lt_buf_puts(&b, ",\"changeRequestStrategies\":[]}");
     lt_adm_reply(r, 200, &b);
 }
 
