@@ -25,20 +25,25 @@ void lt_api_ready(lt_req_t *r, const lt_params_t *p);
 void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
 
 /*
- * Route tables, one per API module, each ending with a {0} entry:
- *   admin_access.c  login, users, roles, permissions, personal access tokens
- *   admin_tokens.c  API tokens, /edge/validate
- *   admin_events.c  the event log
- *   admin_projects.c projects and environments
- *   admin_features.c flags, strategies, variants, dependencies, tags, archive
- *   admin_config.c  segments, context fields, strategy definitions, tag types, metrics
+ * Route tables, one per admin resource file in admin/, each ending with a {0} entry and
+ * every route declaring who may call it (route.h):
+ *   access.c  login, users, roles, permissions, personal access tokens, project role bindings
+ *   tokens.c  API tokens, /edge/validate          events.c   the event log
+ *   projects.c projects and environments          features.c flags, strategies, variants, tags,
+ *   segments.c, dependencies.c, strategy_defs.c,             archive, staleness
+ *   context.c, tag_types.c, applications.c (applications and flag usage)
  */
 extern const lt_route_t lt_routes_admin_access[];
 extern const lt_route_t lt_routes_admin_tokens[];
 extern const lt_route_t lt_routes_admin_events[];
 extern const lt_route_t lt_routes_admin_projects[];
 extern const lt_route_t lt_routes_admin_features[];
-extern const lt_route_t lt_routes_admin_config[];
+extern const lt_route_t lt_routes_admin_segments[];
+extern const lt_route_t lt_routes_admin_dependencies[];
+extern const lt_route_t lt_routes_admin_strategy_defs[];
+extern const lt_route_t lt_routes_admin_context[];
+extern const lt_route_t lt_routes_admin_tag_types[];
+extern const lt_route_t lt_routes_admin_applications[];
 
 /* routes.c: the whole route table of `latch serve` (built once, never freed). */
 const lt_route_t *lt_serve_routes(size_t *n);

@@ -4,33 +4,46 @@
  */
 #include "api.h"
 #include "frontend.h"
+#include "route.h"
+
+const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
 
 static const lt_route_t core_routes[] = {
-    {LT_GET, "/api/client/features", lt_api_client_features, NULL},
-    {LT_GET, "/api/client/features/:name", lt_api_client_feature, NULL},
-    {LT_POST, "/api/client/register", lt_api_client_register, NULL},
-    {LT_POST, "/api/client/metrics", lt_api_client_metrics, NULL},
-    {LT_POST, "/api/client/metrics/bulk", lt_api_client_metrics_bulk, NULL},
-    {LT_POST, "/api/client/metrics/edge", lt_api_client_accepted, NULL},
-    {LT_GET | LT_POST, "/api/frontend", lt_api_frontend, NULL},
-    {LT_POST, "/api/frontend/client/metrics", lt_api_frontend_metrics, NULL},
-    {LT_POST, "/api/frontend/client/register", lt_api_frontend_register, NULL},
-    {LT_GET, "/api/frontend/client/features", lt_api_frontend_unsupported, NULL},
-    {LT_GET, "/api/frontend/health", lt_api_frontend_unsupported, NULL},
-    {LT_GET, "/api/frontend/internal-backstage/prometheus", lt_api_frontend_unsupported, NULL},
-    {LT_GET | LT_POST, "/api/frontend/features/:name", lt_api_frontend_feature, NULL},
-    {LT_GET, "/health", lt_api_health, NULL},
-    {LT_GET, "/ready", lt_api_ready, NULL},
-    {LT_GET, "/internal-backstage/prometheus", lt_api_prometheus, NULL},
-    {0, NULL, NULL, NULL},
+    LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
+    LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_register),
+    LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_metrics),
+    LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_metrics_bulk),
+    LT_API_ROUTE(LT_POST, "/api/client/metrics/edge", lt_api_client_accepted),
+    LT_API_ROUTE(LT_GET | LT_POST, "/api/frontend", lt_api_frontend),
+    LT_API_ROUTE(LT_POST, "/api/frontend/client/metrics", lt_api_frontend_metrics),
+    LT_API_ROUTE(LT_POST, "/api/frontend/client/register", lt_api_frontend_register),
+    LT_API_ROUTE(LT_GET, "/api/frontend/client/features", lt_api_frontend_unsupported),
+    LT_API_ROUTE(LT_GET, "/api/frontend/health", lt_api_frontend_unsupported),
+    LT_API_ROUTE(LT_GET, "/api/frontend/internal-backstage/prometheus",
+                 lt_api_frontend_unsupported),
+    LT_API_ROUTE(LT_GET | LT_POST, "/api/frontend/features/:name", lt_api_frontend_feature),
+    LT_API_ROUTE(LT_GET, "/health", lt_api_health),
+    LT_API_ROUTE(LT_GET, "/ready", lt_api_ready),
+    LT_API_ROUTE(LT_GET, "/internal-backstage/prometheus", lt_api_prometheus),
+    {0},
 };
 
 const lt_route_t *lt_serve_routes(size_t *n)
 {
     static const lt_route_t *const sets[] = {
-        core_routes,           lt_routes_admin_access,   lt_routes_admin_tokens,
-        lt_routes_admin_events, lt_routes_admin_projects, lt_routes_admin_features,
-        lt_routes_admin_config,
+        core_routes,
+        lt_routes_admin_access,
+        lt_routes_admin_tokens,
+        lt_routes_admin_events,
+        lt_routes_admin_projects,
+        lt_routes_admin_features,
+        lt_routes_admin_segments,
+        lt_routes_admin_dependencies,
+        lt_routes_admin_strategy_defs,
+        lt_routes_admin_context,
+        lt_routes_admin_tag_types,
+        lt_routes_admin_applications,
     };
     size_t total = 0;
     for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)
@@ -47,24 +60,24 @@ const lt_route_t *lt_serve_routes(size_t *n)
 
 /* `latch offline`: the client API, the front-end API and the Unleash Proxy endpoints. */
 const lt_route_t lt_offline_routes[] = {
-    {LT_GET, "/api/client/features", lt_api_client_features, NULL},
-    {LT_GET, "/api/client/features/:name", lt_api_client_feature, NULL},
-    {LT_POST, "/api/client/register", lt_api_client_accepted, NULL},
-    {LT_POST, "/api/client/metrics", lt_api_client_accepted, NULL},
-    {LT_POST, "/api/client/metrics/bulk", lt_api_client_accepted, NULL},
-    {LT_GET | LT_POST, "/api/frontend", lt_api_frontend, NULL},
-    {LT_POST, "/api/frontend/client/metrics", lt_api_frontend_metrics, NULL},
-    {LT_POST, "/api/frontend/client/register", lt_api_frontend_register, NULL},
-    {LT_GET | LT_POST, "/api/frontend/features/:name", lt_api_frontend_feature, NULL},
-    {LT_GET | LT_POST, "/proxy", lt_api_proxy, NULL},
-    {LT_GET | LT_POST, "/proxy/all", lt_api_proxy_all, NULL},
-    {LT_POST, "/proxy/client/metrics", lt_api_proxy_metrics, NULL},
-    {LT_POST, "/proxy/all/client/metrics", lt_api_proxy_metrics, NULL},
-    {LT_POST, "/proxy/client/register", lt_api_proxy_register, NULL},
-    {LT_GET, "/proxy/health", lt_api_proxy_health, NULL},
-    {LT_GET, "/health", lt_api_health, NULL},
-    {LT_GET, "/ready", lt_api_ready, NULL},
-    {LT_GET, "/internal-backstage/prometheus", lt_api_prometheus, NULL},
+    LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
+    LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_accepted),
+    LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_accepted),
+    LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_accepted),
+    LT_API_ROUTE(LT_GET | LT_POST, "/api/frontend", lt_api_frontend),
+    LT_API_ROUTE(LT_POST, "/api/frontend/client/metrics", lt_api_frontend_metrics),
+    LT_API_ROUTE(LT_POST, "/api/frontend/client/register", lt_api_frontend_register),
+    LT_API_ROUTE(LT_GET | LT_POST, "/api/frontend/features/:name", lt_api_frontend_feature),
+    LT_API_ROUTE(LT_GET | LT_POST, "/proxy", lt_api_proxy),
+    LT_API_ROUTE(LT_GET | LT_POST, "/proxy/all", lt_api_proxy_all),
+    LT_API_ROUTE(LT_POST, "/proxy/client/metrics", lt_api_proxy_metrics),
+    LT_API_ROUTE(LT_POST, "/proxy/all/client/metrics", lt_api_proxy_metrics),
+    LT_API_ROUTE(LT_POST, "/proxy/client/register", lt_api_proxy_register),
+    LT_API_ROUTE(LT_GET, "/proxy/health", lt_api_proxy_health),
+    LT_API_ROUTE(LT_GET, "/health", lt_api_health),
+    LT_API_ROUTE(LT_GET, "/ready", lt_api_ready),
+    LT_API_ROUTE(LT_GET, "/internal-backstage/prometheus", lt_api_prometheus),
 };
 
 const size_t lt_offline_n_routes = sizeof(lt_offline_routes) / sizeof(*lt_offline_routes);

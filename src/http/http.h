@@ -38,12 +38,23 @@ typedef struct {
 
 typedef void (*lt_handler_fn)(lt_req_t *r, const lt_params_t *p);
 
-typedef struct {
+typedef struct lt_route lt_route_t;
+/*
+ * A route's guard: runs after the route matched and before fn. It returns true to let fn run,
+ * or false after replying itself (401, 403, 415...). It may leave data for fn with
+ * lt_req_set_ctx. The router neither reads nor knows what rt->decl holds: the layer that
+ * built the table does (api/admin/: who may call it, its scope, the body it takes).
+ */
+typedef bool (*lt_guard_fn)(lt_req_t *r, const lt_route_t *rt, const lt_params_t *p);
+
+struct lt_route {
     unsigned methods; /* lt_method_t bits */
     const char *pattern; /* "/api/client/features/:name"; a final "*" segment matches the rest */
     lt_handler_fn fn;
     const char *label; /* for metrics: the pattern itself unless set */
-} lt_route_t;
+    lt_guard_fn guard; /* NULL: fn runs at once */
+    const void *decl;  /* the route's declaration, opaque here; read by guard */
+};
 
 /* Server configuration. */
 typedef struct {
@@ -85,6 +96,11 @@ lt_str_t lt_req_body(const lt_req_t *r);
 const char *lt_req_peer(lt_req_t *r);
 /* Is the Content-Type a JSON media type? */
 bool lt_req_is_json(const lt_req_t *r);
+/* Per-request data of the layer above (a guard's result for its handler); NULL until set. */
+void lt_req_set_ctx(lt_req_t *r, void *ctx);
+void *lt_req_ctx(const lt_req_t *r);
+/* Call fn(arg) when the request ends (after the reply is sent), once; up to 4 per request. */
+void lt_req_on_done(lt_req_t *r, void (*fn)(void *), void *arg);
 
 /* --- replies: exactly one per request --- */
 /* Add a response header to the reply about to be sent (up to 16). Copies are taken. */

@@ -18,6 +18,7 @@
 #include "http.h"
 
 #define MAX_REPLY_HEADERS 16
+#define MAX_DONE 4
 /* Per-connection memory of libmicrohttpd (request line, headers, query arguments). It is
  * cleared for every request, so it costs time in proportion: keep it small. */
 #define LT_CONN_MEMORY (64 * 1024)
@@ -50,6 +51,10 @@ struct lt_req {
     int n_headers;
     const char *hname[MAX_REPLY_HEADERS];
     const char *hvalue[MAX_REPLY_HEADERS];
+    void *ctx; /* the guard's data for the handler */
+    int n_done;
+    void (*done_fn[MAX_DONE])(void *);
+    void *done_arg[MAX_DONE];
 };
 
 typedef struct {
@@ -175,7 +180,8 @@ static void dispatch(lt_req_t *r)
             continue;
         }
         r->route = (int)i;
-        rt->fn(r, &params);
+        if (!rt->guard || rt->guard(r, rt, &params))
+            rt->fn(r, &params);
         if (!r->replied)
             lt_reply_error(r, 500, "InternalError", "The request could not be answered.");
         return;
@@ -340,6 +346,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (r->replied)
         record(h, r);
+    for (int i = r->n_done - 1; i >= 0; i--)
+        r->done_fn[i](r->done_arg[i]);
     lt_snapshot_release(r->snap);
     lt_buf_dispose(&r->body);
     lt_arena_dispose(&r->arena);
@@ -521,6 +529,24 @@ const char *lt_req_peer(lt_req_t *r)
     const char *p = strncmp(buf, "::ffff:", 7) == 0 && strchr(buf + 7, '.') ? buf + 7 : buf;
     r->peer = lt_arena_strdup(&r->arena, p);
     return r->peer;
+}
+
+void lt_req_set_ctx(lt_req_t *r, void *ctx)
+{
+    r->ctx = ctx;
+}
+
+void *lt_req_ctx(const lt_req_t *r)
+{
+    return r->ctx;
+}
+
+void lt_req_on_done(lt_req_t *r, void (*fn)(void *), void *arg)
+{
+    lt_assert(r->n_done < MAX_DONE);
+    r->done_fn[r->n_done] = fn;
+    r->done_arg[r->n_done] = arg;
+    r->n_done++;
 }
 
 bool lt_req_is_json(const lt_req_t *r)

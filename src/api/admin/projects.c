@@ -6,10 +6,9 @@
  */
 #include <stdio.h>
 
-#include "../base/util.h"
-#include "admin.h"
-#include "admin_json.h"
-#include "api.h"
+#include "../../base/util.h"
+#include "admin_int.h"
+#include "../api.h"
 
 /* What a write handler hands its lt_write_fn. */
 typedef struct {
@@ -20,25 +19,6 @@ typedef struct {
     bool on;
     char *reply; /* JSON built inside the write, or NULL */
 } pctx_t;
-
-static const char *param(const lt_params_t *p, const char *name)
-{
-    for (int i = 0; i < p->n; i++)
-        if (strcmp(p->name[i], name) == 0)
-            return p->value[i];
-    return "";
-}
-
-static const char *body_str(const cJSON *j, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static void reply_text(lt_req_t *r, int status, const char *json)
-{
-    lt_reply(r, status, LT_JSON_TYPE, json, strlen(json));
-}
 
 static lt_event_t event_of(const pctx_t *c, const char *type)
 {
@@ -124,9 +104,6 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
 
 static void api_projects(lt_req_t *r, const lt_params_t *p)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -143,11 +120,8 @@ static void api_projects(lt_req_t *r, const lt_params_t *p)
 
 static void api_project(lt_req_t *r, const lt_params_t *p)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *id = param(p, "projectId");
+    const char *id = lt_adm_param(p, "projectId");
     const lt_project_t *proj = lt_adm_project(d, id);
     if (!proj) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", id);
@@ -238,12 +212,12 @@ static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     pctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     lt_project_t p = {0};
-    const char *id = body_str(c->body, "id");
+    const char *id = lt_adm_str(c->body, "id");
     const cJSON *idj = cJSON_GetObjectItemCaseSensitive(c->body, "id");
     if (idj && !cJSON_IsString(idj))
         return lt_write_fail(w, 400, "ValidationError", "\"id\" must be a string");
     if (!id) /* as Unleash: the id defaults to the name when that is URL friendly */
-        id = body_str(c->body, "name");
+        id = lt_adm_str(c->body, "name");
     if (!id || !lt_adm_name_ok(id))
         return lt_write_fail(w, 400, "ValidationError",
                              "\"id\" must be URL friendly and 1 to 100 characters long");
@@ -308,36 +282,29 @@ static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 static void api_project_create(lt_req_t *r, const lt_params_t *p)
 {
     pctx_t c = {.a = lt_req_arena(r)};
-    if (!lt_admin_guard(r, &c.who, "CREATE_PROJECT", NULL, NULL))
-        return;
-    if (!(c.body = lt_admin_body(r, cJSON_Object)))
-        return;
+    c.who = lt_adm_ctx(r)->who;
+    c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_project_create, &w) == LT_OK) {
         lt_reply_header(r, "Location", c.project);
-        reply_text(r, 201, c.reply);
+        lt_reply_json(r, 201, c.reply);
     }
-    cJSON_Delete(c.body);
 }
 
 static void api_project_update(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r), .project = param(p, "projectId")};
-    if (!lt_admin_guard(r, &c.who, "UPDATE_PROJECT", c.project, NULL))
-        return;
-    if (!(c.body = lt_admin_body(r, cJSON_Object)))
-        return;
+    pctx_t c = {.a = lt_req_arena(r), .project = lt_adm_param(p, "projectId")};
+    c.who = lt_adm_ctx(r)->who;
+    c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_project_update, &w) == LT_OK)
         lt_reply_empty(r, 200);
-    cJSON_Delete(c.body);
 }
 
 static void api_project_delete(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r), .project = param(p, "projectId")};
-    if (!lt_admin_guard(r, &c.who, "DELETE_PROJECT", c.project, NULL))
-        return;
+    pctx_t c = {.a = lt_req_arena(r), .project = lt_adm_param(p, "projectId")};
+    c.who = lt_adm_ctx(r)->who;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_project_delete, &w) == LT_OK)
         lt_reply_empty(r, 200);
@@ -359,9 +326,8 @@ static int do_project_env_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         return lt_write_fail(w, 400, "BadDataError", "Environment %s does not exist",
                              e->valuestring);
     if (lt_adm_project_has_env(d, c->project, e->valuestring))
-        return lt_write_fail(w, 409, "NameExistsError",
-                             "%s already has the environment %s enabled", c->project,
-                             e->valuestring);
+        return lt_write_fail(w, 409, "NameExistsError", "%s already has the environment %s enabled",
+                             c->project, e->valuestring);
     c->env = lt_arena_strdup(c->a, e->valuestring);
     lt_event_t ev = event_of(c, "project-environment-added");
     lt_buf_t b;
@@ -381,8 +347,8 @@ static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t 
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
                              c->project);
     if (!lt_adm_project_has_env(d, c->project, c->env))
-        return lt_write_fail(w, 404, "NotFoundError",
-                             "Could not find environment %s in project %s", c->env, c->project);
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s in project %s",
+                             c->env, c->project);
     lt_event_t ev = event_of(c, "project-environment-removed");
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -395,23 +361,20 @@ static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t 
 
 static void api_project_env_add(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r), .project = param(p, "projectId")};
-    if (!lt_admin_guard(r, &c.who, "UPDATE_PROJECT", c.project, NULL))
-        return;
-    if (!(c.body = lt_admin_body(r, cJSON_Object)))
-        return;
+    pctx_t c = {.a = lt_req_arena(r), .project = lt_adm_param(p, "projectId")};
+    c.who = lt_adm_ctx(r)->who;
+    c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_project_env_add, &w) == LT_OK)
         lt_reply_empty(r, 200);
-    cJSON_Delete(c.body);
 }
 
 static void api_project_env_remove(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r), .project = param(p, "projectId"),
-                .env = param(p, "environment")};
-    if (!lt_admin_guard(r, &c.who, "UPDATE_PROJECT", c.project, NULL))
-        return;
+    pctx_t c = {.a = lt_req_arena(r),
+                .project = lt_adm_param(p, "projectId"),
+                .env = lt_adm_param(p, "environment")};
+    c.who = lt_adm_ctx(r)->who;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_project_env_remove, &w) == LT_OK)
         lt_reply_empty(r, 200);
@@ -478,9 +441,6 @@ static char *env_json(lt_arena_t *a, const lt_environment_t *e)
 
 static void api_environments(lt_req_t *r, const lt_params_t *p)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -500,25 +460,19 @@ static void api_environments(lt_req_t *r, const lt_params_t *p)
 
 static void api_environment(lt_req_t *r, const lt_params_t *p)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return;
-    const char *name = param(p, "name");
+    const char *name = lt_adm_param(p, "name");
     const lt_environment_t *e = lt_adm_env(&lt_req_snapshot(r)->data, name);
     if (!e) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find environment with name %s", name);
         return;
     }
-    reply_text(r, 200, env_json(lt_req_arena(r), e));
+    lt_reply_json(r, 200, env_json(lt_req_arena(r), e));
 }
 
 static void api_project_environments(lt_req_t *r, const lt_params_t *p)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *project = param(p, "projectId");
+    const char *project = lt_adm_param(p, "projectId");
     if (!lt_adm_project(d, project)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
         return;
@@ -532,8 +486,7 @@ static void api_project_environments(lt_req_t *r, const lt_params_t *p)
             lt_buf_putc(&b, ',');
         write_env_open(&b, e);
         lt_buf_printf(&b, ",\"projectApiTokenCount\":%zu,\"projectEnabledToggleCount\":%zu",
-                      env_token_count(d, e->name, project),
-                      env_enabled_count(d, e->name, project));
+                      env_token_count(d, e->name, project), env_enabled_count(d, e->name, project));
         lt_buf_puts(&b, ",\"visible\":");
         lt_json_bool(&b, lt_adm_project_has_env(d, project, e->name));
         lt_buf_putc(&b, '}');
@@ -568,7 +521,7 @@ static int do_env_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     pctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const char *name = body_str(c->body, "name");
+    const char *name = lt_adm_str(c->body, "name");
     if (!name || !lt_adm_name_ok(name))
         return lt_write_fail(w, 400, "ValidationError",
                              "\"name\" must be URL friendly and 1 to 100 characters long");
@@ -598,8 +551,9 @@ static int do_env_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (c->body) {
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(c->body, "name");
         if (cJSON_IsString(n) && strcmp(n->valuestring, c->env) != 0)
-            return lt_write_fail(w, 400, "BadDataError", "The name of an environment can not "
-                                                         "change");
+            return lt_write_fail(w, 400, "BadDataError",
+                                 "The name of an environment can not "
+                                 "change");
         if (env_fields(c, &e, false, w) != LT_OK)
             return LT_EINVAL;
     } else {
@@ -655,34 +609,27 @@ static int do_env_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 static void api_env_create(lt_req_t *r, const lt_params_t *p)
 {
     pctx_t c = {.a = lt_req_arena(r)};
-    if (!lt_admin_guard(r, &c.who, "ADMIN", NULL, NULL))
-        return;
-    if (!(c.body = lt_admin_body(r, cJSON_Object)))
-        return;
+    c.who = lt_adm_ctx(r)->who;
+    c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_env_create, &w) == LT_OK)
-        reply_text(r, 201, c.reply);
-    cJSON_Delete(c.body);
+        lt_reply_json(r, 201, c.reply);
 }
 
 static void api_env_update(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r), .env = param(p, "name")};
-    if (!lt_admin_guard(r, &c.who, "ADMIN", NULL, NULL))
-        return;
-    if (!(c.body = lt_admin_body(r, cJSON_Object)))
-        return;
+    pctx_t c = {.a = lt_req_arena(r), .env = lt_adm_param(p, "name")};
+    c.who = lt_adm_ctx(r)->who;
+    c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_env_update, &w) == LT_OK)
-        reply_text(r, 200, c.reply);
-    cJSON_Delete(c.body);
+        lt_reply_json(r, 200, c.reply);
 }
 
 static void env_toggle(lt_req_t *r, const lt_params_t *p, bool on)
 {
-    pctx_t c = {.a = lt_req_arena(r), .env = param(p, "name"), .on = on};
-    if (!lt_admin_guard(r, &c.who, "ADMIN", NULL, NULL))
-        return;
+    pctx_t c = {.a = lt_req_arena(r), .env = lt_adm_param(p, "name"), .on = on};
+    c.who = lt_adm_ctx(r)->who;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_env_update, &w) == LT_OK)
         lt_reply_empty(r, 204);
@@ -700,9 +647,8 @@ static void api_env_off(lt_req_t *r, const lt_params_t *p)
 
 static void api_env_delete(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r), .env = param(p, "name")};
-    if (!lt_admin_guard(r, &c.who, "ADMIN", NULL, NULL))
-        return;
+    pctx_t c = {.a = lt_req_arena(r), .env = lt_adm_param(p, "name")};
+    c.who = lt_adm_ctx(r)->who;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_env_delete, &w) == LT_OK)
         lt_reply_empty(r, 200);
@@ -711,33 +657,39 @@ static void api_env_delete(lt_req_t *r, const lt_params_t *p)
 static void api_env_order(lt_req_t *r, const lt_params_t *p)
 {
     pctx_t c = {.a = lt_req_arena(r)};
-    if (!lt_admin_guard(r, &c.who, "ADMIN", NULL, NULL))
-        return;
-    if (!(c.body = lt_admin_body(r, cJSON_Object)))
-        return;
+    c.who = lt_adm_ctx(r)->who;
+    c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_env_order, &w) == LT_OK)
         lt_reply_empty(r, 200);
-    cJSON_Delete(c.body);
 }
 
+#define ROUTE LT_ADM_ROUTE
+
 const lt_route_t lt_routes_admin_projects[] = {
-    {LT_GET, "/api/admin/projects", api_projects, NULL},
-    {LT_POST, "/api/admin/projects", api_project_create, NULL},
-    {LT_GET, "/api/admin/projects/:projectId", api_project, NULL},
-    {LT_PUT, "/api/admin/projects/:projectId", api_project_update, NULL},
-    {LT_DELETE, "/api/admin/projects/:projectId", api_project_delete, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/environments", api_project_env_add, NULL},
-    {LT_DELETE, "/api/admin/projects/:projectId/environments/:environment",
-     api_project_env_remove, NULL},
-    {LT_GET, "/api/admin/environments", api_environments, NULL},
-    {LT_POST, "/api/admin/environments", api_env_create, NULL},
-    {LT_PUT, "/api/admin/environments/sort-order", api_env_order, NULL},
-    {LT_GET, "/api/admin/environments/project/:projectId", api_project_environments, NULL},
-    {LT_PUT, "/api/admin/environments/update/:name", api_env_update, NULL},
-    {LT_POST, "/api/admin/environments/:name/on", api_env_on, NULL},
-    {LT_POST, "/api/admin/environments/:name/off", api_env_off, NULL},
-    {LT_GET, "/api/admin/environments/:name", api_environment, NULL},
-    {LT_DELETE, "/api/admin/environments/:name", api_env_delete, NULL},
-    {0, NULL, NULL, NULL},
+    ROUTE(LT_GET, "/api/admin/projects", api_projects, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/projects", api_project_create, LT_PERM("CREATE_PROJECT"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId", api_project, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/projects/:projectId", api_project_update, LT_PERM("UPDATE_PROJECT"),
+          LT_IN_PROJECT, LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/projects/:projectId", api_project_delete,
+          LT_PERM("DELETE_PROJECT"), LT_IN_PROJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/environments", api_project_env_add,
+          LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT, LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/projects/:projectId/environments/:environment",
+          api_project_env_remove, LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT),
+    ROUTE(LT_GET, "/api/admin/environments", api_environments, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/environments", api_env_create, LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_PUT, "/api/admin/environments/sort-order", api_env_order, LT_PERM("ADMIN"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/environments/project/:projectId", api_project_environments,
+          LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/environments/update/:name", api_env_update, LT_PERM("ADMIN"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/environments/:name/on", api_env_on, LT_PERM("ADMIN")),
+    ROUTE(LT_POST, "/api/admin/environments/:name/off", api_env_off, LT_PERM("ADMIN")),
+    ROUTE(LT_GET, "/api/admin/environments/:name", api_environment, LT_AUTHENTICATED),
+    ROUTE(LT_DELETE, "/api/admin/environments/:name", api_env_delete, LT_PERM("ADMIN")),
+    {0},
 };

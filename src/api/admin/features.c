@@ -10,10 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../base/util.h"
-#include "admin.h"
-#include "admin_json.h"
-#include "api.h"
+#include "../../base/util.h"
+#include "admin_int.h"
+#include "../api.h"
 
 /* What a write handler hands its lt_write_fn. */
 typedef struct {
@@ -30,10 +29,8 @@ typedef struct {
 #define NOT_FOUND(...) lt_write_fail(w, 404, "NotFoundError", __VA_ARGS__)
 
 static const char *const feature_types[][4] = {
-    {"release", "Release", "Roll out new or incomplete features. Expected lifetime ~40 days",
-     "40"},
-    {"experiment", "Experiment", "A/B and multivariate testing. Expected lifetime ~40 days",
-     "40"},
+    {"release", "Release", "Roll out new or incomplete features. Expected lifetime ~40 days", "40"},
+    {"experiment", "Experiment", "A/B and multivariate testing. Expected lifetime ~40 days", "40"},
     {"operational", "Operational",
      "Transition between technical implementations with minimal risk. Expected lifetime: ~7 "
      "days",
@@ -53,19 +50,6 @@ static bool type_ok(const char *t)
         if (strcmp(feature_types[i][0], t) == 0)
             return true;
     return false;
-}
-
-static const char *param(const lt_params_t *p, const char *name)
-{
-    for (int i = 0; i < p->n; i++)
-        if (strcmp(p->name[i], name) == 0)
-            return p->value[i];
-    return NULL;
-}
-
-static void reply_text(lt_req_t *r, int status, const char *json)
-{
-    lt_reply(r, status, LT_JSON_TYPE, json, strlen(json));
 }
 
 /* ---------- JSON of the pieces, in the request arena ---------- */
@@ -284,9 +268,9 @@ static int json_patch(cJSON **root, const cJSON *ops, lt_write_t *w)
 /* Metadata of a create/update body into f (only the keys present). */
 static int feature_fields(fctx_t *c, const cJSON *j, lt_feature_t *f, lt_write_t *w)
 {
-    static const char *const keys[] = {"name", "type", "description", "impressionData",
-                                       "stale", "archived", "project", "createdAt",
-                                       "tags", "variants", "enabled", "lastSeenAt", NULL};
+    static const char *const keys[] = {
+        "name",      "type", "description", "impressionData", "stale",      "archived", "project",
+        "createdAt", "tags", "variants",    "enabled",        "lastSeenAt", NULL};
     const cJSON *k;
     cJSON_ArrayForEach(k, j)
     {
@@ -394,8 +378,8 @@ static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     f->stale = false;
     lt_tag_t *tags;
     size_t n_tags;
-    if (parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "tags"), f->name, &tags,
-                   &n_tags, w) != LT_OK)
+    if (parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "tags"), f->name, &tags, &n_tags,
+                   w) != LT_OK)
         return LT_EINVAL;
     lt_variant_t *vars;
     size_t n_vars;
@@ -490,11 +474,11 @@ static int do_feature_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     cJSON_Delete(doc);
     if (rc != LT_OK)
         return LT_EINVAL;
-    bool only_stale = f->stale != old->stale && f->impression_data == old->impression_data &&
-                      strcmp(f->type, old->type ? old->type : "release") == 0 &&
-                      ((!f->description && !old->description) ||
-                       (f->description && old->description &&
-                        strcmp(f->description, old->description) == 0));
+    bool only_stale =
+        f->stale != old->stale && f->impression_data == old->impression_data &&
+        strcmp(f->type, old->type ? old->type : "release") == 0 &&
+        ((!f->description && !old->description) ||
+         (f->description && old->description && strcmp(f->description, old->description) == 0));
     c->reply = feature_json(c->a, d, f);
     const char *type = !only_stale ? "feature-metadata-updated"
                        : f->stale  ? "feature-stale-on"
@@ -709,8 +693,8 @@ static bool toggle_env(fctx_t *c, lt_feature_t *f, const char *env, bool on, boo
         } else if (!any_enabled) {
             int next = 0;
             for (size_t i = 0; i < fe->n_strategies; i++)
-                next = fe->strategies[i].sort_order >= next ? fe->strategies[i].sort_order + 1
-                                                            : next;
+                next =
+                    fe->strategies[i].sort_order >= next ? fe->strategies[i].sort_order + 1 : next;
             *lt_adm_add_strategy(c->a, fe) = default_strategy(c->a, f->name, next);
             changed = true;
         }
@@ -730,9 +714,8 @@ static int do_env_toggle(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_feature_t *f = lt_adm_feature_dup(c->a, old);
     if (!toggle_env(c, f, c->env, c->on, c->activate))
         return LT_OK; /* already so: nothing is written, as Unleash */
-    return commit(s, c, f,
-                  c->on ? "feature-environment-enabled" : "feature-environment-disabled", c->env,
-                  fe_json(c->a, f, e, lt_feature_env(f, c->env)),
+    return commit(s, c, f, c->on ? "feature-environment-enabled" : "feature-environment-disabled",
+                  c->env, fe_json(c->a, f, e, lt_feature_env(f, c->env)),
                   fe_json(c->a, old, e, lt_feature_env(old, c->env)));
 }
 
@@ -962,10 +945,9 @@ static int variants_set(lt_store_t *s, const lt_dataset_t *d, fctx_t *c, const c
     fe->variants = v;
     fe->n_variants = n;
     c->reply = variants_json(c->a, v, n, true);
-    return commit(s, c, f, "feature-environment-variants-updated", c->env,
-                  variants_json(c->a, v, n, false),
-                  variants_json(c->a, ofe ? ofe->variants : NULL, ofe ? ofe->n_variants : 0,
-                                false));
+    return commit(
+        s, c, f, "feature-environment-variants-updated", c->env, variants_json(c->a, v, n, false),
+        variants_json(c->a, ofe ? ofe->variants : NULL, ofe ? ofe->n_variants : 0, false));
 }
 
 static int do_variants_put(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
@@ -1017,8 +999,7 @@ static int do_variants_batch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         c->env = it->valuestring;
         if (!find_env(d, c, old, w))
             return LT_EINVAL;
-        if (!lt_access_can(d, &c->who, "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", old->project,
-                           c->env))
+        if (!lt_access_can(d, &c->who, "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", old->project, c->env))
             return lt_write_fail(w, 403, "PermissionError",
                                  "You don't have the required permissions to perform this "
                                  "operation. To perform this action, you need the "
@@ -1038,8 +1019,8 @@ static int do_variants_batch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_buf_puts(&b, envs_txt ? envs_txt : "[]");
     cJSON_free(envs_txt);
     lt_buf_putc(&b, '}');
-    return commit(s, c, f, "feature-environment-variants-updated", NULL,
-                  lt_adm_buf_arena(c->a, &b), NULL);
+    return commit(s, c, f, "feature-environment-variants-updated", NULL, lt_adm_buf_arena(c->a, &b),
+                  NULL);
 }
 
 /* ---------- tags ---------- */
@@ -1129,8 +1110,8 @@ static int do_tag_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (rc != LT_OK)
         return LT_EINVAL;
     if (has_tag(d, f->name, t))
-        return lt_write_fail(w, 409, "FeatureHasTagError",
-                             "%s already has the tag %s:%s", f->name, t->type, t->value);
+        return lt_write_fail(w, 409, "FeatureHasTagError", "%s already has the tag %s:%s", f->name,
+                             t->type, t->value);
     rc = tags_write(s, c, d, f, t, 1, NULL, 0, "feature-tagged", tag_json(c->a, t));
     c->reply = tag_json(c->a, t);
     return rc;
@@ -1218,11 +1199,9 @@ static int do_clone(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 /* ---------- reads ---------- */
 
+/* The dataset a read answers from (the route is declared authenticated). */
 static bool reader(lt_req_t *r, const lt_dataset_t **d)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return false;
     *d = &lt_req_snapshot(r)->data;
     return true;
 }
@@ -1232,7 +1211,7 @@ static void api_features_list(lt_req_t *r, const lt_params_t *p)
     const lt_dataset_t *d;
     if (!reader(r, &d))
         return;
-    const char *project = param(p, "projectId");
+    const char *project = lt_adm_param(p, "projectId");
     if (project && !lt_adm_project(d, project)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
         return;
@@ -1262,7 +1241,7 @@ static void api_archived_list(lt_req_t *r, const lt_params_t *p)
     const lt_dataset_t *d;
     if (!reader(r, &d))
         return;
-    const char *project = param(p, "projectId");
+    const char *project = lt_adm_param(p, "projectId");
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"version\":1,\"features\":[");
@@ -1281,10 +1260,9 @@ static void api_archived_list(lt_req_t *r, const lt_params_t *p)
 }
 
 /* The flag of a read: live (and in the project when one is in the path), else 404 sent. */
-static const lt_feature_t *read_feature(lt_req_t *r, const lt_dataset_t *d,
-                                        const lt_params_t *p)
+static const lt_feature_t *read_feature(lt_req_t *r, const lt_dataset_t *d, const lt_params_t *p)
 {
-    const char *name = param(p, "featureName"), *project = param(p, "projectId");
+    const char *name = lt_adm_param(p, "featureName"), *project = lt_adm_param(p, "projectId");
     const lt_feature_t *f = lt_adm_feature(d, name);
     if (!f || f->archived || (project && strcmp(f->project, project) != 0)) {
         if (project && f && !f->archived)
@@ -1311,14 +1289,14 @@ static void api_feature_get(lt_req_t *r, const lt_params_t *p)
 }
 
 /* The flag's environment of a read, or 404 sent. */
-static const lt_environment_t *read_env(lt_req_t *r, const lt_dataset_t *d,
-                                        const lt_feature_t *f, const lt_params_t *p)
+static const lt_environment_t *read_env(lt_req_t *r, const lt_dataset_t *d, const lt_feature_t *f,
+                                        const lt_params_t *p)
 {
-    const char *env = param(p, "environment");
+    const char *env = lt_adm_param(p, "environment");
     const lt_environment_t *e = lt_adm_env(d, env);
     if (!e || !lt_adm_project_has_env(d, f->project, env)) {
-        lt_reply_error(r, 404, "NotFoundError", "Feature %s does not have environment %s",
-                       f->name, env);
+        lt_reply_error(r, 404, "NotFoundError", "Feature %s does not have environment %s", f->name,
+                       env);
         return NULL;
     }
     return e;
@@ -1372,7 +1350,7 @@ static void api_strategy_get(lt_req_t *r, const lt_params_t *p)
     if (!reader(r, &d) || !(f = read_feature(r, d, p)) || !(e = read_env(r, d, f, p)))
         return;
     const lt_feature_env_t *fe = lt_feature_env(f, e->name);
-    const char *id = param(p, "strategyId");
+    const char *id = lt_adm_param(p, "strategyId");
     for (size_t i = 0; fe && i < fe->n_strategies; i++)
         if (fe->strategies[i].id && strcmp(fe->strategies[i].id, id) == 0) {
             lt_buf_t b;
@@ -1392,9 +1370,9 @@ static void api_variants_get(lt_req_t *r, const lt_params_t *p)
     if (!reader(r, &d) || !(f = read_feature(r, d, p)) || !(e = read_env(r, d, f, p)))
         return;
     const lt_feature_env_t *fe = lt_feature_env(f, e->name);
-    reply_text(r, 200,
-               variants_json(lt_req_arena(r), fe ? fe->variants : NULL, fe ? fe->n_variants : 0,
-                             true));
+    lt_reply_json(
+        r, 200,
+        variants_json(lt_req_arena(r), fe ? fe->variants : NULL, fe ? fe->n_variants : 0, true));
 }
 
 static void api_tags_get(lt_req_t *r, const lt_params_t *p)
@@ -1402,7 +1380,7 @@ static void api_tags_get(lt_req_t *r, const lt_params_t *p)
     const lt_dataset_t *d;
     if (!reader(r, &d))
         return;
-    const char *name = param(p, "featureName");
+    const char *name = lt_adm_param(p, "featureName");
     if (!lt_adm_feature(d, name)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find feature flag with name %s", name);
         return;
@@ -1432,8 +1410,8 @@ static void api_feature_types(lt_req_t *r, const lt_params_t *p)
         lt_json_cstr(&b, feature_types[i][1]);
         lt_buf_puts(&b, ",\"description\":");
         lt_json_cstr(&b, feature_types[i][2]);
-        lt_buf_printf(&b, ",\"lifetimeDays\":%s}", feature_types[i][3] ? feature_types[i][3]
-                                                                         : "null");
+        lt_buf_printf(&b, ",\"lifetimeDays\":%s}",
+                      feature_types[i][3] ? feature_types[i][3] : "null");
     }
     lt_buf_puts(&b, "]}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
@@ -1441,19 +1419,13 @@ static void api_feature_types(lt_req_t *r, const lt_params_t *p)
 
 static void api_validate(lt_req_t *r, const lt_params_t *p)
 {
-    lt_principal_t who;
-    if (!lt_admin_auth(r, &who))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_write_t w = {0};
     if (new_name_ok(d, cJSON_GetObjectItemCaseSensitive(body, "name"), &w) == LT_OK)
         lt_reply_empty(r, 200);
     else
         lt_reply_error(r, w.status, w.name, "%s", w.msg);
-    cJSON_Delete(body);
 }
 
 /* ---------- the write handlers ---------- */
@@ -1464,82 +1436,59 @@ enum {
     ARR = cJSON_Array,
 };
 
-/*
- * Authenticate, check perm (in the path's project, or the flag's when the path has none, and
- * the path's environment when env_scoped), parse the body, run fn, and reply ok_status with
- * c->reply (or empty).
- */
-static void run_write(lt_req_t *r, const lt_params_t *p, const char *perm, bool env_scoped,
-                      int body, lt_write_fn fn, int ok_status, fctx_t *c)
+/* Run fn (the route declared permission, scope and body) and reply ok_status with c->reply
+ * (or empty). */
+static void run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status, fctx_t *c)
 {
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    c->who = ac->who;
+    c->body = ac->body;
     c->a = lt_req_arena(r);
-    c->project = param(p, "projectId");
-    c->feature = param(p, "featureName");
+    c->project = lt_adm_param(p, "projectId");
+    c->feature = lt_adm_param(p, "featureName");
     if (!c->env)
-        c->env = param(p, "environment");
+        c->env = lt_adm_param(p, "environment");
     if (!c->strategy)
-        c->strategy = param(p, "strategyId");
-    const char *perm_project = c->project;
-    if (!perm_project && c->feature) {
-        const lt_feature_t *f = lt_adm_feature(&lt_req_snapshot(r)->data, c->feature);
-        perm_project = f ? f->project : "default";
-    }
-    if (!lt_admin_guard(r, &c->who, perm, perm_project, env_scoped ? c->env : NULL))
-        return;
-    if (body && !(c->body = lt_admin_body(r, body)))
-        return;
+        c->strategy = lt_adm_param(p, "strategyId");
     lt_write_t w = {.ctx = c};
-    if (lt_admin_write(r, fn, &w) == LT_OK) {
-        if (c->reply)
-            reply_text(r, ok_status, c->reply);
-        else
-            lt_reply_empty(r, ok_status);
-    }
-    cJSON_Delete(c->body);
+    if (lt_admin_write(r, fn, &w) != LT_OK)
+        return;
+    if (c->reply)
+        lt_reply_json(r, ok_status, c->reply);
+    else
+        lt_reply_empty(r, ok_status);
 }
 
-#define WRITE(fname, perm, env_scoped, body, fn, status, ...)                                    \
-    static void fname(lt_req_t *r, const lt_params_t *p)                                        \
-    {                                                                                            \
-        fctx_t c = {__VA_ARGS__};                                                                \
-        run_write(r, p, perm, env_scoped, body, fn, status, &c);                                 \
+#define WRITE(fname, fn, status, ...)                                                              \
+    static void fname(lt_req_t *r, const lt_params_t *p)                                           \
+    {                                                                                              \
+        fctx_t c = {__VA_ARGS__};                                                                  \
+        run_write(r, p, fn, status, &c);                                                           \
     }
 
-WRITE(api_feature_create, "CREATE_FEATURE", false, OBJ, do_feature_create, 201, .reply = NULL)
-WRITE(api_feature_put, "UPDATE_FEATURE", false, OBJ, do_feature_update, 200, .reply = NULL)
-WRITE(api_feature_patch, "UPDATE_FEATURE", false, ARR, do_feature_patch, 200, .reply = NULL)
-WRITE(api_feature_archive, "DELETE_FEATURE", false, NO_BODY, do_feature_archive, 202,
-      .reply = NULL)
-WRITE(api_feature_revive, "UPDATE_FEATURE", false, NO_BODY, do_feature_revive, 200,
-      .reply = NULL)
-WRITE(api_project_revive, "UPDATE_FEATURE", false, OBJ, do_project_revive, 200, .reply = NULL)
-WRITE(api_feature_delete, "DELETE_FEATURE", false, NO_BODY, do_feature_delete, 200,
-      .reply = NULL)
-WRITE(api_stale_bulk, "UPDATE_FEATURE", false, OBJ, do_stale_bulk, 202, .reply = NULL)
-WRITE(api_stale_on, "UPDATE_FEATURE", false, NO_BODY, do_stale_one, 200, .on = true)
-WRITE(api_stale_off, "UPDATE_FEATURE", false, NO_BODY, do_stale_one, 200, .on = false)
-WRITE(api_env_off, "UPDATE_FEATURE_ENVIRONMENT", true, NO_BODY, do_env_toggle, 200,
-      .on = false)
-WRITE(api_bulk_off, "UPDATE_FEATURE_ENVIRONMENT", true, OBJ, do_env_toggle_bulk, 200,
-      .on = false)
-WRITE(api_strategy_add, "CREATE_FEATURE_STRATEGY", true, OBJ, do_strategy_add, 200,
-      .reply = NULL)
-WRITE(api_strategy_put, "UPDATE_FEATURE_STRATEGY", true, OBJ, do_strategy_put, 200,
-      .reply = NULL)
-WRITE(api_strategy_patch, "UPDATE_FEATURE_STRATEGY", true, ARR, do_strategy_patch, 200,
-      .reply = NULL)
-WRITE(api_strategy_delete, "DELETE_FEATURE_STRATEGY", true, NO_BODY, do_strategy_delete, 200,
-      .reply = NULL)
-WRITE(api_strategy_order, "UPDATE_FEATURE_STRATEGY", true, ARR, do_strategy_order, 200,
-      .reply = NULL)
-WRITE(api_variants_put, "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", true, ARR, do_variants_put, 200,
-      .reply = NULL)
-WRITE(api_variants_patch, "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", true, ARR, do_variants_patch,
-      200, .reply = NULL)
-WRITE(api_variants_batch, "UPDATE_FEATURE", false, OBJ, do_variants_batch, 200, .reply = NULL)
-WRITE(api_tag_add, "UPDATE_FEATURE", false, OBJ, do_tag_add, 201, .reply = NULL)
-WRITE(api_tags_put, "UPDATE_FEATURE", false, OBJ, do_tags_update, 200, .reply = NULL)
-WRITE(api_clone, "CREATE_FEATURE", false, OBJ, do_clone, 201, .reply = NULL)
+WRITE(api_feature_create, do_feature_create, 201, .reply = NULL)
+WRITE(api_feature_put, do_feature_update, 200, .reply = NULL)
+WRITE(api_feature_patch, do_feature_patch, 200, .reply = NULL)
+WRITE(api_feature_archive, do_feature_archive, 202, .reply = NULL)
+WRITE(api_feature_revive, do_feature_revive, 200, .reply = NULL)
+WRITE(api_project_revive, do_project_revive, 200, .reply = NULL)
+WRITE(api_feature_delete, do_feature_delete, 200, .reply = NULL)
+WRITE(api_stale_bulk, do_stale_bulk, 202, .reply = NULL)
+WRITE(api_stale_on, do_stale_one, 200, .on = true)
+WRITE(api_stale_off, do_stale_one, 200, .on = false)
+WRITE(api_env_off, do_env_toggle, 200, .on = false)
+WRITE(api_bulk_off, do_env_toggle_bulk, 200, .on = false)
+WRITE(api_strategy_add, do_strategy_add, 200, .reply = NULL)
+WRITE(api_strategy_put, do_strategy_put, 200, .reply = NULL)
+WRITE(api_strategy_patch, do_strategy_patch, 200, .reply = NULL)
+WRITE(api_strategy_delete, do_strategy_delete, 200, .reply = NULL)
+WRITE(api_strategy_order, do_strategy_order, 200, .reply = NULL)
+WRITE(api_variants_put, do_variants_put, 200, .reply = NULL)
+WRITE(api_variants_patch, do_variants_patch, 200, .reply = NULL)
+WRITE(api_variants_batch, do_variants_batch, 200, .reply = NULL)
+WRITE(api_tag_add, do_tag_add, 201, .reply = NULL)
+WRITE(api_tags_put, do_tags_update, 200, .reply = NULL)
+WRITE(api_clone, do_clone, 201, .reply = NULL)
 
 static bool query_true(lt_req_t *r, const char *name)
 {
@@ -1550,66 +1499,92 @@ static bool query_true(lt_req_t *r, const char *name)
 static void api_env_on(lt_req_t *r, const lt_params_t *p)
 {
     fctx_t c = {.on = true, .activate = query_true(r, "shouldActivateDisabledStrategies")};
-    run_write(r, p, "UPDATE_FEATURE_ENVIRONMENT", true, NO_BODY, do_env_toggle, 200, &c);
+    run_write(r, p, do_env_toggle, 200, &c);
 }
 
 static void api_bulk_on(lt_req_t *r, const lt_params_t *p)
 {
     fctx_t c = {.on = true, .activate = query_true(r, "shouldActivateDisabledStrategies")};
-    run_write(r, p, "UPDATE_FEATURE_ENVIRONMENT", true, OBJ, do_env_toggle_bulk, 200, &c);
+    run_write(r, p, do_env_toggle_bulk, 200, &c);
 }
 
 static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
 {
     /* the tag's type and value ride in env and strategy */
-    fctx_t c = {.env = param(p, "type"), .strategy = param(p, "value")};
-    run_write(r, p, "UPDATE_FEATURE", false, NO_BODY, do_tag_remove, 200, &c);
+    fctx_t c = {.env = lt_adm_param(p, "type"), .strategy = lt_adm_param(p, "value")};
+    run_write(r, p, do_tag_remove, 200, &c);
 }
 
 #define PF "/api/admin/projects/:projectId/features/:featureName"
 #define PE PF "/environments/:environment"
 
+#define ROUTE LT_ADM_ROUTE
+/* perm in the path's project */
+#define FLAG(perm) LT_PERM(perm), LT_IN_PROJECT, .feature = "featureName"
+/* perm in the path's project, for routes that name no flag */
+#define PROJ(perm) LT_PERM(perm), LT_IN_PROJECT
+/* perm in the project of the path's flag ("default" when there is no such flag) */
+#define OF_FLAG(perm) LT_PERM(perm), .feature = "featureName"
+/* ... and in the path's environment */
+#define FLAG_ENV(perm) FLAG(perm), LT_IN_ENV
+
 const lt_route_t lt_routes_admin_features[] = {
-    {LT_GET, "/api/admin/feature-types", api_feature_types, NULL},
-    {LT_POST, "/api/admin/features/validate", api_validate, NULL},
-    {LT_GET, "/api/admin/features", api_features_list, NULL},
-    {LT_GET, "/api/admin/features/:featureName", api_feature_get, NULL},
-    {LT_GET, "/api/admin/features/:featureName/tags", api_tags_get, NULL},
-    {LT_POST, "/api/admin/features/:featureName/tags", api_tag_add, NULL},
-    {LT_PUT, "/api/admin/features/:featureName/tags", api_tags_put, NULL},
-    {LT_DELETE, "/api/admin/features/:featureName/tags/:type/:value", api_tag_delete, NULL},
-    {LT_GET, "/api/admin/archive/features", api_archived_list, NULL},
-    {LT_POST, "/api/admin/archive/revive/:featureName", api_feature_revive, NULL},
-    {LT_DELETE, "/api/admin/archive/:featureName", api_feature_delete, NULL},
-    {LT_GET, "/api/admin/projects/:projectId/archived-features", api_archived_list, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/revive", api_project_revive, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/stale", api_stale_bulk, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/bulk_features/environments/:environment/on",
-     api_bulk_on, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/bulk_features/environments/:environment/off",
-     api_bulk_off, NULL},
-    {LT_GET, "/api/admin/projects/:projectId/features", api_features_list, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/features", api_feature_create, NULL},
-    {LT_GET, PF, api_feature_get, NULL},
-    {LT_PUT, PF, api_feature_put, NULL},
-    {LT_PATCH, PF, api_feature_patch, NULL},
-    {LT_DELETE, PF, api_feature_archive, NULL},
-    {LT_POST, PF "/clone", api_clone, NULL},
-    {LT_POST, PF "/stale/on", api_stale_on, NULL},
-    {LT_POST, PF "/stale/off", api_stale_off, NULL},
-    {LT_PUT, PF "/variants-batch", api_variants_batch, NULL},
-    {LT_GET, PE, api_feature_env_get, NULL},
-    {LT_POST, PE "/on", api_env_on, NULL},
-    {LT_POST, PE "/off", api_env_off, NULL},
-    {LT_GET, PE "/variants", api_variants_get, NULL},
-    {LT_PUT, PE "/variants", api_variants_put, NULL},
-    {LT_PATCH, PE "/variants", api_variants_patch, NULL},
-    {LT_GET, PE "/strategies", api_strategies_get, NULL},
-    {LT_POST, PE "/strategies", api_strategy_add, NULL},
-    {LT_POST, PE "/strategies/set-sort-order", api_strategy_order, NULL},
-    {LT_GET, PE "/strategies/:strategyId", api_strategy_get, NULL},
-    {LT_PUT, PE "/strategies/:strategyId", api_strategy_put, NULL},
-    {LT_PATCH, PE "/strategies/:strategyId", api_strategy_patch, NULL},
-    {LT_DELETE, PE "/strategies/:strategyId", api_strategy_delete, NULL},
-    {0, NULL, NULL, NULL},
+    ROUTE(LT_GET, "/api/admin/feature-types", api_feature_types, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/features/validate", api_validate, LT_AUTHENTICATED, LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/features", api_features_list, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/features/:featureName", api_feature_get, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/features/:featureName/tags", api_tags_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/features/:featureName/tags", api_tag_add, OF_FLAG("UPDATE_FEATURE"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_PUT, "/api/admin/features/:featureName/tags", api_tags_put, OF_FLAG("UPDATE_FEATURE"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/features/:featureName/tags/:type/:value", api_tag_delete,
+          OF_FLAG("UPDATE_FEATURE")),
+    ROUTE(LT_GET, "/api/admin/archive/features", api_archived_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/archive/revive/:featureName", api_feature_revive,
+          OF_FLAG("UPDATE_FEATURE")),
+    ROUTE(LT_DELETE, "/api/admin/archive/:featureName", api_feature_delete,
+          OF_FLAG("DELETE_FEATURE")),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/archived-features", api_archived_list,
+          LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/revive", api_project_revive,
+          PROJ("UPDATE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/stale", api_stale_bulk, PROJ("UPDATE_FEATURE"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/bulk_features/environments/:environment/on",
+          api_bulk_on, PROJ("UPDATE_FEATURE_ENVIRONMENT"), LT_IN_ENV, LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/bulk_features/environments/:environment/off",
+          api_bulk_off, PROJ("UPDATE_FEATURE_ENVIRONMENT"), LT_IN_ENV, LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/features", api_features_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/features", api_feature_create,
+          PROJ("CREATE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_GET, PF, api_feature_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, PF, api_feature_put, FLAG("UPDATE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_PATCH, PF, api_feature_patch, FLAG("UPDATE_FEATURE"), LT_JSON_ARRAY),
+    ROUTE(LT_DELETE, PF, api_feature_archive, FLAG("DELETE_FEATURE")),
+    ROUTE(LT_POST, PF "/clone", api_clone, FLAG("CREATE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_POST, PF "/stale/on", api_stale_on, FLAG("UPDATE_FEATURE")),
+    ROUTE(LT_POST, PF "/stale/off", api_stale_off, FLAG("UPDATE_FEATURE")),
+    ROUTE(LT_PUT, PF "/variants-batch", api_variants_batch, FLAG("UPDATE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_GET, PE, api_feature_env_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, PE "/on", api_env_on, FLAG_ENV("UPDATE_FEATURE_ENVIRONMENT")),
+    ROUTE(LT_POST, PE "/off", api_env_off, FLAG_ENV("UPDATE_FEATURE_ENVIRONMENT")),
+    ROUTE(LT_GET, PE "/variants", api_variants_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, PE "/variants", api_variants_put, FLAG_ENV("UPDATE_FEATURE_ENVIRONMENT_VARIANTS"),
+          LT_JSON_ARRAY),
+    ROUTE(LT_PATCH, PE "/variants", api_variants_patch,
+          FLAG_ENV("UPDATE_FEATURE_ENVIRONMENT_VARIANTS"), LT_JSON_ARRAY),
+    ROUTE(LT_GET, PE "/strategies", api_strategies_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, PE "/strategies", api_strategy_add, FLAG_ENV("CREATE_FEATURE_STRATEGY"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_POST, PE "/strategies/set-sort-order", api_strategy_order,
+          FLAG_ENV("UPDATE_FEATURE_STRATEGY"), LT_JSON_ARRAY),
+    ROUTE(LT_GET, PE "/strategies/:strategyId", api_strategy_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, PE "/strategies/:strategyId", api_strategy_put,
+          FLAG_ENV("UPDATE_FEATURE_STRATEGY"), LT_JSON_OBJECT),
+    ROUTE(LT_PATCH, PE "/strategies/:strategyId", api_strategy_patch,
+          FLAG_ENV("UPDATE_FEATURE_STRATEGY"), LT_JSON_ARRAY),
+    ROUTE(LT_DELETE, PE "/strategies/:strategyId", api_strategy_delete,
+          FLAG_ENV("DELETE_FEATURE_STRATEGY")),
+    {0},
 };

@@ -5,8 +5,8 @@
  */
 #include <stdio.h>
 
-#include "admin.h"
-#include "api.h"
+#include "admin_int.h"
+#include "../api.h"
 
 /* Write stored JSON text as a value: verbatim when it parses, else as a string. */
 static void write_json_text(lt_buf_t *b, const char *text)
@@ -66,12 +66,11 @@ static const char *query_str(lt_req_t *r, const char *name)
 }
 
 /* Read events matching f; replies 500 itself on failure. */
-static bool read_events(lt_req_t *r, const lt_event_filter_t *f, lt_event_row_t **rows,
-                        size_t *n, int64_t *total)
+static bool read_events(lt_req_t *r, const lt_event_filter_t *f, lt_event_row_t **rows, size_t *n,
+                        int64_t *total)
 {
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, events_list, lt_req_arena(r), f, rows, n, total)
-                   : LT_ERR;
+    int rc = store ? lt_store_call(store, events_list, lt_req_arena(r), f, rows, n, total) : LT_ERR;
     lt_state_unlock();
     if (rc != LT_OK) {
         lt_reply_error(r, 500, "InternalError", "The event log could not be read.");
@@ -91,9 +90,6 @@ static void filter_paging(lt_req_t *r, lt_event_filter_t *f)
 
 static void events_list(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
     lt_event_filter_t f;
     memset(&f, 0, sizeof(f));
     f.project = query_str(r, "project");
@@ -125,9 +121,6 @@ static void events_list(lt_req_t *r, const lt_params_t *params)
 static void events_search(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
     lt_event_filter_t f;
     memset(&f, 0, sizeof(f));
     f.query = query_str(r, "query");
@@ -154,8 +147,8 @@ static void events_search(lt_req_t *r, const lt_params_t *params)
 }
 
 const lt_route_t lt_routes_admin_events[] = {
-    {LT_GET, "/api/admin/events", events_list, NULL},
-    {LT_GET, "/api/admin/events/:featureName", events_list, NULL},
-    {LT_GET, "/api/admin/search/events", events_search, NULL},
-    {0, NULL, NULL, NULL},
+    LT_ADM_ROUTE(LT_GET, "/api/admin/events", events_list, LT_PERM("ADMIN")),
+    LT_ADM_ROUTE(LT_GET, "/api/admin/events/:featureName", events_list, LT_PERM("ADMIN")),
+    LT_ADM_ROUTE(LT_GET, "/api/admin/search/events", events_search, LT_PERM("ADMIN")),
+    {0},
 };

@@ -4,21 +4,28 @@
  * (feature-schema.js, constraints read model, fixVariantWeights); the value parsers are the
  * evaluator's, so what is accepted here is what SDK-side evaluation in latch understands.
  */
-#include "admin_json.h"
+
+#include "admin_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
-#include "../base/util.h"
-#include "../eval/eval.h"
-#include "../model/model_json.h"
+#include "../../base/util.h"
+#include "../../eval/eval.h"
+#include "../../model/model_json.h"
 
 static const char *const builtin_strategies[] = {
-    "default",          "flexibleRollout",      "userWithId",
-    "remoteAddress",    "applicationHostname",  "gradualRolloutUserId",
-    "gradualRolloutSessionId", "gradualRolloutRandom", NULL,
+    "default",
+    "flexibleRollout",
+    "userWithId",
+    "remoteAddress",
+    "applicationHostname",
+    "gradualRolloutUserId",
+    "gradualRolloutSessionId",
+    "gradualRolloutRandom",
+    NULL,
 };
 
 /* ---------- look-ups ---------- */
@@ -88,10 +95,10 @@ bool lt_adm_strategy_known(const lt_dataset_t *d, const char *name)
     return false;
 }
 
-bool lt_adm_name_ok(const char *s)
+bool lt_adm_name_valid(const char *s, size_t min, size_t max)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n > 100 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+    size_t n = s ? strlen(s) : 0;
+    if (n < min || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
@@ -103,7 +110,69 @@ bool lt_adm_name_ok(const char *s)
     return true;
 }
 
+bool lt_adm_name_ok(const char *s)
+{
+    return lt_adm_name_valid(s, 1, 100);
+}
+
+/* ---------- small sets ---------- */
+
+const lt_context_field_t *lt_adm_context_field(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; i < d->n_context_fields; i++)
+        if (strcmp(d->context_fields[i].name, name) == 0)
+            return &d->context_fields[i];
+    return NULL;
+}
+
+void lt_adm_set_add(const char **set, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(set[i], s) == 0)
+            return;
+    set[(*n)++] = s;
+}
+
+static int name_cmp(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+void lt_adm_sort_names(const char **names, size_t n)
+{
+    if (n > 1)
+        qsort((void *)names, n, sizeof(*names), name_cmp);
+}
+
+size_t lt_adm_n_strategies(const lt_dataset_t *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_features; i++)
+        for (size_t e = 0; e < d->features[i].n_envs; e++)
+            n += d->features[i].envs[e].n_strategies;
+    return n;
+}
+
 /* ---------- output ---------- */
+
+void lt_adm_write_strategy_refs(lt_buf_t *b, const strategy_ref_t *refs, size_t n)
+{
+    lt_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        lt_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+        lt_json_cstr(b, refs[i].id);
+        lt_buf_puts(b, ",\"projectId\":");
+        lt_json_cstr(b, refs[i].project);
+        lt_buf_puts(b, ",\"featureName\":");
+        lt_json_cstr(b, refs[i].feature);
+        lt_buf_puts(b, ",\"strategyName\":");
+        lt_json_cstr(b, refs[i].strategy);
+        lt_buf_puts(b, ",\"environment\":");
+        lt_json_cstr(b, refs[i].environment);
+        lt_buf_putc(b, '}');
+    }
+    lt_buf_putc(b, ']');
+}
 
 void lt_adm_write_strategy(lt_buf_t *b, const lt_strategy_t *s)
 {
@@ -344,12 +413,12 @@ char *lt_adm_buf_arena(lt_arena_t *a, lt_buf_t *b)
 #define BAD(...) lt_write_fail(w, 400, "ValidationError", __VA_ARGS__)
 #define BAD_DATA(...) lt_write_fail(w, 400, "BadDataError", __VA_ARGS__)
 
-static const char *const str_ops[] = {"IN", "NOT_IN", "STR_ENDS_WITH", "STR_STARTS_WITH",
+static const char *const str_ops[] = {"IN",           "NOT_IN", "STR_ENDS_WITH", "STR_STARTS_WITH",
                                       "STR_CONTAINS", NULL};
 static const char *const num_ops[] = {"NUM_EQ", "NUM_GT", "NUM_GTE", "NUM_LT", "NUM_LTE", NULL};
 static const char *const date_ops[] = {"DATE_AFTER", "DATE_BEFORE", NULL};
-static const char *const semver_ops[] = {"SEMVER_EQ", "SEMVER_GT", "SEMVER_LT", "SEMVER_GTE",
-                                         "SEMVER_LTE", NULL};
+static const char *const semver_ops[] = {"SEMVER_EQ",  "SEMVER_GT",  "SEMVER_LT",
+                                         "SEMVER_GTE", "SEMVER_LTE", NULL};
 
 static bool in_list(const char *const *l, const char *s)
 {
@@ -370,8 +439,8 @@ static int check_legal(const lt_dataset_t *d, const lt_constraint_t *c, lt_write
 int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_constraint_t *c,
                             size_t prev_values, lt_write_t *w)
 {
-    static const char *const keys[] = {"contextName", "operator", "values", "value",
-                                       "inverted", "caseInsensitive", NULL};
+    static const char *const keys[] = {"contextName", "operator",        "values", "value",
+                                       "inverted",    "caseInsensitive", NULL};
     const cJSON *k;
     cJSON_ArrayForEach(k, it)
     {
@@ -402,8 +471,7 @@ int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_con
         return BAD("\"contextName\" is not allowed to be empty");
     const char *op = c->op;
     bool single = in_list(num_ops, op) || in_list(date_ops, op) || in_list(semver_ops, op);
-    if (!single && !in_list(str_ops, op) && strcmp(op, "REGEX") != 0 &&
-        strcmp(op, "IN_CIDR") != 0)
+    if (!single && !in_list(str_ops, op) && strcmp(op, "REGEX") != 0 && strcmp(op, "IN_CIDR") != 0)
         return BAD("\"operator\" must be one of [NOT_IN, IN, STR_ENDS_WITH, STR_STARTS_WITH, "
                    "STR_CONTAINS, NUM_EQ, NUM_GT, NUM_GTE, NUM_LT, NUM_LTE, DATE_AFTER, "
                    "DATE_BEFORE, SEMVER_EQ, SEMVER_GT, SEMVER_LT, SEMVER_GTE, SEMVER_LTE, REGEX, "
@@ -420,8 +488,7 @@ int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_con
     if (in_list(date_ops, op)) {
         int64_t ms;
         if (lt_time_parse(c->value, strlen(c->value), &ms) != LT_OK)
-            return BAD_DATA("\"value\" must be a valid date. The value provided was: %s",
-                            c->value);
+            return BAD_DATA("\"value\" must be a valid date. The value provided was: %s", c->value);
     }
     if (in_list(semver_ops, op)) {
         if (!lt_eval_semver_ok(c->value))
@@ -626,9 +693,8 @@ static void param_set(lt_arena_t *a, lt_strategy_t *s, const char *key, const ch
     s->n_params++;
 }
 
-int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
-                          const char *feature, const lt_strategy_t *prev, lt_strategy_t *out,
-                          lt_write_t *w)
+int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, const char *feature,
+                          const lt_strategy_t *prev, lt_strategy_t *out, lt_write_t *w)
 {
     memset(out, 0, sizeof(*out));
     if (!cJSON_IsObject(j))
@@ -702,8 +768,7 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j,
         if (ns && out->segments[ns - 1] == out->segments[i])
             continue;
         if (!lt_segment_find(d->segments, d->n_segments, out->segments[i]))
-            return BAD_DATA("Could not find segment with id %lld",
-                            (long long)out->segments[i]);
+            return BAD_DATA("Could not find segment with id %lld", (long long)out->segments[i]);
         out->segments[ns++] = out->segments[i];
     }
     out->n_segments = ns;

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "../auth/session.h"
-#include "../base/log.h"
-#include "../base/util.h"
-#include "admin.h"
-#include "api.h"
+#include "../../auth/session.h"
+#include "../../base/log.h"
+#include "../../base/util.h"
+#include "admin_int.h"
+#include "../api.h"
 
 #define LOGIN_MAX_FAILURES 10
 #define LOGIN_WINDOW_MS 60000
@@ -268,19 +268,6 @@ static bool parse_id(const char *s, int64_t *out)
     return v > 0;
 }
 
-/* A string member; NULL when absent or null; *bad when of another type or over MAX_FIELD. */
-static const char *str_member(const cJSON *j, const char *key, bool *bad)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
-    if (!cJSON_IsString(v) || strlen(v->valuestring) > MAX_FIELD) {
-        *bad = true;
-        return NULL;
-    }
-    return v->valuestring;
-}
-
 static void reply_user(lt_req_t *r, int status, int64_t id)
 {
     lt_snapshot_t *s;
@@ -300,21 +287,17 @@ static void reply_user(lt_req_t *r, int status, int64_t id)
 /* ---------- login, logout, the current user ---------- */
 
 #define PASSWORD_MISMATCH                                                                          \
-    "The combination of password and username you provided is invalid. If you have forgotten "   \
+    "The combination of password and username you provided is invalid. If you have forgotten "     \
     "your password, visit /forgotten-password or get in touch with your instance administrator."
 
 static void login(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *ju = cJSON_GetObjectItemCaseSensitive(body, "username");
     const cJSON *jp = cJSON_GetObjectItemCaseSensitive(body, "password");
-    if (!cJSON_IsString(ju) || !cJSON_IsString(jp) || !ju->valuestring[0] ||
-        !jp->valuestring[0] || strlen(ju->valuestring) > MAX_FIELD ||
-        strlen(jp->valuestring) > 1024) {
-        cJSON_Delete(body);
+    if (!cJSON_IsString(ju) || !cJSON_IsString(jp) || !ju->valuestring[0] || !jp->valuestring[0] ||
+        strlen(ju->valuestring) > MAX_FIELD || strlen(jp->valuestring) > 1024) {
         lt_reply_error(r, 400, "BadDataError",
                        "You must supply a username (or email) and a password.");
         return;
@@ -325,7 +308,6 @@ static void login(lt_req_t *r, const lt_params_t *params)
     limit_key(login_name, lt_req_peer(r), key);
     int wait = limit_wait(key, now);
     if (wait > 0) {
-        cJSON_Delete(body);
         char ra[16];
         snprintf(ra, sizeof(ra), "%d", wait);
         lt_reply_header(r, "Retry-After", ra);
@@ -350,7 +332,6 @@ static void login(lt_req_t *r, const lt_params_t *params)
         ok = false;
     }
     sodium_memzero(jp->valuestring, strlen(jp->valuestring));
-    cJSON_Delete(body);
     if (rc == LT_OK) {
         store = lt_state_lock();
         if (store)
@@ -403,24 +384,22 @@ static void logout(lt_req_t *r, const lt_params_t *params)
 static void current_user(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"user\":");
-    if (p.user) {
-        write_user(&b, p.user, 0);
+    if (p->user) {
+        write_user(&b, p->user, 0);
     } else {
         lt_buf_puts(&b, "{\"username\":");
-        lt_json_cstr(&b, p.name);
+        lt_json_cstr(&b, p->name);
         lt_buf_puts(&b, ",\"name\":");
-        lt_json_cstr(&b, p.name);
+        lt_json_cstr(&b, p->name);
         lt_buf_puts(&b, ",\"isAPI\":true,\"accountType\":\"Service\"}");
     }
     lt_buf_puts(&b, ",\"permissions\":");
-    write_user_permissions(&b, d, &p);
+    write_user_permissions(&b, d, p);
     lt_buf_puts(&b, ",\"feedback\":[],\"splash\":{}}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
@@ -429,9 +408,7 @@ static void current_user(lt_req_t *r, const lt_params_t *params)
 static void current_roles(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_str_t q = lt_req_query(r, "projectId");
     const char *project = q.ptr && q.len ? lt_arena_strndup(lt_req_arena(r), q.ptr, q.len) : NULL;
@@ -439,14 +416,14 @@ static void current_roles(lt_req_t *r, const lt_params_t *params)
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"version\":1,\"roles\":[");
     bool first = true;
-    for (size_t i = 0; p.user && i < d->n_roles; i++) {
+    for (size_t i = 0; p->user && i < d->n_roles; i++) {
         const lt_role_t *role = &d->roles[i];
         bool has = false;
         if (!project) {
-            has = role->id == p.user->root_role;
+            has = role->id == p->user->root_role;
         } else {
             for (size_t k = 0; k < d->n_bindings && !has; k++)
-                has = d->bindings[k].user_id == p.user->id && d->bindings[k].role_id == role->id &&
+                has = d->bindings[k].user_id == p->user->id && d->bindings[k].role_id == role->id &&
                       strcmp(d->bindings[k].project, project) == 0;
         }
         if (!has)
@@ -462,20 +439,18 @@ static void current_roles(lt_req_t *r, const lt_params_t *params)
 
 /* ---------- personal access tokens ---------- */
 
-/* The caller as a user, or a 403 for admin tokens (PATs belong to users). */
-static bool pat_user(lt_req_t *r, lt_principal_t *p)
+/* Authorizer of the PAT routes: the caller as a user, or a 403 for admin tokens (PATs belong
+ * to users). */
+static bool authorize_pat_user(lt_req_t *r, lt_adm_ctx_t *c)
 {
-    if (!lt_admin_auth(r, p))
-        return false;
-    if (p->user)
+    if (c->who.user)
         return true;
     lt_reply_error(r, 403, "ForbiddenError",
                    "Personal access tokens belong to users; an admin API token has none.");
     return false;
 }
 
-static void write_pat(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t,
-                      const char *secret)
+static void write_pat(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t, const char *secret)
 {
     lt_buf_printf(b, "{\"id\":%lld,", (long long)t->id);
     if (secret) {
@@ -497,9 +472,7 @@ static void write_pat(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t,
 static void pats_list(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!pat_user(r, &p))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     lt_snapshot_t *s = lt_req_snapshot(r);
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -511,7 +484,7 @@ static void pats_list(lt_req_t *r, const lt_params_t *params)
         const lt_token_t *next = NULL;
         for (size_t i = 0; i < s->data.n_tokens; i++) {
             const lt_token_t *t = &s->data.tokens[i];
-            if (t->type == LT_TOKEN_PAT && t->user_id == p.user->id && t->id > last &&
+            if (t->type == LT_TOKEN_PAT && t->user_id == p->user->id && t->id > last &&
                 (!next || t->id < next->id))
                 next = t;
         }
@@ -556,8 +529,7 @@ static int pat_create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     }
     if (count >= MAX_PATS)
         return lt_write_fail(w, 403, "OperationDeniedError",
-                             "There can be at most %d personal access tokens per user.",
-                             MAX_PATS);
+                             "There can be at most %d personal access tokens per user.", MAX_PATS);
     lt_token_generate(LT_TOKEN_PAT, "*", NULL, 0, true, c->secret, sizeof(c->secret));
     lt_token_new_t t;
     memset(&t, 0, sizeof(t));
@@ -589,18 +561,14 @@ static int pat_create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 static void pats_create(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!pat_user(r, &p))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    cJSON *body = lt_adm_ctx(r)->body;
     pat_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     bool bad = false;
-    c.description = str_member(body, "description", &bad);
-    const char *exp = str_member(body, "expiresAt", &bad);
+    c.description = lt_adm_opt_str(body, "description", MAX_FIELD, &bad);
+    const char *exp = lt_adm_opt_str(body, "expiresAt", MAX_FIELD, &bad);
     if (bad || !c.description || !c.description[0]) {
         lt_reply_error(r, 400, "ValidationError",
                        "description is required: a string of 1 to %d characters.", MAX_FIELD);
@@ -629,7 +597,6 @@ static void pats_create(lt_req_t *r, const lt_params_t *params)
         }
         sodium_memzero(c.secret, sizeof(c.secret));
     }
-    cJSON_Delete(body);
 }
 
 typedef struct {
@@ -660,10 +627,8 @@ static int pat_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 
 static void pats_delete(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!pat_user(r, &p))
-        return;
-    pat_delete_t c = {&p, 0};
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    pat_delete_t c = {p, 0};
     if (!parse_id(params->value[0], &c.id)) {
         lt_reply_error(r, 400, "ValidationError", "The token id must be a positive number.");
         return;
@@ -678,9 +643,6 @@ static void pats_delete(lt_req_t *r, const lt_params_t *params)
 static void users_list(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -716,9 +678,6 @@ static const lt_user_t *path_user(lt_req_t *r, const char *value, int64_t *out_i
 
 static void user_get(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
     int64_t id;
     const lt_user_t *u = path_user(r, params->value[0], &id);
     if (!u)
@@ -756,10 +715,10 @@ static void write_user_data(lt_buf_t *b, const lt_user_t *u)
 
 typedef struct {
     const lt_principal_t *who;
-    lt_user_t user;          /* id 0: a new user */
-    const cJSON *root_role;  /* from the body, or NULL */
-    const char *hash;        /* new password hash, or NULL */
-    const char *event;       /* event type */
+    lt_user_t user;         /* id 0: a new user */
+    const cJSON *root_role; /* from the body, or NULL */
+    const char *hash;       /* new password hash, or NULL */
+    const char *event;      /* event type */
     int64_t out_id;
 } user_write_t;
 
@@ -810,9 +769,9 @@ static bool user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
     const cJSON *jn = cJSON_GetObjectItemCaseSensitive(body, "name");
     const cJSON *je = cJSON_GetObjectItemCaseSensitive(body, "email");
     const cJSON *ju = cJSON_GetObjectItemCaseSensitive(body, "username");
-    const char *name = str_member(body, "name", &bad);
-    const char *email = str_member(body, "email", &bad);
-    const char *username = str_member(body, "username", &bad);
+    const char *name = lt_adm_opt_str(body, "name", MAX_FIELD, &bad);
+    const char *email = lt_adm_opt_str(body, "email", MAX_FIELD, &bad);
+    const char *username = lt_adm_opt_str(body, "username", MAX_FIELD, &bad);
     if (bad) {
         lt_reply_error(r, 400, "ValidationError",
                        "name, email and username must be strings of at most %d characters.",
@@ -859,19 +818,15 @@ static char *hash_password(lt_req_t *r, const char *password)
 static void user_create(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    cJSON *body = lt_adm_ctx(r)->body;
     user_write_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.event = "user-created";
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
     bool bad = false;
-    const char *password = str_member(body, "password", &bad);
+    const char *password = lt_adm_opt_str(body, "password", MAX_FIELD, &bad);
     if (!user_fields(r, body, &c.user))
         goto done;
     if (!c.root_role) {
@@ -890,24 +845,19 @@ static void user_create(lt_req_t *r, const lt_params_t *params)
 done:
     if (password)
         sodium_memzero((void *)(uintptr_t)password, strlen(password));
-    cJSON_Delete(body);
 }
 
 static void user_update(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     int64_t id;
     const lt_user_t *old = path_user(r, params->value[0], &id);
     if (!old)
         return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     user_write_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.event = "user-updated";
     c.user = *old;
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
@@ -916,7 +866,6 @@ static void user_update(lt_req_t *r, const lt_params_t *params)
         if (lt_admin_write(r, user_put_fn, &w) == LT_OK)
             reply_user(r, 200, id);
     }
-    cJSON_Delete(body);
 }
 
 typedef struct {
@@ -943,10 +892,8 @@ static int user_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 
 static void user_delete(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
-    user_delete_t c = {&p, 0};
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    user_delete_t c = {p, 0};
     if (!parse_id(params->value[0], &c.id)) {
         lt_reply_error(r, 404, "NotFoundError", "No user found with id %.20s.", params->value[0]);
         return;
@@ -960,20 +907,16 @@ static void user_delete(lt_req_t *r, const lt_params_t *params)
 
 static void user_change_password(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     int64_t id;
     const lt_user_t *old = path_user(r, params->value[0], &id);
     if (!old)
         return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *jp = cJSON_GetObjectItemCaseSensitive(body, "password");
     user_write_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.event = "user-password-changed";
     c.user = *old;
     if (!cJSON_IsString(jp)) {
@@ -987,7 +930,6 @@ static void user_change_password(lt_req_t *r, const lt_params_t *params)
     }
     if (cJSON_IsString(jp))
         sodium_memzero(jp->valuestring, strlen(jp->valuestring));
-    cJSON_Delete(body);
 }
 
 /* ---------- roles and permissions ---------- */
@@ -995,9 +937,6 @@ static void user_change_password(lt_req_t *r, const lt_params_t *params)
 static void roles_list(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -1022,9 +961,6 @@ static const lt_role_t *role_param(lt_req_t *r, const char *s)
 
 static void role_get(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
     const lt_role_t *role = role_param(r, params->value[0]);
     if (!role)
         return;
@@ -1073,8 +1009,7 @@ static int role_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     for (size_t i = 0; i < c->role.n_perms; i++) {
         const char *env = c->role.perms[i].environment;
         if (env && !env_exists(d, env))
-            return lt_write_fail(w, 400, "BadDataError", "Environment=%.100s does not exist",
-                                 env);
+            return lt_write_fail(w, 400, "BadDataError", "Environment=%.100s does not exist", env);
     }
     lt_buf_t data, pre;
     lt_buf_init(&data, 0);
@@ -1098,9 +1033,9 @@ static int role_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 static bool role_fields(lt_req_t *r, const cJSON *body, lt_role_t *role)
 {
     bool bad = false;
-    role->name = str_member(body, "name", &bad);
-    role->description = str_member(body, "description", &bad);
-    role->type = str_member(body, "type", &bad);
+    role->name = lt_adm_opt_str(body, "name", MAX_FIELD, &bad);
+    role->description = lt_adm_opt_str(body, "description", MAX_FIELD, &bad);
+    role->type = lt_adm_opt_str(body, "type", MAX_FIELD, &bad);
     if (bad || !role->name || !role->name[0] || strlen(role->name) > 100) {
         lt_reply_error(r, 400, "ValidationError", "name is required: 1 to 100 characters.");
         return false;
@@ -1129,10 +1064,10 @@ static bool role_fields(lt_req_t *r, const cJSON *body, lt_role_t *role)
         if (cJSON_IsString(it)) {
             name = it->valuestring;
         } else if (cJSON_IsObject(it)) {
-            name = str_member(it, "name", &bad);
+            name = lt_adm_opt_str(it, "name", MAX_FIELD, &bad);
             if (!name)
-                name = str_member(it, "permission", &bad);
-            env = str_member(it, "environment", &bad);
+                name = lt_adm_opt_str(it, "permission", MAX_FIELD, &bad);
+            env = lt_adm_opt_str(it, "environment", MAX_FIELD, &bad);
         }
         if (bad || !lt_permission_known(name)) {
             lt_reply_error(r, 400, "ValidationError", "Unknown permission %.60s.",
@@ -1191,38 +1126,29 @@ static void reply_role(lt_req_t *r, int status, int64_t id)
 static void role_create(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    cJSON *body = lt_adm_ctx(r)->body;
     role_write_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.event = "role-created";
     if (role_fields(r, body, &c.role)) {
         lt_write_t w = {.ctx = &c};
         if (lt_admin_write(r, role_put_fn, &w) == LT_OK)
             reply_role(r, 201, c.out_id);
     }
-    cJSON_Delete(body);
 }
 
 static void role_update(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     const lt_role_t *old = role_param(r, params->value[0]);
     if (!old)
         return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     role_write_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.event = "role-updated";
     if (role_fields(r, body, &c.role)) {
         c.role.id = old->id;
@@ -1235,7 +1161,6 @@ static void role_update(lt_req_t *r, const lt_params_t *params)
                 reply_role(r, 200, old->id);
         }
     }
-    cJSON_Delete(body);
 }
 
 typedef struct {
@@ -1277,13 +1202,11 @@ static int role_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 
 static void role_delete(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "ADMIN", NULL, NULL))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     const lt_role_t *role = role_param(r, params->value[0]);
     if (!role)
         return;
-    role_delete_t c = {&p, role->id};
+    role_delete_t c = {p, role->id};
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, role_delete_fn, &w) == LT_OK)
         lt_reply_empty(r, 200);
@@ -1299,8 +1222,8 @@ static void write_display_name(lt_buf_t *b, const char *perm)
     lt_json_str(b, out, n);
 }
 
-static void write_perm_def(lt_buf_t *b, bool *first, size_t id, const char *perm,
-                           const char *type, const char *env)
+static void write_perm_def(lt_buf_t *b, bool *first, size_t id, const char *perm, const char *type,
+                           const char *env)
 {
     if (!*first)
         lt_buf_putc(b, ',');
@@ -1320,9 +1243,6 @@ static void write_perm_def(lt_buf_t *b, bool *first, size_t id, const char *perm
 static void permissions_list(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -1420,7 +1340,7 @@ static int bind_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     return rc;
 }
 
-static void bind_run(lt_req_t *r, const lt_params_t *params, bind_t *c, lt_principal_t *p)
+static void bind_run(lt_req_t *r, const lt_params_t *params, bind_t *c, const lt_principal_t *p)
 {
     c->who = p;
     c->project = params->value[0];
@@ -1433,43 +1353,28 @@ static void bind_run(lt_req_t *r, const lt_params_t *params, bind_t *c, lt_princ
         lt_reply_empty(r, 200);
 }
 
-static void bind_one(lt_req_t *r, const lt_params_t *params, bind_op_t op)
+/* Add or remove one binding (decl->op). */
+static void bind_one(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "UPDATE_PROJECT", params->value[0], NULL))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    bind_op_t op = (bind_op_t)lt_adm_ctx(r)->decl->op;
     int64_t role;
     if (!parse_id(params->value[2], &role)) {
         lt_reply_error(r, 400, "BadDataError", "The role id must be a positive number.");
         return;
     }
     bind_t c = {.op = op, .roles = &role, .n_roles = 1};
-    bind_run(r, params, &c, &p);
-}
-
-static void bind_add(lt_req_t *r, const lt_params_t *params)
-{
-    bind_one(r, params, BIND_ADD);
-}
-
-static void bind_remove(lt_req_t *r, const lt_params_t *params)
-{
-    bind_one(r, params, BIND_REMOVE);
+    bind_run(r, params, &c, p);
 }
 
 static void bind_set(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "UPDATE_PROJECT", params->value[0], NULL))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *roles = cJSON_GetObjectItemCaseSensitive(body, "roles");
     int n = cJSON_IsArray(roles) ? cJSON_GetArraySize(roles) : -1;
     if (n < 0 || n > 100) {
         lt_reply_error(r, 400, "ValidationError", "roles must be a list of role ids.");
-        cJSON_Delete(body);
         return;
     }
     int64_t *ids = lt_arena_calloc(lt_req_arena(r), (size_t)n + 1, sizeof(*ids));
@@ -1483,37 +1388,43 @@ static void bind_set(lt_req_t *r, const lt_params_t *params)
         else
             ids[k++] = (int64_t)it->valuedouble;
     }
-    cJSON_Delete(body);
     if (bad) {
         lt_reply_error(r, 400, "ValidationError", "roles must be a list of role ids.");
         return;
     }
     bind_t c = {.op = BIND_SET, .roles = ids, .n_roles = k};
-    bind_run(r, params, &c, &p);
+    bind_run(r, params, &c, p);
 }
 
+#define ROUTE LT_ADM_ROUTE
+#define BIND "/api/admin/projects/:projectId/users/:userId/roles"
+
 const lt_route_t lt_routes_admin_access[] = {
-    {LT_POST, "/auth/simple/login", login, NULL},
-    {LT_GET | LT_POST, "/logout", logout, NULL},
-    {LT_GET, "/api/admin/user", current_user, NULL},
-    {LT_GET, "/api/admin/user/roles", current_roles, NULL},
-    {LT_GET, "/api/admin/user/tokens", pats_list, NULL},
-    {LT_POST, "/api/admin/user/tokens", pats_create, NULL},
-    {LT_DELETE, "/api/admin/user/tokens/:id", pats_delete, NULL},
-    {LT_GET, "/api/admin/user-admin", users_list, NULL},
-    {LT_POST, "/api/admin/user-admin", user_create, NULL},
-    {LT_GET, "/api/admin/user-admin/:id", user_get, NULL},
-    {LT_PUT, "/api/admin/user-admin/:id", user_update, NULL},
-    {LT_DELETE, "/api/admin/user-admin/:id", user_delete, NULL},
-    {LT_POST, "/api/admin/user-admin/:id/change-password", user_change_password, NULL},
-    {LT_GET, "/api/admin/roles", roles_list, NULL},
-    {LT_POST, "/api/admin/roles", role_create, NULL},
-    {LT_GET, "/api/admin/roles/:id", role_get, NULL},
-    {LT_PUT, "/api/admin/roles/:id", role_update, NULL},
-    {LT_DELETE, "/api/admin/roles/:id", role_delete, NULL},
-    {LT_GET, "/api/admin/permissions", permissions_list, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/users/:userId/roles/:roleId", bind_add, NULL},
-    {LT_DELETE, "/api/admin/projects/:projectId/users/:userId/roles/:roleId", bind_remove, NULL},
-    {LT_PUT, "/api/admin/projects/:projectId/users/:userId/roles", bind_set, NULL},
-    {0, NULL, NULL, NULL},
+    ROUTE(LT_POST, "/auth/simple/login", login, LT_PUBLIC, LT_JSON_OBJECT),
+    ROUTE(LT_GET | LT_POST, "/logout", logout, LT_PUBLIC),
+    ROUTE(LT_GET, "/api/admin/user", current_user, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/user/roles", current_roles, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/user/tokens", pats_list, LT_AUTHORIZE(authorize_pat_user)),
+    ROUTE(LT_POST, "/api/admin/user/tokens", pats_create, LT_AUTHORIZE(authorize_pat_user),
+          LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/user/tokens/:id", pats_delete, LT_AUTHORIZE(authorize_pat_user)),
+    ROUTE(LT_GET, "/api/admin/user-admin", users_list, LT_PERM("ADMIN")),
+    ROUTE(LT_POST, "/api/admin/user-admin", user_create, LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/user-admin/:id", user_get, LT_PERM("ADMIN")),
+    ROUTE(LT_PUT, "/api/admin/user-admin/:id", user_update, LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/user-admin/:id", user_delete, LT_PERM("ADMIN")),
+    ROUTE(LT_POST, "/api/admin/user-admin/:id/change-password", user_change_password,
+          LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/roles", roles_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/roles", role_create, LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/roles/:id", role_get, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/roles/:id", role_update, LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/roles/:id", role_delete, LT_PERM("ADMIN")),
+    ROUTE(LT_GET, "/api/admin/permissions", permissions_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, BIND "/:roleId", bind_one, LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT,
+          .op = BIND_ADD),
+    ROUTE(LT_DELETE, BIND "/:roleId", bind_one, LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT,
+          .op = BIND_REMOVE),
+    ROUTE(LT_PUT, BIND, bind_set, LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT, LT_JSON_OBJECT),
+    {0},
 };

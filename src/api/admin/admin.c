@@ -1,17 +1,19 @@
 /*
- * admin.c: authentication, permission checks and the write path of the admin API; see
- * admin.h. The bodies of 401 and 403 answers are Unleash's (UNLEASH-API.md §2.3).
+ * admin.c: what runs before and around every admin handler: the route guard (authenticate,
+ * authorize as the route declares, parse its body), permission checks, the write path, and
+ * the small helpers every resource file shares; see admin_int.h. The bodies of 401 and 403
+ * answers are Unleash's (UNLEASH-API.md §2.3).
  */
-#include "admin.h"
-#include "../model/model_json.h"
+#include "admin_int.h"
+#include "../../model/model_json.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../auth/session.h"
-#include "../base/util.h"
-#include "guard.h"
+#include "../../auth/session.h"
+#include "../../base/util.h"
+#include "../guard.h"
 
 static void reply_unauthorized(lt_req_t *r)
 {
@@ -88,8 +90,8 @@ bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
     return true;
 }
 
-bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm,
-                      const char *project, const char *env)
+bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm, const char *project,
+                      const char *env)
 {
     if (lt_access_can(&lt_req_snapshot(r)->data, p, perm, project, env))
         return true;
@@ -108,10 +110,121 @@ bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm,
     return false;
 }
 
-bool lt_admin_guard(lt_req_t *r, lt_principal_t *p, const char *perm, const char *project,
-                    const char *env)
+/* ---------- the route guard ---------- */
+
+static void free_json(void *j)
 {
-    return lt_admin_auth(r, p) && (!perm || lt_admin_require(r, p, perm, project, env));
+    cJSON_Delete(j);
+}
+
+bool lt_adm_parse_body(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    if (!c->decl->body || c->body)
+        return true;
+    c->body = lt_admin_body(r, (int)c->decl->body);
+    if (!c->body)
+        return false;
+    lt_req_on_done(r, free_json, c->body);
+    return true;
+}
+
+/* The project a permission is checked in: the path's, else the project of the path's flag. */
+static const char *scope_project(lt_req_t *r, const lt_adm_ctx_t *c)
+{
+    const lt_adm_decl_t *d = c->decl;
+    const char *project = d->project ? lt_adm_param(c->params, d->project) : NULL;
+    if (!project && d->feature) {
+        const char *name = lt_adm_param(c->params, d->feature);
+        const lt_feature_t *f = name ? lt_adm_feature(&lt_req_snapshot(r)->data, name) : NULL;
+        project = f ? f->project : "default";
+    }
+    return project;
+}
+
+bool lt__adm_guard(lt_req_t *r, const lt_route_t *rt, const lt_params_t *p)
+{
+    const lt_adm_decl_t *d = rt->decl;
+    lt_adm_ctx_t *c = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c));
+    c->params = p;
+    c->decl = d;
+    lt_req_set_ctx(r, c);
+    if (d->access != LT_ADM_PUBLIC && !lt_admin_auth(r, &c->who))
+        return false;
+    switch (d->access) {
+    case LT_ADM_PUBLIC:
+    case LT_ADM_AUTHENTICATED:
+        break;
+    case LT_ADM_PERMISSION:
+        if (!lt_admin_require(r, &c->who, d->perm, scope_project(r, c),
+                              d->env ? lt_adm_param(p, d->env) : NULL))
+            return false;
+        break;
+    case LT_ADM_AUTHORIZER:
+        if (!d->authorize(r, c))
+            return false;
+        break;
+    default: /* undeclared: fail closed */
+        if (!lt_admin_require(r, &c->who, "ADMIN", NULL, NULL))
+            return false;
+    }
+    return lt_adm_parse_body(r, c);
+}
+
+lt_adm_ctx_t *lt_adm_ctx(lt_req_t *r)
+{
+    lt_adm_ctx_t *c = lt_req_ctx(r);
+    lt_assert(c);
+    return c;
+}
+
+/* ---------- shared helpers ---------- */
+
+const char *lt_adm_param(const lt_params_t *p, const char *name)
+{
+    for (int i = 0; i < p->n; i++)
+        if (strcmp(p->name[i], name) == 0)
+            return p->value[i];
+    return NULL;
+}
+
+const char *lt_adm_opt_str(const cJSON *obj, const char *key, size_t max, bool *bad)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return NULL;
+    if (!cJSON_IsString(v) || (max && strlen(v->valuestring) > max)) {
+        *bad = true;
+        return NULL;
+    }
+    return v->valuestring;
+}
+
+const char *lt_adm_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+void lt_adm_reply(lt_req_t *r, int status, lt_buf_t *b)
+{
+    lt_reply_buf(r, status, LT_JSON_TYPE, b);
+}
+
+void lt_adm_reply_created(lt_req_t *r, const char *prefix, const char *name, lt_buf_t *b)
+{
+    char loc[160];
+    snprintf(loc, sizeof(loc), "%s/%s", prefix, name);
+    lt_reply_header(r, "Location", loc);
+    lt_adm_reply(r, 201, b);
+}
+
+const char *lt_adm_body_name(lt_req_t *r, const cJSON *body)
+{
+    const char *name = lt_adm_str(body, "name");
+    if (lt_adm_name_ok(name))
+        return name;
+    lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
+    return NULL;
 }
 
 cJSON *lt_admin_body(lt_req_t *r, int type)

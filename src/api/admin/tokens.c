@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <strings.h>
 
-#include "../base/util.h"
-#include "admin.h"
-#include "api.h"
+#include "../../base/util.h"
+#include "admin_int.h"
+#include "../api.h"
 
 /* Unleash's default resource limit on API tokens. */
 #define MAX_API_TOKENS 2000
@@ -55,8 +55,7 @@ static void deny_any(lt_req_t *r, const char *const *perms, size_t n)
 }
 
 /* Does p hold any of perms? If not, reply 403 and return false. */
-static bool require_any(lt_req_t *r, const lt_principal_t *p, const char *const *perms,
-                        size_t n)
+static bool require_any(lt_req_t *r, const lt_principal_t *p, const char *const *perms, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (can(r, p, perms[i], NULL))
@@ -72,9 +71,9 @@ static const char *perm_for(lt_token_type_t type, op_t op)
 {
     static const char *const client[] = {"READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
                                          "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN"};
-    static const char *const frontend[] = {
-        "READ_FRONTEND_API_TOKEN", "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN",
-        "DELETE_FRONTEND_API_TOKEN"};
+    static const char *const frontend[] = {"READ_FRONTEND_API_TOKEN", "CREATE_FRONTEND_API_TOKEN",
+                                           "UPDATE_FRONTEND_API_TOKEN",
+                                           "DELETE_FRONTEND_API_TOKEN"};
     if (type == LT_TOKEN_CLIENT)
         return client[op];
     if (type == LT_TOKEN_FRONTEND)
@@ -82,12 +81,13 @@ static const char *perm_for(lt_token_type_t type, op_t op)
     return "ADMIN";
 }
 
-/* The route-level check: ADMIN or the operation on client or front-end tokens. */
-static bool require_op(lt_req_t *r, const lt_principal_t *p, op_t op)
+/* Authorizer of the global token routes: ADMIN or the operation (decl->op) on client or
+ * front-end tokens; the token's own type is checked again once it is known. */
+static bool authorize_token_op(lt_req_t *r, lt_adm_ctx_t *c)
 {
-    const char *perms[] = {"ADMIN", perm_for(LT_TOKEN_CLIENT, op),
-                           perm_for(LT_TOKEN_FRONTEND, op)};
-    return require_any(r, p, perms, LT_ARRAY_LEN(perms));
+    op_t op = (op_t)c->decl->op;
+    const char *perms[] = {"ADMIN", perm_for(LT_TOKEN_CLIENT, op), perm_for(LT_TOKEN_FRONTEND, op)};
+    return require_any(r, &c->who, perms, LT_ARRAY_LEN(perms));
 }
 
 /* ---------- output ---------- */
@@ -187,12 +187,10 @@ static void reply_list(lt_req_t *r, const list_filter_t *f)
 
 static void list_global(lt_req_t *r, const char *name)
 {
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p) || !require_op(r, &p, OP_READ))
-        return;
-    bool admin = can(r, &p, "ADMIN", NULL);
-    list_filter_t f = {name, NULL, admin || can(r, &p, perm_for(LT_TOKEN_CLIENT, OP_READ), NULL),
-                       admin || can(r, &p, perm_for(LT_TOKEN_FRONTEND, OP_READ), NULL), admin};
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    bool admin = can(r, p, "ADMIN", NULL);
+    list_filter_t f = {name, NULL, admin || can(r, p, perm_for(LT_TOKEN_CLIENT, OP_READ), NULL),
+                       admin || can(r, p, perm_for(LT_TOKEN_FRONTEND, OP_READ), NULL), admin};
     reply_list(r, &f);
 }
 
@@ -243,7 +241,8 @@ static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
             return lt_write_fail(w, 400, "BadDataError",
                                  "Admin token cannot be scoped to single environment");
     } else if (strcmp(c->env, "*") == 0) {
-        return lt_write_fail(w, 400, "BadDataError", "%s token cannot be scoped to all environments",
+        return lt_write_fail(w, 400, "BadDataError",
+                             "%s token cannot be scoped to all environments",
                              c->type == LT_TOKEN_CLIENT ? "Client" : "Frontend");
     } else if (!env_exists(d, c->env)) {
         return lt_write_fail(w, 400, "BadDataError", "Environment=%.100s does not exist", c->env);
@@ -311,19 +310,6 @@ static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     return rc;
 }
 
-/* A string member, or NULL when absent or null; *bad when present with another type. */
-static const char *str_member(const cJSON *j, const char *key, bool *bad)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
-    if (!cJSON_IsString(v)) {
-        *bad = true;
-        return NULL;
-    }
-    return v->valuestring;
-}
-
 /* Parse an optional expiresAt (string or null) that must lie in the future. */
 static bool parse_expiry(lt_req_t *r, const cJSON *body, int64_t *out, bool required)
 {
@@ -334,8 +320,7 @@ static bool parse_expiry(lt_req_t *r, const cJSON *body, int64_t *out, bool requ
             lt_reply_error(r, 400, "ValidationError", "expiresAt is required.");
         return !required;
     }
-    if (!cJSON_IsString(v) ||
-        lt_time_parse(v->valuestring, strlen(v->valuestring), out) != LT_OK) {
+    if (!cJSON_IsString(v) || lt_time_parse(v->valuestring, strlen(v->valuestring), out) != LT_OK) {
         lt_reply_error(r, 400, "ValidationError", "expiresAt must be an ISO-8601 date-time.");
         return false;
     }
@@ -350,22 +335,21 @@ static bool parse_expiry(lt_req_t *r, const cJSON *body, int64_t *out, bool requ
 static bool parse_create(lt_req_t *r, const cJSON *body, create_t *c)
 {
     bool bad = false;
-    c->name = str_member(body, "tokenName", &bad);
+    c->name = lt_adm_opt_str(body, "tokenName", 0, &bad);
     if (!c->name && !bad)
-        c->name = str_member(body, "username", &bad); /* the old name of the field */
+        c->name = lt_adm_opt_str(body, "username", 0, &bad); /* the old name of the field */
     if (bad || !c->name || !c->name[0] || strlen(c->name) > MAX_NAME_LEN) {
         lt_reply_error(r, 400, "ValidationError",
                        "tokenName is required: a string of 1 to %d characters.", MAX_NAME_LEN);
         return false;
     }
-    const char *type = str_member(body, "type", &bad);
-    if (bad || !type || lt_token_type_parse(type, &c->type) != LT_OK ||
-        c->type == LT_TOKEN_PAT) {
+    const char *type = lt_adm_opt_str(body, "type", 0, &bad);
+    if (bad || !type || lt_token_type_parse(type, &c->type) != LT_OK || c->type == LT_TOKEN_PAT) {
         lt_reply_error(r, 400, "ValidationError",
                        "type is required: one of client, backend, frontend or admin.");
         return false;
     }
-    c->env = str_member(body, "environment", &bad);
+    c->env = lt_adm_opt_str(body, "environment", 0, &bad);
     if (bad || (c->env && (!c->env[0] || strlen(c->env) > MAX_NAME_LEN))) {
         lt_reply_error(r, 400, "ValidationError", "environment must be a non-empty string.");
         return false;
@@ -374,7 +358,7 @@ static bool parse_create(lt_req_t *r, const cJSON *body, create_t *c)
         c->env = c->type == LT_TOKEN_ADMIN ? "*" : "development";
 
     const cJSON *projects = cJSON_GetObjectItemCaseSensitive(body, "projects");
-    const char *project = str_member(body, "project", &bad);
+    const char *project = lt_adm_opt_str(body, "project", 0, &bad);
     if (bad) {
         lt_reply_error(r, 400, "ValidationError", "project must be a string.");
         return false;
@@ -440,31 +424,23 @@ static void reply_created(lt_req_t *r, create_t *c)
 
 static void create_token(lt_req_t *r, const char *project)
 {
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p))
-        return;
-    if (project ? !lt_admin_require(r, &p, "CREATE_PROJECT_API_TOKEN", project, NULL)
-                : !require_op(r, &p, OP_CREATE))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    cJSON *body = lt_adm_ctx(r)->body;
     create_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     if (!parse_create(r, body, &c))
         goto done;
     if (project) {
         if (c.type == LT_TOKEN_ADMIN) {
-            lt_reply_error(r, 400, "BadDataError",
-                           "Admin tokens cannot be created for a project.");
+            lt_reply_error(r, 400, "BadDataError", "Admin tokens cannot be created for a project.");
             goto done;
         }
         c.projects = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c.projects));
         c.projects[0] = project;
         c.n_projects = 1;
         c.all = false;
-    } else if (!lt_admin_require(r, &p, perm_for(c.type, OP_CREATE), NULL, NULL)) {
+    } else if (!lt_admin_require(r, p, perm_for(c.type, OP_CREATE), NULL, NULL)) {
         goto done;
     }
     lt_write_t w = {.ctx = &c};
@@ -472,7 +448,7 @@ static void create_token(lt_req_t *r, const char *project)
         reply_created(r, &c);
     sodium_memzero(c.secret, sizeof(c.secret));
 done:
-    cJSON_Delete(body);
+    return;
 }
 
 static void api_tokens_create(lt_req_t *r, const lt_params_t *params)
@@ -507,8 +483,8 @@ static int change_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         return c->project ? lt_write_fail(w, 404, "NotFoundError",
                                           "Could not find a token with that secret.")
                           : LT_OK; /* Unleash answers 200 for unknown tokens */
-    if (c->project && (t->all_projects || t->n_projects != 1 ||
-                       strcmp(t->projects[0], c->project) != 0))
+    if (c->project &&
+        (t->all_projects || t->n_projects != 1 || strcmp(t->projects[0], c->project) != 0))
         return lt_write_fail(w, 400, "BadDataError",
                              "This token is not scoped to project %.100s alone; delete it "
                              "through /api/admin/api-tokens.",
@@ -532,8 +508,8 @@ static int change_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_time_format(t->expires_at, ts);
     snprintf(pre, sizeof(pre), t->expires_at ? "{\"expiresAt\":\"%s\"}" : "{\"expiresAt\":null}",
              ts);
-    lt_event_t ev = lt_admin_event(c->who, c->op == OP_UPDATE ? "api-token-updated"
-                                                              : "api-token-deleted");
+    lt_event_t ev =
+        lt_admin_event(c->who, c->op == OP_UPDATE ? "api-token-updated" : "api-token-deleted");
     ev.environment = t->environment;
     ev.project = !t->all_projects && t->n_projects == 1 ? t->projects[0] : NULL;
     ev.data = c->op == OP_UPDATE ? data.ptr : NULL;
@@ -557,15 +533,11 @@ static void run_change(lt_req_t *r, const lt_principal_t *p, change_t *c)
 
 static void api_tokens_update(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p) || !require_op(r, &p, OP_UPDATE))
-        return;
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    cJSON *body = lt_adm_ctx(r)->body;
     change_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.op = OP_UPDATE;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "expiresAt");
     if (!v) {
@@ -576,22 +548,19 @@ static void api_tokens_update(lt_req_t *r, const lt_params_t *params)
         lt_reply_error(r, 400, "ValidationError", "expiresAt must be an ISO-8601 date-time.");
     } else {
         lt_token_digest(lt_str_c(params->value[0]), c.digest);
-        run_change(r, &p, &c);
+        run_change(r, p, &c);
     }
-    cJSON_Delete(body);
 }
 
 static void api_tokens_delete(lt_req_t *r, const lt_params_t *params)
 {
-    lt_principal_t p;
-    if (!lt_admin_auth(r, &p) || !require_op(r, &p, OP_DELETE))
-        return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     change_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.op = OP_DELETE;
     lt_token_digest(lt_str_c(params->value[0]), c.digest);
-    run_change(r, &p, &c);
+    run_change(r, p, &c);
 }
 
 /* ---------- project-scoped routes ---------- */
@@ -607,39 +576,38 @@ static bool project_exists(lt_req_t *r, const char *project)
 static void project_tokens_list(lt_req_t *r, const lt_params_t *params)
 {
     const char *project = params->value[0];
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "READ_PROJECT_API_TOKEN", project, NULL) ||
-        !project_exists(r, project))
+    if (!project_exists(r, project))
         return;
     list_filter_t f = {NULL, project, true, true, false};
     reply_list(r, &f);
 }
 
+/* Authorizer of a project token create: an unknown project is a 404 before the permission. */
+static bool authorize_project_token_create(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    const char *project = lt_adm_param(c->params, "projectId");
+    return project_exists(r, project) &&
+           lt_admin_require(r, &c->who, "CREATE_PROJECT_API_TOKEN", project, NULL);
+}
+
 static void project_tokens_create(lt_req_t *r, const lt_params_t *params)
 {
-    if (!lt_snapshot_has_project(lt_req_snapshot(r), params->value[0])) {
-        lt_principal_t p;
-        if (lt_admin_auth(r, &p))
-            project_exists(r, params->value[0]);
-        return;
-    }
     create_token(r, params->value[0]);
 }
 
 static void project_tokens_delete(lt_req_t *r, const lt_params_t *params)
 {
     const char *project = params->value[0];
-    lt_principal_t p;
-    if (!lt_admin_guard(r, &p, "DELETE_PROJECT_API_TOKEN", project, NULL) ||
-        !project_exists(r, project))
+    if (!project_exists(r, project))
         return;
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
     change_t c;
     memset(&c, 0, sizeof(c));
-    c.who = &p;
+    c.who = p;
     c.op = OP_DELETE;
     c.project = project;
     lt_token_digest(lt_str_c(params->value[1]), c.digest);
-    run_change(r, &p, &c);
+    run_change(r, p, &c);
 }
 
 /* ---------- POST /edge/validate ---------- */
@@ -647,12 +615,9 @@ static void project_tokens_delete(lt_req_t *r, const lt_params_t *params)
 static void edge_validate(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    cJSON *body = lt_admin_body(r, cJSON_Object);
-    if (!body)
-        return;
+    cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(body, "tokens");
     if (!cJSON_IsArray(tokens) || cJSON_GetArraySize(tokens) > MAX_VALIDATE) {
-        cJSON_Delete(body);
         lt_reply_error(r, 400, "ValidationError", "tokens must be a list of at most %d strings.",
                        MAX_VALIDATE);
         return;
@@ -688,19 +653,27 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "]}");
-    cJSON_Delete(body);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+#define ROUTE LT_ADM_ROUTE
+#define TOKEN_OP(o) LT_AUTHORIZE(authorize_token_op), .op = (o)
+
 const lt_route_t lt_routes_admin_tokens[] = {
-    {LT_GET, "/api/admin/api-tokens", api_tokens_list, NULL},
-    {LT_POST, "/api/admin/api-tokens", api_tokens_create, NULL},
-    {LT_GET, "/api/admin/api-tokens/:name", api_tokens_by_name, NULL},
-    {LT_PUT, "/api/admin/api-tokens/:secret", api_tokens_update, NULL},
-    {LT_DELETE, "/api/admin/api-tokens/:secret", api_tokens_delete, NULL},
-    {LT_GET, "/api/admin/projects/:projectId/api-tokens", project_tokens_list, NULL},
-    {LT_POST, "/api/admin/projects/:projectId/api-tokens", project_tokens_create, NULL},
-    {LT_DELETE, "/api/admin/projects/:projectId/api-tokens/:token", project_tokens_delete, NULL},
-    {LT_POST, "/edge/validate", edge_validate, NULL},
-    {0, NULL, NULL, NULL},
+    ROUTE(LT_GET, "/api/admin/api-tokens", api_tokens_list, TOKEN_OP(OP_READ)),
+    ROUTE(LT_POST, "/api/admin/api-tokens", api_tokens_create, TOKEN_OP(OP_CREATE), LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/api-tokens/:name", api_tokens_by_name, TOKEN_OP(OP_READ)),
+    ROUTE(LT_PUT, "/api/admin/api-tokens/:secret", api_tokens_update, TOKEN_OP(OP_UPDATE),
+          LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/api-tokens/:secret", api_tokens_delete, TOKEN_OP(OP_DELETE)),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/api-tokens", project_tokens_list,
+          LT_PERM("READ_PROJECT_API_TOKEN"), LT_IN_PROJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/api-tokens", project_tokens_create,
+          LT_AUTHORIZE(authorize_project_token_create), .perm = "CREATE_PROJECT_API_TOKEN",
+          LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/projects/:projectId/api-tokens/:token", project_tokens_delete,
+          LT_PERM("DELETE_PROJECT_API_TOKEN"), LT_IN_PROJECT),
+    /* public: it answers only what the caller already holds (the secrets it presents) */
+    ROUTE(LT_POST, "/edge/validate", edge_validate, LT_PUBLIC, LT_JSON_OBJECT),
+    {0},
 };

@@ -1,0 +1,172 @@
+/*
+ * admin_int.h: what the files of the admin API (one per resource) share, and nothing outside
+ * src/api/admin/ includes: the route declaration every admin route carries (who may call it,
+ * in which scope, with which body) and the per-request context dispatch hands the handler;
+ * who is calling and Unleash's 401/403 bodies; the write path (store lock, one transaction
+ * with its event, the new snapshot published before the reply); the look-ups, JSON and
+ * validation helpers written once for every resource.
+ */
+#ifndef LT_ADMIN_INT_H
+#define LT_ADMIN_INT_H
+
+#include <cjson/cJSON.h>
+
+#include "../../auth/access.h"
+#include "../../http/http.h"
+#include "../../state/state.h"
+#include "../route.h"
+
+/* lt__adm_guard (route.h), the guard of every admin route: authenticate unless public,
+ * authorize as declared, parse the declared body; the handler finds the result with
+ * lt_adm_ctx. */
+/* The context the guard left for this request's handler. */
+lt_adm_ctx_t *lt_adm_ctx(lt_req_t *r);
+/* Parse the declared body into c->body now (once): false after replying 415/400. */
+bool lt_adm_parse_body(lt_req_t *r, lt_adm_ctx_t *c);
+
+/*
+ * Find who is calling: an admin token or a PAT in Authorization ("Bearer " allowed), else the
+ * session cookie. Fills p and returns true, or replies 401/403 (Unleash's bodies) and returns
+ * false. The user a PAT or session stands for is read from the request's snapshot, so a role
+ * change applies at once.
+ */
+bool lt_admin_auth(lt_req_t *r, lt_principal_t *p);
+/* Does p hold perm (in project/env)? If not, reply 403 PermissionError and return false. */
+bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm, const char *project,
+                      const char *env);
+
+/* Parse the body as JSON of the given type (cJSON_Object/cJSON_Array bits), or reply
+ * 415/400 and return NULL. Free with cJSON_Delete. */
+cJSON *lt_admin_body(lt_req_t *r, int type);
+
+/* An event attributed to p. */
+lt_event_t lt_admin_event(const lt_principal_t *p, const char *type);
+
+/*
+ * The write path. fn runs with the store locked and the newest snapshot (every committed
+ * write visible); it validates, writes (one store call: one transaction with its event) and
+ * returns LT_OK, or an error code with msg/status set for the reply. On LT_OK the snapshot is
+ * rebuilt and published before this returns, so the reply and every later request see it.
+ */
+typedef struct {
+    int status;       /* HTTP status for an error (400, 404, 409...) */
+    const char *name; /* Unleash error name */
+    char msg[384];
+    void *ctx; /* the handler's own data */
+} lt_write_t;
+
+typedef int (*lt_write_fn)(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w);
+/* Run fn as above. On failure replies with w's error and returns it; LT_OK: caller replies. */
+int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w);
+/* Set an error on w (returns LT_EINVAL for convenience). */
+int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---------- helpers written once for every resource ---------- */
+
+/* The path parameter with this name, or NULL when the route has none. */
+const char *lt_adm_param(const lt_params_t *p, const char *name);
+/* A string member of obj: NULL when absent or null; *bad when of another type or longer than
+ * max bytes (0: no limit). The string belongs to obj. */
+const char *lt_adm_opt_str(const cJSON *obj, const char *key, size_t max, bool *bad);
+/* A string member of obj, or NULL (absent, or another type). */
+const char *lt_adm_str(const cJSON *obj, const char *key);
+/* Reply with a JSON buffer, taking its bytes over. */
+void lt_adm_reply(lt_req_t *r, int status, lt_buf_t *b);
+/* Reply 201 with b and "Location: <prefix>/<name>". */
+void lt_adm_reply_created(lt_req_t *r, const char *prefix, const char *name, lt_buf_t *b);
+/* The "name" of a create body when URL friendly (lt_adm_name_ok), else NULL after a 400. */
+const char *lt_adm_body_name(lt_req_t *r, const cJSON *body);
+
+/* Query helpers. */
+bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
+
+/* JSON output helpers shared by admin handlers. */
+void lt_admin_write_time(lt_buf_t *b, int64_t ms); /* ISO string, or null when 0 */
+
+/* Unleash's resource limits (defaults of 8.x). */
+#define LT_ADM_MAX_STRATEGIES 30  /* per flag and environment */
+#define LT_ADM_MAX_CONSTRAINTS 30 /* per strategy */
+#define LT_ADM_MAX_CONSTRAINT_VALUES 250
+#define LT_ADM_MAX_SEGMENTS 5 /* per strategy */
+
+/* ---------- look-ups (NULL when absent) ---------- */
+const lt_feature_t *lt_adm_feature(const lt_dataset_t *d, const char *name);
+const lt_project_t *lt_adm_project(const lt_dataset_t *d, const char *id);
+const lt_environment_t *lt_adm_env(const lt_dataset_t *d, const char *name);
+bool lt_adm_project_has_env(const lt_dataset_t *d, const char *project, const char *env);
+/* Does another live flag depend on this one? */
+bool lt_adm_has_children(const lt_dataset_t *d, const char *name);
+/* Is name a built-in strategy or a custom strategy definition? */
+bool lt_adm_strategy_known(const lt_dataset_t *d, const char *name);
+
+/* Unleash's nameType: URL-friendly (encodeURIComponent leaves it alone, not "." or ".."),
+ * min..max bytes; NULL is not. lt_adm_name_ok: 1..100 bytes. */
+bool lt_adm_name_valid(const char *s, size_t min, size_t max);
+bool lt_adm_name_ok(const char *s);
+
+/* The context field with this name, or NULL. */
+const lt_context_field_t *lt_adm_context_field(const lt_dataset_t *d, const char *name);
+/* Add s to a small set of distinct strings (linear; these sets are per request). */
+void lt_adm_set_add(const char **set, size_t *n, const char *s);
+void lt_adm_sort_names(const char **names, size_t n);
+/* How many strategies the dataset holds, over every flag and environment. */
+size_t lt_adm_n_strategies(const lt_dataset_t *d);
+/* A strategy that uses a segment or a context field. */
+typedef struct {
+    const char *id, *feature, *project, *environment, *strategy;
+} strategy_ref_t;
+
+/* ---------- JSON output ---------- */
+/* [{id, projectId, featureName, strategyName, environment}] */
+void lt_adm_write_strategy_refs(lt_buf_t *b, const strategy_ref_t *refs, size_t n);
+/* {id, name, title, disabled, sortOrder, constraints, parameters, segments, variants} */
+void lt_adm_write_strategy(lt_buf_t *b, const lt_strategy_t *s);
+/* A flag's state in one environment e of its project (fe may be NULL: disabled, empty). */
+void lt_adm_write_feature_env(lt_buf_t *b, const lt_feature_t *f, const lt_environment_t *e,
+                              const lt_feature_env_t *fe);
+/* The admin flag: metadata, environments of its project in sort order, tags, dependencies,
+ * children. */
+void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
+/* The short form listed per project: metadata and per-environment summaries. */
+void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
+/* Tags of a flag as [{value, type}]. */
+void lt_adm_write_tags(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
+/* A JSON list kept as text, normalised ("[]" when it is not one). */
+void lt_adm_write_list_text(lt_buf_t *b, const char *text);
+/* strategy_defs.c: the definition of strategy name (built-in or custom) if there is one. */
+bool lt_adm_write_strategy_def_named(lt_buf_t *b, const lt_dataset_t *d, const char *name);
+/* Copy the buffer's bytes into the arena (NUL-terminated) and dispose of the buffer. */
+char *lt_adm_buf_arena(lt_arena_t *a, lt_buf_t *b);
+
+/* ---------- validation: LT_OK, or LT_EINVAL with w's error set ---------- */
+/*
+ * A strategy body as Unleash accepts it (create and update): name known, constraints with a
+ * known operator and values of the operator's type, parameters stringified (flexibleRollout
+ * gets rollout 100, stickiness default and groupId = feature by default), segments that exist
+ * (at most 5), strategy variants. prev: the strategy being replaced (limits allow what it had).
+ */
+int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, const char *feature,
+                          const lt_strategy_t *prev, lt_strategy_t *out, lt_write_t *w);
+/* Variants (strategy ones when strategy: no overrides): validated, weights fixed as Unleash
+ * does (fix ones keep theirs, variable ones share the rest), sorted by name. */
+/*
+ * Validate one parsed constraint c against its JSON it: keys, value types, the operator, the
+ * values the operator needs (numbers, dates, semvers, CIDRs, RE2 regexes), the per-constraint
+ * value limit (unless the previous version, prev_values, already exceeded it) and the legal
+ * values of its context field. LT_OK, or LT_EINVAL with w set to a 400.
+ */
+int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_constraint_t *c,
+                            size_t prev_values, lt_write_t *w);
+int lt_adm_parse_variants(lt_arena_t *a, const cJSON *j, bool strategy, lt_variant_t **out,
+                          size_t *n, lt_write_t *w);
+
+/* ---------- copy-on-write ---------- */
+/* A copy of f whose env array and strategy arrays are the arena's (strings shared). */
+lt_feature_t *lt_adm_feature_dup(lt_arena_t *a, const lt_feature_t *f);
+/* The env state of f (a dup) for env, added (disabled, empty) when missing. */
+lt_feature_env_t *lt_adm_env_state(lt_arena_t *a, lt_feature_t *f, const char *env);
+/* Append a strategy to fe (a dup's). */
+lt_strategy_t *lt_adm_add_strategy(lt_arena_t *a, lt_feature_env_t *fe);
+
+#endif

@@ -1,0 +1,409 @@
+/*
+ * applications.c: the admin API of what SDKs reported: applications and their instances,
+ * and per-flag usage (the last hour and seen applications; raw hourly buckets), read from
+ * the store after the in-memory aggregation is flushed.
+ */
+#include "admin_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../base/util.h"
+#include "../../model/model_json.h"
+#include "../usage.h"
+
+#define HOUR_MS 3600000LL
+
+/* ---------- applications and usage ---------- */
+
+/* Registrations as stored, after writing what is aggregated in memory. NULL on error. */
+static lt_app_row_t *load_apps(lt_arena_t *a, size_t *n)
+{
+    lt_usage_flush();
+    lt_app_row_t *rows = NULL;
+    *n = 0;
+    lt_store_t *store = lt_state_lock();
+    int rc = store ? lt_store_call(store, usage_apps, a, &rows, n) : LT_ERR;
+    lt_state_unlock();
+    return rc == LT_OK ? rows : NULL;
+}
+
+static lt_metric_row_t *load_usage(lt_arena_t *a, const char *feature, int64_t since, size_t *n)
+{
+    lt_metric_row_t *rows = NULL;
+    *n = 0;
+    lt_store_t *store = lt_state_lock();
+    int rc = store ? lt_store_call(store, usage_feature, a, feature, since, &rows, n) : LT_ERR;
+    lt_state_unlock();
+    return rc == LT_OK ? rows : NULL;
+}
+
+/* The union of the strategies lists of rows[i..j) (JSON list texts). */
+static void write_app_strategies(lt_buf_t *b, lt_arena_t *a, const lt_app_row_t *rows, size_t i,
+                                 size_t j)
+{
+    size_t cap = 1;
+    cJSON **parsed = lt_arena_calloc(a, j - i + 1, sizeof(*parsed));
+    for (size_t k = i; k < j; k++) {
+        parsed[k - i] = rows[k].strategies ? cJSON_Parse(rows[k].strategies) : NULL;
+        cap += (size_t)cJSON_GetArraySize(parsed[k - i]);
+    }
+    const char **names = lt_arena_calloc(a, cap, sizeof(*names));
+    size_t n = 0;
+    for (size_t k = 0; k < j - i; k++) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, parsed[k])
+        {
+            if (cJSON_IsString(it))
+                lt_adm_set_add(names, &n, lt_arena_strdup(a, it->valuestring));
+        }
+        cJSON_Delete(parsed[k]);
+    }
+    lt_buf_putc(b, '[');
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            lt_buf_putc(b, ',');
+        lt_json_cstr(b, names[k]);
+    }
+    lt_buf_putc(b, ']');
+}
+
+static void api_applications(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    size_t n;
+    lt_app_row_t *rows = load_apps(a, &n);
+    if (!rows) {
+        lt_reply_error(r, 500, "InternalError", "The applications could not be read.");
+        return;
+    }
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"applications\":[");
+    size_t total = 0;
+    /* rows are ordered by application, environment, instance */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && strcmp(rows[j].app_name, rows[i].app_name) == 0)
+            j++;
+        if (total++)
+            lt_buf_putc(&b, ',');
+        lt_buf_puts(&b, "{\"appName\":");
+        lt_json_cstr(&b, rows[i].app_name);
+        const char *sdk = NULL;
+        int64_t seen = 0;
+        for (size_t k = i; k < j; k++)
+            if (rows[k].sdk_version && rows[k].seen_at >= seen) {
+                sdk = rows[k].sdk_version;
+                seen = rows[k].seen_at;
+            }
+        if (sdk) {
+            lt_buf_puts(&b, ",\"sdkVersion\":");
+            lt_json_cstr(&b, sdk);
+        }
+        lt_buf_puts(&b, ",\"strategies\":");
+        write_app_strategies(&b, a, rows, i, j);
+        /* the project of a registration is not kept: one usage entry for all projects */
+        lt_buf_puts(&b, ",\"usage\":[{\"project\":\"*\",\"environments\":[");
+        for (size_t k = i; k < j; k++)
+            if (k == i || strcmp(rows[k].environment, rows[k - 1].environment) != 0) {
+                if (k != i)
+                    lt_buf_putc(&b, ',');
+                lt_json_cstr(&b, rows[k].environment);
+            }
+        lt_buf_puts(&b, "]}]}");
+        i = j;
+    }
+    lt_buf_printf(&b, "],\"total\":%zu}", total);
+    lt_adm_reply(r, 200, &b);
+}
+
+static void api_application(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *app = lt_adm_param(pp, "appName");
+    size_t n;
+    lt_app_row_t *rows = load_apps(a, &n);
+    size_t i = 0, j;
+    while (rows && i < n && strcmp(rows[i].app_name, app) != 0)
+        i++;
+    j = i;
+    while (rows && j < n && strcmp(rows[j].app_name, app) == 0)
+        j++;
+    if (!rows || i == n) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find application with appName %s", app);
+        return;
+    }
+    int64_t created = 0;
+    for (size_t k = i; k < j; k++)
+        if (!created || (rows[k].started_at && rows[k].started_at < created))
+            created = rows[k].started_at;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"appName\":");
+    lt_json_cstr(&b, app);
+    lt_buf_puts(&b, ",\"createdAt\":");
+    lt_admin_write_time(&b, created);
+    lt_buf_puts(&b, ",\"strategies\":");
+    /* each strategy the app announced, as the definition, or {name, notFound} */
+    lt_buf_t names;
+    lt_buf_init(&names, 0);
+    write_app_strategies(&names, a, rows, i, j);
+    cJSON *list = lt_json_parse(names.ptr, names.len);
+    lt_buf_dispose(&names);
+    lt_buf_putc(&b, '[');
+    const cJSON *it;
+    bool first = true;
+    cJSON_ArrayForEach(it, list)
+    {
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        if (!lt_adm_write_strategy_def_named(&b, d, it->valuestring)) {
+            lt_buf_puts(&b, "{\"name\":");
+            lt_json_cstr(&b, it->valuestring);
+            lt_buf_puts(&b, ",\"notFound\":true}");
+        }
+    }
+    cJSON_Delete(list);
+    lt_buf_puts(&b, "],\"instances\":[");
+    for (size_t k = i; k < j; k++) {
+        lt_buf_puts(&b, k == i ? "{\"appName\":" : ",{\"appName\":");
+        lt_json_cstr(&b, app);
+        lt_buf_puts(&b, ",\"instanceId\":");
+        lt_json_cstr(&b, rows[k].instance_id);
+        lt_buf_puts(&b, ",\"sdkVersion\":");
+        lt_json_cstr_or_null(&b, rows[k].sdk_version);
+        lt_buf_puts(&b, ",\"sdkType\":");
+        lt_json_cstr_or_null(&b, rows[k].sdk_type);
+        lt_buf_puts(&b, ",\"environment\":");
+        lt_json_cstr(&b, rows[k].environment);
+        lt_buf_puts(&b, ",\"lastSeen\":");
+        lt_admin_write_time(&b, rows[k].seen_at);
+        lt_buf_puts(&b, ",\"createdAt\":");
+        lt_admin_write_time(&b, rows[k].started_at);
+        lt_buf_putc(&b, '}');
+    }
+    /* flags the application evaluated in the last 24 hours */
+    lt_buf_puts(&b, "],\"seenToggles\":[");
+    int64_t since = lt_now_ms() - 24 * HOUR_MS;
+    first = true;
+    for (size_t f = 0; f < d->n_features; f++) {
+        size_t nm;
+        lt_metric_row_t *m = load_usage(a, d->features[f].name, since, &nm);
+        bool seen = false;
+        for (size_t k = 0; m && !seen && k < nm; k++)
+            seen = strcmp(m[k].app_name, app) == 0;
+        if (!seen)
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        const lt_feature_t *ft = &d->features[f];
+        lt_buf_puts(&b, "{\"name\":");
+        lt_json_cstr(&b, ft->name);
+        lt_buf_puts(&b, ",\"type\":");
+        lt_json_cstr(&b, ft->type);
+        lt_buf_puts(&b, ",\"project\":");
+        lt_json_cstr(&b, ft->project);
+        lt_buf_puts(&b, ",\"description\":");
+        lt_json_cstr_or_null(&b, ft->description);
+        lt_buf_puts(&b, ",\"stale\":");
+        lt_json_bool(&b, ft->stale);
+        lt_buf_puts(&b, ",\"archived\":");
+        lt_json_bool(&b, ft->archived);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "],\"links\":{\"self\":");
+    char self[300];
+    snprintf(self, sizeof(self), "/api/applications/%s", app);
+    lt_json_cstr(&b, self);
+    lt_buf_puts(&b, "}}");
+    lt_adm_reply(r, 200, &b);
+}
+
+/* Per-flag usage summed over instances: one entry per (environment, application, hour). */
+typedef struct {
+    const char *env, *app;
+    int64_t hour, yes, no;
+    const lt_metric_row_t **rows; /* the instances' rows, for variants */
+    size_t n_rows;
+} usage_sum_t;
+
+static usage_sum_t *sum_usage(lt_arena_t *a, const lt_metric_row_t *m, size_t n, size_t *out_n)
+{
+    usage_sum_t *s = lt_arena_calloc(a, n + 1, sizeof(*s));
+    *out_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        usage_sum_t *e = NULL;
+        for (size_t k = 0; k < *out_n && !e; k++)
+            if (s[k].hour == m[i].hour && strcmp(s[k].env, m[i].environment) == 0 &&
+                strcmp(s[k].app, m[i].app_name) == 0)
+                e = &s[k];
+        if (!e) {
+            e = &s[(*out_n)++];
+            e->env = m[i].environment;
+            e->app = m[i].app_name;
+            e->hour = m[i].hour;
+            e->rows = lt_arena_calloc(a, n, sizeof(*e->rows));
+        }
+        e->yes += m[i].yes;
+        e->no += m[i].no;
+        e->rows[e->n_rows++] = &m[i];
+    }
+    return s;
+}
+
+static void write_variants_sum(lt_buf_t *b, lt_arena_t *a, const usage_sum_t *s)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < s->n_rows; i++)
+        cap += s->rows[i]->n_variants;
+    const char **names = lt_arena_calloc(a, cap, sizeof(*names));
+    int64_t *counts = lt_arena_calloc(a, cap, sizeof(*counts));
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_rows; i++)
+        for (size_t v = 0; v < s->rows[i]->n_variants; v++) {
+            size_t k = 0;
+            while (k < n && strcmp(names[k], s->rows[i]->variant_names[v]) != 0)
+                k++;
+            if (k == n)
+                names[n++] = s->rows[i]->variant_names[v];
+            counts[k] += s->rows[i]->variant_counts[v];
+        }
+    if (!n)
+        return;
+    lt_buf_puts(b, ",\"variants\":{");
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            lt_buf_putc(b, ',');
+        lt_json_cstr(b, names[k]);
+        lt_buf_printf(b, ":%lld", (long long)counts[k]);
+    }
+    lt_buf_putc(b, '}');
+}
+
+static void api_feature_usage(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const char *name = lt_adm_param(pp, "name");
+    lt_usage_flush();
+    int64_t now = lt_now_ms();
+    size_t n, ns;
+    lt_metric_row_t *m = load_usage(a, name, now - 24 * HOUR_MS, &n);
+    if (!m) {
+        lt_reply_error(r, 500, "InternalError", "The usage could not be read.");
+        return;
+    }
+    usage_sum_t *s = sum_usage(a, m, n, &ns);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"version\":1,\"maturity\":\"stable\",\"featureName\":");
+    lt_json_cstr(&b, name);
+    /* the last hour, summed per environment */
+    lt_buf_puts(&b, ",\"lastHourUsage\":[");
+    const char **envs = lt_arena_calloc(a, ns + 1, sizeof(*envs));
+    size_t ne = 0;
+    for (size_t i = 0; i < ns; i++)
+        if (s[i].hour >= now - HOUR_MS)
+            lt_adm_set_add(envs, &ne, s[i].env);
+    for (size_t e = 0; e < ne; e++) {
+        int64_t yes = 0, no = 0, hour = 0;
+        for (size_t i = 0; i < ns; i++)
+            if (s[i].hour >= now - HOUR_MS && strcmp(s[i].env, envs[e]) == 0) {
+                yes += s[i].yes;
+                no += s[i].no;
+                if (!hour || s[i].hour < hour)
+                    hour = s[i].hour;
+            }
+        lt_buf_puts(&b, e ? ",{\"environment\":" : "{\"environment\":");
+        lt_json_cstr(&b, envs[e]);
+        lt_buf_puts(&b, ",\"timestamp\":");
+        lt_admin_write_time(&b, hour);
+        lt_buf_printf(&b, ",\"yes\":%lld,\"no\":%lld}", (long long)yes, (long long)no);
+    }
+    /* applications seen in the last 24 hours, by name */
+    lt_buf_puts(&b, "],\"seenApplications\":[");
+    const char **apps = lt_arena_calloc(a, ns + 1, sizeof(*apps));
+    size_t na = 0;
+    for (size_t i = 0; i < ns; i++)
+        lt_adm_set_add(apps, &na, s[i].app);
+    lt_adm_sort_names(apps, na);
+    for (size_t i = 0; i < na; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_json_cstr(&b, apps[i]);
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
+static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const char *name = lt_adm_param(pp, "name");
+    int64_t hours = 24;
+    if (!lt_admin_query_int(r, "hoursBack", &hours) || hours < 1 || hours > 48)
+        hours = 24; /* out of range or not a number: the default, as Unleash */
+    lt_usage_flush();
+    int64_t now = lt_now_ms(), this_hour = now - now % HOUR_MS;
+    size_t n, ns;
+    lt_metric_row_t *m = load_usage(a, name, now - hours * HOUR_MS, &n);
+    if (!m) {
+        lt_reply_error(r, 500, "InternalError", "The usage could not be read.");
+        return;
+    }
+    usage_sum_t *s = sum_usage(a, m, n, &ns);
+    /* every (environment, application) gets every hour bucket, zero when nothing came */
+    const char **envs = lt_arena_calloc(a, ns + 1, sizeof(*envs));
+    const char **apps = lt_arena_calloc(a, ns + 1, sizeof(*apps));
+    size_t ne = 0, na = 0;
+    for (size_t i = 0; i < ns; i++) {
+        lt_adm_set_add(envs, &ne, s[i].env);
+        if (na < 100)
+            lt_adm_set_add(apps, &na, s[i].app);
+    }
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"version\":1,\"maturity\":\"stable\",\"data\":[");
+    bool first = true;
+    for (int64_t h = hours - 1; h >= 0; h--) {
+        int64_t hour = this_hour - h * HOUR_MS;
+        for (size_t e = 0; e < ne; e++)
+            for (size_t k = 0; k < na; k++) {
+                const usage_sum_t *found = NULL;
+                for (size_t i = 0; i < ns && !found; i++)
+                    if (s[i].hour == hour && strcmp(s[i].env, envs[e]) == 0 &&
+                        strcmp(s[i].app, apps[k]) == 0)
+                        found = &s[i];
+                lt_buf_puts(&b, first ? "{\"featureName\":" : ",{\"featureName\":");
+                first = false;
+                lt_json_cstr(&b, name);
+                lt_buf_puts(&b, ",\"appName\":");
+                lt_json_cstr(&b, apps[k]);
+                lt_buf_puts(&b, ",\"environment\":");
+                lt_json_cstr(&b, envs[e]);
+                lt_buf_puts(&b, ",\"timestamp\":");
+                lt_admin_write_time(&b, hour);
+                lt_buf_printf(&b, ",\"yes\":%lld,\"no\":%lld", (long long)(found ? found->yes : 0),
+                              (long long)(found ? found->no : 0));
+                if (found)
+                    write_variants_sum(&b, a, found);
+                lt_buf_putc(&b, '}');
+            }
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
+#define ROUTE LT_ADM_ROUTE
+
+const lt_route_t lt_routes_admin_applications[] = {
+    ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/client-metrics/features/:name", api_feature_usage, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/client-metrics/features/:name/raw", api_feature_usage_raw,
+          LT_AUTHENTICATED),
+    {0},
+};
