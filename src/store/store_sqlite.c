@@ -68,14 +68,47 @@ int lt__sq_run(sqlite3 *db, sqlite3_stmt *st)
     return LT_OK;
 }
 
-int64_t lt__sq_int(sqlite3 *db, const char *sql, int64_t dflt)
+int lt__sq_int(sqlite3 *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = lt__sq_prepare(db, sql);
-    int64_t v = dflt;
-    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_int64(st, 0);
+    if (!st)
+        return LT_ERR;
+    int rc = sqlite3_step(st);
+    *out = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *out = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return v;
+    if (rc != SQLITE_DONE) {
+        lt_log_error("store: %s: %s", sql, sqlite3_errmsg(db));
+        return LT_ERR;
+    }
+    return LT_OK;
+}
+
+int lt__sq_count(sqlite3 *db, const char *table, size_t *out)
+{
+    char sql[128];
+    int64_t v = 0;
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    int rc = lt__sq_int(db, sql, &v);
+    *out = rc == LT_OK ? (size_t)v : 0;
+    return rc;
+}
+
+int lt__sq_row(sqlite3 *db, sqlite3_stmt *st, size_t have, size_t cap, const char *table)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc == SQLITE_ROW && have < cap)
+        return 1;
+    if (rc == SQLITE_ROW)
+        lt_log_error("store: load failed: %s has more rows than counted", table);
+    else
+        lt_log_error("store: load failed reading %s: %s", table, sqlite3_errmsg(db));
+    return LT_ERR;
 }
 
 int lt__sq_event(sqlite3 *db, const lt_event_t *ev)
@@ -124,7 +157,9 @@ void lt__sq_rollback(sqlite3 *db)
 
 static int migrate(sqlite3 *db)
 {
-    int64_t have = lt__sq_int(db, "PRAGMA user_version", 0);
+    int64_t have = 0;
+    if (lt__sq_int(db, "PRAGMA user_version", &have) != LT_OK)
+        return LT_ERR;
     for (size_t i = (size_t)have; i < lt_sqlite_n_migrations; i++) {
         char pragma[64];
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %zu", i + 1);
@@ -148,7 +183,10 @@ static int migrate(sqlite3 *db)
 
 static int seed(sqlite3 *db)
 {
-    if (lt__sq_int(db, "SELECT count(*) FROM projects", 0) > 0)
+    size_t n_projects = 0;
+    if (lt__sq_count(db, "projects", &n_projects) != LT_OK)
+        return LT_ERR;
+    if (n_projects > 0)
         return LT_OK;
     int64_t now = lt_now_ms();
     char sql[4096];
@@ -227,16 +265,18 @@ const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i)
     return t ? lt_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
 }
 
-/* Parse a JSON text column with one of the model_json parsers. */
-#define PARSE_COL(parser, a, st, i, out, n)                                                        \
+/* Parse a JSON text column with one of the model_json parsers; a bad one fails the load. */
+#define PARSE_COL(parser, table, a, st, i, out, n)                                                        \
     do {                                                                                           \
         const char *txt_ = (const char *)sqlite3_column_text(st, i);                               \
         cJSON *j_ = txt_ ? cJSON_Parse(txt_) : NULL;                                               \
         lt_parse_err_t e_;                                                                         \
         int rc_ = parser(a, j_, out, n, &e_);                                                      \
         cJSON_Delete(j_);                                                                          \
-        if (rc_ != LT_OK)                                                                          \
-            lt_log_warn("store: bad JSON column ignored: %s", e_.msg);                              \
+        if (rc_ != LT_OK) {                                                                        \
+            lt_log_error("store: load failed: bad JSON in %s: %s", table, e_.msg);               \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 
 static lt_feature_t *find_feature(lt_dataset_t *d, const char *name)
@@ -265,22 +305,30 @@ static lt_feature_env_t *find_fe(lt_feature_t *f, const char *env)
 
 static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
 {
-    size_t n = (size_t)lt__sq_int(db, "SELECT count(*) FROM api_tokens", 0);
+    sqlite3_stmt *st = NULL;
+    size_t n = 0, ti = 0;
+    int row = 0;
+    if (lt__sq_count(db, "api_tokens", &n) != LT_OK)
+        goto fail;
     d->tokens = lt_arena_calloc(a, n ? n : 1, sizeof(*d->tokens));
-    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT digest, name, type, environment, all_projects,"
-                                          " display, expires_at, created_at, id, user_id,"
-                                          " seen_at"
-                                          " FROM api_tokens ORDER BY digest");
-    if (!st)
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_tokens < n) {
+    if (!(st = lt__sq_prepare(db, "SELECT digest, name, type, environment, all_projects, display,"
+                                  " expires_at, created_at, id, user_id, seen_at"
+                                  " FROM api_tokens ORDER BY digest")))
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_tokens, n, "api_tokens")) == 1) {
         lt_token_t *t = &d->tokens[d->n_tokens];
-        if (sqlite3_column_bytes(st, 0) != 32)
-            continue;
+        if (sqlite3_column_bytes(st, 0) != 32) {
+            lt_log_error("store: load failed: api_tokens row %lld has a bad digest",
+                         (long long)sqlite3_column_int64(st, 8));
+            goto fail;
+        }
         memcpy(t->digest, sqlite3_column_blob(st, 0), 32);
         t->name = lt__sq_text(a, st, 1);
-        if (lt_token_type_parse((const char *)sqlite3_column_text(st, 2), &t->type) != LT_OK)
-            continue;
+        if (lt_token_type_parse((const char *)sqlite3_column_text(st, 2), &t->type) != LT_OK) {
+            lt_log_error("store: load failed: api_tokens row %lld has an unknown type",
+                         (long long)sqlite3_column_int64(st, 8));
+            goto fail;
+        }
         t->environment = lt__sq_text(a, st, 3);
         t->all_projects = sqlite3_column_int(st, 4) != 0;
         t->display = lt__sq_text(a, st, 5);
@@ -291,31 +339,37 @@ static int load_tokens(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         t->seen_at = sqlite3_column_int64(st, 10);
         d->n_tokens++;
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
-    /* project lists, by digest (both sides sorted by digest) */
-    st = lt__sq_prepare(db, "SELECT digest, project FROM api_token_projects ORDER BY digest, project");
-    if (!st)
-        return LT_ERR;
-    size_t ti = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    /* project lists, by digest (both sides sorted by digest); orphan rows are skipped */
+    if (!(st = lt__sq_prepare(db, "SELECT digest, project FROM api_token_projects"
+                                  " ORDER BY digest, project")))
+        goto fail;
+    while ((row = lt__sq_row(db, st, 0, 1, "api_token_projects")) == 1) {
         const void *dg = sqlite3_column_blob(st, 0);
-        if (sqlite3_column_bytes(st, 0) != 32)
-            continue;
+        if (sqlite3_column_bytes(st, 0) != 32) {
+            lt_log_error("store: load failed: api_token_projects has a bad digest");
+            goto fail;
+        }
         while (ti < d->n_tokens && memcmp(d->tokens[ti].digest, dg, 32) < 0)
             ti++;
-        if (ti == d->n_tokens)
-            break;
-        lt_token_t *t = &d->tokens[ti];
-        if (memcmp(t->digest, dg, 32) != 0)
+        if (ti == d->n_tokens || memcmp(d->tokens[ti].digest, dg, 32) != 0)
             continue;
+        lt_token_t *t = &d->tokens[ti];
         const char **np = lt_arena_alloc(a, (t->n_projects + 1) * sizeof(*np));
         if (t->n_projects)
             memcpy(np, t->projects, t->n_projects * sizeof(*np));
         np[t->n_projects++] = lt__sq_text(a, st, 1);
         t->projects = np;
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
     return LT_OK;
+fail:
+    sqlite3_finalize(st);
+    return LT_ERR;
 }
 
 static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
@@ -326,14 +380,19 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
     sqlite3_stmt *st = NULL;
     if (lt__sq_exec(db, "BEGIN") != LT_OK) /* one consistent read */
         return LT_ERR;
-    d->revision = lt__sq_int(db, "SELECT max(id) FROM events", 0);
+    int row = 0;
+    size_t n = 0;
+    if (lt__sq_int(db, "SELECT max(id) FROM events", &d->revision) != LT_OK)
+        goto fail;
 
-    size_t n = (size_t)lt__sq_int(db, "SELECT count(*) FROM projects", 0);
+    if (lt__sq_count(db, "projects", &n) != LT_OK)
+
+        goto fail;
     d->projects = lt_arena_calloc(a, n ? n : 1, sizeof(*d->projects));
     if (!(st = lt__sq_prepare(db, "SELECT id, name, description, created_at, mode FROM projects"
                                   " ORDER BY id")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_projects < n) {
+    while ((row = lt__sq_row(db, st, d->n_projects, n, "projects")) == 1) {
         lt_project_t *p = &d->projects[d->n_projects++];
         p->id = lt__sq_text(a, st, 0);
         p->name = lt__sq_text(a, st, 1);
@@ -341,28 +400,36 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         p->created_at = sqlite3_column_int64(st, 3);
         p->mode = lt__sq_text(a, st, 4);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM environments", 0);
+    if (lt__sq_count(db, "environments", &n) != LT_OK)
+
+        goto fail;
     d->envs = lt_arena_calloc(a, n ? n : 1, sizeof(*d->envs));
     if (!(st = lt__sq_prepare(db, "SELECT name, type, enabled, sort_order FROM environments"
                            " ORDER BY sort_order, name")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_envs < n) {
+    while ((row = lt__sq_row(db, st, d->n_envs, n, "environments")) == 1) {
         lt_environment_t *e = &d->envs[d->n_envs++];
         e->name = lt__sq_text(a, st, 0);
         e->type = lt__sq_text(a, st, 1);
         e->enabled = sqlite3_column_int(st, 2) != 0;
         e->sort_order = sqlite3_column_int(st, 3);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM features", 0);
+    if (lt__sq_count(db, "features", &n) != LT_OK)
+
+        goto fail;
     d->features = lt_arena_calloc(a, n ? n : 1, sizeof(*d->features));
     if (!(st = lt__sq_prepare(db, "SELECT name, project, type, description, stale, impression_data,"
                            " archived, created_at FROM features ORDER BY name")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_features < n) {
+    while ((row = lt__sq_row(db, st, d->n_features, n, "features")) == 1) {
         lt_feature_t *f = &d->features[d->n_features++];
         f->name = lt__sq_text(a, st, 0);
         f->project = lt__sq_text(a, st, 1);
@@ -373,16 +440,19 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         f->archived = sqlite3_column_int(st, 6) != 0;
         f->created_at = sqlite3_column_int64(st, 7);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
     /* per-environment state: rows arrive grouped by feature, so each run is contiguous */
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM feature_environments", 0);
+    if (lt__sq_count(db, "feature_environments", &n) != LT_OK)
+        goto fail;
     lt_feature_env_t *fes = lt_arena_calloc(a, n ? n : 1, sizeof(*fes));
     size_t n_fes = 0;
     if (!(st = lt__sq_prepare(db, "SELECT feature, environment, enabled, variants"
                            " FROM feature_environments ORDER BY feature, environment")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && n_fes < n) {
+    while ((row = lt__sq_row(db, st, n_fes, n, "feature_environments")) == 1) {
         lt_feature_t *f = find_feature(d, (const char *)sqlite3_column_text(st, 0));
         if (!f)
             continue;
@@ -392,18 +462,22 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         f->n_envs++;
         fe->environment = lt__sq_text(a, st, 1);
         fe->enabled = sqlite3_column_int(st, 2) != 0;
-        PARSE_COL(lt_model_parse_variants, a, st, 3, &fe->variants, &fe->n_variants);
+        PARSE_COL(lt_model_parse_variants, "feature_environments", a, st, 3, &fe->variants, &fe->n_variants);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM strategies", 0);
+    if (lt__sq_count(db, "strategies", &n) != LT_OK)
+
+        goto fail;
     lt_strategy_t *strats = lt_arena_calloc(a, n ? n : 1, sizeof(*strats));
     size_t n_strats = 0;
     if (!(st = lt__sq_prepare(db, "SELECT feature, environment, id, name, title, parameters,"
                            " constraints, variants, segments, sort_order, disabled"
                            " FROM strategies ORDER BY feature, environment, sort_order, id")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && n_strats < n) {
+    while ((row = lt__sq_row(db, st, n_strats, n, "strategies")) == 1) {
         lt_feature_env_t *fe = find_fe(find_feature(d, (const char *)sqlite3_column_text(st, 0)),
                                        (const char *)sqlite3_column_text(st, 1));
         if (!fe)
@@ -415,22 +489,26 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         s->id = lt__sq_text(a, st, 2);
         s->name = lt__sq_text(a, st, 3);
         s->title = lt__sq_text(a, st, 4);
-        PARSE_COL(lt_model_parse_params, a, st, 5, &s->params, &s->n_params);
-        PARSE_COL(lt_model_parse_constraints, a, st, 6, &s->constraints, &s->n_constraints);
-        PARSE_COL(lt_model_parse_variants, a, st, 7, &s->variants, &s->n_variants);
-        PARSE_COL(lt_model_parse_segment_ids, a, st, 8, &s->segments, &s->n_segments);
+        PARSE_COL(lt_model_parse_params, "strategies", a, st, 5, &s->params, &s->n_params);
+        PARSE_COL(lt_model_parse_constraints, "strategies", a, st, 6, &s->constraints, &s->n_constraints);
+        PARSE_COL(lt_model_parse_variants, "strategies", a, st, 7, &s->variants, &s->n_variants);
+        PARSE_COL(lt_model_parse_segment_ids, "strategies", a, st, 8, &s->segments, &s->n_segments);
         s->sort_order = sqlite3_column_int(st, 9);
         s->disabled = sqlite3_column_int(st, 10) != 0;
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM dependencies", 0);
+    if (lt__sq_count(db, "dependencies", &n) != LT_OK)
+
+        goto fail;
     lt_dependency_t *deps = lt_arena_calloc(a, n ? n : 1, sizeof(*deps));
     size_t n_deps = 0;
     if (!(st = lt__sq_prepare(db, "SELECT child, parent, enabled, variants FROM dependencies"
                            " ORDER BY child, parent")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && n_deps < n) {
+    while ((row = lt__sq_row(db, st, n_deps, n, "dependencies")) == 1) {
         lt_feature_t *f = find_feature(d, (const char *)sqlite3_column_text(st, 0));
         if (!f)
             continue;
@@ -442,6 +520,11 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         dep->enabled = sqlite3_column_int(st, 2) != 0;
         const char *txt = (const char *)sqlite3_column_text(st, 3);
         cJSON *j = txt ? cJSON_Parse(txt) : NULL;
+        if (txt && !cJSON_IsArray(j)) {
+            cJSON_Delete(j);
+            lt_log_error("store: load failed: bad JSON in dependencies.variants");
+            goto fail;
+        }
         size_t cnt = cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 0;
         dep->variants = lt_arena_calloc(a, cnt ? cnt : 1, sizeof(*dep->variants));
         const cJSON *it;
@@ -452,22 +535,28 @@ static int sq_load(lt_store_t *base, lt_arena_t *a, lt_dataset_t *d)
         }
         cJSON_Delete(j);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM segments", 0);
+    if (lt__sq_count(db, "segments", &n) != LT_OK)
+
+        goto fail;
     d->segments = lt_arena_calloc(a, n ? n : 1, sizeof(*d->segments));
     if (!(st = lt__sq_prepare(db, "SELECT id, name, description, project, constraints, created_at"
                            " FROM segments ORDER BY id")))
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_segments < n) {
+    while ((row = lt__sq_row(db, st, d->n_segments, n, "segments")) == 1) {
         lt_segment_t *s = &d->segments[d->n_segments++];
         s->id = sqlite3_column_int64(st, 0);
         s->name = lt__sq_text(a, st, 1);
         s->description = lt__sq_text(a, st, 2);
         s->project = lt__sq_text(a, st, 3);
-        PARSE_COL(lt_model_parse_constraints, a, st, 4, &s->constraints, &s->n_constraints);
+        PARSE_COL(lt_model_parse_constraints, "segments", a, st, 4, &s->constraints, &s->n_constraints);
         s->created_at = sqlite3_column_int64(st, 5);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
     st = NULL;
 
@@ -483,8 +572,7 @@ fail:
 
 static int sq_revision(lt_store_t *base, int64_t *out)
 {
-    *out = lt__sq_int(lt__sq_db(base), "SELECT max(id) FROM events", 0);
-    return LT_OK;
+    return lt__sq_int(lt__sq_db(base), "SELECT max(id) FROM events", out);
 }
 
 /* JSON text of a model piece, via the writers in model.c. Caller frees. */
@@ -807,8 +895,7 @@ fail:
 
 static int sq_token_count(lt_store_t *base, int64_t *out)
 {
-    *out = lt__sq_int(lt__sq_db(base), "SELECT count(*) FROM api_tokens", 0);
-    return LT_OK;
+    return lt__sq_int(lt__sq_db(base), "SELECT count(*) FROM api_tokens", out);
 }
 
 static int sq_token_delete(lt_store_t *base, const uint8_t digest[32], const char *actor)

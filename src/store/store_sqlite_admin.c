@@ -745,7 +745,9 @@ int lt__sq_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
 int lt__sq_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n)
 {
     sqlite3 *db = lt__sq_db(s);
-    size_t cap = (size_t)lt__sq_int(db, "SELECT count(*) FROM client_applications", 0);
+    size_t cap = 0;
+    if (lt__sq_count(db, "client_applications", &cap) != LT_OK)
+        return LT_ERR;
     *out = lt_arena_calloc(a, cap ? cap : 1, sizeof(**out));
     *n = 0;
     sqlite3_stmt *st = lt__sq_prepare(
@@ -837,53 +839,68 @@ int lt__sq_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int6
 
 int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
 {
-    sqlite3_stmt *st;
-    size_t n;
+    sqlite3_stmt *st = NULL;
+    size_t n = 0;
+    int row = 0;
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM project_environments", 0);
+    if (lt__sq_count(db, "project_environments", &n) != LT_OK)
+
+        goto fail;
     d->project_envs = lt_arena_calloc(a, n ? n : 1, sizeof(*d->project_envs));
     if (!(st = lt__sq_prepare(db, "SELECT project, environment FROM project_environments"
                                   " ORDER BY project, environment")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_project_envs < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_project_envs, n, "project_environments")) == 1) {
         lt_project_env_t *p = &d->project_envs[d->n_project_envs++];
         p->project = lt__sq_text(a, st, 0);
         p->environment = lt__sq_text(a, st, 1);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM feature_tags", 0);
+    if (lt__sq_count(db, "feature_tags", &n) != LT_OK)
+
+        goto fail;
     d->tags = lt_arena_calloc(a, n ? n : 1, sizeof(*d->tags));
     if (!(st = lt__sq_prepare(db, "SELECT feature, type, value FROM feature_tags"
                                   " ORDER BY feature, type, value")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_tags < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_tags, n, "feature_tags")) == 1) {
         lt_tag_t *t = &d->tags[d->n_tags++];
         t->feature = lt__sq_text(a, st, 0);
         t->type = lt__sq_text(a, st, 1);
         t->value = lt__sq_text(a, st, 2);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM tag_types", 0);
+    if (lt__sq_count(db, "tag_types", &n) != LT_OK)
+
+        goto fail;
     d->tag_types = lt_arena_calloc(a, n ? n : 1, sizeof(*d->tag_types));
     if (!(st = lt__sq_prepare(db, "SELECT name, description, icon FROM tag_types ORDER BY name")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_tag_types < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_tag_types, n, "tag_types")) == 1) {
         lt_tag_type_t *t = &d->tag_types[d->n_tag_types++];
         t->name = lt__sq_text(a, st, 0);
         t->description = lt__sq_text(a, st, 1);
         t->icon = lt__sq_text(a, st, 2);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM context_fields", 0);
+    if (lt__sq_count(db, "context_fields", &n) != LT_OK)
+
+        goto fail;
     d->context_fields = lt_arena_calloc(a, n ? n : 1, sizeof(*d->context_fields));
     if (!(st = lt__sq_prepare(db, "SELECT name, description, stickiness, legal_values,"
                                   " sort_order, created_at FROM context_fields"
                                   " ORDER BY sort_order, name")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_context_fields < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_context_fields, n, "context_fields")) == 1) {
         lt_context_field_t *c = &d->context_fields[d->n_context_fields++];
         c->name = lt__sq_text(a, st, 0);
         c->description = lt__sq_text(a, st, 1);
@@ -892,14 +909,18 @@ int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         c->sort_order = sqlite3_column_int(st, 4);
         c->created_at = sqlite3_column_int64(st, 5);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM strategy_definitions", 0);
+    if (lt__sq_count(db, "strategy_definitions", &n) != LT_OK)
+
+        goto fail;
     d->strategy_defs = lt_arena_calloc(a, n ? n : 1, sizeof(*d->strategy_defs));
     if (!(st = lt__sq_prepare(db, "SELECT name, title, description, parameters, deprecated,"
                                   " created_at FROM strategy_definitions ORDER BY name")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_strategy_defs < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_strategy_defs, n, "strategy_definitions")) == 1) {
         lt_strategy_def_t *s = &d->strategy_defs[d->n_strategy_defs++];
         s->name = lt__sq_text(a, st, 0);
         s->title = lt__sq_text(a, st, 1);
@@ -908,14 +929,18 @@ int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         s->deprecated = sqlite3_column_int(st, 4) != 0;
         s->created_at = sqlite3_column_int64(st, 5);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM users", 0);
+    if (lt__sq_count(db, "users", &n) != LT_OK)
+
+        goto fail;
     d->users = lt_arena_calloc(a, n ? n : 1, sizeof(*d->users));
     if (!(st = lt__sq_prepare(db, "SELECT id, username, email, name, root_role, created_at,"
                                   " seen_at, login_attempts FROM users ORDER BY id")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_users < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_users, n, "users")) == 1) {
         lt_user_t *u = &d->users[d->n_users++];
         u->id = sqlite3_column_int64(st, 0);
         u->username = lt__sq_text(a, st, 1);
@@ -926,28 +951,35 @@ int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         u->seen_at = sqlite3_column_int64(st, 6);
         u->login_attempts = sqlite3_column_int(st, 7);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM roles", 0);
+    if (lt__sq_count(db, "roles", &n) != LT_OK)
+
+        goto fail;
     d->roles = lt_arena_calloc(a, n ? n : 1, sizeof(*d->roles));
     if (!(st = lt__sq_prepare(db, "SELECT id, name, description, type FROM roles ORDER BY id")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_roles < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_roles, n, "roles")) == 1) {
         lt_role_t *r = &d->roles[d->n_roles++];
         r->id = sqlite3_column_int64(st, 0);
         r->name = lt__sq_text(a, st, 1);
         r->description = lt__sq_text(a, st, 2);
         r->type = lt__sq_text(a, st, 3);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
     /* permissions, grouped by role (both sides ordered by role id) */
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM role_permissions", 0);
+    if (lt__sq_count(db, "role_permissions", &n) != LT_OK)
+        goto fail;
     lt_perm_t *perms = lt_arena_calloc(a, n ? n : 1, sizeof(*perms));
     size_t np = 0, ri = 0;
     if (!(st = lt__sq_prepare(db, "SELECT role_id, permission, project, environment"
                                   " FROM role_permissions ORDER BY role_id, rowid")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && np < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, np, n, "role_permissions")) == 1) {
         int64_t rid = sqlite3_column_int64(st, 0);
         while (ri < d->n_roles && d->roles[ri].id < rid)
             ri++;
@@ -963,21 +995,30 @@ int lt__sq_load_admin(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d)
         p->project = lt__sq_text(a, st, 2);
         p->environment = lt__sq_text(a, st, 3);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
 
-    n = (size_t)lt__sq_int(db, "SELECT count(*) FROM role_bindings", 0);
+    if (lt__sq_count(db, "role_bindings", &n) != LT_OK)
+
+        goto fail;
     d->bindings = lt_arena_calloc(a, n ? n : 1, sizeof(*d->bindings));
     if (!(st = lt__sq_prepare(db, "SELECT user_id, project, role_id FROM role_bindings"
                                   " ORDER BY user_id, project, role_id")))
-        return LT_ERR;
-    while (sqlite3_step(st) == SQLITE_ROW && d->n_bindings < n) {
+        goto fail;
+    while ((row = lt__sq_row(db, st, d->n_bindings, n, "role_bindings")) == 1) {
         lt_binding_t *b = &d->bindings[d->n_bindings++];
         b->user_id = sqlite3_column_int64(st, 0);
         b->project = lt__sq_text(a, st, 1);
         b->role_id = sqlite3_column_int64(st, 2);
     }
+    if (row != 0)
+        goto fail;
     sqlite3_finalize(st);
     return LT_OK;
+fail:
+    sqlite3_finalize(st);
+    return LT_ERR;
 }
 
 /* ---------- batch writes of the projects and features admin API ---------- */

@@ -18,8 +18,14 @@ sqlite3_stmt *lt__sq_prepare(sqlite3 *db, const char *sql);
 void lt__sq_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Step a statement that returns no rows and finalize it (st may be NULL: LT_ERR). */
 int lt__sq_run(sqlite3 *db, sqlite3_stmt *st);
-/* The first column of the first row as an integer, or dflt. */
-int64_t lt__sq_int(sqlite3 *db, const char *sql, int64_t dflt);
+/* The first column of the only row as an integer in *out (0 when NULL). LT_OK, or LT_ERR
+ * (logged) on any SQLite error: never a default in place of an error. */
+int lt__sq_int(sqlite3 *db, const char *sql, int64_t *out);
+/* count(*) of a table into *out; LT_OK or LT_ERR (logged). */
+int lt__sq_count(sqlite3 *db, const char *table, size_t *out);
+/* Step a load query: 1 for a row (when have < cap), 0 at SQLITE_DONE, LT_ERR (logged with the
+ * table name) on an SQLite error or a row beyond the counted capacity. */
+int lt__sq_row(sqlite3 *db, sqlite3_stmt *st, size_t have, size_t cap, const char *table);
 /* A text column copied into the arena, or NULL. */
 const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i);
 /* Insert the event row of a write (inside the caller's transaction). */
