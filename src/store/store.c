@@ -53,10 +53,12 @@ int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out)
 {
     if (s->be->begin(s, LT_TX_READ) != LT_OK)
         return LT_ERR;
-    int rc = s->be->load(s, a, out);
-    if (rc != LT_OK)
+    int rc = lt__tx_end(s, s->be->load(s, a, out) == LT_OK ? LT_OK : LT_ERR, NULL);
+    if (rc != LT_OK) { /* nothing of a failed load is left for a caller to use */
+        memset(out, 0, sizeof(*out));
         lt_log_error("store: load failed; no partial data is returned");
-    return lt__tx_end(s, rc == LT_OK ? LT_OK : LT_ERR, NULL);
+    }
+    return rc;
 }
 
 int lt_store_revision(lt_store_t *s, int64_t *out)

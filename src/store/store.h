@@ -237,7 +237,8 @@ void lt_store_close(lt_store_t *s);
 int lt_store_seed(lt_store_t *s);
 
 /* Everything a snapshot is built from, in a (the arena owns it all). One consistent read;
- * any error fails the whole load (never LT_OK with part of the data). Caller's lock. */
+ * any error fails the whole load (never LT_OK with part of the data; *out is left empty).
+ * Caller's lock. */
 int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
 /* Id of the latest event (0 when none). Any thread. */
 int lt_store_revision(lt_store_t *s, int64_t *out);

@@ -49,7 +49,7 @@ static const fx_backend_t backends[] = {
 
 static const fx_backend_t *backend; /* the one the current group runs against */
 
-static int fx_setup(void **state)
+static __attribute__((unused)) int fx_setup(void **state)
 {
     fx_t *fx = calloc(1, sizeof(*fx));
     snprintf(fx->dir, sizeof(fx->dir), "/tmp/latch-store-XXXXXX");
@@ -67,7 +67,7 @@ static int fx_setup(void **state)
     return 0;
 }
 
-static void fx_unlink(fx_t *fx)
+static __attribute__((unused)) void fx_unlink(fx_t *fx)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     char p[160];
@@ -77,7 +77,7 @@ static void fx_unlink(fx_t *fx)
     }
 }
 
-static int fx_teardown(void **state)
+static __attribute__((unused)) int fx_teardown(void **state)
 {
     fx_t *fx = *state;
     lt_store_close(fx->s);
@@ -89,14 +89,14 @@ static int fx_teardown(void **state)
 }
 
 /* The dataset as the store loads it now (in the fixture's arena). */
-static lt_dataset_t fx_load(fx_t *fx)
+static __attribute__((unused)) lt_dataset_t fx_load(fx_t *fx)
 {
     lt_dataset_t d;
     assert_int_equal(lt_store_load(fx->s, &fx->a, &d), LT_OK);
     return d;
 }
 
-static const lt_feature_t *fx_feature(const lt_dataset_t *d, const char *name)
+static __attribute__((unused)) const lt_feature_t *fx_feature(const lt_dataset_t *d, const char *name)
 {
     for (size_t i = 0; i < d->n_features; i++)
         if (strcmp(d->features[i].name, name) == 0)
@@ -104,7 +104,7 @@ static const lt_feature_t *fx_feature(const lt_dataset_t *d, const char *name)
     return NULL;
 }
 
-static const lt_token_t *fx_token(const lt_dataset_t *d, uint8_t tag)
+static __attribute__((unused)) const lt_token_t *fx_token(const lt_dataset_t *d, uint8_t tag)
 {
     for (size_t i = 0; i < d->n_tokens; i++)
         if (d->tokens[i].digest[0] == tag)
@@ -112,7 +112,7 @@ static const lt_token_t *fx_token(const lt_dataset_t *d, uint8_t tag)
     return NULL;
 }
 
-static bool fx_has_link(const lt_dataset_t *d, const char *project, const char *env)
+static __attribute__((unused)) bool fx_has_link(const lt_dataset_t *d, const char *project, const char *env)
 {
     for (size_t i = 0; i < d->n_project_envs; i++)
         if (strcmp(d->project_envs[i].project, project) == 0 &&
@@ -121,14 +121,14 @@ static bool fx_has_link(const lt_dataset_t *d, const char *project, const char *
     return false;
 }
 
-static lt_event_t fx_ev(const char *type)
+static __attribute__((unused)) lt_event_t fx_ev(const char *type)
 {
     lt_event_t ev = {type, "tester", 0, NULL, NULL, NULL, NULL, NULL};
     return ev;
 }
 
 /* A token whose digest is all `tag` bytes. */
-static lt_token_new_t fx_token_new(uint8_t tag, const char *env, const char *const *projects,
+static __attribute__((unused)) lt_token_new_t fx_token_new(uint8_t tag, const char *env, const char *const *projects,
                                    size_t n)
 {
     lt_token_new_t t;
@@ -146,7 +146,7 @@ static lt_token_new_t fx_token_new(uint8_t tag, const char *env, const char *con
 
 /* Silence stderr around calls that are expected to log an error. */
 static int fx_saved_stderr = -1;
-static void fx_quiet(bool on)
+static __attribute__((unused)) void fx_quiet(bool on)
 {
     fflush(stderr);
     if (on) {
