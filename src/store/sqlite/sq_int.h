@@ -48,6 +48,9 @@ int lt__sq_exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...);
 int lt__sq_exec_vbound(sqlite3 *db, const char *sql, const char *fmt, va_list ap);
 /* As lt__sq_exec_bound, LT_ENOTFOUND when no row changed. */
 int lt__sq_exec_changed(sqlite3 *db, const char *sql, const char *fmt, ...);
+/* Does the query (binding fmt's text arguments, 't' each) return a row? *out; LT_OK or
+ * LT_ERR (logged). */
+int lt__sq_exists(sqlite3 *db, bool *out, const char *sql, const char *fmt, ...);
 /* The first column of the only row as an integer in *out (0 when NULL). LT_OK, or LT_ERR
  * (logged) on any SQLite error: never a default in place of an error. */
 int lt__sq_int(sqlite3 *db, const char *sql, int64_t *out);

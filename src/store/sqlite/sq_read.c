@@ -146,23 +146,10 @@ int lt__sq_role_in_use(lt_store_t *s, int64_t id, bool *out)
 int lt__sq_strategy_id_taken(lt_store_t *s, const char *id, const char *feature,
                              const char *env, bool *out)
 {
-    sqlite3 *db = lt__sq_db(s);
-    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT 1 FROM strategies WHERE id = ?1 AND"
-                                          " (feature <> ?2 OR (?3 IS NOT NULL AND"
-                                          " environment <> ?3)) LIMIT 1");
-    if (!st)
-        return LT_ERR;
-    lt__sq_bind_text(st, 1, id);
-    lt__sq_bind_text(st, 2, feature);
-    lt__sq_bind_text(st, 3, env);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    *out = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        lt_log_error("store: %s", sqlite3_errmsg(db));
-        return LT_ERR;
-    }
-    return LT_OK;
+    return lt__sq_exists(lt__sq_db(s), out,
+                         "SELECT 1 FROM strategies WHERE id = ?1 AND (feature <> ?2 OR"
+                         " (?3 IS NOT NULL AND environment <> ?3)) LIMIT 1",
+                         "ttt", id, feature, env);
 }
 
 /* ---------- on the read connection: any thread ---------- */

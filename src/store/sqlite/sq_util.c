@@ -108,6 +108,27 @@ int lt__sq_exec_changed(sqlite3 *db, const char *sql, const char *fmt, ...)
     return rc;
 }
 
+int lt__sq_exists(sqlite3 *db, bool *out, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
+    *out = false;
+    if (!st)
+        return LT_ERR;
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) /* text keys only */
+        lt__sq_bind_text(st, i + 1, va_arg(ap, const char *));
+    va_end(ap);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    *out = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        lt_log_error("store: %s", sqlite3_errmsg(db));
+        return LT_ERR;
+    }
+    return LT_OK;
+}
+
 int lt__sq_int(sqlite3 *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = lt__sq_prepare(db, sql);

@@ -32,23 +32,6 @@ static int put_row(sqlite3 *db, lt_put_mode_t m, bool restore, const char *inser
     return rc;
 }
 
-/* Does "SELECT 1 FROM <table> WHERE <col> = ?" (a text key) find a row? */
-static int exists(sqlite3 *db, const char *sql, const char *key, bool *out)
-{
-    sqlite3_stmt *st = lt__sq_prepare(db, sql);
-    if (!st)
-        return LT_ERR;
-    lt__sq_bind_text(st, 1, key);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    *out = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        lt_log_error("store: %s", sqlite3_errmsg(db));
-        return LT_ERR;
-    }
-    return LT_OK;
-}
-
 static int64_t created(int64_t at)
 {
     return at ? at : lt_now_ms();
@@ -74,7 +57,7 @@ int lt__sq_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bo
 {
     sqlite3 *db = lt__sq_db(s);
     bool had = false;
-    if (exists(db, "SELECT 1 FROM projects WHERE id = ?", p->id, &had) != LT_OK)
+    if (lt__sq_exists(db, &had, "SELECT 1 FROM projects WHERE id = ?", "t", p->id) != LT_OK)
         return LT_ERR;
     int rc = put_row(db, m, p->created_at != 0,
                      "INSERT INTO projects (id, name, description, mode, created_at)"
