@@ -33,8 +33,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+STORE_TEST_SRC := $(wildcard tests/store/test_*.c)
+STORE_TEST_BIN := $(STORE_TEST_SRC:tests/store/%.c=$(BUILD)/tests/store/%)
 
-.PHONY: all test unit integration check deps deps-test serve clean format bench-smoke \
+.PHONY: all test unit store-tests integration check deps deps-test serve clean format bench-smoke \
         bench-micro bench-compare bench-admin
 
 all: $(BUILD)/latch
@@ -59,10 +61,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatch.a
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# The store conformance suite and its fault-injection tests, against every backend built in.
+$(BUILD)/tests/store/%: tests/store/%.c tests/store/store_fx.h $(BUILD)/liblatch.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/liblatch.a $(LDLIBS) -lcmocka
+
+store-tests: $(STORE_TEST_BIN)
+	@set -e; for t in $(STORE_TEST_BIN); do echo "== $$t"; $$t; done
+
 integration: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/integration/
 
-test: deps-test unit integration bench-smoke
+test: deps-test unit store-tests integration bench-smoke
 
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi

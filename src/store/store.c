@@ -1,9 +1,23 @@
 /*
- * store.c: choosing a backend from a DATABASE_URL-style target; see store.h.
+ * store.c: the entry points of the store: choosing a backend from a DATABASE_URL-style target,
+ * the seed on first start, the whole-dataset load, and the reads that go straight to a backend.
+ * The write rules are in rules.c and rules_access.c, the imports in import.c.
  */
-#include "store.h"
+#include <string.h>
 
 #include "../base/log.h"
+#include "rules_int.h"
+
+int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
+{
+    if (rc == LT_OK && ev && s->be->event_append(s, ev) != LT_OK)
+        rc = LT_ERR;
+    if (rc != LT_OK) {
+        s->be->rollback(s);
+        return rc;
+    }
+    return s->be->commit(s) == LT_OK ? LT_OK : LT_ERR;
+}
 
 int lt_store_open(lt_store_t **out, const char *url)
 {
@@ -18,11 +32,58 @@ int lt_store_open(lt_store_t **out, const char *url)
         lt_log_error("store: empty database path");
         return LT_EINVAL;
     }
-    return lt_store_sqlite.open(out, path);
+    lt_store_t *s = NULL;
+    if (lt_store_sqlite.open(&s, path) != LT_OK)
+        return LT_ERR;
+    if (lt_store_seed(s) != LT_OK) {
+        lt_store_close(s);
+        return LT_ERR;
+    }
+    *out = s;
+    return LT_OK;
 }
 
 void lt_store_close(lt_store_t *s)
 {
     if (s)
         s->be->close(s);
+}
+
+int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out)
+{
+    if (s->be->begin(s, LT_TX_READ) != LT_OK)
+        return LT_ERR;
+    int rc = lt__tx_end(s, s->be->load(s, a, out) == LT_OK ? LT_OK : LT_ERR, NULL);
+    if (rc != LT_OK) { /* nothing of a failed load is left for a caller to use */
+        memset(out, 0, sizeof(*out));
+        lt_log_error("store: load failed; no partial data is returned");
+    }
+    return rc;
+}
+
+int lt_store_revision(lt_store_t *s, int64_t *out)
+{
+    return s->be->revision(s, out);
+}
+
+int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out)
+{
+    return s->be->user_auth(s, a, login, out);
+}
+
+int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
+                         lt_event_row_t **out, size_t *n, int64_t *total)
+{
+    return s->be->events_list(s, a, f, out, n, total);
+}
+
+int lt_store_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n)
+{
+    return s->be->usage_apps(s, a, out, n);
+}
+
+int lt_store_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
+                           lt_metric_row_t **out, size_t *n)
+{
+    return s->be->usage_feature(s, a, feature, since, out, n);
 }

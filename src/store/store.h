@@ -1,8 +1,14 @@
 /*
- * store.h: the durable store behind latch, one interface over interchangeable backends
- * (OpenSMTPD table_backend): SQLite embedded by default. Every write runs in one transaction
- * together with its event row; the snapshot is rebuilt from lt_store_load afterwards.
- * All calls block on disk I/O; a store handle is used by one thread at a time (callers lock).
+ * store.h: the durable store behind latch. Two layers (OpenSMTPD table_backend):
+ *   - the public API, lt_store_<op>(), written once in rules.c/rules_access.c/import.c above
+ *     every backend: each admin write is one transaction holding its entity writes, the rules
+ *     that go with them (scopes narrowed, sessions ended, fresh strategy ids) and its event row;
+ *   - lt_store_backend_t, the transaction-scoped primitives a backend implements (sqlite/):
+ *     one upsert and one delete per entity, load, revision, the few reads outside the snapshot.
+ *     No events, no rules, no seed data inside a backend.
+ * Threads: writes are serialised by the caller (state.c's store lock) and every write call
+ * blocks on disk I/O. The reads outside the snapshot (revision, events, usage, login) use the
+ * backend's own read connection and are safe from any thread without the caller's lock.
  */
 #ifndef LT_STORE_H
 #define LT_STORE_H
@@ -81,153 +87,281 @@ typedef struct {
     size_t n_variants;
 } lt_metric_row_t;
 
+typedef void (*lt_session_fn)(void *ctx, const uint8_t digest[32], int64_t user_id,
+                              int64_t expires_at);
+
+/* ------------------------------------------------------------------------------------------
+ * Backend primitives. Unless marked "any thread", a primitive runs inside a transaction the
+ * rules layer opened with begin() and ends with commit() or rollback(); it never commits.
+ * Results: LT_OK; LT_EINVAL on a constraint violation (a key taken, a reference missing);
+ * LT_ENOTFOUND where a delete or an update matched nothing; LT_ERR on I/O errors (logged).
+ * Arena results live in the arena given. created_at 0 in a record means "now" on insert.
+ * ---------------------------------------------------------------------------------------- */
+
+/* How an upsert treats a row that already exists under the record's key. */
+typedef enum {
+    LT_PUT_REPLACE = 0, /* insert, or update the existing row (its creation time kept) */
+    LT_PUT_IGNORE,      /* insert only when absent; an existing row is left untouched */
+    LT_PUT_RESTORE,     /* as REPLACE, and a non-zero created_at overwrites the stored one */
+    LT_PUT_CREATE,      /* insert; LT_EINVAL when the key exists */
+} lt_put_mode_t;
+
+typedef enum { LT_TX_READ, LT_TX_WRITE } lt_tx_kind_t;
+
+/* Which tokens tokens_find returns: all the non-NULL / non-zero conditions hold. */
 typedef struct {
+    const uint8_t *digest;   /* 32 bytes, or NULL */
+    const char *project;     /* tokens scoped to it (never all-projects ones), or NULL */
+    const char *environment; /* or NULL */
+    int64_t user_id;         /* PATs of a user, or 0 */
+} lt_token_query_t;
+
+typedef struct lt_store_backend {
     const char *name;
+    /* A fresh handle on target (a path for SQLite), migrated; no seed data. LT_OK or LT_ERR. */
     int (*open)(lt_store_t **out, const char *target);
     void (*close)(lt_store_t *s);
-    int (*load)(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
-    int (*revision)(lt_store_t *s, int64_t *out);
-    int (*import_doc)(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
-                      const char *actor);
-    int (*token_insert)(lt_store_t *s, const lt_token_new_t *t, const char *actor);
-    int (*token_count)(lt_store_t *s, int64_t *out);
-    int (*token_delete)(lt_store_t *s, const uint8_t digest[32], const char *actor);
-    int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
-                       const lt_metric_row_t *rows, size_t n_rows);
 
-    /* --- admin writes (store_sqlite_admin.c); each one transaction with its event --- */
-    /* Insert a token with an explicit event (ev->data names it by display prefix). */
-    int (*token_create)(lt_store_t *s, const lt_token_new_t *t, const lt_event_t *ev,
-                        int64_t *out_id);
-    /* New expiry (0 = never); LT_ENOTFOUND when no such token. */
-    int (*token_update)(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
-                        const lt_event_t *ev);
-    int (*token_remove)(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
-    /* Record last-seen times (no event; a batch from memory). */
-    int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
-    /* Replace a feature whole: its row, every env state, strategies, deps (ids kept). */
-    int (*feature_put)(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev);
-    int (*feature_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
-    int (*feature_tags_put)(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
-                            const lt_event_t *ev);
-    /* Insert (seg->id == 0: a new id in *out_id) or replace a segment. */
-    int (*segment_put)(lt_store_t *s, const lt_segment_t *seg, const lt_event_t *ev,
-                       int64_t *out_id);
-    int (*segment_delete)(lt_store_t *s, int64_t id, const lt_event_t *ev);
-    /* Insert or replace a project; delete one (its token scopes narrowed, never widened:
-     * a token left with no project is deleted). */
-    int (*project_put)(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev);
-    int (*project_delete)(lt_store_t *s, const char *id, const lt_event_t *ev);
-    int (*environment_put)(lt_store_t *s, const lt_environment_t *e, const lt_event_t *ev);
-    int (*environment_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
-    int (*project_env_set)(lt_store_t *s, const char *project, const char *env, bool on,
-                           const lt_event_t *ev);
-    int (*tag_type_put)(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
-    int (*tag_type_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
-    int (*context_field_put)(lt_store_t *s, const lt_context_field_t *c, const lt_event_t *ev);
-    int (*context_field_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
-    int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev);
-    int (*strategy_def_delete)(lt_store_t *s, const char *name, const lt_event_t *ev);
-    /* Insert (u->id == 0) or update a user; password_hash NULL keeps the current one.
-     * LT_EINVAL when the username or email is taken. */
+    /* --- transactions (one at a time; the caller serialises them) --- */
+    int (*begin)(lt_store_t *s, lt_tx_kind_t kind);
+    int (*commit)(lt_store_t *s);
+    void (*rollback)(lt_store_t *s);
+
+    /* --- in a transaction: the whole dataset, and the event of a write --- */
+    int (*load)(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
+    int (*event_append)(lt_store_t *s, const lt_event_t *ev);
+
+    /* --- in a write transaction: one upsert and one delete per entity --- */
+    /* *out_created (may be NULL) tells whether the row is new. */
+    int (*project_put)(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created);
+    int (*project_delete)(lt_store_t *s, const char *id); /* LT_EINVAL: flags still in it */
+    int (*environment_put)(lt_store_t *s, const lt_environment_t *e, lt_put_mode_t m);
+    int (*environment_delete)(lt_store_t *s, const char *name); /* its flag states with it */
+    int (*project_env_put)(lt_store_t *s, const char *project, const char *env); /* IGNORE */
+    int (*project_env_delete)(lt_store_t *s, const char *project, const char *env);
+    /* A feature written whole: its row, env states, strategies (ids as given) and
+     * dependencies. only_listed_envs keeps the env states f does not list. */
+    int (*feature_put)(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
+                       bool only_listed_envs);
+    int (*feature_delete)(lt_store_t *s, const char *name);
+    /* The env state (and strategies) of every flag of project in env. */
+    int (*feature_envs_delete)(lt_store_t *s, const char *project, const char *env);
+    int (*tag_put)(lt_store_t *s, const lt_tag_t *t); /* IGNORE */
+    int (*tags_delete)(lt_store_t *s, const char *feature); /* every tag of the feature */
+    /* g->id 0: a new id in *out_id. */
+    int (*segment_put)(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
+    int (*segment_delete)(lt_store_t *s, int64_t id);
+    int (*tag_type_put)(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
+    int (*tag_type_delete)(lt_store_t *s, const char *name);
+    int (*context_field_put)(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
+    int (*context_field_delete)(lt_store_t *s, const char *name);
+    int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
+    int (*strategy_def_delete)(lt_store_t *s, const char *name);
+    /* u->id 0 inserts (new id in *out_id), else updates (LT_ENOTFOUND); a NULL hash keeps. */
     int (*user_put)(lt_store_t *s, const lt_user_t *u, const char *password_hash,
-                    const lt_event_t *ev, int64_t *out_id);
-    int (*user_delete)(lt_store_t *s, int64_t id, const lt_event_t *ev);
-    /* Find a user by username or email (case-insensitive) for login. LT_ENOTFOUND. */
-    int (*user_auth)(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
-    /* After a login attempt: ok resets the failure count and sets seen_at. No event. */
-    int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
-    /* Insert (r->id == 0) or replace a role with its permissions. LT_EINVAL: name taken. */
-    int (*role_put)(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id);
-    int (*role_delete)(lt_store_t *s, int64_t id, const lt_event_t *ev);
-    /* Set the project roles of a user in a project (replacing the previous ones). */
-    int (*bindings_set)(lt_store_t *s, int64_t user_id, const char *project,
-                        const int64_t *role_ids, size_t n, const lt_event_t *ev);
-    /* Sessions: digest of the cookie value; load all live ones at start. No events. */
+                    int64_t *out_id);
+    int (*user_delete)(lt_store_t *s, int64_t id); /* its role bindings with it */
+    /* r->id 0 inserts; REPLACE updates r->id (LT_ENOTFOUND); IGNORE inserts r->id if absent.
+     * The permissions are replaced with r's. */
+    int (*role_put)(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id);
+    int (*role_delete)(lt_store_t *s, int64_t id); /* its permissions and bindings with it */
+    /* The project roles of a user in a project, replaced (n 0: none left). */
+    int (*bindings_put)(lt_store_t *s, int64_t user_id, const char *project,
+                        const int64_t *role_ids, size_t n);
+    /* CREATE or REPLACE (the id, creation and last-seen times kept; projects replaced). */
+    int (*token_put)(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
+    int (*token_delete)(lt_store_t *s, const uint8_t digest[32]);
     int (*session_put)(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
                        int64_t expires_at);
-    int (*session_delete)(lt_store_t *s, const uint8_t digest[32]);
-    int (*sessions_load)(lt_store_t *s, void (*fn)(void *ctx, const uint8_t digest[32],
-                                                   int64_t user_id, int64_t expires_at),
-                         void *ctx);
-    /* Read events, newest first; *total counts all that match. */
+    int (*session_delete)(lt_store_t *s, const uint8_t digest[32]); /* none: still LT_OK */
+    int (*sessions_delete_user)(lt_store_t *s, int64_t user_id);
+    /* Drop expired sessions, then call fn for each live one. */
+    int (*sessions_load)(lt_store_t *s, lt_session_fn fn, void *ctx);
+
+    /* --- no-event batch writes, in a write transaction --- */
+    int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
+    int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
+                       const lt_metric_row_t *rows, size_t n_rows);
+    int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
+
+    /* --- small reads the rules need, in a transaction --- */
+    int (*tokens_find)(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
+                       lt_token_t **out, size_t *n);
+    int (*environments_list)(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);
+    int (*project_count)(lt_store_t *s, int64_t *out);
+    int (*role_in_use)(lt_store_t *s, int64_t id, bool *out); /* someone's root role */
+    /* Is a strategy with this id stored for another feature, or (env non-NULL) for the same
+     * feature in another environment? */
+    int (*strategy_id_taken)(lt_store_t *s, const char *id, const char *feature,
+                             const char *env, bool *out);
+
+    /* --- reads outside any transaction: any thread, on the backend's read connection --- */
+    int (*revision)(lt_store_t *s, int64_t *out);
+    int (*user_auth)(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
     int (*events_list)(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
-    /* Usage as stored: applications and per-flag hourly counts (for the admin API). */
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
-    /* Replace n features whole (as feature_put) in one transaction, evs[i] stored for fs[i];
-     * tags (may be none) are added to the features they name. */
-    int (*features_put)(lt_store_t *s, const lt_feature_t *fs, size_t n, const lt_tag_t *tags,
-                        size_t n_tags, const lt_event_t *evs);
-    /* Take env out of a project: the link and every state of the project's flags there
-     * (their strategies with them). LT_ENOTFOUND when the project did not have it. */
-    int (*project_env_remove)(lt_store_t *s, const char *project, const char *env,
-                              const lt_event_t *ev);
-    /* Set the sort order of n environments in one transaction with one event. */
-    int (*environments_order)(lt_store_t *s, const char *const *names, const int *orders,
-                              size_t n, const lt_event_t *ev);
-    /* Load a latch export document (model/export.h) in one transaction with its event: every
-     * project, environment, segment (ids kept), tag type, context field and strategy definition
-     * upserted, every flag replaced whole (states, strategies, dependencies, tags). Nothing
-     * absent from the document is removed. LT_EINVAL on a constraint violation (nothing kept). */
-    int (*import_all)(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *ev);
 } lt_store_backend_t;
 
-/* Call a backend operation: lt_store_call(s, feature_put, f, &ev). */
-#define lt_store_call(s, op, ...) ((s)->be->op((s), __VA_ARGS__))
-
+/* Every store handle starts with this; a backend's own state follows it. */
 struct lt_store {
     const lt_store_backend_t *be;
 };
 
+/* The backends built in (sqlite/sq_backend.c). */
 extern const lt_store_backend_t lt_store_sqlite;
+
+/* ------------------------------------------------------------------------------------------
+ * The public API (rules.c, rules_access.c, import.c, seed.c). Every call blocks on disk I/O.
+ * Writes: one transaction with their event row (ev is stored as given; NULL only where said);
+ * nothing is kept on failure. Results as for the primitives above.
+ * ---------------------------------------------------------------------------------------- */
+
+/* Call an operation by name: lt_store_call(s, feature_put, f, &ev). */
+#define lt_store_call(s, op, ...) lt_store_##op((s), __VA_ARGS__)
 
 /*
  * Open the store named by url: "sqlite:///abs/path", "sqlite://rel/path" or a plain path.
- * Creates the database, runs the numbered migrations and seeds project `default` and
- * environments `development` and `production` on first start. LT_OK or an error (logged).
+ * Creates the database, runs the numbered migrations and, when it has no project, applies the
+ * seed data (seed.c: project `default`, environments `development`/`production`, built-in
+ * roles, tag type, context fields). LT_OK with *out to close with lt_store_close, or an error
+ * (logged).
  */
 int lt_store_open(lt_store_t **out, const char *url);
+/* Close a handle (NULL is fine). */
 void lt_store_close(lt_store_t *s);
+/* Apply the seed data through the primitives when the store has no project (lt_store_open
+ * does it). LT_OK or an error. */
+int lt_store_seed(lt_store_t *s);
 
-static inline int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out)
-{
-    return s->be->load(s, a, out);
-}
-static inline int lt_store_revision(lt_store_t *s, int64_t *out)
-{
-    return s->be->revision(s, out);
-}
-/* Load a client-features document into environment env (creating missing projects and the
- * environment), replacing the listed features' state there; one event row. */
-static inline int lt_store_import(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
-                                  const char *actor)
-{
-    return s->be->import_doc(s, doc, env, actor);
-}
-/* Insert a token; LT_EINVAL when a token with that digest exists. One event row. */
-static inline int lt_store_token_insert(lt_store_t *s, const lt_token_new_t *t,
-                                        const char *actor)
-{
-    return s->be->token_insert(s, t, actor);
-}
-static inline int lt_store_token_count(lt_store_t *s, int64_t *out)
-{
-    return s->be->token_count(s, out);
-}
-/* Delete a token by digest; LT_ENOTFOUND when there is none. One event row. */
-static inline int lt_store_token_delete(lt_store_t *s, const uint8_t digest[32],
-                                        const char *actor)
-{
-    return s->be->token_delete(s, digest, actor);
-}
+/* Everything a snapshot is built from, in a (the arena owns it all). One consistent read;
+ * any error fails the whole load (never LT_OK with part of the data; *out is left empty).
+ * Caller's lock. */
+int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
+/* Id of the latest event (0 when none). Any thread. */
+int lt_store_revision(lt_store_t *s, int64_t *out);
+
+/* --- tokens --- */
+/* Insert a token with its event (ev->data names it by display prefix); *out_id (may be NULL)
+ * gets its row id. LT_EINVAL when a token with that digest exists. */
+int lt_store_token_create(lt_store_t *s, const lt_token_new_t *t, const lt_event_t *ev,
+                          int64_t *out_id);
+/* New expiry (0 = never); LT_ENOTFOUND when no such token. */
+int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
+                          const lt_event_t *ev);
+/* Delete a token; ev NULL: an api-token-deleted event by actor naming the stored token.
+ * LT_ENOTFOUND when there is none. */
+int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
+/* Number of tokens stored (PATs included) into *out. */
+int lt_store_token_count(lt_store_t *s, int64_t *out);
+/* Record last-seen times (no event; a batch from memory). */
+int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,
+                         size_t n);
+/* Compatibility until the CLI moves to lt_store_token_create: an api-token-created event by
+ * actor built from t. LT_EINVAL when the digest exists. */
+int lt_store_token_insert(lt_store_t *s, const lt_token_new_t *t, const char *actor);
+/* Compatibility until the CLI moves to lt_store_token_remove: the event by actor. */
+int lt_store_token_delete(lt_store_t *s, const uint8_t digest[32], const char *actor);
+
+/* --- features, tags, segments --- */
+/* Replace n features whole (row, every env state, strategies, dependencies) in one
+ * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they
+ * name. A strategy id used by another flag or environment is replaced by a fresh UUID. */
+int lt_store_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const lt_tag_t *tags,
+                          size_t n_tags, const lt_event_t *evs);
+/* One feature, as lt_store_features_put. */
+int lt_store_feature_put(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev);
+int lt_store_feature_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+/* Replace the tags of a feature. */
+int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags,
+                              size_t n, const lt_event_t *ev);
+/* Insert (seg->id == 0: a new id in *out_id) or replace a segment. */
+int lt_store_segment_put(lt_store_t *s, const lt_segment_t *seg, const lt_event_t *ev,
+                         int64_t *out_id);
+int lt_store_segment_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+
+/* --- projects, environments --- */
+/* Insert or replace a project; a new one gets every enabled environment. */
+int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev);
+/* Delete a project: tokens scoped to it lose it, and one left with no project is deleted
+ * (never widened into an all-projects token). LT_EINVAL while flags are in it. */
+int lt_store_project_delete(lt_store_t *s, const char *id, const lt_event_t *ev);
+int lt_store_environment_put(lt_store_t *s, const lt_environment_t *e, const lt_event_t *ev);
+/* Delete an environment and the tokens of it. */
+int lt_store_environment_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+/* Link (on) or unlink an environment and a project. */
+int lt_store_project_env_set(lt_store_t *s, const char *project, const char *env, bool on,
+                             const lt_event_t *ev);
+/* Take env out of a project: the link and every state of the project's flags there.
+ * LT_ENOTFOUND when the project did not have it. */
+int lt_store_project_env_remove(lt_store_t *s, const char *project, const char *env,
+                                const lt_event_t *ev);
+/* Set the sort order of n environments with one event; LT_ENOTFOUND for an unknown name. */
+int lt_store_environments_order(lt_store_t *s, const char *const *names, const int *orders,
+                                size_t n, const lt_event_t *ev);
+
+/* --- tag types, context fields, strategy definitions --- */
+int lt_store_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
+int lt_store_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+int lt_store_context_field_put(lt_store_t *s, const lt_context_field_t *c,
+                               const lt_event_t *ev);
+int lt_store_context_field_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+int lt_store_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev);
+int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+
+/* --- users, roles, sessions --- */
+/* Insert (u->id == 0) or update a user; password_hash NULL keeps the current one, a new one
+ * ends the user's sessions. ev may be NULL (no event). LT_EINVAL: username or email taken. */
+int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                      const lt_event_t *ev, int64_t *out_id);
+/* Delete a user with their PATs and sessions. */
+int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Find a user by username or email (case-insensitive) for login; strings in a.
+ * LT_ENOTFOUND. Any thread. */
+int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
+/* After a login attempt: ok resets the failure count and sets seen_at. No event. */
+int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok);
+/* Insert (r->id == 0) or replace a role with its permissions. LT_EINVAL: name taken. */
+int lt_store_role_put(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id);
+/* LT_EINVAL while the role is someone's root role. */
+int lt_store_role_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Set the project roles of a user in a project (replacing the previous ones). */
+int lt_store_bindings_set(lt_store_t *s, int64_t user_id, const char *project,
+                          const int64_t *role_ids, size_t n, const lt_event_t *ev);
+/* Sessions: digest of the cookie value. No events. */
+int lt_store_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
+                         int64_t expires_at);
+int lt_store_session_delete(lt_store_t *s, const uint8_t digest[32]);
+/* Drop expired sessions and call fn for every live one. */
+int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
+
+/* --- events and usage (any thread) --- */
+/* Events newest first, in a; *total counts all that match. */
+int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
+                         lt_event_row_t **out, size_t *n, int64_t *total);
+/* Applications as stored, in a. */
+int lt_store_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
+/* Hourly counts of a flag since an epoch ms, with their variant counts, in a. */
+int lt_store_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
+                           lt_metric_row_t **out, size_t *n);
 /* Merge usage counts and registrations in (counts add up); one transaction, no event. */
-static inline int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
-                                       const lt_metric_row_t *rows, size_t n_rows)
-{
-    return s->be->usage_write(s, apps, n_apps, rows, n_rows);
-}
+int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
+                         const lt_metric_row_t *rows, size_t n_rows);
+
+/* --- imports (import.c), through the same entity writers --- */
+/* Load a client-features document into environment env (creating missing projects and the
+ * environment), replacing the listed features' state there; one features-imported event. */
+int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
+                        const char *actor);
+/* Compatibility until the CLI moves to lt_store_import_doc. */
+int lt_store_import(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
+                    const char *actor);
+/* Load a latch export document (model/export.h) with its event: every project, environment,
+ * segment (ids kept), tag type, context field and strategy definition upserted, every flag
+ * replaced whole (states, strategies, dependencies, tags). Nothing absent from the document is
+ * removed. LT_EINVAL on a constraint violation (nothing kept). */
+int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *ev);
 
 #endif

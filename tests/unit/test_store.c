@@ -21,7 +21,7 @@
 #include "base/log.h"
 #include "base/util.h"
 #include "model/model_json.h"
-#include "store/migrations.h"
+#include "store/sqlite/migrations.h"
 #include "store/store.h"
 
 static const char DOC[] =

@@ -1,0 +1,226 @@
+/*
+ * rules_access.c: the write rules of the access records, above every backend: tokens (one
+ * implementation each for create and remove; the CLI's older calls are thin wrappers), users
+ * (a password change ends their sessions; their PATs and sessions go with them), roles (one in
+ * use as a root role cannot be deleted), bindings, sessions, and the no-event batch writes.
+ */
+#include <string.h>
+
+#include "../base/buf.h"
+#include "rules_int.h"
+
+/* ---------- tokens ---------- */
+
+int lt_store_token_create(lt_store_t *s, const lt_token_new_t *t, const lt_event_t *ev,
+                          int64_t *out_id)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_put(s, t, LT_PUT_CREATE, out_id), ev);
+}
+
+/* The one stored token with this digest, in a: LT_ENOTFOUND when there is none. */
+static int token_get(lt_store_t *s, lt_arena_t *a, const uint8_t digest[32], lt_token_t **out)
+{
+    lt_token_query_t q = {.digest = digest};
+    size_t n = 0;
+    int rc = s->be->tokens_find(s, a, &q, out, &n);
+    return rc == LT_OK && n == 0 ? LT_ENOTFOUND : rc;
+}
+
+int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
+                          const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    lt_arena_t a;
+    lt_arena_init(&a, 1024);
+    lt_token_t *t = NULL;
+    int rc = token_get(s, &a, digest, &t);
+    if (rc == LT_OK) {
+        lt_token_new_t w = {.name = t->name, .type = t->type, .user_id = t->user_id,
+                            .environment = t->environment, .projects = t->projects,
+                            .n_projects = t->n_projects, .all_projects = t->all_projects,
+                            .expires_at = expires_at, .display = t->display};
+        memcpy(w.digest, digest, 32);
+        rc = s->be->token_put(s, &w, LT_PUT_REPLACE, NULL);
+    }
+    lt_arena_dispose(&a);
+    return lt__tx_end(s, rc, ev);
+}
+
+/* Delete a token with ev, or (ev NULL) an api-token-deleted event by actor naming it. */
+static int token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev,
+                        const char *actor)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    lt_arena_t a;
+    lt_arena_init(&a, 1024);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_token_t *t = NULL;
+    int rc = token_get(s, &a, digest, &t);
+    if (rc == LT_OK)
+        rc = s->be->token_delete(s, digest);
+    lt_event_t own = {"api-token-deleted", actor, 0, NULL, NULL, NULL, NULL, NULL};
+    if (rc == LT_OK && !ev) { /* named by its display prefix: never the secret */
+        lt_buf_puts(&b, "{\"tokenName\":");
+        lt_json_cstr(&b, t->name);
+        lt_buf_puts(&b, ",\"secret\":");
+        lt_json_cstr(&b, t->display);
+        lt_buf_putc(&b, '}');
+        own.data = b.ptr;
+    }
+    rc = lt__tx_end(s, rc, ev ? ev : &own);
+    lt_buf_dispose(&b);
+    lt_arena_dispose(&a);
+    return rc;
+}
+
+int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev)
+{
+    return token_remove(s, digest, ev, NULL);
+}
+
+int lt_store_token_delete(lt_store_t *s, const uint8_t digest[32], const char *actor)
+{
+    return token_remove(s, digest, NULL, actor);
+}
+
+int lt_store_token_insert(lt_store_t *s, const lt_token_new_t *t, const char *actor)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"tokenName\":");
+    lt_json_cstr(&b, t->name);
+    lt_buf_puts(&b, ",\"type\":");
+    lt_json_cstr(&b, lt_token_type_name(t->type));
+    lt_buf_puts(&b, ",\"environment\":");
+    lt_json_cstr(&b, t->environment);
+    lt_buf_puts(&b, ",\"secret\":");
+    lt_json_cstr(&b, t->display);
+    lt_buf_putc(&b, '}');
+    lt_event_t ev = {"api-token-created", actor, 0, NULL, t->environment, NULL, b.ptr, NULL};
+    int rc = lt_store_token_create(s, t, &ev, NULL);
+    lt_buf_dispose(&b);
+    return rc;
+}
+
+int lt_store_token_count(lt_store_t *s, int64_t *out)
+{
+    *out = 0;
+    if (s->be->begin(s, LT_TX_READ) != LT_OK)
+        return LT_ERR;
+    lt_arena_t a;
+    lt_arena_init(&a, 4096);
+    lt_token_query_t q = {0};
+    lt_token_t *ts = NULL;
+    size_t n = 0;
+    int rc = s->be->tokens_find(s, &a, &q, &ts, &n);
+    lt_arena_dispose(&a);
+    if (rc == LT_OK)
+        *out = (int64_t)n;
+    return lt__tx_end(s, rc, NULL);
+}
+
+int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,
+                         size_t n)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->tokens_seen(s, digests, at, n), NULL);
+}
+
+int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
+                         const lt_metric_row_t *rows, size_t n_rows)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->usage_write(s, apps, n_apps, rows, n_rows), NULL);
+}
+
+/* ---------- users, roles ---------- */
+
+int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                      const lt_event_t *ev, int64_t *out_id)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->user_put(s, u, password_hash, out_id);
+    if (rc == LT_OK && password_hash && u->id) /* a new password ends the user's sessions */
+        rc = s->be->sessions_delete_user(s, u->id);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    lt_token_query_t q = {.user_id = id}; /* the user's PATs go with the user */
+    int rc = id ? lt__tokens_drop(s, &q) : LT_OK;
+    if (rc == LT_OK)
+        rc = s->be->sessions_delete_user(s, id);
+    if (rc == LT_OK)
+        rc = s->be->user_delete(s, id);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->user_login_result(s, id, ok), NULL);
+}
+
+int lt_store_role_put(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->role_put(s, r, LT_PUT_REPLACE, out_id), ev);
+}
+
+int lt_store_role_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    bool used = false; /* a role still held as a root role cannot go */
+    int rc = s->be->role_in_use(s, id, &used);
+    if (rc == LT_OK && used)
+        rc = LT_EINVAL;
+    if (rc == LT_OK)
+        rc = s->be->role_delete(s, id);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_bindings_set(lt_store_t *s, int64_t user_id, const char *project,
+                          const int64_t *role_ids, size_t n, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->bindings_put(s, user_id, project, role_ids, n), ev);
+}
+
+/* ---------- sessions ---------- */
+
+int lt_store_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
+                         int64_t expires_at)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->session_put(s, digest, user_id, expires_at), NULL);
+}
+
+int lt_store_session_delete(lt_store_t *s, const uint8_t digest[32])
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->session_delete(s, digest), NULL);
+}
+
+int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->sessions_load(s, fn, ctx), NULL);
+}

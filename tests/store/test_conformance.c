@@ -1,0 +1,589 @@
+/*
+ * test_conformance.c: the store conformance suite. Every primitive and every rule of store.h,
+ * asserted only through the interface (written with lt_store_*, read back with lt_store_load
+ * or the read calls; never SQL), run against each backend in store_fx.h. A new backend must
+ * pass it unchanged.
+ */
+#include "store_fx.h"
+
+#include "model/export.h"
+
+static lt_feature_t one_flag(const char *name, const char *project, lt_feature_env_t *envs,
+                             size_t n_envs)
+{
+    lt_feature_t f;
+    memset(&f, 0, sizeof(f));
+    f.name = name;
+    f.project = project;
+    f.type = "release";
+    f.envs = envs;
+    f.n_envs = n_envs;
+    return f;
+}
+
+static int put_flag(fx_t *fx, const char *name, const char *project, const char *env,
+                    const char *strategy_id)
+{
+    lt_strategy_t st;
+    memset(&st, 0, sizeof(st));
+    st.id = strategy_id;
+    st.name = "default";
+    lt_feature_env_t fe = {env, true, &st, strategy_id ? 1 : 0, NULL, 0};
+    lt_feature_t f = one_flag(name, project, &fe, 1);
+    lt_event_t ev = fx_ev("feature-created");
+    return lt_store_feature_put(fx->s, &f, &ev);
+}
+
+static int put_project(fx_t *fx, const char *id)
+{
+    lt_project_t p = {id, id, NULL, NULL, 0};
+    lt_event_t ev = fx_ev("project-created");
+    return lt_store_project_put(fx->s, &p, &ev);
+}
+
+/* ---------- seed and revision ---------- */
+
+static void test_seed(void **state)
+{
+    fx_t *fx = *state;
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_projects, 1);
+    assert_string_equal(d.projects[0].id, "default");
+    assert_int_equal(d.n_envs, 2);
+    assert_string_equal(d.envs[0].name, "development");
+    assert_string_equal(d.envs[1].name, "production");
+    assert_true(fx_has_link(&d, "default", "development"));
+    assert_true(fx_has_link(&d, "default", "production"));
+    assert_int_equal(d.n_roles, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(d.roles[i].id, (int64_t)i + 1);
+    assert_int_equal(d.n_tag_types, 1);
+    assert_string_equal(d.tag_types[0].name, "simple");
+    assert_int_equal(d.n_context_fields, 6);
+    assert_string_equal(d.context_fields[0].name, "environment");
+    assert_true(d.context_fields[1].stickiness);
+    int64_t rev = 0, total = 0;
+    assert_int_equal(lt_store_revision(fx->s, &rev), LT_OK);
+    assert_int_equal(rev, d.revision);
+    lt_event_filter_t f = {0};
+    lt_event_row_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &n, &total), LT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].type, "project-created");
+    assert_int_equal(lt_store_seed(fx->s), LT_OK); /* not twice */
+    assert_int_equal(fx_load(fx).n_roles, 5);
+}
+
+static void test_each_write_one_event(void **state)
+{
+    fx_t *fx = *state;
+    int64_t r0 = 0, r1 = 0;
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    assert_int_equal(put_flag(fx, "f1", "default", "development", "s-1"), LT_OK);
+    assert_int_equal(lt_store_revision(fx->s, &r1), LT_OK);
+    assert_int_equal(r1, r0 + 1);
+    /* a failed write leaves no event and no row */
+    fx_quiet(true);
+    int rc = put_flag(fx, "f2", "no-such-project", "development", NULL);
+    fx_quiet(false);
+    assert_int_equal(rc, LT_EINVAL);
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    assert_int_equal(r0, r1);
+    lt_dataset_t d = fx_load(fx);
+    assert_null(fx_feature(&d, "f2"));
+}
+
+/* ---------- features, tags, segments ---------- */
+
+static void test_feature_written_whole(void **state)
+{
+    fx_t *fx = *state;
+    lt_strategy_t st[2];
+    memset(st, 0, sizeof(st));
+    st[0].id = "a-1";
+    st[0].name = "default";
+    st[1].id = "a-2";
+    st[1].name = "flexibleRollout";
+    st[1].sort_order = 1;
+    const char *vars[] = {"v1"};
+    lt_dependency_t dep = {"parent", true, vars, 1};
+    lt_feature_env_t fe[2] = {{"development", true, st, 2, NULL, 0},
+                              {"production", false, NULL, 0, NULL, 0}};
+    lt_feature_t f = one_flag("whole", "default", fe, 2);
+    f.description = "desc";
+    f.dependencies = &dep;
+    f.n_dependencies = 1;
+    lt_event_t ev = fx_ev("feature-created");
+    assert_int_equal(put_flag(fx, "parent", "default", "development", NULL), LT_OK);
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    const lt_feature_t *g = fx_feature(&d, "whole");
+    assert_non_null(g);
+    assert_string_equal(g->description, "desc");
+    assert_int_equal(g->n_envs, 2);
+    assert_int_equal(g->envs[0].n_strategies, 2);
+    assert_string_equal(g->envs[0].strategies[0].id, "a-1");
+    assert_string_equal(g->envs[0].strategies[1].id, "a-2");
+    assert_int_equal(g->n_dependencies, 1);
+    assert_string_equal(g->dependencies[0].variants[0], "v1");
+    int64_t created = g->created_at;
+    /* written again with one env and no dependencies: nothing of the old one is kept */
+    f.n_envs = 1;
+    fe[0].n_strategies = 1;
+    f.n_dependencies = 0;
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    d = fx_load(fx);
+    g = fx_feature(&d, "whole");
+    assert_int_equal(g->n_envs, 1);
+    assert_int_equal(g->envs[0].n_strategies, 1);
+    assert_int_equal(g->n_dependencies, 0);
+    assert_int_equal(g->created_at, created);
+    assert_int_equal(lt_store_feature_delete(fx->s, "whole", &ev), LT_OK);
+    assert_int_equal(lt_store_feature_delete(fx->s, "whole", &ev), LT_ENOTFOUND);
+    d = fx_load(fx);
+    assert_null(fx_feature(&d, "whole"));
+}
+
+static void test_strategy_id_used_elsewhere(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_flag(fx, "one", "default", "development", "shared"), LT_OK);
+    assert_int_equal(put_flag(fx, "two", "default", "development", "shared"), LT_OK);
+    assert_int_equal(put_flag(fx, "one", "default", "development", "shared"), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_string_equal(fx_feature(&d, "one")->envs[0].strategies[0].id, "shared");
+    const char *other = fx_feature(&d, "two")->envs[0].strategies[0].id;
+    assert_string_not_equal(other, "shared");
+    assert_int_equal(strlen(other), 36);
+    /* the same id twice in one flag: the second one is fresh */
+    lt_strategy_t st[2];
+    memset(st, 0, sizeof(st));
+    st[0].id = st[1].id = "dup";
+    st[0].name = st[1].name = "default";
+    lt_feature_env_t fe[2] = {{"development", true, &st[0], 1, NULL, 0},
+                              {"production", true, &st[1], 1, NULL, 0}};
+    lt_feature_t f = one_flag("three", "default", fe, 2);
+    lt_event_t ev = fx_ev("feature-created");
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    d = fx_load(fx);
+    const lt_feature_t *g = fx_feature(&d, "three");
+    assert_string_not_equal(g->envs[0].strategies[0].id, g->envs[1].strategies[0].id);
+}
+
+static void test_features_put_batch_and_tags(void **state)
+{
+    fx_t *fx = *state;
+    lt_feature_env_t fe = {"development", true, NULL, 0, NULL, 0};
+    lt_feature_t fs[2] = {one_flag("b1", "default", &fe, 1), one_flag("b2", "default", &fe, 1)};
+    lt_tag_t tags[2] = {{"b1", "simple", "x"}, {"b2", "simple", "y"}};
+    lt_event_t evs[2] = {fx_ev("feature-created"), fx_ev("feature-created")};
+    int64_t r0 = 0, r1 = 0;
+    lt_store_revision(fx->s, &r0);
+    assert_int_equal(lt_store_features_put(fx->s, fs, 2, tags, 2, evs), LT_OK);
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r1, r0 + 2);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_features, 2);
+    assert_int_equal(d.n_tags, 2);
+    lt_tag_t repl[1] = {{NULL, "simple", "z"}};
+    assert_int_equal(lt_store_feature_tags_put(fx->s, "b1", repl, 1, &evs[0]), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_tags, 2);
+    assert_string_equal(d.tags[0].feature, "b1");
+    assert_string_equal(d.tags[0].value, "z");
+}
+
+static void test_segments(void **state)
+{
+    fx_t *fx = *state;
+    lt_segment_t g = {0, "seg", "d", NULL, NULL, 0, 0};
+    lt_event_t ev = fx_ev("segment-created");
+    int64_t id = 0, id2 = 0;
+    assert_int_equal(lt_store_segment_put(fx->s, &g, &ev, &id), LT_OK);
+    assert_true(id > 0);
+    assert_int_equal(lt_store_segment_put(fx->s, &g, &ev, &id2), LT_OK);
+    assert_true(id2 != id);
+    g.id = id;
+    g.name = "renamed";
+    assert_int_equal(lt_store_segment_put(fx->s, &g, &ev, NULL), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_segments, 2);
+    assert_string_equal(d.segments[0].name, "renamed");
+    assert_int_equal(lt_store_segment_delete(fx->s, id, &ev), LT_OK);
+    assert_int_equal(lt_store_segment_delete(fx->s, id, &ev), LT_ENOTFOUND);
+    assert_int_equal(fx_load(fx).n_segments, 1);
+}
+
+/* ---------- projects, environments ---------- */
+
+static void test_new_project_gets_enabled_envs(void **state)
+{
+    fx_t *fx = *state;
+    lt_environment_t off = {"staging", "development", false, 3};
+    lt_event_t ev = fx_ev("environment-created");
+    assert_int_equal(lt_store_environment_put(fx->s, &off, &ev), LT_OK);
+    assert_int_equal(put_project(fx, "p1"), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_true(fx_has_link(&d, "p1", "development"));
+    assert_true(fx_has_link(&d, "p1", "production"));
+    assert_false(fx_has_link(&d, "p1", "staging"));
+    /* an update does not link again */
+    assert_int_equal(lt_store_project_env_set(fx->s, "p1", "production", false, &ev), LT_OK);
+    assert_int_equal(put_project(fx, "p1"), LT_OK);
+    d = fx_load(fx);
+    assert_false(fx_has_link(&d, "p1", "production"));
+    assert_int_equal(lt_store_project_env_set(fx->s, "p1", "staging", true, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_true(fx_has_link(&d, "p1", "staging"));
+}
+
+static void test_project_delete_never_widens(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_project(fx, "a"), LT_OK);
+    assert_int_equal(put_project(fx, "b"), LT_OK);
+    const char *ab[] = {"a", "b"}, *a_only[] = {"a"};
+    lt_token_new_t t1 = fx_token_new(1, "development", ab, 2);
+    lt_token_new_t t2 = fx_token_new(2, "development", a_only, 1);
+    lt_token_new_t t3 = fx_token_new(3, "development", NULL, 0);
+    lt_event_t ev = fx_ev("api-token-created");
+    assert_int_equal(lt_store_token_create(fx->s, &t1, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_create(fx->s, &t2, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_create(fx->s, &t3, &ev, NULL), LT_OK);
+    lt_event_t del = fx_ev("project-deleted");
+    assert_int_equal(lt_store_project_delete(fx->s, "a", &del), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    const lt_token_t *k1 = fx_token(&d, 1), *k3 = fx_token(&d, 3);
+    assert_non_null(k1);
+    assert_false(k1->all_projects);
+    assert_int_equal(k1->n_projects, 1);
+    assert_string_equal(k1->projects[0], "b");
+    assert_null(fx_token(&d, 2)); /* left with no project: deleted, never widened */
+    assert_non_null(k3);
+    assert_true(k3->all_projects);
+    assert_int_equal(k3->n_projects, 0);
+    assert_int_equal(lt_store_project_delete(fx->s, "a", &del), LT_ENOTFOUND);
+    /* a project with flags cannot go, and nothing of the attempt is kept */
+    assert_int_equal(put_flag(fx, "fb", "b", "development", NULL), LT_OK);
+    assert_int_equal(lt_store_project_delete(fx->s, "b", &del), LT_EINVAL);
+    d = fx_load(fx);
+    assert_non_null(fx_token(&d, 1));
+    assert_int_equal(fx_token(&d, 1)->n_projects, 1);
+}
+
+static void test_environment_delete_drops_tokens(void **state)
+{
+    fx_t *fx = *state;
+    lt_token_new_t t1 = fx_token_new(1, "production", NULL, 0);
+    lt_token_new_t t2 = fx_token_new(2, "development", NULL, 0);
+    lt_event_t ev = fx_ev("x");
+    assert_int_equal(lt_store_token_create(fx->s, &t1, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_create(fx->s, &t2, &ev, NULL), LT_OK);
+    assert_int_equal(put_flag(fx, "f", "default", "production", "p-1"), LT_OK);
+    assert_int_equal(lt_store_environment_delete(fx->s, "production", &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_null(fx_token(&d, 1));
+    assert_non_null(fx_token(&d, 2));
+    assert_int_equal(d.n_envs, 1);
+    assert_int_equal(fx_feature(&d, "f")->n_envs, 0);
+    assert_int_equal(lt_store_environment_delete(fx->s, "production", &ev), LT_ENOTFOUND);
+}
+
+static void test_project_env_remove_and_order(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("x");
+    assert_int_equal(put_flag(fx, "f", "default", "production", "p-1"), LT_OK);
+    assert_int_equal(lt_store_project_env_remove(fx->s, "default", "production", &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_false(fx_has_link(&d, "default", "production"));
+    assert_int_equal(fx_feature(&d, "f")->n_envs, 0);
+    assert_int_equal(lt_store_project_env_remove(fx->s, "default", "production", &ev),
+                     LT_ENOTFOUND);
+    const char *names[] = {"production", "development"};
+    int orders[] = {1, 2};
+    assert_int_equal(lt_store_environments_order(fx->s, names, orders, 2, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_string_equal(d.envs[0].name, "production");
+    const char *bad[] = {"development", "nope"};
+    int64_t r0 = 0, r1 = 0;
+    lt_store_revision(fx->s, &r0);
+    assert_int_equal(lt_store_environments_order(fx->s, bad, orders, 2, &ev), LT_ENOTFOUND);
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1);
+    assert_string_equal(fx_load(fx).envs[0].name, "production"); /* rolled back */
+}
+
+static void test_config_records(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("x");
+    lt_tag_type_t tt = {"team", "Team", "t"};
+    lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0};
+    lt_strategy_def_t sd = {"custom", "Custom", "d", "[]", false, 0};
+    assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
+    assert_int_equal(lt_store_context_field_put(fx->s, &cf, &ev), LT_OK);
+    assert_int_equal(lt_store_strategy_def_put(fx->s, &sd, &ev), LT_OK);
+    tt.description = "Teams";
+    assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_tag_types, 2);
+    assert_string_equal(d.tag_types[1].description, "Teams");
+    assert_int_equal(d.n_context_fields, 7);
+    assert_int_equal(d.n_strategy_defs, 1);
+    assert_int_equal(lt_store_tag_type_delete(fx->s, "team", &ev), LT_OK);
+    assert_int_equal(lt_store_context_field_delete(fx->s, "tenant", &ev), LT_OK);
+    assert_int_equal(lt_store_strategy_def_delete(fx->s, "custom", &ev), LT_OK);
+    assert_int_equal(lt_store_strategy_def_delete(fx->s, "custom", &ev), LT_ENOTFOUND);
+    d = fx_load(fx);
+    assert_int_equal(d.n_tag_types + d.n_context_fields + d.n_strategy_defs, 7);
+}
+
+/* ---------- tokens ---------- */
+
+static void test_tokens(void **state)
+{
+    fx_t *fx = *state;
+    lt_token_new_t t = fx_token_new(7, "development", NULL, 0);
+    lt_event_t ev = fx_ev("api-token-created");
+    int64_t id = 0, n = 0;
+    assert_int_equal(lt_store_token_create(fx->s, &t, &ev, &id), LT_OK);
+    assert_true(id > 0);
+    assert_int_equal(lt_store_token_create(fx->s, &t, &ev, NULL), LT_EINVAL);
+    assert_int_equal(lt_store_token_insert(fx->s, &t, "cli"), LT_EINVAL);
+    assert_int_equal(lt_store_token_count(fx->s, &n), LT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 12345, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->expires_at, 12345);
+    assert_int_equal(fx_token(&d, 7)->id, id);
+    uint8_t none[32];
+    memset(none, 9, 32);
+    assert_int_equal(lt_store_token_update(fx->s, none, 1, &ev), LT_ENOTFOUND);
+    assert_int_equal(lt_store_token_remove(fx->s, none, &ev), LT_ENOTFOUND);
+    uint8_t seen[1][32];
+    memcpy(seen[0], t.digest, 32);
+    int64_t at = 999;
+    assert_int_equal(lt_store_tokens_seen(fx->s, (const uint8_t(*)[32])seen, &at, 1), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->seen_at, 999);
+    assert_int_equal(lt_store_token_delete(fx->s, t.digest, "cli"), LT_OK);
+    lt_event_filter_t f = {.type = "api-token-deleted"};
+    lt_event_row_t *rows = NULL;
+    size_t nr = 0;
+    int64_t total = 0;
+    assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &nr, &total), LT_OK);
+    assert_int_equal(nr, 1);
+    assert_string_equal(rows[0].created_by, "cli");
+    assert_non_null(strstr(rows[0].data, "tok:display"));
+    assert_int_equal(lt_store_token_count(fx->s, &n), LT_OK);
+    assert_int_equal(n, 0);
+}
+
+/* ---------- users, roles, sessions ---------- */
+
+static void count_session(void *ctx, const uint8_t digest[32], int64_t user_id, int64_t exp)
+{
+    (void)digest, (void)user_id, (void)exp;
+    (*(int *)ctx)++;
+}
+
+static int sessions(fx_t *fx)
+{
+    int n = 0;
+    assert_int_equal(lt_store_sessions_load(fx->s, count_session, &n), LT_OK);
+    return n;
+}
+
+static int64_t add_user(fx_t *fx, const char *name)
+{
+    lt_user_t u = {0, name, NULL, name, LT_ROLE_EDITOR, 0, 0, 0};
+    int64_t id = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "hash-1", NULL, &id), LT_OK);
+    return id;
+}
+
+static void test_user_rules(void **state)
+{
+    fx_t *fx = *state;
+    int64_t id = add_user(fx, "ann");
+    lt_user_t dup = {0, "ANN2", NULL, NULL, LT_ROLE_VIEWER, 0, 0, 0};
+    dup.username = "ann";
+    assert_int_equal(lt_store_user_put(fx->s, &dup, NULL, NULL, NULL), LT_EINVAL);
+    uint8_t sd[32];
+    memset(sd, 5, 32);
+    int64_t later = lt_now_ms() + 3600000;
+    assert_int_equal(lt_store_session_put(fx->s, sd, id, later), LT_OK);
+    lt_user_t u = {id, "ann", NULL, "Ann", LT_ROLE_EDITOR, 0, 0, 0};
+    lt_event_t ev = fx_ev("user-updated");
+    assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, NULL), LT_OK);
+    assert_int_equal(sessions(fx), 1); /* no new password: sessions stay */
+    assert_int_equal(lt_store_user_put(fx->s, &u, "hash-2", &ev, NULL), LT_OK);
+    assert_int_equal(sessions(fx), 0); /* a new password ends them */
+    lt_user_auth_t auth;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "ANN", &auth), LT_OK);
+    assert_string_equal(auth.password_hash, "hash-2");
+    assert_int_equal(lt_store_user_login_result(fx->s, id, false), LT_OK);
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "ann", &auth), LT_OK);
+    assert_int_equal(auth.login_attempts, 1);
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "nobody", &auth), LT_ENOTFOUND);
+    /* the user's PATs and sessions go with the user; other tokens stay */
+    lt_token_new_t pat = fx_token_new(1, "*", NULL, 0), other = fx_token_new(2, "*", NULL, 0);
+    pat.user_id = id;
+    assert_int_equal(lt_store_token_create(fx->s, &pat, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_create(fx->s, &other, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_session_put(fx->s, sd, id, later), LT_OK);
+    assert_int_equal(lt_store_user_delete(fx->s, id, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_null(fx_token(&d, 1));
+    assert_non_null(fx_token(&d, 2));
+    assert_int_equal(d.n_users, 0);
+    assert_int_equal(sessions(fx), 0);
+    assert_int_equal(lt_store_user_delete(fx->s, id, &ev), LT_ENOTFOUND);
+    u.id = id;
+    assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, NULL), LT_ENOTFOUND);
+}
+
+static void test_roles_and_bindings(void **state)
+{
+    fx_t *fx = *state;
+    lt_perm_t perms[2] = {{"UPDATE_FEATURE", "default", NULL}, {"CREATE_FEATURE", NULL, NULL}};
+    lt_role_t r = {0, "custom", "c", "custom", perms, 2};
+    lt_event_t ev = fx_ev("role-created");
+    int64_t rid = 0;
+    assert_int_equal(lt_store_role_put(fx->s, &r, &ev, &rid), LT_OK);
+    assert_int_equal(lt_store_role_put(fx->s, &r, &ev, NULL), LT_EINVAL); /* name taken */
+    r.id = rid;
+    r.n_perms = 1;
+    assert_int_equal(lt_store_role_put(fx->s, &r, &ev, NULL), LT_OK);
+    int64_t uid = add_user(fx, "bob");
+    int64_t roles[] = {rid, 4};
+    assert_int_equal(lt_store_bindings_set(fx->s, uid, "default", roles, 2, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_roles, 6);
+    assert_int_equal(d.roles[5].n_perms, 1);
+    assert_int_equal(d.n_bindings, 2);
+    /* in use as a root role: cannot be deleted */
+    assert_int_equal(lt_store_role_delete(fx->s, LT_ROLE_EDITOR, &ev), LT_EINVAL);
+    assert_int_equal(lt_store_role_delete(fx->s, rid, &ev), LT_OK);
+    assert_int_equal(lt_store_role_delete(fx->s, rid, &ev), LT_ENOTFOUND);
+    d = fx_load(fx);
+    assert_int_equal(d.n_roles, 5);
+    assert_int_equal(d.n_bindings, 1); /* the binding went with its role */
+    assert_int_equal(lt_store_bindings_set(fx->s, uid, "default", NULL, 0, &ev), LT_OK);
+    assert_int_equal(fx_load(fx).n_bindings, 0);
+}
+
+/* ---------- imports and usage ---------- */
+
+static void test_import_doc(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_flag(fx, "imp", "default", "development", "keep-me"), LT_OK);
+    lt_strategy_t st;
+    memset(&st, 0, sizeof(st));
+    st.id = "keep-me"; /* used by this flag in another environment: replaced */
+    st.name = "default";
+    lt_feature_env_t fe = {"ignored", true, &st, 1, NULL, 0};
+    lt_feature_t fs[2] = {one_flag("imp", "default", &fe, 1), one_flag("new", "pnew", &fe, 1)};
+    lt_client_doc_t doc = {fs, 2, NULL, 0};
+    assert_int_equal(lt_store_import_doc(fx->s, &doc, "qa", "import"), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    const lt_feature_t *g = fx_feature(&d, "imp");
+    assert_int_equal(g->n_envs, 2); /* development kept, qa added */
+    assert_string_equal(g->envs[0].strategies[0].id, "keep-me");
+    assert_string_not_equal(g->envs[1].strategies[0].id, "keep-me");
+    assert_true(fx_has_link(&d, "pnew", "qa"));
+    assert_false(fx_has_link(&d, "pnew", "development")); /* no auto-link on import */
+    assert_string_equal(d.envs[d.n_envs - 1].name, "qa");
+    assert_int_equal(d.envs[d.n_envs - 1].sort_order, 3);
+}
+
+static void test_import_all_roundtrip(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_project(fx, "px"), LT_OK);
+    assert_int_equal(put_flag(fx, "e1", "px", "production", "e1-s"), LT_OK);
+    lt_tag_t tag = {"e1", "simple", "t"};
+    lt_event_t ev = fx_ev("x");
+    assert_int_equal(lt_store_feature_tags_put(fx->s, "e1", &tag, 1, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    lt_export_doc_t doc = {d.projects, d.n_projects, d.envs, d.n_envs, d.project_envs,
+                           d.n_project_envs, d.features, d.n_features, d.segments, d.n_segments,
+                           d.tags, d.n_tags, d.tag_types, d.n_tag_types, d.context_fields,
+                           d.n_context_fields, d.strategy_defs, d.n_strategy_defs};
+    fx_t other = {0};
+    memcpy(other.dir, fx->dir, sizeof(other.dir));
+    snprintf(other.path, sizeof(other.path), "%s/other.db", fx->dir);
+    lt_arena_init(&other.a, 0);
+    assert_int_equal(backend->open(&other), LT_OK);
+    assert_int_equal(lt_store_import_all(other.s, &doc, &ev), LT_OK);
+    lt_dataset_t e = fx_load(&other);
+    assert_int_equal(e.n_features, 1);
+    assert_int_equal(e.features[0].created_at, d.features[0].created_at);
+    assert_string_equal(e.features[0].envs[0].strategies[0].id, "e1-s");
+    assert_int_equal(e.n_tags, 1);
+    assert_int_equal(e.n_projects, 2);
+    assert_int_equal(e.projects[1].created_at, d.projects[1].created_at);
+    lt_store_close(other.s);
+    fx_unlink(&other);
+    lt_arena_dispose(&other.a);
+}
+
+static void test_usage(void **state)
+{
+    fx_t *fx = *state;
+    lt_app_row_t app = {"app", "i1", "development", "node:1", NULL, NULL, "backend", 1, 15000,
+                        1000};
+    const char *vn[] = {"blue"};
+    int64_t vc[] = {3};
+    lt_metric_row_t row = {"app", "i1", "development", "flag", 3600000, 5, 2, vn, vc, 1};
+    assert_int_equal(lt_store_usage_write(fx->s, &app, 1, &row, 1), LT_OK);
+    assert_int_equal(lt_store_usage_write(fx->s, &app, 1, &row, 1), LT_OK);
+    lt_app_row_t *apps = NULL;
+    lt_metric_row_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_usage_apps(fx->s, &fx->a, &apps, &n), LT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(apps[0].sdk_version, "node:1");
+    assert_int_equal(lt_store_usage_feature(fx->s, &fx->a, "flag", 0, &rows, &n), LT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].yes, 10);
+    assert_int_equal(rows[0].n_variants, 1);
+    assert_int_equal(rows[0].variant_counts[0], 6);
+    assert_int_equal(lt_store_usage_feature(fx->s, &fx->a, "flag", 7200000, &rows, &n), LT_OK);
+    assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+    lt_log_set_level(LT_LOG_WARN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_seed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_each_write_one_event, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_feature_written_whole, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_strategy_id_used_elsewhere, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_features_put_batch_and_tags, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_segments, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_new_project_gets_enabled_envs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_project_delete_never_widens, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_environment_delete_drops_tokens, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_project_env_remove_and_order, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
+    };
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(*backends); i++) {
+        backend = &backends[i];
+        failed += _cmocka_run_group_tests(backend->name, tests, sizeof(tests) / sizeof(*tests),
+                                          NULL, NULL);
+    }
+    return failed ? 1 : 0;
+}
