@@ -97,7 +97,7 @@ int lt__cli_import(int argc, char **argv)
     }
     if (lt_store_open(&store, db) != LT_OK)
         goto done;
-    if (lt_store_import(store, &doc, env, "import") != LT_OK) {
+    if (lt_store_import_doc(store, &doc, env, "import") != LT_OK) {
         fprintf(stderr, "latch import: the store refused the import; nothing was changed\n");
         goto done;
     }

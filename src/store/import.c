@@ -67,12 +67,6 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
     return lt__tx_end(s, rc == LT_OK ? LT_OK : LT_ERR, &ev);
 }
 
-int lt_store_import(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
-                    const char *actor)
-{
-    return lt_store_import_doc(s, doc, env, actor);
-}
-
 /* The configuration records of an export document (everything but the flags). */
 static int import_config(lt_store_t *s, const lt_export_doc_t *d)
 {

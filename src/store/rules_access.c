@@ -49,79 +49,18 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
     return lt__tx_end(s, rc, ev);
 }
 
-/* Delete a token with ev, or (ev NULL) an api-token-deleted event by actor naming it. */
-static int token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev,
-                        const char *actor)
+int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     lt_arena_t a;
     lt_arena_init(&a, 1024);
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
     lt_token_t *t = NULL;
     int rc = token_get(s, &a, digest, &t);
     if (rc == LT_OK)
         rc = s->be->token_delete(s, digest);
-    lt_event_t own = {"api-token-deleted", actor, 0, NULL, NULL, NULL, NULL, NULL};
-    if (rc == LT_OK && !ev) { /* named by its display prefix: never the secret */
-        lt_buf_puts(&b, "{\"tokenName\":");
-        lt_json_cstr(&b, t->name);
-        lt_buf_puts(&b, ",\"secret\":");
-        lt_json_cstr(&b, t->display);
-        lt_buf_putc(&b, '}');
-        own.data = b.ptr;
-    }
-    rc = lt__tx_end(s, rc, ev ? ev : &own);
-    lt_buf_dispose(&b);
     lt_arena_dispose(&a);
-    return rc;
-}
-
-int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev)
-{
-    return token_remove(s, digest, ev, NULL);
-}
-
-int lt_store_token_delete(lt_store_t *s, const uint8_t digest[32], const char *actor)
-{
-    return token_remove(s, digest, NULL, actor);
-}
-
-int lt_store_token_insert(lt_store_t *s, const lt_token_new_t *t, const char *actor)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_buf_puts(&b, "{\"tokenName\":");
-    lt_json_cstr(&b, t->name);
-    lt_buf_puts(&b, ",\"type\":");
-    lt_json_cstr(&b, lt_token_type_name(t->type));
-    lt_buf_puts(&b, ",\"environment\":");
-    lt_json_cstr(&b, t->environment);
-    lt_buf_puts(&b, ",\"secret\":");
-    lt_json_cstr(&b, t->display);
-    lt_buf_putc(&b, '}');
-    lt_event_t ev = {"api-token-created", actor, 0, NULL, t->environment, NULL, b.ptr, NULL};
-    int rc = lt_store_token_create(s, t, &ev, NULL);
-    lt_buf_dispose(&b);
-    return rc;
-}
-
-int lt_store_token_count(lt_store_t *s, int64_t *out)
-{
-    *out = 0;
-    if (s->be->begin(s, LT_TX_READ) != LT_OK)
-        return LT_ERR;
-    lt_arena_t a;
-    lt_arena_init(&a, 4096);
-    lt_token_query_t q = {0};
-    lt_token_t *ts = NULL;
-    size_t n = 0;
-    int rc = s->be->tokens_find(s, &a, &q, &ts, &n);
-    lt_arena_dispose(&a);
-    if (rc == LT_OK)
-        *out = (int64_t)n;
-    return lt__tx_end(s, rc, NULL);
+    return lt__tx_end(s, rc, ev);
 }
 
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,

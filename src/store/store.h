@@ -251,20 +251,11 @@ int lt_store_token_create(lt_store_t *s, const lt_token_new_t *t, const lt_event
 /* New expiry (0 = never); LT_ENOTFOUND when no such token. */
 int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
                           const lt_event_t *ev);
-/* Delete a token; ev NULL: an api-token-deleted event by actor naming the stored token.
- * LT_ENOTFOUND when there is none. */
+/* Delete a token with its event. LT_ENOTFOUND when there is none. */
 int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
-/* Number of tokens stored (PATs included) into *out. */
-int lt_store_token_count(lt_store_t *s, int64_t *out);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,
                          size_t n);
-/* Compatibility until the CLI moves to lt_store_token_create: an api-token-created event by
- * actor built from t. LT_EINVAL when the digest exists. */
-int lt_store_token_insert(lt_store_t *s, const lt_token_new_t *t, const char *actor);
-/* Compatibility until the CLI moves to lt_store_token_remove: the event by actor. */
-int lt_store_token_delete(lt_store_t *s, const uint8_t digest[32], const char *actor);
-
 /* --- features, tags, segments --- */
 /* Replace n features whole (row, every env state, strategies, dependencies) in one
  * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they
@@ -355,9 +346,6 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
  * environment), replacing the listed features' state there; one features-imported event. */
 int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
                         const char *actor);
-/* Compatibility until the CLI moves to lt_store_import_doc. */
-int lt_store_import(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
-                    const char *actor);
 /* Load a latch export document (model/export.h) with its event: every project, environment,
  * segment (ids kept), tag type, context field and strategy definition upserted, every flag
  * replaced whole (states, strategies, dependencies, tags). Nothing absent from the document is

@@ -347,15 +347,14 @@ static void test_tokens(void **state)
     fx_t *fx = *state;
     lt_token_new_t t = fx_token_new(7, "development", NULL, 0);
     lt_event_t ev = fx_ev("api-token-created");
-    int64_t id = 0, n = 0;
+    int64_t id = 0;
     assert_int_equal(lt_store_token_create(fx->s, &t, &ev, &id), LT_OK);
     assert_true(id > 0);
     assert_int_equal(lt_store_token_create(fx->s, &t, &ev, NULL), LT_EINVAL);
-    assert_int_equal(lt_store_token_insert(fx->s, &t, "cli"), LT_EINVAL);
-    assert_int_equal(lt_store_token_count(fx->s, &n), LT_OK);
-    assert_int_equal(n, 1);
-    assert_int_equal(lt_store_token_update(fx->s, t.digest, 12345, &ev), LT_OK);
     lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_tokens, 1);
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 12345, &ev), LT_OK);
+    d = fx_load(fx);
     assert_int_equal(fx_token(&d, 7)->expires_at, 12345);
     assert_int_equal(fx_token(&d, 7)->id, id);
     uint8_t none[32];
@@ -368,7 +367,10 @@ static void test_tokens(void **state)
     assert_int_equal(lt_store_tokens_seen(fx->s, (const uint8_t(*)[32])seen, &at, 1), LT_OK);
     d = fx_load(fx);
     assert_int_equal(fx_token(&d, 7)->seen_at, 999);
-    assert_int_equal(lt_store_token_delete(fx->s, t.digest, "cli"), LT_OK);
+    lt_event_t del = {"api-token-deleted", "cli", 0, NULL, NULL, NULL, NULL,
+                      "{\"display\":\"tok:display\"}"};
+    assert_int_equal(lt_store_token_remove(fx->s, t.digest, &del), LT_OK);
+    assert_int_equal(lt_store_token_remove(fx->s, t.digest, &del), LT_ENOTFOUND);
     lt_event_filter_t f = {.type = "api-token-deleted"};
     lt_event_row_t *rows = NULL;
     size_t nr = 0;
@@ -376,9 +378,9 @@ static void test_tokens(void **state)
     assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &nr, &total), LT_OK);
     assert_int_equal(nr, 1);
     assert_string_equal(rows[0].created_by, "cli");
-    assert_non_null(strstr(rows[0].data, "tok:display"));
-    assert_int_equal(lt_store_token_count(fx->s, &n), LT_OK);
-    assert_int_equal(n, 0);
+    assert_non_null(strstr(rows[0].pre_data, "tok:display"));
+    d = fx_load(fx);
+    assert_int_equal(d.n_tokens, 0);
 }
 
 /* ---------- users, roles, sessions ---------- */

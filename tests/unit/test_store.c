@@ -466,7 +466,7 @@ static void test_import_then_load(void **state)
     fx_t *fx = *state;
     lt_store_t *s = open_store(fx);
     lt_client_doc_t doc = parse_doc(&fx->arena, DOC, "development");
-    assert_int_equal(lt_store_import(s, &doc, "development", "test"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &doc, "development", "test"), LT_OK);
     lt_dataset_t d;
     assert_int_equal(lt_store_load(s, &fx->arena, &d), LT_OK);
 
@@ -520,8 +520,8 @@ static void test_reimport_per_environment(void **state)
     lt_store_t *s = open_store(fx);
     lt_client_doc_t dev = parse_doc(&fx->arena, DOC, "development");
     lt_client_doc_t prod = parse_doc(&fx->arena, DOC, "production");
-    assert_int_equal(lt_store_import(s, &dev, "development", "test"), LT_OK);
-    assert_int_equal(lt_store_import(s, &prod, "production", "test"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &dev, "development", "test"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &prod, "production", "test"), LT_OK);
 
     lt_dataset_t d;
     assert_int_equal(lt_store_load(s, &fx->arena, &d), LT_OK);
@@ -546,7 +546,7 @@ static void test_reimport_per_environment(void **state)
         "\"enabled\":false,\"strategies\":[{\"id\":\"s-9\",\"name\":\"gradualRolloutUserId\","
         "\"parameters\":{\"percentage\":\"10\"}}],\"variants\":[]}]}";
     lt_client_doc_t ch = parse_doc(&fx->arena, changed, "development");
-    assert_int_equal(lt_store_import(s, &ch, "development", "test"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &ch, "development", "test"), LT_OK);
     lt_dataset_t d2;
     assert_int_equal(lt_store_load(s, &fx->arena, &d2), LT_OK);
     alpha = find_feature(&d2, "alpha");
@@ -569,7 +569,7 @@ static void test_reimport_per_environment(void **state)
     assert_int_equal(raw_int(fx, "SELECT count(*) FROM strategies"), 1 + 3 + 2);
 
     /* importing the same document again into development reuses its own ids */
-    assert_int_equal(lt_store_import(s, &dev, "development", "test"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &dev, "development", "test"), LT_OK);
     lt_dataset_t d3;
     assert_int_equal(lt_store_load(s, &fx->arena, &d3), LT_OK);
     cmp_feature_env(&dev.features[0], &d3, "development", true);
@@ -577,7 +577,7 @@ static void test_reimport_per_environment(void **state)
 
     /* a new environment named by an import is created */
     lt_client_doc_t stg = parse_doc(&fx->arena, DOC, "staging");
-    assert_int_equal(lt_store_import(s, &stg, "staging", "test"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &stg, "staging", "test"), LT_OK);
     lt_dataset_t d4;
     assert_int_equal(lt_store_load(s, &fx->arena, &d4), LT_OK);
     assert_int_equal(d4.n_envs, 3);
@@ -594,7 +594,7 @@ static void test_import_adds_one_event(void **state)
     int64_t rev0 = 0, rev = 0;
     assert_int_equal(lt_store_revision(s, &rev0), LT_OK);
     for (int i = 1; i <= 3; i++) {
-        assert_int_equal(lt_store_import(s, &doc, i == 2 ? "production" : "development", "me"),
+        assert_int_equal(lt_store_import_doc(s, &doc, i == 2 ? "production" : "development", "me"),
                          LT_OK);
         assert_int_equal(lt_store_revision(s, &rev), LT_OK);
         assert_int_equal(rev, rev0 + i);
@@ -613,7 +613,7 @@ static void test_import_adds_one_event(void **state)
     assert_int_equal(d.revision, rev);
     /* an empty document is still one event */
     lt_client_doc_t empty = parse_doc(&fx->arena, "{\"features\":[]}", "development");
-    assert_int_equal(lt_store_import(s, &empty, "development", "me"), LT_OK);
+    assert_int_equal(lt_store_import_doc(s, &empty, "development", "me"), LT_OK);
     assert_int_equal(lt_store_revision(s, &rev), LT_OK);
     assert_int_equal(rev, rev0 + 4);
     lt_store_close(s);
@@ -633,13 +633,35 @@ static lt_token_new_t new_token(const char *secret, uint8_t digest[32], char *di
     return t;
 }
 
+/* Token writes as the callers make them: each with its event. */
+static int token_insert(lt_store_t *s, const lt_token_new_t *t)
+{
+    lt_event_t ev = {.type = "api-token-created", .created_by = "test"};
+    return lt_store_token_create(s, t, &ev, NULL);
+}
+
+static int token_delete(lt_store_t *s, const uint8_t digest[32])
+{
+    lt_event_t ev = {.type = "api-token-deleted", .created_by = "test"};
+    return lt_store_token_remove(s, digest, &ev);
+}
+
+static int64_t token_count(lt_store_t *s)
+{
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_dataset_t d;
+    int64_t n = lt_store_load(s, &a, &d) == LT_OK ? (int64_t)d.n_tokens : -1;
+    lt_arena_dispose(&a);
+    return n;
+}
+
 static void test_tokens(void **state)
 {
     fx_t *fx = *state;
     lt_store_t *s = open_store(fx);
-    int64_t n = -1, rev0 = 0, rev = 0;
-    assert_int_equal(lt_store_token_count(s, &n), LT_OK);
-    assert_int_equal(n, 0);
+    int64_t rev0 = 0, rev = 0;
+    assert_int_equal(token_count(s), 0);
     lt_store_revision(s, &rev0);
 
     uint8_t d1[32], d2[32], d3[32];
@@ -665,20 +687,18 @@ static void test_tokens(void **state)
     t3.environment = "*";
     t3.all_projects = true;
 
-    assert_int_equal(lt_store_token_insert(s, &t1, "test"), LT_OK);
-    assert_int_equal(lt_store_token_insert(s, &t2, "test"), LT_OK);
-    assert_int_equal(lt_store_token_insert(s, &t3, "test"), LT_OK);
-    assert_int_equal(lt_store_token_count(s, &n), LT_OK);
-    assert_int_equal(n, 3);
+    assert_int_equal(token_insert(s, &t1), LT_OK);
+    assert_int_equal(token_insert(s, &t2), LT_OK);
+    assert_int_equal(token_insert(s, &t3), LT_OK);
+    assert_int_equal(token_count(s), 3);
     lt_store_revision(s, &rev);
     assert_int_equal(rev, rev0 + 3);
 
     /* the same digest again: refused, nothing changes, no event */
     lt_token_new_t dup = t1;
     dup.name = "again";
-    assert_int_equal(lt_store_token_insert(s, &dup, "test"), LT_EINVAL);
-    assert_int_equal(lt_store_token_count(s, &n), LT_OK);
-    assert_int_equal(n, 3);
+    assert_int_equal(token_insert(s, &dup), LT_EINVAL);
+    assert_int_equal(token_count(s), 3);
     int64_t rev_dup = 0;
     lt_store_revision(s, &rev_dup);
     assert_int_equal(rev_dup, rev);
@@ -723,18 +743,16 @@ static void test_tokens(void **state)
     assert_ptr_equal(lt_token_table_find(&tt, d2), l2);
 
     /* delete: one gone with its project rows, unknown digests are not found */
-    assert_int_equal(lt_store_token_delete(s, d1, "test"), LT_OK);
-    assert_int_equal(lt_store_token_count(s, &n), LT_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(token_delete(s, d1), LT_OK);
+    assert_int_equal(token_count(s), 2);
     assert_int_equal(raw_int(fx, "SELECT count(*) FROM api_token_projects"), 0);
     lt_store_revision(s, &rev);
     assert_int_equal(rev, rev_dup + 1);
-    assert_int_equal(lt_store_token_delete(s, d1, "test"), LT_ENOTFOUND);
+    assert_int_equal(token_delete(s, d1), LT_ENOTFOUND);
     uint8_t unknown[32];
     memset(unknown, 0x77, sizeof(unknown));
-    assert_int_equal(lt_store_token_delete(s, unknown, "test"), LT_ENOTFOUND);
-    assert_int_equal(lt_store_token_count(s, &n), LT_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(token_delete(s, unknown), LT_ENOTFOUND);
+    assert_int_equal(token_count(s), 2);
     int64_t rev2 = 0;
     lt_store_revision(s, &rev2);
     assert_int_equal(rev2, rev);
@@ -742,7 +760,7 @@ static void test_tokens(void **state)
     assert_int_equal(lt_store_load(s, &fx->arena, &d2set), LT_OK);
     assert_int_equal(d2set.n_tokens, 2);
     /* deleted and re-inserted: fine */
-    assert_int_equal(lt_store_token_insert(s, &t1, "test"), LT_OK);
+    assert_int_equal(token_insert(s, &t1), LT_OK);
     assert_int_equal(raw_int(fx, "SELECT count(*) FROM api_token_projects"), 2);
     lt_store_close(s);
 }
@@ -778,7 +796,7 @@ static void test_token_secret_not_stored(void **state)
     t.environment = "development";
     t.projects = one;
     t.n_projects = 1;
-    assert_int_equal(lt_store_token_insert(s, &t, "test"), LT_OK);
+    assert_int_equal(token_insert(s, &t), LT_OK);
     const char *hex = strchr(secret, '.') + 1;
     assert_int_equal(strlen(hex), 56);
 
