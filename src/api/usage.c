@@ -229,7 +229,7 @@ static void flush_token_seen(void)
     }
     if (n) {
         lt_store_t *store = lt_state_lock();
-        int rc = store ? lt_store_call(store, tokens_seen, (const uint8_t(*)[32])digests, at, n)
+        int rc = store ? lt_store_tokens_seen(store, (const uint8_t(*)[32])digests, at, n)
                        : LT_ERR;
         lt_state_unlock();
         for (size_t k = 0; rc == LT_OK && k < n; k++)

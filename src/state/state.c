@@ -53,7 +53,7 @@ static int watch_interval_ms;
 static int session_put(const uint8_t digest[32], int64_t user_id, int64_t expires_at)
 {
     pthread_mutex_lock(&store_lock);
-    int rc = store ? lt_store_call(store, session_put, digest, user_id, expires_at) : LT_ERR;
+    int rc = store ? lt_store_session_put(store, digest, user_id, expires_at) : LT_ERR;
     pthread_mutex_unlock(&store_lock);
     return rc;
 }
@@ -62,13 +62,13 @@ static void session_del(const uint8_t digest[32])
 {
     pthread_mutex_lock(&store_lock);
     if (store)
-        lt_store_call(store, session_delete, digest);
+        lt_store_session_delete(store, digest);
     pthread_mutex_unlock(&store_lock);
 }
 
 static int session_load(lt_session_add_fn add, void *table)
 {
-    return lt_store_call(store, sessions_load, add, table); /* the caller holds the lock */
+    return lt_store_sessions_load(store, add, table); /* the caller holds the lock */
 }
 
 static const lt_session_backing_t session_backing = {session_put, session_del, session_load};
