@@ -66,8 +66,7 @@ static void write_strategy(lt_buf_t *b, const lt_strategy_t *s)
     lt_buf_puts(b, "]}");
 }
 
-static void write_feature(lt_buf_t *b, const lt_feature_t *f, const lt_tag_t *tags,
-                          size_t n_tags)
+static void write_feature(lt_buf_t *b, const lt_feature_t *f, const lt_tag_t *tags, size_t n_tags)
 {
     lt_buf_puts(b, "{\"name\":");
     lt_json_cstr(b, f->name);
@@ -128,105 +127,137 @@ static void write_feature(lt_buf_t *b, const lt_feature_t *f, const lt_tag_t *ta
     lt_buf_puts(b, "]}");
 }
 
+/* ---------- one record of each section ---------- */
+
+static void write_project(lt_buf_t *b, const void *elem)
+{
+    const lt_project_t *p = elem;
+    lt_buf_puts(b, "{\"id\":");
+    lt_json_cstr(b, p->id);
+    lt_buf_puts(b, ",\"name\":");
+    lt_json_cstr(b, p->name ? p->name : p->id);
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr_or_null(b, p->description);
+    lt_buf_puts(b, ",\"mode\":");
+    lt_json_cstr(b, p->mode ? p->mode : "open");
+    lt_buf_puts(b, ",\"createdAt\":");
+    write_time(b, p->created_at);
+    lt_buf_putc(b, '}');
+}
+
+static void write_env(lt_buf_t *b, const void *elem)
+{
+    const lt_environment_t *e = elem;
+    lt_buf_puts(b, "{\"name\":");
+    lt_json_cstr(b, e->name);
+    lt_buf_puts(b, ",\"type\":");
+    lt_json_cstr(b, e->type ? e->type : "development");
+    lt_buf_puts(b, ",\"enabled\":");
+    lt_json_bool(b, e->enabled);
+    lt_buf_puts(b, ",\"sortOrder\":");
+    lt_json_i64(b, e->sort_order);
+    lt_buf_putc(b, '}');
+}
+
+static void write_project_env(lt_buf_t *b, const void *elem)
+{
+    const lt_project_env_t *pe = elem;
+    lt_buf_puts(b, "{\"project\":");
+    lt_json_cstr(b, pe->project);
+    lt_buf_puts(b, ",\"environment\":");
+    lt_json_cstr(b, pe->environment);
+    lt_buf_putc(b, '}');
+}
+
+static void write_segment(lt_buf_t *b, const void *elem)
+{
+    const lt_segment_t *s = elem;
+    lt_buf_printf(b, "{\"id\":%lld,\"name\":", (long long)s->id);
+    lt_json_cstr(b, s->name ? s->name : "");
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr_or_null(b, s->description);
+    lt_buf_puts(b, ",\"project\":");
+    lt_json_cstr_or_null(b, s->project);
+    lt_buf_puts(b, ",\"constraints\":");
+    lt_model_write_constraints(b, s->constraints, s->n_constraints);
+    lt_buf_puts(b, ",\"createdAt\":");
+    write_time(b, s->created_at);
+    lt_buf_putc(b, '}');
+}
+
+static void write_tag_type(lt_buf_t *b, const void *elem)
+{
+    const lt_tag_type_t *t = elem;
+    lt_buf_puts(b, "{\"name\":");
+    lt_json_cstr(b, t->name);
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr_or_null(b, t->description);
+    lt_buf_puts(b, ",\"icon\":");
+    lt_json_cstr_or_null(b, t->icon);
+    lt_buf_putc(b, '}');
+}
+
+static void write_context_field(lt_buf_t *b, const void *elem)
+{
+    const lt_context_field_t *c = elem;
+    lt_buf_puts(b, "{\"name\":");
+    lt_json_cstr(b, c->name);
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr_or_null(b, c->description);
+    lt_buf_puts(b, ",\"stickiness\":");
+    lt_json_bool(b, c->stickiness);
+    lt_buf_puts(b, ",\"sortOrder\":");
+    lt_json_i64(b, c->sort_order);
+    lt_buf_puts(b, ",\"legalValues\":");
+    write_json_list(b, c->legal_values);
+    lt_buf_puts(b, ",\"createdAt\":");
+    write_time(b, c->created_at);
+    lt_buf_putc(b, '}');
+}
+
+static void write_strategy_def(lt_buf_t *b, const void *elem)
+{
+    const lt_strategy_def_t *s = elem;
+    lt_buf_puts(b, "{\"name\":");
+    lt_json_cstr(b, s->name);
+    lt_buf_puts(b, ",\"title\":");
+    lt_json_cstr_or_null(b, s->title);
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr_or_null(b, s->description);
+    lt_buf_puts(b, ",\"parameters\":");
+    write_json_list(b, s->parameters);
+    lt_buf_puts(b, ",\"deprecated\":");
+    lt_json_bool(b, s->deprecated);
+    lt_buf_puts(b, ",\"createdAt\":");
+    write_time(b, s->created_at);
+    lt_buf_putc(b, '}');
+}
+
+/* "key":[ then one record a line, then ], */
+static void write_section(lt_buf_t *b, const char *key, const void *arr, size_t n, size_t size,
+                          void (*write)(lt_buf_t *b, const void *elem))
+{
+    lt_buf_printf(b, "\n\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        lt_buf_puts(b, i ? ",\n" : "\n");
+        write(b, (const char *)arr + i * size);
+    }
+    lt_buf_puts(b, "],");
+}
+
+#define SECTION(b, key, arr, n, fn) write_section(b, key, arr, n, sizeof(*(arr)), fn)
+
 void lt_export_write(lt_buf_t *b, const lt_export_doc_t *d)
 {
-    lt_buf_printf(b, "{\"latchExport\":%d,\n\"projects\":[", LT_EXPORT_VERSION);
-    for (size_t i = 0; i < d->n_projects; i++) {
-        const lt_project_t *p = &d->projects[i];
-        lt_buf_puts(b, i ? ",\n{\"id\":" : "\n{\"id\":");
-        lt_json_cstr(b, p->id);
-        lt_buf_puts(b, ",\"name\":");
-        lt_json_cstr(b, p->name ? p->name : p->id);
-        lt_buf_puts(b, ",\"description\":");
-        lt_json_cstr_or_null(b, p->description);
-        lt_buf_puts(b, ",\"mode\":");
-        lt_json_cstr(b, p->mode ? p->mode : "open");
-        lt_buf_puts(b, ",\"createdAt\":");
-        write_time(b, p->created_at);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"environments\":[");
-    for (size_t i = 0; i < d->n_envs; i++) {
-        const lt_environment_t *e = &d->envs[i];
-        lt_buf_puts(b, i ? ",\n{\"name\":" : "\n{\"name\":");
-        lt_json_cstr(b, e->name);
-        lt_buf_puts(b, ",\"type\":");
-        lt_json_cstr(b, e->type ? e->type : "development");
-        lt_buf_puts(b, ",\"enabled\":");
-        lt_json_bool(b, e->enabled);
-        lt_buf_puts(b, ",\"sortOrder\":");
-        lt_json_i64(b, e->sort_order);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"projectEnvironments\":[");
-    for (size_t i = 0; i < d->n_project_envs; i++) {
-        lt_buf_puts(b, i ? ",\n{\"project\":" : "\n{\"project\":");
-        lt_json_cstr(b, d->project_envs[i].project);
-        lt_buf_puts(b, ",\"environment\":");
-        lt_json_cstr(b, d->project_envs[i].environment);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"segments\":[");
-    for (size_t i = 0; i < d->n_segments; i++) {
-        const lt_segment_t *s = &d->segments[i];
-        lt_buf_printf(b, "%s{\"id\":%lld,\"name\":", i ? ",\n" : "\n", (long long)s->id);
-        lt_json_cstr(b, s->name ? s->name : "");
-        lt_buf_puts(b, ",\"description\":");
-        lt_json_cstr_or_null(b, s->description);
-        lt_buf_puts(b, ",\"project\":");
-        lt_json_cstr_or_null(b, s->project);
-        lt_buf_puts(b, ",\"constraints\":");
-        lt_model_write_constraints(b, s->constraints, s->n_constraints);
-        lt_buf_puts(b, ",\"createdAt\":");
-        write_time(b, s->created_at);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"tagTypes\":[");
-    for (size_t i = 0; i < d->n_tag_types; i++) {
-        const lt_tag_type_t *t = &d->tag_types[i];
-        lt_buf_puts(b, i ? ",\n{\"name\":" : "\n{\"name\":");
-        lt_json_cstr(b, t->name);
-        lt_buf_puts(b, ",\"description\":");
-        lt_json_cstr_or_null(b, t->description);
-        lt_buf_puts(b, ",\"icon\":");
-        lt_json_cstr_or_null(b, t->icon);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"contextFields\":[");
-    for (size_t i = 0; i < d->n_context_fields; i++) {
-        const lt_context_field_t *c = &d->context_fields[i];
-        lt_buf_puts(b, i ? ",\n{\"name\":" : "\n{\"name\":");
-        lt_json_cstr(b, c->name);
-        lt_buf_puts(b, ",\"description\":");
-        lt_json_cstr_or_null(b, c->description);
-        lt_buf_puts(b, ",\"stickiness\":");
-        lt_json_bool(b, c->stickiness);
-        lt_buf_puts(b, ",\"sortOrder\":");
-        lt_json_i64(b, c->sort_order);
-        lt_buf_puts(b, ",\"legalValues\":");
-        write_json_list(b, c->legal_values);
-        lt_buf_puts(b, ",\"createdAt\":");
-        write_time(b, c->created_at);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"strategyDefinitions\":[");
-    for (size_t i = 0; i < d->n_strategy_defs; i++) {
-        const lt_strategy_def_t *s = &d->strategy_defs[i];
-        lt_buf_puts(b, i ? ",\n{\"name\":" : "\n{\"name\":");
-        lt_json_cstr(b, s->name);
-        lt_buf_puts(b, ",\"title\":");
-        lt_json_cstr_or_null(b, s->title);
-        lt_buf_puts(b, ",\"description\":");
-        lt_json_cstr_or_null(b, s->description);
-        lt_buf_puts(b, ",\"parameters\":");
-        write_json_list(b, s->parameters);
-        lt_buf_puts(b, ",\"deprecated\":");
-        lt_json_bool(b, s->deprecated);
-        lt_buf_puts(b, ",\"createdAt\":");
-        write_time(b, s->created_at);
-        lt_buf_putc(b, '}');
-    }
-    lt_buf_puts(b, "],\n\"features\":[");
+    lt_buf_printf(b, "{\"latchExport\":%d,", LT_EXPORT_VERSION);
+    SECTION(b, "projects", d->projects, d->n_projects, write_project);
+    SECTION(b, "environments", d->envs, d->n_envs, write_env);
+    SECTION(b, "projectEnvironments", d->project_envs, d->n_project_envs, write_project_env);
+    SECTION(b, "segments", d->segments, d->n_segments, write_segment);
+    SECTION(b, "tagTypes", d->tag_types, d->n_tag_types, write_tag_type);
+    SECTION(b, "contextFields", d->context_fields, d->n_context_fields, write_context_field);
+    SECTION(b, "strategyDefinitions", d->strategy_defs, d->n_strategy_defs, write_strategy_def);
+    lt_buf_puts(b, "\n\"features\":[");
     size_t t = 0;
     for (size_t i = 0; i < d->n_features; i++) {
         const lt_feature_t *f = &d->features[i];
@@ -242,8 +273,6 @@ void lt_export_write(lt_buf_t *b, const lt_export_doc_t *d)
     }
     lt_buf_puts(b, "]}\n");
 }
-
-/* ---------- reader ---------- */
 
 bool lt_export_detect(const char *json, size_t len)
 {
@@ -275,7 +304,7 @@ static int get_int(const cJSON *obj, const char *key, int dflt)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
     return cJSON_IsNumber(j) && j->valuedouble > -1e9 && j->valuedouble < 1e9 ? (int)j->valuedouble
-                                                                               : dflt;
+                                                                              : dflt;
 }
 
 static int64_t get_time(const cJSON *obj, const char *key, bool *ok)
@@ -427,14 +456,14 @@ static int seg_cmp(const void *pa, const void *pb)
     return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static int parse_doc(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_parse_err_t *err)
+/* The version, projects, environments and which environments each project has. */
+static int parse_scopes(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_parse_err_t *err)
 {
     bool ok = true;
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "latchExport"), *it;
     if (!cJSON_IsNumber(ver) || ver->valuedouble != LT_EXPORT_VERSION)
         FAIL("not a latch export document of a version this latch reads");
     size_t n;
-
     const cJSON *l = list(root, "projects", &n, &ok);
     d->projects = lt_arena_calloc(a, n ? n : 1, sizeof(*d->projects));
     cJSON_ArrayForEach(it, l)
@@ -478,6 +507,17 @@ static int parse_doc(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_pa
             FAIL("a project environment names a project or environment the document does not "
                  "hold");
     }
+    if (!ok)
+        FAIL("a list of the document has the wrong type");
+    return LT_OK;
+}
+
+/* Segments, tag types, context fields and strategy definitions. */
+static int parse_config(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_parse_err_t *err)
+{
+    bool ok = true;
+    const cJSON *l, *it;
+    size_t n;
     l = list(root, "segments", &n, &ok);
     d->segments = lt_arena_calloc(a, n ? n : 1, sizeof(*d->segments));
     cJSON_ArrayForEach(it, l)
@@ -534,6 +574,15 @@ static int parse_doc(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_pa
     if (!ok)
         FAIL("a list of the document has the wrong type");
 
+    return LT_OK;
+}
+
+/* The flags with their tags, then their dependencies checked against the document. */
+static int parse_features(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_parse_err_t *err)
+{
+    bool ok = true;
+    const cJSON *l, *it;
+    size_t n;
     l = list(root, "features", &n, &ok);
     if (!ok)
         FAIL("features must be a list");
@@ -564,6 +613,13 @@ static int parse_doc(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_pa
     }
     err->where[0] = '\0';
     return LT_OK;
+}
+
+static int parse_doc(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt_parse_err_t *err)
+{
+    if (parse_scopes(a, root, d, err) != LT_OK || parse_config(a, root, d, err) != LT_OK)
+        return LT_EINVAL;
+    return parse_features(a, root, d, err);
 }
 
 int lt_export_parse(lt_arena_t *a, const char *json, size_t len, lt_export_doc_t *out,
