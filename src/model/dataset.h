@@ -40,4 +40,17 @@ typedef struct lt_dataset {
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 
+/* ---------- look-ups, written once for every layer that reads a dataset ---------- */
+
+/* Index of the flag with this name in d->features (sorted by name), or SIZE_MAX. O(log n). */
+size_t lt_dataset_feature_index(const lt_dataset_t *d, const char *name);
+/* The flag with this name, or NULL. */
+const lt_feature_t *lt_dataset_feature(const lt_dataset_t *d, const char *name);
+/* The project, environment or context field with this name, or NULL. */
+const lt_project_t *lt_dataset_project(const lt_dataset_t *d, const char *id);
+const lt_environment_t *lt_dataset_env(const lt_dataset_t *d, const char *name);
+const lt_context_field_t *lt_dataset_context_field(const lt_dataset_t *d, const char *name);
+/* Is environment env enabled for project? */
+bool lt_dataset_project_has_env(const lt_dataset_t *d, const char *project, const char *env);
+
 #endif

@@ -79,18 +79,8 @@ static int scan(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d, const table_t *t)
 
 static lt_feature_t *find_feature(lt_dataset_t *d, const char *name)
 {
-    size_t lo = 0, hi = d->n_features;
-    while (name && lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(d->features[mid].name, name);
-        if (c == 0)
-            return &d->features[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    size_t i = lt_dataset_feature_index(d, name);
+    return i == SIZE_MAX ? NULL : &d->features[i];
 }
 
 static lt_feature_env_t *find_fe(lt_feature_t *f, const char *env)

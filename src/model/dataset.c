@@ -1,0 +1,63 @@
+/*
+ * dataset.c: the look-ups of a dataset every layer shares (the store's rules and loads, the
+ * admin API, the CLI): flags by binary search, the small tables by a scan; see dataset.h.
+ */
+#include "dataset.h"
+
+#include <stdint.h>
+#include <string.h>
+
+size_t lt_dataset_feature_index(const lt_dataset_t *d, const char *name)
+{
+    size_t lo = 0, hi = d->n_features;
+    while (name && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(d->features[mid].name, name);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+const lt_feature_t *lt_dataset_feature(const lt_dataset_t *d, const char *name)
+{
+    size_t i = lt_dataset_feature_index(d, name);
+    return i == SIZE_MAX ? NULL : &d->features[i];
+}
+
+const lt_project_t *lt_dataset_project(const lt_dataset_t *d, const char *id)
+{
+    for (size_t i = 0; id && i < d->n_projects; i++)
+        if (strcmp(d->projects[i].id, id) == 0)
+            return &d->projects[i];
+    return NULL;
+}
+
+const lt_environment_t *lt_dataset_env(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->n_envs; i++)
+        if (strcmp(d->envs[i].name, name) == 0)
+            return &d->envs[i];
+    return NULL;
+}
+
+const lt_context_field_t *lt_dataset_context_field(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->n_context_fields; i++)
+        if (strcmp(d->context_fields[i].name, name) == 0)
+            return &d->context_fields[i];
+    return NULL;
+}
+
+bool lt_dataset_project_has_env(const lt_dataset_t *d, const char *project, const char *env)
+{
+    for (size_t i = 0; project && env && i < d->n_project_envs; i++)
+        if (strcmp(d->project_envs[i].project, project) == 0 &&
+            strcmp(d->project_envs[i].environment, env) == 0)
+            return true;
+    return false;
+}
