@@ -33,7 +33,10 @@ const lt_route_t *lt_serve_routes(size_t *n)
 {
     static const lt_route_t *const sets[] = {
         core_routes,
-        lt_routes_admin_access,
+        lt_routes_admin_login,
+        lt_routes_admin_pats,
+        lt_routes_admin_users,
+        lt_routes_admin_roles,
         lt_routes_admin_tokens,
         lt_routes_admin_events,
         lt_routes_admin_projects,

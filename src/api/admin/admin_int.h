@@ -66,6 +66,8 @@ int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, 
 
 /* The path parameter with this name, or NULL when the route has none. */
 const char *lt_adm_param(const lt_params_t *p, const char *name);
+/* A path id: a positive decimal number of at most 18 digits into *out; false otherwise. */
+bool lt_adm_parse_id(const char *s, int64_t *out);
 /* A string member of obj: NULL when absent or null; *bad when of another type or longer than
  * max bytes (0: no limit). The string belongs to obj. */
 const char *lt_adm_opt_str(const cJSON *obj, const char *key, size_t max, bool *bad);
@@ -89,6 +91,18 @@ void lt_admin_write_time(lt_buf_t *b, int64_t ms); /* ISO string, or null when 0
 #define LT_ADM_MAX_CONSTRAINTS 30 /* per strategy */
 #define LT_ADM_MAX_CONSTRAINT_VALUES 250
 #define LT_ADM_MAX_SEGMENTS 5 /* per strategy */
+
+/* The longest name, email, description... the access resources accept. */
+#define LT_ADM_MAX_FIELD 255
+
+/* ---------- users and roles (users.c, roles.c) ---------- */
+/* The admin JSON of a user; seen_override: the seenAt to show (a login now), else 0. */
+void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
+/* The current snapshot holding user id, reloading once when another process just created
+ * them. The user or NULL; the caller releases *out either way. */
+const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
+/* {id, name, description, type[, permissions]} */
+void lt_adm_write_role(lt_buf_t *b, const lt_role_t *r, bool with_perms);
 
 /* ---------- look-ups (NULL when absent) ---------- */
 const lt_feature_t *lt_adm_feature(const lt_dataset_t *d, const char *name);
