@@ -30,7 +30,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
  *   login.c   login, logout, the current user     users.c   users
  *   roles.c   roles, permissions, project role bindings      pats.c  personal access tokens
  *   tokens.c  API tokens, /edge/validate          events.c   the event log
- *   projects.c projects and environments          features.c flags, staleness, on/off, clone
+ *   projects.c, environments.c                    features.c flags, staleness, on/off, clone
  *   strategies.c, variants.c, tags.c, archive.c   the pieces of a flag, and the archive
  *   segments.c, dependencies.c, strategy_defs.c,
  *   context.c, tag_types.c, applications.c (applications and flag usage)
@@ -42,6 +42,7 @@ extern const lt_route_t lt_routes_admin_roles[];
 extern const lt_route_t lt_routes_admin_tokens[];
 extern const lt_route_t lt_routes_admin_events[];
 extern const lt_route_t lt_routes_admin_projects[];
+extern const lt_route_t lt_routes_admin_environments[];
 extern const lt_route_t lt_routes_admin_features[];
 extern const lt_route_t lt_routes_admin_strategies[];
 extern const lt_route_t lt_routes_admin_variants[];

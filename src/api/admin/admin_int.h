@@ -184,9 +184,10 @@ lt_feature_env_t *lt_adm_env_state(lt_arena_t *a, lt_feature_t *f, const char *e
 lt_strategy_t *lt_adm_add_strategy(lt_arena_t *a, lt_feature_env_t *fe);
 
 
-/* ---------- the flag resources (flag_write.c) ---------- */
+/* ---------- the write path of flags, projects and environments (flag_write.c) ---------- */
 
-/* What a write handler of the flag resources hands its lt_write_fn (w->ctx). */
+/* What a write handler of the flag, project and environment resources hands its lt_write_fn
+ * (w->ctx). */
 typedef struct {
     lt_principal_t who;
     lt_arena_t *a;
@@ -195,12 +196,12 @@ typedef struct {
     bool on;       /* on/off, stale on/off */
     bool activate; /* shouldActivateDisabledStrategies */
     char *reply;   /* JSON for a 2xx reply, built inside the write; NULL: empty body */
-} lt_adm_fctx_t;
+} lt_adm_wctx_t;
 
 /* The live flag c->feature of project c->project, or NULL with a 404 set on w. */
-const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_fctx_t *c, lt_write_t *w);
+const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_wctx_t *c, lt_write_t *w);
 /* Environment c->env of the flag's project, or NULL with a 404 set on w. */
-const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_fctx_t *c,
+const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx_t *c,
                                         const lt_feature_t *f, lt_write_t *w);
 /* The flag of a read: live (and in the project when one is in the path), else NULL after a
  * 404. */
@@ -209,25 +210,27 @@ const lt_feature_t *lt_adm_read_feature(lt_req_t *r, const lt_dataset_t *d, cons
 const lt_environment_t *lt_adm_read_env(lt_req_t *r, const lt_dataset_t *d, const lt_feature_t *f,
                                         const lt_params_t *p);
 /* Store f (a dup) whole with one event of type (env, data, pre_data may be NULL). */
-int lt_adm_commit(lt_store_t *s, const lt_adm_fctx_t *c, const lt_feature_t *f, const char *type,
+int lt_adm_commit(lt_store_t *s, const lt_adm_wctx_t *c, const lt_feature_t *f, const char *type,
                   const char *env, const char *data, const char *pre);
 /* The distinct flag names of body key (a non-empty array of strings), in c->a. */
-int lt_adm_name_list(lt_adm_fctx_t *c, const char *key, const char ***out, size_t *n,
+int lt_adm_name_list(lt_adm_wctx_t *c, const char *key, const char ***out, size_t *n,
                      lt_write_t *w);
 /* Apply the JSON Patch ops to *root (which it may replace). LT_OK, or LT_EINVAL with w set. */
 int lt_adm_json_patch(cJSON **root, const cJSON *ops, lt_write_t *w);
 /* Tags of a body ([{type?, value}], type "simple" by default) for feature, in c->a. */
-int lt_adm_parse_tags(lt_adm_fctx_t *c, const lt_dataset_t *d, const cJSON *j, const char *feature,
+int lt_adm_parse_tags(lt_adm_wctx_t *c, const lt_dataset_t *d, const cJSON *j, const char *feature,
                       lt_tag_t **out, size_t *n, lt_write_t *w);
+/* An event attributed to c->who in c->project and c->env. */
+lt_event_t lt_adm_wctx_event(const lt_adm_wctx_t *c, const char *type);
 /* Run fn with c filled from the request (principal, body, path parameters) and reply
- * ok_status with c->reply, or empty. */
+ * ok_status with c->reply, or empty (always empty for 204). */
 void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status,
-                      lt_adm_fctx_t *c);
+                      lt_adm_wctx_t *c);
 /* A handler fname that runs fn as above with a context initialised from the rest. */
 #define LT_ADM_WRITE(fname, fn, status, ...)                                                       \
     static void fname(lt_req_t *r, const lt_params_t *p)                                           \
     {                                                                                              \
-        lt_adm_fctx_t c = {__VA_ARGS__};                                                           \
+        lt_adm_wctx_t c = {__VA_ARGS__};                                                           \
         lt_adm_run_write(r, p, fn, status, &c);                                                    \
     }
 /* lt_adm_write_feature and lt_adm_write_strategy into the arena (NUL-terminated). */

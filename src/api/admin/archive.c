@@ -15,7 +15,7 @@
 
 static int do_feature_archive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old)
@@ -32,7 +32,7 @@ static int do_feature_archive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
                   lt_adm_feature_json(c->a, d, old));
 }
 
-static int revive_one(lt_adm_fctx_t *c, const lt_dataset_t *d, const char *name, lt_feature_t **out,
+static int revive_one(lt_adm_wctx_t *c, const lt_dataset_t *d, const char *name, lt_feature_t **out,
                       lt_write_t *w)
 {
     const lt_feature_t *old = lt_adm_feature(d, name);
@@ -52,7 +52,7 @@ static int revive_one(lt_adm_fctx_t *c, const lt_dataset_t *d, const char *name,
 
 static int do_feature_revive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     lt_feature_t *f;
     if (revive_one(c, d, c->feature, &f, w) != LT_OK)
@@ -62,7 +62,7 @@ static int do_feature_revive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_project_revive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     if (!lt_adm_project(d, c->project))
         return NOT_FOUND("Active project with id %s does not exist", c->project);
@@ -87,7 +87,7 @@ static int do_project_revive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_feature_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_feature(d, c->feature);
     if (!old || (c->project && strcmp(old->project, c->project) != 0))

@@ -51,7 +51,7 @@ static char *fe_json(lt_arena_t *a, const lt_feature_t *f, const lt_environment_
 /* ---------- flags ---------- */
 
 /* Metadata of a create/update body into f (only the keys present). */
-static int feature_fields(lt_adm_fctx_t *c, const cJSON *j, lt_feature_t *f, lt_write_t *w)
+static int feature_fields(lt_adm_wctx_t *c, const cJSON *j, lt_feature_t *f, lt_write_t *w)
 {
     static const char *const keys[] = {
         "name",      "type", "description", "impressionData", "stale",      "archived", "project",
@@ -108,7 +108,7 @@ static int new_name_ok(const lt_dataset_t *d, const cJSON *name, lt_write_t *w)
 
 static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     if (!lt_adm_project(d, c->project))
         return NOT_FOUND("Active project with id %s does not exist", c->project);
@@ -159,7 +159,7 @@ static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_feature_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old)
@@ -185,7 +185,7 @@ static int do_feature_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_feature_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old)
@@ -237,7 +237,7 @@ static int do_feature_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_stale_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     if (!lt_adm_project(d, c->project))
         return NOT_FOUND("Could not find project with id %s", c->project);
@@ -274,7 +274,7 @@ static int do_stale_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_stale_one(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old)
@@ -307,7 +307,7 @@ static lt_strategy_t default_strategy(lt_arena_t *a, const char *feature, int so
 }
 
 /* Switch env of f (a dup) on or off as Unleash does; returns whether anything changed. */
-static bool toggle_env(lt_adm_fctx_t *c, lt_feature_t *f, const char *env, bool on, bool activate)
+static bool toggle_env(lt_adm_wctx_t *c, lt_feature_t *f, const char *env, bool on, bool activate)
 {
     lt_feature_env_t *fe = lt_adm_env_state(c->a, f, env);
     bool changed = fe->enabled != on;
@@ -334,7 +334,7 @@ static bool toggle_env(lt_adm_fctx_t *c, lt_feature_t *f, const char *env, bool 
 
 static int do_env_toggle(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     const lt_environment_t *e = old ? lt_adm_find_env(d, c, old, w) : NULL;
@@ -350,7 +350,7 @@ static int do_env_toggle(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const char **names;
     size_t n;
@@ -389,7 +389,7 @@ static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_clone(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old)
@@ -543,13 +543,13 @@ static bool query_true(lt_req_t *r, const char *name)
 
 static void api_env_on(lt_req_t *r, const lt_params_t *p)
 {
-    lt_adm_fctx_t c = {.on = true, .activate = query_true(r, "shouldActivateDisabledStrategies")};
+    lt_adm_wctx_t c = {.on = true, .activate = query_true(r, "shouldActivateDisabledStrategies")};
     lt_adm_run_write(r, p, do_env_toggle, 200, &c);
 }
 
 static void api_bulk_on(lt_req_t *r, const lt_params_t *p)
 {
-    lt_adm_fctx_t c = {.on = true, .activate = query_true(r, "shouldActivateDisabledStrategies")};
+    lt_adm_wctx_t c = {.on = true, .activate = query_true(r, "shouldActivateDisabledStrategies")};
     lt_adm_run_write(r, p, do_env_toggle_bulk, 200, &c);
 }
 

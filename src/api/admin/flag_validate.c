@@ -410,7 +410,7 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, 
 
 /* ---------- tags ---------- */
 
-int lt_adm_parse_tags(lt_adm_fctx_t *c, const lt_dataset_t *d, const cJSON *j, const char *feature,
+int lt_adm_parse_tags(lt_adm_wctx_t *c, const lt_dataset_t *d, const cJSON *j, const char *feature,
                       lt_tag_t **out, size_t *n, lt_write_t *w)
 {
     *out = NULL;

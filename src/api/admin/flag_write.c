@@ -59,7 +59,7 @@ lt_strategy_t *lt_adm_add_strategy(lt_arena_t *a, lt_feature_env_t *fe)
 /* ---------- look-ups inside a write ---------- */
 
 /* The live flag c->feature of project c->project, or NULL with a 404 set. */
-const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_fctx_t *c, lt_write_t *w)
+const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_wctx_t *c, lt_write_t *w)
 {
     if (c->project && !lt_adm_project(d, c->project)) {
         NOT_FOUND("Could not find project with id %s", c->project);
@@ -78,7 +78,7 @@ const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_fctx_t *c, lt
 }
 
 /* Environment c->env of the flag's project, or NULL with a 404 set. */
-const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_fctx_t *c,
+const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx_t *c,
                                         const lt_feature_t *f, lt_write_t *w)
 {
     const lt_environment_t *e = lt_adm_env(d, c->env);
@@ -124,7 +124,7 @@ const lt_environment_t *lt_adm_read_env(lt_req_t *r, const lt_dataset_t *d, cons
 
 /* ---------- storing a flag, running a write ---------- */
 
-int lt_adm_commit(lt_store_t *s, const lt_adm_fctx_t *c, const lt_feature_t *f, const char *type,
+int lt_adm_commit(lt_store_t *s, const lt_adm_wctx_t *c, const lt_feature_t *f, const char *type,
                   const char *env, const char *data, const char *pre)
 {
     lt_event_t ev = lt_admin_event(&c->who, type);
@@ -137,7 +137,7 @@ int lt_adm_commit(lt_store_t *s, const lt_adm_fctx_t *c, const lt_feature_t *f, 
 }
 
 /* A list of flag names in body key "features" (strings, at least one). */
-int lt_adm_name_list(lt_adm_fctx_t *c, const char *key, const char ***out, size_t *n, lt_write_t *w)
+int lt_adm_name_list(lt_adm_wctx_t *c, const char *key, const char ***out, size_t *n, lt_write_t *w)
 {
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(c->body, key);
     if (!cJSON_IsArray(l) || cJSON_GetArraySize(l) < 1)
@@ -163,7 +163,7 @@ int lt_adm_name_list(lt_adm_fctx_t *c, const char *key, const char ***out, size_
 
 /* Run fn (the route declared permission, scope and body) and reply ok_status with c->reply
  * (or empty). */
-void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status, lt_adm_fctx_t *c)
+void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status, lt_adm_wctx_t *c)
 {
     lt_adm_ctx_t *ac = lt_adm_ctx(r);
     c->who = ac->who;
@@ -178,10 +178,18 @@ void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_
     lt_write_t w = {.ctx = c};
     if (lt_admin_write(r, fn, &w) != LT_OK)
         return;
-    if (c->reply)
+    if (c->reply && ok_status != 204) /* 204: no content, whatever the write built */
         lt_reply_json(r, ok_status, c->reply);
     else
         lt_reply_empty(r, ok_status);
+}
+
+lt_event_t lt_adm_wctx_event(const lt_adm_wctx_t *c, const char *type)
+{
+    lt_event_t ev = lt_admin_event(&c->who, type);
+    ev.project = c->project;
+    ev.environment = c->env;
+    return ev;
 }
 
 /* ---------- JSON Patch (RFC 6902: add, remove, replace, test) ---------- */

@@ -14,7 +14,7 @@
 #define NOT_FOUND(...) lt_write_fail(w, 404, "NotFoundError", __VA_ARGS__)
 
 /* The strategy c->strategy in fe (a dup's), or NULL with a 404 set. */
-static lt_strategy_t *find_strategy(lt_feature_env_t *fe, const lt_adm_fctx_t *c, lt_write_t *w)
+static lt_strategy_t *find_strategy(lt_feature_env_t *fe, const lt_adm_wctx_t *c, lt_write_t *w)
 {
     for (size_t i = 0; fe && i < fe->n_strategies; i++)
         if (fe->strategies[i].id && strcmp(fe->strategies[i].id, c->strategy) == 0)
@@ -34,7 +34,7 @@ static void maybe_disable(lt_feature_env_t *fe)
 
 static int do_strategy_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old || !lt_adm_find_env(d, c, old, w))
@@ -65,7 +65,7 @@ static int do_strategy_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 }
 
 /* Replace strategy c->strategy with the body doc (PUT, and PATCH after patching). */
-static int strategy_replace(lt_store_t *s, const lt_dataset_t *d, lt_adm_fctx_t *c, const cJSON *doc,
+static int strategy_replace(lt_store_t *s, const lt_dataset_t *d, lt_adm_wctx_t *c, const cJSON *doc,
                             lt_write_t *w)
 {
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
@@ -92,13 +92,13 @@ static int strategy_replace(lt_store_t *s, const lt_dataset_t *d, lt_adm_fctx_t 
 
 static int do_strategy_put(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     return strategy_replace(s, &snap->data, c, c->body, w);
 }
 
 static int do_strategy_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old || !lt_adm_find_env(d, c, old, w))
@@ -118,7 +118,7 @@ static int do_strategy_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_strategy_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old || !lt_adm_find_env(d, c, old, w))
@@ -153,7 +153,7 @@ static char *strategy_ids_json(lt_arena_t *a, const lt_feature_env_t *fe)
 
 static int do_strategy_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old || !lt_adm_find_env(d, c, old, w))

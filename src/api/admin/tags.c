@@ -12,7 +12,7 @@
 #define BAD(...) lt_write_fail(w, 400, "ValidationError", __VA_ARGS__)
 #define NOT_FOUND(...) lt_write_fail(w, 404, "NotFoundError", __VA_ARGS__)
 
-static int tags_write(lt_store_t *s, lt_adm_fctx_t *c, const lt_dataset_t *d, const lt_feature_t *f,
+static int tags_write(lt_store_t *s, lt_adm_wctx_t *c, const lt_dataset_t *d, const lt_feature_t *f,
                       const lt_tag_t *add, size_t n_add, const lt_tag_t *rem, size_t n_rem,
                       const char *type, const char *data)
 {
@@ -83,7 +83,7 @@ static bool has_tag(const lt_dataset_t *d, const char *feature, const lt_tag_t *
 
 static int do_tag_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *f = lt_adm_feature(d, c->feature);
     if (!f)
@@ -106,7 +106,7 @@ static int do_tag_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_tags_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *f = lt_adm_feature(d, c->feature);
     if (!f)
@@ -127,7 +127,7 @@ static int do_tags_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_tag_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *f = lt_adm_feature(d, c->feature);
     if (!f)
@@ -162,7 +162,7 @@ LT_ADM_WRITE(api_tags_put, do_tags_update, 200, .reply = NULL)
 static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
 {
     /* the tag's type and value ride in env and strategy */
-    lt_adm_fctx_t c = {.env = lt_adm_param(p, "type"), .strategy = lt_adm_param(p, "value")};
+    lt_adm_wctx_t c = {.env = lt_adm_param(p, "type"), .strategy = lt_adm_param(p, "value")};
     lt_adm_run_write(r, p, do_tag_remove, 200, &c);
 }
 

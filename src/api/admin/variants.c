@@ -23,7 +23,7 @@ static char *variants_json(lt_arena_t *a, const lt_variant_t *v, size_t n, bool 
     return lt_adm_buf_arena(a, &b);
 }
 
-static int variants_set(lt_store_t *s, const lt_dataset_t *d, lt_adm_fctx_t *c, const cJSON *list,
+static int variants_set(lt_store_t *s, const lt_dataset_t *d, lt_adm_wctx_t *c, const cJSON *list,
                         lt_write_t *w)
 {
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
@@ -48,13 +48,13 @@ static int variants_set(lt_store_t *s, const lt_dataset_t *d, lt_adm_fctx_t *c, 
 
 static int do_variants_put(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     return variants_set(s, &snap->data, c, c->body, w);
 }
 
 static int do_variants_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old || !lt_adm_find_env(d, c, old, w))
@@ -73,7 +73,7 @@ static int do_variants_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_variants_batch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    lt_adm_fctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_feature_t *old = lt_adm_find_live(d, c, w);
     if (!old)
