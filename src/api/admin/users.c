@@ -4,12 +4,12 @@
  */
 #include <ctype.h>
 #include <sodium.h>
-#include <strings.h>
 
 #include "../../auth/session.h"
 #include "../../base/util.h"
 #include "admin_int.h"
 #include "../api.h"
+#include "../user_ops.h"
 
 void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override)
 {
@@ -132,24 +132,10 @@ static int64_t root_role_of(const lt_dataset_t *d, const cJSON *v)
 {
     const lt_role_t *role = NULL;
     if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 1e15)
-        role = lt_access_role(d, (int64_t)v->valuedouble);
+        role = lt_user_root_role(d, NULL, (int64_t)v->valuedouble);
     else if (cJSON_IsString(v))
-        role = lt_access_role_named(d, v->valuestring);
-    return role && strncmp(role->type, "root", 4) == 0 ? role->id : 0;
-}
-
-static void write_user_data(lt_buf_t *b, const lt_user_t *u)
-{
-    lt_buf_puts(b, "{");
-    if (u->id)
-        lt_buf_printf(b, "\"id\":%lld,", (long long)u->id);
-    lt_buf_puts(b, "\"name\":");
-    lt_json_cstr_or_null(b, u->name);
-    lt_buf_puts(b, ",\"email\":");
-    lt_json_cstr_or_null(b, u->email);
-    lt_buf_puts(b, ",\"username\":");
-    lt_json_cstr_or_null(b, u->username);
-    lt_buf_printf(b, ",\"rootRole\":%lld}", (long long)u->root_role);
+        role = lt_user_root_role(d, v->valuestring, 0);
+    return role ? role->id : 0;
 }
 
 typedef struct {
@@ -157,26 +143,18 @@ typedef struct {
     lt_user_t user;         /* id 0: a new user */
     const cJSON *root_role; /* from the body, or NULL */
     const char *hash;       /* new password hash, or NULL */
-    const char *event;      /* event type */
+    lt_user_change_t change;
     int64_t out_id;
 } user_write_t;
 
 static int user_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     user_write_t *c = w->ctx;
-    const lt_user_t *old = c->user.id ? lt_access_user(&snap->data, c->user.id) : NULL;
-    if (c->user.id && !old)
+    if (c->user.id && !lt_access_user(&snap->data, c->user.id))
         return lt_write_fail(w, 404, "NotFoundError", "No user found with id %lld.",
                              (long long)c->user.id);
-    /* usernames and emails are unique regardless of case: logins ignore it */
-    for (size_t i = 0; i < snap->data.n_users; i++) {
-        const lt_user_t *o = &snap->data.users[i];
-        if (o->id == c->user.id)
-            continue;
-        if ((c->user.username && o->username && strcasecmp(c->user.username, o->username) == 0) ||
-            (c->user.email && o->email && strcasecmp(c->user.email, o->email) == 0))
-            return lt_write_fail(w, 409, "NameExistsError", "User already exists");
-    }
+    if (lt_user_name_taken(&snap->data, &c->user))
+        return lt_write_fail(w, 409, "NameExistsError", "User already exists");
     if (c->root_role) {
         c->user.root_role = root_role_of(&snap->data, c->root_role);
         if (!c->user.root_role)
@@ -184,18 +162,7 @@ static int user_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                                  "rootRole must name a root role (Admin, Editor, Viewer or a "
                                  "root-custom role) by id or name.");
     }
-    lt_buf_t data, pre;
-    lt_buf_init(&data, 0);
-    lt_buf_init(&pre, 0);
-    write_user_data(&data, &c->user);
-    if (old)
-        write_user_data(&pre, old);
-    lt_event_t ev = lt_admin_event(c->who, c->event);
-    ev.data = data.ptr;
-    ev.pre_data = old ? pre.ptr : NULL;
-    int rc = lt_store_call(store, user_put, &c->user, c->hash, &ev, &c->out_id);
-    lt_buf_dispose(&data);
-    lt_buf_dispose(&pre);
+    int rc = lt_user_put(store, &snap->data, &c->user, c->hash, c->change, c->who, &c->out_id);
     if (rc == LT_EINVAL)
         return lt_write_fail(w, 409, "NameExistsError", "User already exists");
     return rc;
@@ -241,17 +208,14 @@ static bool user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
 /* Hash a password from the body after checking it; NULL (after replying) when refused. */
 static char *hash_password(lt_req_t *r, const char *password)
 {
-    const char *why = lt_password_check(password);
-    if (why) {
-        lt_reply_error(r, 400, "OwaspValidationError", "%s", why);
-        return NULL;
-    }
     char *hash = lt_arena_alloc(lt_req_arena(r), LT_PASSWORD_HASH_MAX);
-    if (lt_password_hash(password, hash) != LT_OK) {
+    const char *why;
+    int rc = lt_user_hash_password(password, true, hash, &why);
+    if (rc == LT_EINVAL)
+        lt_reply_error(r, 400, "OwaspValidationError", "%s", why);
+    else if (rc != LT_OK)
         lt_reply_error(r, 500, "InternalError", "The password could not be hashed.");
-        return NULL;
-    }
-    return hash;
+    return rc == LT_OK ? hash : NULL;
 }
 
 static void user_create(lt_req_t *r, const lt_params_t *params)
@@ -262,7 +226,7 @@ static void user_create(lt_req_t *r, const lt_params_t *params)
     user_write_t c;
     memset(&c, 0, sizeof(c));
     c.who = p;
-    c.event = "user-created";
+    c.change = LT_USER_CREATED;
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
     bool bad = false;
     const char *password = lt_adm_opt_str(body, "password", LT_ADM_MAX_FIELD, &bad);
@@ -297,7 +261,7 @@ static void user_update(lt_req_t *r, const lt_params_t *params)
     user_write_t c;
     memset(&c, 0, sizeof(c));
     c.who = p;
-    c.event = "user-updated";
+    c.change = LT_USER_UPDATED;
     c.user = *old;
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
     if (user_fields(r, body, &c.user)) {
@@ -319,14 +283,7 @@ static int user_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (!u)
         return lt_write_fail(w, 404, "NotFoundError", "No user found with id %lld.",
                              (long long)c->id);
-    lt_buf_t pre;
-    lt_buf_init(&pre, 0);
-    write_user_data(&pre, u);
-    lt_event_t ev = lt_admin_event(c->who, "user-deleted");
-    ev.pre_data = pre.ptr;
-    int rc = lt_store_call(store, user_delete, c->id, &ev);
-    lt_buf_dispose(&pre);
-    return rc;
+    return lt_user_delete(store, u, c->who);
 }
 
 static void user_delete(lt_req_t *r, const lt_params_t *params)
@@ -356,7 +313,7 @@ static void user_change_password(lt_req_t *r, const lt_params_t *params)
     user_write_t c;
     memset(&c, 0, sizeof(c));
     c.who = p;
-    c.event = "user-password-changed";
+    c.change = LT_USER_PASSWORD_CHANGED;
     c.user = *old;
     if (!cJSON_IsString(jp)) {
         lt_reply_error(r, 400, "ValidationError", "password is required.");
