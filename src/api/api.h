@@ -27,17 +27,27 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
 /*
  * Route tables, one per admin resource file in admin/, each ending with a {0} entry and
  * every route declaring who may call it (route.h):
- *   access.c  login, users, roles, permissions, personal access tokens, project role bindings
+ *   login.c   login, logout, the current user     users.c   users
+ *   roles.c   roles, permissions, project role bindings      pats.c  personal access tokens
  *   tokens.c  API tokens, /edge/validate          events.c   the event log
- *   projects.c projects and environments          features.c flags, strategies, variants, tags,
- *   segments.c, dependencies.c, strategy_defs.c,             archive, staleness
+ *   projects.c, environments.c                    features.c flags, staleness, on/off, clone
+ *   strategies.c, variants.c, tags.c, archive.c   the pieces of a flag, and the archive
+ *   segments.c, dependencies.c, strategy_defs.c,
  *   context.c, tag_types.c, applications.c (applications and flag usage)
  */
-extern const lt_route_t lt_routes_admin_access[];
+extern const lt_route_t lt_routes_admin_login[];
+extern const lt_route_t lt_routes_admin_pats[];
+extern const lt_route_t lt_routes_admin_users[];
+extern const lt_route_t lt_routes_admin_roles[];
 extern const lt_route_t lt_routes_admin_tokens[];
 extern const lt_route_t lt_routes_admin_events[];
 extern const lt_route_t lt_routes_admin_projects[];
+extern const lt_route_t lt_routes_admin_environments[];
 extern const lt_route_t lt_routes_admin_features[];
+extern const lt_route_t lt_routes_admin_strategies[];
+extern const lt_route_t lt_routes_admin_variants[];
+extern const lt_route_t lt_routes_admin_tags[];
+extern const lt_route_t lt_routes_admin_archive[];
 extern const lt_route_t lt_routes_admin_segments[];
 extern const lt_route_t lt_routes_admin_dependencies[];
 extern const lt_route_t lt_routes_admin_strategy_defs[];

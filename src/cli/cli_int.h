@@ -16,6 +16,7 @@
 #include "../api/frontend.h"
 #include "../api/token_ops.h"
 #include "../api/usage.h"
+#include "../api/user_ops.h"
 #include "../auth/access.h"
 #include "../auth/session.h"
 #include "../auth/token.h"

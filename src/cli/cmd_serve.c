@@ -118,8 +118,11 @@ static void first_start_admin(void)
     snprintf(generated, sizeof(generated), "Latch-%s", hex);
     sodium_memzero(hex, sizeof(hex));
     const char *password = given && *given ? given : generated;
+    /* as Unleash: the configured password is taken as it is, without the password rules */
+    static const lt_principal_t system_actor = {false, NULL, "system"};
     char hash[LT_PASSWORD_HASH_MAX];
-    if (lt_password_hash(password, hash) != LT_OK) {
+    const char *why;
+    if (lt_user_hash_password(password, false, hash, &why) != LT_OK) {
         lt_log_error("first start: could not hash the admin password");
         return;
     }
@@ -127,13 +130,11 @@ static void first_start_admin(void)
     memset(&u, 0, sizeof(u));
     u.username = username;
     u.root_role = LT_ROLE_ADMIN;
-    lt_event_t ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.type = "user-created";
-    ev.created_by = "system";
-    ev.data = "{\"rootRole\":1}";
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, user_put, &u, hash, &ev, NULL) : LT_ERR;
+    lt_snapshot_t *now = store ? lt_snapshot_acquire() : NULL;
+    int rc = now ? lt_user_put(store, &now->data, &u, hash, LT_USER_CREATED, &system_actor, NULL)
+                 : LT_ERR;
+    lt_snapshot_release(now);
     if (rc == LT_OK)
         lt_state_reload_locked();
     lt_state_unlock();

@@ -15,19 +15,18 @@ static const char usage_user[] =
     "digit and another character; they are stored as argon2id hashes. `add` defaults to the\n"
     "Viewer role; a changed password ends the user's sessions.\n";
 
+static const lt_principal_t cli_actor = {false, NULL, "cli"};
+
 /* Check and hash a password for the CLI; LT_OK or an error (printed). */
 static int cli_hash(const char *pw, char hash[LT_PASSWORD_HASH_MAX])
 {
-    const char *why = lt_password_check(pw);
-    if (why) {
+    const char *why;
+    int rc = lt_user_hash_password(pw, true, hash, &why);
+    if (rc == LT_EINVAL)
         fprintf(stderr, "latch user: %s\n", why);
-        return LT_EINVAL;
-    }
-    if (lt_password_hash(pw, hash) != LT_OK) {
+    else if (rc != LT_OK)
         fprintf(stderr, "latch user: the password could not be hashed\n");
-        return LT_ERR;
-    }
-    return LT_OK;
+    return rc;
 }
 
 int lt__cli_user(int argc, char **argv)
@@ -89,18 +88,12 @@ int lt__cli_user(int argc, char **argv)
     const char *login = o.positional[0];
     lt_user_t u;
     memset(&u, 0, sizeof(u));
-    lt_event_t ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.created_by = "cli";
-    char data[512];
+    lt_user_change_t change;
     if (add) {
-        const lt_role_t *role = lt_access_role_named(&d, role_s);
+        char *end;
+        long long role_id = strtoll(role_s, &end, 10);
+        const lt_role_t *role = lt_user_root_role(&d, role_s, *end ? 0 : role_id);
         if (!role) {
-            char *end;
-            long long id = strtoll(role_s, &end, 10);
-            role = *end ? NULL : lt_access_role(&d, id);
-        }
-        if (!role || strncmp(role->type, "root", 4) != 0) {
             fprintf(stderr, "latch user: --role must be a root role: Admin, Editor, Viewer or "
                             "the name or id of a root-custom role\n");
             goto done;
@@ -109,7 +102,7 @@ int lt__cli_user(int argc, char **argv)
         u.email = email;
         u.name = name;
         u.root_role = role->id;
-        ev.type = "user-created";
+        change = LT_USER_CREATED;
     } else {
         lt_user_auth_t ua;
         if (lt_store_call(store, user_auth, &a, login, &ua) != LT_OK) {
@@ -120,7 +113,7 @@ int lt__cli_user(int argc, char **argv)
         if (!old)
             goto done;
         u = *old;
-        ev.type = "user-password-changed";
+        change = LT_USER_PASSWORD_CHANGED;
     }
     pw = lt__cli_read_password(password);
     if (passwd && (!pw || !*pw)) {
@@ -129,14 +122,8 @@ int lt__cli_user(int argc, char **argv)
     }
     if (pw && *pw && cli_hash(pw, hash) != LT_OK)
         goto done;
-    snprintf(data, sizeof(data), "{\"username\":\"%.200s\",\"rootRole\":%lld}",
-             u.username ? u.username : "", (long long)u.root_role);
-    bool plain = true;
-    for (const char *c = u.username ? u.username : ""; *c; c++)
-        plain &= *c != '"' && *c != '\\' && (unsigned char)*c >= 0x20;
-    ev.data = plain ? data : NULL;
     int64_t id = 0;
-    int wrc = lt_store_call(store, user_put, &u, hash[0] ? hash : NULL, &ev, &id);
+    int wrc = lt_user_put(store, &d, &u, hash[0] ? hash : NULL, change, &cli_actor, &id);
     if (wrc == LT_EINVAL) {
         fprintf(stderr, "latch user: a user with that username or email exists\n");
         goto done;

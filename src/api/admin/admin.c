@@ -187,6 +187,20 @@ const char *lt_adm_param(const lt_params_t *p, const char *name)
     return NULL;
 }
 
+bool lt_adm_parse_id(const char *s, int64_t *out)
+{
+    if (!s || !*s || strlen(s) > 18)
+        return false;
+    int64_t v = 0;
+    for (const char *c = s; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return false;
+        v = v * 10 + (*c - '0');
+    }
+    *out = v;
+    return v > 0;
+}
+
 const char *lt_adm_opt_str(const cJSON *obj, const char *key, size_t max, bool *bad)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);

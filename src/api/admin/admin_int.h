@@ -66,6 +66,8 @@ int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, 
 
 /* The path parameter with this name, or NULL when the route has none. */
 const char *lt_adm_param(const lt_params_t *p, const char *name);
+/* A path id: a positive decimal number of at most 18 digits into *out; false otherwise. */
+bool lt_adm_parse_id(const char *s, int64_t *out);
 /* A string member of obj: NULL when absent or null; *bad when of another type or longer than
  * max bytes (0: no limit). The string belongs to obj. */
 const char *lt_adm_opt_str(const cJSON *obj, const char *key, size_t max, bool *bad);
@@ -90,7 +92,19 @@ void lt_admin_write_time(lt_buf_t *b, int64_t ms); /* ISO string, or null when 0
 #define LT_ADM_MAX_CONSTRAINT_VALUES 250
 #define LT_ADM_MAX_SEGMENTS 5 /* per strategy */
 
-/* ---------- look-ups (NULL when absent) ---------- */
+/* The longest name, email, description... the access resources accept. */
+#define LT_ADM_MAX_FIELD 255
+
+/* ---------- users and roles (users.c, roles.c) ---------- */
+/* The admin JSON of a user; seen_override: the seenAt to show (a login now), else 0. */
+void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
+/* The current snapshot holding user id, reloading once when another process just created
+ * them. The user or NULL; the caller releases *out either way. */
+const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
+/* {id, name, description, type[, permissions]} */
+void lt_adm_write_role(lt_buf_t *b, const lt_role_t *r, bool with_perms);
+
+/* ---------- look-ups (flag_lookup.c; NULL when absent) ---------- */
 const lt_feature_t *lt_adm_feature(const lt_dataset_t *d, const char *name);
 const lt_project_t *lt_adm_project(const lt_dataset_t *d, const char *id);
 const lt_environment_t *lt_adm_env(const lt_dataset_t *d, const char *name);
@@ -117,7 +131,7 @@ typedef struct {
     const char *id, *feature, *project, *environment, *strategy;
 } strategy_ref_t;
 
-/* ---------- JSON output ---------- */
+/* ---------- JSON output (flag_json.c) ---------- */
 /* [{id, projectId, featureName, strategyName, environment}] */
 void lt_adm_write_strategy_refs(lt_buf_t *b, const strategy_ref_t *refs, size_t n);
 /* {id, name, title, disabled, sortOrder, constraints, parameters, segments, variants} */
@@ -139,7 +153,7 @@ bool lt_adm_write_strategy_def_named(lt_buf_t *b, const lt_dataset_t *d, const c
 /* Copy the buffer's bytes into the arena (NUL-terminated) and dispose of the buffer. */
 char *lt_adm_buf_arena(lt_arena_t *a, lt_buf_t *b);
 
-/* ---------- validation: LT_OK, or LT_EINVAL with w's error set ---------- */
+/* ---------- validation (flag_validate.c): LT_OK, or LT_EINVAL with w's error set ---------- */
 /*
  * A strategy body as Unleash accepts it (create and update): name known, constraints with a
  * known operator and values of the operator's type, parameters stringified (flexibleRollout
@@ -161,12 +175,78 @@ int lt_adm_check_constraint(const lt_dataset_t *d, const cJSON *it, const lt_con
 int lt_adm_parse_variants(lt_arena_t *a, const cJSON *j, bool strategy, lt_variant_t **out,
                           size_t *n, lt_write_t *w);
 
-/* ---------- copy-on-write ---------- */
+/* ---------- copy-on-write (flag_write.c) ---------- */
 /* A copy of f whose env array and strategy arrays are the arena's (strings shared). */
 lt_feature_t *lt_adm_feature_dup(lt_arena_t *a, const lt_feature_t *f);
 /* The env state of f (a dup) for env, added (disabled, empty) when missing. */
 lt_feature_env_t *lt_adm_env_state(lt_arena_t *a, lt_feature_t *f, const char *env);
 /* Append a strategy to fe (a dup's). */
 lt_strategy_t *lt_adm_add_strategy(lt_arena_t *a, lt_feature_env_t *fe);
+
+
+/* ---------- the write path of flags, projects and environments (flag_write.c) ---------- */
+
+/* What a write handler of the flag, project and environment resources hands its lt_write_fn
+ * (w->ctx). */
+typedef struct {
+    lt_principal_t who;
+    lt_arena_t *a;
+    const char *project, *feature, *env, *strategy;
+    cJSON *body;
+    bool on;       /* on/off, stale on/off */
+    bool activate; /* shouldActivateDisabledStrategies */
+    char *reply;   /* JSON for a 2xx reply, built inside the write; NULL: empty body */
+} lt_adm_wctx_t;
+
+/* The live flag c->feature of project c->project, or NULL with a 404 set on w. */
+const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_wctx_t *c, lt_write_t *w);
+/* Environment c->env of the flag's project, or NULL with a 404 set on w. */
+const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx_t *c,
+                                        const lt_feature_t *f, lt_write_t *w);
+/* The flag of a read: live (and in the project when one is in the path), else NULL after a
+ * 404. */
+const lt_feature_t *lt_adm_read_feature(lt_req_t *r, const lt_dataset_t *d, const lt_params_t *p);
+/* The flag's environment of a read, or NULL after a 404. */
+const lt_environment_t *lt_adm_read_env(lt_req_t *r, const lt_dataset_t *d, const lt_feature_t *f,
+                                        const lt_params_t *p);
+/* Store f (a dup) whole with one event of type (env, data, pre_data may be NULL). */
+int lt_adm_commit(lt_store_t *s, const lt_adm_wctx_t *c, const lt_feature_t *f, const char *type,
+                  const char *env, const char *data, const char *pre);
+/* The distinct flag names of body key (a non-empty array of strings), in c->a. */
+int lt_adm_name_list(lt_adm_wctx_t *c, const char *key, const char ***out, size_t *n,
+                     lt_write_t *w);
+/* Apply the JSON Patch ops to *root (which it may replace). LT_OK, or LT_EINVAL with w set. */
+int lt_adm_json_patch(cJSON **root, const cJSON *ops, lt_write_t *w);
+/* Tags of a body ([{type?, value}], type "simple" by default) for feature, in c->a. */
+int lt_adm_parse_tags(lt_adm_wctx_t *c, const lt_dataset_t *d, const cJSON *j, const char *feature,
+                      lt_tag_t **out, size_t *n, lt_write_t *w);
+/* An event attributed to c->who in c->project and c->env. */
+lt_event_t lt_adm_wctx_event(const lt_adm_wctx_t *c, const char *type);
+/* Run fn with c filled from the request (principal, body, path parameters) and reply
+ * ok_status with c->reply, or empty (always empty for 204). */
+void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status,
+                      lt_adm_wctx_t *c);
+/* A handler fname that runs fn as above with a context initialised from the rest. */
+#define LT_ADM_WRITE(fname, fn, status, ...)                                                       \
+    static void fname(lt_req_t *r, const lt_params_t *p)                                           \
+    {                                                                                              \
+        lt_adm_wctx_t c = {__VA_ARGS__};                                                           \
+        lt_adm_run_write(r, p, fn, status, &c);                                                    \
+    }
+/* lt_adm_write_feature and lt_adm_write_strategy into the arena (NUL-terminated). */
+char *lt_adm_feature_json(lt_arena_t *a, const lt_dataset_t *d, const lt_feature_t *f);
+char *lt_adm_strategy_json(lt_arena_t *a, const lt_strategy_t *s);
+
+/* Paths and declarations of the flag routes. */
+#define LT_ADM_PF "/api/admin/projects/:projectId/features/:featureName"
+#define LT_ADM_PE LT_ADM_PF "/environments/:environment"
+/* perm in the path's project */
+#define LT_ADM_FLAG(perm) LT_PERM(perm), LT_IN_PROJECT, .feature = "featureName"
+/* perm in the path's project, for routes that name no flag */
+#define LT_ADM_PROJ(perm) LT_PERM(perm), LT_IN_PROJECT
+/* perm in the project of the path's flag ("default" when there is no such flag) */
+#define LT_ADM_OF_FLAG(perm) LT_PERM(perm), .feature = "featureName"
+/* ... and in the path's environment */
+#define LT_ADM_FLAG_ENV(perm) LT_ADM_FLAG(perm), LT_IN_ENV
 
 #endif

@@ -1,7 +1,6 @@
 /*
- * admin_projects.c: the admin API for projects (list, overview, create, update, delete, the
- * environments enabled in each) and environments (list, get, create, update, on/off, sort
- * order, delete). Reads answer from the request's snapshot; writes go through
+ * projects.c: the admin API for projects (list, overview, create, update, delete) and the
+ * environments enabled in each. Reads answer from the request's snapshot; writes go through
  * lt_admin_write, validate against the newest snapshot and store one event each.
  */
 #include <stdio.h>
@@ -9,24 +8,6 @@
 #include "../../base/util.h"
 #include "admin_int.h"
 #include "../api.h"
-
-/* What a write handler hands its lt_write_fn. */
-typedef struct {
-    lt_principal_t who;
-    lt_arena_t *a;
-    const char *project, *env;
-    cJSON *body;
-    bool on;
-    char *reply; /* JSON built inside the write, or NULL */
-} pctx_t;
-
-static lt_event_t event_of(const pctx_t *c, const char *type)
-{
-    lt_event_t ev = lt_admin_event(&c->who, type);
-    ev.project = c->project;
-    ev.environment = c->env;
-    return ev;
-}
 
 /* ---------- projects: JSON ---------- */
 
@@ -180,7 +161,7 @@ static char *project_json(lt_arena_t *a, const lt_dataset_t *d, const lt_project
 }
 
 /* Validate name/description/mode of a create or update body into p. */
-static int project_fields(pctx_t *c, lt_project_t *p, lt_write_t *w)
+static int project_fields(lt_adm_wctx_t *c, lt_project_t *p, lt_write_t *w)
 {
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(c->body, "name");
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(c->body, "description");
@@ -209,7 +190,7 @@ static int project_fields(pctx_t *c, lt_project_t *p, lt_write_t *w)
 
 static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    pctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     lt_project_t p = {0};
     const char *id = lt_adm_str(c->body, "id");
@@ -231,14 +212,14 @@ static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
                              p.id);
     c->project = p.id;
     c->reply = project_json(c->a, d, &p);
-    lt_event_t ev = event_of(c, "project-created");
+    lt_event_t ev = lt_adm_wctx_event(c, "project-created");
     ev.data = c->reply;
     return lt_store_call(s, project_put, &p, &ev);
 }
 
 static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    pctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_project_t *old = lt_adm_project(d, c->project);
     if (!old)
@@ -250,7 +231,7 @@ static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_project_t p = *old;
     if (project_fields(c, &p, w) != LT_OK)
         return LT_EINVAL;
-    lt_event_t ev = event_of(c, "project-updated");
+    lt_event_t ev = lt_adm_wctx_event(c, "project-updated");
     ev.data = project_json(c->a, NULL, &p);
     ev.pre_data = project_json(c->a, NULL, old);
     return lt_store_call(s, project_put, &p, &ev);
@@ -258,7 +239,7 @@ static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    pctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const lt_project_t *old = lt_adm_project(d, c->project);
     if (!old)
@@ -274,14 +255,14 @@ static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         return lt_write_fail(w, 403, "InvalidOperationError",
                              "You can not delete a project with archived feature flags: delete "
                              "them from the archive first");
-    lt_event_t ev = event_of(c, "project-deleted");
+    lt_event_t ev = lt_adm_wctx_event(c, "project-deleted");
     ev.pre_data = project_json(c->a, NULL, old);
     return lt_store_call(s, project_delete, c->project, &ev);
 }
 
 static void api_project_create(lt_req_t *r, const lt_params_t *p)
 {
-    pctx_t c = {.a = lt_req_arena(r)};
+    lt_adm_wctx_t c = {.a = lt_req_arena(r)};
     c.who = lt_adm_ctx(r)->who;
     c.body = lt_adm_ctx(r)->body;
     lt_write_t w = {.ctx = &c};
@@ -291,30 +272,13 @@ static void api_project_create(lt_req_t *r, const lt_params_t *p)
     }
 }
 
-static void api_project_update(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r), .project = lt_adm_param(p, "projectId")};
-    c.who = lt_adm_ctx(r)->who;
-    c.body = lt_adm_ctx(r)->body;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_project_update, &w) == LT_OK)
-        lt_reply_empty(r, 200);
-}
 
-static void api_project_delete(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r), .project = lt_adm_param(p, "projectId")};
-    c.who = lt_adm_ctx(r)->who;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_project_delete, &w) == LT_OK)
-        lt_reply_empty(r, 200);
-}
 
 /* ---------- environments of a project ---------- */
 
 static int do_project_env_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    pctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     if (!lt_adm_project(d, c->project))
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
@@ -329,7 +293,7 @@ static int do_project_env_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         return lt_write_fail(w, 409, "NameExistsError", "%s already has the environment %s enabled",
                              c->project, e->valuestring);
     c->env = lt_arena_strdup(c->a, e->valuestring);
-    lt_event_t ev = event_of(c, "project-environment-added");
+    lt_event_t ev = lt_adm_wctx_event(c, "project-environment-added");
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"environment\":");
@@ -341,7 +305,7 @@ static int do_project_env_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
-    pctx_t *c = w->ctx;
+    lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     if (!lt_adm_project(d, c->project))
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
@@ -349,7 +313,7 @@ static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t 
     if (!lt_adm_project_has_env(d, c->project, c->env))
         return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s in project %s",
                              c->env, c->project);
-    lt_event_t ev = event_of(c, "project-environment-removed");
+    lt_event_t ev = lt_adm_wctx_event(c, "project-environment-removed");
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"environment\":");
@@ -359,310 +323,12 @@ static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t 
     return lt_store_call(s, project_env_remove, c->project, c->env, &ev);
 }
 
-static void api_project_env_add(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r), .project = lt_adm_param(p, "projectId")};
-    c.who = lt_adm_ctx(r)->who;
-    c.body = lt_adm_ctx(r)->body;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_project_env_add, &w) == LT_OK)
-        lt_reply_empty(r, 200);
-}
 
-static void api_project_env_remove(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r),
-                .project = lt_adm_param(p, "projectId"),
-                .env = lt_adm_param(p, "environment")};
-    c.who = lt_adm_ctx(r)->who;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_project_env_remove, &w) == LT_OK)
-        lt_reply_empty(r, 200);
-}
 
-/* ---------- environments ---------- */
-
-static size_t env_project_count(const lt_dataset_t *d, const char *env)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->n_project_envs; i++)
-        n += strcmp(d->project_envs[i].environment, env) == 0;
-    return n;
-}
-
-static size_t env_token_count(const lt_dataset_t *d, const char *env, const char *project)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->n_tokens; i++) {
-        const lt_token_t *t = &d->tokens[i];
-        if (t->type == LT_TOKEN_ADMIN || t->type == LT_TOKEN_PAT ||
-            strcmp(t->environment, env) != 0)
-            continue;
-        if (project && !lt_token_has_project(t, project))
-            continue;
-        n++;
-    }
-    return n;
-}
-
-static size_t env_enabled_count(const lt_dataset_t *d, const char *env, const char *project)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < d->n_features; i++) {
-        const lt_feature_t *f = &d->features[i];
-        if (f->archived || (project && strcmp(f->project, project) != 0))
-            continue;
-        const lt_feature_env_t *fe = lt_feature_env(f, env);
-        n += fe && fe->enabled && lt_adm_project_has_env(d, f->project, env);
-    }
-    return n;
-}
-
-/* {name, type, enabled, protected, sortOrder} (no closing brace). */
-static void write_env_open(lt_buf_t *b, const lt_environment_t *e)
-{
-    lt_buf_puts(b, "{\"name\":");
-    lt_json_cstr(b, e->name);
-    lt_buf_puts(b, ",\"type\":");
-    lt_json_cstr(b, e->type);
-    lt_buf_puts(b, ",\"enabled\":");
-    lt_json_bool(b, e->enabled);
-    lt_buf_printf(b, ",\"protected\":false,\"sortOrder\":%d", e->sort_order);
-}
-
-static char *env_json(lt_arena_t *a, const lt_environment_t *e)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    write_env_open(&b, e);
-    lt_buf_putc(&b, '}');
-    return lt_adm_buf_arena(a, &b);
-}
-
-static void api_environments(lt_req_t *r, const lt_params_t *p)
-{
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_buf_puts(&b, "{\"version\":1,\"environments\":[");
-    for (size_t i = 0; i < d->n_envs; i++) {
-        const lt_environment_t *e = &d->envs[i];
-        if (i)
-            lt_buf_putc(&b, ',');
-        write_env_open(&b, e);
-        lt_buf_printf(&b, ",\"projectCount\":%zu,\"apiTokenCount\":%zu,\"enabledToggleCount\":%zu}",
-                      env_project_count(d, e->name), env_token_count(d, e->name, NULL),
-                      env_enabled_count(d, e->name, NULL));
-    }
-    lt_buf_puts(&b, "]}");
-    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
-}
-
-static void api_environment(lt_req_t *r, const lt_params_t *p)
-{
-    const char *name = lt_adm_param(p, "name");
-    const lt_environment_t *e = lt_adm_env(&lt_req_snapshot(r)->data, name);
-    if (!e) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find environment with name %s", name);
-        return;
-    }
-    lt_reply_json(r, 200, env_json(lt_req_arena(r), e));
-}
-
-static void api_project_environments(lt_req_t *r, const lt_params_t *p)
-{
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *project = lt_adm_param(p, "projectId");
-    if (!lt_adm_project(d, project)) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
-        return;
-    }
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_buf_puts(&b, "{\"version\":1,\"environments\":[");
-    for (size_t i = 0; i < d->n_envs; i++) {
-        const lt_environment_t *e = &d->envs[i];
-        if (i)
-            lt_buf_putc(&b, ',');
-        write_env_open(&b, e);
-        lt_buf_printf(&b, ",\"projectApiTokenCount\":%zu,\"projectEnabledToggleCount\":%zu",
-                      env_token_count(d, e->name, project), env_enabled_count(d, e->name, project));
-        lt_buf_puts(&b, ",\"visible\":");
-        lt_json_bool(&b, lt_adm_project_has_env(d, project, e->name));
-        lt_buf_putc(&b, '}');
-    }
-    lt_buf_puts(&b, "]}");
-    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
-}
-
-/* type and sortOrder of a create/update body into e. */
-static int env_fields(pctx_t *c, lt_environment_t *e, bool need_type, lt_write_t *w)
-{
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(c->body, "type");
-    const cJSON *so = cJSON_GetObjectItemCaseSensitive(c->body, "sortOrder");
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->body, "enabled");
-    if ((type || need_type) &&
-        !(cJSON_IsString(type) && type->valuestring[0] && strlen(type->valuestring) <= 100))
-        return lt_write_fail(w, 400, "ValidationError", "\"type\" is required (a string)");
-    if (so && !(cJSON_IsNumber(so) && so->valuedouble == (double)(int)so->valuedouble))
-        return lt_write_fail(w, 400, "ValidationError", "\"sortOrder\" must be an integer");
-    if (en && !cJSON_IsBool(en))
-        return lt_write_fail(w, 400, "ValidationError", "\"enabled\" must be a boolean");
-    if (type)
-        e->type = lt_arena_strdup(c->a, type->valuestring);
-    if (so)
-        e->sort_order = (int)so->valuedouble;
-    if (en)
-        e->enabled = cJSON_IsTrue(en);
-    return LT_OK;
-}
-
-static int do_env_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
-{
-    pctx_t *c = w->ctx;
-    const lt_dataset_t *d = &snap->data;
-    const char *name = lt_adm_str(c->body, "name");
-    if (!name || !lt_adm_name_ok(name))
-        return lt_write_fail(w, 400, "ValidationError",
-                             "\"name\" must be URL friendly and 1 to 100 characters long");
-    lt_environment_t e = {.name = lt_arena_strdup(c->a, name), .enabled = true};
-    int max = 0;
-    for (size_t i = 0; i < d->n_envs; i++)
-        max = d->envs[i].sort_order > max ? d->envs[i].sort_order : max;
-    e.sort_order = max + 1;
-    if (env_fields(c, &e, true, w) != LT_OK)
-        return LT_EINVAL;
-    if (lt_adm_env(d, name))
-        return lt_write_fail(w, 409, "NameExistsError", "Environment %s already exists", name);
-    c->env = e.name;
-    c->reply = env_json(c->a, &e);
-    lt_event_t ev = event_of(c, "environment-created");
-    ev.data = c->reply;
-    return lt_store_call(s, environment_put, &e, &ev);
-}
-
-static int do_env_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
-{
-    pctx_t *c = w->ctx;
-    const lt_environment_t *old = lt_adm_env(&snap->data, c->env);
-    if (!old)
-        return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s", c->env);
-    lt_environment_t e = *old;
-    if (c->body) {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(c->body, "name");
-        if (cJSON_IsString(n) && strcmp(n->valuestring, c->env) != 0)
-            return lt_write_fail(w, 400, "BadDataError",
-                                 "The name of an environment can not "
-                                 "change");
-        if (env_fields(c, &e, false, w) != LT_OK)
-            return LT_EINVAL;
-    } else {
-        e.enabled = c->on;
-    }
-    c->reply = env_json(c->a, &e);
-    lt_event_t ev = event_of(c, "environment-updated");
-    ev.data = c->reply;
-    ev.pre_data = env_json(c->a, old);
-    return lt_store_call(s, environment_put, &e, &ev);
-}
-
-static int do_env_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
-{
-    pctx_t *c = w->ctx;
-    const lt_environment_t *old = lt_adm_env(&snap->data, c->env);
-    if (!old)
-        return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s", c->env);
-    if (snap->data.n_envs == 1)
-        return lt_write_fail(w, 403, "InvalidOperationError",
-                             "You can not delete the last environment");
-    lt_event_t ev = event_of(c, "environment-deleted");
-    ev.pre_data = env_json(c->a, old);
-    return lt_store_call(s, environment_delete, c->env, &ev);
-}
-
-static int do_env_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
-{
-    pctx_t *c = w->ctx;
-    size_t n = (size_t)cJSON_GetArraySize(c->body);
-    const char **names = lt_arena_calloc(c->a, n + 1, sizeof(*names));
-    int *orders = lt_arena_calloc(c->a, n + 1, sizeof(*orders));
-    size_t k = 0;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, c->body)
-    {
-        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble)
-            return lt_write_fail(w, 400, "ValidationError", "\"%s\" must be an integer",
-                                 it->string);
-        if (!lt_adm_env(&snap->data, it->string))
-            return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s",
-                                 it->string);
-        names[k] = it->string;
-        orders[k++] = (int)it->valuedouble;
-    }
-    lt_event_t ev = event_of(c, "environment-updated");
-    char *txt = cJSON_PrintUnformatted(c->body);
-    ev.data = lt_arena_strdup(c->a, txt ? txt : "{}");
-    cJSON_free(txt);
-    return lt_store_call(s, environments_order, names, orders, k, &ev);
-}
-
-static void api_env_create(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r)};
-    c.who = lt_adm_ctx(r)->who;
-    c.body = lt_adm_ctx(r)->body;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_env_create, &w) == LT_OK)
-        lt_reply_json(r, 201, c.reply);
-}
-
-static void api_env_update(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r), .env = lt_adm_param(p, "name")};
-    c.who = lt_adm_ctx(r)->who;
-    c.body = lt_adm_ctx(r)->body;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_env_update, &w) == LT_OK)
-        lt_reply_json(r, 200, c.reply);
-}
-
-static void env_toggle(lt_req_t *r, const lt_params_t *p, bool on)
-{
-    pctx_t c = {.a = lt_req_arena(r), .env = lt_adm_param(p, "name"), .on = on};
-    c.who = lt_adm_ctx(r)->who;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_env_update, &w) == LT_OK)
-        lt_reply_empty(r, 204);
-}
-
-static void api_env_on(lt_req_t *r, const lt_params_t *p)
-{
-    env_toggle(r, p, true);
-}
-
-static void api_env_off(lt_req_t *r, const lt_params_t *p)
-{
-    env_toggle(r, p, false);
-}
-
-static void api_env_delete(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r), .env = lt_adm_param(p, "name")};
-    c.who = lt_adm_ctx(r)->who;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_env_delete, &w) == LT_OK)
-        lt_reply_empty(r, 200);
-}
-
-static void api_env_order(lt_req_t *r, const lt_params_t *p)
-{
-    pctx_t c = {.a = lt_req_arena(r)};
-    c.who = lt_adm_ctx(r)->who;
-    c.body = lt_adm_ctx(r)->body;
-    lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, do_env_order, &w) == LT_OK)
-        lt_reply_empty(r, 200);
-}
+LT_ADM_WRITE(api_project_update, do_project_update, 200, .reply = NULL)
+LT_ADM_WRITE(api_project_delete, do_project_delete, 200, .reply = NULL)
+LT_ADM_WRITE(api_project_env_add, do_project_env_add, 200, .reply = NULL)
+LT_ADM_WRITE(api_project_env_remove, do_project_env_remove, 200, .reply = NULL)
 
 #define ROUTE LT_ADM_ROUTE
 
@@ -679,17 +345,5 @@ const lt_route_t lt_routes_admin_projects[] = {
           LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT, LT_JSON_OBJECT),
     ROUTE(LT_DELETE, "/api/admin/projects/:projectId/environments/:environment",
           api_project_env_remove, LT_PERM("UPDATE_PROJECT"), LT_IN_PROJECT),
-    ROUTE(LT_GET, "/api/admin/environments", api_environments, LT_AUTHENTICATED),
-    ROUTE(LT_POST, "/api/admin/environments", api_env_create, LT_PERM("ADMIN"), LT_JSON_OBJECT),
-    ROUTE(LT_PUT, "/api/admin/environments/sort-order", api_env_order, LT_PERM("ADMIN"),
-          LT_JSON_OBJECT),
-    ROUTE(LT_GET, "/api/admin/environments/project/:projectId", api_project_environments,
-          LT_AUTHENTICATED),
-    ROUTE(LT_PUT, "/api/admin/environments/update/:name", api_env_update, LT_PERM("ADMIN"),
-          LT_JSON_OBJECT),
-    ROUTE(LT_POST, "/api/admin/environments/:name/on", api_env_on, LT_PERM("ADMIN")),
-    ROUTE(LT_POST, "/api/admin/environments/:name/off", api_env_off, LT_PERM("ADMIN")),
-    ROUTE(LT_GET, "/api/admin/environments/:name", api_environment, LT_AUTHENTICATED),
-    ROUTE(LT_DELETE, "/api/admin/environments/:name", api_env_delete, LT_PERM("ADMIN")),
     {0},
 };

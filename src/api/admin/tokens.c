@@ -12,6 +12,7 @@
 #include "../../base/util.h"
 #include "admin_int.h"
 #include "../api.h"
+#include "../token_ops.h"
 
 /* Unleash's default resource limit on API tokens. */
 #define MAX_API_TOKENS 2000
@@ -216,41 +217,26 @@ typedef struct {
     size_t n_projects;
     bool all;
     int64_t expires_at;
-    const char *force_project; /* project-scoped route */
-    char secret[256];
+    lt_arena_t *a;
+    char secret[LT_TOKEN_SECRET_MAX];
     uint8_t digest[32];
 } create_t;
-
-static bool env_exists(const lt_dataset_t *d, const char *env)
-{
-    for (size_t i = 0; i < d->n_envs; i++)
-        if (strcmp(d->envs[i].name, env) == 0)
-            return true;
-    return false;
-}
 
 static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     create_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    if (c->type == LT_TOKEN_ADMIN) {
-        if (!c->all)
-            return lt_write_fail(w, 400, "BadDataError",
-                                 "Admin token cannot be scoped to single project");
-        if (strcmp(c->env, "*") != 0)
-            return lt_write_fail(w, 400, "BadDataError",
-                                 "Admin token cannot be scoped to single environment");
-    } else if (strcmp(c->env, "*") == 0) {
-        return lt_write_fail(w, 400, "BadDataError",
-                             "%s token cannot be scoped to all environments",
-                             c->type == LT_TOKEN_CLIENT ? "Client" : "Frontend");
-    } else if (!env_exists(d, c->env)) {
-        return lt_write_fail(w, 400, "BadDataError", "Environment=%.100s does not exist", c->env);
-    }
-    for (size_t i = 0; i < c->n_projects; i++)
-        if (!lt_snapshot_has_project(snap, c->projects[i]))
-            return lt_write_fail(w, 400, "BadDataError", "Project=%.100s does not exist",
-                                 c->projects[i]);
+    lt_token_spec_t spec = {.type = c->type,
+                            .name = c->name,
+                            .environment = c->env,
+                            .projects = c->projects,
+                            .n_projects = c->n_projects,
+                            .all_projects = c->all,
+                            .projects_given = true,
+                            .expires_at = c->expires_at};
+    char msg[sizeof(w->msg)];
+    if (lt_token_spec_check(c->a, &spec, d, msg, sizeof(msg)) != LT_OK)
+        return lt_write_fail(w, 400, "BadDataError", "%s", msg);
     size_t count = 0;
     for (size_t i = 0; i < d->n_tokens; i++)
         count += d->tokens[i].type != LT_TOKEN_PAT;
@@ -259,52 +245,7 @@ static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                              "Failed to create api token. You can't create more than the "
                              "established limit of %d.",
                              MAX_API_TOKENS);
-
-    lt_token_generate(c->type, c->env, c->projects, c->n_projects, c->all, c->secret,
-                      sizeof(c->secret));
-    lt_token_new_t t;
-    memset(&t, 0, sizeof(t));
-    lt_token_digest(lt_str_c(c->secret), t.digest);
-    memcpy(c->digest, t.digest, 32);
-    char display[160];
-    lt_token_display(lt_str_c(c->secret), display, sizeof(display));
-    t.name = c->name;
-    t.type = c->type;
-    t.environment = c->env;
-    t.projects = c->projects;
-    t.n_projects = c->n_projects;
-    t.all_projects = c->all;
-    t.expires_at = c->expires_at;
-    t.display = display;
-
-    /* the event describes the token by name, scope and display prefix: never the secret */
-    lt_buf_t data;
-    lt_buf_init(&data, 0);
-    lt_buf_puts(&data, "{\"tokenName\":");
-    lt_json_cstr(&data, c->name);
-    lt_buf_puts(&data, ",\"type\":");
-    lt_json_cstr(&data, lt_token_type_name(c->type));
-    lt_buf_puts(&data, ",\"environment\":");
-    lt_json_cstr(&data, c->env);
-    lt_buf_puts(&data, ",\"projects\":[");
-    if (c->all)
-        lt_buf_puts(&data, "\"*\"");
-    for (size_t i = 0; i < c->n_projects; i++) {
-        if (i)
-            lt_buf_putc(&data, ',');
-        lt_json_cstr(&data, c->projects[i]);
-    }
-    lt_buf_puts(&data, "],\"expiresAt\":");
-    lt_admin_write_time(&data, c->expires_at);
-    lt_buf_puts(&data, ",\"display\":");
-    lt_json_cstr(&data, display);
-    lt_buf_putc(&data, '}');
-    lt_event_t ev = lt_admin_event(c->who, "api-token-created");
-    ev.environment = c->env;
-    ev.project = c->n_projects == 1 ? c->projects[0] : NULL;
-    ev.data = data.ptr;
-    int rc = lt_store_call(store, token_create, &t, &ev, NULL);
-    lt_buf_dispose(&data);
+    int rc = lt_token_issue(store, &spec, c->who, c->secret, c->digest);
     if (rc == LT_EINVAL)
         return lt_write_fail(w, 409, "NameExistsError", "The token could not be created.");
     return rc;
@@ -429,6 +370,7 @@ static void create_token(lt_req_t *r, const char *project)
     create_t c;
     memset(&c, 0, sizeof(c));
     c.who = p;
+    c.a = lt_req_arena(r);
     if (!parse_create(r, body, &c))
         goto done;
     if (project) {
@@ -489,35 +431,8 @@ static int change_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                              "This token is not scoped to project %.100s alone; delete it "
                              "through /api/admin/api-tokens.",
                              c->project);
-    lt_buf_t data;
-    lt_buf_init(&data, 0);
-    lt_buf_puts(&data, "{\"tokenName\":");
-    lt_json_cstr(&data, t->name);
-    lt_buf_puts(&data, ",\"type\":");
-    lt_json_cstr(&data, lt_token_type_name(t->type));
-    lt_buf_puts(&data, ",\"environment\":");
-    lt_json_cstr(&data, t->environment);
-    lt_buf_puts(&data, ",\"display\":");
-    lt_json_cstr(&data, t->display);
-    lt_buf_puts(&data, ",\"expiresAt\":");
-    lt_admin_write_time(&data, c->op == OP_UPDATE ? c->expires_at : t->expires_at);
-    lt_buf_putc(&data, '}');
-    char pre[64];
-    char ts[32] = "";
-    if (t->expires_at)
-        lt_time_format(t->expires_at, ts);
-    snprintf(pre, sizeof(pre), t->expires_at ? "{\"expiresAt\":\"%s\"}" : "{\"expiresAt\":null}",
-             ts);
-    lt_event_t ev =
-        lt_admin_event(c->who, c->op == OP_UPDATE ? "api-token-updated" : "api-token-deleted");
-    ev.environment = t->environment;
-    ev.project = !t->all_projects && t->n_projects == 1 ? t->projects[0] : NULL;
-    ev.data = c->op == OP_UPDATE ? data.ptr : NULL;
-    ev.pre_data = c->op == OP_UPDATE ? pre : data.ptr;
-    int rc = c->op == OP_UPDATE ? lt_store_call(store, token_update, c->digest, c->expires_at, &ev)
-                                : lt_store_call(store, token_remove, c->digest, &ev);
-    lt_buf_dispose(&data);
-    return rc;
+    return c->op == OP_UPDATE ? lt_token_set_expiry(store, t, c->expires_at, c->who)
+                              : lt_token_revoke(store, t, c->who);
 }
 
 /* Check the permission the token's own type needs, then write. */

@@ -1,0 +1,180 @@
+/*
+ * tags.c: the admin API for the tags of a flag: list, add one, add and remove several, remove
+ * one. The tag types they name are tag_types.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../base/util.h"
+#include "admin_int.h"
+#include "../api.h"
+
+#define BAD(...) lt_write_fail(w, 400, "ValidationError", __VA_ARGS__)
+#define NOT_FOUND(...) lt_write_fail(w, 404, "NotFoundError", __VA_ARGS__)
+
+static int tags_write(lt_store_t *s, lt_adm_wctx_t *c, const lt_dataset_t *d, const lt_feature_t *f,
+                      const lt_tag_t *add, size_t n_add, const lt_tag_t *rem, size_t n_rem,
+                      const char *type, const char *data)
+{
+    size_t cap = d->n_tags + n_add + 1, n = 0;
+    lt_tag_t *all = lt_arena_calloc(c->a, cap, sizeof(*all));
+    for (size_t i = 0; i < d->n_tags; i++) {
+        const lt_tag_t *t = &d->tags[i];
+        if (strcmp(t->feature, f->name) != 0)
+            continue;
+        bool drop = false;
+        for (size_t k = 0; k < n_rem && !drop; k++)
+            drop = strcmp(rem[k].type, t->type) == 0 && strcmp(rem[k].value, t->value) == 0;
+        if (!drop)
+            all[n++] = *t;
+    }
+    for (size_t k = 0; k < n_add; k++) {
+        bool have = false;
+        for (size_t i = 0; i < n && !have; i++)
+            have = strcmp(all[i].type, add[k].type) == 0 && strcmp(all[i].value, add[k].value) == 0;
+        if (!have)
+            all[n++] = add[k];
+    }
+    lt_event_t ev = lt_admin_event(&c->who, type);
+    ev.project = f->project;
+    ev.feature_name = f->name;
+    if (strcmp(type, "feature-untagged") == 0)
+        ev.pre_data = data;
+    else
+        ev.data = data;
+    /* the reply: {version, tags} as they will be */
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"version\":1,\"tags\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_buf_puts(&b, "{\"value\":");
+        lt_json_cstr(&b, all[i].value);
+        lt_buf_puts(&b, ",\"type\":");
+        lt_json_cstr(&b, all[i].type);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "]}");
+    c->reply = lt_adm_buf_arena(c->a, &b);
+    return lt_store_call(s, feature_tags_put, f->name, all, n, &ev);
+}
+
+static char *tag_json(lt_arena_t *a, const lt_tag_t *t)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"value\":");
+    lt_json_cstr(&b, t->value);
+    lt_buf_puts(&b, ",\"type\":");
+    lt_json_cstr(&b, t->type);
+    lt_buf_putc(&b, '}');
+    return lt_adm_buf_arena(a, &b);
+}
+
+static bool has_tag(const lt_dataset_t *d, const char *feature, const lt_tag_t *t)
+{
+    for (size_t i = 0; i < d->n_tags; i++)
+        if (strcmp(d->tags[i].feature, feature) == 0 && strcmp(d->tags[i].type, t->type) == 0 &&
+            strcmp(d->tags[i].value, t->value) == 0)
+            return true;
+    return false;
+}
+
+static int do_tag_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    if (!f)
+        return NOT_FOUND("Could not find feature flag with name %s", c->feature);
+    cJSON *one = cJSON_CreateArray();
+    cJSON_AddItemToArray(one, cJSON_Duplicate(c->body, true));
+    lt_tag_t *t;
+    size_t n;
+    int rc = lt_adm_parse_tags(c, d, one, f->name, &t, &n, w);
+    cJSON_Delete(one);
+    if (rc != LT_OK)
+        return LT_EINVAL;
+    if (has_tag(d, f->name, t))
+        return lt_write_fail(w, 409, "FeatureHasTagError", "%s already has the tag %s:%s", f->name,
+                             t->type, t->value);
+    rc = tags_write(s, c, d, f, t, 1, NULL, 0, "feature-tagged", tag_json(c->a, t));
+    c->reply = tag_json(c->a, t);
+    return rc;
+}
+
+static int do_tags_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    if (!f)
+        return NOT_FOUND("Could not find feature flag with name %s", c->feature);
+    lt_tag_t *add, *rem;
+    size_t n_add, n_rem;
+    if (lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "addedTags"), f->name, &add,
+                   &n_add, w) != LT_OK ||
+        lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "removedTags"), f->name, &rem,
+                   &n_rem, w) != LT_OK)
+        return LT_EINVAL;
+    char *data = cJSON_PrintUnformatted(c->body);
+    char *txt = lt_arena_strdup(c->a, data ? data : "{}");
+    cJSON_free(data);
+    return tags_write(s, c, d, f, add, n_add, rem, n_rem,
+                      n_add ? "feature-tagged" : "feature-untagged", txt);
+}
+
+static int do_tag_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    if (!f)
+        return NOT_FOUND("Could not find feature flag with name %s", c->feature);
+    lt_tag_t t = {f->name, c->env /* type */, c->strategy /* value */};
+    if (!has_tag(d, f->name, &t))
+        return LT_OK; /* as Unleash: removing a tag that is not there is fine */
+    int rc = tags_write(s, c, d, f, NULL, 0, &t, 1, "feature-untagged", tag_json(c->a, &t));
+    c->reply = NULL;
+    return rc;
+}
+
+static void api_tags_get(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *name = lt_adm_param(p, "featureName");
+    if (!lt_adm_feature(d, name)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find feature flag with name %s", name);
+        return;
+    }
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"version\":1,\"tags\":");
+    lt_adm_write_tags(&b, d, name);
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+LT_ADM_WRITE(api_tag_add, do_tag_add, 201, .reply = NULL)
+LT_ADM_WRITE(api_tags_put, do_tags_update, 200, .reply = NULL)
+
+static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
+{
+    /* the tag's type and value ride in env and strategy */
+    lt_adm_wctx_t c = {.env = lt_adm_param(p, "type"), .strategy = lt_adm_param(p, "value")};
+    lt_adm_run_write(r, p, do_tag_remove, 200, &c);
+}
+
+#define ROUTE LT_ADM_ROUTE
+
+const lt_route_t lt_routes_admin_tags[] = {
+    ROUTE(LT_GET, "/api/admin/features/:featureName/tags", api_tags_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/features/:featureName/tags", api_tag_add, LT_ADM_OF_FLAG("UPDATE_FEATURE"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_PUT, "/api/admin/features/:featureName/tags", api_tags_put, LT_ADM_OF_FLAG("UPDATE_FEATURE"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/features/:featureName/tags/:type/:value", api_tag_delete,
+          LT_ADM_OF_FLAG("UPDATE_FEATURE")),
+    {0},
+};
