@@ -21,22 +21,6 @@ static int fail(char *msg, size_t cap, const char *fmt, ...)
     return LT_EINVAL;
 }
 
-static bool env_exists(const lt_dataset_t *d, const char *env)
-{
-    for (size_t i = 0; i < d->n_envs; i++)
-        if (strcmp(d->envs[i].name, env) == 0)
-            return true;
-    return false;
-}
-
-static bool project_exists(const lt_dataset_t *d, const char *id)
-{
-    for (size_t i = 0; i < d->n_projects; i++)
-        if (strcmp(d->projects[i].id, id) == 0)
-            return true;
-    return false;
-}
-
 /* The scope a given classic or v2 secret carries, merged into spec (contradictions refused). */
 static int scope_from_secret(lt_arena_t *a, lt_token_spec_t *spec, lt_token_parts_t p, char *msg,
                              size_t cap)
@@ -106,11 +90,11 @@ int lt_token_spec_check(lt_arena_t *a, lt_token_spec_t *spec, const lt_dataset_t
         if (!legacy)
             return fail(msg, msg_cap, "%s token cannot be scoped to all environments",
                         spec->type == LT_TOKEN_CLIENT ? "Client" : "Frontend");
-    } else if (d && !env_exists(d, spec->environment)) {
+    } else if (d && !lt_dataset_env(d, spec->environment)) {
         return fail(msg, msg_cap, "Environment=%.100s does not exist", spec->environment);
     }
     for (size_t i = 0; d && i < spec->n_projects; i++)
-        if (!project_exists(d, spec->projects[i]))
+        if (!lt_dataset_project(d, spec->projects[i]))
             return fail(msg, msg_cap, "Project=%.100s does not exist", spec->projects[i]);
     return LT_OK;
 }
@@ -206,7 +190,7 @@ int lt_token_issue(lt_store_t *s, const lt_token_spec_t *spec, const lt_principa
     lt_event_t ev = event_for(who, "api-token-created", t.environment, t.projects, t.n_projects,
                               t.all_projects);
     ev.data = data.ptr;
-    int rc = lt_store_call(s, token_create, &t, &ev, NULL);
+    int rc = lt_store_token_create(s, &t, &ev, NULL);
     lt_buf_dispose(&data);
     return rc;
 }
@@ -225,7 +209,7 @@ int lt_token_set_expiry(lt_store_t *s, const lt_token_t *t, int64_t expires_at,
                               t->all_projects);
     ev.data = data.ptr;
     ev.pre_data = pre.ptr;
-    int rc = lt_store_call(s, token_update, t->digest, expires_at, &ev);
+    int rc = lt_store_token_update(s, t->digest, expires_at, &ev);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     return rc;
@@ -239,7 +223,7 @@ int lt_token_revoke(lt_store_t *s, const lt_token_t *t, const lt_principal_t *wh
     lt_event_t ev = event_for(who, "api-token-deleted", t->environment, t->projects, t->n_projects,
                               t->all_projects);
     ev.pre_data = pre.ptr;
-    int rc = lt_store_call(s, token_remove, t->digest, &ev);
+    int rc = lt_store_token_remove(s, t->digest, &ev);
     lt_buf_dispose(&pre);
     return rc;
 }

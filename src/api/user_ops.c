@@ -88,7 +88,7 @@ int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const 
     ev.data = data.ptr;
     ev.pre_data = old ? pre.ptr : NULL;
     int64_t id = 0;
-    int rc = lt_store_call(s, user_put, u, hash, &ev, &id);
+    int rc = lt_store_user_put(s, u, hash, &ev, &id);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     if (out_id)
@@ -103,7 +103,7 @@ int lt_user_delete(lt_store_t *s, const lt_user_t *u, const lt_principal_t *who)
     write_user_data(&pre, u);
     lt_event_t ev = event_for(who, "user-deleted");
     ev.pre_data = pre.ptr;
-    int rc = lt_store_call(s, user_delete, u->id, &ev);
+    int rc = lt_store_user_delete(s, u->id, &ev);
     lt_buf_dispose(&pre);
     return rc;
 }

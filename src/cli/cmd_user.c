@@ -105,7 +105,7 @@ int lt__cli_user(int argc, char **argv)
         change = LT_USER_CREATED;
     } else {
         lt_user_auth_t ua;
-        if (lt_store_call(store, user_auth, &a, login, &ua) != LT_OK) {
+        if (lt_store_user_auth(store, &a, login, &ua) != LT_OK) {
             fprintf(stderr, "latch user: no user %s\n", login);
             goto done;
         }

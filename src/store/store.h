@@ -20,11 +20,11 @@ struct lt_export_doc; /* model/export.h */
 
 /* The event row every admin write stores in its transaction (UNLEASH-API.md §6.7). */
 typedef struct {
-    const char *type;       /* "feature-created", ... */
-    const char *created_by; /* user name/email or token name */
-    int64_t created_by_user_id; /* 0 = none (admin tokens, the system) */
+    const char *type;                                 /* "feature-created", ... */
+    const char *created_by;                           /* user name/email or token name */
+    int64_t created_by_user_id;                       /* 0 = none (admin tokens, the system) */
     const char *project, *environment, *feature_name; /* NULL when not about one */
-    const char *data, *pre_data; /* JSON text or NULL; never a secret */
+    const char *data, *pre_data;                      /* JSON text or NULL; never a secret */
 } lt_event_t;
 
 /* A stored event as read back. */
@@ -42,7 +42,7 @@ typedef struct {
     const char *project;
     const char *type;
     const char *created_by;
-    const char *query; /* substring of type, creator, feature or data */
+    const char *query;     /* substring of type, creator, feature or data */
     int64_t offset, limit; /* newest first */
 } lt_event_filter_t;
 
@@ -146,7 +146,7 @@ typedef struct lt_store_backend {
     int (*feature_delete)(lt_store_t *s, const char *name);
     /* The env state (and strategies) of every flag of project in env. */
     int (*feature_envs_delete)(lt_store_t *s, const char *project, const char *env);
-    int (*tag_put)(lt_store_t *s, const lt_tag_t *t); /* IGNORE */
+    int (*tag_put)(lt_store_t *s, const lt_tag_t *t);       /* IGNORE */
     int (*tags_delete)(lt_store_t *s, const char *feature); /* every tag of the feature */
     /* g->id 0: a new id in *out_id. */
     int (*segment_put)(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
@@ -158,8 +158,7 @@ typedef struct lt_store_backend {
     int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
     int (*strategy_def_delete)(lt_store_t *s, const char *name);
     /* u->id 0 inserts (new id in *out_id), else updates (LT_ENOTFOUND); a NULL hash keeps. */
-    int (*user_put)(lt_store_t *s, const lt_user_t *u, const char *password_hash,
-                    int64_t *out_id);
+    int (*user_put)(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id);
     int (*user_delete)(lt_store_t *s, int64_t id); /* its role bindings with it */
     /* r->id 0 inserts; REPLACE updates r->id (LT_ENOTFOUND); IGNORE inserts r->id if absent.
      * The permissions are replaced with r's. */
@@ -185,15 +184,15 @@ typedef struct lt_store_backend {
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
 
     /* --- small reads the rules need, in a transaction --- */
-    int (*tokens_find)(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
-                       lt_token_t **out, size_t *n);
+    int (*tokens_find)(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                       size_t *n);
     int (*environments_list)(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);
     int (*project_count)(lt_store_t *s, int64_t *out);
     int (*role_in_use)(lt_store_t *s, int64_t id, bool *out); /* someone's root role */
     /* Is a strategy with this id stored for another feature, or (env non-NULL) for the same
      * feature in another environment? */
-    int (*strategy_id_taken)(lt_store_t *s, const char *id, const char *feature,
-                             const char *env, bool *out);
+    int (*strategy_id_taken)(lt_store_t *s, const char *id, const char *feature, const char *env,
+                             bool *out);
 
     /* --- reads outside any transaction: any thread, on the backend's read connection --- */
     int (*revision)(lt_store_t *s, int64_t *out);
@@ -218,9 +217,6 @@ extern const lt_store_backend_t lt_store_sqlite;
  * Writes: one transaction with their event row (ev is stored as given; NULL only where said);
  * nothing is kept on failure. Results as for the primitives above.
  * ---------------------------------------------------------------------------------------- */
-
-/* Call an operation by name: lt_store_call(s, feature_put, f, &ev). */
-#define lt_store_call(s, op, ...) lt_store_##op((s), __VA_ARGS__)
 
 /*
  * Open the store named by url: "sqlite:///abs/path", "sqlite://rel/path" or a plain path.
@@ -254,8 +250,7 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
 /* Delete a token with its event. LT_ENOTFOUND when there is none. */
 int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
 /* Record last-seen times (no event; a batch from memory). */
-int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,
-                         size_t n);
+int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
 /* --- features, tags, segments --- */
 /* Replace n features whole (row, every env state, strategies, dependencies) in one
  * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they
@@ -266,8 +261,8 @@ int lt_store_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const
 int lt_store_feature_put(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev);
 int lt_store_feature_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
 /* Replace the tags of a feature. */
-int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags,
-                              size_t n, const lt_event_t *ev);
+int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
+                              const lt_event_t *ev);
 /* Insert (seg->id == 0: a new id in *out_id) or replace a segment. */
 int lt_store_segment_put(lt_store_t *s, const lt_segment_t *seg, const lt_event_t *ev,
                          int64_t *out_id);
@@ -296,8 +291,7 @@ int lt_store_environments_order(lt_store_t *s, const char *const *names, const i
 /* --- tag types, context fields, strategy definitions --- */
 int lt_store_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
 int lt_store_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
-int lt_store_context_field_put(lt_store_t *s, const lt_context_field_t *c,
-                               const lt_event_t *ev);
+int lt_store_context_field_put(lt_store_t *s, const lt_context_field_t *c, const lt_event_t *ev);
 int lt_store_context_field_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
 int lt_store_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev);
 int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event_t *ev);

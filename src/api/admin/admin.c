@@ -135,7 +135,7 @@ static const char *scope_project(lt_req_t *r, const lt_adm_ctx_t *c)
     const char *project = d->project ? lt_adm_param(c->params, d->project) : NULL;
     if (!project && d->feature) {
         const char *name = lt_adm_param(c->params, d->feature);
-        const lt_feature_t *f = name ? lt_adm_feature(&lt_req_snapshot(r)->data, name) : NULL;
+        const lt_feature_t *f = name ? lt_dataset_feature(&lt_req_snapshot(r)->data, name) : NULL;
         project = f ? f->project : "default";
     }
     return project;

@@ -104,11 +104,8 @@ const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
 /* {id, name, description, type[, permissions]} */
 void lt_adm_write_role(lt_buf_t *b, const lt_role_t *r, bool with_perms);
 
-/* ---------- look-ups (flag_lookup.c; NULL when absent) ---------- */
-const lt_feature_t *lt_adm_feature(const lt_dataset_t *d, const char *name);
-const lt_project_t *lt_adm_project(const lt_dataset_t *d, const char *id);
-const lt_environment_t *lt_adm_env(const lt_dataset_t *d, const char *name);
-bool lt_adm_project_has_env(const lt_dataset_t *d, const char *project, const char *env);
+/* ---------- look-ups (flag_lookup.c; the plain ones are model/dataset.h's lt_dataset_*) ----------
+ */
 /* Does another live flag depend on this one? */
 bool lt_adm_has_children(const lt_dataset_t *d, const char *name);
 /* Is name a built-in strategy or a custom strategy definition? */
@@ -119,8 +116,6 @@ bool lt_adm_strategy_known(const lt_dataset_t *d, const char *name);
 bool lt_adm_name_valid(const char *s, size_t min, size_t max);
 bool lt_adm_name_ok(const char *s);
 
-/* The context field with this name, or NULL. */
-const lt_context_field_t *lt_adm_context_field(const lt_dataset_t *d, const char *name);
 /* Add s to a small set of distinct strings (linear; these sets are per request). */
 void lt_adm_set_add(const char **set, size_t *n, const char *s);
 void lt_adm_sort_names(const char **names, size_t n);
@@ -182,7 +177,6 @@ lt_feature_t *lt_adm_feature_dup(lt_arena_t *a, const lt_feature_t *f);
 lt_feature_env_t *lt_adm_env_state(lt_arena_t *a, lt_feature_t *f, const char *env);
 /* Append a strategy to fe (a dup's). */
 lt_strategy_t *lt_adm_add_strategy(lt_arena_t *a, lt_feature_env_t *fe);
-
 
 /* ---------- the write path of flags, projects and environments (flag_write.c) ---------- */
 

@@ -23,7 +23,7 @@ static lt_app_row_t *load_apps(lt_arena_t *a, size_t *n)
     lt_app_row_t *rows = NULL;
     *n = 0;
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, usage_apps, a, &rows, n) : LT_ERR;
+    int rc = store ? lt_store_usage_apps(store, a, &rows, n) : LT_ERR;
     lt_state_unlock();
     return rc == LT_OK ? rows : NULL;
 }
@@ -33,7 +33,7 @@ static lt_metric_row_t *load_usage(lt_arena_t *a, const char *feature, int64_t s
     lt_metric_row_t *rows = NULL;
     *n = 0;
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, usage_feature, a, feature, since, &rows, n) : LT_ERR;
+    int rc = store ? lt_store_usage_feature(store, a, feature, since, &rows, n) : LT_ERR;
     lt_state_unlock();
     return rc == LT_OK ? rows : NULL;
 }

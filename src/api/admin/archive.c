@@ -29,18 +29,18 @@ static int do_feature_archive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     f->dependencies = NULL; /* as Unleash: an archived flag depends on nothing */
     f->n_dependencies = 0;
     return lt_adm_commit(s, c, f, "feature-archived", NULL, lt_adm_feature_json(c->a, d, f),
-                  lt_adm_feature_json(c->a, d, old));
+                         lt_adm_feature_json(c->a, d, old));
 }
 
 static int revive_one(lt_adm_wctx_t *c, const lt_dataset_t *d, const char *name, lt_feature_t **out,
                       lt_write_t *w)
 {
-    const lt_feature_t *old = lt_adm_feature(d, name);
+    const lt_feature_t *old = lt_dataset_feature(d, name);
     if (!old || (c->project && strcmp(old->project, c->project) != 0))
         return NOT_FOUND("Feature %s does not exist", name);
     if (!old->archived)
         return lt_write_fail(w, 400, "BadDataError", "Feature %s is not archived", name);
-    if (!lt_adm_project(d, old->project))
+    if (!lt_dataset_project(d, old->project))
         return NOT_FOUND("Active project with id %s does not exist", old->project);
     lt_feature_t *f = lt_adm_feature_dup(c->a, old);
     f->archived = false;
@@ -64,7 +64,7 @@ static int do_project_revive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    if (!lt_adm_project(d, c->project))
+    if (!lt_dataset_project(d, c->project))
         return NOT_FOUND("Active project with id %s does not exist", c->project);
     const char **names;
     size_t n;
@@ -82,14 +82,14 @@ static int do_project_revive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         evs[i].feature_name = f->name;
         evs[i].data = lt_adm_feature_json(c->a, d, f);
     }
-    return lt_store_call(s, features_put, fs, n, NULL, 0, evs);
+    return lt_store_features_put(s, fs, n, NULL, 0, evs);
 }
 
 static int do_feature_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *old = lt_adm_feature(d, c->feature);
+    const lt_feature_t *old = lt_dataset_feature(d, c->feature);
     if (!old || (c->project && strcmp(old->project, c->project) != 0))
         return NOT_FOUND("Could not find feature flag with name %s", c->feature);
     if (!old->archived)
@@ -103,7 +103,7 @@ static int do_feature_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     ev.project = old->project;
     ev.feature_name = old->name;
     ev.pre_data = lt_adm_feature_json(c->a, d, old);
-    return lt_store_call(s, feature_delete, old->name, &ev);
+    return lt_store_feature_delete(s, old->name, &ev);
 }
 
 static void api_archived_list(lt_req_t *r, const lt_params_t *p)

@@ -95,7 +95,7 @@ static void api_context_list(lt_req_t *r, const lt_params_t *pp)
 static void api_context_get(lt_req_t *r, const lt_params_t *pp)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_context_field_t *c = lt_adm_context_field(d, lt_adm_param(pp, "name"));
+    const lt_context_field_t *c = lt_dataset_context_field(d, lt_adm_param(pp, "name"));
     if (!c) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find context field");
         return;
@@ -205,7 +205,7 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     cf_ctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_context_field_t *prev = lt_adm_context_field(d, c->name);
+    const lt_context_field_t *prev = lt_dataset_context_field(d, c->name);
     lt_context_field_t *f = &c->result;
     static const char *const types[] = {"context-field-created", "context-field-updated",
                                         "context-field-deleted", "context-field-updated",
@@ -230,7 +230,7 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
             return lt_write_fail(w, 409, "ConflictError",
                                  "This context field is in use by existing flags. To delete it, "
                                  "first remove its usage from all flags.");
-        return lt_store_call(store, context_field_delete, c->name, &ev);
+        return lt_store_context_field_delete(store, c->name, &ev);
     }
     if (prev)
         *f = *prev;
@@ -268,7 +268,7 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_buf_init(&b, 0);
     write_context(&b, c->a, d, f, false);
     ev.data = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(store, context_field_put, f, &ev);
+    return lt_store_context_field_put(store, f, &ev);
 }
 
 /* create, update, delete, legal value put/delete (decl->op): the permission is declared. */
@@ -305,7 +305,7 @@ static void api_context_validate(lt_req_t *r, const lt_params_t *pp)
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
     if (!cJSON_IsString(name) || !lt_adm_name_ok(name->valuestring))
         lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
-    else if (lt_adm_context_field(&lt_req_snapshot(r)->data, name->valuestring))
+    else if (lt_dataset_context_field(&lt_req_snapshot(r)->data, name->valuestring))
         lt_reply_error(r, 409, "NameExistsError", "A context field with that name already exist");
     else
         lt_reply_empty(r, 200);

@@ -55,7 +55,7 @@ static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         return lt_write_fail(w, 403, "InvalidOperationError",
                              "Transitive dependency detected. Cannot add a dependency to the "
                              "feature that other features depend on.");
-    const lt_feature_t *pf = lt_adm_feature(d, parent);
+    const lt_feature_t *pf = lt_dataset_feature(d, parent);
     if (pf && pf->n_dependencies)
         return lt_write_fail(w, 403, "InvalidOperationError",
                              "Transitive dependency detected. Cannot add a dependency to the "
@@ -63,7 +63,7 @@ static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (!pf || pf->archived)
         return lt_write_fail(w, 403, "InvalidOperationError", "No active feature %s exists",
                              parent);
-    const lt_feature_t *cf = lt_adm_feature(d, c->child);
+    const lt_feature_t *cf = lt_dataset_feature(d, c->child);
     if (!cf || cf->archived || strcmp(cf->project, c->project) != 0 ||
         strcmp(pf->project, c->project) != 0)
         return lt_write_fail(w, 404, "NotFoundError",
@@ -103,13 +103,13 @@ static int dep_add_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     }
     lt_buf_putc(&b, '}');
     ev.data = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(store, feature_put, f, &ev);
+    return lt_store_feature_put(store, f, &ev);
 }
 
 static int dep_remove_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     dep_ctx_t *c = w->ctx;
-    const lt_feature_t *cf = lt_adm_feature(&snap->data, c->child);
+    const lt_feature_t *cf = lt_dataset_feature(&snap->data, c->child);
     size_t keep = 0;
     lt_feature_t *f = lt_arena_alloc(c->a, sizeof(*f));
     if (cf) {
@@ -141,7 +141,7 @@ static int dep_remove_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *
         lt_buf_putc(&b, '}');
         ev.data = lt_adm_buf_arena(c->a, &b);
     }
-    return lt_store_call(store, feature_put, f, &ev);
+    return lt_store_feature_put(store, f, &ev);
 }
 
 static void api_dep_add(lt_req_t *r, const lt_params_t *pp)
@@ -168,7 +168,7 @@ static void api_dep_parents(lt_req_t *r, const lt_params_t *pp)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *child = lt_adm_param(pp, "child");
-    const lt_feature_t *cf = lt_adm_feature(d, child);
+    const lt_feature_t *cf = lt_dataset_feature(d, child);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_putc(&b, '[');
@@ -190,7 +190,7 @@ static void api_dep_parents(lt_req_t *r, const lt_params_t *pp)
 static void api_dep_parent_variants(lt_req_t *r, const lt_params_t *pp)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_feature_t *f = lt_adm_feature(d, lt_adm_param(pp, "parent"));
+    const lt_feature_t *f = lt_dataset_feature(d, lt_adm_param(pp, "parent"));
     size_t cap = 1;
     for (size_t e = 0; f && e < f->n_envs; e++) {
         cap += f->envs[e].n_variants;

@@ -42,7 +42,7 @@ static size_t env_enabled_count(const lt_dataset_t *d, const char *env, const ch
         if (f->archived || (project && strcmp(f->project, project) != 0))
             continue;
         const lt_feature_env_t *fe = lt_feature_env(f, env);
-        n += fe && fe->enabled && lt_adm_project_has_env(d, f->project, env);
+        n += fe && fe->enabled && lt_dataset_project_has_env(d, f->project, env);
     }
     return n;
 }
@@ -90,7 +90,7 @@ static void api_environments(lt_req_t *r, const lt_params_t *p)
 static void api_environment(lt_req_t *r, const lt_params_t *p)
 {
     const char *name = lt_adm_param(p, "name");
-    const lt_environment_t *e = lt_adm_env(&lt_req_snapshot(r)->data, name);
+    const lt_environment_t *e = lt_dataset_env(&lt_req_snapshot(r)->data, name);
     if (!e) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find environment with name %s", name);
         return;
@@ -102,7 +102,7 @@ static void api_project_environments(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *project = lt_adm_param(p, "projectId");
-    if (!lt_adm_project(d, project)) {
+    if (!lt_dataset_project(d, project)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
         return;
     }
@@ -117,7 +117,7 @@ static void api_project_environments(lt_req_t *r, const lt_params_t *p)
         lt_buf_printf(&b, ",\"projectApiTokenCount\":%zu,\"projectEnabledToggleCount\":%zu",
                       env_token_count(d, e->name, project), env_enabled_count(d, e->name, project));
         lt_buf_puts(&b, ",\"visible\":");
-        lt_json_bool(&b, lt_adm_project_has_env(d, project, e->name));
+        lt_json_bool(&b, lt_dataset_project_has_env(d, project, e->name));
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "]}");
@@ -161,19 +161,19 @@ static int do_env_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     e.sort_order = max + 1;
     if (env_fields(c, &e, true, w) != LT_OK)
         return LT_EINVAL;
-    if (lt_adm_env(d, name))
+    if (lt_dataset_env(d, name))
         return lt_write_fail(w, 409, "NameExistsError", "Environment %s already exists", name);
     c->env = e.name;
     c->reply = env_json(c->a, &e);
     lt_event_t ev = lt_adm_wctx_event(c, "environment-created");
     ev.data = c->reply;
-    return lt_store_call(s, environment_put, &e, &ev);
+    return lt_store_environment_put(s, &e, &ev);
 }
 
 static int do_env_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
-    const lt_environment_t *old = lt_adm_env(&snap->data, c->env);
+    const lt_environment_t *old = lt_dataset_env(&snap->data, c->env);
     if (!old)
         return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s", c->env);
     lt_environment_t e = *old;
@@ -192,13 +192,13 @@ static int do_env_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_event_t ev = lt_adm_wctx_event(c, "environment-updated");
     ev.data = c->reply;
     ev.pre_data = env_json(c->a, old);
-    return lt_store_call(s, environment_put, &e, &ev);
+    return lt_store_environment_put(s, &e, &ev);
 }
 
 static int do_env_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
-    const lt_environment_t *old = lt_adm_env(&snap->data, c->env);
+    const lt_environment_t *old = lt_dataset_env(&snap->data, c->env);
     if (!old)
         return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s", c->env);
     if (snap->data.n_envs == 1)
@@ -206,7 +206,7 @@ static int do_env_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
                              "You can not delete the last environment");
     lt_event_t ev = lt_adm_wctx_event(c, "environment-deleted");
     ev.pre_data = env_json(c->a, old);
-    return lt_store_call(s, environment_delete, c->env, &ev);
+    return lt_store_environment_delete(s, c->env, &ev);
 }
 
 static int do_env_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
@@ -222,7 +222,7 @@ static int do_env_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble)
             return lt_write_fail(w, 400, "ValidationError", "\"%s\" must be an integer",
                                  it->string);
-        if (!lt_adm_env(&snap->data, it->string))
+        if (!lt_dataset_env(&snap->data, it->string))
             return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s",
                                  it->string);
         names[k] = it->string;
@@ -232,15 +232,8 @@ static int do_env_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     char *txt = cJSON_PrintUnformatted(c->body);
     ev.data = lt_arena_strdup(c->a, txt ? txt : "{}");
     cJSON_free(txt);
-    return lt_store_call(s, environments_order, names, orders, k, &ev);
+    return lt_store_environments_order(s, names, orders, k, &ev);
 }
-
-
-
-
-
-
-
 
 LT_ADM_WRITE(api_env_create, do_env_create, 201, .reply = NULL)
 LT_ADM_WRITE(api_env_update, do_env_update, 200, .env = lt_adm_param(p, "name"))

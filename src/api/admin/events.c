@@ -70,7 +70,7 @@ static bool read_events(lt_req_t *r, const lt_event_filter_t *f, lt_event_row_t 
                         int64_t *total)
 {
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, events_list, lt_req_arena(r), f, rows, n, total) : LT_ERR;
+    int rc = store ? lt_store_events_list(store, lt_req_arena(r), f, rows, n, total) : LT_ERR;
     lt_state_unlock();
     if (rc != LT_OK) {
         lt_reply_error(r, 500, "InternalError", "The event log could not be read.");

@@ -98,7 +98,7 @@ static int new_name_ok(const lt_dataset_t *d, const cJSON *name, lt_write_t *w)
         return BAD("\"name\" is required");
     if (!lt_adm_name_ok(name->valuestring))
         return BAD("\"name\" must be URL friendly and 1 to 100 characters long");
-    const lt_feature_t *f = lt_adm_feature(d, name->valuestring);
+    const lt_feature_t *f = lt_dataset_feature(d, name->valuestring);
     if (f)
         return lt_write_fail(w, 409, "NameExistsError",
                              f->archived ? "An archived flag with that name already exists"
@@ -110,7 +110,7 @@ static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    if (!lt_adm_project(d, c->project))
+    if (!lt_dataset_project(d, c->project))
         return NOT_FOUND("Active project with id %s does not exist", c->project);
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(c->body, "name");
     if (new_name_ok(d, name, w) != LT_OK)
@@ -125,8 +125,8 @@ static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     f->stale = false;
     lt_tag_t *tags;
     size_t n_tags;
-    if (lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "tags"), f->name, &tags, &n_tags,
-                   w) != LT_OK)
+    if (lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "tags"), f->name, &tags,
+                          &n_tags, w) != LT_OK)
         return LT_EINVAL;
     lt_variant_t *vars;
     size_t n_vars;
@@ -135,7 +135,7 @@ static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         return LT_EINVAL;
     /* a state (disabled, empty) in every environment of the project, as Unleash connects them */
     for (size_t i = 0; i < d->n_envs; i++)
-        if (lt_adm_project_has_env(d, f->project, d->envs[i].name)) {
+        if (lt_dataset_project_has_env(d, f->project, d->envs[i].name)) {
             lt_feature_env_t *fe = lt_adm_env_state(c->a, f, d->envs[i].name);
             fe->variants = vars;
             fe->n_variants = n_vars;
@@ -154,7 +154,7 @@ static int do_feature_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     ev.project = f->project;
     ev.feature_name = f->name;
     ev.data = c->reply;
-    return lt_store_call(s, features_put, f, 1, tags, n_tags, &ev);
+    return lt_store_features_put(s, f, 1, tags, n_tags, &ev);
 }
 
 static int do_feature_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
@@ -180,7 +180,8 @@ static int do_feature_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (feature_fields(c, c->body, f, w) != LT_OK)
         return LT_EINVAL;
     c->reply = lt_adm_feature_json(c->a, d, f);
-    return lt_adm_commit(s, c, f, "feature-metadata-updated", NULL, c->reply, lt_adm_feature_json(c->a, d, old));
+    return lt_adm_commit(s, c, f, "feature-metadata-updated", NULL, c->reply,
+                         lt_adm_feature_json(c->a, d, old));
 }
 
 static int do_feature_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
@@ -239,7 +240,7 @@ static int do_stale_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    if (!lt_adm_project(d, c->project))
+    if (!lt_dataset_project(d, c->project))
         return NOT_FOUND("Could not find project with id %s", c->project);
     const cJSON *stale = cJSON_GetObjectItemCaseSensitive(c->body, "stale");
     if (!cJSON_IsBool(stale))
@@ -269,7 +270,7 @@ static int do_stale_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     }
     if (k == 0)
         return LT_OK; /* nothing changes: nothing is written */
-    return lt_store_call(s, features_put, fs, k, NULL, 0, evs);
+    return lt_store_features_put(s, fs, k, NULL, 0, evs);
 }
 
 static int do_stale_one(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
@@ -285,7 +286,7 @@ static int do_stale_one(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (old->stale == c->on)
         return LT_OK;
     return lt_adm_commit(s, c, f, c->on ? "feature-stale-on" : "feature-stale-off", NULL, c->reply,
-                  lt_adm_feature_json(c->a, d, old));
+                         lt_adm_feature_json(c->a, d, old));
 }
 
 /* ---------- environments of a flag: on/off ---------- */
@@ -343,9 +344,10 @@ static int do_env_toggle(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_feature_t *f = lt_adm_feature_dup(c->a, old);
     if (!toggle_env(c, f, c->env, c->on, c->activate))
         return LT_OK; /* already so: nothing is written, as Unleash */
-    return lt_adm_commit(s, c, f, c->on ? "feature-environment-enabled" : "feature-environment-disabled",
-                  c->env, fe_json(c->a, f, e, lt_feature_env(f, c->env)),
-                  fe_json(c->a, old, e, lt_feature_env(old, c->env)));
+    return lt_adm_commit(s, c, f,
+                         c->on ? "feature-environment-enabled" : "feature-environment-disabled",
+                         c->env, fe_json(c->a, f, e, lt_feature_env(f, c->env)),
+                         fe_json(c->a, old, e, lt_feature_env(old, c->env)));
 }
 
 static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
@@ -354,7 +356,7 @@ static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     const lt_dataset_t *d = &snap->data;
     const char **names;
     size_t n;
-    if (!lt_adm_project(d, c->project))
+    if (!lt_dataset_project(d, c->project))
         return NOT_FOUND("Could not find project with id %s", c->project);
     if (lt_adm_name_list(c, "features", &names, &n, w) != LT_OK)
         return LT_EINVAL;
@@ -382,7 +384,7 @@ static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     }
     if (k == 0)
         return LT_OK;
-    return lt_store_call(s, features_put, fs, k, NULL, 0, evs);
+    return lt_store_features_put(s, fs, k, NULL, 0, evs);
 }
 
 /* ---------- clone ---------- */
@@ -426,7 +428,7 @@ static int do_clone(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     ev.project = f->project;
     ev.feature_name = f->name;
     ev.data = c->reply;
-    return lt_store_call(s, features_put, f, 1, NULL, 0, &ev);
+    return lt_store_features_put(s, f, 1, NULL, 0, &ev);
 }
 
 /* ---------- reads ---------- */
@@ -435,7 +437,7 @@ static void api_features_list(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *project = lt_adm_param(p, "projectId");
-    if (project && !lt_adm_project(d, project)) {
+    if (project && !lt_dataset_project(d, project)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
         return;
     }
@@ -560,8 +562,8 @@ const lt_route_t lt_routes_admin_features[] = {
     ROUTE(LT_POST, "/api/admin/features/validate", api_validate, LT_AUTHENTICATED, LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/features", api_features_list, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/features/:featureName", api_feature_get, LT_AUTHENTICATED),
-    ROUTE(LT_POST, "/api/admin/projects/:projectId/stale", api_stale_bulk, LT_ADM_PROJ("UPDATE_FEATURE"),
-          LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/stale", api_stale_bulk,
+          LT_ADM_PROJ("UPDATE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_POST, "/api/admin/projects/:projectId/bulk_features/environments/:environment/on",
           api_bulk_on, LT_ADM_PROJ("UPDATE_FEATURE_ENVIRONMENT"), LT_IN_ENV, LT_JSON_OBJECT),
     ROUTE(LT_POST, "/api/admin/projects/:projectId/bulk_features/environments/:environment/off",

@@ -129,7 +129,7 @@ static void write_meta(lt_buf_t *b, bool *first, const lt_dataset_t *d, const lt
 {
     bool enabled = false;
     for (size_t i = 0; i < f->n_envs; i++)
-        if (f->envs[i].enabled && lt_adm_project_has_env(d, f->project, f->envs[i].environment))
+        if (f->envs[i].enabled && lt_dataset_project_has_env(d, f->project, f->envs[i].environment))
             enabled = true;
     lt_json_key(b, first, "name");
     lt_json_cstr(b, f->name);
@@ -165,7 +165,7 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
     bool any = false;
     for (size_t i = 0; i < d->n_envs; i++) { /* d->envs is in sort order */
         const lt_environment_t *e = &d->envs[i];
-        if (!lt_adm_project_has_env(d, f->project, e->name))
+        if (!lt_dataset_project_has_env(d, f->project, e->name))
             continue;
         if (any)
             lt_buf_putc(b, ',');
@@ -227,7 +227,7 @@ void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_f
     bool any = false;
     for (size_t i = 0; i < d->n_envs; i++) {
         const lt_environment_t *e = &d->envs[i];
-        if (!lt_adm_project_has_env(d, f->project, e->name))
+        if (!lt_dataset_project_has_env(d, f->project, e->name))
             continue;
         const lt_feature_env_t *fe = lt_feature_env(f, e->name);
         if (any)
@@ -277,4 +277,3 @@ char *lt_adm_strategy_json(lt_arena_t *a, const lt_strategy_t *s)
     lt_adm_write_strategy(&b, s);
     return lt_adm_buf_arena(a, &b);
 }
-

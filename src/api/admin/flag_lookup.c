@@ -1,6 +1,6 @@
 /*
- * flag_lookup.c: the look-ups every admin resource answers from a dataset (a flag, project,
- * environment, context field, strategy name), Unleash's name rule, and the small per-request
+ * flag_lookup.c: what admin resources ask of a dataset beyond model/dataset.h's look-ups (is a
+ * flag a parent, is a strategy name known), Unleash's name rule, and the small per-request
  * sets of names; see admin_int.h.
  */
 #include <stdlib.h>
@@ -18,47 +18,6 @@ static const char *const builtin_strategies[] = {
     "gradualRolloutRandom",
     NULL,
 };
-
-const lt_feature_t *lt_adm_feature(const lt_dataset_t *d, const char *name)
-{
-    size_t lo = 0, hi = d->n_features;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(d->features[mid].name, name);
-        if (c == 0)
-            return &d->features[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
-}
-
-const lt_project_t *lt_adm_project(const lt_dataset_t *d, const char *id)
-{
-    for (size_t i = 0; i < d->n_projects; i++)
-        if (strcmp(d->projects[i].id, id) == 0)
-            return &d->projects[i];
-    return NULL;
-}
-
-const lt_environment_t *lt_adm_env(const lt_dataset_t *d, const char *name)
-{
-    for (size_t i = 0; i < d->n_envs; i++)
-        if (strcmp(d->envs[i].name, name) == 0)
-            return &d->envs[i];
-    return NULL;
-}
-
-bool lt_adm_project_has_env(const lt_dataset_t *d, const char *project, const char *env)
-{
-    for (size_t i = 0; i < d->n_project_envs; i++)
-        if (strcmp(d->project_envs[i].project, project) == 0 &&
-            strcmp(d->project_envs[i].environment, env) == 0)
-            return true;
-    return false;
-}
 
 bool lt_adm_has_children(const lt_dataset_t *d, const char *name)
 {
@@ -106,14 +65,6 @@ bool lt_adm_name_ok(const char *s)
 
 /* ---------- small sets ---------- */
 
-const lt_context_field_t *lt_adm_context_field(const lt_dataset_t *d, const char *name)
-{
-    for (size_t i = 0; i < d->n_context_fields; i++)
-        if (strcmp(d->context_fields[i].name, name) == 0)
-            return &d->context_fields[i];
-    return NULL;
-}
-
 void lt_adm_set_add(const char **set, size_t *n, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
@@ -141,4 +92,3 @@ size_t lt_adm_n_strategies(const lt_dataset_t *d)
             n += d->features[i].envs[e].n_strategies;
     return n;
 }
-

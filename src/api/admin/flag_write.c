@@ -61,11 +61,11 @@ lt_strategy_t *lt_adm_add_strategy(lt_arena_t *a, lt_feature_env_t *fe)
 /* The live flag c->feature of project c->project, or NULL with a 404 set. */
 const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_wctx_t *c, lt_write_t *w)
 {
-    if (c->project && !lt_adm_project(d, c->project)) {
+    if (c->project && !lt_dataset_project(d, c->project)) {
         NOT_FOUND("Could not find project with id %s", c->project);
         return NULL;
     }
-    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    const lt_feature_t *f = lt_dataset_feature(d, c->feature);
     if (!f || f->archived) {
         NOT_FOUND("Could not find feature flag with name %s", c->feature);
         return NULL;
@@ -81,8 +81,8 @@ const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_wctx_t *c, lt
 const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx_t *c,
                                         const lt_feature_t *f, lt_write_t *w)
 {
-    const lt_environment_t *e = lt_adm_env(d, c->env);
-    if (!e || !lt_adm_project_has_env(d, f->project, c->env)) {
+    const lt_environment_t *e = lt_dataset_env(d, c->env);
+    if (!e || !lt_dataset_project_has_env(d, f->project, c->env)) {
         NOT_FOUND("Could not find environment %s for feature: %s", c->env, f->name);
         return NULL;
     }
@@ -95,7 +95,7 @@ const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx
 const lt_feature_t *lt_adm_read_feature(lt_req_t *r, const lt_dataset_t *d, const lt_params_t *p)
 {
     const char *name = lt_adm_param(p, "featureName"), *project = lt_adm_param(p, "projectId");
-    const lt_feature_t *f = lt_adm_feature(d, name);
+    const lt_feature_t *f = lt_dataset_feature(d, name);
     if (!f || f->archived || (project && strcmp(f->project, project) != 0)) {
         if (project && f && !f->archived)
             lt_reply_error(r, 404, "NotFoundError",
@@ -113,8 +113,8 @@ const lt_environment_t *lt_adm_read_env(lt_req_t *r, const lt_dataset_t *d, cons
                                         const lt_params_t *p)
 {
     const char *env = lt_adm_param(p, "environment");
-    const lt_environment_t *e = lt_adm_env(d, env);
-    if (!e || !lt_adm_project_has_env(d, f->project, env)) {
+    const lt_environment_t *e = lt_dataset_env(d, env);
+    if (!e || !lt_dataset_project_has_env(d, f->project, env)) {
         lt_reply_error(r, 404, "NotFoundError", "Feature %s does not have environment %s", f->name,
                        env);
         return NULL;
@@ -133,7 +133,7 @@ int lt_adm_commit(lt_store_t *s, const lt_adm_wctx_t *c, const lt_feature_t *f, 
     ev.environment = env;
     ev.data = data;
     ev.pre_data = pre;
-    return lt_store_call(s, feature_put, f, &ev);
+    return lt_store_feature_put(s, f, &ev);
 }
 
 /* A list of flag names in body key "features" (strings, at least one). */
@@ -163,7 +163,8 @@ int lt_adm_name_list(lt_adm_wctx_t *c, const char *key, const char ***out, size_
 
 /* Run fn (the route declared permission, scope and body) and reply ok_status with c->reply
  * (or empty). */
-void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status, lt_adm_wctx_t *c)
+void lt_adm_run_write(lt_req_t *r, const lt_params_t *p, lt_write_fn fn, int ok_status,
+                      lt_adm_wctx_t *c)
 {
     lt_adm_ctx_t *ac = lt_adm_ctx(r);
     c->who = ac->who;
@@ -320,4 +321,3 @@ int lt_adm_json_patch(cJSON **root, const cJSON *ops, lt_write_t *w)
     }
     return LT_OK;
 }
-

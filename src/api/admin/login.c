@@ -199,7 +199,7 @@ static void login(lt_req_t *r, const lt_params_t *params)
     lt_user_auth_t ua;
     memset(&ua, 0, sizeof(ua));
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_call(store, user_auth, lt_req_arena(r), login_name, &ua) : LT_ERR;
+    int rc = store ? lt_store_user_auth(store, lt_req_arena(r), login_name, &ua) : LT_ERR;
     lt_state_unlock();
     bool ok;
     if (rc == LT_OK && ua.password_hash) {
@@ -213,7 +213,7 @@ static void login(lt_req_t *r, const lt_params_t *params)
     if (rc == LT_OK) {
         store = lt_state_lock();
         if (store)
-            lt_store_call(store, user_login_result, ua.user_id, ok);
+            lt_store_user_login_result(store, ua.user_id, ok);
         lt_state_unlock();
     }
     limit_record(key, now, ok);

@@ -126,7 +126,7 @@ static int pat_create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_buf_printf(&data, ",\"userId\":%lld}", (long long)uid);
     lt_event_t ev = lt_admin_event(c->who, "pat-created");
     ev.data = data.ptr;
-    int rc = lt_store_call(store, token_create, &t, &ev, &c->id);
+    int rc = lt_store_token_create(store, &t, &ev, &c->id);
     lt_buf_dispose(&data);
     return rc;
 }
@@ -144,7 +144,8 @@ static void pats_create(lt_req_t *r, const lt_params_t *params)
     const char *exp = lt_adm_opt_str(body, "expiresAt", LT_ADM_MAX_FIELD, &bad);
     if (bad || !c.description || !c.description[0]) {
         lt_reply_error(r, 400, "ValidationError",
-                       "description is required: a string of 1 to %d characters.", LT_ADM_MAX_FIELD);
+                       "description is required: a string of 1 to %d characters.",
+                       LT_ADM_MAX_FIELD);
     } else if (!exp) {
         lt_reply_error(r, 400, "ValidationError", "expiresAt is required.");
     } else if (lt_time_parse(exp, strlen(exp), &c.expires_at) != LT_OK) {
@@ -191,7 +192,7 @@ static int pat_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_buf_printf(&data, ",\"userId\":%lld}", (long long)t->user_id);
         lt_event_t ev = lt_admin_event(c->who, "pat-deleted");
         ev.pre_data = data.ptr;
-        int rc = lt_store_call(store, token_remove, t->digest, &ev);
+        int rc = lt_store_token_remove(store, t->digest, &ev);
         lt_buf_dispose(&data);
         return rc;
     }

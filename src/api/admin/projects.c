@@ -71,7 +71,7 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
     lt_buf_putc(b, '[');
     bool any = false;
     for (size_t i = 0; i < d->n_envs; i++) {
-        if (!lt_adm_project_has_env(d, p->id, d->envs[i].name))
+        if (!lt_dataset_project_has_env(d, p->id, d->envs[i].name))
             continue;
         if (any)
             lt_buf_putc(b, ',');
@@ -103,7 +103,7 @@ static void api_project(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *id = lt_adm_param(p, "projectId");
-    const lt_project_t *proj = lt_adm_project(d, id);
+    const lt_project_t *proj = lt_dataset_project(d, id);
     if (!proj) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", id);
         return;
@@ -207,21 +207,21 @@ static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     p.id = lt_arena_strdup(c->a, id);
     p.mode = p.mode ? p.mode : "open";
     p.created_at = lt_now_ms();
-    if (lt_adm_project(d, p.id))
+    if (lt_dataset_project(d, p.id))
         return lt_write_fail(w, 409, "NameExistsError", "A project with id %s already exists",
                              p.id);
     c->project = p.id;
     c->reply = project_json(c->a, d, &p);
     lt_event_t ev = lt_adm_wctx_event(c, "project-created");
     ev.data = c->reply;
-    return lt_store_call(s, project_put, &p, &ev);
+    return lt_store_project_put(s, &p, &ev);
 }
 
 static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_project_t *old = lt_adm_project(d, c->project);
+    const lt_project_t *old = lt_dataset_project(d, c->project);
     if (!old)
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
                              c->project);
@@ -234,14 +234,14 @@ static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_event_t ev = lt_adm_wctx_event(c, "project-updated");
     ev.data = project_json(c->a, NULL, &p);
     ev.pre_data = project_json(c->a, NULL, old);
-    return lt_store_call(s, project_put, &p, &ev);
+    return lt_store_project_put(s, &p, &ev);
 }
 
 static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_project_t *old = lt_adm_project(d, c->project);
+    const lt_project_t *old = lt_dataset_project(d, c->project);
     if (!old)
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
                              c->project);
@@ -257,7 +257,7 @@ static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
                              "them from the archive first");
     lt_event_t ev = lt_adm_wctx_event(c, "project-deleted");
     ev.pre_data = project_json(c->a, NULL, old);
-    return lt_store_call(s, project_delete, c->project, &ev);
+    return lt_store_project_delete(s, c->project, &ev);
 }
 
 static void api_project_create(lt_req_t *r, const lt_params_t *p)
@@ -272,24 +272,22 @@ static void api_project_create(lt_req_t *r, const lt_params_t *p)
     }
 }
 
-
-
 /* ---------- environments of a project ---------- */
 
 static int do_project_env_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    if (!lt_adm_project(d, c->project))
+    if (!lt_dataset_project(d, c->project))
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
                              c->project);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(c->body, "environment");
     if (!cJSON_IsString(e) || !e->valuestring[0])
         return lt_write_fail(w, 400, "ValidationError", "\"environment\" is required");
-    if (!lt_adm_env(d, e->valuestring))
+    if (!lt_dataset_env(d, e->valuestring))
         return lt_write_fail(w, 400, "BadDataError", "Environment %s does not exist",
                              e->valuestring);
-    if (lt_adm_project_has_env(d, c->project, e->valuestring))
+    if (lt_dataset_project_has_env(d, c->project, e->valuestring))
         return lt_write_fail(w, 409, "NameExistsError", "%s already has the environment %s enabled",
                              c->project, e->valuestring);
     c->env = lt_arena_strdup(c->a, e->valuestring);
@@ -300,17 +298,17 @@ static int do_project_env_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_json_cstr(&b, c->env);
     lt_buf_putc(&b, '}');
     ev.data = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(s, project_env_set, c->project, c->env, true, &ev);
+    return lt_store_project_env_set(s, c->project, c->env, true, &ev);
 }
 
 static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    if (!lt_adm_project(d, c->project))
+    if (!lt_dataset_project(d, c->project))
         return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
                              c->project);
-    if (!lt_adm_project_has_env(d, c->project, c->env))
+    if (!lt_dataset_project_has_env(d, c->project, c->env))
         return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s in project %s",
                              c->env, c->project);
     lt_event_t ev = lt_adm_wctx_event(c, "project-environment-removed");
@@ -320,10 +318,8 @@ static int do_project_env_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t 
     lt_json_cstr(&b, c->env);
     lt_buf_putc(&b, '}');
     ev.pre_data = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(s, project_env_remove, c->project, c->env, &ev);
+    return lt_store_project_env_remove(s, c->project, c->env, &ev);
 }
-
-
 
 LT_ADM_WRITE(api_project_update, do_project_update, 200, .reply = NULL)
 LT_ADM_WRITE(api_project_delete, do_project_delete, 200, .reply = NULL)

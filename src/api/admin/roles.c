@@ -67,7 +67,8 @@ static void roles_list(lt_req_t *r, const lt_params_t *params)
 static const lt_role_t *role_param(lt_req_t *r, const char *s)
 {
     int64_t id;
-    const lt_role_t *role = lt_adm_parse_id(s, &id) ? lt_access_role(&lt_req_snapshot(r)->data, id) : NULL;
+    const lt_role_t *role =
+        lt_adm_parse_id(s, &id) ? lt_access_role(&lt_req_snapshot(r)->data, id) : NULL;
     if (!role)
         lt_reply_error(r, 404, "NotFoundError", "Could not find role with id %.20s.", s);
     return role;
@@ -90,7 +91,6 @@ typedef struct {
     const char *event;
     int64_t out_id;
 } role_write_t;
-
 
 static void write_role_data(lt_buf_t *b, const lt_role_t *role)
 {
@@ -115,7 +115,7 @@ static int role_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                              "There already exists a role with the name %.100s.", c->role.name);
     for (size_t i = 0; i < c->role.n_perms; i++) {
         const char *env = c->role.perms[i].environment;
-        if (env && !lt_adm_env(d, env))
+        if (env && !lt_dataset_env(d, env))
             return lt_write_fail(w, 400, "BadDataError", "Environment=%.100s does not exist", env);
     }
     lt_buf_t data, pre;
@@ -127,7 +127,7 @@ static int role_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_event_t ev = lt_admin_event(c->who, c->event);
     ev.data = data.ptr;
     ev.pre_data = old ? pre.ptr : NULL;
-    int rc = lt_store_call(store, role_put, &c->role, &ev, &c->out_id);
+    int rc = lt_store_role_put(store, &c->role, &ev, &c->out_id);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     if (rc == LT_EINVAL)
@@ -300,7 +300,7 @@ static int role_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     write_role_data(&pre, role);
     lt_event_t ev = lt_admin_event(c->who, "role-deleted");
     ev.pre_data = pre.ptr;
-    int rc = lt_store_call(store, role_delete, c->id, &ev);
+    int rc = lt_store_role_delete(store, c->id, &ev);
     lt_buf_dispose(&pre);
     if (rc == LT_EINVAL)
         return lt_write_fail(w, 400, "RoleInUseError", "Role is in use by users.");
@@ -441,7 +441,7 @@ static int bind_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_event_t ev = lt_admin_event(c->who, types[c->op]);
     ev.project = c->project;
     ev.data = data.ptr;
-    int rc = lt_store_call(store, bindings_set, c->user_id, c->project, set, n, &ev);
+    int rc = lt_store_bindings_set(store, c->user_id, c->project, set, n, &ev);
     lt_buf_dispose(&data);
     free(set);
     return rc;

@@ -95,7 +95,7 @@ static creator_t *segment_creators(lt_arena_t *a, size_t *n)
     size_t nr = 0;
     int64_t total = 0;
     lt_event_filter_t f = {.type = "segment-created", .limit = 1000};
-    if (!store || lt_store_call(store, events_list, a, &f, &rows, &nr, &total) != LT_OK)
+    if (!store || lt_store_events_list(store, a, &f, &rows, &nr, &total) != LT_OK)
         nr = 0;
     lt_state_unlock();
     creator_t *out = lt_arena_calloc(a, nr + 1, sizeof(*out));
@@ -273,7 +273,7 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         return BAD_DATA("Segment name cannot be empty");
     if ((!prev || strcmp(prev->name, s->name) != 0) && segment_name_taken(d, s->name, c->id))
         return lt_write_fail(w, 409, "NameExistsError", "Segment name already exists");
-    if (s->project && !lt_adm_project(d, s->project))
+    if (s->project && !lt_dataset_project(d, s->project))
         return BAD_DATA("Project %s does not exist", s->project);
     if (prev && s->project) {
         size_t n;
@@ -306,7 +306,7 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         ev.pre_data = lt_adm_buf_arena(c->a, &b);
     }
     int64_t out_id = 0;
-    return lt_store_call(store, segment_put, s, &ev, &out_id);
+    return lt_store_segment_put(store, s, &ev, &out_id);
 }
 
 /* The segment the path names, or NULL. */
@@ -399,7 +399,7 @@ static int segment_delete_write(lt_store_t *store, lt_snapshot_t *snap, lt_write
     write_segment(&b, s, NULL);
     lt_buf_putc(&b, '}');
     ev.pre_data = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(store, segment_delete, c->id, &ev);
+    return lt_store_segment_delete(store, c->id, &ev);
 }
 
 static void api_segment_delete(lt_req_t *r, const lt_params_t *pp)

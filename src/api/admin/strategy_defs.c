@@ -246,7 +246,7 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_buf_init(&b, 0);
         write_strategy_def(&b, NULL, def);
         ev.pre_data = lt_adm_buf_arena(c->a, &b);
-        return lt_store_call(store, strategy_def_delete, c->name, &ev);
+        return lt_store_strategy_def_delete(store, c->name, &ev);
     }
     if (c->op == SD_DEPRECATE || c->op == SD_REACTIVATE) {
         if (def) {
@@ -262,7 +262,7 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         lt_json_cstr(&b, c->name);
         lt_buf_putc(&b, '}');
         ev.data = lt_adm_buf_arena(c->a, &b);
-        return lt_store_call(store, strategy_def_put, s, &ev);
+        return lt_store_strategy_def_put(store, s, &ev);
     }
     /* create or update */
     bool bad = false;
@@ -285,7 +285,7 @@ static int sd_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         write_strategy_def(&b, NULL, def);
         ev.pre_data = lt_adm_buf_arena(c->a, &b);
     }
-    return lt_store_call(store, strategy_def_put, s, &ev);
+    return lt_store_strategy_def_put(store, s, &ev);
 }
 
 /* POST, PUT, DELETE and deprecate/reactivate (decl->op): the permission is declared. */

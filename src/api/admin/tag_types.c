@@ -122,7 +122,7 @@ static int tt_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                 return lt_write_fail(w, 409, "ConflictError",
                                      "Tag type %s is used by tags of flag %s; remove them first",
                                      c->name, d->tags[i].feature);
-        return lt_store_call(store, tag_type_delete, c->name, &ev);
+        return lt_store_tag_type_delete(store, c->name, &ev);
     }
     lt_tag_type_t *t = &c->result;
     memset(t, 0, sizeof(*t));
@@ -132,7 +132,7 @@ static int tt_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_buf_init(&b, 0);
     write_tag_type(&b, t);
     ev.data = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(store, tag_type_put, t, &ev);
+    return lt_store_tag_type_put(store, t, &ev);
 }
 
 /* create, update, delete (decl->op): the permission is declared. */

@@ -57,7 +57,7 @@ static int tags_write(lt_store_t *s, lt_adm_wctx_t *c, const lt_dataset_t *d, co
     }
     lt_buf_puts(&b, "]}");
     c->reply = lt_adm_buf_arena(c->a, &b);
-    return lt_store_call(s, feature_tags_put, f->name, all, n, &ev);
+    return lt_store_feature_tags_put(s, f->name, all, n, &ev);
 }
 
 static char *tag_json(lt_arena_t *a, const lt_tag_t *t)
@@ -85,7 +85,7 @@ static int do_tag_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    const lt_feature_t *f = lt_dataset_feature(d, c->feature);
     if (!f)
         return NOT_FOUND("Could not find feature flag with name %s", c->feature);
     cJSON *one = cJSON_CreateArray();
@@ -108,15 +108,15 @@ static int do_tags_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    const lt_feature_t *f = lt_dataset_feature(d, c->feature);
     if (!f)
         return NOT_FOUND("Could not find feature flag with name %s", c->feature);
     lt_tag_t *add, *rem;
     size_t n_add, n_rem;
-    if (lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "addedTags"), f->name, &add,
-                   &n_add, w) != LT_OK ||
-        lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "removedTags"), f->name, &rem,
-                   &n_rem, w) != LT_OK)
+    if (lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "addedTags"), f->name,
+                          &add, &n_add, w) != LT_OK ||
+        lt_adm_parse_tags(c, d, cJSON_GetObjectItemCaseSensitive(c->body, "removedTags"), f->name,
+                          &rem, &n_rem, w) != LT_OK)
         return LT_EINVAL;
     char *data = cJSON_PrintUnformatted(c->body);
     char *txt = lt_arena_strdup(c->a, data ? data : "{}");
@@ -129,7 +129,7 @@ static int do_tag_remove(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *f = lt_adm_feature(d, c->feature);
+    const lt_feature_t *f = lt_dataset_feature(d, c->feature);
     if (!f)
         return NOT_FOUND("Could not find feature flag with name %s", c->feature);
     lt_tag_t t = {f->name, c->env /* type */, c->strategy /* value */};
@@ -144,7 +144,7 @@ static void api_tags_get(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *name = lt_adm_param(p, "featureName");
-    if (!lt_adm_feature(d, name)) {
+    if (!lt_dataset_feature(d, name)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find feature flag with name %s", name);
         return;
     }
@@ -170,10 +170,10 @@ static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
 
 const lt_route_t lt_routes_admin_tags[] = {
     ROUTE(LT_GET, "/api/admin/features/:featureName/tags", api_tags_get, LT_AUTHENTICATED),
-    ROUTE(LT_POST, "/api/admin/features/:featureName/tags", api_tag_add, LT_ADM_OF_FLAG("UPDATE_FEATURE"),
-          LT_JSON_OBJECT),
-    ROUTE(LT_PUT, "/api/admin/features/:featureName/tags", api_tags_put, LT_ADM_OF_FLAG("UPDATE_FEATURE"),
-          LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/features/:featureName/tags", api_tag_add,
+          LT_ADM_OF_FLAG("UPDATE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_PUT, "/api/admin/features/:featureName/tags", api_tags_put,
+          LT_ADM_OF_FLAG("UPDATE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_DELETE, "/api/admin/features/:featureName/tags/:type/:value", api_tag_delete,
           LT_ADM_OF_FLAG("UPDATE_FEATURE")),
     {0},
