@@ -46,7 +46,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Objects are stored under their full paths (P), so two files of one name in different
-# folders (auth/access.c, api/admin/access.c) are both kept.
+# folders (edge/offline.c and a future cli/offline.c, say) are both kept.
 $(BUILD)/liblatch.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcsP $@ $^
