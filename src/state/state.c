@@ -107,6 +107,11 @@ int lt_state_init(lt_store_t *s)
     return rc;
 }
 
+lt_store_t *lt_state_store(void)
+{
+    return store;
+}
+
 lt_store_t *lt_state_lock(void)
 {
     pthread_mutex_lock(&store_lock);

@@ -15,6 +15,10 @@
 int lt_state_init(lt_store_t *store);
 /* Stop the watcher, drop the snapshot and close the store. */
 void lt_state_dispose(void);
+/* The store for the reads that are safe from any thread without the lock (store.h: revision,
+ * events, usage, login look-ups on the backend's read connection), so they never wait behind a
+ * write. NULL before lt_state_init and after lt_state_dispose. Writes take lt_state_lock. */
+lt_store_t *lt_state_store(void);
 /* Exclusive use of the store (blocking). */
 lt_store_t *lt_state_lock(void);
 void lt_state_unlock(void);

@@ -22,9 +22,8 @@ static lt_app_row_t *load_apps(lt_arena_t *a, size_t *n)
     lt_usage_flush();
     lt_app_row_t *rows = NULL;
     *n = 0;
-    lt_store_t *store = lt_state_lock();
+    lt_store_t *store = lt_state_store(); /* a read: no need to wait behind writes */
     int rc = store ? lt_store_usage_apps(store, a, &rows, n) : LT_ERR;
-    lt_state_unlock();
     return rc == LT_OK ? rows : NULL;
 }
 
@@ -32,9 +31,8 @@ static lt_metric_row_t *load_usage(lt_arena_t *a, const char *feature, int64_t s
 {
     lt_metric_row_t *rows = NULL;
     *n = 0;
-    lt_store_t *store = lt_state_lock();
+    lt_store_t *store = lt_state_store();
     int rc = store ? lt_store_usage_feature(store, a, feature, since, &rows, n) : LT_ERR;
-    lt_state_unlock();
     return rc == LT_OK ? rows : NULL;
 }
 

@@ -198,9 +198,8 @@ static void login(lt_req_t *r, const lt_params_t *params)
 
     lt_user_auth_t ua;
     memset(&ua, 0, sizeof(ua));
-    lt_store_t *store = lt_state_lock();
+    lt_store_t *store = lt_state_store(); /* a read: no need to wait behind writes */
     int rc = store ? lt_store_user_auth(store, lt_req_arena(r), login_name, &ua) : LT_ERR;
-    lt_state_unlock();
     bool ok;
     if (rc == LT_OK && ua.password_hash) {
         ok = lt_password_verify(jp->valuestring, ua.password_hash);
@@ -211,7 +210,7 @@ static void login(lt_req_t *r, const lt_params_t *params)
     }
     sodium_memzero(jp->valuestring, strlen(jp->valuestring));
     if (rc == LT_OK) {
-        store = lt_state_lock();
+        store = lt_state_lock(); /* a write */
         if (store)
             lt_store_user_login_result(store, ua.user_id, ok);
         lt_state_unlock();

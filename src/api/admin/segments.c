@@ -90,14 +90,13 @@ typedef struct {
 static creator_t *segment_creators(lt_arena_t *a, size_t *n)
 {
     *n = 0;
-    lt_store_t *store = lt_state_lock();
+    lt_store_t *store = lt_state_store(); /* a read: no need to wait behind writes */
     lt_event_row_t *rows = NULL;
     size_t nr = 0;
     int64_t total = 0;
     lt_event_filter_t f = {.type = "segment-created", .limit = 1000};
     if (!store || lt_store_events_list(store, a, &f, &rows, &nr, &total) != LT_OK)
         nr = 0;
-    lt_state_unlock();
     creator_t *out = lt_arena_calloc(a, nr + 1, sizeof(*out));
     for (size_t i = 0; i < nr; i++) {
         long long id;
