@@ -73,7 +73,7 @@ for (const n of sizes) {
   const dir = mkdtempSync(join(tmpdir(), 'latch-bench-admin-'));
   const db = join(dir, 'latch.db');
   try {
-    writeFileSync(join(dir, 'state.json'), execFileSync(process.execPath, [join(here, 'gen-state.mjs'), String(n)]));
+    writeFileSync(join(dir, 'state.json'), execFileSync(process.execPath, [join(here, 'gen-state.mjs'), String(n)], { maxBuffer: 1 << 30 }));
     execFileSync(bin, ['import', join(dir, 'state.json'), '--environment', 'development', '--db', db], { stdio: 'ignore' });
     const token = execFileSync(bin, ['token', 'create', '--type', 'admin', '--db', db], { encoding: 'utf8' }).trim();
     const { child, url } = await startServer(db);
