@@ -1,5 +1,5 @@
 /*
- * admin_events.c: the event log (UNLEASH-API.md §6.7): GET /api/admin/events,
+ * events.c: the event log (UNLEASH-API.md §6.7): GET /api/admin/events,
  * /api/admin/events/:featureName and /api/admin/search/events. Events are read from the store
  * (not the snapshot), newest first; every admin write stored its row in its own transaction.
  */

@@ -1,5 +1,5 @@
 /*
- * admin_tokens.c: the token admin API (UNLEASH-API.md §6.2): list, create, re-expire and
+ * tokens.c: the token admin API (UNLEASH-API.md §6.2): list, create, re-expire and
  * delete client, front-end and admin tokens, globally and per project, and POST /edge/validate
  * (§5.2). Secrets exist only in the creation response; the store keeps their SHA-256 digest and
  * lists show the display prefix in the `secret` field.
