@@ -30,11 +30,7 @@ static int import_full(const char *db, const char *json, size_t len)
     }
     if (lt_store_open(&store, db) != LT_OK)
         goto done;
-    char data[160];
-    snprintf(data, sizeof(data), "{\"projects\":%zu,\"features\":%zu,\"segments\":%zu}",
-             doc.n_projects, doc.n_features, doc.n_segments);
-    lt_event_t ev = {.type = "features-imported", .created_by = "import", .data = data};
-    if (lt_store_import_all(store, &doc, &ev) != LT_OK) {
+    if (lt_store_import_all(store, &doc, "import") != LT_OK) {
         fprintf(stderr, "latch import: the store refused the import; nothing was changed\n");
         goto done;
     }

@@ -4,6 +4,7 @@
  * (`latch import` of `latch export --all`). Each is one transaction with one event.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../model/export.h"
@@ -50,6 +51,36 @@ static int import_client_feature(lt_store_t *s, const lt_feature_t *f, const cha
     return lt__feature_write(s, &w, LT_PUT_REPLACE, true);
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* How many projects the flags name (the client-features documents carry no project list). */
+static size_t distinct_projects(const lt_feature_t *fs, size_t n)
+{
+    const char **names = lt_xcalloc(n ? n : 1, sizeof(*names));
+    for (size_t i = 0; i < n; i++)
+        names[i] = fs[i].project ? fs[i].project : "";
+    qsort((void *)names, n, sizeof(*names), name_cmp);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || strcmp(names[i], names[i - 1]) != 0;
+    free((void *)names);
+    return distinct;
+}
+
+/* The one features-imported event of both imports, in data (cap bytes), attributed to actor;
+ * env is the environment a client document went into (NULL for an export document). */
+static lt_event_t import_event(char *data, size_t cap, const char *actor, const char *env,
+                               size_t n_projects, size_t n_features, size_t n_segments)
+{
+    snprintf(data, cap, "{\"projects\":%zu,\"features\":%zu,\"segments\":%zu}", n_projects,
+             n_features, n_segments);
+    lt_event_t ev = {"features-imported", actor, 0, NULL, env, NULL, data, NULL};
+    return ev;
+}
+
 int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *env,
                         const char *actor)
 {
@@ -61,9 +92,9 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
     for (size_t i = 0; rc == LT_OK && i < doc->n_features; i++)
         rc = import_client_feature(s, &doc->features[i], env);
     char data[128];
-    snprintf(data, sizeof(data), "{\"features\":%zu,\"segments\":%zu}", doc->n_features,
-             doc->n_segments);
-    lt_event_t ev = {"features-imported", actor, 0, NULL, env, NULL, data, NULL};
+    lt_event_t ev = import_event(data, sizeof(data), actor, env,
+                                 distinct_projects(doc->features, doc->n_features),
+                                 doc->n_features, doc->n_segments);
     return lt__tx_end(s, rc == LT_OK ? LT_OK : LT_ERR, &ev);
 }
 
@@ -101,7 +132,7 @@ static int import_flag(lt_store_t *s, const lt_feature_t *f, const lt_tag_t *tag
     return rc;
 }
 
-int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const lt_event_t *ev)
+int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const char *actor)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
@@ -116,5 +147,8 @@ int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const lt_event_
             nt++;
         rc = import_flag(s, f, d->tags + t0, nt);
     }
-    return lt__tx_end(s, rc, ev);
+    char data[128];
+    lt_event_t ev = import_event(data, sizeof(data), actor, NULL, d->n_projects, d->n_features,
+                                 d->n_segments);
+    return lt__tx_end(s, rc, &ev);
 }

@@ -344,6 +344,6 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
  * segment (ids kept), tag type, context field and strategy definition upserted, every flag
  * replaced whole (states, strategies, dependencies, tags). Nothing absent from the document is
  * removed. LT_EINVAL on a constraint violation (nothing kept). */
-int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *ev);
+int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const char *actor);
 
 #endif

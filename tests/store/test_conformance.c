@@ -511,16 +511,14 @@ static void test_import_all_roundtrip(void **state)
     lt_event_t ev = fx_ev("x");
     assert_int_equal(lt_store_feature_tags_put(fx->s, "e1", &tag, 1, &ev), LT_OK);
     lt_dataset_t d = fx_load(fx);
-    lt_export_doc_t doc = {d.projects, d.n_projects, d.envs, d.n_envs, d.project_envs,
-                           d.n_project_envs, d.features, d.n_features, d.segments, d.n_segments,
-                           d.tags, d.n_tags, d.tag_types, d.n_tag_types, d.context_fields,
-                           d.n_context_fields, d.strategy_defs, d.n_strategy_defs};
+    lt_export_doc_t doc;
+    lt_export_doc_from(&d, &doc);
     fx_t other = {0};
     memcpy(other.dir, fx->dir, sizeof(other.dir));
     snprintf(other.path, sizeof(other.path), "%s/other.db", fx->dir);
     lt_arena_init(&other.a, 0);
     assert_int_equal(backend->open(&other), LT_OK);
-    assert_int_equal(lt_store_import_all(other.s, &doc, &ev), LT_OK);
+    assert_int_equal(lt_store_import_all(other.s, &doc, "import"), LT_OK);
     lt_dataset_t e = fx_load(&other);
     assert_int_equal(e.n_features, 1);
     assert_int_equal(e.features[0].created_at, d.features[0].created_at);
