@@ -197,6 +197,11 @@ const lt_feature_t *lt_adm_find_live(const lt_dataset_t *d, lt_adm_wctx_t *c, lt
 /* Environment c->env of the flag's project, or NULL with a 404 set on w. */
 const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx_t *c,
                                         const lt_feature_t *f, lt_write_t *w);
+/* What a write of one flag's environment starts with: the live flag c names and environment
+ * c->env of its project (404s set on w, NULL returned otherwise), copied for editing into
+ * *out; returns the copy's state in c->env (created when it had none). */
+lt_feature_env_t *lt_adm_edit_env(const lt_dataset_t *d, lt_adm_wctx_t *c, lt_write_t *w,
+                                  lt_feature_t **out);
 /* The flag of a read: live (and in the project when one is in the path), else NULL after a
  * 404. */
 const lt_feature_t *lt_adm_read_feature(lt_req_t *r, const lt_dataset_t *d, const lt_params_t *p);

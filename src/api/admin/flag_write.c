@@ -89,6 +89,16 @@ const lt_environment_t *lt_adm_find_env(const lt_dataset_t *d, const lt_adm_wctx
     return e;
 }
 
+lt_feature_env_t *lt_adm_edit_env(const lt_dataset_t *d, lt_adm_wctx_t *c, lt_write_t *w,
+                                  lt_feature_t **out)
+{
+    const lt_feature_t *old = lt_adm_find_live(d, c, w);
+    if (!old || !lt_adm_find_env(d, c, old, w))
+        return NULL;
+    *out = lt_adm_feature_dup(c->a, old);
+    return lt_adm_env_state(c->a, *out, c->env);
+}
+
 /* ---------- look-ups of a read ---------- */
 
 /* The flag of a read: live (and in the project when one is in the path), else 404 sent. */

@@ -36,14 +36,13 @@ static int do_strategy_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *old = lt_adm_find_live(d, c, w);
-    if (!old || !lt_adm_find_env(d, c, old, w))
+    lt_feature_t *f;
+    lt_feature_env_t *fe = lt_adm_edit_env(d, c, w, &f);
+    if (!fe)
         return LT_EINVAL;
     lt_strategy_t st;
-    if (lt_adm_parse_strategy(c->a, d, c->body, old->name, NULL, &st, w) != LT_OK)
+    if (lt_adm_parse_strategy(c->a, d, c->body, f->name, NULL, &st, w) != LT_OK)
         return LT_EINVAL;
-    lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    lt_feature_env_t *fe = lt_adm_env_state(c->a, f, c->env);
     if (fe->n_strategies >= LT_ADM_MAX_STRATEGIES)
         return lt_write_fail(w, 400, "ExceedsLimitError",
                              "Failed to create strategy. You can't create more than the "
@@ -65,19 +64,18 @@ static int do_strategy_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 }
 
 /* Replace strategy c->strategy with the body doc (PUT, and PATCH after patching). */
-static int strategy_replace(lt_store_t *s, const lt_dataset_t *d, lt_adm_wctx_t *c, const cJSON *doc,
-                            lt_write_t *w)
+static int strategy_replace(lt_store_t *s, const lt_dataset_t *d, lt_adm_wctx_t *c,
+                            const cJSON *doc, lt_write_t *w)
 {
-    const lt_feature_t *old = lt_adm_find_live(d, c, w);
-    if (!old || !lt_adm_find_env(d, c, old, w))
+    lt_feature_t *f;
+    lt_feature_env_t *fe = lt_adm_edit_env(d, c, w, &f);
+    if (!fe)
         return LT_EINVAL;
-    lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    lt_feature_env_t *fe = lt_adm_env_state(c->a, f, c->env);
     lt_strategy_t *cur = find_strategy(fe, c, w);
     if (!cur)
         return LT_EINVAL;
     lt_strategy_t st;
-    if (lt_adm_parse_strategy(c->a, d, doc, old->name, cur, &st, w) != LT_OK)
+    if (lt_adm_parse_strategy(c->a, d, doc, f->name, cur, &st, w) != LT_OK)
         return LT_EINVAL;
     if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "sortOrder")))
         st.sort_order = cur->sort_order;
@@ -100,11 +98,9 @@ static int do_strategy_patch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *old = lt_adm_find_live(d, c, w);
-    if (!old || !lt_adm_find_env(d, c, old, w))
-        return LT_EINVAL;
-    lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    lt_strategy_t *cur = find_strategy(lt_adm_env_state(c->a, f, c->env), c, w);
+    lt_feature_t *f;
+    lt_feature_env_t *fe = lt_adm_edit_env(d, c, w, &f);
+    lt_strategy_t *cur = fe ? find_strategy(fe, c, w) : NULL;
     if (!cur)
         return LT_EINVAL;
     cJSON *doc = cJSON_Parse(lt_adm_strategy_json(c->a, cur));
@@ -120,11 +116,10 @@ static int do_strategy_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *old = lt_adm_find_live(d, c, w);
-    if (!old || !lt_adm_find_env(d, c, old, w))
+    lt_feature_t *f;
+    lt_feature_env_t *fe = lt_adm_edit_env(d, c, w, &f);
+    if (!fe)
         return LT_EINVAL;
-    lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    lt_feature_env_t *fe = lt_adm_env_state(c->a, f, c->env);
     lt_strategy_t *cur = find_strategy(fe, c, w);
     if (!cur)
         return LT_EINVAL;
@@ -155,11 +150,10 @@ static int do_strategy_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
-    const lt_feature_t *old = lt_adm_find_live(d, c, w);
-    if (!old || !lt_adm_find_env(d, c, old, w))
+    lt_feature_t *f;
+    lt_feature_env_t *fe = lt_adm_edit_env(d, c, w, &f);
+    if (!fe)
         return LT_EINVAL;
-    lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    lt_feature_env_t *fe = lt_adm_env_state(c->a, f, c->env);
     const cJSON *it;
     cJSON_ArrayForEach(it, c->body)
     {
@@ -176,8 +170,9 @@ static int do_strategy_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         cur->sort_order = (int)so->valuedouble;
     }
     lt_strategies_sort(fe->strategies, fe->n_strategies);
-    return lt_adm_commit(s, c, f, "strategy-order-changed", c->env, strategy_ids_json(c->a, fe),
-                  strategy_ids_json(c->a, lt_feature_env(old, c->env)));
+    return lt_adm_commit(
+        s, c, f, "strategy-order-changed", c->env, strategy_ids_json(c->a, fe),
+        strategy_ids_json(c->a, lt_feature_env(lt_dataset_feature(d, f->name), c->env)));
 }
 
 static void api_strategies_get(lt_req_t *r, const lt_params_t *p)
@@ -230,8 +225,8 @@ LT_ADM_WRITE(api_strategy_order, do_strategy_order, 200, .reply = NULL)
 
 const lt_route_t lt_routes_admin_strategies[] = {
     ROUTE(LT_GET, LT_ADM_PE "/strategies", api_strategies_get, LT_AUTHENTICATED),
-    ROUTE(LT_POST, LT_ADM_PE "/strategies", api_strategy_add, LT_ADM_FLAG_ENV("CREATE_FEATURE_STRATEGY"),
-          LT_JSON_OBJECT),
+    ROUTE(LT_POST, LT_ADM_PE "/strategies", api_strategy_add,
+          LT_ADM_FLAG_ENV("CREATE_FEATURE_STRATEGY"), LT_JSON_OBJECT),
     ROUTE(LT_POST, LT_ADM_PE "/strategies/set-sort-order", api_strategy_order,
           LT_ADM_FLAG_ENV("UPDATE_FEATURE_STRATEGY"), LT_JSON_ARRAY),
     ROUTE(LT_GET, LT_ADM_PE "/strategies/:strategyId", api_strategy_get, LT_AUTHENTICATED),
