@@ -36,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 STORE_TEST_SRC := $(wildcard tests/store/test_*.c)
 STORE_TEST_BIN := $(STORE_TEST_SRC:tests/store/%.c=$(BUILD)/tests/store/%)
 
-.PHONY: all test unit store-tests integration check deps deps-test serve clean format bench-smoke \
+.PHONY: all test layers unit store-tests integration check deps deps-test serve clean format bench-smoke \
         bench-micro bench-compare bench-admin
 
 all: $(BUILD)/latch
@@ -58,6 +58,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatch.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/liblatch.a $(LDLIBS) -lcmocka
 
+# The dependency direction of docs/ARCHITECTURE.md (no folder includes one above it).
+layers:
+	@scripts/check-layers.sh
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
@@ -72,7 +76,7 @@ store-tests: $(STORE_TEST_BIN)
 integration: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/integration/
 
-test: deps-test unit store-tests integration bench-smoke
+test: deps-test layers unit store-tests integration bench-smoke
 
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi
