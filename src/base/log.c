@@ -77,13 +77,13 @@ int lt_log_level_parse(const char *s, lt_log_level_t *out)
 void lt_log_init_from_env(void)
 {
     const char *bad_format = NULL, *bad_level = NULL, *bad_name = NULL;
-    const char *f = getenv("LOG_FORMAT");
-    if (f && lt_log_format_parse(f, &format) != LT_OK)
+    const char *f = getenv("LOG_FORMAT"); /* set but empty counts as unset */
+    if (f && *f && lt_log_format_parse(f, &format) != LT_OK)
         bad_format = f;
     static const char *const level_vars[] = {"LOG_LEVEL", "LATCH_LOG_LEVEL"}; /* last wins */
     for (size_t i = 0; i < LT_ARRAY_LEN(level_vars); i++) {
         const char *v = getenv(level_vars[i]);
-        if (v && lt_log_level_parse(v, &min_level) != LT_OK) {
+        if (v && *v && lt_log_level_parse(v, &min_level) != LT_OK) {
             bad_level = v;
             bad_name = level_vars[i];
         }

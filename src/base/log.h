@@ -30,7 +30,8 @@ int lt_log_format_parse(const char *s, lt_log_format_t *out);
 int lt_log_level_parse(const char *s, lt_log_level_t *out);
 /*
  * Level and format from the environment: LOG_LEVEL and LOG_FORMAT (Unleash's names), and
- * LATCH_LOG_LEVEL, which wins over LOG_LEVEL. A value that does not parse is logged and ignored.
+ * LATCH_LOG_LEVEL, which wins over LOG_LEVEL. An empty value counts as unset; one that does
+ * not parse is logged and ignored.
  */
 void lt_log_init_from_env(void);
 /* Would a line at this level be written? (To skip building what a debug line needs.) */
