@@ -30,6 +30,8 @@ void lt_frontend_configure(const lt_frontend_config_t *c)
     cfg = *c;
     if (!cfg.client_key_header)
         cfg.client_key_header = "Authorization";
+    /* the HTTP layer keeps a trusted proxy's X-Request-Id: one list for both */
+    lt_http_set_trusted_proxies(cfg.trusted_proxies, cfg.n_trusted);
 }
 
 /* ---------- CORS ---------- */
@@ -205,10 +207,7 @@ static void context_from_json(lt_arena_t *a, req_ctx_t *c, const cJSON *ctx)
 
 static bool trusted(const char *addr, size_t len)
 {
-    for (size_t i = 0; i < cfg.n_trusted; i++)
-        if (strlen(cfg.trusted_proxies[i]) == len && memcmp(cfg.trusted_proxies[i], addr, len) == 0)
-            return true;
-    return false;
+    return lt_http_trusted_proxy((lt_str_t){addr, len});
 }
 
 /* The client address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */

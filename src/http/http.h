@@ -26,6 +26,8 @@ typedef enum {
 
 #define LT_MAX_PATH 2048
 #define LT_MAX_PARAMS 4
+/* The longest X-Request-Id taken from a trusted proxy; latch's own are 16 hex characters. */
+#define LT_REQUEST_ID_MAX 128
 
 typedef struct lt_req lt_req_t;
 
@@ -78,6 +80,15 @@ void lt_http_stop(lt_http_t *h);
 /* The port actually bound (useful with port 0). */
 int lt_http_port(const lt_http_t *h);
 
+/*
+ * The peers (exact addresses, as lt_req_peer shows them) whose X-Request-Id is kept, and whose
+ * X-Forwarded-For api/frontend.c believes. Set once before the server starts; the strings
+ * must stay valid while it runs (not copied). None by default.
+ */
+void lt_http_set_trusted_proxies(const char *const *addrs, size_t n);
+/* Is addr one of the trusted proxies? */
+bool lt_http_trusted_proxy(lt_str_t addr);
+
 /* --- request accessors --- */
 lt_method_t lt_req_method(const lt_req_t *r);
 const char *lt_req_path(const lt_req_t *r); /* normalised: no "//", ".", ".." or trailing "/" */
@@ -94,6 +105,13 @@ void lt_req_query_each(const lt_req_t *r, bool (*fn)(void *ctx, lt_str_t k, lt_s
 lt_str_t lt_req_body(const lt_req_t *r);
 /* The peer address as text ("127.0.0.1", "::1"). */
 const char *lt_req_peer(lt_req_t *r);
+/*
+ * The request's id (NUL-terminated, valid until the request ends): a trusted proxy's
+ * X-Request-Id when it sent a valid one (printable ASCII, at most LT_REQUEST_ID_MAX), else 16
+ * random hex characters. Every reply carries it in X-Request-Id, and every line logged while
+ * the request is handled carries it (lt_log_set_request_id).
+ */
+const char *lt_req_id(const lt_req_t *r);
 /* Is the Content-Type a JSON media type? */
 bool lt_req_is_json(const lt_req_t *r);
 /* Per-request data of the layer above (a guard's result for its handler); NULL until set. */
@@ -103,22 +121,24 @@ void *lt_req_ctx(const lt_req_t *r);
 void lt_req_on_done(lt_req_t *r, void (*fn)(void *), void *arg);
 
 /* --- replies: exactly one per request --- */
-/* Add a response header to the reply about to be sent (up to 16). Copies are taken. */
+/* Add a response header to the reply about to be sent (up to 16). Copies are taken.
+ * X-Request-Id is added to every reply without it. */
 void lt_reply_header(lt_req_t *r, const char *name, const char *value);
 /* Reply with body bytes (copied) and a content type (NULL: none). */
 void lt_reply(lt_req_t *r, int status, const char *content_type, const char *body, size_t len);
 /* Reply with a buffer's bytes, taking them over (the buffer is left empty). */
 void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b);
 void lt_reply_json(lt_req_t *r, int status, const char *json);
-/* An empty body; with no_headers, no Content-Type or other header is sent (304s). */
+/* An empty body and no Content-Type (304s); the headers of lt_reply_header are sent. */
 void lt_reply_empty(lt_req_t *r, int status);
 /* Unleash's error shape {"id","name","message","details":[{"message"}]}. */
 void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /*
- * Reply with a memoized body (gzip when gz is true), building and caching the reusable
- * response object in m->ext on first use. The snapshot reference held by the request keeps m
- * alive until the response is sent. A transient memo is copied: the caller may free it after.
+ * Reply with a memoized body (gzip when gz is true), with its ETag, without copying it: the
+ * snapshot reference held by the request keeps m alive until the response is sent. A
+ * transient memo is copied: the caller may free it after. (m->ext is no longer used: a
+ * response object shared between requests could not carry their own headers.)
  */
 void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz);
 /* Reply with a slice of a memoized body. */

@@ -3,9 +3,12 @@
  * A request is collected (headers, bounded body), its path normalised, routed, and handed to
  * its handler on libmicrohttpd's second call, so keep-alive connections stay open. The
  * completion callback records metrics and frees the request's arena and snapshot reference.
+ * Every request has an id (its own, or a trusted proxy's X-Request-Id), sent back in an
+ * X-Request-Id header and set as the log's current request id while latch works on it.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,6 +35,7 @@ static const double lat_bounds_ms[N_LAT_BUCKETS - 1] = {0.25, 0.5, 1, 2.5, 5, 10
 
 struct lt_req {
     struct MHD_Connection *conn;
+    char id[LT_REQUEST_ID_MAX + 1]; /* X-Request-Id, and the log's request id */
     lt_http_t *srv;
     lt_method_t method;
     const char *method_name;
@@ -72,9 +76,67 @@ struct lt_http {
 
 static lt_http_t *metrics_srv; /* the server whose metrics /internal-backstage shows */
 
-static void free_ext(void *ext)
+/* Peers whose X-Request-Id (and, in api/frontend.c, X-Forwarded-For) is believed. */
+static const char *const *trusted_proxies;
+static size_t n_trusted;
+
+/* ---------- trusted proxies and request ids ---------- */
+
+void lt_http_set_trusted_proxies(const char *const *addrs, size_t n)
 {
-    MHD_destroy_response(ext);
+    trusted_proxies = addrs;
+    n_trusted = n;
+}
+
+bool lt_http_trusted_proxy(lt_str_t addr)
+{
+    for (size_t i = 0; i < n_trusted; i++)
+        if (lt_str_eq_c(addr, trusted_proxies[i]))
+            return true;
+    return false;
+}
+
+/* An id a proxy may hand on: 1 to LT_REQUEST_ID_MAX printable ASCII characters. */
+static bool request_id_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (n == LT_REQUEST_ID_MAX || (unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e)
+            return false;
+    return n > 0;
+}
+
+/*
+ * 16 hex characters from a per-thread splitmix64 stream seeded from the CSPRNG once per
+ * thread: ids must be unique, not secret, and this costs no system call, lock or allocation.
+ */
+static void new_request_id(char out[17])
+{
+    static _Thread_local uint64_t state;
+    static _Thread_local bool seeded;
+    if (!seeded) {
+        randombytes_buf(&state, sizeof(state));
+        seeded = true;
+    }
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, z >>= 4)
+        out[i] = digits[z & 0xf];
+    out[16] = '\0';
+}
+
+/* The request's id: a trusted proxy's valid X-Request-Id, else a new one. */
+static void set_request_id(lt_req_t *r)
+{
+    const char *given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given && n_trusted && request_id_ok(given) &&
+        lt_http_trusted_proxy(lt_str_c(lt_req_peer(r))))
+        memcpy(r->id, given, strlen(given) + 1);
+    else
+        new_request_id(r->id);
 }
 
 /* ---------- path normalisation and routing ---------- */
@@ -255,32 +317,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return r;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+/* The first call: the request line and headers are in; set the request up. */
+static void start(lt_http_t *h, lt_req_t *r, struct MHD_Connection *conn, const char *method)
 {
-    lt_http_t *h = cls;
-    lt_req_t *r = *con_cls;
-    if (!r) /* no request line seen by on_uri: cannot happen, but be safe */
-        *con_cls = r = lt_xcalloc(1, sizeof(*r));
-    if (!r->started) {
-        r->started = true;
-        r->conn = conn;
-        r->srv = h;
-        r->start_ns = lt_mono_ns();
-        r->method = method_of(method);
-        r->method_name = r->method == LT_OTHER ? "given" : method;
-        r->route = (int)h->cfg.n_routes;
-        lt_arena_init(&r->arena, 4096);
-        lt_buf_init(&r->body, h->cfg.max_body);
-        query_size_t hs = {0, 0};
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, count_arg, &hs);
-        r->headers_too_large = hs.bytes > LT_MAX_HEADER_BYTES || hs.count > 100;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body)
-            r->too_large = true;
-        return MHD_YES;
-    }
+    r->started = true;
+    r->conn = conn;
+    r->srv = h;
+    r->start_ns = lt_mono_ns();
+    r->method = method_of(method);
+    r->method_name = r->method == LT_OTHER ? "given" : method;
+    r->route = (int)h->cfg.n_routes;
+    lt_arena_init(&r->arena, 4096);
+    lt_buf_init(&r->body, h->cfg.max_body);
+    set_request_id(r);
+    query_size_t hs = {0, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_arg, &hs);
+    r->headers_too_large = hs.bytes > LT_MAX_HEADER_BYTES || hs.count > 100;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > h->cfg.max_body)
+        r->too_large = true;
+}
+
+/* The later calls: body data, then (upload_size 0) the answer. */
+static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *conn,
+                             const char *url, const char *upload_data, size_t *upload_size)
+{
     if (*upload_size) {
         if (!r->too_large) {
             lt_buf_append(&r->body, upload_data, *upload_size);
@@ -323,12 +384,44 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
 }
 
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    lt_http_t *h = cls;
+    lt_req_t *r = *con_cls;
+    if (!r) /* no request line seen by on_uri: cannot happen, but be safe */
+        *con_cls = r = lt_xcalloc(1, sizeof(*r));
+    if (!r->started) {
+        start(h, r, conn, method);
+        return MHD_YES;
+    }
+    /* this thread serves other connections between calls: the id is set for this call only */
+    lt_log_set_request_id(r->id);
+    enum MHD_Result rc = serve(h, r, conn, url, upload_data, upload_size);
+    lt_log_set_request_id(NULL);
+    return rc;
+}
+
+static const char *route_label(const lt_http_t *h, int i)
+{
+    if ((size_t)i >= h->cfg.n_routes)
+        return "unmatched";
+    return h->cfg.routes[i].label ? h->cfg.routes[i].label : h->cfg.routes[i].pattern;
+}
+
 static void record(lt_http_t *h, lt_req_t *r)
 {
     route_stats_t *st = &h->stats[r->route];
     int s = r->status >= 100 && r->status < 600 ? r->status : 500;
     atomic_fetch_add_explicit(&st->by_status[s - 100], 1, memory_order_relaxed);
     double ms = (double)(lt_mono_ns() - r->start_ns) / 1e6;
+    /* the route's pattern, never the path: a path may hold a token (DELETE
+     * /api/admin/api-tokens/:secret) */
+    if (lt_log_enabled(LT_LOG_DEBUG))
+        lt_log_debug("http: %s %s %d in %.3f ms",
+                     r->method == LT_OTHER ? "(other method)" : r->method_name,
+                     route_label(h, r->route), r->status, ms);
     size_t b = 0;
     while (b < N_LAT_BUCKETS - 1 && ms > lat_bounds_ms[b])
         b++;
@@ -344,10 +437,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     lt_req_t *r = *con_cls;
     if (!r)
         return;
+    if (r->started)
+        lt_log_set_request_id(r->id);
     if (r->replied)
         record(h, r);
     for (int i = r->n_done - 1; i >= 0; i--)
         r->done_fn[i](r->done_arg[i]);
+    lt_log_set_request_id(NULL);
     lt_snapshot_release(r->snap);
     lt_buf_dispose(&r->body);
     lt_arena_dispose(&r->arena);
@@ -531,6 +627,11 @@ const char *lt_req_peer(lt_req_t *r)
     return r->peer;
 }
 
+const char *lt_req_id(const lt_req_t *r)
+{
+    return r->id;
+}
+
 void lt_req_set_ctx(lt_req_t *r, void *ctx)
 {
     r->ctx = ctx;
@@ -576,17 +677,17 @@ void lt_reply_header(lt_req_t *r, const char *name, const char *value)
     r->n_headers++;
 }
 
-static void queue(lt_req_t *r, int status, struct MHD_Response *resp, bool shared)
+/* Queue resp, a response object of this request alone, with the request's own headers. */
+static void queue(lt_req_t *r, int status, struct MHD_Response *resp)
 {
     lt_assert(!r->replied);
     r->replied = true;
     r->status = status;
-    if (!shared)
-        for (int i = 0; i < r->n_headers; i++)
-            MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
+    for (int i = 0; i < r->n_headers; i++)
+        MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_queue_response(r->conn, (unsigned)status, resp);
-    if (!shared)
-        MHD_destroy_response(resp);
+    MHD_destroy_response(resp);
 }
 
 void lt_reply(lt_req_t *r, int status, const char *content_type, const char *body, size_t len)
@@ -595,7 +696,7 @@ void lt_reply(lt_req_t *r, int status, const char *content_type, const char *bod
         MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
     if (content_type)
         MHD_add_response_header(resp, "Content-Type", content_type);
-    queue(r, status, resp, false);
+    queue(r, status, resp);
 }
 
 void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b)
@@ -610,7 +711,7 @@ void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
     if (content_type)
         MHD_add_response_header(resp, "Content-Type", content_type);
-    queue(r, status, resp, false);
+    queue(r, status, resp);
 }
 
 void lt_reply_json(lt_req_t *r, int status, const char *json)
@@ -621,7 +722,7 @@ void lt_reply_json(lt_req_t *r, int status, const char *json)
 void lt_reply_empty(lt_req_t *r, int status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    queue(r, status, resp, false);
+    queue(r, status, resp);
 }
 
 void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)
@@ -647,36 +748,24 @@ void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, 
     lt_reply_buf(r, status, LT_JSON_TYPE, &b);
 }
 
+/*
+ * libmicrohttpd keeps headers in the response object, so one shared by every request of a memo
+ * could not carry each request's X-Request-Id (adding to it while another thread sends it is a
+ * race). Each request gets its own small object over the memo's bytes instead: the body is not
+ * copied (the request's snapshot reference keeps m alive until it is sent), except for a
+ * transient memo, which the caller frees after.
+ */
 void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz)
 {
-    if (m->transient) {
-        lt_reply_header(r, "ETag", m->etag);
-        lt_reply_header(r, "Vary", "Accept-Encoding");
-        if (gz)
-            lt_reply_header(r, "Content-Encoding", "gzip");
-        lt_reply(r, status, LT_JSON_TYPE, gz ? m->gz : m->body,
-                 gz ? m->gz_len : m->len);
-        return;
-    }
-    void **slot = &m->ext[gz ? 1 : 0];
-    struct MHD_Response *resp = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
-    if (!resp) {
-        resp = MHD_create_response_from_buffer(gz ? m->gz_len : m->len, gz ? m->gz : m->body,
-                                               MHD_RESPMEM_PERSISTENT);
-        MHD_add_response_header(resp, "Content-Type", LT_JSON_TYPE);
-        MHD_add_response_header(resp, "ETag", m->etag);
-        MHD_add_response_header(resp, "Vary", "Accept-Encoding");
-        if (gz)
-            MHD_add_response_header(resp, "Content-Encoding", "gzip");
-        void *expected = NULL;
-        __atomic_store_n(&m->ext_free, free_ext, __ATOMIC_RELEASE);
-        if (!__atomic_compare_exchange_n(slot, &expected, resp, false, __ATOMIC_ACQ_REL,
-                                         __ATOMIC_ACQUIRE)) {
-            MHD_destroy_response(resp);
-            resp = expected;
-        }
-    }
-    queue(r, status, resp, true);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        gz ? m->gz_len : m->len, gz ? m->gz : m->body,
+        m->transient ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(resp, "Content-Type", LT_JSON_TYPE);
+    MHD_add_response_header(resp, "ETag", m->etag);
+    MHD_add_response_header(resp, "Vary", "Accept-Encoding");
+    if (gz)
+        MHD_add_response_header(resp, "Content-Encoding", "gzip");
+    queue(r, status, resp);
 }
 
 void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size_t len)
@@ -684,7 +773,7 @@ void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, m->body + off, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(resp, "Content-Type", LT_JSON_TYPE);
-    queue(r, status, resp, false);
+    queue(r, status, resp);
 }
 
 /* ---------- metrics ---------- */
@@ -697,10 +786,7 @@ void lt_http_metrics_write(lt_buf_t *b)
     lt_buf_puts(b, "# HELP http_requests_total Requests answered, by route and status.\n"
                    "# TYPE http_requests_total counter\n");
     for (size_t i = 0; i <= h->cfg.n_routes; i++) {
-        const char *label = i < h->cfg.n_routes
-                                ? (h->cfg.routes[i].label ? h->cfg.routes[i].label
-                                                          : h->cfg.routes[i].pattern)
-                                : "unmatched";
+        const char *label = route_label(h, (int)i);
         for (int s = 0; s < 500; s++) {
             unsigned long long c = atomic_load_explicit(&h->stats[i].by_status[s],
                                                         memory_order_relaxed);
@@ -712,10 +798,7 @@ void lt_http_metrics_write(lt_buf_t *b)
     lt_buf_puts(b, "# HELP http_request_duration_seconds Time from request to response.\n"
                    "# TYPE http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= h->cfg.n_routes; i++) {
-        const char *label = i < h->cfg.n_routes
-                                ? (h->cfg.routes[i].label ? h->cfg.routes[i].label
-                                                          : h->cfg.routes[i].pattern)
-                                : "unmatched";
+        const char *label = route_label(h, (int)i);
         unsigned long long cum = 0;
         for (int k = 0; k < N_LAT_BUCKETS; k++)
             cum += atomic_load_explicit(&h->stats[i].lat[k], memory_order_relaxed);
