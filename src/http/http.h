@@ -137,8 +137,8 @@ void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, 
 /*
  * Reply with a memoized body (gzip when gz is true), with its ETag, without copying it: the
  * snapshot reference held by the request keeps m alive until the response is sent. A
- * transient memo is copied: the caller may free it after. (m->ext is no longer used: a
- * response object shared between requests could not carry their own headers.)
+ * transient memo is copied: the caller may free it after. The response object is made per
+ * request (a shared one could not carry each request's own headers, X-Request-Id among them).
  */
 void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz);
 /* Reply with a slice of a memoized body. */

@@ -104,9 +104,6 @@ void lt_memo_free(lt_memo_t *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; i < LT_ARRAY_LEN(m->ext); i++)
-        if (m->ext[i] && m->ext_free)
-            m->ext_free(m->ext[i]);
     free(m->key);
     free(m->body);
     free(m->gz);

@@ -40,8 +40,6 @@ typedef struct lt_memo {
     char etag[96];
     lt_memo_slice_t *slices; /* sorted by name */
     size_t n_slices;
-    void *ext[2];  /* owned by whoever set them (the HTTP layer's prebuilt responses) */
-    void (*ext_free)(void *ext); /* set with ext[]: how lt_memo_free releases them */
     bool transient; /* not stored in the snapshot: free it after the request */
 } lt_memo_t;
 
