@@ -3,6 +3,7 @@
 # `make check` is what CI runs: dependencies, the suite, then the suite under sanitizers.
 
 CC ?= cc
+.DEFAULT_GOAL := all
 PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-unused-parameter
@@ -27,6 +28,24 @@ CPPFLAGS += -D_GNU_SOURCE -MMD -MP
 CFLAGS += $(WARN) $(OPT) $(PKG_CFLAGS) -pthread
 LDFLAGS += $(OPT) -pthread
 LDLIBS += $(PKG_LIBS) -lm
+
+# The git revision and build date compiled into src/base/version.c ("unknown" outside a git
+# checkout of this tree, as in a tarball or a package build). SOURCE_DATE_EPOCH, when set, fixes
+# the date for a reproducible build. A stamp file rewritten only when they change recompiles
+# version.c alone.
+ifndef GIT_REV
+GIT_REV := $(shell [ "$$(git -C . rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+             git describe --always --dirty --abbrev=12 --match=NONE 2>/dev/null || echo unknown)
+endif
+ifndef BUILD_DATE
+BUILD_DATE := $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%d \
+                2>/dev/null || echo unknown)
+endif
+VERSION_STAMP := $(BUILD)/version.stamp
+$(shell mkdir -p $(BUILD) && echo '$(GIT_REV) $(BUILD_DATE)' | cmp -s - $(VERSION_STAMP) || \
+        echo '$(GIT_REV) $(BUILD_DATE)' > $(VERSION_STAMP))
+$(BUILD)/src/base/version.o: CPPFLAGS += -DLT_GIT_REV='"$(GIT_REV)"' -DLT_BUILD_DATE='"$(BUILD_DATE)"'
+$(BUILD)/src/base/version.o: $(VERSION_STAMP)
 
 LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -269,7 +269,7 @@ int lt__cli_serve(int argc, char **argv)
     if (lt_http_start(&http, &cfg) != LT_OK)
         goto out;
     first_start_banner(first_secret, lt_http_port(http));
-    lt_log_info("latch %s serving (store %s)", LATCH_VERSION, db);
+    lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
     lt__cli_signals_wait(&set);
     lt_http_stop(http);
     rc = 0;
