@@ -4,12 +4,12 @@
 // in /health, Prometheus and `latch --version`.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Latch, LATCH_BIN, latch, request, waitFor } from './harness.mjs';
+import { Latch, LATCH_BIN, REPO, latch, request, waitFor } from './harness.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'latch-conf-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -167,5 +167,19 @@ test('the version: latch --version, /health and latch_build_info', async () => {
     assert.ok(prom.text.includes(`latch_build_info{version="${version}",revision="${revision}"} 1\n`), prom.text);
   } finally {
     await srv.dispose();
+  }
+});
+
+test('the man page (scripts/man.sh, from --help) shows every option of every command', () => {
+  const man = execFileSync('sh', [join(REPO, 'scripts', 'man.sh'), LATCH_BIN], { encoding: 'utf8' });
+  assert.match(man, /^\.TH LATCH 1 /m);
+  const commands = [...latch(['--help']).matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
+  assert.ok(commands.includes('serve') && commands.length >= 6, commands.join(','));
+  for (const cmd of commands) {
+    assert.ok(man.includes(`.SS latch ${cmd}\n`), `no section for latch ${cmd}`);
+    const options = new Set(latch([cmd, '--help']).match(/--[a-z][a-z-]*/g));
+    assert.ok(cmd !== 'serve' || options.size >= 12, [...options].join(' '));
+    for (const opt of options)
+      assert.ok(man.includes(opt.replaceAll('-', '\\-')), `latch ${cmd} --help shows ${opt}; the man page does not`);
   }
 });
