@@ -55,10 +55,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 STORE_TEST_SRC := $(wildcard tests/store/test_*.c)
 STORE_TEST_BIN := $(STORE_TEST_SRC:tests/store/%.c=$(BUILD)/tests/store/%)
 
-.PHONY: all test unit store-tests integration check deps deps-test serve clean format bench-smoke \
-        bench-micro bench-compare bench-admin
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 
-all: $(BUILD)/latch
+.PHONY: all test unit store-tests integration check deps deps-test serve clean format bench-smoke \
+        bench-micro bench-compare bench-admin man install deb deb-check
+
+all: $(BUILD)/latch $(BUILD)/latch.1
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -72,6 +76,26 @@ $(BUILD)/liblatch.a: $(LIB_OBJ)
 
 $(BUILD)/latch: $(MAIN_OBJ) $(BUILD)/liblatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# latch(1), written from the binary's own --help texts (one source: src/cli/*.c).
+$(BUILD)/latch.1: $(BUILD)/latch scripts/man.sh
+	scripts/man.sh $(BUILD)/latch > $@.tmp && mv $@.tmp $@
+
+man: $(BUILD)/latch.1
+
+install: $(BUILD)/latch $(BUILD)/latch.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/latch $(DESTDIR)$(BINDIR)/latch
+	install -m 0644 $(BUILD)/latch.1 $(DESTDIR)$(MANDIR)/man1/latch.1
+
+# The Debian package, with dpkg-deb and no network (packaging/build-deb.sh), and the check by
+# hand that installs it into a fresh Debian 12 root and starts it (debootstrap, the network,
+# root; too slow for `make test`).
+deb: $(BUILD)/latch $(BUILD)/latch.1
+	packaging/build-deb.sh $(BUILD)
+
+deb-check: deb
+	packaging/test-deb.sh $(BUILD)/latch.deb
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatch.a
 	@mkdir -p $(dir $@)
