@@ -3,6 +3,7 @@
 # `make check` is what CI runs: dependencies, the suite, then the suite under sanitizers.
 
 CC ?= cc
+.DEFAULT_GOAL := all
 PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-unused-parameter
@@ -28,6 +29,24 @@ CFLAGS += $(WARN) $(OPT) $(PKG_CFLAGS) -pthread
 LDFLAGS += $(OPT) -pthread
 LDLIBS += $(PKG_LIBS) -lm
 
+# The git revision and build date compiled into src/base/version.c ("unknown" outside a git
+# checkout of this tree, as in a tarball or a package build). SOURCE_DATE_EPOCH, when set, fixes
+# the date for a reproducible build. A stamp file rewritten only when they change recompiles
+# version.c alone.
+ifndef GIT_REV
+GIT_REV := $(shell [ "$$(git -C . rev-parse --show-toplevel 2>/dev/null)" = "$(CURDIR)" ] && \
+             git describe --always --dirty --abbrev=12 --match=NONE 2>/dev/null || echo unknown)
+endif
+ifndef BUILD_DATE
+BUILD_DATE := $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%d \
+                2>/dev/null || echo unknown)
+endif
+VERSION_STAMP := $(BUILD)/version.stamp
+$(shell mkdir -p $(BUILD) && echo '$(GIT_REV) $(BUILD_DATE)' | cmp -s - $(VERSION_STAMP) || \
+        echo '$(GIT_REV) $(BUILD_DATE)' > $(VERSION_STAMP))
+$(BUILD)/src/base/version.o: CPPFLAGS += -DLT_GIT_REV='"$(GIT_REV)"' -DLT_BUILD_DATE='"$(BUILD_DATE)"'
+$(BUILD)/src/base/version.o: $(VERSION_STAMP)
+
 LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/src/main.o
@@ -36,10 +55,14 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 STORE_TEST_SRC := $(wildcard tests/store/test_*.c)
 STORE_TEST_BIN := $(STORE_TEST_SRC:tests/store/%.c=$(BUILD)/tests/store/%)
 
-.PHONY: all test layers unit store-tests integration check deps deps-test serve clean format bench-smoke \
-        bench-micro bench-compare bench-admin
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 
-all: $(BUILD)/latch
+.PHONY: all test layers unit store-tests integration check deps deps-test serve clean format bench-smoke \
+        bench-micro bench-compare bench-admin man install deb deb-check
+
+all: $(BUILD)/latch $(BUILD)/latch.1
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -53,6 +76,26 @@ $(BUILD)/liblatch.a: $(LIB_OBJ)
 
 $(BUILD)/latch: $(MAIN_OBJ) $(BUILD)/liblatch.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# latch(1), written from the binary's own --help texts (one source: src/cli/*.c).
+$(BUILD)/latch.1: $(BUILD)/latch scripts/man.sh
+	scripts/man.sh $(BUILD)/latch > $@.tmp && mv $@.tmp $@
+
+man: $(BUILD)/latch.1
+
+install: $(BUILD)/latch $(BUILD)/latch.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/latch $(DESTDIR)$(BINDIR)/latch
+	install -m 0644 $(BUILD)/latch.1 $(DESTDIR)$(MANDIR)/man1/latch.1
+
+# The Debian package, with dpkg-deb and no network (packaging/build-deb.sh), and the check by
+# hand that installs it into a fresh Debian 12 root and starts it (debootstrap, the network,
+# root; too slow for `make test`).
+deb: $(BUILD)/latch $(BUILD)/latch.1
+	packaging/build-deb.sh $(BUILD)
+
+deb-check: deb
+	packaging/test-deb.sh $(BUILD)/latch.deb
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblatch.a
 	@mkdir -p $(dir $@)

@@ -1,16 +1,18 @@
 /*
- * health.c: /health, /ready and the Prometheus text at /internal-backstage/prometheus.
+ * health.c: /health (with latch's version), /ready and the Prometheus text at
+ * /internal-backstage/prometheus (with latch_build_info).
  */
 #include <stdio.h>
 
 #include "../base/util.h"
+#include "../base/version.h"
 #include "../state/state.h"
 #include "api.h"
 #include "usage.h"
 
 void lt_api_health(lt_req_t *r, const lt_params_t *p)
 {
-    lt_reply_json(r, 200, "{\"health\":\"GOOD\"}");
+    lt_reply_json(r, 200, "{\"health\":\"GOOD\",\"version\":\"" LT_VERSION "\"}");
 }
 
 /* Ready when there is a snapshot and the last look at the store succeeded: a store that can
@@ -68,6 +70,11 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                   "# TYPE latch_snapshot_reload_failures_total counter\n"
                   "latch_snapshot_reload_failures_total %llu\n",
                   healthy ? 1 : 0, (unsigned long long)failures);
+    lt_buf_printf(&b,
+                  "# HELP latch_build_info The version and git revision of the running latch.\n"
+                  "# TYPE latch_build_info gauge\n"
+                  "latch_build_info{version=\"%s\",revision=\"%s\"} 1\n",
+                  LT_VERSION, lt_version_revision());
     lt_buf_printf(&b,
                   "# HELP latch_usage_dropped_total Usage keys dropped at the memory bound.\n"
                   "# TYPE latch_usage_dropped_total counter\n"

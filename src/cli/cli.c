@@ -6,7 +6,7 @@
 #include "cli_int.h"
 
 static const char usage_main[] =
-    "latch " LATCH_VERSION " - a feature-flag server that speaks Unleash's protocol\n"
+    "latch " LT_VERSION " - a feature-flag server that speaks Unleash's protocol\n"
     "\n"
     "usage: latch <command> [options]\n"
     "\n"
@@ -37,8 +37,7 @@ int lt_cli_main(int argc, char **argv)
         return 0;
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("latch %s\n", LATCH_VERSION);
-        return 0;
+        return lt__cli_version(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "serve") == 0)
         return lt__cli_serve(argc - 1, argv + 1);

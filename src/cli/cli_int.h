@@ -22,13 +22,12 @@
 #include "../auth/token.h"
 #include "../base/log.h"
 #include "../base/util.h"
+#include "../base/version.h"
 #include "../edge/offline.h"
 #include "../http/http.h"
 #include "../model/export.h"
 #include "../model/model_json.h"
 #include "../state/state.h"
-
-#define LATCH_VERSION "0.1.0"
 
 /* The arguments of one command being read: argv[i] is the next one. */
 typedef struct {
@@ -74,5 +73,7 @@ int lt__cli_token(int argc, char **argv);
 int lt__cli_user(int argc, char **argv);
 int lt__cli_import(int argc, char **argv);
 int lt__cli_export(int argc, char **argv);
+/* `latch --version`: the version, revision, build date and the libraries linked. */
+int lt__cli_version(int argc, char **argv);
 
 #endif

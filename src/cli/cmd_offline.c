@@ -86,7 +86,7 @@ int lt__cli_offline(int argc, char **argv)
         goto out;
     if (lt_http_start(&http, &cfg) != LT_OK)
         goto out;
-    lt_log_info("latch %s offline, serving %s", LATCH_VERSION, file);
+    lt_log_info("latch %s offline, serving %s", LT_VERSION, file);
     lt__cli_signals_wait(&set);
     lt_http_stop(http);
     rc = 0;

@@ -2,11 +2,17 @@
  * cmd_serve.c: `latch serve`: open the store, apply INIT_*_API_TOKENS, publish the first
  * snapshot, create the first admin user and token on first start, then serve until SIGTERM.
  */
+#include <fcntl.h>
+
 #include "cli_int.h"
+#include "conf.h"
+#include "log_opts.h"
 
 static const char usage_serve[] =
     "usage: latch serve [options]\n"
     "\n"
+    "  --config FILE         configuration file (env LATCH_CONFIG; default\n"
+    "                        /etc/latch/latch.conf when it exists)\n"
     "  --port N              port to listen on (env PORT or HTTP_PORT; default 4242)\n"
     "  --bind ADDR           address to bind (env HTTP_HOST; default 0.0.0.0)\n"
     "  --db URL              store: sqlite:///path or a path (env DATABASE_URL;\n"
@@ -16,16 +22,25 @@ static const char usage_serve[] =
     "  --metrics-interval S  seconds between writes of usage metrics (default 10)\n"
     "  --watch-interval MS   how often to look for changes made by other processes (1000)\n"
     "  --trusted-proxies A,B peers whose X-Forwarded-For is believed (env TRUSTED_PROXIES)\n"
+    "  --log-format F        text or json (env LOG_FORMAT; default text)\n"
+    "  --log-level L         debug, info, warn or error (env LOG_LEVEL or LATCH_LOG_LEVEL;\n"
+    "                        default info)\n"
+    "  --first-start-file P  write the first-start admin password and token to P, a new\n"
+    "                        file of mode 0600, instead of the terminal\n"
+    "\n"
+    "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
+    "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
+    "command line overrides both. An unknown key or a bad value stops latch (exit 2).\n"
     "\n"
     "UNLEASH_FRONTEND_API_ORIGINS: comma-separated origins allowed by CORS on /api/frontend\n"
     "(default *).\n"
     "Tokens can be provisioned at start, as Unleash does, when the store has none:\n"
     "  INIT_ADMIN_API_TOKENS, INIT_BACKEND_API_TOKENS (or INIT_CLIENT_API_TOKENS),\n"
     "  INIT_FRONTEND_API_TOKENS: comma-separated full token strings.\n"
-    "LATCH_LOG_LEVEL=debug|info|warn|error sets the log level.\n"
     "On first start (no users) the user admin (UNLEASH_DEFAULT_ADMIN_USERNAME) is created\n"
     "with the Admin role and the password UNLEASH_DEFAULT_ADMIN_PASSWORD, or a generated one\n"
-    "printed once when standard output is a terminal (else: `latch user passwd admin`).\n";
+    "shown once (in --first-start-file, else when standard output is a terminal; else set\n"
+    "one with `latch user passwd admin`), and an admin API token shown the same way.\n";
 
 /* Store one INIT token (its scope read from its text) with the shared scope rules. */
 static void provision_one(lt_store_t *store, lt_arena_t *a, const char *tok, lt_token_type_t type)
@@ -102,9 +117,11 @@ static void provision_init_tokens(void)
 }
 
 /* On first start (no users at all) create the admin user, as Unleash does: the password from
- * UNLEASH_DEFAULT_ADMIN_PASSWORD, or a generated one shown once on a terminal. */
-static void first_start_admin(void)
+ * UNLEASH_DEFAULT_ADMIN_PASSWORD, or a generated one, copied to generated_out for
+ * first_start_report to show once (empty when none was generated). */
+static void first_start_admin(char generated_out[40])
 {
+    generated_out[0] = '\0';
     lt_snapshot_t *snap = lt_snapshot_acquire();
     size_t n_users = snap ? snap->data.n_users : 1;
     lt_snapshot_release(snap);
@@ -145,15 +162,8 @@ static void first_start_admin(void)
         lt_log_info("first start: created user %s (Admin) with the password of "
                     "UNLEASH_DEFAULT_ADMIN_PASSWORD",
                     username);
-    } else if (isatty(STDOUT_FILENO)) {
-        printf("\n  First start: user \"%s\" (Admin) was created. Its password is shown once:\n\n"
-               "      %s\n\n",
-               username, generated);
-        fflush(stdout);
     } else {
-        lt_log_info("first start: created user %s (Admin) with a generated password that is "
-                    "shown only on a terminal; set one with `latch user passwd %s`",
-                    username, username);
+        memcpy(generated_out, generated, sizeof(generated));
     }
     sodium_memzero(generated, sizeof(generated));
 }
@@ -179,18 +189,76 @@ static void first_start_token(char secret[LT_TOKEN_SECRET_MAX])
     lt_state_unlock();
 }
 
-/* What a person starting latch on a terminal needs to know, the first-start token included. */
-static void first_start_banner(char secret[LT_TOKEN_SECRET_MAX], int port)
+/* Write the first-start secrets once to path, a new file of mode 0600 (never an existing one:
+ * O_EXCL). Returns LT_OK or LT_ERR (logged). */
+static int first_start_write(const char *path, const char *username, const char *password,
+                             const char *secret)
 {
-    if (secret[0] && isatty(STDOUT_FILENO))
-        printf("\n  First start: an admin API token was created. It is shown once:\n\n"
-               "      %s\n\n",
-               secret);
-    else if (secret[0])
-        lt_log_info("first start: an admin token was created; it is shown only on a terminal. "
-                    "Create another with `latch token create --type admin`.");
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        lt_log_errno(LT_LOG_ERROR, "first start: could not create %s", path);
+        return LT_ERR;
+    }
+    char ts[32];
+    lt_time_format(lt_now_ms(), ts);
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return LT_ERR;
+    }
+    fprintf(f, "# latch first start, %s: written once, readable by its owner only.\n", ts);
+    if (password[0])
+        fprintf(f, "admin-user = %s\nadmin-password = %s\n", username, password);
+    if (secret[0])
+        fprintf(f, "admin-token = %s\n", secret);
+    int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? LT_OK : LT_ERR;
+    if (fclose(f) != 0)
+        rc = LT_ERR;
+    if (rc != LT_OK)
+        lt_log_errno(LT_LOG_ERROR, "first start: could not write %s", path);
+    return rc;
+}
+
+/* Show what first start created once: in the file when one is configured, else on a
+ * terminal; then what a person starting latch on a terminal needs to know. Wipes the
+ * secrets. */
+static void first_start_report(const char *file, char password[40],
+                               char secret[LT_TOKEN_SECRET_MAX], int port)
+{
+    const char *username = lt__cli_env_or("UNLEASH_DEFAULT_ADMIN_USERNAME", "admin");
+    bool tty = isatty(STDOUT_FILENO);
+    if (file && (password[0] || secret[0])) {
+        if (first_start_write(file, username, password, secret) == LT_OK)
+            lt_log_info("first start: the %s written to %s",
+                        password[0] && secret[0] ? "admin password and admin token were"
+                        : password[0]            ? "admin password was"
+                                                 : "admin token was",
+                        file);
+        else
+            lt_log_error("first start: the generated secrets are lost; set them with `latch user "
+                         "passwd %s` and `latch token create --type admin`",
+                         username);
+    } else if (tty) {
+        if (password[0])
+            printf("\n  First start: user \"%s\" (Admin) was created. Its password is shown "
+                   "once:\n\n      %s\n\n",
+                   username, password);
+        if (secret[0])
+            printf("\n  First start: an admin API token was created. It is shown once:\n\n"
+                   "      %s\n\n",
+                   secret);
+    } else {
+        if (password[0])
+            lt_log_info("first start: created user %s (Admin) with a generated password that is "
+                        "shown only on a terminal; set one with `latch user passwd %s`",
+                        username, username);
+        if (secret[0])
+            lt_log_info("first start: an admin token was created; it is shown only on a "
+                        "terminal. Create another with `latch token create --type admin`.");
+    }
+    sodium_memzero(password, 40);
     sodium_memzero(secret, LT_TOKEN_SECRET_MAX);
-    if (isatty(STDOUT_FILENO))
+    if (tty)
         printf("  latch is serving on http://localhost:%d\n"
                "  Log in to the admin API with POST /auth/simple/login\n"
                "      {\"username\": \"admin\", \"password\": ...}   (the unleash-session cookie)\n"
@@ -202,57 +270,131 @@ static void first_start_banner(char secret[LT_TOKEN_SECRET_MAX], int port)
     fflush(stdout);
 }
 
-int lt__cli_serve(int argc, char **argv)
+/* The settings of latch serve, in the order --help lists them: conf key (= long option),
+ * kind, range, environment variables, default. */
+enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
+       S_LOG_LEVEL, S_FIRST_START_FILE, N_SETTINGS };
+
+static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
-    const char *port_s = lt__cli_env_or("PORT", lt__cli_env_or("HTTP_PORT", "4242"));
-    const char *bind = lt__cli_env_or("HTTP_HOST", "0.0.0.0"), *db = lt__cli_default_db();
-    const char *threads_s = "0", *max_body_s = "2097152", *metrics_s = "10", *watch_s = "1000";
-    const char *trusted = getenv("TRUSTED_PROXIES");
+    const lt_conf_item_t init[N_SETTINGS] = {
+        [S_PORT] = {"port", LT_CONF_INT, 0, 65535, {"PORT", "HTTP_PORT"}, "4242"},
+        [S_BIND] = {"bind", LT_CONF_STRING, 0, 0, {"HTTP_HOST"}, "0.0.0.0"},
+        [S_DB] = {"db", LT_CONF_STRING, 0, 0, {"DATABASE_URL"}, "./latch.db"},
+        [S_THREADS] = {"threads", LT_CONF_INT, 0, 256, {NULL}, "0"},
+        [S_MAX_BODY] = {"max-body", LT_CONF_INT, 1024, 1 << 30, {NULL}, "2097152"},
+        [S_METRICS] = {"metrics-interval", LT_CONF_INT, 1, 86400, {NULL}, "10"},
+        [S_WATCH] = {"watch-interval", LT_CONF_INT, 50, 3600000, {NULL}, "1000"},
+        [S_TRUSTED] = {"trusted-proxies", LT_CONF_STRING, 0, 0, {"TRUSTED_PROXIES"}, NULL},
+        [S_LOG_FORMAT] = {"log-format", LT_CONF_LOG_FORMAT, 0, 0, {"LOG_FORMAT"}, NULL},
+        [S_LOG_LEVEL] = {"log-level", LT_CONF_LOG_LEVEL, 0, 0, {"LOG_LEVEL", "LATCH_LOG_LEVEL"},
+                         NULL},
+        [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
+    };
+    memcpy(s, init, sizeof(init));
+}
+
+/* The configuration file: --config, else LATCH_CONFIG (both must exist), else the default
+ * when it exists; NULL for none. */
+static const char *config_path(const char *given)
+{
+    if (given)
+        return given;
+    const char *env = getenv("LATCH_CONFIG");
+    if (env && *env)
+        return env;
+    return access(LT_CONF_DEFAULT_PATH, F_OK) == 0 ? LT_CONF_DEFAULT_PATH : NULL;
+}
+
+/* Read the command line, the file and the environment into s, checked. Returns -1 to go on,
+ * else the exit status (0 after --help, 2 for a bad option or value). */
+static int settings_read(int argc, char **argv, lt_arena_t *a, lt_conf_item_t s[N_SETTINGS])
+{
+    settings_init(s);
+    const char *given[N_SETTINGS] = {NULL}, *config = NULL;
     opts_t o = {argc, argv, 1, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (lt__cli_is_help(argv[o.i])) {
             fputs(usage_serve, stdout);
             return 0;
         }
-        if (lt__cli_opt(&o, "--port", &port_s) || lt__cli_opt(&o, "--bind", &bind) ||
-            lt__cli_opt(&o, "--db", &db) || lt__cli_opt(&o, "--threads", &threads_s) ||
-            lt__cli_opt(&o, "--max-body", &max_body_s) ||
-            lt__cli_opt(&o, "--metrics-interval", &metrics_s) ||
-            lt__cli_opt(&o, "--watch-interval", &watch_s) ||
-            lt__cli_opt(&o, "--trusted-proxies", &trusted))
+        if (lt__cli_opt(&o, "--config", &config))
             continue;
-        fprintf(stderr, "latch serve: unknown option %s\n%s", argv[o.i], usage_serve);
+        size_t k = 0;
+        for (char opt[40]; k < N_SETTINGS; k++) {
+            snprintf(opt, sizeof(opt), "--%s", s[k].key);
+            if (lt__cli_opt(&o, opt, &given[k]))
+                break;
+        }
+        if (k == N_SETTINGS) {
+            fprintf(stderr, "latch serve: unknown option %s\n%s", argv[o.i], usage_serve);
+            return 2;
+        }
+    }
+    lt_conf_err_t err;
+    const char *path = config_path(config);
+    if (path && lt_conf_load(a, path, s, N_SETTINGS, &err) != LT_OK) {
+        fprintf(stderr, "latch serve: %s\n", err.msg);
         return 2;
     }
-    int port = lt__cli_parse_int(port_s, "--port", 0, 65535);
-    int threads = lt__cli_parse_int(threads_s, "--threads", 0, 256);
-    int max_body = lt__cli_parse_int(max_body_s, "--max-body", 1024, 1 << 30);
-    int metrics_s_v = lt__cli_parse_int(metrics_s, "--metrics-interval", 1, 86400);
-    int watch_ms = lt__cli_parse_int(watch_s, "--watch-interval", 50, 3600000);
+    lt_conf_apply_env(s, N_SETTINGS);
+    for (size_t k = 0; k < N_SETTINGS; k++)
+        if (given[k])
+            lt_conf_set_option(&s[k], given[k]);
+    if (lt_conf_check(s, N_SETTINGS, &err) != LT_OK) {
+        fprintf(stderr, "latch serve: %s\n", err.msg);
+        return 2;
+    }
+    lt_log_format_t format;
+    lt_log_level_t level;
+    if (s[S_LOG_FORMAT].value && lt_log_format_parse(s[S_LOG_FORMAT].value, &format) == LT_OK)
+        lt_log_set_format(format);
+    if (s[S_LOG_LEVEL].value && lt_log_level_parse(s[S_LOG_LEVEL].value, &level) == LT_OK)
+        lt_log_set_level(level);
+    if (path)
+        lt_log_info("serve: configuration from %s", path);
+    return -1;
+}
+
+int lt__cli_serve(int argc, char **argv)
+{
+    lt_arena_t conf;
+    lt_arena_init(&conf, 0);
+    lt_conf_item_t s[N_SETTINGS];
+    int status = settings_read(argc, argv, &conf, s);
+    if (status >= 0) {
+        lt_arena_dispose(&conf);
+        return status;
+    }
+    int port = (int)s[S_PORT].num, threads = (int)s[S_THREADS].num;
+    int max_body = (int)s[S_MAX_BODY].num, metrics_s_v = (int)s[S_METRICS].num;
+    int watch_ms = (int)s[S_WATCH].num;
+    const char *bind = s[S_BIND].value, *db = s[S_DB].value, *trusted = s[S_TRUSTED].value;
+    const char *first_start_file = s[S_FIRST_START_FILE].value;
 
     sigset_t set;
     lt__cli_signals_block(&set);
 
     lt_store_t *store;
+    lt_http_config_t cfg = {.routes = NULL};
+    int rc = 1;
     if (lt_store_open(&store, db) != LT_OK)
-        return 1;
+        goto done;
     if (lt_state_init(store) != LT_OK) {
         /* never serve part of a store: a snapshot missing flags looks to SDKs like flags off */
         lt_log_error("serve: the store could not be read whole; not serving (restore it from a "
                      "backup or a `latch export --all`)");
         lt_session_dispose();
         lt_state_dispose();
-        return 1;
+        goto done;
     }
     provision_init_tokens();
-    first_start_admin();
-    char first_secret[LT_TOKEN_SECRET_MAX];
+    char first_password[40], first_secret[LT_TOKEN_SECRET_MAX];
+    first_start_admin(first_password);
     first_start_token(first_secret);
-    lt_arena_t conf;
-    lt_arena_init(&conf, 0);
     lt_frontend_config_t fc = {0};
     lt__cli_configure_frontend(&conf, &fc, trusted);
-    lt_http_config_t cfg = {
+    cfg = (lt_http_config_t){
         .bind = bind,
         .port = port,
         .threads = threads,
@@ -263,13 +405,14 @@ int lt__cli_serve(int argc, char **argv)
     };
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
-    int rc = 1;
-    if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK)
+    if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
+        lt_http_start(&http, &cfg) != LT_OK) {
+        sodium_memzero(first_password, sizeof(first_password));
+        sodium_memzero(first_secret, sizeof(first_secret));
         goto out;
-    if (lt_http_start(&http, &cfg) != LT_OK)
-        goto out;
-    first_start_banner(first_secret, lt_http_port(http));
-    lt_log_info("latch %s serving (store %s)", LATCH_VERSION, db);
+    }
+    first_start_report(first_start_file, first_password, first_secret, lt_http_port(http));
+    lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
     lt__cli_signals_wait(&set);
     lt_http_stop(http);
     rc = 0;
@@ -277,7 +420,8 @@ out:
     lt_usage_stop();
     lt_session_dispose();
     lt_state_dispose();
-    lt_arena_dispose(&conf);
     free((void *)(uintptr_t)cfg.routes);
+done:
+    lt_arena_dispose(&conf);
     return rc;
 }

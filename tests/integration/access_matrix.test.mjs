@@ -172,7 +172,10 @@ const ABSENT = (res, what) => {
 };
 const HEALTH = (res, what) => {
   assert.equal(res.status, 200, what);
-  assert.deepEqual(res.json(), { health: 'GOOD' }, what);
+  const body = res.json();
+  assert.deepEqual(Object.keys(body), ['health', 'version'], what);
+  assert.equal(body.health, 'GOOD', what);
+  assert.match(body.version, /^\d+\.\d+\.\d+/, what);
 };
 
 const GROUPS = ['tokens', 'events', 'createToken', 'createUser', 'createRole', 'client', 'frontend', 'edge', 'health'];
