@@ -6,7 +6,7 @@
 
 #include "cli_int.h"
 #include "conf.h"
-#include "log_opts.h"
+#include "../base/log.h"
 
 static const char usage_serve[] =
     "usage: latch serve [options]\n"

@@ -9,7 +9,7 @@
 
 #include "../base/util.h"
 #include "conf.h"
-#include "log_opts.h"
+#include "../base/log.h"
 
 lt_conf_item_t *lt_conf_find(lt_conf_item_t *items, size_t n_items, const char *key)
 {
