@@ -101,17 +101,6 @@ int lt_token_spec_check(lt_arena_t *a, lt_token_spec_t *spec, const lt_dataset_t
 
 /* ---------- events: one shape per type ---------- */
 
-static void put_time(lt_buf_t *b, int64_t ms)
-{
-    char ts[32];
-    if (!ms) {
-        lt_buf_puts(b, "null");
-        return;
-    }
-    lt_time_format(ms, ts);
-    lt_json_cstr(b, ts);
-}
-
 /* What every token event says of a token: name, type, scope, display prefix, expiry. Never
  * the secret. */
 static void write_token_json(lt_buf_t *b, const char *name, lt_token_type_t type, const char *env,
@@ -133,7 +122,7 @@ static void write_token_json(lt_buf_t *b, const char *name, lt_token_type_t type
         lt_json_cstr(b, projects[i]);
     }
     lt_buf_puts(b, "],\"expiresAt\":");
-    put_time(b, expires_at);
+    lt_json_time(b, expires_at);
     lt_buf_puts(b, ",\"display\":");
     lt_json_cstr(b, display);
     lt_buf_putc(b, '}');
@@ -203,7 +192,7 @@ int lt_token_set_expiry(lt_store_t *s, const lt_token_t *t, int64_t expires_at,
     lt_buf_init(&pre, 0);
     write_record_json(&data, t, expires_at);
     lt_buf_puts(&pre, "{\"expiresAt\":");
-    put_time(&pre, t->expires_at);
+    lt_json_time(&pre, t->expires_at);
     lt_buf_putc(&pre, '}');
     lt_event_t ev = event_for(who, "api-token-updated", t->environment, t->projects, t->n_projects,
                               t->all_projects);

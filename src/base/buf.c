@@ -3,6 +3,8 @@
  */
 #include "buf.h"
 
+#include "util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -108,8 +110,7 @@ void lt_buf_printf(lt_buf_t *b, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t lt_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];
     size_t len;
@@ -153,7 +154,7 @@ void lt_json_str(lt_buf_t *b, const char *s, size_t n)
             i++;
             continue;
         }
-        size_t seq = c >= 0x80 ? utf8_seq(p + i, n - i) : 0;
+        size_t seq = c >= 0x80 ? lt_utf8_seq(p + i, n - i) : 0;
         if (seq > 0) {
             i += seq;
             continue;
@@ -215,4 +216,15 @@ void lt_json_bool(lt_buf_t *b, bool v)
 void lt_json_i64(lt_buf_t *b, int64_t v)
 {
     lt_buf_printf(b, "%lld", (long long)v);
+}
+
+void lt_json_time(lt_buf_t *b, int64_t ms)
+{
+    if (!ms) {
+        lt_buf_puts(b, "null");
+        return;
+    }
+    char ts[32];
+    lt_time_format(ms, ts);
+    lt_json_cstr(b, ts);
 }

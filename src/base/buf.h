@@ -34,6 +34,12 @@ void lt_buf_putc(lt_buf_t *b, char c);
 void lt_buf_printf(lt_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lt_buf_vprintf(lt_buf_t *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong forms, surrogates or
+ * code points above U+10FFFF; 1 for ASCII), reading at most n bytes, or 0 when it is not one.
+ * Stops at the first byte that is not a continuation, so a NUL-terminated string may pass any
+ * n >= 4. */
+size_t lt_utf8_seq(const unsigned char *s, size_t n);
+
 /* JSON output helpers: a quoted, escaped string; invalid UTF-8 becomes U+FFFD. */
 void lt_json_str(lt_buf_t *b, const char *s, size_t n);
 static inline void lt_json_cstr(lt_buf_t *b, const char *s)
@@ -46,5 +52,7 @@ void lt_json_cstr_or_null(lt_buf_t *b, const char *s);
 void lt_json_key(lt_buf_t *b, bool *first, const char *key);
 void lt_json_bool(lt_buf_t *b, bool v);
 void lt_json_i64(lt_buf_t *b, int64_t v);
+/* Epoch milliseconds as an ISO-8601 string ("2024-01-02T03:04:05.678Z"), or null when 0. */
+void lt_json_time(lt_buf_t *b, int64_t ms);
 
 #endif

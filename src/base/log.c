@@ -5,6 +5,8 @@
  */
 #include "log.h"
 
+#include "buf.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -117,36 +119,6 @@ static bool puts_(line_t *l, const char *s)
     return put(l, s, strlen(s));
 }
 
-/* The length of the well-formed UTF-8 sequence at s (RFC 3629), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* no overlong forms */
-        else if (c == 0xed)
-            hi = 0x9f; /* no surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f; /* nothing above U+10FFFF */
-    } else
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
 /*
  * s into l, escaped: for JSON as a string's content (quotes, backslashes and control
  * characters escaped, well-formed UTF-8 kept, any other byte as U+FFFD); for text only the
@@ -171,7 +143,7 @@ static void put_escaped(line_t *l, const char *s, bool json)
             esc[1] = (char)c;
             n = 2;
         } else if (json && c >= 0x80) {
-            size_t seq = utf8_seq(p);
+            size_t seq = lt_utf8_seq(p, 4); /* stops at the NUL */
             if (!(seq ? put(l, (const char *)p, seq) : puts_(l, "\\ufffd")))
                 return;
             p += seq ? seq : 1;

@@ -21,17 +21,6 @@
 
 /* ---------- writer ---------- */
 
-static void write_time(lt_buf_t *b, int64_t ms)
-{
-    if (!ms) {
-        lt_buf_puts(b, "null");
-        return;
-    }
-    char ts[32];
-    lt_time_format(ms, ts);
-    lt_json_cstr(b, ts);
-}
-
 /* A JSON list kept as text, normalised; "[]" when it is missing or not a list. */
 static void write_json_list(lt_buf_t *b, const char *text)
 {
@@ -83,7 +72,7 @@ static void write_feature(lt_buf_t *b, const lt_feature_t *f, const lt_tag_t *ta
     lt_buf_puts(b, ",\"archived\":");
     lt_json_bool(b, f->archived);
     lt_buf_puts(b, ",\"createdAt\":");
-    write_time(b, f->created_at);
+    lt_json_time(b, f->created_at);
     lt_buf_puts(b, ",\"environments\":[");
     for (size_t e = 0; e < f->n_envs; e++) {
         const lt_feature_env_t *fe = &f->envs[e];
@@ -141,7 +130,7 @@ static void write_project(lt_buf_t *b, const void *elem)
     lt_buf_puts(b, ",\"mode\":");
     lt_json_cstr(b, p->mode ? p->mode : "open");
     lt_buf_puts(b, ",\"createdAt\":");
-    write_time(b, p->created_at);
+    lt_json_time(b, p->created_at);
     lt_buf_putc(b, '}');
 }
 
@@ -181,7 +170,7 @@ static void write_segment(lt_buf_t *b, const void *elem)
     lt_buf_puts(b, ",\"constraints\":");
     lt_model_write_constraints(b, s->constraints, s->n_constraints);
     lt_buf_puts(b, ",\"createdAt\":");
-    write_time(b, s->created_at);
+    lt_json_time(b, s->created_at);
     lt_buf_putc(b, '}');
 }
 
@@ -211,7 +200,7 @@ static void write_context_field(lt_buf_t *b, const void *elem)
     lt_buf_puts(b, ",\"legalValues\":");
     write_json_list(b, c->legal_values);
     lt_buf_puts(b, ",\"createdAt\":");
-    write_time(b, c->created_at);
+    lt_json_time(b, c->created_at);
     lt_buf_putc(b, '}');
 }
 
@@ -229,7 +218,7 @@ static void write_strategy_def(lt_buf_t *b, const void *elem)
     lt_buf_puts(b, ",\"deprecated\":");
     lt_json_bool(b, s->deprecated);
     lt_buf_puts(b, ",\"createdAt\":");
-    write_time(b, s->created_at);
+    lt_json_time(b, s->created_at);
     lt_buf_putc(b, '}');
 }
 

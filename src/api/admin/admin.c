@@ -319,13 +319,3 @@ bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out)
     return true;
 }
 
-void lt_admin_write_time(lt_buf_t *b, int64_t ms)
-{
-    if (!ms) {
-        lt_buf_puts(b, "null");
-        return;
-    }
-    char ts[32];
-    lt_time_format(ms, ts);
-    lt_json_cstr(b, ts);
-}

@@ -83,9 +83,6 @@ const char *lt_adm_body_name(lt_req_t *r, const cJSON *body);
 /* Query helpers. */
 bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
 
-/* JSON output helpers shared by admin handlers. */
-void lt_admin_write_time(lt_buf_t *b, int64_t ms); /* ISO string, or null when 0 */
-
 /* Unleash's resource limits (defaults of 8.x). */
 #define LT_ADM_MAX_STRATEGIES 30  /* per flag and environment */
 #define LT_ADM_MAX_CONSTRAINTS 30 /* per strategy */

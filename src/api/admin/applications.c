@@ -142,7 +142,7 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
     lt_buf_puts(&b, "{\"appName\":");
     lt_json_cstr(&b, app);
     lt_buf_puts(&b, ",\"createdAt\":");
-    lt_admin_write_time(&b, created);
+    lt_json_time(&b, created);
     lt_buf_puts(&b, ",\"strategies\":");
     /* each strategy the app announced, as the definition, or {name, notFound} */
     lt_buf_t names;
@@ -178,9 +178,9 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
         lt_buf_puts(&b, ",\"environment\":");
         lt_json_cstr(&b, rows[k].environment);
         lt_buf_puts(&b, ",\"lastSeen\":");
-        lt_admin_write_time(&b, rows[k].seen_at);
+        lt_json_time(&b, rows[k].seen_at);
         lt_buf_puts(&b, ",\"createdAt\":");
-        lt_admin_write_time(&b, rows[k].started_at);
+        lt_json_time(&b, rows[k].started_at);
         lt_buf_putc(&b, '}');
     }
     /* flags the application evaluated in the last 24 hours */
@@ -318,7 +318,7 @@ static void api_feature_usage(lt_req_t *r, const lt_params_t *pp)
         lt_buf_puts(&b, e ? ",{\"environment\":" : "{\"environment\":");
         lt_json_cstr(&b, envs[e]);
         lt_buf_puts(&b, ",\"timestamp\":");
-        lt_admin_write_time(&b, hour);
+        lt_json_time(&b, hour);
         lt_buf_printf(&b, ",\"yes\":%lld,\"no\":%lld}", (long long)yes, (long long)no);
     }
     /* applications seen in the last 24 hours, by name */
@@ -383,7 +383,7 @@ static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
                 lt_buf_puts(&b, ",\"environment\":");
                 lt_json_cstr(&b, envs[e]);
                 lt_buf_puts(&b, ",\"timestamp\":");
-                lt_admin_write_time(&b, hour);
+                lt_json_time(&b, hour);
                 lt_buf_printf(&b, ",\"yes\":%lld,\"no\":%lld", (long long)(found ? found->yes : 0),
                               (long long)(found ? found->no : 0));
                 if (found)

@@ -51,7 +51,7 @@ static void write_context(lt_buf_t *b, lt_arena_t *a, const lt_dataset_t *d,
     lt_buf_printf(b, ",\"sortOrder\":%d,\"legalValues\":", c->sort_order);
     lt_adm_write_list_text(b, c->legal_values);
     lt_buf_puts(b, ",\"createdAt\":");
-    lt_admin_write_time(b, c->created_at);
+    lt_json_time(b, c->created_at);
     if (usage) {
         size_t n;
         strategy_ref_t *refs = context_users(a, d, c->name, &n);

@@ -28,7 +28,7 @@ static void write_event(lt_buf_t *b, const lt_event_row_t *e)
     lt_buf_printf(b, "{\"id\":%lld,\"type\":", (long long)e->id);
     lt_json_cstr(b, e->type);
     lt_buf_puts(b, ",\"createdAt\":");
-    lt_admin_write_time(b, e->created_at);
+    lt_json_time(b, e->created_at);
     lt_buf_puts(b, ",\"createdBy\":");
     lt_json_cstr_or_null(b, e->created_by);
     lt_buf_puts(b, ",\"createdByUserId\":");

@@ -150,7 +150,7 @@ static void write_meta(lt_buf_t *b, bool *first, const lt_dataset_t *d, const lt
     lt_json_key(b, first, "favorite");
     lt_json_bool(b, false);
     lt_json_key(b, first, "createdAt");
-    lt_admin_write_time(b, f->created_at);
+    lt_json_time(b, f->created_at);
     lt_json_key(b, first, "lastSeenAt");
     lt_buf_puts(b, "null");
 }

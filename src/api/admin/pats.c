@@ -34,11 +34,11 @@ static void write_pat(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t, 
     lt_buf_puts(b, "\"description\":");
     lt_json_cstr(b, t->name);
     lt_buf_puts(b, ",\"expiresAt\":");
-    lt_admin_write_time(b, t->expires_at);
+    lt_json_time(b, t->expires_at);
     lt_buf_puts(b, ",\"createdAt\":");
-    lt_admin_write_time(b, t->created_at);
+    lt_json_time(b, t->created_at);
     lt_buf_puts(b, ",\"seenAt\":");
-    lt_admin_write_time(b, lt_snapshot_token_last_seen(s, t));
+    lt_json_time(b, lt_snapshot_token_last_seen(s, t));
     lt_buf_printf(b, ",\"userId\":%lld}", (long long)t->user_id);
 }
 
@@ -122,7 +122,7 @@ static int pat_create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     lt_buf_puts(&data, "{\"description\":");
     lt_json_cstr(&data, c->description);
     lt_buf_puts(&data, ",\"expiresAt\":");
-    lt_admin_write_time(&data, c->expires_at);
+    lt_json_time(&data, c->expires_at);
     lt_buf_printf(&data, ",\"userId\":%lld}", (long long)uid);
     lt_event_t ev = lt_admin_event(c->who, "pat-created");
     ev.data = data.ptr;

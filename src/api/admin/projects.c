@@ -60,7 +60,7 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
     lt_json_key(b, &first, "memberCount");
     lt_json_i64(b, (int64_t)member_count(d, p->id));
     lt_json_key(b, &first, "createdAt");
-    lt_admin_write_time(b, p->created_at);
+    lt_json_time(b, p->created_at);
     lt_json_key(b, &first, "updatedAt");
     lt_buf_puts(b, "null");
     lt_json_key(b, &first, "archivedAt");

@@ -129,7 +129,7 @@ static void write_segment(lt_buf_t *b, const lt_segment_t *s, const char *create
     lt_buf_puts(b, ",\"createdBy\":");
     lt_json_cstr_or_null(b, created_by);
     lt_buf_puts(b, ",\"createdAt\":");
-    lt_admin_write_time(b, s->created_at);
+    lt_json_time(b, s->created_at);
 }
 
 static void write_segment_usage(lt_buf_t *b, lt_arena_t *a, const lt_dataset_t *d,

@@ -132,11 +132,11 @@ static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t
     lt_buf_putc(b, ',');
     write_projects(b, t);
     lt_buf_puts(b, ",\"expiresAt\":");
-    lt_admin_write_time(b, t->expires_at);
+    lt_json_time(b, t->expires_at);
     lt_buf_puts(b, ",\"createdAt\":");
-    lt_admin_write_time(b, t->created_at);
+    lt_json_time(b, t->created_at);
     lt_buf_puts(b, ",\"seenAt\":");
-    lt_admin_write_time(b, lt_snapshot_token_last_seen(s, t));
+    lt_json_time(b, lt_snapshot_token_last_seen(s, t));
     lt_buf_puts(b, ",\"alias\":null,\"secure\":false}");
 }
 

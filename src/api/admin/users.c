@@ -35,9 +35,9 @@ void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override)
         lt_buf_puts(b, "null");
     }
     lt_buf_puts(b, ",\"seenAt\":");
-    lt_admin_write_time(b, seen_override ? seen_override : u->seen_at);
+    lt_json_time(b, seen_override ? seen_override : u->seen_at);
     lt_buf_printf(b, ",\"loginAttempts\":%d,\"createdAt\":", seen_override ? 0 : u->login_attempts);
-    lt_admin_write_time(b, u->created_at);
+    lt_json_time(b, u->created_at);
     lt_buf_printf(b, ",\"rootRole\":%lld,\"accountType\":\"User\",\"isAPI\":false}",
                   (long long)u->root_role);
 }
