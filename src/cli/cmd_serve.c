@@ -95,21 +95,10 @@ static void provision_init_tokens(void)
     lt_arena_t a;
     lt_arena_init(&a, 0);
     for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++) {
-        lt_str_t list = lt_str_c(sets[i].list ? sets[i].list : "");
-        while (list.len) {
-            const char *comma = memchr(list.ptr, ',', list.len);
-            size_t n = comma ? (size_t)(comma - list.ptr) : list.len;
-            const char *tok = lt_arena_strndup(&a, list.ptr, n);
-            while (*tok == ' ' || *tok == '\t')
-                tok++;
-            char *end = (char *)(uintptr_t)tok + strlen(tok);
-            while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-                *--end = '\0';
-            if (*tok)
-                provision_one(store, &a, tok, sets[i].type);
-            list.ptr += comma ? n + 1 : n;
-            list.len -= comma ? n + 1 : n;
-        }
+        size_t n = 0;
+        const char **toks = lt__cli_split_list(&a, sets[i].list, &n); /* trimmed, non-empty */
+        for (size_t k = 0; k < n; k++)
+            provision_one(store, &a, toks[k], sets[i].type);
     }
     lt_state_reload_locked();
     lt_state_unlock();
