@@ -4,7 +4,7 @@
 
 CC ?= cc
 .DEFAULT_GOAL := all
-PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib
+PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib libcurl libpq
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-unused-parameter
 ifneq ($(CI),)

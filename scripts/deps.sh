@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Install what latch needs on Debian 12: the libraries to build and run it, and with --test
-# also what the test suite needs (cmocka, curl, sqlite3, Node.js >= 20 and the npm packages
-# in tests/js). Idempotent, and quick when everything is already there.
+# also what the test suite needs (cmocka, curl, sqlite3, PostgreSQL's server, clang with
+# libFuzzer, Chromium, Node.js >= 20 and the npm packages in tests/js). Idempotent, and quick
+# when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev
-      libpcre2-dev zlib1g-dev)
+      libpcre2-dev zlib1g-dev libcurl4-openssl-dev libpq-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev curl sqlite3 procps wrk)
+    pkgs+=(libcmocka-dev curl sqlite3 procps wrk postgresql clang libfuzzer-14-dev chromium)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
     command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 fi
