@@ -5,8 +5,12 @@
  * behind its own mutex), the numbered migrations (migrations.c) and transactions. Seed data is
  * not here: the rules layer applies it (seed.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../base/log.h"
 #include "../../base/util.h"
@@ -99,6 +103,31 @@ static int migrate(sqlite3 *db)
     return LT_OK;
 }
 
+/*
+ * The database holds password hashes and token digests: create it owner-only before SQLite
+ * opens it (SQLite gives its -wal and -shm files the database's mode). An existing file is
+ * left as the operator set it, with a warning when others may read it. Called before any
+ * connection is open: closing a descriptor of the file drops every POSIX lock this process
+ * holds on it, SQLite's included.
+ */
+static int create_private(const char *path)
+{
+    if (!path[0] || path[0] == ':' || strncmp(path, "file:", 5) == 0)
+        return LT_OK; /* in memory, or a URI SQLite resolves itself */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        lt_log_errno(LT_LOG_ERROR, "store: cannot open %s", path);
+        return LT_ERR;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+        lt_log_warn("store: %s can be read by other users (mode %03o); it holds password "
+                    "hashes: chmod 600 it",
+                    path, (unsigned)(st.st_mode & 0777));
+    close(fd);
+    return LT_OK;
+}
+
 static int connect_db(const char *path, const char *pragmas, sqlite3 **out)
 {
     if (sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -116,7 +145,8 @@ static int sq_open(lt_store_t **out, const char *path)
     s->base.be = &lt_store_sqlite;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->rmu, NULL);
-    if (connect_db(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    if (create_private(path) != LT_OK ||
+        connect_db(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       " PRAGMA foreign_keys=ON;", &s->db) != LT_OK ||
         migrate(s->db) != LT_OK ||
         connect_db(path, "PRAGMA query_only=1;", &s->rdb) != LT_OK)
