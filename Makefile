@@ -16,7 +16,11 @@ endif
 
 ifneq ($(SANITIZER),)
 BUILD ?= build/san
-OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
+# UBSan's float-cast-overflow (a double out of an integer's range) is not part of "undefined"
+comma := ,
+OPT := -O1 -g -fno-omit-frame-pointer \
+       -fsanitize=$(SANITIZER)$(if $(findstring undefined,$(SANITIZER)),$(comma)float-cast-overflow) \
+       -fno-sanitize-recover=all
 else
 BUILD ?= build
 OPT := -O2 -g

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "../base/util.h"
 #include "model_json.h"
 
 typedef struct {
@@ -133,11 +134,12 @@ static int apply_event(lt_arena_t *a, replay_t *r, const cJSON *ev, const char *
         return apply_segment(a, r, cJSON_GetObjectItemCaseSensitive(ev, "segment"), err);
     } else if (strcmp(t, "segment-removed") == 0) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "segmentId");
-        if (!cJSON_IsNumber(id)) {
+        int64_t sid = 0;
+        if (!cJSON_IsNumber(id) || lt_double_to_i64(id->valuedouble, 1, INT64_MAX, &sid) != LT_OK) {
             err->msg = "segment-removed needs a segmentId";
             return LT_EINVAL;
         }
-        remove_segment(r, (int64_t)id->valuedouble);
+        remove_segment(r, sid);
     }
     return LT_OK;
 }
