@@ -128,7 +128,7 @@ int lt_store_segment_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
 
 /* ---------- projects, environments ---------- */
 
-int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev)
+static int project_put(lt_store_t *s, const lt_project_t *p, int64_t owner, const lt_event_t *ev)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
@@ -144,8 +144,22 @@ int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t 
             if (envs[i].enabled)
                 rc = s->be->project_env_put(s, p->id, envs[i].name);
         lt_arena_dispose(&a);
+        const int64_t owner_role = LT_ROLE_OWNER;
+        if (rc == LT_OK && owner > 0) /* as Unleash: its creator owns it */
+            rc = s->be->bindings_put(s, owner, p->id, &owner_role, 1);
     }
     return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev)
+{
+    return project_put(s, p, 0, ev);
+}
+
+int lt_store_project_create(lt_store_t *s, const lt_project_t *p, int64_t owner,
+                            const lt_event_t *ev)
+{
+    return project_put(s, p, owner, ev);
 }
 
 /* A token scoped to project loses it; one left with no project is deleted. */

@@ -271,6 +271,10 @@ int lt_store_segment_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
 /* --- projects, environments --- */
 /* Insert or replace a project; a new one gets every enabled environment. */
 int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev);
+/* As lt_store_project_put; when it creates the project and owner is a user id (> 0), that
+ * user gets the Owner role in it, in the same transaction. */
+int lt_store_project_create(lt_store_t *s, const lt_project_t *p, int64_t owner,
+                            const lt_event_t *ev);
 /* Delete a project: tokens scoped to it lose it, and one left with no project is deleted
  * (never widened into an all-projects token). LT_EINVAL while flags are in it. */
 int lt_store_project_delete(lt_store_t *s, const char *id, const lt_event_t *ev);

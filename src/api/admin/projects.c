@@ -214,7 +214,7 @@ static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     c->reply = project_json(c->a, d, &p);
     lt_event_t ev = lt_adm_wctx_event(c, "project-created");
     ev.data = c->reply;
-    return lt_store_project_put(s, &p, &ev);
+    return lt_store_project_create(s, &p, c->who.user ? c->who.user->id : 0, &ev);
 }
 
 static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
