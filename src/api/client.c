@@ -386,8 +386,9 @@ static int64_t json_time(const cJSON *o, const char *k)
     int64_t ms = 0;
     if (cJSON_IsString(j))
         lt_time_parse(j->valuestring, strlen(j->valuestring), &ms);
-    else if (cJSON_IsNumber(j))
-        ms = (int64_t)j->valuedouble;
+    else if (cJSON_IsNumber(j) && /* up to the year 9999; never a cast out of range */
+             lt_double_to_i64(j->valuedouble, 0, 253402300799999, &ms) != LT_OK)
+        ms = 0;
     return ms;
 }
 
@@ -444,7 +445,8 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         .platform_name = json_str(j, "platformName"),
         .sdk_type = sdk_type,
         .started_at = json_time(j, "started"),
-        .interval_ms = cJSON_IsNumber(interval) ? (int64_t)interval->valuedouble : 0,
+        .interval_ms = cJSON_IsNumber(interval) ? lt_double_clamp(interval->valuedouble, 0, INT32_MAX)
+                                                : 0,
         .seen_at = lt_now_ms(),
     };
     lt_usage_register(&row);
