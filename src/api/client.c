@@ -22,7 +22,7 @@
 /* What a features request asks for, after the token's scope has been applied. */
 typedef struct {
     const char *env;
-    const char *projects[MAX_QUERY_PROJECTS]; /* sorted; none = all */
+    const char **projects; /* sorted; none = all (the query's, or every one of the token's) */
     size_t n_projects;
     bool all_projects;
     lt_str_t name_prefix; /* ptr NULL when absent */
@@ -268,6 +268,7 @@ static lt_memo_t *features_memo(lt_req_t *r)
     features_query_t q;
     memset(&q, 0, sizeof(q));
     q.env = lt_guard_env(t);
+    q.projects = lt_arena_calloc(lt_req_arena(r), MAX_QUERY_PROJECTS, sizeof(*q.projects));
     if (spec_inline(r, &q.inline_segments) != LT_OK) {
         lt_reply_error(r, 400, "BadDataError",
                        "The Unleash-Client-Spec header must be a semantic version.");
@@ -286,16 +287,21 @@ static lt_memo_t *features_memo(lt_req_t *r)
         return NULL;
     }
     if (!t->all_projects) {
-        /* the token's scope wins over the query */
-        q.n_projects = t->n_projects < MAX_QUERY_PROJECTS ? t->n_projects : MAX_QUERY_PROJECTS;
+        /* the token's scope wins over the query, all of it: a token may name any number */
+        q.projects = lt_arena_calloc(lt_req_arena(r), t->n_projects + 1, sizeof(*q.projects));
+        q.n_projects = t->n_projects;
         for (size_t i = 0; i < q.n_projects; i++)
             q.projects[i] = t->projects[i];
     }
     q.all_projects = q.n_projects == 0;
     qsort(q.projects, q.n_projects, sizeof(*q.projects), cmp_str_ptr);
     qsort(q.tags, q.n_tags, sizeof(*q.tags), cmp_str_ptr);
-    char key[8192];
-    size_t key_len = memo_key(&q, key, sizeof(key));
+    /* the key holds the query's filters (bounded by the query size) and the token's projects */
+    size_t key_cap = 8192;
+    for (size_t i = 0; !t->all_projects && i < q.n_projects; i++)
+        key_cap += strlen(q.projects[i]) + 1;
+    char *key = lt_arena_alloc(lt_req_arena(r), key_cap);
+    size_t key_len = memo_key(&q, key, key_cap);
     if (!key_len) {
         lt_reply_error(r, 414, "ValidationError", "The query is too long.");
         return NULL;
