@@ -291,3 +291,17 @@ void lt_model_write_segment(lt_buf_t *b, const lt_segment_t *s)
     lt_model_write_constraints(b, s->constraints, s->n_constraints);
     lt_buf_putc(b, '}');
 }
+
+bool lt_model_scope_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 100)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '~'))
+            return false;
+    }
+    return true;
+}

@@ -175,6 +175,13 @@ typedef struct {
 const lt_feature_env_t *lt_feature_env(const lt_feature_t *f, const char *env);
 /* The segment with this id in a list sorted by id, or NULL. */
 const lt_segment_t *lt_segment_find(const lt_segment_t *segs, size_t n, int64_t id);
+/*
+ * Is s usable as a project or environment id: 1 to 100 of [A-Za-z0-9_~-]? Token strings are
+ * built from them ("project:env.secret", lists joined by ',', "[]" and "*" for all), so none of
+ * the characters a token format gives a meaning ('*', ':', '.', '[', ']', ',') nor white space
+ * may appear in one.
+ */
+bool lt_model_scope_id_ok(const char *s);
 /* Sort strategies by (sortOrder, id) in place. */
 void lt_strategies_sort(lt_strategy_t *s, size_t n);
 

@@ -345,6 +345,8 @@ int lt_model_parse_feature(lt_arena_t *a, const cJSON *j, const char *env, lt_fe
     f->project = opt_string(a, j, "project");
     if (!f->project || !f->project[0])
         f->project = "default";
+    if (!lt_model_scope_id_ok(f->project))
+        FAIL("a project id is 1 to 100 letters, digits, '-', '_' or '~'");
     f->stale = opt_bool(j, "stale", false);
     f->impression_data = opt_bool(j, "impressionData", false);
     const char *created = opt_string(a, j, "createdAt");

@@ -226,7 +226,8 @@ int lt_store_environment_delete(lt_store_t *s, const char *name, const lt_event_
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     lt_token_query_t q = {.environment = name}; /* the tokens of an environment go with it */
-    int rc = tokens_drop(s, &q, NULL);
+    /* but never the all-environment ones: an old store may hold an environment named "*" */
+    int rc = strcmp(name, "*") != 0 ? tokens_drop(s, &q, NULL) : LT_OK;
     if (rc == LT_OK)
         rc = s->be->environment_delete(s, name);
     return lt__tx_end(s, rc, ev);

@@ -527,6 +527,22 @@ static void project_tokens_delete(lt_req_t *r, const lt_params_t *params)
 
 /* ---------- POST /edge/validate ---------- */
 
+/*
+ * Can the scope be told apart in Edge's shape? Ids are refused at creation when they hold a
+ * character the token formats use, but an older store may keep one: a token of a project named
+ * "*" would read as all projects, one of "a,b" as two. Such a token is left out (Edge then
+ * refuses it), never shown wider than it is.
+ */
+static bool scope_unambiguous(const lt_token_t *t)
+{
+    if (strcmp(t->environment, "*") != 0 && !lt_model_scope_id_ok(t->environment))
+        return false;
+    for (size_t i = 0; !t->all_projects && i < t->n_projects; i++)
+        if (!lt_model_scope_id_ok(t->projects[i]))
+            return false;
+    return true;
+}
+
 static void edge_validate(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
@@ -551,7 +567,7 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
         uint8_t digest[32];
         lt_token_digest(lt_str_c(it->valuestring), digest);
         const lt_token_t *t = find_api_token(s, digest);
-        if (!t || !lt_token_live(t, now))
+        if (!t || !lt_token_live(t, now) || !scope_unambiguous(t))
             continue;
         if (!first)
             lt_buf_putc(&b, ',');
