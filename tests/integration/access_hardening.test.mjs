@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync, existsSync } from 'node:fs';
 import { Latch, waitFor } from './harness.mjs';
-import { assertError } from './access_harness.mjs';
+import { Api, assertError, createPat, createUser, loginOk, USER_PASSWORD } from './access_harness.mjs';
 
 let srv;
 let admin; // Authorization header of an admin token
@@ -152,4 +152,53 @@ test('a client token scoped to 70 projects sees the flags of every one of them',
   assert.equal(tok.status, 201, tok.text);
   const { body } = await srv.features(tok.json().secret);
   assert.deepEqual(body.features.map((f) => f.name).sort(), [`flag-in-${ids[0]}`, `flag-in-${ids[69]}`]);
+});
+
+// ---------- 9: project segments stay in their project ----------
+
+test('a strategy may use a global segment or one of its flag\'s project, never another project\'s', async () => {
+  const mk = async (name, project) => {
+    const res = await send('POST', '/api/admin/segments', { name, ...(project ? { project } : {}), constraints: [] });
+    assert.equal(res.status, 201, res.text);
+    return res.json().id;
+  };
+  const inCheckout = await mk('seg-checkout', 'checkout');
+  const global = await mk('seg-global');
+  const path = (p, f) => `/api/admin/projects/${p}/features/${f}/environments/development/strategies`;
+  const other = await send('POST', path('search', 'search-legacy'), { name: 'default', segments: [inCheckout] });
+  assertError(other, 400, 'BadDataError', /belongs to project checkout/, 'another project\'s segment');
+  const strategies = (await send('GET', path('search', 'search-legacy'))).json();
+  assert.ok(!strategies.some((s) => (s.segments ?? []).includes(inCheckout)), JSON.stringify(strategies));
+  const own = await send('POST', path('checkout', 'beta-checkout'), { name: 'default', segments: [inCheckout] });
+  assert.equal(own.status, 200, own.text);
+  const glob = await send('POST', path('search', 'search-legacy'), { name: 'default', segments: [global] });
+  assert.equal(glob.status, 200, glob.text);
+  // an update of a strategy is held to the same rule
+  const sid = glob.json().id;
+  const upd = await send('PUT', `${path('search', 'search-legacy')}/${sid}`, { name: 'default', segments: [inCheckout] });
+  assertError(upd, 400, 'BadDataError', /belongs to project checkout/, 'update with another project\'s segment');
+});
+
+test('moving a segment is checked against the project it moves to', async () => {
+  const user = await createUser(new Api(srv, { token: srv.tokens.admin }), 'seg-owner', 'Viewer');
+  const bind = await send('PUT', `/api/admin/projects/mobile/users/${user.id}/roles`, { roles: [4] });
+  assert.equal(bind.status, 200, bind.text);
+  const cookie = await loginOk(srv, 'seg-owner', USER_PASSWORD);
+  const owner = { Authorization: (await createPat(new Api(srv, { cookie }), 'seg owner')).secret };
+  const seg = await send('POST', '/api/admin/segments', { name: 'seg-mobile', project: 'mobile', constraints: [] });
+  assert.equal(seg.status, 201, seg.text);
+  const id = seg.json().id;
+  // the owner of mobile may change it in mobile
+  const stay = await send('PUT', `/api/admin/segments/${id}`, { name: 'seg-mobile', description: 'still mobile', project: 'mobile', constraints: [] }, owner);
+  assert.ok(stay.status === 200 || stay.status === 204, stay.text);
+  // but not move it to a project they have no role in, nor make it global
+  const away = await send('PUT', `/api/admin/segments/${id}`, { name: 'seg-mobile', project: 'search', constraints: [] }, owner);
+  assertError(away, 403, 'PermissionError', undefined, 'move to search');
+  const global = await send('PUT', `/api/admin/segments/${id}`, { name: 'seg-mobile', constraints: [] }, owner);
+  assertError(global, 403, 'PermissionError', undefined, 'move to global');
+  const stored = (await send('GET', `/api/admin/segments/${id}`)).json();
+  assert.equal(stored.project, 'mobile');
+  // an admin may move it
+  const moved = await send('PUT', `/api/admin/segments/${id}`, { name: 'seg-mobile', project: 'search', constraints: [] });
+  assert.ok(moved.status === 200 || moved.status === 204, moved.text);
 });

@@ -331,12 +331,28 @@ static bool authorize_segment_create(lt_req_t *r, lt_adm_ctx_t *c)
     return lt_adm_parse_body(r, c) && segment_allowed(r, c, lt_adm_str(c->body, "project"));
 }
 
-/* Authorizer of an update or delete: the project is the stored segment's. */
+/* Authorizer of a delete: the project is the stored segment's. */
 static bool authorize_segment_change(lt_req_t *r, lt_adm_ctx_t *c)
 {
     int64_t id;
     const lt_segment_t *s = path_segment(r, c->params, &id);
     return segment_allowed(r, c, s ? s->project : NULL);
+}
+
+/* Authorizer of an update: allowed in the stored segment's project and, when the body moves
+ * it, in the project it moves to (no project: a global segment, the global permission). */
+static bool authorize_segment_update(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    if (!lt_adm_parse_body(r, c) || !authorize_segment_change(r, c))
+        return false;
+    int64_t id;
+    const lt_segment_t *s = path_segment(r, c->params, &id);
+    const char *to = lt_adm_str(c->body, "project");
+    if (to && !to[0])
+        to = NULL;
+    if (!s || (s->project && to && strcmp(s->project, to) == 0) || (!s->project && !to))
+        return true; /* not moved */
+    return segment_allowed(r, c, to);
 }
 
 static void api_segment_create(lt_req_t *r, const lt_params_t *pp)
@@ -436,7 +452,7 @@ const lt_route_t lt_routes_admin_segments[] = {
           LT_AUTHORIZE(authorize_segment_create), .perm = "CREATE_SEGMENT", LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/segments/:id", api_segment_get, LT_AUTHENTICATED),
     ROUTE(LT_PUT, "/api/admin/segments/:id", api_segment_update,
-          LT_AUTHORIZE(authorize_segment_change), .perm = "UPDATE_SEGMENT", LT_JSON_OBJECT),
+          LT_AUTHORIZE(authorize_segment_update), .perm = "UPDATE_SEGMENT", LT_JSON_OBJECT),
     ROUTE(LT_DELETE, "/api/admin/segments/:id", api_segment_delete,
           LT_AUTHORIZE(authorize_segment_change), .perm = "DELETE_SEGMENT"),
     ROUTE(LT_GET, "/api/admin/segments/:id/strategies", api_segment_strategies, LT_AUTHENTICATED),
