@@ -57,6 +57,10 @@ extern const lt_route_t lt_routes_admin_applications[];
 
 /* routes.c: the whole route table of `latch serve` (built once, never freed). */
 const lt_route_t *lt_serve_routes(size_t *n);
+
+/* Mark the session cookie Secure on every login and logout (otherwise only on requests that
+ * came over HTTPS, as lt_req_https tells). Set once before serving. */
+void lt_api_set_secure_cookies(bool always);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;

@@ -27,6 +27,9 @@ static const char usage_serve[] =
     "                        default info)\n"
     "  --first-start-file P  write the first-start admin password and token to P, a new\n"
     "                        file of mode 0600, instead of the terminal\n"
+    "  --secure-cookies 0|1  1: the session cookie is always Secure (env\n"
+    "                        LATCH_SECURE_COOKIES; default 0: Secure when a trusted proxy's\n"
+    "                        X-Forwarded-Proto says https)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -262,7 +265,7 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -279,6 +282,7 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_LOG_LEVEL] = {"log-level", LT_CONF_LOG_LEVEL, 0, 0, {"LOG_LEVEL", "LATCH_LOG_LEVEL"},
                          NULL},
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
+        [S_SECURE_COOKIES] = {"secure-cookies", LT_CONF_INT, 0, 1, {"LATCH_SECURE_COOKIES"}, "0"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -360,6 +364,7 @@ int lt__cli_serve(int argc, char **argv)
     int watch_ms = (int)s[S_WATCH].num;
     const char *bind = s[S_BIND].value, *db = s[S_DB].value, *trusted = s[S_TRUSTED].value;
     const char *first_start_file = s[S_FIRST_START_FILE].value;
+    lt_api_set_secure_cookies(s[S_SECURE_COOKIES].num == 1);
 
     sigset_t set;
     lt__cli_signals_block(&set);

@@ -88,6 +88,11 @@ int lt_http_port(const lt_http_t *h);
 void lt_http_set_trusted_proxies(const char *const *addrs, size_t n);
 /* Is addr one of the trusted proxies? */
 bool lt_http_trusted_proxy(lt_str_t addr);
+/*
+ * Did the request come over HTTPS? latch itself speaks plain HTTP, so only a trusted proxy
+ * can say so: its X-Forwarded-Proto (the first value) is "https".
+ */
+bool lt_req_https(lt_req_t *r);
 
 /* --- request accessors --- */
 lt_method_t lt_req_method(const lt_req_t *r);

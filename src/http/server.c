@@ -96,6 +96,17 @@ bool lt_http_trusted_proxy(lt_str_t addr)
     return false;
 }
 
+bool lt_req_https(lt_req_t *r)
+{
+    if (!lt_http_trusted_proxy(lt_str_c(lt_req_peer(r))))
+        return false;
+    lt_str_t p = lt_req_header(r, "X-Forwarded-Proto");
+    size_t n = 0;
+    while (n < p.len && p.ptr[n] != ',' && p.ptr[n] != ' ')
+        n++;
+    return n == 5 && strncasecmp(p.ptr, "https", 5) == 0;
+}
+
 /* An id a proxy may hand on: 1 to LT_REQUEST_ID_MAX printable ASCII characters. */
 static bool request_id_ok(const char *s)
 {

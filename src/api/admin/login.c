@@ -14,6 +14,19 @@
 #include "admin_int.h"
 #include "../api.h"
 
+/* --secure-cookies: Secure whatever the request came over (a TLS proxy that says nothing). */
+static bool secure_always;
+
+void lt_api_set_secure_cookies(bool always)
+{
+    secure_always = always;
+}
+
+static bool cookie_secure(lt_req_t *r)
+{
+    return secure_always || lt_req_https(r);
+}
+
 #define LOGIN_MAX_FAILURES 10
 #define LOGIN_WINDOW_MS 60000
 
@@ -225,9 +238,9 @@ static void login(lt_req_t *r, const lt_params_t *params)
         lt_reply_error(r, 500, "InternalError", "The session could not be stored.");
         return;
     }
-    char header[128];
-    snprintf(header, sizeof(header), LT_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax",
-             cookie);
+    char header[136];
+    snprintf(header, sizeof(header), LT_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax%s",
+             cookie, cookie_secure(r) ? "; Secure" : "");
     sodium_memzero(cookie, sizeof(cookie));
     lt_snapshot_t *s;
     const lt_user_t *u = lt_adm_user_now(ua.user_id, &s);
@@ -253,7 +266,9 @@ static void logout(lt_req_t *r, const lt_params_t *params)
     if (cookie.ptr)
         lt_session_end(cookie);
     lt_reply_header(r, "Set-Cookie",
-                    LT_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+                    cookie_secure(r)
+                        ? LT_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"
+                        : LT_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     lt_reply_header(r, "Location", "/");
     lt_reply_empty(r, 302);
 }
