@@ -385,6 +385,37 @@ static const char *json_str(const cJSON *o, const char *k)
     return cJSON_IsString(j) ? j->valuestring : NULL;
 }
 
+/* The longest string usage keeps (Unleash's columns are varchar(255)). */
+#define MAX_USAGE_STR 255
+
+/* A descriptive string of a registration (sdkVersion, platformName...): NULL, not stored, when
+ * longer than MAX_USAGE_STR. */
+static const char *json_str_capped(const cJSON *o, const char *k)
+{
+    const char *s = json_str(o, k);
+    return s && strlen(s) <= MAX_USAGE_STR ? s : NULL;
+}
+
+/*
+ * The time a usage bucket is counted at: its own when within the raw retention and at most an
+ * hour ahead (a skewed clock), else now, so no count lands in an hour the retention has
+ * already summed nor in one far ahead.
+ */
+static int64_t usage_time(int64_t at, int64_t now)
+{
+    int64_t hour = 3600000;
+    if (at < now - (LT_USAGE_RAW_HOURS - 1) * hour || at > now + hour)
+        return now;
+    return at;
+}
+
+/* Is there a flag of this name (usage of any other is counted as an unknown flag)? With no
+ * snapshot (none published yet) every name is taken. */
+static bool flag_exists(const lt_snapshot_t *s, const char *name)
+{
+    return !s || lt_dataset_feature(&s->data, name) != NULL;
+}
+
 /* A date-time string or an epoch number, in ms; 0 when absent or invalid. */
 static int64_t json_time(const cJSON *o, const char *k)
 {
@@ -438,18 +469,24 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         return LT_EINVAL;
     char *strat_json = NULL;
     if (cJSON_IsArray(strategies)) {
+        if (cJSON_GetArraySize(strategies) > 100)
+            return LT_EINVAL;
         const cJSON *it;
-        cJSON_ArrayForEach(it, strategies) if (!cJSON_IsString(it)) return LT_EINVAL;
+        cJSON_ArrayForEach(it, strategies)
+        {
+            if (!cJSON_IsString(it) || strlen(it->valuestring) > MAX_USAGE_STR)
+                return LT_EINVAL;
+        }
         strat_json = cJSON_PrintUnformatted(strategies);
     }
     lt_app_row_t row = {
         .app_name = app,
         .instance_id = valid_name(instance, 255) ? instance : "default",
         .environment = env,
-        .sdk_version = json_str(j, "sdkVersion"),
+        .sdk_version = json_str_capped(j, "sdkVersion"),
         .strategies = strat_json,
-        .platform_name = json_str(j, "platformName"),
-        .sdk_type = sdk_type,
+        .platform_name = json_str_capped(j, "platformName"),
+        .sdk_type = sdk_type && strlen(sdk_type) <= MAX_USAGE_STR ? sdk_type : NULL,
         .started_at = json_time(j, "started"),
         .interval_ms = cJSON_IsNumber(interval) ? lt_double_clamp(interval->valuedouble, 0, INT32_MAX)
                                                 : 0,
@@ -479,9 +516,11 @@ void lt_api_client_register(lt_req_t *r, const lt_params_t *p)
 
 #define MAX_VARIANTS_PER_FLAG 64
 
-/* Validate and record one flag's counts. */
-static int add_counts(const char *app, const char *instance, const char *env, const char *flag,
-                      int64_t at, const cJSON *yes, const cJSON *no, const cJSON *variants)
+/* Validate and record one flag's counts (of a flag that exists; an unknown one is noted as
+ * such, its counts dropped, as Unleash does). */
+static int add_counts(const lt_snapshot_t *s, const char *app, const char *instance,
+                      const char *env, const char *flag, int64_t at, const cJSON *yes,
+                      const cJSON *no, const cJSON *variants)
 {
     if (!valid_name(flag, 255))
         return LT_EINVAL;
@@ -504,13 +543,18 @@ static int add_counts(const char *app, const char *instance, const char *env, co
                 vs[nv++] = (lt_usage_variant_t){it->string, (int64_t)it->valuedouble};
         }
     }
-    lt_usage_add(app, instance, env, flag, at, (int64_t)y, (int64_t)n, vs, nv);
+    int64_t now = lt_now_ms();
+    if (!flag_exists(s, flag))
+        lt_usage_unknown_flag(flag, app, env, now);
+    else
+        lt_usage_add(app, instance, env, flag, usage_time(at, now), (int64_t)y, (int64_t)n, vs,
+                     nv);
     return LT_OK;
 }
 
 /* Validate a whole bucket first, then record it: a bad body records nothing. */
-static int record_bucket(const cJSON *bucket, const char *app, const char *instance,
-                         const char *env, bool dry_run)
+static int record_bucket(const lt_snapshot_t *s, const cJSON *bucket, const char *app,
+                         const char *instance, const char *env, bool dry_run)
 {
     const cJSON *toggles = cJSON_GetObjectItemCaseSensitive(bucket, "toggles");
     if (!cJSON_IsObject(bucket) || (toggles && !cJSON_IsObject(toggles)))
@@ -533,7 +577,7 @@ static int record_bucket(const cJSON *bucket, const char *app, const char *insta
                 return LT_EINVAL;
             continue;
         }
-        if (add_counts(app, instance, env, it->string, at, yes, no, variants) != LT_OK)
+        if (add_counts(s, app, instance, env, it->string, at, yes, no, variants) != LT_OK)
             return LT_EINVAL;
     }
     return LT_OK;
@@ -549,15 +593,18 @@ int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type)
         instance = "default";
     const cJSON *bucket = cJSON_GetObjectItemCaseSensitive(j, "bucket");
     if (bucket && !cJSON_IsNull(bucket)) {
-        if (record_bucket(bucket, app, instance, env, true) != LT_OK)
+        if (record_bucket(NULL, bucket, app, instance, env, true) != LT_OK)
             return LT_EINVAL;
-        record_bucket(bucket, app, instance, env, false);
+        lt_snapshot_t *s = lt_snapshot_acquire();
+        record_bucket(s, bucket, app, instance, env, false);
+        if (s)
+            lt_snapshot_release(s);
     }
     lt_app_row_t row = {.app_name = app,
                         .instance_id = instance,
                         .environment = env,
-                        .sdk_version = json_str(j, "sdkVersion"),
-                        .platform_name = json_str(j, "platformName"),
+                        .sdk_version = json_str_capped(j, "sdkVersion"),
+                        .platform_name = json_str_capped(j, "platformName"),
                         .sdk_type = sdk_type,
                         .seen_at = lt_now_ms()};
     lt_usage_register(&row);
@@ -623,11 +670,13 @@ void lt_api_client_metrics_bulk(lt_req_t *r, const lt_params_t *p)
     cJSON_ArrayForEach(it, metrics)
     {
         const char *menv = json_str(it, "environment");
-        if (menv && strcmp(menv, env) != 0 && strcmp(t->environment, "*") != 0)
-            continue; /* only the token's environment is stored */
+        if (menv && strcmp(menv, env) != 0 &&
+            (strcmp(t->environment, "*") != 0 || !lt_dataset_env(&lt_req_snapshot(r)->data, menv)))
+            continue; /* only the token's environment is stored (any existing one for "*") */
         int64_t at = json_time(it, "timestamp");
         const char *instance = json_str(it, "instanceId");
-        add_counts(json_str(it, "appName"), valid_name(instance, 255) ? instance : "default",
+        add_counts(lt_req_snapshot(r), json_str(it, "appName"),
+                   valid_name(instance, 255) ? instance : "default",
                    menv ? menv : env, json_str(it, "featureName"), at > 0 ? at : lt_now_ms(),
                    cJSON_GetObjectItemCaseSensitive(it, "yes"),
                    cJSON_GetObjectItemCaseSensitive(it, "no"),

@@ -26,8 +26,16 @@ typedef struct {
     int64_t *vcounts;
 } metric_t;
 
+typedef struct {
+    lt_usage_unknown_t u; /* strings owned */
+} unknown_t;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_map_t apps, metrics;
+static lt_map_t unknown;             /* "flag\x1fapp\x1fenv" -> unknown_t */
+static int64_t unknown_swept_at;     /* the last sweep of expired reports (ms) */
+static uint64_t unknown_dropped;
+#define UNKNOWN_TTL_MS (24 * 3600000LL)
 static size_t max_keys = 100000;
 static uint64_t dropped;
 static bool started;
@@ -177,6 +185,124 @@ void lt_usage_add(const char *app, const char *instance, const char *env, const 
         m->vcounts[k] += variants[i].count;
     }
     pthread_mutex_unlock(&lock);
+}
+
+static void unknown_free(void *p)
+{
+    unknown_t *u = p;
+    if (!u)
+        return;
+    free_str(u->u.flag);
+    free_str(u->u.app);
+    free_str(u->u.env);
+    free(u);
+}
+
+typedef struct {
+    lt_map_t *keep;
+    int64_t since;
+} sweep_t;
+
+static void sweep_one(void *ctx, lt_map_entry_t *e)
+{
+    sweep_t *sw = ctx;
+    unknown_t *u = e->value;
+    if (u->u.seen_at < sw->since)
+        return; /* disposed with the old map */
+    bool created;
+    lt_map_upsert(sw->keep, e->key, e->key_len, &created)->value = u;
+    e->value = NULL;
+}
+
+/* Drop the reports older than a day (the map has no delete: rebuild it). Lock held. */
+static void unknown_sweep(int64_t now)
+{
+    lt_map_t keep;
+    lt_map_init(&keep);
+    sweep_t sw = {&keep, now - UNKNOWN_TTL_MS};
+    lt_map_each(&unknown, sweep_one, &sw);
+    lt_map_dispose(&unknown, unknown_free);
+    unknown = keep;
+    unknown_swept_at = now;
+}
+
+void lt_usage_unknown_flag(const char *flag, const char *app, const char *env, int64_t now)
+{
+    if (!started)
+        return;
+    char key[1024];
+    int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", flag, app, env);
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return;
+    pthread_mutex_lock(&lock);
+    if (!unknown.slots)
+        lt_map_init(&unknown);
+    bool known = lt_map_get(&unknown, key, (size_t)n) != NULL;
+    if (!known && unknown.count >= LT_USAGE_MAX_UNKNOWN && now - unknown_swept_at >= 60000)
+        unknown_sweep(now); /* at most once a minute, so a full table costs no O(n) per call */
+    if (!known && unknown.count >= LT_USAGE_MAX_UNKNOWN) {
+        unknown_dropped++;
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    bool created;
+    lt_map_entry_t *e = lt_map_upsert(&unknown, key, (size_t)n, &created);
+    unknown_t *u = e->value;
+    if (created) {
+        u = lt_xcalloc(1, sizeof(*u));
+        u->u.flag = lt_xstrdup(flag);
+        u->u.app = lt_xstrdup(app);
+        u->u.env = lt_xstrdup(env);
+        e->value = u;
+    }
+    if (now > u->u.seen_at)
+        u->u.seen_at = now;
+    pthread_mutex_unlock(&lock);
+}
+
+typedef struct {
+    lt_usage_unknown_t *list;
+    size_t n;
+    int64_t since;
+} unknown_list_t;
+
+static void collect_unknown(void *ctx, lt_map_entry_t *e)
+{
+    unknown_list_t *l = ctx;
+    const unknown_t *u = e->value;
+    if (u->u.seen_at >= l->since)
+        l->list[l->n++] = u->u;
+}
+
+static int cmp_unknown(const void *pa, const void *pb)
+{
+    const lt_usage_unknown_t *a = pa, *b = pb;
+    int c = strcmp(a->flag, b->flag);
+    if (!c)
+        c = strcmp(a->app, b->app);
+    return c ? c : strcmp(a->env, b->env);
+}
+
+void lt_usage_unknown_list(void (*fn)(void *ctx, const lt_usage_unknown_t *u, size_t n),
+                           void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    unknown_list_t l = {lt_xcalloc(unknown.count + 1, sizeof(*l.list)), 0,
+                        lt_now_ms() - UNKNOWN_TTL_MS};
+    if (unknown.slots)
+        lt_map_each(&unknown, collect_unknown, &l);
+    qsort(l.list, l.n, sizeof(*l.list), cmp_unknown);
+    fn(ctx, l.list, l.n);
+    pthread_mutex_unlock(&lock);
+    free(l.list);
+}
+
+uint64_t lt_usage_unknown_dropped(void)
+{
+    pthread_mutex_lock(&lock);
+    uint64_t d = unknown_dropped;
+    pthread_mutex_unlock(&lock);
+    return d;
 }
 
 typedef struct {
@@ -331,4 +457,15 @@ void lt_usage_stop(void)
     }
     lt_usage_flush();
     started = false;
+    pthread_mutex_lock(&lock);
+    if (apps.count || metrics.count) /* the last write failed too */
+        lt_log_error("usage: %zu registrations and %zu counts could not be stored before exit",
+                     apps.count, metrics.count);
+    lt_map_dispose(&apps, app_free);
+    lt_map_dispose(&metrics, metric_free);
+    lt_map_dispose(&unknown, unknown_free);
+    memset(&apps, 0, sizeof(apps));
+    memset(&metrics, 0, sizeof(metrics));
+    memset(&unknown, 0, sizeof(unknown));
+    pthread_mutex_unlock(&lock);
 }

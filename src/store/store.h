@@ -126,6 +126,9 @@ typedef struct lt_store_backend {
     int (*begin)(lt_store_t *s, lt_tx_kind_t kind);
     int (*commit)(lt_store_t *s);
     void (*rollback)(lt_store_t *s);
+    /* Did the last write transaction that failed fail for want of disk space (SQLite's
+     * SQLITE_FULL)? Cleared by the next commit that succeeds. */
+    bool (*out_of_space)(lt_store_t *s);
 
     /* --- in a transaction: the whole dataset, and the event of a write --- */
     int (*load)(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
@@ -181,6 +184,10 @@ typedef struct lt_store_backend {
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
+    /* Usage retention: hourly rows (and their variants) of hours before raw_before are summed
+     * into one row per (application, environment, flag, UTC day) with instance_id "" (hour:
+     * the day's start), then removed; such day rows of days before agg_before are removed. */
+    int (*usage_prune)(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
 
     /* --- small reads the rules need, in a transaction --- */
@@ -207,6 +214,7 @@ typedef struct lt_store_backend {
 /* Every store handle starts with this; a backend's own state follows it. */
 struct lt_store {
     const lt_store_backend_t *be;
+    int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
 };
 
 /* The backends built in (sqlite/sq_backend.c). */
@@ -238,6 +246,9 @@ int lt_store_seed(lt_store_t *s);
 int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
 /* Id of the latest event (0 when none). Any thread. */
 int lt_store_revision(lt_store_t *s, int64_t *out);
+/* After a write failed: was it for want of disk space (a full disk; writes work again once
+ * space is freed, reads never stopped)? Caller's lock. */
+bool lt_store_out_of_space(lt_store_t *s);
 
 /* --- tokens --- */
 /* Insert a token with its event (ev->data names it by display prefix); *out_id (may be NULL)
@@ -335,7 +346,11 @@ int lt_store_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t
 /* Hourly counts of a flag since an epoch ms, with their variant counts, in a. */
 int lt_store_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                            lt_metric_row_t **out, size_t *n);
-/* Merge usage counts and registrations in (counts add up); one transaction, no event. */
+/* Merge usage counts and registrations in (counts add up); one transaction, no event. At most
+ * once an hour the same transaction applies the retention: hourly counts are kept
+ * LT_USAGE_RAW_HOURS, their daily sums (instance "") LT_USAGE_DAILY_DAYS. */
+#define LT_USAGE_RAW_HOURS 48
+#define LT_USAGE_DAILY_DAYS 90
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                          const lt_metric_row_t *rows, size_t n_rows);
 

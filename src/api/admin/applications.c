@@ -395,9 +395,57 @@ static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply(r, 200, &b);
 }
 
+/* ---------- GET /api/admin/metrics/unknown-flags ---------- */
+
+/* Unleash's shape: per flag its last sighting and, per application, the environments. */
+static void write_unknown(void *ctx, const lt_usage_unknown_t *u, size_t n)
+{
+    lt_buf_t *b = ctx;
+    lt_buf_puts(b, "{\"unknownFlags\":[");
+    for (size_t i = 0; i < n;) {
+        size_t end = i, k;
+        int64_t last = 0;
+        while (end < n && strcmp(u[end].flag, u[i].flag) == 0) {
+            last = u[end].seen_at > last ? u[end].seen_at : last;
+            end++;
+        }
+        lt_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        lt_json_cstr(b, u[i].flag);
+        lt_buf_puts(b, ",\"lastSeenAt\":");
+        lt_json_time(b, last);
+        lt_buf_puts(b, ",\"reports\":[");
+        for (size_t a = i; a < end; a = k) {
+            lt_buf_puts(b, a > i ? ",{\"appName\":" : "{\"appName\":");
+            lt_json_cstr(b, u[a].app);
+            lt_buf_puts(b, ",\"environments\":[");
+            for (k = a; k < end && strcmp(u[k].app, u[a].app) == 0; k++) {
+                lt_buf_puts(b, k > a ? ",{\"environment\":" : "{\"environment\":");
+                lt_json_cstr(b, u[k].env);
+                lt_buf_puts(b, ",\"seenAt\":");
+                lt_json_time(b, u[k].seen_at);
+                lt_buf_putc(b, '}');
+            }
+            lt_buf_puts(b, "]}");
+        }
+        lt_buf_puts(b, "]}");
+        i = end;
+    }
+    lt_buf_puts(b, "]}");
+}
+
+static void api_unknown_flags(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_usage_unknown_list(write_unknown, &b);
+    lt_adm_reply(r, 200, &b);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_applications[] = {
+    ROUTE(LT_GET, "/api/admin/metrics/unknown-flags", api_unknown_flags, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/client-metrics/features/:name", api_feature_usage, LT_AUTHENTICATED),

@@ -22,6 +22,7 @@ static void sq_close(lt_store_t *s);
 static int sq_begin(lt_store_t *s, lt_tx_kind_t kind);
 static int sq_commit(lt_store_t *s);
 static void sq_rollback(lt_store_t *s);
+static bool sq_out_of_space(lt_store_t *s);
 
 const lt_store_backend_t lt_store_sqlite = {
     .name = "sqlite",
@@ -30,6 +31,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .out_of_space = sq_out_of_space,
     .load = lt__sq_load,
     .event_append = lt__sq_event_append,
     .project_put = lt__sq_project_put,
@@ -64,6 +66,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .sessions_load = lt__sq_sessions_load,
     .tokens_seen = lt__sq_tokens_seen,
     .usage_write = lt__sq_usage_write,
+    .usage_prune = lt__sq_usage_prune,
     .user_login_result = lt__sq_user_login_result,
     .tokens_find = lt__sq_tokens_find,
     .environments_list = lt__sq_environments_list,
@@ -180,19 +183,36 @@ static int sq_begin(lt_store_t *base, lt_tx_kind_t kind)
     return LT_OK;
 }
 
+/* Note whether the statement that just failed on the write connection found the disk full
+ * (SQLite maps ENOSPC to SQLITE_FULL), before a ROLLBACK resets the error. */
+static void note_failure(lt__sq_store_t *s)
+{
+    s->full = (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL;
+}
+
 static int sq_commit(lt_store_t *base)
 {
     lt__sq_store_t *s = (lt__sq_store_t *)base;
     int rc = lt__sq_exec(s->db, "COMMIT");
+    if (rc != LT_OK)
+        note_failure(s);
+    else
+        s->full = false;
     if (rc != LT_OK && !sqlite3_get_autocommit(s->db))
         lt__sq_exec(s->db, "ROLLBACK");
     pthread_mutex_unlock(&s->wmu);
     return rc;
 }
 
+static bool sq_out_of_space(lt_store_t *base)
+{
+    return ((lt__sq_store_t *)base)->full;
+}
+
 static void sq_rollback(lt_store_t *base)
 {
     lt__sq_store_t *s = (lt__sq_store_t *)base;
+    note_failure(s);
     if (!sqlite3_get_autocommit(s->db))
         lt__sq_exec(s->db, "ROLLBACK");
     pthread_mutex_unlock(&s->wmu);

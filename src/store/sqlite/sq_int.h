@@ -20,6 +20,7 @@ typedef struct {
     sqlite3 *db;      /* write connection */
     sqlite3 *rdb;     /* read connection */
     pthread_mutex_t wmu, rmu;
+    bool full; /* the last failed write transaction ended in SQLITE_FULL (under wmu) */
 } lt__sq_store_t;
 
 static inline sqlite3 *lt__sq_db(lt_store_t *s)
@@ -117,6 +118,7 @@ int lt__sq_sessions_delete_user(lt_store_t *s, int64_t user_id);
 int lt__sq_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
 int lt__sq_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
+int lt__sq_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
 int lt__sq_user_login_result(lt_store_t *s, int64_t id, bool ok);
 
 int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);         /* sq_read.c */

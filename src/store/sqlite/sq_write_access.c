@@ -275,3 +275,39 @@ fail:
     return LT_ERR;
 }
 
+int lt__sq_usage_prune(lt_store_t *base, int64_t raw_before, int64_t agg_before)
+{
+    sqlite3 *db = lt__sq_db(base);
+    /* the day rows: instance "" (never an SDK's: an empty instanceId is stored as "default") */
+    int rc = lt__sq_exec_bound(
+        db,
+        "INSERT INTO client_metrics (app_name, instance_id, environment, feature, hour, yes, no)"
+        " SELECT app_name, '', environment, feature, hour - hour % 86400000, sum(yes), sum(no)"
+        " FROM client_metrics WHERE hour < ?1 AND instance_id <> ''"
+        " GROUP BY app_name, environment, feature, hour - hour % 86400000"
+        " ON CONFLICT DO UPDATE SET yes = yes + excluded.yes, no = no + excluded.no",
+        "i", raw_before);
+    if (rc == LT_OK)
+        rc = lt__sq_exec_bound(
+            db,
+            "INSERT INTO client_metrics_variants (app_name, instance_id, environment, feature,"
+            " hour, variant, count) SELECT app_name, '', environment, feature,"
+            " hour - hour % 86400000, variant, sum(count) FROM client_metrics_variants"
+            " WHERE hour < ?1 AND instance_id <> ''"
+            " GROUP BY app_name, environment, feature, hour - hour % 86400000, variant"
+            " ON CONFLICT DO UPDATE SET count = count + excluded.count",
+            "i", raw_before);
+    if (rc == LT_OK)
+        rc = lt__sq_exec_bound(db,
+                               "DELETE FROM client_metrics WHERE (hour < ?1 AND instance_id <> '')"
+                               " OR (hour < ?2 AND instance_id = '')",
+                               "ii", raw_before, agg_before);
+    if (rc == LT_OK)
+        rc = lt__sq_exec_bound(db,
+                               "DELETE FROM client_metrics_variants WHERE (hour < ?1 AND"
+                               " instance_id <> '') OR (hour < ?2 AND instance_id = '')",
+                               "ii", raw_before, agg_before);
+    if (rc != LT_OK)
+        lt_log_error("store: usage retention: %s", sqlite3_errmsg(db));
+    return rc;
+}
