@@ -367,6 +367,72 @@ static void flush_token_seen(void)
     lt_snapshot_release(s);
 }
 
+/* Put back what a failed write took out, into tables that may have grown since (lock held):
+ * counts of a key already there add up; a new key is taken while the limit allows, else
+ * dropped and counted. Each moved value leaves its old entry (NULL), so disposing of the old
+ * table frees only what was merged. */
+static void merge_metric(void *ctx, lt_map_entry_t *e)
+{
+    LT_UNUSED(ctx);
+    metric_t *m = e->value;
+    metric_t *cur = lt_map_get(&metrics, e->key, e->key_len);
+    if (cur) {
+        cur->yes += m->yes;
+        cur->no += m->no;
+        for (size_t i = 0; i < m->n_variants; i++) {
+            size_t k = 0;
+            while (k < cur->n_variants && strcmp(cur->vnames[k], m->vnames[i]) != 0)
+                k++;
+            if (k == cur->n_variants) {
+                if (cur->n_variants >= 64)
+                    continue;
+                cur->vnames = lt_xrealloc(cur->vnames, (k + 1) * sizeof(*cur->vnames));
+                cur->vcounts = lt_xrealloc(cur->vcounts, (k + 1) * sizeof(*cur->vcounts));
+                cur->vnames[k] = lt_xstrdup(m->vnames[i]);
+                cur->vcounts[k] = 0;
+                cur->n_variants++;
+            }
+            cur->vcounts[k] += m->vcounts[i];
+        }
+        return;
+    }
+    if (metrics.count >= max_keys) {
+        dropped++;
+        return;
+    }
+    bool created;
+    lt_map_upsert(&metrics, e->key, e->key_len, &created)->value = m;
+    e->value = NULL;
+}
+
+static void merge_app(void *ctx, lt_map_entry_t *e)
+{
+    LT_UNUSED(ctx);
+    if (lt_map_get(&apps, e->key, e->key_len))
+        return; /* a newer registration came in meanwhile: it wins */
+    if (apps.count >= max_keys) {
+        dropped++;
+        return;
+    }
+    bool created;
+    lt_map_upsert(&apps, e->key, e->key_len, &created)->value = e->value;
+    e->value = NULL;
+}
+
+static void put_back(lt_map_t *a, lt_map_t *m)
+{
+    pthread_mutex_lock(&lock);
+    if (!apps.slots)
+        lt_map_init(&apps);
+    if (!metrics.slots)
+        lt_map_init(&metrics);
+    if (a->slots)
+        lt_map_each(a, merge_app, NULL);
+    if (m->slots)
+        lt_map_each(m, merge_metric, NULL);
+    pthread_mutex_unlock(&lock);
+}
+
 int lt_usage_flush(void)
 {
     flush_token_seen();
@@ -389,10 +455,14 @@ int lt_usage_flush(void)
     lt_store_t *store = lt_state_lock();
     int rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
     lt_state_unlock();
-    if (rc != LT_OK)
-        lt_log_error("usage: could not write %zu registrations and %zu counts", b.n_apps,
-                     b.n_rows);
-    else
+    if (rc != LT_OK) {
+        /* acknowledged to the SDKs already: keep them (bounded by the key limit) and try
+         * again at the next flush */
+        lt_log_error("usage: could not write %zu registrations and %zu counts; kept for the "
+                     "next write",
+                     b.n_apps, b.n_rows);
+        put_back(&a, &m);
+    } else
         lt_log_debug("usage: wrote %zu registrations and %zu counts", b.n_apps, b.n_rows);
     free(b.apps);
     free(b.rows);

@@ -66,6 +66,11 @@ int lt_store_revision(lt_store_t *s, int64_t *out)
     return s->be->revision(s, out);
 }
 
+bool lt_store_out_of_space(lt_store_t *s)
+{
+    return s->be->out_of_space && s->be->out_of_space(s);
+}
+
 int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out)
 {
     return s->be->user_auth(s, a, login, out);

@@ -143,9 +143,10 @@ export class Latch {
   //   tokens:   {key: {type, environment, projects, expires, name}} created before start
   //   args:     extra `latch serve` arguments
   //   env:      extra environment for the server
-  static async start({ fixtures, tokens = {}, args = [], env = {} } = {}) {
+  //   dir:      an existing directory for the store (default: a new temporary one)
+  static async start({ fixtures, tokens = {}, args = [], env = {}, dir } = {}) {
     const l = new Latch();
-    l.dir = mkdtempSync(join(tmpdir(), 'latch-it-'));
+    l.dir = dir ?? mkdtempSync(join(tmpdir(), 'latch-it-'));
     l.db = join(l.dir, 'latch.db');
     fixtures = fixtures ?? { development: fixturePath('client-features.json') };
     for (const [environment, file] of Object.entries(fixtures)) l.import(file, environment);

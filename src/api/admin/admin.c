@@ -341,6 +341,12 @@ int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w)
     lt_snapshot_release(snap);
     if (rc == LT_OK)
         lt_state_reload_locked();
+    /* a full disk: say so (507), and nothing else changes: reads go on from the snapshot, and
+     * the next write after space is freed works */
+    if (rc == LT_ERR && !w->status && store && lt_store_out_of_space(store))
+        lt_write_fail(w, 507, "InsufficientStorageError",
+                      "The change could not be stored: the disk of the store is full. Reads "
+                      "keep working; writes work again once space is freed.");
     lt_state_unlock();
     if (rc != LT_OK) {
         if (!w->status)
