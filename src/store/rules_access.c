@@ -79,7 +79,7 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
         return LT_ERR;
     int rc = s->be->usage_write(s, apps, n_apps, rows, n_rows);
     int64_t now = lt_now_ms(), hour = 3600000;
-    bool prune = rc == LT_OK && now - s->usage_pruned_at >= hour; /* under the write lock */
+    bool prune = rc == LT_OK && s->be->usage_prune && now - s->usage_pruned_at >= hour;
     if (prune)
         rc = s->be->usage_prune(s, now - LT_USAGE_RAW_HOURS * hour,
                                 now - (int64_t)LT_USAGE_DAILY_DAYS * 24 * hour);
