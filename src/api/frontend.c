@@ -402,6 +402,26 @@ static const lt_env_view_t *env_view(lt_req_t *r, const lt_token_t *t)
     return lt_snapshot_env(lt_req_snapshot(r), lt_guard_env(t));
 }
 
+/*
+ * Reply with the toggles in b under an ETag named after their bytes (so it changes exactly when
+ * the evaluated result for this context does), or 304 when If-None-Match already names it.
+ */
+static void reply_toggles(lt_req_t *r, lt_buf_t *b, const char *cache)
+{
+    char etag[24];
+    snprintf(etag, sizeof(etag), "\"%016llx\"",
+             (unsigned long long)(lt_buf_ok(b) ? lt_fnv1a(b->ptr, b->len) : 0));
+    lt_reply_header(r, "Cache-Control", cache);
+    if (lt_buf_ok(b))
+        lt_reply_header(r, "ETag", etag);
+    if (lt_buf_ok(b) && lt_req_etag_match(r, etag)) {
+        lt_buf_dispose(b);
+        lt_reply_empty(r, 304);
+        return;
+    }
+    lt_reply_buf(r, 200, LT_JSON_TYPE, b);
+}
+
 /* Answer with the toggles of every flag in the token's scope: enabled ones, or all. */
 static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache)
 {
@@ -431,8 +451,7 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
         write_toggle(&b, f, ev->name_json[i], &v);
     }
     lt_buf_puts(&b, "]}");
-    lt_reply_header(r, "Cache-Control", cache);
-    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+    reply_toggles(r, &b, cache);
 }
 
 void lt_api_frontend(lt_req_t *r, const lt_params_t *p)

@@ -112,6 +112,11 @@ const char *lt_req_peer(lt_req_t *r);
  * the request is handled carries it (lt_log_set_request_id).
  */
 const char *lt_req_id(const lt_req_t *r);
+/*
+ * Does the request's If-None-Match name etag (a quoted ETag)? True for an exact entry of the
+ * comma-separated list (a weak "W/" prefix ignored) or "*". False without the header.
+ */
+bool lt_req_etag_match(const lt_req_t *r, const char *etag);
 /* Is the Content-Type a JSON media type? */
 bool lt_req_is_json(const lt_req_t *r);
 /* Per-request data of the layer above (a guard's result for its handler); NULL until set. */
