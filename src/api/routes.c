@@ -3,6 +3,7 @@
  * them in order; a path that matches with another method gets 405, no match gets 404.
  */
 #include "api.h"
+#include "client_delta.h"
 #include "frontend.h"
 #include "route.h"
 
@@ -11,6 +12,7 @@ const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
 static const lt_route_t core_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_register),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_metrics),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_metrics_bulk),
@@ -70,6 +72,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
 const lt_route_t lt_offline_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_accepted),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_accepted),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_accepted),
