@@ -4,6 +4,7 @@
  */
 #include "api.h"
 #include "client_delta.h"
+#include "client_stream.h"
 #include "frontend.h"
 #include "route.h"
 
@@ -13,6 +14,7 @@ static const lt_route_t core_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
     LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
+    LT_API_ROUTE(LT_GET, "/api/client/streaming", lt_api_client_streaming),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_register),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_metrics),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_metrics_bulk),
@@ -73,6 +75,7 @@ const lt_route_t lt_offline_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
     LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
+    LT_API_ROUTE(LT_GET, "/api/client/streaming", lt_api_client_streaming),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_accepted),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_accepted),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_accepted),

@@ -6,6 +6,7 @@
 
 #include "cli_int.h"
 #include "conf.h"
+#include "../api/client_stream.h"
 #include "../base/log.h"
 
 static const char usage_serve[] =
@@ -22,6 +23,9 @@ static const char usage_serve[] =
     "  --metrics-interval S  seconds between writes of usage metrics (default 10)\n"
     "  --watch-interval MS   how often to look for changes made by other processes (1000)\n"
     "  --trusted-proxies A,B peers whose X-Forwarded-For is believed (env TRUSTED_PROXIES)\n"
+    "  --stream-heartbeat S  seconds between heartbeats on event streams (default 30)\n"
+    "  --stream-per-token N  event streams one token may hold open (default 64)\n"
+    "  --stream-max N        event streams open at once (default 20000)\n"
     "  --log-format F        text or json (env LOG_FORMAT; default text)\n"
     "  --log-level L         debug, info, warn or error (env LOG_LEVEL or LATCH_LOG_LEVEL;\n"
     "                        default info)\n"
@@ -262,7 +266,7 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_STREAM_HB, S_STREAM_PER_TOKEN, S_STREAM_MAX, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -279,6 +283,9 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_LOG_LEVEL] = {"log-level", LT_CONF_LOG_LEVEL, 0, 0, {"LOG_LEVEL", "LATCH_LOG_LEVEL"},
                          NULL},
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
+        [S_STREAM_HB] = {"stream-heartbeat", LT_CONF_INT, 1, 3600, {NULL}, "30"},
+        [S_STREAM_PER_TOKEN] = {"stream-per-token", LT_CONF_INT, 1, 1000000, {NULL}, "64"},
+        [S_STREAM_MAX] = {"stream-max", LT_CONF_INT, 1, 1000000, {NULL}, "20000"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -394,8 +401,10 @@ int lt__cli_serve(int argc, char **argv)
     };
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
+    lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
+                             (size_t)s[S_STREAM_PER_TOKEN].num, 0};
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
-        lt_http_start(&http, &cfg) != LT_OK) {
+        lt_stream_start(&sc) != LT_OK || lt_http_start(&http, &cfg) != LT_OK) {
         sodium_memzero(first_password, sizeof(first_password));
         sodium_memzero(first_secret, sizeof(first_secret));
         goto out;
@@ -403,9 +412,11 @@ int lt__cli_serve(int argc, char **argv)
     first_start_report(first_start_file, first_password, first_secret, lt_http_port(http));
     lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
     lt__cli_signals_wait(&set);
+    lt_stream_stop();
     lt_http_stop(http);
     rc = 0;
 out:
+    lt_stream_stop();
     lt_usage_stop();
     lt_session_dispose();
     lt_state_dispose();
