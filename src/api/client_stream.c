@@ -124,11 +124,14 @@ static int64_t pass(bool heartbeat)
     pthread_mutex_unlock(&mu);
     lt_hist_t *cur = any ? lt_hist_of(s) : NULL;
     int64_t now = lt_now_ms(), next_expiry = 0;
+    uint64_t t0 = lt_mono_ns();
+    size_t n_seen = 0;
     cached_t cache[PASS_CACHE];
     size_t n_cache = 0;
     sub_t *dead = NULL; /* freed after the pass: the cache points at their scopes */
+    lt_stream_batch_begin();
     pthread_mutex_lock(&mu);
-    for (sub_t **pp = &subs; *pp;) {
+    for (sub_t **pp = &subs; *pp; n_seen++) {
         sub_t *sub = *pp;
         const lt_token_t *t = lt_token_table_find(&s->tokens, sub->digest);
         bool gone = false;
@@ -177,6 +180,7 @@ static int64_t pass(bool heartbeat)
         }
     }
     pthread_mutex_unlock(&mu);
+    lt_stream_batch_end();
     for (size_t i = 0; i < n_cache; i++)
         lt_buf_dispose(&cache[i].msg);
     while (dead) {
@@ -185,6 +189,9 @@ static int64_t pass(bool heartbeat)
         dead = next;
     }
     lt_hist_release(cur);
+    if (n_seen && lt_log_enabled(LT_LOG_DEBUG))
+        lt_log_debug("stream: a pass over %zu streams at revision %llu in %.2f ms", n_seen,
+                     (unsigned long long)s->revision, (double)(lt_mono_ns() - t0) / 1e6);
     lt_snapshot_release(s);
     return next_expiry;
 }

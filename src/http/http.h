@@ -173,6 +173,15 @@ bool lt_stream_closed(lt_stream_t *s);
 /* Bytes queued and not yet taken by the connection. */
 size_t lt_stream_pending(lt_stream_t *s);
 void lt_stream_release(lt_stream_t *s);
+/*
+ * Batch writes to many streams: between lt_stream_batch_begin and lt_stream_batch_end, the
+ * writes of this thread queue their bytes but leave the connections suspended, and _end
+ * resumes them all in a tight loop. (libmicrohttpd scans every suspended connection on each
+ * resumption it handles, so thousands of resumptions interleaved with other work cost
+ * quadratic time.) The caller must not release a stream written to before _end.
+ */
+void lt_stream_batch_begin(void);
+void lt_stream_batch_end(void);
 /* Streams open on the server now. */
 size_t lt_http_streams(void);
 

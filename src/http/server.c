@@ -107,6 +107,42 @@ static bool take_resume(lt_stream_t *s)
     return need;
 }
 
+/* This thread's batch of connections to resume (lt_stream_batch_begin), or not batching. */
+static _Thread_local struct {
+    bool on;
+    struct MHD_Connection **conns;
+    size_t n, cap;
+} batch;
+
+static void resume(struct MHD_Connection *c)
+{
+    if (!batch.on) {
+        MHD_resume_connection(c);
+        return;
+    }
+    if (batch.n == batch.cap) {
+        batch.cap = batch.cap ? batch.cap * 2 : 256;
+        batch.conns = lt_xrealloc(batch.conns, batch.cap * sizeof(*batch.conns));
+    }
+    batch.conns[batch.n++] = c;
+}
+
+void lt_stream_batch_begin(void)
+{
+    batch.on = true;
+}
+
+void lt_stream_batch_end(void)
+{
+    batch.on = false;
+    for (size_t i = 0; i < batch.n; i++)
+        MHD_resume_connection(batch.conns[i]);
+    batch.n = 0;
+    free(batch.conns);
+    batch.conns = NULL;
+    batch.cap = 0;
+}
+
 static void stream_unref(lt_stream_t *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -131,8 +167,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         size_t n = s->len - s->off < max ? s->len - s->off : max;
         memcpy(out, s->buf + s->off, n);
         s->off += n;
-        if (s->off == s->len)
+        if (s->off == s->len) {
             s->off = s->len = 0;
+            if (s->cap > 8192) { /* an idle stream keeps no big buffer */
+                free(s->buf);
+                s->buf = NULL;
+                s->cap = 0;
+            }
+        }
         rc = (ssize_t)n;
     } else {
         /* documented as safe from a content reader; mu is held so a writer resumes after */
@@ -190,11 +232,11 @@ int lt_stream_write(lt_stream_t *s, const char *p, size_t n)
         memcpy(s->buf + s->len, p, n);
         s->len += n;
     }
-    bool resume = take_resume(s);
+    bool need = take_resume(s);
     struct MHD_Connection *c = s->conn;
     pthread_mutex_unlock(&s->mu);
-    if (resume)
-        MHD_resume_connection(c);
+    if (need)
+        resume(c);
     return rc;
 }
 
@@ -202,11 +244,11 @@ void lt_stream_close(lt_stream_t *s)
 {
     pthread_mutex_lock(&s->mu);
     s->closed = true;
-    bool resume = take_resume(s);
+    bool need = take_resume(s);
     struct MHD_Connection *c = s->conn;
     pthread_mutex_unlock(&s->mu);
-    if (resume)
-        MHD_resume_connection(c);
+    if (need)
+        resume(c);
 }
 
 bool lt_stream_closed(lt_stream_t *s)
@@ -963,7 +1005,7 @@ lt_stream_t *lt_reply_stream(lt_req_t *r, int status, const char *content_type,
     s->conn = r->conn;
     s->max = max_buffered;
     struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, s, stream_gone);
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_gone);
     if (content_type)
         MHD_add_response_header(resp, "Content-Type", content_type);
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
