@@ -71,7 +71,7 @@ static void build_message(lt_buf_t *b, const lt_snapshot_t *s, const lt_hist_t *
                           uint64_t from, const lt_delta_scope_t *sc, lt_stream_kind_t kind)
 {
     lt_hist_t *old = lt_hist_find(from);
-    if (kind == LT_STREAM_REFETCH) {
+    if (kind != LT_STREAM_UNLEASH) {
         lt_buf_t scratch;
         lt_buf_init(&scratch, 0);
         size_t n = old ? lt_delta_write_changes(&scratch, s, old, cur, sc) : 1;
@@ -133,10 +133,13 @@ static int64_t pass(bool heartbeat)
     pthread_mutex_lock(&mu);
     for (sub_t **pp = &subs; *pp; n_seen++) {
         sub_t *sub = *pp;
-        const lt_token_t *t = lt_token_table_find(&s->tokens, sub->digest);
+        bool fixed = sub->kind == LT_STREAM_REFETCH_FIXED;
+        const lt_token_t *t = fixed ? NULL : lt_token_table_find(&s->tokens, sub->digest);
         bool gone = false;
         if (lt_stream_closed(sub->st))
             gone = drop(sub, "the client went away");
+        else if (fixed)
+            ;
         else if (!t || t->type != sub->type)
             gone = drop(sub, "its token was revoked");
         else if (!lt_token_live(t, now))
@@ -289,7 +292,8 @@ void lt_stream_open(lt_req_t *r, const lt_token_t *t, const lt_delta_scope_t *sc
     size_t mine = 0;
     for (const sub_t *s = subs; s; s = s->next)
         mine += memcmp(s->digest, t->digest, 32) == 0;
-    bool full = n_subs >= cfg.max_streams, over = mine >= cfg.max_per_token;
+    bool full = n_subs >= cfg.max_streams;
+    bool over = kind == LT_STREAM_UNLEASH && mine >= cfg.max_per_token;
     pthread_mutex_unlock(&mu);
     if (full || over) {
         lt_reply_header(r, "Retry-After", "60");

@@ -30,12 +30,15 @@ void lt_stream_stop(void);
 typedef enum {
     LT_STREAM_UNLEASH, /* unleash-connected / unleash-updated with delta events */
     LT_STREAM_REFETCH, /* OFREP: {"type":"refetchEvaluation"} when something in scope changed */
+    LT_STREAM_REFETCH_FIXED, /* the same for a configured proxy client key (never revoked) */
 } lt_stream_kind_t;
 
 /*
- * Open a stream for token t over scope sc (both read now, copied), after the per-token and
- * total limits (429 with Retry-After otherwise). first: the bytes to send first (may be
- * empty); from: the revision the reader is at. Replies in every case.
+ * Open a stream for token t over scope sc (both read now, copied), after the limits (429 with
+ * Retry-After otherwise): the total, and for LT_STREAM_UNLEASH the per-token one (front-end
+ * tokens are shared by every browser of an app by design: only the total binds them). The
+ * token is found again by t->digest in every new snapshot (not for _FIXED). first: the bytes
+ * to send first (may be empty); from: the revision the reader is at. Replies in every case.
  */
 void lt_stream_open(lt_req_t *r, const lt_token_t *t, const lt_delta_scope_t *sc,
                     lt_stream_kind_t kind, const lt_buf_t *first, uint64_t from);

@@ -6,6 +6,7 @@
 #include "client_delta.h"
 #include "client_stream.h"
 #include "frontend.h"
+#include "ofrep.h"
 #include "route.h"
 
 const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
@@ -37,6 +38,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
 {
     static const lt_route_t *const sets[] = {
         core_routes,
+        lt_routes_ofrep,
         lt_routes_admin_login,
         lt_routes_admin_pats,
         lt_routes_admin_users,
@@ -89,6 +91,9 @@ const lt_route_t lt_offline_routes[] = {
     LT_API_ROUTE(LT_POST, "/proxy/all/client/metrics", lt_api_proxy_metrics),
     LT_API_ROUTE(LT_POST, "/proxy/client/register", lt_api_proxy_register),
     LT_API_ROUTE(LT_GET, "/proxy/health", lt_api_proxy_health),
+    LT_API_ROUTE(LT_POST, "/ofrep/v1/evaluate/flags/:key", lt_api_ofrep_evaluate),
+    LT_API_ROUTE(LT_POST, "/ofrep/v1/evaluate/flags", lt_api_ofrep_bulk),
+    LT_API_ROUTE(LT_GET, "/ofrep/v1/events", lt_api_ofrep_events),
     LT_API_ROUTE(LT_GET, "/health", lt_api_health),
     LT_API_ROUTE(LT_GET, "/ready", lt_api_ready),
     LT_API_ROUTE(LT_GET, "/internal-backstage/prometheus", lt_api_prometheus),
