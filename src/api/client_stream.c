@@ -310,7 +310,6 @@ void lt_stream_open(lt_req_t *r, const lt_token_t *t, const lt_delta_scope_t *sc
     s->type = t->type;
     s->kind = kind;
     s->revision = from;
-    lt_reply_header(r, "Connection", "keep-alive");
     s->st = lt_reply_stream(r, 200, "text/event-stream", first->len + cfg.buffer_bytes);
     if (first->len)
         lt_stream_write(s->st, first->ptr, first->len);

@@ -13,7 +13,6 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;       /* ring and refs 
 static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER; /* one builder at a time */
 static lt_hist_t *ring[LT_HIST_KEEP];
 static size_t ring_next;
-static bool wanted;
 
 static void hist_free(lt_hist_t *h)
 {
@@ -46,18 +45,9 @@ static lt_hist_t *find_locked(uint64_t rev)
 lt_hist_t *lt_hist_find(uint64_t revision)
 {
     pthread_mutex_lock(&lock);
-    wanted = true;
     lt_hist_t *h = find_locked(revision);
     pthread_mutex_unlock(&lock);
     return h;
-}
-
-bool lt_hist_wanted(void)
-{
-    pthread_mutex_lock(&lock);
-    bool w = wanted;
-    pthread_mutex_unlock(&lock);
-    return w;
 }
 
 static int flag_cmp(const void *a, const void *b)

@@ -10,7 +10,7 @@
 #include "snapshot.h"
 
 /* How many revisions' digests are kept; a client further behind gets a full state. */
-#define LT_HIST_KEEP 64
+#define LT_HIST_KEEP 32
 
 typedef struct {
     const char *name;
@@ -48,8 +48,6 @@ lt_hist_t *lt_hist_of(const lt_snapshot_t *s);
 /* The kept digest of a revision (a reference), or NULL when it is not (or no longer) kept. */
 lt_hist_t *lt_hist_find(uint64_t revision);
 void lt_hist_release(lt_hist_t *h);
-/* Has any digest been asked for? (Until then nobody needs one built on every publish.) */
-bool lt_hist_wanted(void);
 /* Drop every kept digest (at shutdown). */
 void lt_hist_clear(void);
 
