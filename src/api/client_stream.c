@@ -34,6 +34,31 @@ static sub_t *subs;
 static size_t n_subs;
 static bool published, stopping, running;
 static pthread_t worker;
+static uint64_t tokens_hash; /* of the last pass's token table (worker thread only) */
+
+/* A hash of everything about the tokens of s that decides who may read (digests, types,
+ * scopes, expiry): when it moves, edges are told to check the tokens they cache. */
+static uint64_t hash_tokens(const lt_snapshot_t *s)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < s->data.n_tokens; i++) {
+        const lt_token_t *t = &s->data.tokens[i];
+        struct {
+            uint8_t digest[32];
+            int64_t expires_at;
+            int type;
+        } k;
+        memset(&k, 0, sizeof(k));
+        memcpy(k.digest, t->digest, 32);
+        k.expires_at = t->expires_at;
+        k.type = (int)t->type;
+        h = h * 31 + lt_fnv1a(&k, sizeof(k));
+        h = h * 31 + lt_fnv1a(t->environment, strlen(t->environment));
+        for (size_t p = 0; p < t->n_projects; p++)
+            h = h * 31 + lt_fnv1a(t->projects[p], strlen(t->projects[p]));
+    }
+    return h;
+}
 
 static void on_publish(void)
 {
@@ -123,6 +148,13 @@ static int64_t pass(bool heartbeat)
     bool any = subs != NULL;
     pthread_mutex_unlock(&mu);
     lt_hist_t *cur = any ? lt_hist_of(s) : NULL;
+    uint64_t th = hash_tokens(s);
+    bool tokens_moved = tokens_hash && th != tokens_hash;
+    tokens_hash = th;
+    char tokens_msg[96];
+    int tokens_len = snprintf(tokens_msg, sizeof(tokens_msg),
+                              "event: latch-tokens-changed\ndata: {\"revision\":%llu}\n\n",
+                              (unsigned long long)s->revision);
     int64_t now = lt_now_ms(), next_expiry = 0;
     uint64_t t0 = lt_mono_ns();
     size_t n_seen = 0;
@@ -169,6 +201,9 @@ static int64_t pass(bool heartbeat)
             lt_buf_dispose(&own);
             sub->revision = s->revision;
         }
+        if (!gone && tokens_moved && sub->kind == LT_STREAM_UNLEASH &&
+            lt_stream_write(sub->st, tokens_msg, (size_t)tokens_len) != LT_OK)
+            gone = drop(sub, "it fell too far behind");
         if (!gone && heartbeat && lt_stream_write(sub->st, ":\n\n", 3) != LT_OK)
             gone = drop(sub, "it fell too far behind");
         if (!gone && t && t->expires_at && (!next_expiry || t->expires_at < next_expiry))

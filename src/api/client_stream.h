@@ -4,7 +4,9 @@
  * scope, then `unleash-updated` with the delta events of each change, each with its SSE id (the
  * revision), a resume without a full state from Last-Event-ID while that revision's digest is
  * kept. The OFREP event stream (ofrep.c) rides on the same machinery with `refetchEvaluation`
- * messages. One worker thread, woken by every snapshot publication, writes to every stream;
+ * messages. When the tokens change (created, revoked, rescoped, expiry moved), every Unleash
+ * stream also gets `event: latch-tokens-changed` (SDKs ignore it; an edge re-validates the
+ * tokens it caches). One worker thread, woken by every snapshot publication, writes to every stream;
  * streams cost no thread while idle (http.h). A revoked or expired token's streams are closed
  * at the publication (or the expiry) itself.
  */

@@ -3,7 +3,8 @@
 // through `unleash-updated` (the latency is printed; the bound asserted is loose, the figure is
 // in bench/stream.md); a raw SSE reader checks the events and ids, Last-Event-ID resume without
 // a full state, heartbeats, the per-token limit (429 with Retry-After), a revoked and an
-// expired token's streams closed at once, and a reader that stops reading dropped.
+// expired token's streams closed at once, `latch-tokens-changed` when the tokens change, and a
+// reader that stops reading dropped.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -120,6 +121,11 @@ test('streaming: the Node SDK sees a change pushed', async (t) => {
     t.diagnostic(`admin write to SDK change, ms: ${lat.map((x) => x.toFixed(1)).join(' ')}`);
     assert.ok(Math.max(...lat) < 5000, `every change within 5 s (goal 100 ms): ${lat}`);
     assert.equal(client.getFeatureToggleDefinition('s-on').enabled, false);
+    // latch's own event (tokens changed) means nothing to the SDK
+    const created = await admin('POST', '/api/admin/api-tokens', { tokenName: 'sdk-side', type: 'client', environment: 'development', projects: ['*'] });
+    assert.equal(created.status, 201);
+    await sleep(300);
+    assert.equal(client.isEnabled('s-on'), false);
     assert.deepEqual(warnings, []);
     // the SDK never polled: it streamed
     const prom = await (await srv.fetch('/internal-backstage/prometheus')).text();
@@ -151,6 +157,11 @@ test('streaming: events, ids, resume, heartbeat, scope', async () => {
   assert.equal(u.event, 'unleash-updated');
   assert.ok(Number(u.id) > Number(c.id));
   assert.deepEqual(u.data.events.map((e) => [e.type, e.eventId, e.feature.name, e.feature.enabled]), [['feature-updated', Number(u.id), 's-two', false]]);
+  // a token created: the streams are told (for edges caching token validations)
+  const created = await admin('POST', '/api/admin/api-tokens', { tokenName: 'another', type: 'client', environment: 'development', projects: ['*'] });
+  assert.equal(created.status, 201, await created.text());
+  await waitFor(() => a.events.some((e) => e.event === 'latch-tokens-changed'), { what: 'latch-tokens-changed' });
+  assert.equal(a.events.filter((e) => e.event === 'unleash-updated').length, 1, 'no flag changed');
   a.close();
 
   // missed while away: a resume gets only that
