@@ -15,6 +15,7 @@
 typedef struct {
     lt_delta_scope_t *sc;
     lt_arena_t *a;
+    const char **projects; /* LT_DELTA_MAX_PROJECTS */
     bool too_many;
 } scope_ctx_t;
 
@@ -26,7 +27,7 @@ static bool collect(void *ctx, lt_str_t k, lt_str_t v)
             c->too_many = true;
             return false;
         }
-        c->sc->projects[c->sc->n_projects++] = lt_arena_strndup(c->a, v.ptr, v.len);
+        c->projects[c->sc->n_projects++] = lt_arena_strndup(c->a, v.ptr, v.len);
     } else if (lt_str_eq_c(k, "namePrefix") && v.len) {
         c->sc->name_prefix = v;
     }
@@ -37,19 +38,22 @@ int lt_delta_scope(lt_req_t *r, const lt_token_t *t, lt_delta_scope_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->env = lt_guard_env(t);
-    scope_ctx_t c = {out, lt_req_arena(r), false};
+    scope_ctx_t c = {out, lt_req_arena(r),
+                     lt_arena_calloc(lt_req_arena(r), LT_DELTA_MAX_PROJECTS, sizeof(char *)),
+                     false};
     lt_req_query_each(r, collect, &c);
+    out->projects = c.projects;
     if (c.too_many) {
         lt_reply_error(r, 400, "ValidationError", "Too many project filters (at most %d).",
                        LT_DELTA_MAX_PROJECTS);
         return LT_EINVAL;
     }
     if (!t->all_projects) { /* the token's scope wins over the query */
-        out->n_projects = 0;
-        for (size_t i = 0; i < t->n_projects && i < LT_DELTA_MAX_PROJECTS; i++)
-            out->projects[out->n_projects++] = t->projects[i];
+        out->projects = (const char *const *)t->projects;
+        out->n_projects = t->n_projects;
     }
-    out->all_projects = out->n_projects == 0;
+    /* a token of no project (a scope narrowed to nothing) sees nothing, not everything */
+    out->all_projects = t->all_projects && out->n_projects == 0;
     return LT_OK;
 }
 
@@ -57,8 +61,10 @@ void lt_delta_scope_copy(lt_arena_t *a, const lt_delta_scope_t *in, lt_delta_sco
 {
     *out = *in;
     out->env = lt_arena_strdup(a, in->env);
+    const char **p = lt_arena_calloc(a, in->n_projects + 1, sizeof(*p));
     for (size_t i = 0; i < in->n_projects; i++)
-        out->projects[i] = lt_arena_strdup(a, in->projects[i]);
+        p[i] = lt_arena_strdup(a, in->projects[i]);
+    out->projects = p;
     if (in->name_prefix.ptr)
         out->name_prefix = (lt_str_t){lt_arena_strndup(a, in->name_prefix.ptr, in->name_prefix.len),
                                       in->name_prefix.len};

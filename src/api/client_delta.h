@@ -11,11 +11,12 @@
 #include "../http/http.h"
 #include "../state/history.h"
 
+/* `project` filters a query may carry */
 #define LT_DELTA_MAX_PROJECTS 64
 
 typedef struct {
     const char *env;
-    const char *projects[LT_DELTA_MAX_PROJECTS]; /* none = all */
+    const char *const *projects; /* when !all_projects */
     size_t n_projects;
     bool all_projects;
     lt_str_t name_prefix; /* ptr NULL when absent */
@@ -23,7 +24,8 @@ typedef struct {
 
 /*
  * The scope of a request by client token t: the token's environment and projects, narrowed
- * by `project` (repeatable, only for an all-projects token) and `namePrefix` in the query.
+ * by `project` (repeatable, at most LT_DELTA_MAX_PROJECTS, only for an all-projects token)
+ * and `namePrefix` in the query; every project of a token is kept.
  * The strings point into the request and the snapshot. LT_OK, or LT_EINVAL after replying 400.
  */
 int lt_delta_scope(lt_req_t *r, const lt_token_t *t, lt_delta_scope_t *out);

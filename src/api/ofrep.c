@@ -394,9 +394,11 @@ void lt_api_ofrep_events(lt_req_t *r, const lt_params_t *p)
     lt_delta_scope_t sc;
     memset(&sc, 0, sizeof(sc));
     sc.env = lt_guard_env(t);
-    for (size_t i = 0; !t->all_projects && i < t->n_projects && i < LT_DELTA_MAX_PROJECTS; i++)
-        sc.projects[sc.n_projects++] = t->projects[i];
-    sc.all_projects = sc.n_projects == 0;
+    sc.all_projects = t->all_projects;
+    if (!t->all_projects) {
+        sc.projects = (const char *const *)t->projects;
+        sc.n_projects = t->n_projects;
+    }
     lt_buf_t first;
     lt_buf_init(&first, 0);
     lt_buf_puts(&first, ": latch\n\n");
