@@ -40,7 +40,8 @@ static bool is_frontend_path(const char *p)
 {
     return strncmp(p, "/api/frontend", 13) == 0 && (p[13] == '\0' || p[13] == '/')
                ? true
-               : strncmp(p, "/proxy", 6) == 0 && (p[6] == '\0' || p[6] == '/');
+               : (strncmp(p, "/proxy", 6) == 0 && (p[6] == '\0' || p[6] == '/')) ||
+                     strncmp(p, "/ofrep/", 7) == 0;
 }
 
 static bool any_origin(void)
@@ -241,6 +242,8 @@ static lt_str_t client_address(lt_req_t *r)
     return last.ptr ? last : lt_str_c(peer);
 }
 
+static void finish_context(lt_req_t *r, req_ctx_t *c, const char *env);
+
 /* Fill a context from the request; env is the environment the token grants. LT_OK or 400. */
 static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
 {
@@ -290,6 +293,14 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
                        MAX_PROPS);
         return LT_EINVAL;
     }
+    finish_context(r, c, env);
+    return LT_OK;
+}
+
+/* The defaults every context gets: the token's environment, the client's address, a session. */
+static void finish_context(lt_req_t *r, req_ctx_t *c, const char *env)
+{
+    lt_arena_t *a = lt_req_arena(r);
     if (!cfg.context_env_from_request || !c->ctx.environment.ptr)
         c->ctx.environment = lt_str_c(env);
     if (!c->ctx.remote_address.ptr)
@@ -299,6 +310,19 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
         lt_random_hex(8, sid);
         c->ctx.session_id = (lt_str_t){sid, 16};
     }
+}
+
+int lt_frontend_context_json(lt_req_t *r, const cJSON *json, const char *env,
+                             lt_context_t *out)
+{
+    req_ctx_t *c = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c));
+    c->arena = lt_req_arena(r);
+    if (json)
+        context_from_json(c->arena, c, json);
+    if (c->too_many)
+        return LT_ELIMIT;
+    finish_context(r, c, env);
+    *out = c->ctx;
     return LT_OK;
 }
 
@@ -317,6 +341,22 @@ static bool client_key_ok(lt_str_t v)
         size_t n = strlen(cfg.client_keys[i]);
         if (n == v.len && sodium_memcmp(cfg.client_keys[i], v.ptr, n) == 0)
             ok = true;
+    }
+    return ok;
+}
+
+const lt_token_t *lt_frontend_client_key(lt_str_t presented)
+{
+    return cfg.n_client_keys && client_key_ok(presented) ? &key_scope : NULL;
+}
+
+bool lt_frontend_client_key_digest(const uint8_t digest[32])
+{
+    bool ok = false;
+    for (size_t i = 0; i < cfg.n_client_keys; i++) {
+        uint8_t d[32];
+        lt_token_digest(lt_str_c(cfg.client_keys[i]), d);
+        ok |= sodium_memcmp(d, digest, 32) == 0;
     }
     return ok;
 }
@@ -402,6 +442,26 @@ static const lt_env_view_t *env_view(lt_req_t *r, const lt_token_t *t)
     return lt_snapshot_env(lt_req_snapshot(r), lt_guard_env(t));
 }
 
+/*
+ * Reply with the toggles in b under an ETag named after their bytes (so it changes exactly when
+ * the evaluated result for this context does), or 304 when If-None-Match already names it.
+ */
+static void reply_toggles(lt_req_t *r, lt_buf_t *b, const char *cache)
+{
+    char etag[24];
+    snprintf(etag, sizeof(etag), "\"%016llx\"",
+             (unsigned long long)(lt_buf_ok(b) ? lt_fnv1a(b->ptr, b->len) : 0));
+    lt_reply_header(r, "Cache-Control", cache);
+    if (lt_buf_ok(b))
+        lt_reply_header(r, "ETag", etag);
+    if (lt_buf_ok(b) && lt_req_etag_match(r, etag)) {
+        lt_buf_dispose(b);
+        lt_reply_empty(r, 304);
+        return;
+    }
+    lt_reply_buf(r, 200, LT_JSON_TYPE, b);
+}
+
 /* Answer with the toggles of every flag in the token's scope: enabled ones, or all. */
 static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache)
 {
@@ -431,8 +491,7 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
         write_toggle(&b, f, ev->name_json[i], &v);
     }
     lt_buf_puts(&b, "]}");
-    lt_reply_header(r, "Cache-Control", cache);
-    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+    reply_toggles(r, &b, cache);
 }
 
 void lt_api_frontend(lt_req_t *r, const lt_params_t *p)

@@ -68,8 +68,11 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                   "# HELP latch_snapshot_reload_failures_total Reloads that failed to read the "
                   "store.\n"
                   "# TYPE latch_snapshot_reload_failures_total counter\n"
-                  "latch_snapshot_reload_failures_total %llu\n",
-                  healthy ? 1 : 0, (unsigned long long)failures);
+                  "latch_snapshot_reload_failures_total %llu\n"
+                  "# HELP latch_streams_open Event streams open now.\n"
+                  "# TYPE latch_streams_open gauge\n"
+                  "latch_streams_open %zu\n",
+                  healthy ? 1 : 0, (unsigned long long)failures, lt_http_streams());
     lt_buf_printf(&b,
                   "# HELP latch_build_info The version and git revision of the running latch.\n"
                   "# TYPE latch_build_info gauge\n"

@@ -6,6 +6,7 @@
 
 #include "cli_int.h"
 #include "conf.h"
+#include "../api/client_stream.h"
 #include "../base/log.h"
 
 static const char usage_serve[] =
@@ -30,6 +31,9 @@ static const char usage_serve[] =
     "  --secure-cookies 0|1  1: the session cookie is always Secure (env\n"
     "                        LATCH_SECURE_COOKIES; default 0: Secure when a trusted proxy's\n"
     "                        X-Forwarded-Proto says https)\n"
+    "  --stream-heartbeat S  seconds between heartbeats on event streams (default 30)\n"
+    "  --stream-per-token N  event streams one token may hold open (default 64)\n"
+    "  --stream-max N        event streams open at once (default 20000)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -265,7 +269,7 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN, S_STREAM_MAX, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -283,6 +287,9 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
                          NULL},
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
         [S_SECURE_COOKIES] = {"secure-cookies", LT_CONF_INT, 0, 1, {"LATCH_SECURE_COOKIES"}, "0"},
+        [S_STREAM_HB] = {"stream-heartbeat", LT_CONF_INT, 1, 3600, {NULL}, "30"},
+        [S_STREAM_PER_TOKEN] = {"stream-per-token", LT_CONF_INT, 1, 1000000, {NULL}, "64"},
+        [S_STREAM_MAX] = {"stream-max", LT_CONF_INT, 1, 1000000, {NULL}, "20000"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -399,8 +406,10 @@ int lt__cli_serve(int argc, char **argv)
     };
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
+    lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
+                             (size_t)s[S_STREAM_PER_TOKEN].num, 0};
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
-        lt_http_start(&http, &cfg) != LT_OK) {
+        lt_stream_start(&sc) != LT_OK || lt_http_start(&http, &cfg) != LT_OK) {
         sodium_memzero(first_password, sizeof(first_password));
         sodium_memzero(first_secret, sizeof(first_secret));
         goto out;
@@ -408,9 +417,11 @@ int lt__cli_serve(int argc, char **argv)
     first_start_report(first_start_file, first_password, first_secret, lt_http_port(http));
     lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
     lt__cli_signals_wait(&set);
+    lt_stream_stop();
     lt_http_stop(http);
     rc = 0;
 out:
+    lt_stream_stop();
     lt_usage_stop();
     lt_session_dispose();
     lt_state_dispose();

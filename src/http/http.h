@@ -117,6 +117,11 @@ const char *lt_req_peer(lt_req_t *r);
  * the request is handled carries it (lt_log_set_request_id).
  */
 const char *lt_req_id(const lt_req_t *r);
+/*
+ * Does the request's If-None-Match name etag (a quoted ETag)? True for an exact entry of the
+ * comma-separated list (a weak "W/" prefix ignored) or "*". False without the header.
+ */
+bool lt_req_etag_match(const lt_req_t *r, const char *etag);
 /* Is the Content-Type a JSON media type? */
 bool lt_req_is_json(const lt_req_t *r);
 /* Per-request data of the layer above (a guard's result for its handler); NULL until set. */
@@ -148,6 +153,42 @@ void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, 
 void lt_reply_memo(lt_req_t *r, int status, lt_memo_t *m, bool gz);
 /* Reply with a slice of a memoized body. */
 void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size_t len);
+
+/*
+ * --- streamed replies (server-sent events) ---
+ * lt_reply_stream answers with status and content type now and a body written later, from any
+ * thread, with lt_stream_write, until either side closes it. A stream with nothing to send
+ * costs no thread: its connection is suspended (libmicrohttpd) and resumed by the next write.
+ * Writes are copied into the stream's own buffer, bounded by max_buffered: a write that does
+ * not fit closes the stream (a consumer too slow to keep up is dropped, never buffered without
+ * bound). The request's snapshot reference is dropped once the handler returns, so a
+ * long-lived stream pins no snapshot. The caller gets a reference (lt_stream_release), the
+ * connection holds another. A client that went away is noticed at the next write.
+ */
+typedef struct lt_stream lt_stream_t;
+lt_stream_t *lt_reply_stream(lt_req_t *r, int status, const char *content_type,
+                             size_t max_buffered);
+/* Queue n bytes, whole. LT_OK; LT_ELIMIT when they do not fit (the stream is closed); LT_ERR
+ * when the stream is closed already. Never blocks on the network. */
+int lt_stream_write(lt_stream_t *s, const char *p, size_t n);
+/* End the stream: what is queued is not sent, the connection is closed. */
+void lt_stream_close(lt_stream_t *s);
+/* Has the stream ended (closed by either side, or the server stopping)? */
+bool lt_stream_closed(lt_stream_t *s);
+/* Bytes queued and not yet taken by the connection. */
+size_t lt_stream_pending(lt_stream_t *s);
+void lt_stream_release(lt_stream_t *s);
+/*
+ * Batch writes to many streams: between lt_stream_batch_begin and lt_stream_batch_end, the
+ * writes of this thread queue their bytes but leave the connections suspended, and _end
+ * resumes them all in a tight loop. (libmicrohttpd scans every suspended connection on each
+ * resumption it handles, so thousands of resumptions interleaved with other work cost
+ * quadratic time.) The caller must not release a stream written to before _end.
+ */
+void lt_stream_batch_begin(void);
+void lt_stream_batch_end(void);
+/* Streams open on the server now. */
+size_t lt_http_streams(void);
 
 /* Prometheus text of request counts and latencies by route and status. */
 void lt_http_metrics_write(lt_buf_t *b);

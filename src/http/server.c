@@ -8,6 +8,8 @@
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -25,6 +27,8 @@
 /* Per-connection memory of libmicrohttpd (request line, headers, query arguments). It is
  * cleared for every request, so it costs time in proportion: keep it small. */
 #define LT_CONN_MEMORY (64 * 1024)
+/* Connections at once (streams included); the open-file limit is raised to fit. */
+#define LT_MAX_CONNECTIONS 32768
 /* Query arguments latch accepts; more is a 414 (see on_uri for why they are counted early). */
 #define LT_MAX_QUERY_ARGS 512
 /* Request headers latch reads at most (all of them together), and how many. */
@@ -56,6 +60,7 @@ struct lt_req {
     const char *hname[MAX_REPLY_HEADERS];
     const char *hvalue[MAX_REPLY_HEADERS];
     void *ctx; /* the guard's data for the handler */
+    bool streaming; /* the reply is a stream: drop the snapshot once the handler returns */
     int n_done;
     void (*done_fn[MAX_DONE])(void *);
     void *done_arg[MAX_DONE];
@@ -75,6 +80,233 @@ struct lt_http {
 };
 
 static lt_http_t *metrics_srv; /* the server whose metrics /internal-backstage shows */
+
+/* ---------- streams ---------- */
+
+struct lt_stream {
+    pthread_mutex_t mu;
+    int refs;                     /* under mu */
+    struct MHD_Connection *conn;  /* NULL once libmicrohttpd let go of the response */
+    char *buf;
+    size_t off, len, cap, max;    /* bytes buf[off..len) wait to be sent */
+    bool suspended;               /* the connection waits for a write */
+    bool closed;
+    lt_stream_t *prev, *next;     /* every open stream, under streams_lock */
+};
+
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static lt_stream_t *streams;
+static size_t n_streams;
+
+/* Take a stream's resumption: true when the caller must resume the connection (outside mu,
+ * which is safe: a suspended connection cannot go away until it is resumed). Call with mu. */
+static bool take_resume(lt_stream_t *s)
+{
+    bool need = s->suspended;
+    s->suspended = false;
+    return need;
+}
+
+/* This thread's batch of connections to resume (lt_stream_batch_begin), or not batching. */
+static _Thread_local struct {
+    bool on;
+    struct MHD_Connection **conns;
+    size_t n, cap;
+} batch;
+
+static void resume(struct MHD_Connection *c)
+{
+    if (!batch.on) {
+        MHD_resume_connection(c);
+        return;
+    }
+    if (batch.n == batch.cap) {
+        batch.cap = batch.cap ? batch.cap * 2 : 256;
+        batch.conns = lt_xrealloc(batch.conns, batch.cap * sizeof(*batch.conns));
+    }
+    batch.conns[batch.n++] = c;
+}
+
+void lt_stream_batch_begin(void)
+{
+    batch.on = true;
+}
+
+void lt_stream_batch_end(void)
+{
+    batch.on = false;
+    for (size_t i = 0; i < batch.n; i++)
+        MHD_resume_connection(batch.conns[i]);
+    batch.n = 0;
+    free(batch.conns);
+    batch.conns = NULL;
+    batch.cap = 0;
+}
+
+static void stream_unref(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!last)
+        return;
+    pthread_mutex_destroy(&s->mu);
+    free(s->buf);
+    free(s);
+}
+
+/* libmicrohttpd asks for body bytes: what is queued, or the end, or suspend until a write. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    lt_stream_t *s = cls;
+    ssize_t rc;
+    pthread_mutex_lock(&s->mu);
+    if (s->closed) {
+        rc = MHD_CONTENT_READER_END_WITH_ERROR;
+    } else if (s->len > s->off) {
+        size_t n = s->len - s->off < max ? s->len - s->off : max;
+        memcpy(out, s->buf + s->off, n);
+        s->off += n;
+        if (s->off == s->len) {
+            s->off = s->len = 0;
+            if (s->cap > 8192) { /* an idle stream keeps no big buffer */
+                free(s->buf);
+                s->buf = NULL;
+                s->cap = 0;
+            }
+        }
+        rc = (ssize_t)n;
+    } else {
+        /* documented as safe from a content reader; mu is held so a writer resumes after */
+        s->suspended = true;
+        MHD_suspend_connection(s->conn);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* The response is gone (sent, or the connection closed). */
+static void stream_gone(void *cls)
+{
+    lt_stream_t *s = cls;
+    pthread_mutex_lock(&streams_lock);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    n_streams--;
+    pthread_mutex_unlock(&streams_lock);
+    pthread_mutex_lock(&s->mu);
+    s->closed = true;
+    s->conn = NULL;
+    s->suspended = false;
+    pthread_mutex_unlock(&s->mu);
+    stream_unref(s);
+}
+
+int lt_stream_write(lt_stream_t *s, const char *p, size_t n)
+{
+    int rc = LT_OK;
+    pthread_mutex_lock(&s->mu);
+    if (s->closed) {
+        rc = LT_ERR;
+    } else if (s->len - s->off + n > s->max) {
+        s->closed = true; /* too slow: drop it rather than buffer without bound */
+        rc = LT_ELIMIT;
+    } else {
+        if (s->off && s->len + n > s->cap) {
+            memmove(s->buf, s->buf + s->off, s->len - s->off);
+            s->len -= s->off;
+            s->off = 0;
+        }
+        if (s->len + n > s->cap) {
+            size_t cap = s->cap ? s->cap : 4096;
+            while (cap < s->len + n)
+                cap *= 2;
+            s->buf = lt_xrealloc(s->buf, cap);
+            s->cap = cap;
+        }
+        memcpy(s->buf + s->len, p, n);
+        s->len += n;
+    }
+    bool need = take_resume(s);
+    struct MHD_Connection *c = s->conn;
+    pthread_mutex_unlock(&s->mu);
+    if (need)
+        resume(c);
+    return rc;
+}
+
+void lt_stream_close(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->closed = true;
+    bool need = take_resume(s);
+    struct MHD_Connection *c = s->conn;
+    pthread_mutex_unlock(&s->mu);
+    if (need)
+        resume(c);
+}
+
+bool lt_stream_closed(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool closed = s->closed;
+    pthread_mutex_unlock(&s->mu);
+    return closed;
+}
+
+size_t lt_stream_pending(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->len - s->off;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+void lt_stream_release(lt_stream_t *s)
+{
+    if (s)
+        stream_unref(s);
+}
+
+size_t lt_http_streams(void)
+{
+    pthread_mutex_lock(&streams_lock);
+    size_t n = n_streams;
+    pthread_mutex_unlock(&streams_lock);
+    return n;
+}
+
+/* Close every stream and resume its connection: libmicrohttpd must not be stopped with
+ * suspended connections. */
+static void streams_close_all(void)
+{
+    pthread_mutex_lock(&streams_lock);
+    size_t n = 0;
+    lt_stream_t **all = lt_xcalloc(n_streams + 1, sizeof(*all));
+    struct MHD_Connection **resume = lt_xcalloc(n_streams + 1, sizeof(*resume));
+    for (lt_stream_t *s = streams; s; s = s->next) {
+        pthread_mutex_lock(&s->mu);
+        s->refs++;
+        s->closed = true;
+        resume[n] = take_resume(s) ? s->conn : NULL;
+        pthread_mutex_unlock(&s->mu);
+        all[n++] = s;
+    }
+    pthread_mutex_unlock(&streams_lock);
+    /* outside streams_lock: libmicrohttpd may be in stream_gone, waiting for it */
+    for (size_t i = 0; i < n; i++) {
+        if (resume[i])
+            MHD_resume_connection(resume[i]);
+        stream_unref(all[i]);
+    }
+    free(resume);
+    free(all);
+}
 
 /* Peers whose X-Request-Id (and, in api/frontend.c, X-Forwarded-For) is believed. */
 static const char *const *trusted_proxies;
@@ -392,6 +624,10 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
     } else {
         dispatch(r);
     }
+    if (r->streaming) {
+        lt_snapshot_release(r->snap);
+        r->snap = NULL;
+    }
     return MHD_YES;
 }
 
@@ -486,7 +722,18 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         threads = 1;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    /* room for every connection the limit allows, streams included */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max < LT_MAX_CONNECTIONS + 256 ? rl.rlim_max
+                                                            : LT_MAX_CONNECTIONS + 256;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    unsigned conn_limit = LT_MAX_CONNECTIONS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < (rlim_t)conn_limit + 64)
+        conn_limit = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
     const char *bind = cfg->bind ? cfg->bind : "0.0.0.0";
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -506,6 +753,7 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_CONNECTION_LIMIT, conn_limit,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
         MHD_OPTION_END);
     if (!h->d) {
@@ -528,6 +776,7 @@ void lt_http_stop(lt_http_t *h)
 {
     if (!h)
         return;
+    streams_close_all();
     MHD_stop_daemon(h->d);
     if (metrics_srv == h)
         metrics_srv = NULL;
@@ -661,6 +910,28 @@ void lt_req_on_done(lt_req_t *r, void (*fn)(void *), void *arg)
     r->n_done++;
 }
 
+bool lt_req_etag_match(const lt_req_t *r, const char *etag)
+{
+    lt_str_t h = lt_req_header(r, "If-None-Match");
+    size_t n = strlen(etag);
+    for (size_t i = 0; h.ptr && i < h.len;) {
+        while (i < h.len && (h.ptr[i] == ' ' || h.ptr[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < h.len && h.ptr[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && h.ptr[end - 1] == ' ')
+            end--;
+        if (end - start >= 2 && h.ptr[start] == 'W' && h.ptr[start + 1] == '/')
+            start += 2;
+        if ((end - start == 1 && h.ptr[start] == '*') ||
+            (end - start == n && memcmp(h.ptr + start, etag, n) == 0))
+            return true;
+    }
+    return false;
+}
+
 bool lt_req_is_json(const lt_req_t *r)
 {
     lt_str_t ct = lt_req_header(r, "Content-Type");
@@ -734,6 +1005,32 @@ void lt_reply_empty(lt_req_t *r, int status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     queue(r, status, resp);
+}
+
+lt_stream_t *lt_reply_stream(lt_req_t *r, int status, const char *content_type,
+                             size_t max_buffered)
+{
+    lt_stream_t *s = lt_xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    s->refs = 2; /* the caller's and the response's */
+    s->conn = r->conn;
+    s->max = max_buffered;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_gone);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    pthread_mutex_lock(&streams_lock);
+    s->next = streams;
+    if (streams)
+        streams->prev = s;
+    streams = s;
+    n_streams++;
+    pthread_mutex_unlock(&streams_lock);
+    r->streaming = true;
+    queue(r, status, resp);
+    return s;
 }
 
 void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)

@@ -12,6 +12,7 @@
 
 static pthread_mutex_t pub_lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_snapshot_t *current;
+static void (*_Atomic on_publish)(void);
 
 static int feature_ptr_cmp(const void *pa, const void *pb)
 {
@@ -215,6 +216,14 @@ void lt_snapshot_publish(lt_snapshot_t *s)
     current = s;
     pthread_mutex_unlock(&pub_lock);
     lt_snapshot_release(old);
+    void (*fn)(void) = on_publish;
+    if (fn && s)
+        fn();
+}
+
+void lt_snapshot_on_publish(void (*fn)(void))
+{
+    on_publish = fn;
 }
 
 void lt_snapshot_shutdown(void)

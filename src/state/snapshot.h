@@ -90,6 +90,9 @@ lt_snapshot_t *lt_snapshot_acquire(void);
 void lt_snapshot_release(lt_snapshot_t *s);
 /* Make s current (takes over the caller's reference); the old one goes when its readers do. */
 void lt_snapshot_publish(lt_snapshot_t *s);
+/* Call fn after every publication, on the publishing thread with no lock held (it should only
+ * wake a thread of its own). One hook, set before the first publication or NULL to unset. */
+void lt_snapshot_on_publish(void (*fn)(void));
 /* Drop the current snapshot at shutdown. */
 void lt_snapshot_shutdown(void);
 

@@ -117,7 +117,8 @@ async function exercise(t, server, base, key, { post, metricsRoute, headerName, 
       timeoutMs: 5000,
       what: `prometheus counter for ${metricsRoute}`,
     });
-    for (const c of fetchImpl.calls) assert.equal(c.status, 200, `${c.method} ${c.url} answered ${c.status}`);
+    // a context whose toggles did not change is answered 304 (the ETag names the result)
+    for (const c of fetchImpl.calls) assert.ok([200, 304].includes(c.status), `${c.method} ${c.url} answered ${c.status}`);
   } finally {
     client.stop();
   }
