@@ -269,7 +269,8 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN, S_STREAM_MAX, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN,
+       S_STREAM_MAX, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
