@@ -27,6 +27,8 @@ static const char usage_serve[] =
     "                        default info)\n"
     "  --first-start-file P  write the first-start admin password and token to P, a new\n"
     "                        file of mode 0600, instead of the terminal\n"
+    "  --base-path P         serve everything (the API and the admin page) under P, e.g.\n"
+    "                        /unleash behind a reverse proxy (env UNLEASH_BASE_URI_PATH)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -262,7 +264,7 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_BASE_PATH, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -279,6 +281,7 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_LOG_LEVEL] = {"log-level", LT_CONF_LOG_LEVEL, 0, 0, {"LOG_LEVEL", "LATCH_LOG_LEVEL"},
                          NULL},
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
+        [S_BASE_PATH] = {"base-path", LT_CONF_STRING, 0, 0, {"UNLEASH_BASE_URI_PATH"}, NULL},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -293,6 +296,19 @@ static const char *config_path(const char *given)
     if (env && *env)
         return env;
     return access(LT_CONF_DEFAULT_PATH, F_OK) == 0 ? LT_CONF_DEFAULT_PATH : NULL;
+}
+
+/* The base path as the server takes it: "" and "/" are none (NULL), a final "/" goes. */
+static int base_path_read(lt_arena_t *a, lt_conf_item_t *it)
+{
+    const char *v = it->value;
+    if (!v)
+        return LT_OK;
+    size_t n = strlen(v);
+    while (n > 0 && v[n - 1] == '/')
+        n--;
+    it->value = n ? lt_arena_strndup(a, v, n) : NULL;
+    return !it->value || lt_ui_base_path_ok(it->value) ? LT_OK : LT_EINVAL;
 }
 
 /* Read the command line, the file and the environment into s, checked. Returns -1 to go on,
@@ -334,6 +350,11 @@ static int settings_read(int argc, char **argv, lt_arena_t *a, lt_conf_item_t s[
         fprintf(stderr, "latch serve: %s\n", err.msg);
         return 2;
     }
+    if (base_path_read(a, &s[S_BASE_PATH]) != LT_OK) {
+        fprintf(stderr, "latch serve: --base-path must be like /unleash (letters, digits, "
+                        "-._~ and single slashes)\n");
+        return 2;
+    }
     lt_log_format_t format;
     lt_log_level_t level;
     if (s[S_LOG_FORMAT].value && lt_log_format_parse(s[S_LOG_FORMAT].value, &format) == LT_OK)
@@ -360,6 +381,7 @@ int lt__cli_serve(int argc, char **argv)
     int watch_ms = (int)s[S_WATCH].num;
     const char *bind = s[S_BIND].value, *db = s[S_DB].value, *trusted = s[S_TRUSTED].value;
     const char *first_start_file = s[S_FIRST_START_FILE].value;
+    const char *base_path = s[S_BASE_PATH].value;
 
     sigset_t set;
     lt__cli_signals_block(&set);
@@ -391,7 +413,9 @@ int lt__cli_serve(int argc, char **argv)
         .routes = NULL,
         .n_routes = 0,
         .pre = lt_frontend_pre,
+        .base_path = base_path,
     };
+    lt_ui_configure(base_path);
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
@@ -410,6 +434,7 @@ out:
     lt_session_dispose();
     lt_state_dispose();
     free((void *)(uintptr_t)cfg.routes);
+    lt_ui_dispose();
 done:
     lt_arena_dispose(&conf);
     return rc;
