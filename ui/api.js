@@ -29,7 +29,8 @@ export async function api(method, path, body) {
     try { data = JSON.parse(text); } catch { data = text; }
   }
   if (!res.ok) {
-    if (res.status === 401 && !path.startsWith('/auth/')) session.onUnauthorized?.();
+    // a 401 means the session is over, except a wrong password (logging in, changing it)
+    if (res.status === 401 && data?.name !== 'PasswordMismatch') session.onUnauthorized?.();
     const msg = (data && (data.message || data.details?.[0]?.message)) ||
       `${method} ${path} failed with HTTP ${res.status}.`;
     throw new ApiError(res.status, msg);

@@ -186,6 +186,158 @@ test('log in, create a flag, switch it on for an SDK, roll it out with a constra
   }
 });
 
+test('segments, context fields, strategies, tag types, roles; a flag tagged, varied, made stale, archived and revived; tokens revoked; my PAT and my password', async () => {
+  const srv = await Latch.start({
+    tokens: { sdk: { type: 'client', environment: 'development' } },
+    env: { UNLEASH_DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD },
+  });
+  const problems = [];
+  const sdkUrl = (path) => srv.get(path, { Authorization: srv.tokens.sdk, 'Unleash-Client-Spec': '5.1.0' });
+  try {
+    const page = await newPage(problems);
+    await logIn(page, srv.url, 'admin', ADMIN_PASSWORD);
+    const dlg = page.getByRole('dialog');
+    const save = () => dlg.getByRole('button', { name: 'Save' }).click();
+
+    // a context field with legal values, then a segment constrained on it
+    await page.getByRole('link', { name: 'Context' }).click();
+    await page.getByRole('button', { name: 'New context field' }).click();
+    await dlg.getByLabel('Name', { exact: true }).fill('plan');
+    await dlg.getByLabel('Legal values').fill('free\npro = Paying customers');
+    await save();
+    await page.getByRole('cell', { name: 'free, pro' }).waitFor();
+    await page.getByRole('link', { name: 'Segments' }).click();
+    await page.getByRole('button', { name: 'New segment' }).click();
+    await dlg.getByLabel('Name', { exact: true }).fill('payers');
+    await dlg.getByRole('button', { name: 'Add constraint' }).click();
+    await dlg.getByLabel('Context field').selectOption('plan');
+    await dlg.getByLabel('Operator').selectOption('STR_STARTS_WITH');
+    await dlg.getByLabel('Inverted (NOT)').check();
+    await dlg.getByLabel('Case-insensitive').check();
+    await dlg.getByLabel('Values (one per line or comma-separated)').fill('FREE');
+    await save();
+    // the API's own message, in the dialog, which stays open
+    await dlg.getByRole('alert').filter({ hasText: 'FREE is not specified as a legal value' }).waitFor();
+    await dlg.getByLabel('Values (one per line or comma-separated)').fill('free');
+    await save();
+    await page.getByRole('cell', { name: 'payers', exact: true }).waitFor();
+
+    // a custom strategy definition and a tag type
+    await page.getByRole('link', { name: 'Strategies' }).click();
+    await page.getByRole('button', { name: 'New custom strategy' }).click();
+    await dlg.getByLabel('Name', { exact: true }).fill('byRegion');
+    await dlg.getByRole('button', { name: 'Add parameter' }).click();
+    await dlg.getByLabel('Parameter name').fill('regions');
+    await dlg.getByLabel('Parameter type').selectOption('list');
+    await save();
+    await page.getByRole('cell', { name: 'byRegion', exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Tag types' }).click();
+    await page.getByRole('button', { name: 'New tag type' }).click();
+    await dlg.getByLabel('Name', { exact: true }).fill('team');
+    await save();
+    await page.getByRole('cell', { name: 'team', exact: true }).waitFor();
+
+    // on a flag: the custom strategy with the segment and a constraint with a single value
+    await page.goto(`${srv.url}/projects/default/features/dark-mode`);
+    await page.getByRole('button', { name: 'Add strategy in development' }).click();
+    await dlg.getByLabel('Strategy').selectOption('byRegion');
+    await dlg.getByLabel('regions').fill('eu\nus');
+    await dlg.getByLabel('payers').check();
+    await dlg.getByRole('button', { name: 'Add constraint' }).click();
+    await dlg.getByLabel('Context field').selectOption('currentTime');
+    await dlg.getByLabel('Operator').selectOption('DATE_AFTER');
+    await dlg.getByLabel('Value', { exact: true }).fill('2024-01-01T00:00:00.000Z');
+    await dlg.getByRole('button', { name: 'Add variant' }).click();
+    await dlg.getByLabel('Variant name').fill('blue');
+    await dlg.getByLabel('Payload type').selectOption('json');
+    await dlg.getByLabel('Payload value').fill('{"color":"blue"}');
+    await save();
+    await page.getByText('Strategy added in development.').waitFor();
+    const flag = (await sdkUrl('/api/client/features/dark-mode')).json();
+    const st = flag.strategies.find((x) => x.name === 'byRegion');
+    assert.equal(st.parameters.regions, 'eu,us');
+    assert.deepEqual(st.constraints.map((c) => [c.contextName, c.operator, c.value]), [['currentTime', 'DATE_AFTER', '2024-01-01T00:00:00.000Z']]);
+    assert.equal(st.segments.length, 1);
+    assert.deepEqual(st.variants.map((v) => [v.name, v.payload]), [['blue', { type: 'json', value: '{"color":"blue"}' }]]);
+    // reorder: the new strategy goes first
+    await page.getByRole('button', { name: 'Move byRegion up in development' }).click();
+    await page.getByText('Order saved.').waitFor();
+    const order = (await sdkUrl('/api/client/features/dark-mode')).json().strategies.map((x) => x.name);
+    assert.equal(order[0], 'byRegion');
+
+    // a tag, variants of the flag, stale, archive and revive
+    await page.getByLabel('Tag type').selectOption('team');
+    await page.getByLabel('Tag value').fill('growth');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByText('team:growth').waitFor();
+    await page.getByRole('button', { name: 'Edit variants in development' }).click();
+    await dlg.getByRole('button', { name: 'Add variant' }).click();
+    await dlg.getByLabel('Variant name').fill('red');
+    await save();
+    await page.getByText('Variants saved in development.').waitFor();
+    assert.deepEqual((await sdkUrl('/api/client/features/dark-mode')).json().variants.map((v) => v.name), ['red']);
+    await page.getByRole('button', { name: 'Mark stale' }).click();
+    await page.getByRole('button', { name: 'Mark active' }).waitFor();
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await dlg.getByRole('button', { name: 'Archive' }).click();
+    await page.getByRole('heading', { name: 'Default', level: 1 }).waitFor();
+    assert.equal((await sdkUrl('/api/client/features/dark-mode')).status, 404);
+    await page.getByRole('link', { name: 'Archived flags' }).click();
+    await page.getByRole('button', { name: 'Revive dark-mode' }).click();
+    await page.getByText('dark-mode revived.').waitFor();
+    assert.equal((await sdkUrl('/api/client/features/dark-mode')).status, 200);
+
+    // a filter of the flag list by tag
+    await page.goto(`${srv.url}/projects/default`);
+    await page.getByLabel('Filter by tag').selectOption('team:growth');
+    await page.getByText('1 of 3 flags match').waitFor();
+    await page.getByLabel('Search flags by name').fill('nav');
+    await page.getByText('0 of 3 flags match').waitFor();
+
+    // a custom project role
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await page.getByRole('button', { name: 'New custom role' }).click();
+    await dlg.getByLabel('Name', { exact: true }).fill('Switcher');
+    await dlg.getByRole('group', { name: 'In environment development' }).getByLabel('Update feature environment', { exact: true }).check();
+    await save();
+    await page.getByRole('cell', { name: 'Switcher', exact: true }).waitFor();
+
+    // revoke the SDK's token: it is refused at once
+    await page.getByRole('link', { name: 'API tokens' }).click();
+    const tokenName = (await srv.get('/api/admin/api-tokens', {})).status; // no credential: refused
+    assert.equal(tokenName, 401);
+    await page.locator('tr', { hasText: 'client' }).getByRole('button', { name: /^Revoke / }).first().click();
+    await dlg.getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText(/Token .* revoked\./).waitFor();
+    assert.equal((await sdkUrl('/api/client/features')).status, 401);
+
+    // my PAT: shown once, works, deleted; then my password
+    await page.getByRole('link', { name: 'admin', exact: true }).click();
+    await page.getByRole('button', { name: 'New personal access token' }).click();
+    await dlg.getByLabel('Description').fill('laptop');
+    await save();
+    const pat = await page.getByLabel('The new token').inputValue();
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    assert.equal((await srv.get('/api/admin/projects', { Authorization: pat })).status, 200);
+    await page.getByRole('button', { name: 'Delete laptop' }).click();
+    await dlg.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Token deleted.').waitFor();
+    assert.equal((await srv.get('/api/admin/projects', { Authorization: pat })).status, 401);
+    await page.getByLabel('Current password').fill('wrong-password');
+    await page.getByLabel('New password', { exact: true }).fill('N3w-Passw0rd!!');
+    await page.getByLabel('Confirm new password').fill('N3w-Passw0rd!!');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('The current password is not correct.').waitFor();
+    await page.getByLabel('Current password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByLabel('Username').waitFor();
+    await logIn(page, srv.url, 'admin', 'N3w-Passw0rd!!');
+    assert.deepEqual(problems, []);
+  } finally {
+    await srv.dispose();
+  }
+});
+
 test('the page is served with a strict CSP, ETags and gzip, and its first load is under 200 KB compressed', async () => {
   const srv = await Latch.start({ env: { UNLEASH_DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD } });
   const problems = [];
