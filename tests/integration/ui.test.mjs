@@ -120,6 +120,7 @@ test('log in, create a flag, switch it on for an SDK, roll it out with a constra
     assert.deepEqual(def.strategies[0].constraints[0].values, ['alice', 'carol']);
     if (process.env.UI_SCREENSHOTS) {
       mkdirSync(join(REPO, 'docs', 'img'), { recursive: true });
+      await page.evaluate(() => document.querySelectorAll('.toast').forEach((t) => t.remove()));
       await page.screenshot({ path: join(REPO, 'docs', 'img', 'flag-page.png'), fullPage: true });
     }
 
