@@ -79,9 +79,8 @@ function header() {
     ['/admin/tag-types', 'Tag types'],
     ['/admin/api-tokens', 'API tokens'],
     ['/admin/applications', 'Applications'],
-    ['/admin/events', 'Events'],
   ];
-  if (session.admin) nav.push(['/admin/users', 'Users'], ['/admin/roles', 'Roles']);
+  if (session.admin) nav.push(['/admin/events', 'Events'], ['/admin/users', 'Users'], ['/admin/roles', 'Roles']);
   const here = currentPath();
   const menu = h('button.menu-toggle', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'nav' }, 'Menu');
   const list = h('ul', { id: 'nav' }, nav.map(([p, t]) =>

@@ -187,14 +187,17 @@ test('log in, create a flag, switch it on for an SDK, roll it out with a constra
   }
 });
 
-test('segments, context fields, strategies, tag types, roles; a flag tagged, varied, made stale, archived and revived; tokens revoked; my PAT and my password', async () => {
+test('segments, context fields, strategies, tag types, roles, applications; a flag tagged, varied, made stale, archived and revived; tokens revoked; my PAT and my password', async () => {
   const srv = await Latch.start({
-    tokens: { sdk: { type: 'client', environment: 'development' } },
+    tokens: { sdk: { type: 'client', environment: 'development' }, admin: { type: 'admin' } },
     env: { UNLEASH_DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD },
   });
   const problems = [];
   const sdkUrl = (path) => srv.get(path, { Authorization: srv.tokens.sdk, 'Unleash-Client-Spec': '5.1.0' });
   try {
+    const reg = await srv.post('/api/client/register', { appName: 'shop', instanceId: 'shop-1', sdkVersion: 'unleash-client-node:6.12.1', strategies: ['default'], started: new Date().toISOString(), interval: 10000 },
+      { Authorization: srv.tokens.sdk });
+    assert.equal(reg.status, 202);
     const page = await newPage(problems);
     await logIn(page, srv.url, 'admin', ADMIN_PASSWORD);
     const dlg = page.getByRole('dialog');
@@ -311,6 +314,13 @@ test('segments, context fields, strategies, tag types, roles; a flag tagged, var
     await dlg.getByRole('button', { name: 'Revoke' }).click();
     await page.getByText(/Token .* revoked\./).waitFor();
     assert.equal((await sdkUrl('/api/client/features')).status, 401);
+
+    // an application that registered (before its token was revoked), and its instance
+    await waitFor(async () => (await srv.get('/api/admin/metrics/applications', { Authorization: srv.tokens.admin })).json().applications.length === 1,
+      { what: 'the registration to be written' });
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('button', { name: 'Instances of shop' }).click();
+    await page.getByRole('cell', { name: 'shop-1' }).waitFor();
 
     // my PAT: shown once, works, deleted; then my password
     await page.getByRole('link', { name: 'admin', exact: true }).click();

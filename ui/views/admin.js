@@ -191,7 +191,14 @@ export async function eventsView(main) {
     if (reset) offset = 0;
     const q = new URLSearchParams({ limit: '50', offset: String(offset) });
     for (const [k, i] of Object.entries(inputs)) if (i.value.trim()) q.set(k, i.value.trim());
-    const r = await get(`/api/admin/search/events?${q}`);
+    let r;
+    try {
+      r = await get(`/api/admin/search/events?${q}`);
+    } catch (ex) {
+      if (ex.status !== 403) throw ex;
+      clear(list, h('p.muted', `You may not see the event log: ${ex.message}`));
+      return;
+    }
     clear(list, eventList(r.events));
     more.textContent = `${r.total} events${r.total > 50 ? `, showing ${offset + 1}–${Math.min(offset + 50, r.total)}` : ''}`;
     prev.disabled = offset === 0;
@@ -209,7 +216,8 @@ export async function applicationsView(main) {
   const { applications } = await get('/api/admin/metrics/applications');
   const detail = h('div');
   clear(main, h('h1', 'Applications'),
-    applications.length ? table(['Application', 'Description', ''], applications.map((a) => h('tr', h('td', a.appName), h('td', a.description || ''),
+    applications.length ? table(['Application', 'SDK', 'Environments', ''], applications.map((a) => h('tr', h('td', a.appName), h('td', a.sdkVersion || ''),
+      h('td', [...new Set((a.usage || []).flatMap((u) => u.environments))].join(', ')),
       h('td', h('button.small', { type: 'button', onclick: () => show(a.appName) }, `Instances of ${a.appName}`))))) : h('p.muted', 'No application has registered yet.'),
     detail);
   async function show(name) {
@@ -218,7 +226,7 @@ export async function applicationsView(main) {
       clear(detail, h('h2', a.appName),
         table(['Instance', 'SDK', 'Client IP', 'Environment', 'Last seen'], (a.instances || []).map((i) => h('tr',
           h('td', i.instanceId), h('td', i.sdkVersion || ''), h('td', i.clientIp || ''), h('td', i.environment || ''), h('td', fmtTime(i.lastSeen))))),
-        a.strategies?.length ? h('p', 'Strategies: ', a.strategies.join(', ')) : null,
+        a.strategies?.length ? h('p', 'Strategies: ', a.strategies.map((x) => x.displayName || x.name || x).join(', ')) : null,
         a.seenToggles?.length ? h('p', 'Flags seen: ', a.seenToggles.join(', ')) : null);
     } catch (ex) { toast(ex.message, 'error'); }
   }

@@ -11,7 +11,7 @@ export async function flagView(main, { project, flag }) {
   const [f, defs, ctx, segs, usage, events, tagTypes, proj] = await Promise.all([
     get(P), get('/api/admin/strategies'), get('/api/admin/context'), get('/api/admin/segments'),
     get(`/api/admin/client-metrics/features/${enc(flag)}`).catch(() => null),
-    get(`/api/admin/events/${enc(flag)}`).catch(() => ({ events: [] })),
+    get(`/api/admin/events/${enc(flag)}`).catch((ex) => ({ refused: ex.message })),
     get('/api/admin/tag-types'), get(`/api/admin/projects/${enc(project)}`).catch(() => ({})),
   ]);
   const reload = () => flagView(main, { project, flag });
@@ -51,7 +51,8 @@ export async function flagView(main, { project, flag }) {
     variantsSection(ctxt, f),
     dependenciesSection(ctxt, f),
     tagsSection(ctxt, f, tagTypes.tagTypes),
-    h('section', { 'aria-labelledby': 'ev-h' }, h('h2', { id: 'ev-h' }, 'History'), eventList(events.events)));
+    h('section', { 'aria-labelledby': 'ev-h' }, h('h2', { id: 'ev-h' }, 'History'),
+      events.refused ? h('p.muted', `You may not see the event log: ${events.refused}`) : eventList(events.events)));
 }
 
 export function eventList(events) {
