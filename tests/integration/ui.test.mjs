@@ -172,7 +172,7 @@ test('log in, create a flag, switch it on for an SDK, roll it out with a constra
     assert.equal(await page.getByRole('button', { name: 'New flag' }).count(), 0);
     await page.getByRole('link', { name: 'ui-flag', exact: true }).click();
     await page.getByRole('heading', { name: 'Environments' }).waitFor();
-    for (const name of ['Add strategy in development', 'Archive', 'Edit', 'Mark stale', 'Add tag', 'Add parent flag'])
+    for (const name of ['Add strategy in development', 'Archive', 'Edit flag', 'Mark stale', 'Add tag', 'Add parent flag'])
       assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, `a Viewer sees no "${name}"`);
     assert.equal(await page.locator('li.strategy button').count(), 0, 'no strategy buttons');
     await page.goto(`${srv.url}/admin/api-tokens`);
@@ -268,6 +268,16 @@ test('segments, context fields, strategies, tag types, roles, applications; a fl
     await page.getByText('Order saved.').waitFor();
     const order = (await sdkUrl('/api/client/features/dark-mode')).json().strategies.map((x) => x.name);
     assert.equal(order[0], 'byRegion');
+
+    // the flag's own fields (it had no description)
+    await page.getByRole('button', { name: 'Edit flag' }).click();
+    await dlg.getByLabel('Type').selectOption('operational');
+    await dlg.getByLabel('Description').fill('Dark colours');
+    await save();
+    await page.getByText('Flag saved.').waitFor();
+    const edited = (await sdkUrl('/api/client/features/dark-mode')).json();
+    assert.equal(edited.type, 'operational');
+    assert.equal(edited.description, 'Dark colours');
 
     // a tag, variants of the flag, stale, archive and revive
     await page.getByLabel('Tag type').selectOption('team');

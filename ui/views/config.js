@@ -86,7 +86,7 @@ export async function strategiesView(main) {
   const edit = async (s) => {
     const name = h('input', { required: true, value: s?.name || '' });
     if (s) name.readOnly = true;
-    const title = h('input', { value: s?.displayName || '' });
+    const title = h('input', { value: s?.title || s?.displayName || '' });
     const desc = h('input', { value: s?.description || '' });
     const params = h('div');
     const addParam = (p = {}) => {
@@ -112,7 +112,7 @@ export async function strategiesView(main) {
   const mayUpdate = session.can('UPDATE_STRATEGY');
   crud(main, {
     title: 'Strategies', one: 'custom strategy', rows: strategies, headers: ['Name', 'Display name', 'Description', 'Parameters', 'State'],
-    cells: (s) => [s.name, s.displayName || '', s.description || '', (s.parameters || []).map((p) => `${p.name} (${p.type})`).join(', '),
+    cells: (s) => [s.name, s.displayName || s.title || '', s.description || '', (s.parameters || []).map((p) => `${p.name} (${p.type})`).join(', '),
       `${s.editable ? 'custom' : 'built in'}${s.deprecated ? ', deprecated' : ''}`],
     perm: { create: session.can('CREATE_STRATEGY'), update: mayUpdate, delete: session.can('DELETE_STRATEGY') },
     onNew: () => edit(null),

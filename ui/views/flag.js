@@ -30,7 +30,7 @@ export async function flagView(main, { project, flag }) {
       h('div', h('h1', f.name, f.stale ? h('span.badge.warn', 'stale') : null),
         h('p.muted', `${f.type} flag · created ${fmtTime(f.createdAt)}`), f.description ? h('p', f.description) : null),
       h('div.buttons',
-        canUpdate ? h('button', { type: 'button', onclick: () => editFlag(ctxt, f) }, 'Edit') : null,
+        canUpdate ? h('button', { type: 'button', onclick: () => editFlag(ctxt, f) }, 'Edit flag') : null,
         canUpdate ? h('button', {
           type: 'button',
           onclick: () => act(f.stale ? 'Marked active.' : 'Marked stale.', () => api('POST', `${P}/stale/${f.stale ? 'off' : 'on'}`)),
@@ -79,6 +79,7 @@ function envCard(c, f, e, usage) {
   const canDel = session.can('DELETE_FEATURE_STRATEGY', c.project, env);
   const strategies = [...(e.strategies || [])].sort((a, b) => (a.sortOrder ?? 0) - (b.sortOrder ?? 0));
   const act = async (what, fn) => { try { await fn(); toast(what); c.reload(); } catch (ex) { toast(ex.message, 'error'); } };
+  const label = (s) => s.title || displayName(c, s.name);
 
   async function move(i, d) {
     const ids = strategies.map((s) => s.id);
@@ -94,18 +95,20 @@ function envCard(c, f, e, usage) {
         h('strong', s.title || displayName(c, s.name)), s.disabled ? h('span.badge', 'disabled') : null,
         h('span.muted', summary(c, s)),
         h('span.spacer'),
-        canEdit && i > 0 ? h('button.small', { type: 'button', 'aria-label': `Move ${s.title || s.name} up in ${env}`, onclick: () => move(i, -1) }, '↑') : null,
-        canEdit && i < strategies.length - 1 ? h('button.small', { type: 'button', 'aria-label': `Move ${s.title || s.name} down in ${env}`, onclick: () => move(i, 1) }, '↓') : null,
-        canEdit ? h('button.small', { type: 'button', onclick: () => strategyEditor(c, env, s) }, 'Edit') : null,
+        canEdit && i > 0 ? h('button.small', { type: 'button', 'aria-label': `Move ${label(s)} up in ${env}`, onclick: () => move(i, -1) }, '↑') : null,
+        canEdit && i < strategies.length - 1 ? h('button.small', { type: 'button', 'aria-label': `Move ${label(s)} down in ${env}`, onclick: () => move(i, 1) }, '↓') : null,
+        canEdit ? h('button.small', { type: 'button', 'aria-label': `Edit ${label(s)} in ${env}`, onclick: () => strategyEditor(c, env, s) }, 'Edit') : null,
         canEdit ? h('button.small', {
           type: 'button',
+          'aria-label': `${s.disabled ? 'Enable' : 'Disable'} ${label(s)} in ${env}`,
           onclick: () => act(s.disabled ? 'Strategy enabled.' : 'Strategy disabled.',
             () => api('PUT', `${EP}/strategies/${enc(s.id)}`, { ...strip(s), disabled: !s.disabled })),
         }, s.disabled ? 'Enable' : 'Disable') : null,
         canDel ? h('button.small.danger', {
           type: 'button',
+          'aria-label': `Delete ${label(s)} in ${env}`,
           onclick: async () => {
-            if (await confirmDialog(`Delete the ${s.title || s.name} strategy in ${env}?`))
+            if (await confirmDialog(`Delete the ${label(s)} strategy in ${env}?`))
               act('Strategy deleted.', () => api('DELETE', `${EP}/strategies/${enc(s.id)}`));
           },
         }, 'Delete') : null),
@@ -220,8 +223,9 @@ async function editFlag(c, f) {
     async () => {
       await api('PATCH', c.P, [
         { op: 'replace', path: '/type', value: type.value },
-        { op: 'replace', path: '/description', value: desc.value },
-        { op: 'replace', path: '/impressionData', value: imp.checked },
+        // "add" sets a member whether or not it is there (a flag without a description)
+        { op: 'add', path: '/description', value: desc.value },
+        { op: 'add', path: '/impressionData', value: imp.checked },
       ]);
       toast('Flag saved.');
       c.reload();
