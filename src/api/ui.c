@@ -17,8 +17,8 @@
 #include "ui_assets.h"
 
 #define CSP                                                                                        \
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "             \
-    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'self'; "                 \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'self'; "                  \
     "form-action 'self'; frame-ancestors 'none'"
 
 #define BASE_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/"
@@ -118,8 +118,8 @@ static bool not_modified(lt_req_t *r, const char *etag, const char *gz_etag)
     return false;
 }
 
-static void send(lt_req_t *r, const char *type, const void *body, size_t len, const void *gz,
-                 size_t gz_len, const char *etag, const char *gz_etag)
+static void reply_file(lt_req_t *r, const char *type, const void *body, size_t len, const void *gz,
+                       size_t gz_len, const char *etag, const char *gz_etag)
 {
     lt_reply_header(r, "Content-Security-Policy", CSP);
     lt_reply_header(r, "X-Content-Type-Options", "nosniff");
@@ -145,8 +145,8 @@ static void ui_index(lt_req_t *r, const lt_params_t *p)
         lt_reply_error(r, 404, "NotFoundError", "This build of latch has no admin page.");
         return;
     }
-    send(r, "text/html; charset=utf-8", index_page.body, index_page.len, index_page.gz,
-         index_page.gz_len, index_page.etag, index_page.gz_etag);
+    reply_file(r, "text/html; charset=utf-8", index_page.body, index_page.len, index_page.gz,
+               index_page.gz_len, index_page.etag, index_page.gz_etag);
 }
 
 static void ui_file(lt_req_t *r, const lt_params_t *p)
@@ -159,7 +159,7 @@ static void ui_file(lt_req_t *r, const lt_params_t *p)
                        "The path you were looking for (%s) is not available.", lt_req_path(r));
         return;
     }
-    send(r, a->type, a->body, a->len, a->gz, a->gz_len, a->etag, a->gz_etag);
+    reply_file(r, a->type, a->body, a->len, a->gz, a->gz_len, a->etag, a->gz_etag);
 }
 
 const lt_route_t lt_routes_ui[] = {

@@ -407,17 +407,33 @@ test('under --base-path the page and the API live below the prefix, and nothing 
     assert.equal((await srv.get('/flags/api/admin/projects', { Authorization: srv.tokens.admin })).status, 200);
     assert.equal((await srv.get('/')).status, 404);
     const page = await newPage(problems);
-    await logIn(page, `${srv.url}/flags/`, 'admin', ADMIN_PASSWORD);
+    // by keyboard alone: type, Enter to log in, Tab to the switch, Space to flip it
+    await page.goto(`${srv.url}/flags/`);
+    await page.getByLabel('Username').fill('admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Projects', level: 1 }).waitFor();
     await page.goto(`${srv.url}/flags/projects/default`); // a deep link, loaded afresh
     const sw = page.getByRole('switch', { name: 'dark-mode in development' });
     const was = await sw.isChecked();
-    await sw.setChecked(!was);
+    await page.getByRole('link', { name: 'dark-mode', exact: true }).focus();
+    for (let i = 0; i < 10 && !(await sw.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Space');
     await page.getByText(`dark-mode is ${was ? 'off' : 'on'} in development.`).waitFor();
     const res = await srv.get('/flags/api/admin/projects/default/features/dark-mode', { Authorization: srv.tokens.admin });
     assert.equal(res.json().environments.find((e) => e.name === 'development').enabled, !was);
     await page.getByRole('link', { name: 'dark-mode', exact: true }).click();
     assert.equal(new URL(page.url()).pathname, '/flags/projects/default/features/dark-mode');
     await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    // on a phone: the menu folds behind a button
+    await page.setViewportSize({ width: 390, height: 800 });
+    const segments = page.getByRole('link', { name: 'Segments' });
+    assert.equal(await segments.isVisible(), false);
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await segments.click();
+    await page.getByRole('heading', { name: 'Segments', level: 1 }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/flags/admin/segments');
     assert.deepEqual(problems, []);
   } finally {
     await srv.dispose();

@@ -55,8 +55,8 @@ static void base_paths(void **state)
 {
     (void)state;
     const char *good[] = {"/unleash", "/a/b", "/x-1._~y", "/.well"};
-    const char *bad[] = {"", "unleash", "/", "/a/", "//a", "/a//b", "/.", "/a/..", "/a b",
-                         "/a\"b", "/<script>", "/a?b", "/a#b", "/ü"};
+    const char *bad[] = {"",      "unleash", "/",     "/a/",       "//a",  "/a//b", "/.",
+                         "/a/..", "/a b",    "/a\"b", "/<script>", "/a?b", "/a#b",  "/ü"};
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
         assert_true(lt_ui_base_path_ok(good[i]));
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)

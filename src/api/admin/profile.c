@@ -82,7 +82,7 @@ static void change_own_password(lt_req_t *r, const lt_params_t *params)
 }
 
 const lt_route_t lt_routes_admin_profile[] = {
-    LT_ADM_ROUTE(LT_POST, "/api/admin/user/change-password", change_own_password,
-                 LT_AUTHENTICATED, LT_JSON_OBJECT),
+    LT_ADM_ROUTE(LT_POST, "/api/admin/user/change-password", change_own_password, LT_AUTHENTICATED,
+                 LT_JSON_OBJECT),
     {0},
 };
