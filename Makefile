@@ -53,6 +53,10 @@ $(BUILD)/src/base/version.o: $(VERSION_STAMP)
 
 LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The admin page: ui/ turned into C bytes (with gzip copies and ETags) by scripts/embed-ui.pl.
+UI_FILES := $(shell find ui -type f | sort)
+UI_GEN := $(BUILD)/gen/ui_assets.c
+LIB_OBJ += $(BUILD)/gen/ui_assets.o
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -64,13 +68,20 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all test layers unit store-tests integration check deps deps-test serve clean format bench-smoke \
-        bench-micro bench-compare bench-admin man install deb deb-check
+        bench-micro bench-compare bench-admin bench-ui man install deb deb-check
 
 all: $(BUILD)/latch $(BUILD)/latch.1
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(UI_GEN): $(UI_FILES) $(shell find ui -type d) scripts/embed-ui.pl
+	@mkdir -p $(dir $@)
+	scripts/embed-ui.pl ui > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/ui_assets.o: $(UI_GEN)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -c $< -o $@
 
 # Objects are stored under their full paths (P), so two files of one name in different
 # folders (edge/offline.c and a future cli/offline.c, say) are both kept.
@@ -135,6 +146,10 @@ bench-micro: $(BUILD)/latch $(BUILD)/liblatch.a
 
 bench-admin: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/admin_writes.mjs
+
+# The admin page with a 10,000-flag project in Chromium (docs/BENCHMARKS.md).
+bench-ui: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/ui_flags.mjs
 
 bench-compare: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) bench/compare.sh

@@ -18,6 +18,8 @@ void lt_api_client_accepted(lt_req_t *r, const lt_params_t *p);
  * client and front-end metrics endpoints. LT_OK, or LT_EINVAL when the body is not metrics. */
 struct cJSON;
 int lt_api_record_metrics(const struct cJSON *j, const char *env, const char *sdk_type);
+/* Does the request's Accept-Encoding take gzip ("gzip;q=0" refuses it)? */
+bool lt_api_accepts_gzip(lt_req_t *r);
 
 /* health.c */
 void lt_api_health(lt_req_t *r, const lt_params_t *p);
@@ -54,6 +56,17 @@ extern const lt_route_t lt_routes_admin_strategy_defs[];
 extern const lt_route_t lt_routes_admin_context[];
 extern const lt_route_t lt_routes_admin_tag_types[];
 extern const lt_route_t lt_routes_admin_applications[];
+/* profile.c: the current user's own password (POST /api/admin/user/change-password) */
+extern const lt_route_t lt_routes_admin_profile[];
+
+/* ui.c: the admin page at / and its files, embedded (ui_assets.h). lt_ui_configure sets the
+ * base path the page is served under (NULL: none) before the server starts. */
+extern const lt_route_t lt_routes_ui[];
+void lt_ui_configure(const char *base_path);
+/* Is s a base path the page and the router take: "/" then segments of letters, digits and
+ * "-._~" joined by single "/", no "." or ".." segment, no "/" at the end, 200 bytes at most? */
+bool lt_ui_base_path_ok(const char *s);
+void lt_ui_dispose(void);
 
 /* routes.c: the whole route table of `latch serve` (built once, never freed). */
 const lt_route_t *lt_serve_routes(size_t *n);

@@ -313,7 +313,7 @@ static lt_memo_t *features_memo(lt_req_t *r)
     return m;
 }
 
-static bool accepts_gzip(lt_req_t *r)
+bool lt_api_accepts_gzip(lt_req_t *r)
 {
     lt_str_t ae = lt_req_header(r, "Accept-Encoding");
     if (!ae.ptr)
@@ -344,7 +344,7 @@ void lt_api_client_features(lt_req_t *r, const lt_params_t *p)
     if (inm.ptr && lt_str_eq_c(inm, m->etag)) {
         lt_reply_empty(r, 304);
     } else {
-        lt_reply_memo(r, 200, m, m->gz && accepts_gzip(r));
+        lt_reply_memo(r, 200, m, m->gz && lt_api_accepts_gzip(r));
     }
     if (m->transient)
         lt_memo_free(m);

@@ -58,6 +58,8 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_context,
         lt_routes_admin_tag_types,
         lt_routes_admin_applications,
+        lt_routes_admin_profile,
+        lt_routes_ui,
     };
     size_t total = 0;
     for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)

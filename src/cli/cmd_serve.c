@@ -34,6 +34,8 @@ static const char usage_serve[] =
     "  --stream-heartbeat S  seconds between heartbeats on event streams (default 30)\n"
     "  --stream-per-token N  event streams one token may hold open (default 64)\n"
     "  --stream-max N        event streams open at once (default 20000)\n"
+    "  --base-path P         serve everything (the API and the admin page) under P, e.g.\n"
+    "                        /unleash behind a reverse proxy (env UNLEASH_BASE_URI_PATH)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -270,7 +272,7 @@ static void first_start_report(const char *file, char password[40],
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
        S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN,
-       S_STREAM_MAX, N_SETTINGS };
+       S_STREAM_MAX, S_BASE_PATH, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -291,6 +293,7 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_STREAM_HB] = {"stream-heartbeat", LT_CONF_INT, 1, 3600, {NULL}, "30"},
         [S_STREAM_PER_TOKEN] = {"stream-per-token", LT_CONF_INT, 1, 1000000, {NULL}, "64"},
         [S_STREAM_MAX] = {"stream-max", LT_CONF_INT, 1, 1000000, {NULL}, "20000"},
+        [S_BASE_PATH] = {"base-path", LT_CONF_STRING, 0, 0, {"UNLEASH_BASE_URI_PATH"}, NULL},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -305,6 +308,19 @@ static const char *config_path(const char *given)
     if (env && *env)
         return env;
     return access(LT_CONF_DEFAULT_PATH, F_OK) == 0 ? LT_CONF_DEFAULT_PATH : NULL;
+}
+
+/* The base path as the server takes it: "" and "/" are none (NULL), a final "/" goes. */
+static int base_path_read(lt_arena_t *a, lt_conf_item_t *it)
+{
+    const char *v = it->value;
+    if (!v)
+        return LT_OK;
+    size_t n = strlen(v);
+    while (n > 0 && v[n - 1] == '/')
+        n--;
+    it->value = n ? lt_arena_strndup(a, v, n) : NULL;
+    return !it->value || lt_ui_base_path_ok(it->value) ? LT_OK : LT_EINVAL;
 }
 
 /* Read the command line, the file and the environment into s, checked. Returns -1 to go on,
@@ -346,6 +362,11 @@ static int settings_read(int argc, char **argv, lt_arena_t *a, lt_conf_item_t s[
         fprintf(stderr, "latch serve: %s\n", err.msg);
         return 2;
     }
+    if (base_path_read(a, &s[S_BASE_PATH]) != LT_OK) {
+        fprintf(stderr, "latch serve: --base-path must be like /unleash (letters, digits, "
+                        "-._~ and single slashes)\n");
+        return 2;
+    }
     lt_log_format_t format;
     lt_log_level_t level;
     if (s[S_LOG_FORMAT].value && lt_log_format_parse(s[S_LOG_FORMAT].value, &format) == LT_OK)
@@ -373,6 +394,7 @@ int lt__cli_serve(int argc, char **argv)
     const char *bind = s[S_BIND].value, *db = s[S_DB].value, *trusted = s[S_TRUSTED].value;
     const char *first_start_file = s[S_FIRST_START_FILE].value;
     lt_api_set_secure_cookies(s[S_SECURE_COOKIES].num == 1);
+    const char *base_path = s[S_BASE_PATH].value;
 
     sigset_t set;
     lt__cli_signals_block(&set);
@@ -404,7 +426,9 @@ int lt__cli_serve(int argc, char **argv)
         .routes = NULL,
         .n_routes = 0,
         .pre = lt_frontend_pre,
+        .base_path = base_path,
     };
+    lt_ui_configure(base_path);
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
     lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
@@ -427,6 +451,7 @@ out:
     lt_session_dispose();
     lt_state_dispose();
     free((void *)(uintptr_t)cfg.routes);
+    lt_ui_dispose();
 done:
     lt_arena_dispose(&conf);
     return rc;

@@ -69,6 +69,10 @@ typedef struct {
     size_t n_routes;
     /* called for every request before routing; returns true when it replied (e.g. CORS) */
     bool (*pre)(lt_req_t *r);
+    /* NULL, or a prefix such as "/unleash" (leading "/", none at the end) every path is served
+     * under (behind a reverse proxy): it is taken off before routing, and a path outside it
+     * gets 404. lt_req_path shows the path without it. */
+    const char *base_path;
 } lt_http_config_t;
 
 typedef struct lt_http lt_http_t;
@@ -144,6 +148,10 @@ void lt_reply_empty(lt_req_t *r, int status);
 /* Unleash's error shape {"id","name","message","details":[{"message"}]}. */
 void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Reply with bytes that outlive the server (static data: not copied), with the headers of
+ * lt_reply_header; content_type NULL: none. */
+void lt_reply_static(lt_req_t *r, int status, const char *content_type, const void *body,
+                     size_t len);
 /*
  * Reply with a memoized body (gzip when gz is true), with its ETag, without copying it: the
  * snapshot reference held by the request keeps m alive until the response is sent. A

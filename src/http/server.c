@@ -422,6 +422,21 @@ static int normalise(const char *url, char *out, size_t cap)
     return LT_OK;
 }
 
+/* Take the base path off a normalised path in place; false when the path is outside it. */
+static bool strip_base(const char *base, char *path)
+{
+    if (!base || !base[0])
+        return true;
+    size_t n = strlen(base);
+    if (strncmp(path, base, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+        return false;
+    if (path[n] == '\0')
+        snprintf(path, 2, "/");
+    else
+        memmove(path, path + n, strlen(path + n) + 1);
+    return true;
+}
+
 static bool match(lt_req_t *r, const char *pattern, lt_params_t *p)
 {
     const char *pp = pattern, *sp = r->path;
@@ -606,9 +621,13 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
             lt_reply_error(r, 400, "BadDataError", "The request path is not valid.");
         return MHD_YES;
     }
+    bool outside = !strip_base(h->cfg.base_path, r->path);
     query_size_t q = {0, 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &q);
-    if (r->headers_too_large) {
+    if (outside) {
+        lt_reply_error(r, 404, "NotFoundError",
+                       "The path you were looking for (%s) is not available.", r->path);
+    } else if (r->headers_too_large) {
         lt_reply_error(r, 431, "ValidationError",
                        "The request headers are larger than the limit of %d bytes.",
                        LT_MAX_HEADER_BYTES);
@@ -991,6 +1010,16 @@ void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b
     size_t len;
     char *p = lt_buf_take(b, &len);
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, p, MHD_RESPMEM_MUST_FREE);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    queue(r, status, resp);
+}
+
+void lt_reply_static(lt_req_t *r, int status, const char *content_type, const void *body,
+                     size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
     if (content_type)
         MHD_add_response_header(resp, "Content-Type", content_type);
     queue(r, status, resp);

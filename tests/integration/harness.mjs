@@ -299,8 +299,10 @@ export class Latch {
     });
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
-    // Serving starts right after the listen line; make sure it answers.
-    await waitFor(async () => (await this.get('/health')).status === 200, { what: '/health' });
+    // Serving starts right after the listen line; make sure it answers (under --base-path).
+    const bp = args.includes('--base-path') ? args[args.indexOf('--base-path') + 1] : env.UNLEASH_BASE_URI_PATH;
+    this.basePath = (bp || '').replace(/\/+$/, '');
+    await waitFor(async () => (await this.get(`${this.basePath}/health`)).status === 200, { what: '/health' });
   }
 
   // Stop with SIGTERM; assert a clean exit (status 0, no sanitizer report). Idempotent.

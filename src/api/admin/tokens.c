@@ -137,7 +137,7 @@ static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t
     lt_json_time(b, t->created_at);
     lt_buf_puts(b, ",\"seenAt\":");
     lt_json_time(b, lt_snapshot_token_last_seen(s, t));
-    lt_buf_puts(b, ",\"alias\":null,\"secure\":false}");
+    lt_buf_printf(b, ",\"alias\":null,\"secure\":false,\"id\":%lld}", (long long)t->id);
 }
 
 /* Which tokens a list shows. */
@@ -474,7 +474,17 @@ static void api_tokens_delete(lt_req_t *r, const lt_params_t *params)
     memset(&c, 0, sizeof(c));
     c.who = p;
     c.op = OP_DELETE;
-    lt_token_digest(lt_str_c(params->value[0]), c.digest);
+    /* the secret, or (as the admin page does: lists never show secrets) the list's id */
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    int64_t id;
+    const lt_token_t *by_id = NULL;
+    for (size_t i = 0; lt_adm_parse_id(params->value[0], &id) && i < d->n_tokens && !by_id; i++)
+        if (d->tokens[i].id == id && d->tokens[i].type != LT_TOKEN_PAT)
+            by_id = &d->tokens[i];
+    if (by_id)
+        memcpy(c.digest, by_id->digest, sizeof(c.digest));
+    else
+        lt_token_digest(lt_str_c(params->value[0]), c.digest);
     run_change(r, p, &c);
 }
 
