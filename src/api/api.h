@@ -60,5 +60,8 @@ const lt_route_t *lt_serve_routes(size_t *n);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;
+/* edge_api.c: the routes of `latch edge` */
+extern const lt_route_t lt_edge_routes[];
+extern const size_t lt_edge_n_routes;
 
 #endif

@@ -7,6 +7,7 @@
 #define LT_FRONTEND_H
 
 #include "../http/http.h"
+#include "guard.h"
 
 typedef struct {
     /* CORS origins allowed on the front-end endpoints; none or "*" = any */
@@ -21,6 +22,8 @@ typedef struct {
     const char *const *client_keys;
     size_t n_client_keys;
     const char *client_key_header;
+    /* `latch edge`: decides client keys and the scope each grants instead of the list */
+    lt_guard_lookup_fn client_key;
 } lt_frontend_config_t;
 
 /* Set the configuration (the pointers must stay valid while the server runs). */

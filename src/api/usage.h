@@ -24,6 +24,15 @@ void lt_usage_register(const lt_app_row_t *row);
 void lt_usage_add(const char *app, const char *instance, const char *env, const char *feature,
                   int64_t at_ms, int64_t yes, int64_t no, const lt_usage_variant_t *variants,
                   size_t n_variants);
+/*
+ * Where flushes go instead of the store (`latch edge`: upstream). The sink sets requeue_apps[i]
+ * and requeue_rows[i] for what it could not hand on; those are added back and flushed again
+ * next time (within the same key bound). Set before lt_usage_start.
+ */
+typedef int (*lt_usage_sink_fn)(const lt_app_row_t *apps, size_t n_apps,
+                                const lt_metric_row_t *rows, size_t n_rows, bool *requeue_apps,
+                                bool *requeue_rows);
+void lt_usage_set_sink(lt_usage_sink_fn fn);
 /* Write everything aggregated so far to the store now. LT_OK or an error. */
 int lt_usage_flush(void);
 /* Keys dropped since start because the limit was reached. */
