@@ -200,6 +200,7 @@ int lt__cli_edge(int argc, char **argv)
     lt_arena_init(&conf, 0);
     lt_frontend_config_t fc = {0};
     fc.client_key = lt_edge_client_key;
+    fc.context_env_from_request = true; /* as the Unleash Proxy and `latch offline` do */
     fc.client_key_header = key_header;
     lt__cli_configure_frontend(&conf, &fc, trusted);
     lt_guard_set_lookup(lt_edge_token_lookup);
