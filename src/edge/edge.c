@@ -140,11 +140,11 @@ int lt_edge_start(const lt_edge_config_t *cfg, const char *const *tokens, size_t
     lt__edge_publish(); /* the backup's state, or an empty one, when the poll brought nothing */
     E->next_revalidation_ms = lt_now_ms() + E->cfg.revalidation_interval_ms;
     pthread_mutex_unlock(&E->lock);
-    if (pthread_create(&E->sync_thread, NULL, lt__edge_sync_main, NULL) != 0 ||
-        pthread_create(&E->validator_thread, NULL, lt__edge_validator_main, NULL) != 0) {
-        lt_log_error("edge: cannot start threads");
-        return LT_ERR;
-    }
+    if (pthread_create(&E->sync_thread, NULL, lt__edge_sync_main, NULL) != 0)
+        lt_assert(!"cannot start the sync thread");
+    if (pthread_create(&E->validator_thread, NULL, lt__edge_validator_main, NULL) != 0)
+        lt_assert(!"cannot start the validator thread");
+    E->threads = true;
     lt_log_info("edge: upstream %s, %zu scopes, %s", E->cfg.upstream_url, E->n_scopes,
                 E->reachable ? "upstream reachable" : "upstream unreachable: serving the backup");
     return LT_OK;
@@ -163,8 +163,11 @@ void lt_edge_stop(void)
     pthread_cond_broadcast(&E->wake_validator);
     pthread_cond_broadcast(&E->token_changed);
     pthread_mutex_unlock(&E->lock);
-    pthread_join(E->sync_thread, NULL);
-    pthread_join(E->validator_thread, NULL);
+    if (E->threads) {
+        pthread_join(E->sync_thread, NULL);
+        pthread_join(E->validator_thread, NULL);
+        E->threads = false;
+    }
     pthread_mutex_lock(&E->lock);
     E->running = false;
     for (size_t i = 0; i < E->n_scopes; i++)

@@ -68,7 +68,7 @@ typedef struct {
     size_t n_scopes;
     backup_doc_t *backup_docs;
     size_t n_backup_docs;
-    bool stop, running, reachable, scopes_dirty, have_state;
+    bool stop, running, threads, reachable, scopes_dirty, have_state;
     int64_t next_revalidation_ms, last_change_ms;
     uint64_t polls, poll_failures, changes, validations, validation_failures;
     uint64_t usage_forwarded, usage_forward_failures;

@@ -84,7 +84,7 @@ static void evict(void)
     lt_map_dispose(&E->tokens, NULL);
     E->tokens = fresh;
     free(l.v);
-    lt_log_info("edge: token cache full, kept %zu of %zu", E->tokens.count, l.n);
+    lt_log_debug("edge: token cache full, kept %zu of %zu", E->tokens.count, l.n);
 }
 
 tk_entry_t *lt__edge_token_add(const char *secret)

@@ -55,6 +55,15 @@ test('latch edge --help documents every flag; a bad command line exits 2', () =>
     }
     assert.equal(status, 2, `latch ${args.join(' ')} exits 2`);
   }
+  // no upstream and a token of no known shape: nothing to hold, so it does not start
+  let failed;
+  try {
+    execFileSync(LATCH_BIN, ['edge', '--upstream-url', 'http://127.0.0.1:1', '--tokens', 'opaque', '--port', '0', '--bind', '127.0.0.1'], { stdio: 'pipe' });
+  } catch (e) {
+    failed = e;
+  }
+  assert.equal(failed?.status, 1);
+  assert.match(String(failed.stderr), /no usable startup token/);
 });
 
 describe('latch edge in front of latch serve', () => {
