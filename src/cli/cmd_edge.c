@@ -167,11 +167,11 @@ int lt__cli_edge(int argc, char **argv)
                 usage_edge);
         return 2;
     }
-    if (lists_read(&l) != LT_OK)
-        return 2;
-    if (l.n_t == 0) {
-        fprintf(stderr, "latch edge: at least one startup token (--tokens) is needed\n%s",
-                usage_edge);
+    if (lists_read(&l) != LT_OK || l.n_t == 0) {
+        if (l.n_t == 0)
+            fprintf(stderr, "latch edge: at least one startup token (--tokens) is needed\n%s",
+                    usage_edge);
+        lt_arena_dispose(&l.arena);
         return 2;
     }
     lt_edge_config_t ec = {

@@ -188,7 +188,8 @@ void lt__edge_publish(void)
             segs[n_seg++] = doc.segments[k];
         }
     }
-    qsort(fes, n_fe, sizeof(*fes), fe_cmp);
+    if (n_fe)
+        qsort(fes, n_fe, sizeof(*fes), fe_cmp);
     lt_dataset_t d;
     memset(&d, 0, sizeof(d));
     d.features = lt_arena_calloc(&a, n_fe + 1, sizeof(*d.features));
@@ -205,7 +206,8 @@ void lt__edge_publish(void)
                 f->envs[f->n_envs++] = fes[k].f->envs[0];
         i = j;
     }
-    qsort(segs, n_seg, sizeof(*segs), seg_cmp);
+    if (n_seg)
+        qsort(segs, n_seg, sizeof(*segs), seg_cmp);
     d.segments = lt_arena_calloc(&a, n_seg + 1, sizeof(*d.segments));
     for (size_t i = 0; i < n_seg; i++)
         if (i == 0 || segs[i].id != segs[i - 1].id)
