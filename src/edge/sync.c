@@ -3,8 +3,8 @@
  * and projects) are polled one by one on /api/client/features with the last ETag (a 304 costs
  * nothing), backing off while the upstream fails; when a document changes, every scope's
  * document is parsed again into one dataset and published as a new snapshot, which the api
- * layer's handlers serve. The seam for a change stream is poll_scope: a subscriber would call
- * scope_take with each new document instead.
+ * layer's handlers serve. The seam for a change stream is scope_take: a subscriber would hand
+ * it each new document instead of polling.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +261,33 @@ static void query_of(const scope_t *s, char *out, size_t cap)
     lt_buf_dispose(&b);
 }
 
+/*
+ * A scope's document as the upstream has it now (lock held): body (taken over when it differs
+ * from what the scope holds) with its ETag, or NULL for "unchanged" (a 304). true when what is
+ * served must be rebuilt. The poll below calls it; a change-stream subscriber (latch serve's
+ * /api/client/streaming) would call it with each document it is sent, and poll no more.
+ */
+static bool scope_take(scope_t *s, lt_buf_t *body, const char *etag, int64_t now)
+{
+    bool changed = false;
+    if (body && (!s->doc || s->from_backup || s->doc_len != body->len ||
+                 memcmp(s->doc, body->ptr, body->len) != 0)) {
+        free(s->doc);
+        size_t len;
+        s->doc = lt_buf_take(body, &len);
+        s->doc_len = len;
+        changed = true;
+    }
+    if (body)
+        snprintf(s->etag, sizeof(s->etag), "%s", etag);
+    if (s->from_backup)
+        changed = true; /* the upstream confirmed it: no longer "from the backup" */
+    s->from_backup = false;
+    s->last_ok_ms = now;
+    s->failures = 0;
+    return changed;
+}
+
 /* Poll one scope (lock held on entry and exit, released during the call). true on a new
  * document. */
 static bool poll_scope(lt_upstream_t *u, scope_t *s)
@@ -293,21 +320,7 @@ static bool poll_scope(lt_upstream_t *u, scope_t *s)
     E->polls++;
     bool changed = false;
     if (rc == LT_OK && (r.status == 304 || (r.status == 200 && parsed))) {
-        if (r.status == 200 && (!s->doc || s->from_backup || s->doc_len != r.body.len ||
-                                memcmp(s->doc, r.body.ptr, r.body.len) != 0)) {
-            free(s->doc);
-            size_t len;
-            s->doc = lt_buf_take(&r.body, &len);
-            s->doc_len = len;
-            changed = true;
-        }
-        if (r.status == 200)
-            snprintf(s->etag, sizeof(s->etag), "%s", r.etag);
-        if (s->from_backup)
-            changed = true; /* the upstream confirmed it: no longer "from the backup" */
-        s->from_backup = false;
-        s->last_ok_ms = now;
-        s->failures = 0;
+        changed = scope_take(s, r.status == 200 ? &r.body : NULL, r.etag, now);
         s->next_ms = now + E->cfg.refresh_interval_ms;
     } else {
         E->poll_failures++;
