@@ -71,9 +71,9 @@ test('the Node SDK through the edge answers as one on the upstream, and its usag
     assert.deepEqual(defs(viaEdge), defs(direct));
     assert.ok(defs(viaEdge).length >= 3);
     const tally = {};
-    // every context names a user or a session: without one the SDK rolls (and picks variants)
+    // every context names a user: without one the SDK rolls (and picks userId-sticky variants)
     // at random, and two SDKs could not be compared
-    const contexts = [{ userId: 'alice' }, { userId: 'bob' }, { sessionId: 's-1' },
+    const contexts = [{ userId: 'alice' }, { userId: 'bob' }, { userId: 'dave', sessionId: 's-1' },
       { userId: 'carol', properties: { tier: 'gold', country: 'DE' } }];
     for (const name of NAMES)
       for (const ctx of contexts) {
