@@ -39,9 +39,12 @@ static void free_list(char **v, size_t n)
 static void mark_startup(void)
 {
     edge_t *E = &lt__edge;
+    free(E->startup_digest);
+    E->startup_digest = lt_xcalloc(E->n_startup + 1, sizeof(*E->startup_digest));
     for (size_t i = 0; i < E->n_startup; i++) {
         tk_entry_t *e = lt__edge_token_add(E->startup[i]);
         e->startup = true;
+        memcpy(E->startup_digest[i], e->digest, 32);
     }
 }
 
@@ -187,6 +190,8 @@ void lt_edge_stop(void)
     memset(&E->tokens, 0, sizeof(E->tokens));
     free_list(E->startup, E->n_startup);
     free_list(E->keys, E->n_keys);
+    free(E->startup_digest);
+    E->startup_digest = NULL;
     E->startup = E->keys = NULL;
     E->n_startup = E->n_keys = 0;
     free((char *)(uintptr_t)E->cfg.upstream_url);

@@ -61,6 +61,7 @@ typedef struct {
     pthread_cond_t wake_sync;      /* the startup tokens changed, or stop */
     lt_map_t tokens;               /* digest -> tk_entry_t* */
     char **startup;
+    uint8_t (*startup_digest)[32]; /* parallel to startup */
     size_t n_startup;
     char **keys;
     size_t n_keys;

@@ -119,43 +119,28 @@ static bool has_project(char *const *list, size_t n, const char *p)
     return false;
 }
 
-typedef struct {
-    lt_token_type_t type;
-    const char *env;
-    char *const *projects;
-    size_t n_projects;
-    bool all, ok;
-} scope_check_t;
-
-static void check_one(void *ctx, lt_map_entry_t *me)
-{
-    scope_check_t *c = ctx;
-    const tk_entry_t *s = me->value;
-    if (c->ok || !s->startup || s->state != TK_VALID || s->type != LT_TOKEN_CLIENT || !s->env)
-        return;
-    if (strcmp(s->env, c->env) != 0)
-        return;
-    if (s->all_projects) {
-        c->ok = true;
-        return;
-    }
-    if (c->all)
-        return;
-    for (size_t i = 0; i < c->n_projects; i++)
-        if (!has_project(s->projects, s->n_projects, c->projects[i]))
-            return;
-    c->ok = true;
-}
-
 bool lt__edge_in_scope(lt_token_type_t type, const char *env, char *const *projects,
                        size_t n_projects, bool all)
 {
+    edge_t *E = &lt__edge;
     if ((type != LT_TOKEN_CLIENT && type != LT_TOKEN_FRONTEND) || !env)
         return false;
-    scope_check_t c = {type, env, projects, n_projects, all, false};
-    if (lt__edge.tokens.slots)
-        lt_map_each(&lt__edge.tokens, check_one, &c);
-    return c.ok;
+    for (size_t k = 0; k < E->n_startup; k++) {
+        const tk_entry_t *s = lt__edge_token_find(E->startup_digest[k]);
+        if (!s || !s->startup || s->state != TK_VALID || s->type != LT_TOKEN_CLIENT || !s->env ||
+            strcmp(s->env, env) != 0)
+            continue;
+        if (s->all_projects)
+            return true;
+        if (all)
+            continue;
+        size_t i = 0;
+        while (i < n_projects && has_project(s->projects, s->n_projects, projects[i]))
+            i++;
+        if (i == n_projects)
+            return true;
+    }
+    return false;
 }
 
 /* Fill out from a valid entry, strings in a. */
@@ -193,15 +178,19 @@ bool lt_edge_token_lookup(lt_str_t secret, lt_arena_t *a, lt_token_t *out)
     lt_token_form_t form = lt_token_parse(secret).form;
     if (form != LT_TOKEN_FORM_CLASSIC && form != LT_TOKEN_FORM_V2 && form != LT_TOKEN_FORM_LEGACY)
         return false; /* no API token has another shape: not worth asking the upstream */
-    char *s = lt_xstrndup(secret.ptr, secret.len);
     uint8_t d[32];
     lt_token_digest(secret, d);
     bool ok = false;
+    char *s = NULL;
     pthread_mutex_lock(&E->lock);
     if (!E->running)
         goto out;
     int64_t now = lt_now_ms();
-    tk_entry_t *e = lt__edge_token_add(s);
+    tk_entry_t *e = lt__edge_token_find(d);
+    if (!e || !e->secret) {
+        s = lt_xstrndup(secret.ptr, secret.len);
+        e = lt__edge_token_add(s); /* new, or restored from the backup without its secret */
+    }
     e->used_ms = now;
     bool ask = false;
     if (e->state == TK_VALID && e->unverified && E->reachable)
@@ -230,8 +219,10 @@ bool lt_edge_token_lookup(lt_str_t secret, lt_arena_t *a, lt_token_t *out)
     }
 out:
     pthread_mutex_unlock(&E->lock);
-    sodium_memzero(s, secret.len);
-    free(s);
+    if (s) {
+        sodium_memzero(s, secret.len);
+        free(s);
+    }
     return ok;
 }
 

@@ -17,10 +17,14 @@
 #include "edge/edge_int.h"
 #include "state/snapshot.h"
 
-/* A startup token entry with this scope, added to the cache. */
+static uint8_t startup_digests[8][32];
+
+/* A startup token entry with this scope, added to the cache and the startup list. */
 static void add_startup(const char *secret, const char *env, const char **projects, size_t n)
 {
     tk_entry_t *e = lt__edge_token_add(secret);
+    memcpy(startup_digests[lt__edge.n_startup++], e->digest, 32);
+    lt__edge.startup_digest = startup_digests;
     e->startup = true;
     e->state = TK_VALID;
     e->type = LT_TOKEN_CLIENT;
@@ -36,6 +40,7 @@ static int setup(void **state)
     (void)state;
     memset(&lt__edge.tokens, 0, sizeof(lt__edge.tokens));
     lt__edge.cfg.token_cache_max = 100;
+    lt__edge.n_startup = 0;
     return 0;
 }
 
@@ -44,6 +49,8 @@ static int teardown(void **state)
     (void)state;
     lt_map_dispose(&lt__edge.tokens, lt__edge_token_free);
     memset(&lt__edge.tokens, 0, sizeof(lt__edge.tokens));
+    lt__edge.n_startup = 0;
+    lt__edge.startup_digest = NULL;
     return 0;
 }
 
