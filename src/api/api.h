@@ -77,5 +77,8 @@ void lt_api_set_secure_cookies(bool always);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;
+/* edge_api.c: the routes of `latch edge` */
+extern const lt_route_t lt_edge_routes[];
+extern const size_t lt_edge_n_routes;
 
 #endif

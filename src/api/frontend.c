@@ -361,11 +361,21 @@ bool lt_frontend_client_key_digest(const uint8_t digest[32])
     return ok;
 }
 
-/* A front-end token (or, on `latch offline`, a proxy client key); NULL after replying. */
+/* The scope of a client key when the configured callback knows it (`latch edge`), or NULL. */
+static const lt_token_t *key_lookup(lt_req_t *r, lt_str_t v)
+{
+    lt_token_t *t = lt_arena_alloc(lt_req_arena(r), sizeof(*t));
+    return cfg.client_key && cfg.client_key(v, lt_req_arena(r), t) ? t : NULL;
+}
+
+/* A front-end token (or a proxy client key); NULL after replying. */
 static const lt_token_t *frontend_auth(lt_req_t *r)
 {
     if (cfg.n_client_keys && client_key_ok(lt_req_header(r, "Authorization")))
         return &key_scope;
+    const lt_token_t *k = cfg.client_key ? key_lookup(r, lt_req_header(r, "Authorization")) : NULL;
+    if (k)
+        return k;
     return lt_guard_api_token(r, LT_TOKEN_FRONTEND);
 }
 
@@ -374,6 +384,9 @@ static const lt_token_t *proxy_auth(lt_req_t *r)
 {
     if (client_key_ok(lt_req_header(r, cfg.client_key_header)))
         return &key_scope;
+    const lt_token_t *k = key_lookup(r, lt_req_header(r, cfg.client_key_header));
+    if (k)
+        return k;
     lt_reply(r, 401, "text/plain; charset=utf-8", "Unauthorized", 12);
     return NULL;
 }

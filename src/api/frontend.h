@@ -8,6 +8,7 @@
 
 #include "../eval/eval.h"
 #include "../http/http.h"
+#include "guard.h"
 
 typedef struct {
     /* CORS origins allowed on the front-end endpoints; none or "*" = any */
@@ -22,6 +23,8 @@ typedef struct {
     const char *const *client_keys;
     size_t n_client_keys;
     const char *client_key_header;
+    /* `latch edge`: decides client keys and the scope each grants instead of the list */
+    lt_guard_lookup_fn client_key;
 } lt_frontend_config_t;
 
 /* Set the configuration (the pointers must stay valid while the server runs). */

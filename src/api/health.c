@@ -6,6 +6,7 @@
 
 #include "../base/util.h"
 #include "../base/version.h"
+#include "../edge/edge.h"
 #include "../state/state.h"
 #include "api.h"
 #include "usage.h"
@@ -83,6 +84,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                   "# TYPE latch_usage_dropped_total counter\n"
                   "latch_usage_dropped_total %llu\n",
                   (unsigned long long)lt_usage_dropped());
+    lt_edge_metrics_write(&b); /* nothing unless this is `latch edge` */
     lt_http_metrics_write(&b);
     lt_reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }

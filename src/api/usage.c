@@ -433,9 +433,48 @@ static void put_back(lt_map_t *a, lt_map_t *m)
     pthread_mutex_unlock(&lock);
 }
 
+static lt_usage_sink_fn sink;
+
+void lt_usage_set_sink(lt_usage_sink_fn fn)
+{
+    sink = fn;
+}
+
+/* Hand a batch to the sink; what it could not take is added back for the next flush. */
+static int flush_to_sink(const batch_t *b)
+{
+    bool *ra = lt_xcalloc(b->n_apps + 1, sizeof(bool));
+    bool *rr = lt_xcalloc(b->n_rows + 1, sizeof(bool));
+    int rc = sink(b->apps, b->n_apps, b->rows, b->n_rows, ra, rr);
+    size_t back = 0;
+    for (size_t i = 0; i < b->n_apps; i++)
+        if (ra[i]) {
+            lt_usage_register(&b->apps[i]);
+            back++;
+        }
+    for (size_t i = 0; i < b->n_rows; i++) {
+        if (!rr[i])
+            continue;
+        const lt_metric_row_t *m = &b->rows[i];
+        lt_usage_variant_t vs[64];
+        size_t nv = m->n_variants < 64 ? m->n_variants : 64;
+        for (size_t k = 0; k < nv; k++)
+            vs[k] = (lt_usage_variant_t){m->variant_names[k], m->variant_counts[k]};
+        lt_usage_add(m->app_name, m->instance_id, m->environment, m->feature, m->hour, m->yes,
+                     m->no, vs, nv);
+        back++;
+    }
+    if (back)
+        lt_log_debug("usage: %zu entries kept for the next flush", back);
+    free(ra);
+    free(rr);
+    return rc;
+}
+
 int lt_usage_flush(void)
 {
-    flush_token_seen();
+    if (!sink)
+        flush_token_seen();
     pthread_mutex_lock(&lock);
     lt_map_t a = apps, m = metrics;
     memset(&apps, 0, sizeof(apps));
@@ -452,17 +491,26 @@ int lt_usage_flush(void)
         lt_map_each(&a, collect_app, &b);
     if (m.slots)
         lt_map_each(&m, collect_metric, &b);
-    lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
-    lt_state_unlock();
-    if (rc != LT_OK) {
-        /* acknowledged to the SDKs already: keep them (bounded by the key limit) and try
-         * again at the next flush */
-        lt_log_error("usage: could not write %zu registrations and %zu counts; kept for the "
-                     "next write",
-                     b.n_apps, b.n_rows);
-        put_back(&a, &m);
-    } else
+    int rc;
+    if (sink) {
+        rc = flush_to_sink(&b); /* what the upstream did not take is added back there */
+        if (rc != LT_OK)
+            lt_log_error("usage: could not hand on %zu registrations and %zu counts", b.n_apps,
+                         b.n_rows);
+    } else {
+        lt_store_t *store = lt_state_lock();
+        rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
+        lt_state_unlock();
+        if (rc != LT_OK) {
+            /* acknowledged to the SDKs already: keep them (bounded by the key limit) and try
+             * again at the next flush */
+            lt_log_error("usage: could not write %zu registrations and %zu counts; kept for "
+                         "the next write",
+                         b.n_apps, b.n_rows);
+            put_back(&a, &m);
+        }
+    }
+    if (rc == LT_OK)
         lt_log_debug("usage: wrote %zu registrations and %zu counts", b.n_apps, b.n_rows);
     free(b.apps);
     free(b.rows);

@@ -43,6 +43,15 @@ void lt_usage_unknown_list(void (*fn)(void *ctx, const lt_usage_unknown_t *u, si
                            void *ctx);
 /* Unknown-flag reports dropped because the table was full. */
 uint64_t lt_usage_unknown_dropped(void);
+/*
+ * Where flushes go instead of the store (`latch edge`: upstream). The sink sets requeue_apps[i]
+ * and requeue_rows[i] for what it could not hand on; those are added back and flushed again
+ * next time (within the same key bound). Set before lt_usage_start.
+ */
+typedef int (*lt_usage_sink_fn)(const lt_app_row_t *apps, size_t n_apps,
+                                const lt_metric_row_t *rows, size_t n_rows, bool *requeue_apps,
+                                bool *requeue_rows);
+void lt_usage_set_sink(lt_usage_sink_fn fn);
 /* Write everything aggregated so far to the store now. LT_OK or an error. */
 int lt_usage_flush(void);
 /* Keys dropped since start because the limit was reached. */

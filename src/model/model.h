@@ -204,6 +204,9 @@ void lt_model_write_feature(lt_buf_t *b, const lt_feature_t *f, const lt_feature
 /* Write a segment as {"id","name","constraints"}. */
 void lt_model_write_segment(lt_buf_t *b, const lt_segment_t *s);
 void lt_model_write_constraints(lt_buf_t *b, const lt_constraint_t *c, size_t n);
+/* Write variants as a JSON list. with_overrides: feature-level variants (overrides, and
+ * stickiness "default" when unset); otherwise strategy variants, whose unset stickiness is left
+ * out so readers inherit the strategy's. */
 void lt_model_write_variants(lt_buf_t *b, const lt_variant_t *v, size_t n, bool with_overrides);
 void lt_model_write_params(lt_buf_t *b, const lt_param_t *p, size_t n);
 
