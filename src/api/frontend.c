@@ -205,42 +205,6 @@ static void context_from_json(lt_arena_t *a, req_ctx_t *c, const cJSON *ctx)
     }
 }
 
-static bool trusted(const char *addr, size_t len)
-{
-    return lt_http_trusted_proxy((lt_str_t){addr, len});
-}
-
-/* The client address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
-static lt_str_t client_address(lt_req_t *r)
-{
-    const char *peer = lt_req_peer(r);
-    if (!cfg.n_trusted || !trusted(peer, strlen(peer)))
-        return lt_str_c(peer);
-    lt_str_t xff = lt_req_header(r, "X-Forwarded-For");
-    if (!xff.ptr)
-        return lt_str_c(peer);
-    /* right to left: the first address that is not a trusted proxy is the client */
-    lt_str_t last = {NULL, 0};
-    size_t end = xff.len;
-    while (end > 0) {
-        size_t start = end;
-        while (start > 0 && xff.ptr[start - 1] != ',')
-            start--;
-        size_t s = start, e = end;
-        while (s < e && xff.ptr[s] == ' ')
-            s++;
-        while (e > s && xff.ptr[e - 1] == ' ')
-            e--;
-        if (e > s) {
-            last = (lt_str_t){xff.ptr + s, e - s};
-            if (!trusted(last.ptr, last.len))
-                break;
-        }
-        end = start > 0 ? start - 1 : 0;
-    }
-    return last.ptr ? last : lt_str_c(peer);
-}
-
 /* Fill a context from the request; env is the environment the token grants. LT_OK or 400. */
 static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
 {
@@ -293,7 +257,7 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
     if (!cfg.context_env_from_request || !c->ctx.environment.ptr)
         c->ctx.environment = lt_str_c(env);
     if (!c->ctx.remote_address.ptr)
-        c->ctx.remote_address = client_address(r);
+        c->ctx.remote_address = lt_req_client_addr(r);
     if (!c->ctx.session_id.ptr) {
         char *sid = lt_arena_alloc(a, 17);
         lt_random_hex(8, sid);

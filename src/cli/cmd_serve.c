@@ -27,6 +27,14 @@ static const char usage_serve[] =
     "                        default info)\n"
     "  --first-start-file P  write the first-start admin password and token to P, a new\n"
     "                        file of mode 0600, instead of the terminal\n"
+    "  --max-connections N   connections open at once (default 16384); when nearly full\n"
+    "                        the longest-idle keep-alive connection is closed for a new one\n"
+    "  --max-connections-per-address N  from one client address (default 1024; trusted\n"
+    "                        proxies are exempt)\n"
+    "  --header-timeout S    seconds for a request's line and headers (default 10)\n"
+    "  --body-timeout S      seconds for a request's body after its headers (default 60)\n"
+    "  --idle-timeout S      seconds a keep-alive connection may wait idle (default 60)\n"
+    "  --drain-timeout S     on SIGTERM, seconds to finish requests begun (default 10)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -262,7 +270,8 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_MAX_CONNS, S_MAX_CONNS_ADDR, S_HEADER_TIMEOUT,
+       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -279,6 +288,13 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_LOG_LEVEL] = {"log-level", LT_CONF_LOG_LEVEL, 0, 0, {"LOG_LEVEL", "LATCH_LOG_LEVEL"},
                          NULL},
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
+        [S_MAX_CONNS] = {"max-connections", LT_CONF_INT, 16, 1 << 20, {NULL}, "16384"},
+        [S_MAX_CONNS_ADDR] = {"max-connections-per-address", LT_CONF_INT, 1, 1 << 20, {NULL},
+                              "1024"},
+        [S_HEADER_TIMEOUT] = {"header-timeout", LT_CONF_INT, 1, 3600, {NULL}, "10"},
+        [S_BODY_TIMEOUT] = {"body-timeout", LT_CONF_INT, 1, 3600, {NULL}, "60"},
+        [S_IDLE_TIMEOUT] = {"idle-timeout", LT_CONF_INT, 1, 86400, {NULL}, "60"},
+        [S_DRAIN_TIMEOUT] = {"drain-timeout", LT_CONF_INT, 0, 3600, {NULL}, "10"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -391,6 +407,11 @@ int lt__cli_serve(int argc, char **argv)
         .routes = NULL,
         .n_routes = 0,
         .pre = lt_frontend_pre,
+        .max_conns = (int)s[S_MAX_CONNS].num,
+        .max_conns_per_addr = (int)s[S_MAX_CONNS_ADDR].num,
+        .header_timeout_ms = (int)s[S_HEADER_TIMEOUT].num * 1000,
+        .body_timeout_ms = (int)s[S_BODY_TIMEOUT].num * 1000,
+        .idle_timeout_ms = (int)s[S_IDLE_TIMEOUT].num * 1000,
     };
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_http_t *http;
@@ -403,6 +424,7 @@ int lt__cli_serve(int argc, char **argv)
     first_start_report(first_start_file, first_password, first_secret, lt_http_port(http));
     lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
     lt__cli_signals_wait(&set);
+    lt_http_drain(http, (int)s[S_DRAIN_TIMEOUT].num * 1000); /* then usage is flushed below */
     lt_http_stop(http);
     rc = 0;
 out:
