@@ -57,6 +57,8 @@ extern const lt_route_t lt_routes_admin_applications[];
 
 /* routes.c: the whole route table of `latch serve` (built once, never freed). */
 const lt_route_t *lt_serve_routes(size_t *n);
+/* Login attempts allowed per client address a minute (admin/login.c; default 10). */
+void lt_admin_set_login_limit(int per_minute);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;

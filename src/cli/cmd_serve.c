@@ -35,6 +35,8 @@ static const char usage_serve[] =
     "  --body-timeout S      seconds for a request's body after its headers (default 60)\n"
     "  --idle-timeout S      seconds a keep-alive connection may wait idle (default 60)\n"
     "  --drain-timeout S     on SIGTERM, seconds to finish requests begun (default 10)\n"
+    "  --login-limit N       login attempts a minute from one client address (env\n"
+    "                        SIMPLE_LOGIN_LIMIT_PER_MINUTE; default 10)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -271,7 +273,7 @@ static void first_start_report(const char *file, char password[40],
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
        S_LOG_LEVEL, S_FIRST_START_FILE, S_MAX_CONNS, S_MAX_CONNS_ADDR, S_HEADER_TIMEOUT,
-       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, N_SETTINGS };
+       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, S_LOGIN_LIMIT, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -295,6 +297,8 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_BODY_TIMEOUT] = {"body-timeout", LT_CONF_INT, 1, 3600, {NULL}, "60"},
         [S_IDLE_TIMEOUT] = {"idle-timeout", LT_CONF_INT, 1, 86400, {NULL}, "60"},
         [S_DRAIN_TIMEOUT] = {"drain-timeout", LT_CONF_INT, 0, 3600, {NULL}, "10"},
+        [S_LOGIN_LIMIT] = {"login-limit", LT_CONF_INT, 1, 1000000,
+                           {"SIMPLE_LOGIN_LIMIT_PER_MINUTE"}, "10"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -414,6 +418,7 @@ int lt__cli_serve(int argc, char **argv)
         .idle_timeout_ms = (int)s[S_IDLE_TIMEOUT].num * 1000,
     };
     cfg.routes = lt_serve_routes(&cfg.n_routes);
+    lt_admin_set_login_limit((int)s[S_LOGIN_LIMIT].num);
     lt_http_t *http;
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
         lt_http_start(&http, &cfg) != LT_OK) {

@@ -650,9 +650,9 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
     h->port = info ? info->port : cfg->port;
     pool_start(&h->pool);
     metrics_srv = h;
-    lt_log_info("http: listening on %s port %d (%d threads, at most %d connections, %d from "
-                "one address)",
-                bind, h->port, threads, h->cfg.max_conns, h->cfg.max_conns_per_addr);
+    lt_log_info("http: listening on %s port %d (%d threads)", bind, h->port, threads);
+    lt_log_info("http: at most %d connections, %d from one address", h->cfg.max_conns,
+                h->cfg.max_conns_per_addr);
     *out = h;
     return LT_OK;
 fail:
