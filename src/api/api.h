@@ -74,6 +74,8 @@ const lt_route_t *lt_serve_routes(size_t *n);
 /* Mark the session cookie Secure on every login and logout (otherwise only on requests that
  * came over HTTPS, as lt_req_https tells). Set once before serving. */
 void lt_api_set_secure_cookies(bool always);
+/* Login attempts allowed per client address a minute (admin/login.c; default 10). */
+void lt_admin_set_login_limit(int per_minute);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;

@@ -22,9 +22,10 @@
 /* What a features request asks for, after the token's scope has been applied. */
 typedef struct {
     const char *env;
-    const char **projects; /* sorted; none = all (the query's, or every one of the token's) */
+    const char **projects; /* sorted, existing, once each (the query's or the token's); none = all */
     size_t n_projects;
     bool all_projects;
+    bool no_projects; /* projects were named, and none of them exists: no flags */
     lt_str_t name_prefix; /* ptr NULL when absent */
     const char *tags[MAX_QUERY_TAGS]; /* "type:value", sorted; a flag needs one of them */
     size_t n_tags;
@@ -95,6 +96,8 @@ static size_t memo_key(const features_query_t *q, char *out, size_t cap)
     bool ok = key_add(out, cap, &n, q->env, strlen(q->env)) && key_add(out, cap, &n, "\x1f", 1);
     if (q->all_projects)
         ok = ok && key_add(out, cap, &n, "*", 1);
+    else if (q->no_projects)
+        ok = ok && key_add(out, cap, &n, "!", 1);
     for (size_t i = 0; ok && i < q->n_projects; i++)
         ok = key_add(out, cap, &n, q->projects[i], strlen(q->projects[i])) &&
              key_add(out, cap, &n, "\x1e", 1);
@@ -112,6 +115,8 @@ static bool project_selected(const features_query_t *q, const char *project)
 {
     if (q->all_projects)
         return true;
+    if (q->no_projects)
+        return false;
     return bsearch(&project, q->projects, q->n_projects, sizeof(*q->projects), cmp_str_ptr) !=
            NULL;
 }
@@ -257,6 +262,28 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
 }
 
 /*
+ * Keep the projects that exist, sorted and once each, so that every query naming the same
+ * existing projects shares one memo (a memo per made-up ?project= value would let anyone
+ * grow memory without bound). Named projects of which none exists select nothing.
+ */
+static void canonical_projects(const lt_snapshot_t *s, features_query_t *q)
+{
+    bool named = q->n_projects > 0;
+    size_t n = 0;
+    for (size_t i = 0; i < q->n_projects; i++)
+        if (lt_snapshot_has_project(s, q->projects[i]))
+            q->projects[n++] = q->projects[i];
+    qsort(q->projects, n, sizeof(*q->projects), cmp_str_ptr);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!k || strcmp(q->projects[k - 1], q->projects[i]) != 0)
+            q->projects[k++] = q->projects[i];
+    q->n_projects = k;
+    q->no_projects = named && k == 0;
+    q->all_projects = !named;
+}
+
+/*
  * Resolve the scope and filters of a features request and find (or build) its memo.
  * Replies and returns NULL on any error.
  */
@@ -293,8 +320,7 @@ static lt_memo_t *features_memo(lt_req_t *r)
         for (size_t i = 0; i < q.n_projects; i++)
             q.projects[i] = t->projects[i];
     }
-    q.all_projects = q.n_projects == 0;
-    qsort(q.projects, q.n_projects, sizeof(*q.projects), cmp_str_ptr);
+    canonical_projects(lt_req_snapshot(r), &q);
     qsort(q.tags, q.n_tags, sizeof(*q.tags), cmp_str_ptr);
     /* the key holds the query's filters (bounded by the query size) and the token's projects */
     size_t key_cap = 8192;

@@ -22,6 +22,8 @@
 #include "usage.h"
 
 #define MAX_PROPS 512 /* the query-string limit allows about this many; more is a 400 */
+/* Names in POST /proxy {toggles:[...]}; more is a 400. */
+#define MAX_TOGGLE_NAMES 1000
 
 static lt_frontend_config_t cfg;
 
@@ -94,9 +96,8 @@ typedef struct {
     lt_prop_t *props; /* in the request arena, grown by doubling up to MAX_PROPS */
     size_t cap;
     bool too_many; /* more properties than MAX_PROPS: refused, never silently cut */
-    const char **only; /* POST /proxy {toggles:[...]}: only these flags */
+    lt_str_t *only; /* POST /proxy {toggles:[...]}: only these flags (none: every flag) */
     size_t n_only;
-    bool has_only;
 } req_ctx_t;
 
 static void add_prop(req_ctx_t *c, lt_str_t k, lt_str_t v)
@@ -206,46 +207,14 @@ static void context_from_json(lt_arena_t *a, req_ctx_t *c, const cJSON *ctx)
     }
 }
 
-static bool trusted(const char *addr, size_t len)
-{
-    return lt_http_trusted_proxy((lt_str_t){addr, len});
-}
-
-/* The client address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
-static lt_str_t client_address(lt_req_t *r)
-{
-    const char *peer = lt_req_peer(r);
-    if (!cfg.n_trusted || !trusted(peer, strlen(peer)))
-        return lt_str_c(peer);
-    lt_str_t xff = lt_req_header(r, "X-Forwarded-For");
-    if (!xff.ptr)
-        return lt_str_c(peer);
-    /* right to left: the first address that is not a trusted proxy is the client */
-    lt_str_t last = {NULL, 0};
-    size_t end = xff.len;
-    while (end > 0) {
-        size_t start = end;
-        while (start > 0 && xff.ptr[start - 1] != ',')
-            start--;
-        size_t s = start, e = end;
-        while (s < e && xff.ptr[s] == ' ')
-            s++;
-        while (e > s && xff.ptr[e - 1] == ' ')
-            e--;
-        if (e > s) {
-            last = (lt_str_t){xff.ptr + s, e - s};
-            if (!trusted(last.ptr, last.len))
-                break;
-        }
-        end = start > 0 ? start - 1 : 0;
-    }
-    return last.ptr ? last : lt_str_c(peer);
-}
-
 static void finish_context(lt_req_t *r, req_ctx_t *c, const char *env);
 
-/* Fill a context from the request; env is the environment the token grants. LT_OK or 400. */
-static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
+/*
+ * Fill a context from the request; env is the environment the token grants. `toggles` in a
+ * POST body is read only where the Unleash Proxy read it (POST /proxy and /proxy/all: with
+ * toggles set); Unleash's /api/frontend ignores it. LT_OK or 400.
+ */
+static int build_context(lt_req_t *r, req_ctx_t *c, const char *env, bool with_toggles)
 {
     memset(c, 0, sizeof(*c));
     lt_arena_t *a = lt_req_arena(r);
@@ -270,17 +239,23 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
             lt_reply_error(r, 400, "BadDataError", "context must be an object.");
             return LT_EINVAL;
         }
-        const cJSON *toggles = cJSON_GetObjectItemCaseSensitive(j, "toggles");
+        const cJSON *toggles =
+            with_toggles ? cJSON_GetObjectItemCaseSensitive(j, "toggles") : NULL;
         if (cJSON_IsArray(toggles)) {
             size_t n = (size_t)cJSON_GetArraySize(toggles);
+            if (n > MAX_TOGGLE_NAMES) {
+                cJSON_Delete(j);
+                lt_reply_error(r, 400, "BadDataError", "toggles lists more than %d names.",
+                               MAX_TOGGLE_NAMES);
+                return LT_EINVAL;
+            }
             c->only = lt_arena_calloc(a, n ? n : 1, sizeof(*c->only));
             const cJSON *it;
             cJSON_ArrayForEach(it, toggles)
             {
                 if (cJSON_IsString(it))
-                    c->only[c->n_only++] = lt_arena_strdup(a, it->valuestring);
+                    c->only[c->n_only++] = lt_str_c(lt_arena_strdup(a, it->valuestring));
             }
-            c->has_only = true;
         }
         if (ctx)
             context_from_json(a, c, ctx); /* copies into the arena: the tree can go */
@@ -304,7 +279,7 @@ static void finish_context(lt_req_t *r, req_ctx_t *c, const char *env)
     if (!cfg.context_env_from_request || !c->ctx.environment.ptr)
         c->ctx.environment = lt_str_c(env);
     if (!c->ctx.remote_address.ptr)
-        c->ctx.remote_address = client_address(r);
+        c->ctx.remote_address = lt_req_client_addr(r);
     if (!c->ctx.session_id.ptr) {
         char *sid = lt_arena_alloc(a, 17);
         lt_random_hex(8, sid);
@@ -432,14 +407,19 @@ static void write_toggle(lt_buf_t *b, const lt_eval_feature_t *f, lt_str_t name_
                                                       : ",\"impressionData\":false}");
 }
 
-static bool wanted(const req_ctx_t *c, const char *name)
+/* Which of e's flags the request names (a name once however often given), or NULL for all:
+ * each name is looked up, so this costs O(names), not O(flags x names). */
+static const bool *wanted(lt_req_t *r, const req_ctx_t *c, const lt_eval_env_t *e)
 {
-    if (!c->has_only)
-        return true;
-    for (size_t i = 0; i < c->n_only; i++)
-        if (strcmp(c->only[i], name) == 0)
-            return true;
-    return false;
+    if (!c->n_only || !e)
+        return NULL;
+    bool *want = lt_arena_calloc(lt_req_arena(r), lt_eval_count(e) + 1, sizeof(*want));
+    for (size_t i = 0; i < c->n_only; i++) {
+        const lt_eval_feature_t *f = lt_eval_find(e, c->only[i].ptr, c->only[i].len);
+        if (f)
+            want[lt_eval_index(e, f)] = true;
+    }
+    return want;
 }
 
 /* The compiled environment a token reads, or NULL when the snapshot has none. */
@@ -476,13 +456,15 @@ static void reply_toggles(lt_req_t *r, lt_buf_t *b, const char *cache)
 }
 
 /* Answer with the toggles of every flag in the token's scope: enabled ones, or all. */
-static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache)
+static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache,
+                           bool with_toggles)
 {
     req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
-    if (build_context(r, c, lt_guard_env(t)) != LT_OK)
+    if (build_context(r, c, lt_guard_env(t), with_toggles) != LT_OK)
         return;
     const lt_env_view_t *ev = env_view(r, t);
     const lt_eval_env_t *e = ev ? ev->eval : NULL;
+    const bool *want = wanted(r, c, e);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     size_t n = e ? lt_eval_count(e) : 0;
@@ -491,8 +473,7 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         const lt_eval_feature_t *f = lt_eval_at(e, i);
-        if (!lt_token_has_project(t, lt_eval_feature_project(f)) ||
-            !wanted(c, lt_eval_feature_name(f)))
+        if ((want && !want[i]) || !lt_token_has_project(t, lt_eval_feature_project(f)))
             continue;
         lt_variant_result_t v;
         lt_eval_variant(e, f, &c->ctx, &v);
@@ -511,7 +492,7 @@ void lt_api_frontend(lt_req_t *r, const lt_params_t *p)
 {
     const lt_token_t *t = frontend_auth(r);
     if (t)
-        answer_toggles(r, t, false, "no-cache");
+        answer_toggles(r, t, false, "no-cache", false);
 }
 
 void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
@@ -520,7 +501,7 @@ void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
     if (!t)
         return;
     req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
-    if (build_context(r, c, lt_guard_env(t)) != LT_OK)
+    if (build_context(r, c, lt_guard_env(t), false) != LT_OK)
         return;
     const lt_eval_env_t *e = eval_env(r, t);
     const lt_eval_feature_t *f = e ? lt_eval_find(e, p->value[0], strlen(p->value[0])) : NULL;
@@ -580,14 +561,14 @@ void lt_api_proxy(lt_req_t *r, const lt_params_t *p)
 {
     const lt_token_t *t = proxy_auth(r);
     if (t)
-        answer_toggles(r, t, false, "public, max-age=2");
+        answer_toggles(r, t, false, "public, max-age=2", true);
 }
 
 void lt_api_proxy_all(lt_req_t *r, const lt_params_t *p)
 {
     const lt_token_t *t = proxy_auth(r);
     if (t)
-        answer_toggles(r, t, true, "public, max-age=2");
+        answer_toggles(r, t, true, "public, max-age=2", true);
 }
 
 void lt_api_proxy_metrics(lt_req_t *r, const lt_params_t *p)

@@ -90,7 +90,8 @@ int lt__cli_offline(int argc, char **argv)
         goto out;
     lt_log_info("latch %s offline, serving %s", LT_VERSION, file);
     lt__cli_signals_wait(&set);
-    lt_stream_stop();
+    lt_stream_stop(); /* streams closed first: drain waits for requests in flight */
+    lt_http_drain(http, 10000);
     lt_http_stop(http);
     rc = 0;
 out:

@@ -36,6 +36,16 @@ static const char usage_serve[] =
     "  --stream-max N        event streams open at once (default 20000)\n"
     "  --base-path P         serve everything (the API and the admin page) under P, e.g.\n"
     "                        /unleash behind a reverse proxy (env UNLEASH_BASE_URI_PATH)\n"
+    "  --max-connections N   connections open at once (default 16384); when nearly full\n"
+    "                        the longest-idle keep-alive connection is closed for a new one\n"
+    "  --max-connections-per-address N  from one client address (default 1024; trusted\n"
+    "                        proxies are exempt)\n"
+    "  --header-timeout S    seconds for a request's line and headers (default 10)\n"
+    "  --body-timeout S      seconds for a request's body after its headers (default 60)\n"
+    "  --idle-timeout S      seconds a keep-alive connection may wait idle (default 60)\n"
+    "  --drain-timeout S     on SIGTERM, seconds to finish requests begun (default 10)\n"
+    "  --login-limit N       login attempts a minute from one client address (env\n"
+    "                        SIMPLE_LOGIN_LIMIT_PER_MINUTE; default 10)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -272,7 +282,8 @@ static void first_start_report(const char *file, char password[40],
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
        S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN,
-       S_STREAM_MAX, S_BASE_PATH, N_SETTINGS };
+       S_STREAM_MAX, S_BASE_PATH, S_MAX_CONNS, S_MAX_CONNS_ADDR, S_HEADER_TIMEOUT,
+       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, S_LOGIN_LIMIT, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -294,6 +305,15 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_STREAM_PER_TOKEN] = {"stream-per-token", LT_CONF_INT, 1, 1000000, {NULL}, "64"},
         [S_STREAM_MAX] = {"stream-max", LT_CONF_INT, 1, 1000000, {NULL}, "20000"},
         [S_BASE_PATH] = {"base-path", LT_CONF_STRING, 0, 0, {"UNLEASH_BASE_URI_PATH"}, NULL},
+        [S_MAX_CONNS] = {"max-connections", LT_CONF_INT, 16, 1 << 20, {NULL}, "16384"},
+        [S_MAX_CONNS_ADDR] = {"max-connections-per-address", LT_CONF_INT, 1, 1 << 20, {NULL},
+                              "1024"},
+        [S_HEADER_TIMEOUT] = {"header-timeout", LT_CONF_INT, 1, 3600, {NULL}, "10"},
+        [S_BODY_TIMEOUT] = {"body-timeout", LT_CONF_INT, 1, 3600, {NULL}, "60"},
+        [S_IDLE_TIMEOUT] = {"idle-timeout", LT_CONF_INT, 1, 86400, {NULL}, "60"},
+        [S_DRAIN_TIMEOUT] = {"drain-timeout", LT_CONF_INT, 0, 3600, {NULL}, "10"},
+        [S_LOGIN_LIMIT] = {"login-limit", LT_CONF_INT, 1, 1000000,
+                           {"SIMPLE_LOGIN_LIMIT_PER_MINUTE"}, "10"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -427,9 +447,15 @@ int lt__cli_serve(int argc, char **argv)
         .n_routes = 0,
         .pre = lt_frontend_pre,
         .base_path = base_path,
+        .max_conns = (int)s[S_MAX_CONNS].num,
+        .max_conns_per_addr = (int)s[S_MAX_CONNS_ADDR].num,
+        .header_timeout_ms = (int)s[S_HEADER_TIMEOUT].num * 1000,
+        .body_timeout_ms = (int)s[S_BODY_TIMEOUT].num * 1000,
+        .idle_timeout_ms = (int)s[S_IDLE_TIMEOUT].num * 1000,
     };
     lt_ui_configure(base_path);
     cfg.routes = lt_serve_routes(&cfg.n_routes);
+    lt_admin_set_login_limit((int)s[S_LOGIN_LIMIT].num);
     lt_http_t *http;
     lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
                              (size_t)s[S_STREAM_PER_TOKEN].num, 0};
@@ -442,7 +468,8 @@ int lt__cli_serve(int argc, char **argv)
     first_start_report(first_start_file, first_password, first_secret, lt_http_port(http));
     lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
     lt__cli_signals_wait(&set);
-    lt_stream_stop();
+    lt_stream_stop(); /* streams closed first: drain waits for requests in flight */
+    lt_http_drain(http, (int)s[S_DRAIN_TIMEOUT].num * 1000); /* then usage is flushed below */
     lt_http_stop(http);
     rc = 0;
 out:

@@ -73,13 +73,28 @@ typedef struct {
      * under (behind a reverse proxy): it is taken off before routing, and a path outside it
      * gets 404. lt_req_path shows the path without it. */
     const char *base_path;
+    /* Connections (conn.c); 0 takes the default in brackets. */
+    int max_conns;          /* open at once [LT_HTTP_MAX_CONNS]; idle ones are evicted first
+                             * when nearly full; the descriptor limit is raised to fit */
+    int max_conns_per_addr; /* from one client address [1024]; trusted proxies are exempt */
+    int header_timeout_ms;  /* a request line and headers must arrive in this [10000] */
+    int body_timeout_ms;    /* and its body after them [60000] */
+    int idle_timeout_ms;    /* a keep-alive connection with no request is closed after [60000] */
 } lt_http_config_t;
+
+#define LT_HTTP_MAX_CONNS 16384
 
 typedef struct lt_http lt_http_t;
 
 /* Start listening; LT_OK or an error (logged). Threads run until lt_http_stop. */
 int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg);
-/* Stop accepting, finish in-flight requests, free the server. */
+/*
+ * Drain: stop accepting, close idle keep-alive connections, and wait (at most deadline_ms)
+ * until every request that has begun (its request line read) is answered. Returns the number
+ * of requests still unanswered at the deadline (0 when all were). Call lt_http_stop after.
+ */
+int lt_http_drain(lt_http_t *h, int deadline_ms);
+/* Stop: close what is left (requests still open get no answer: drain first), free the server. */
 void lt_http_stop(lt_http_t *h);
 /* The port actually bound (useful with port 0). */
 int lt_http_port(const lt_http_t *h);
@@ -114,6 +129,22 @@ void lt_req_query_each(const lt_req_t *r, bool (*fn)(void *ctx, lt_str_t k, lt_s
 lt_str_t lt_req_body(const lt_req_t *r);
 /* The peer address as text ("127.0.0.1", "::1"). */
 const char *lt_req_peer(lt_req_t *r);
+/*
+ * The client's address: the peer, or when the peer is a trusted proxy the right-most address
+ * of X-Forwarded-For that is not a trusted proxy (the peer when there is none). A slice into
+ * the request, valid until it ends.
+ */
+lt_str_t lt_req_client_addr(lt_req_t *r);
+/*
+ * Run fn(r, arg) on one of the HTTP layer's worker threads (LT_HTTP_WORKERS of them) instead
+ * of this I/O thread: for slow work such as verifying a password. The connection is
+ * suspended until fn has replied (as a handler does, exactly once); the handler returns
+ * right after this call. Returns false, and queues nothing, when LT_HTTP_WORK_QUEUE jobs are
+ * already running or waiting: the handler then replies itself (503).
+ */
+bool lt_req_defer(lt_req_t *r, void (*fn)(lt_req_t *r, void *arg), void *arg);
+#define LT_HTTP_WORKERS 2
+#define LT_HTTP_WORK_QUEUE 16
 /*
  * The request's id (NUL-terminated, valid until the request ends): a trusted proxy's
  * X-Request-Id when it sent a valid one (printable ASCII, at most LT_REQUEST_ID_MAX), else 16

@@ -3,32 +3,33 @@
  * A request is collected (headers, bounded body), its path normalised, routed, and handed to
  * its handler on libmicrohttpd's second call, so keep-alive connections stay open. The
  * completion callback records metrics and frees the request's arena and snapshot reference.
+ * Slow work (password hashing) runs on a small pool of worker threads while its connection is
+ * suspended (lt_req_defer), so the I/O threads keep serving. Connection limits and deadlines
+ * are conn.c's; this file tells it where each connection is in its request.
  * Every request has an id (its own, or a trusted proxy's X-Request-Id), sent back in an
  * X-Request-Id header and set as the log's current request id while latch works on it.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <sys/resource.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../base/log.h"
 #include "../base/util.h"
-#include "http.h"
+#include "http_int.h"
 
 #define MAX_REPLY_HEADERS 16
 #define MAX_DONE 4
 /* Per-connection memory of libmicrohttpd (request line, headers, query arguments). It is
  * cleared for every request, so it costs time in proportion: keep it small. */
 #define LT_CONN_MEMORY (64 * 1024)
-/* Connections at once (streams included); the open-file limit is raised to fit. */
-#define LT_MAX_CONNECTIONS 32768
 /* Query arguments latch accepts; more is a 414 (see on_uri for why they are counted early). */
 #define LT_MAX_QUERY_ARGS 512
 /* Request headers latch reads at most (all of them together), and how many. */
@@ -64,6 +65,13 @@ struct lt_req {
     int n_done;
     void (*done_fn[MAX_DONE])(void *);
     void *done_arg[MAX_DONE];
+    /* lt_req_defer: the work, and its reply made on the worker, queued once resumed */
+    void (*defer_fn)(lt_req_t *r, void *arg);
+    void *defer_arg;
+    lt_req_t *defer_next;
+    bool on_worker;
+    struct MHD_Response *pending;
+    int pending_status;
 };
 
 typedef struct {
@@ -72,11 +80,26 @@ typedef struct {
     atomic_ullong lat_sum_us;
 } route_stats_t;
 
+/* The worker pool of lt_req_defer: a queue of suspended requests. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t threads[LT_HTTP_WORKERS];
+    lt_req_t *head, *tail;
+    int jobs; /* queued or running */
+    bool stopping;
+} pool_t;
+
 struct lt_http {
     struct MHD_Daemon *d;
     lt_http_config_t cfg;
     int port;
     route_stats_t *stats; /* n_routes + 1 */
+    lt_conns_t *conns;
+    pool_t pool;
+    atomic_int in_flight; /* requests begun (request line read) and not yet completed */
+    atomic_int suspended;
+    atomic_bool draining;
 };
 
 static lt_http_t *metrics_srv; /* the server whose metrics /internal-backstage shows */
@@ -502,7 +525,7 @@ static void dispatch(lt_req_t *r)
         r->route = (int)i;
         if (!rt->guard || rt->guard(r, rt, &params))
             rt->fn(r, &params);
-        if (!r->replied)
+        if (!r->replied && !r->defer_fn)
             lt_reply_error(r, 500, "InternalError", "The request could not be answered.");
         return;
     }
@@ -515,6 +538,101 @@ static void dispatch(lt_req_t *r)
     }
     lt_reply_error(r, 404, "NotFoundError",
                    "The path you were looking for (%s) is not available.", r->path);
+}
+
+/* ---------- the worker pool (lt_req_defer) ---------- */
+
+bool lt_req_defer(lt_req_t *r, void (*fn)(lt_req_t *r, void *arg), void *arg)
+{
+    pool_t *p = &r->srv->pool;
+    lt_assert(!r->replied && !r->defer_fn && !r->on_worker);
+    pthread_mutex_lock(&p->lock);
+    bool ok = !p->stopping && p->jobs < LT_HTTP_WORK_QUEUE;
+    if (ok)
+        p->jobs++; /* the place is taken now; the job is queued once dispatch returns */
+    pthread_mutex_unlock(&p->lock);
+    if (ok) {
+        r->defer_fn = fn;
+        r->defer_arg = arg;
+    }
+    return ok;
+}
+
+/* After the handler deferred: suspend the connection, then hand the request to a worker
+ * (in this order, so that the worker's resume cannot come before the suspension). */
+static void defer_start(lt_http_t *h, lt_req_t *r)
+{
+    atomic_fetch_add(&h->suspended, 1);
+    MHD_suspend_connection(r->conn);
+    pool_t *p = &h->pool;
+    pthread_mutex_lock(&p->lock);
+    r->defer_next = NULL;
+    if (p->tail)
+        p->tail->defer_next = r;
+    else
+        p->head = r;
+    p->tail = r;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    pool_t *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->head && !p->stopping)
+            pthread_cond_wait(&p->cond, &p->lock);
+        lt_req_t *r = p->head;
+        if (!r)
+            break; /* stopping, and nothing left */
+        p->head = r->defer_next;
+        if (!p->head)
+            p->tail = NULL;
+        pthread_mutex_unlock(&p->lock);
+        lt_log_set_request_id(r->id);
+        r->on_worker = true;
+        r->defer_fn(r, r->defer_arg);
+        if (!r->replied)
+            lt_reply_error(r, 500, "InternalError", "The request could not be answered.");
+        r->on_worker = false;
+        lt_log_set_request_id(NULL);
+        struct MHD_Connection *conn = r->conn;
+        pthread_mutex_lock(&p->lock);
+        p->jobs--;
+        pthread_mutex_unlock(&p->lock);
+        MHD_resume_connection(conn); /* r belongs to the I/O thread again from here */
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static void pool_start(pool_t *p)
+{
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    for (int i = 0; i < LT_HTTP_WORKERS; i++)
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+            lt_log_error("http: cannot start a worker thread");
+            abort();
+        }
+}
+
+/* Finish the queued jobs and end the workers. */
+static void pool_stop(pool_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    bool was = p->stopping;
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    if (was)
+        return;
+    for (int i = 0; i < LT_HTTP_WORKERS; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
 }
 
 /* ---------- libmicrohttpd callbacks ---------- */
@@ -562,6 +680,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     lt_http_t *h = cls;
     lt_req_t *r = lt_xcalloc(1, sizeof(*r));
+    atomic_fetch_add(&h->in_flight, 1);
+    lt__conns_phase(h->conns, conn, LT_CONN_REQUEST);
     const char *q = strchr(uri, '?');
     if (q) {
         size_t args = 1, len = strlen(q + 1);
@@ -581,6 +701,7 @@ static void start(lt_http_t *h, lt_req_t *r, struct MHD_Connection *conn, const 
     r->started = true;
     r->conn = conn;
     r->srv = h;
+    lt__conns_phase(h->conns, conn, LT_CONN_BODY);
     r->start_ns = lt_mono_ns();
     r->method = method_of(method);
     r->method_name = r->method == LT_OTHER ? "given" : method;
@@ -609,8 +730,16 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
         *upload_size = 0;
         return MHD_YES; /* libmicrohttpd takes a response only once the body is in */
     }
-    if (r->replied)
+    if (r->pending) { /* resumed: the worker's reply */
+        atomic_fetch_sub(&h->suspended, 1);
+        MHD_queue_response(r->conn, (unsigned)r->pending_status, r->pending);
+        MHD_destroy_response(r->pending);
+        r->pending = NULL;
         return MHD_YES;
+    }
+    if (r->replied || r->defer_fn)
+        return MHD_YES;
+    lt__conns_phase(h->conns, conn, LT_CONN_BUSY);
     r->snap = lt_snapshot_acquire();
     int nrc = normalise(url, r->path, sizeof(r->path));
     if (nrc != LT_OK) {
@@ -642,6 +771,8 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
                        r->method_name);
     } else {
         dispatch(r);
+        if (r->defer_fn)
+            defer_start(h, r);
     }
     if (r->streaming) {
         lt_snapshot_release(r->snap);
@@ -703,6 +834,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     lt_req_t *r = *con_cls;
     if (!r)
         return;
+    atomic_fetch_sub(&h->in_flight, 1);
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        lt__conns_phase(h->conns, conn, LT_CONN_IDLE);
     if (r->started)
         lt_log_set_request_id(r->id);
     if (r->replied)
@@ -710,6 +844,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     for (int i = r->n_done - 1; i >= 0; i--)
         r->done_fn[i](r->done_arg[i]);
     lt_log_set_request_id(NULL);
+    if (r->pending) {
+        atomic_fetch_sub(&h->suspended, 1);
+        MHD_destroy_response(r->pending);
+    }
     lt_snapshot_release(r->snap);
     lt_buf_dispose(&r->body);
     lt_arena_dispose(&r->arena);
@@ -736,23 +874,13 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
     if (!h->cfg.max_query)
         h->cfg.max_query = 16384;
     h->stats = lt_xcalloc(cfg->n_routes + 1, sizeof(*h->stats));
+    h->conns = lt__conns_start(&h->cfg);
     int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    /* room for every connection the limit allows, streams included */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max < LT_MAX_CONNECTIONS + 256 ? rl.rlim_max
-                                                            : LT_MAX_CONNECTIONS + 256;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    unsigned conn_limit = LT_MAX_CONNECTIONS;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-        rl.rlim_cur < (rlim_t)conn_limit + 64)
-        conn_limit = rl.rlim_cur > 128 ? (unsigned)rl.rlim_cur - 64 : 64;
     const char *bind = cfg->bind ? cfg->bind : "0.0.0.0";
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -771,24 +899,59 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_CONN_MEMORY,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_CONNECTION_LIMIT, conn_limit,
-        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(h->cfg.idle_timeout_ms / 1000 + 30),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg.max_conns, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        4096u, MHD_OPTION_NOTIFY_CONNECTION, lt__conns_notify, h->conns,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_END);
     if (!h->d) {
         lt_log_error("http: cannot listen on %s:%d", bind, cfg->port);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : cfg->port;
+    pool_start(&h->pool);
     metrics_srv = h;
     lt_log_info("http: listening on %s port %d (%d threads)", bind, h->port, threads);
+    lt_log_info("http: at most %d connections, %d from one address", h->cfg.max_conns,
+                h->cfg.max_conns_per_addr);
     *out = h;
     return LT_OK;
 fail:
+    lt__conns_stop(h->conns);
     free(h->stats);
     free(h);
     return LT_ERR;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int lt_http_drain(lt_http_t *h, int deadline_ms)
+{
+    if (!h || atomic_exchange(&h->draining, true))
+        return 0;
+    MHD_socket ls = MHD_quiesce_daemon(h->d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    uint64_t end = lt_mono_ns() + (uint64_t)deadline_ms * 1000000u;
+    int left;
+    /* idle keep-alive connections are closed (they would only hold the exit up); requests
+     * begun on the others are answered, with Connection: close */
+    while ((left = atomic_load(&h->in_flight)) > 0 && lt_mono_ns() < end) {
+        lt__conns_drain(h->conns);
+        sleep_ms(20);
+    }
+    lt__conns_drain(h->conns);
+    if (left)
+        lt_log_warn("http: %d requests still unanswered after %d ms; closing them", left,
+                    deadline_ms);
+    else
+        lt_log_info("http: every request begun was answered");
+    return left;
 }
 
 void lt_http_stop(lt_http_t *h)
@@ -796,7 +959,13 @@ void lt_http_stop(lt_http_t *h)
     if (!h)
         return;
     streams_close_all();
+    /* libmicrohttpd must not be stopped with a suspended connection: finish the workers'
+     * jobs (each resumes its connection) and let the I/O threads take their replies */
+    pool_stop(&h->pool);
+    for (int i = 0; i < 500 && atomic_load(&h->suspended) > 0; i++)
+        sleep_ms(10);
     MHD_stop_daemon(h->d);
+    lt__conns_stop(h->conns);
     if (metrics_srv == h)
         metrics_srv = NULL;
     free(h->stats);
@@ -906,6 +1075,41 @@ const char *lt_req_peer(lt_req_t *r)
     return r->peer;
 }
 
+static bool trusted_slice(const char *addr, size_t len)
+{
+    return lt_http_trusted_proxy((lt_str_t){addr, len});
+}
+
+lt_str_t lt_req_client_addr(lt_req_t *r)
+{
+    const char *peer = lt_req_peer(r);
+    if (!n_trusted || !trusted_slice(peer, strlen(peer)))
+        return lt_str_c(peer);
+    lt_str_t xff = lt_req_header(r, "X-Forwarded-For");
+    if (!xff.ptr)
+        return lt_str_c(peer);
+    /* right to left: the first address that is not a trusted proxy is the client */
+    lt_str_t last = {NULL, 0};
+    size_t end = xff.len;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff.ptr[start - 1] != ',')
+            start--;
+        size_t s = start, e = end;
+        while (s < e && xff.ptr[s] == ' ')
+            s++;
+        while (e > s && xff.ptr[e - 1] == ' ')
+            e--;
+        if (e > s) {
+            last = (lt_str_t){xff.ptr + s, e - s};
+            if (!trusted_slice(last.ptr, last.len))
+                break;
+        }
+        end = start > 0 ? start - 1 : 0;
+    }
+    return last.ptr ? last : lt_str_c(peer);
+}
+
 const char *lt_req_id(const lt_req_t *r)
 {
     return r->id;
@@ -987,6 +1191,13 @@ static void queue(lt_req_t *r, int status, struct MHD_Response *resp)
     for (int i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (atomic_load(&r->srv->draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->on_worker) { /* libmicrohttpd takes it on the I/O thread, once resumed */
+        r->pending = resp;
+        r->pending_status = status;
+        return;
+    }
     MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
 }

@@ -57,10 +57,13 @@ typedef struct lt_snapshot {
     pthread_mutex_t memo_lock; /* held only to look up or insert, never while building */
     lt_memo_t **memo;
     size_t memo_slots, memo_count;
+    size_t memo_bytes; /* what the stored memos hold, bounded by LT_MEMO_MAX_BYTES */
 } lt_snapshot_t;
 
-/* Limits how many distinct memoized bodies a snapshot keeps. */
+/* Limits how many distinct memoized bodies a snapshot keeps, and the bytes they hold; past
+ * either, a new body is built for its request alone (transient). */
 #define LT_MEMO_MAX 4096
+#define LT_MEMO_MAX_BYTES ((size_t)256 << 20)
 
 /* Build a snapshot that owns arena a and the dataset loaded into it. Never fails. */
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
