@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <sqlite3.h>
 
+#include "../load_rows.h"
 #include "../store.h"
 
 /* A handle: the write connection (transactions, loads; the caller serialises them) and a read
@@ -72,12 +73,8 @@ char *lt__sq_json_strings(const char *const *v, size_t n);
 int lt__sq_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);            /* sq_load.c */
 /* The environments alone, as the load reads them (sorted by sort order, then name). */
 int lt__sq_load_environments(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d);
-/* The columns a token row is read with, and reading one (LT_ERR, logged, on a bad digest or
- * an unknown type: a read fails closed). */
-#define LT__SQ_TOKEN_COLUMNS                                                                       \
-    "digest, name, type, environment, all_projects, display, expires_at, created_at, id,"       \
-    " user_id, seen_at"
-int lt__sq_token_row(lt_arena_t *a, sqlite3_stmt *st, lt_token_t *t);
+/* A row reader (load_rows.h) over the current row of st. */
+void lt__sq_row_of(sqlite3_stmt *st, lt__row_t *row);
 
 int lt__sq_event_append(lt_store_t *s, const lt_event_t *ev);                 /* sq_write.c */
 int lt__sq_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created);
