@@ -454,3 +454,53 @@ int lt__load_scan(const lt__load_table_t *t, lt_arena_t *a, lt_dataset_t *d, siz
         *(size_t *)(void *)((char *)d + t->count) = used;
     return more == 0 ? LT_OK : LT_ERR;
 }
+
+/* JSON text of a model piece, via the writers in model.c. Caller frees. */
+char *lt__json_constraints(const lt_constraint_t *c, size_t n)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_model_write_constraints(&b, c, n);
+    return lt_buf_take(&b, NULL);
+}
+
+char *lt__json_variants(const lt_variant_t *v, size_t n)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_model_write_variants(&b, v, n, true);
+    return lt_buf_take(&b, NULL);
+}
+
+char *lt__json_params(const lt_param_t *p, size_t n)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_model_write_params(&b, p, n);
+    return lt_buf_take(&b, NULL);
+}
+
+char *lt__json_ids(const int64_t *ids, size_t n)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++)
+        lt_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
+    lt_buf_putc(&b, ']');
+    return lt_buf_take(&b, NULL);
+}
+
+char *lt__json_strings(const char *const *v, size_t n)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_json_cstr(&b, v[i]);
+    }
+    lt_buf_putc(&b, ']');
+    return lt_buf_take(&b, NULL);
+}

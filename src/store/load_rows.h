@@ -59,4 +59,11 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t);
 /* A text column copied into a, or NULL. */
 const char *lt__row_str(lt_arena_t *a, const lt__row_t *r, int i);
 
+/* JSON text of model pieces as the SQL backends keep them (malloc'd; the caller frees). */
+char *lt__json_constraints(const lt_constraint_t *c, size_t n);
+char *lt__json_variants(const lt_variant_t *v, size_t n);
+char *lt__json_params(const lt_param_t *p, size_t n);
+char *lt__json_ids(const int64_t *ids, size_t n);
+char *lt__json_strings(const char *const *v, size_t n);
+
 #endif

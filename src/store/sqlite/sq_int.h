@@ -62,12 +62,6 @@ int lt__sq_count(sqlite3 *db, const char *table, size_t *out);
 int lt__sq_row(sqlite3 *db, sqlite3_stmt *st, size_t have, size_t cap, const char *table);
 /* A text column copied into the arena, or NULL. */
 const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i);
-/* JSON text of model pieces (malloc'd; the caller frees). */
-char *lt__sq_json_constraints(const lt_constraint_t *c, size_t n);
-char *lt__sq_json_variants(const lt_variant_t *v, size_t n);
-char *lt__sq_json_params(const lt_param_t *p, size_t n);
-char *lt__sq_json_ids(const int64_t *ids, size_t n);
-char *lt__sq_json_strings(const char *const *v, size_t n);
 
 /* ---- the primitives, by file (see store.h for what each does) ---- */
 int lt__sq_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);            /* sq_load.c */

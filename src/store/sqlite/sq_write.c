@@ -115,10 +115,10 @@ int lt__sq_project_env_delete(lt_store_t *s, const char *project, const char *en
 static int strategy_insert(sqlite3 *db, const char *feature, const char *env,
                            const lt_strategy_t *s, int64_t now)
 {
-    char *params = lt__sq_json_params(s->params, s->n_params);
-    char *cons = lt__sq_json_constraints(s->constraints, s->n_constraints);
-    char *vars = lt__sq_json_variants(s->variants, s->n_variants);
-    char *segs = lt__sq_json_ids(s->segments, s->n_segments);
+    char *params = lt__json_params(s->params, s->n_params);
+    char *cons = lt__json_constraints(s->constraints, s->n_constraints);
+    char *vars = lt__json_variants(s->variants, s->n_variants);
+    char *segs = lt__json_ids(s->segments, s->n_segments);
     int rc = lt__sq_exec_bound(db,
                                "INSERT INTO strategies (id, feature, environment, name, title,"
                                " parameters, constraints, variants, segments, sort_order,"
@@ -136,7 +136,7 @@ static int strategy_insert(sqlite3 *db, const char *feature, const char *env,
 static int env_state_put(sqlite3 *db, const char *feature, const lt_feature_env_t *fe,
                          bool only_listed_envs, int64_t now)
 {
-    char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
+    char *variants = lt__json_variants(fe->variants, fe->n_variants);
     int rc = lt__sq_exec_bound(db,
                                "INSERT INTO feature_environments (feature, environment, enabled,"
                                " variants) VALUES (?,?,?,?) ON CONFLICT(feature, environment)"
@@ -157,7 +157,7 @@ static int dependencies_put(sqlite3 *db, const lt_feature_t *f)
     int rc = lt__sq_exec_bound(db, "DELETE FROM dependencies WHERE child = ?", "t", f->name);
     for (size_t i = 0; rc == LT_OK && i < f->n_dependencies; i++) {
         const lt_dependency_t *dep = &f->dependencies[i];
-        char *vars = lt__sq_json_strings(dep->variants, dep->n_variants);
+        char *vars = lt__json_strings(dep->variants, dep->n_variants);
         rc = lt__sq_exec_bound(db,
                                "INSERT OR REPLACE INTO dependencies (child, parent, enabled,"
                                " variants) VALUES (?,?,?,?)",
@@ -223,7 +223,7 @@ int lt__sq_tags_delete(lt_store_t *s, const char *feature)
 int lt__sq_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id)
 {
     sqlite3 *db = lt__sq_db(s);
-    char *cons = lt__sq_json_constraints(g->constraints, g->n_constraints);
+    char *cons = lt__json_constraints(g->constraints, g->n_constraints);
     /* id 0 binds NULL: SQLite picks the next rowid */
     char sql[160];
     snprintf(sql, sizeof(sql), "INSERT INTO segments (id, name, description, project,"
