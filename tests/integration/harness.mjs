@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { createDatabase } from './pg_harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, '..', '..');
@@ -146,7 +147,8 @@ export class Latch {
   static async start({ fixtures, tokens = {}, args = [], env = {} } = {}) {
     const l = new Latch();
     l.dir = mkdtempSync(join(tmpdir(), 'latch-it-'));
-    l.db = join(l.dir, 'latch.db');
+    // LATCH_IT_PG_URL: every server gets a fresh database on that PostgreSQL instead of SQLite
+    l.db = process.env.LATCH_IT_PG_URL ? createDatabase(process.env.LATCH_IT_PG_URL, 'it') : join(l.dir, 'latch.db');
     fixtures = fixtures ?? { development: fixturePath('client-features.json') };
     for (const [environment, file] of Object.entries(fixtures)) l.import(file, environment);
     l.tokens = {};
