@@ -144,11 +144,12 @@ export class Latch {
   //   tokens:   {key: {type, environment, projects, expires, name}} created before start
   //   args:     extra `latch serve` arguments
   //   env:      extra environment for the server
-  static async start({ fixtures, tokens = {}, args = [], env = {} } = {}) {
+  //   db:       the store to use (a path or a postgres:// URL) instead of a fresh one
+  static async start({ fixtures, tokens = {}, args = [], env = {}, db } = {}) {
     const l = new Latch();
     l.dir = mkdtempSync(join(tmpdir(), 'latch-it-'));
     // LATCH_IT_PG_URL: every server gets a fresh database on that PostgreSQL instead of SQLite
-    l.db = process.env.LATCH_IT_PG_URL ? createDatabase(process.env.LATCH_IT_PG_URL, 'it') : join(l.dir, 'latch.db');
+    l.db = db ?? (process.env.LATCH_IT_PG_URL ? createDatabase(process.env.LATCH_IT_PG_URL, 'it') : join(l.dir, 'latch.db'));
     fixtures = fixtures ?? { development: fixturePath('client-features.json') };
     for (const [environment, file] of Object.entries(fixtures)) l.import(file, environment);
     l.tokens = {};
