@@ -123,6 +123,15 @@ void lt_state_unlock(void)
     pthread_mutex_unlock(&store_lock);
 }
 
+bool lt_state_store_down_locked(void)
+{
+    int64_t rev = 0;
+    if (store && lt_store_revision(store, &rev) == LT_OK)
+        return false;
+    set_health("the store cannot be reached; writes are refused, reads use the last snapshot");
+    return true;
+}
+
 /* Has the store moved on since the snapshot (or is the snapshot stale after a failure)?
  * Reload then. The caller holds the store lock. */
 static void check_revision(void)

@@ -50,8 +50,9 @@ export function createDatabase(base, prefix = 'latch') {
   return databaseUrl(base, name);
 }
 
-export async function startPostgres() {
-  if (process.env.LATCH_TEST_PG_URL) {
+// own: a cluster of this test's own even when LATCH_TEST_PG_URL is set (a test that stops it).
+export async function startPostgres({ own = false } = {}) {
+  if (process.env.LATCH_TEST_PG_URL && !own) {
     const url = process.env.LATCH_TEST_PG_URL;
     return {
       url,
