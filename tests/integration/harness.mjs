@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { createDatabase } from './pg_harness.mjs';
+import { createDatabase, psql } from './pg_harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, '..', '..');
@@ -78,8 +78,15 @@ export function latch(args, { env = {}, input } = {}) {
 // Rows of a query against a SQLite file, as objects. Only for what no API and no `latch
 // export` can show (each call site says why); everything else is checked through latch.
 export function sql(db, query) {
+  if (/^postgres(ql)?:\/\//.test(db)) return pgSql(db, query);
   const out = execFileSync('sqlite3', ['-json', db, query], { encoding: 'utf8', timeout: 30000 });
   return out.trim() ? JSON.parse(out) : [];
+}
+
+// The same on a PostgreSQL store (LATCH_IT_PG_URL): the rows as JSON objects.
+function pgSql(db, query) {
+  const rows = psql(db, `SELECT coalesce(json_agg(t), '[]') FROM (${query.replace(/;\s*$/, '')}) t`);
+  return JSON.parse(rows[0]?.[0] ?? '[]');
 }
 
 // A raw HTTP request (no URL normalisation, no automatic decompression, one connection each).
