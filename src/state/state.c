@@ -133,8 +133,10 @@ bool lt_state_store_down_locked(void)
 }
 
 /* Has the store moved on since the snapshot (or is the snapshot stale after a failure)?
- * Reload then. The caller holds the store lock. */
-static void check_revision(void)
+ * Reload then. notified: the backend told of a commit, maybe of sessions alone (a login or a
+ * logout on another instance: no event), so the sessions are read again in any case. The
+ * caller holds the store lock. */
+static void check_revision(bool notified)
 {
     int64_t rev = 0;
     if (lt_store_revision(store, &rev) != LT_OK) {
@@ -144,14 +146,17 @@ static void check_revision(void)
                     (long long)loaded_revision);
         lt_state_reload_locked();
         lt_session_sync(); /* sessions live outside snapshots */
+    } else if (notified) {
+        lt_session_sync();
     }
 }
 
 /* Wait for the next look at the store: a notification from the backend (PostgreSQL's
- * LISTEN), checked every 200 ms for the stop flag, or the interval's poll of the revision (the
- * fallback when a notification is missed). False when stopping. */
-static bool watch_wait(uint64_t *last_poll_ns)
+ * LISTEN; *notified set), checked every 200 ms for the stop flag, or the interval's poll of
+ * the revision (the fallback when a notification is missed). False when stopping. */
+static bool watch_wait(uint64_t *last_poll_ns, bool *notified)
 {
+    *notified = false;
     if (lt_store_notifies(store)) {
         for (;;) {
             int w = lt_store_wait_change(store, watch_interval_ms < 200 ? watch_interval_ms : 200);
@@ -163,6 +168,7 @@ static bool watch_wait(uint64_t *last_poll_ns)
             uint64_t now = lt_mono_ns();
             if (w != 0 || now - *last_poll_ns >= (uint64_t)watch_interval_ms * 1000000ULL) {
                 *last_poll_ns = now;
+                *notified = w == 1;
                 return true;
             }
         }
@@ -187,9 +193,10 @@ static void *watch_main(void *arg)
 {
     LT_UNUSED(arg);
     uint64_t last_poll_ns = lt_mono_ns();
-    while (watch_wait(&last_poll_ns)) {
+    bool notified;
+    while (watch_wait(&last_poll_ns, &notified)) {
         pthread_mutex_lock(&store_lock);
-        check_revision();
+        check_revision(notified);
         pthread_mutex_unlock(&store_lock);
     }
     return NULL;

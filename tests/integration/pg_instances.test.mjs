@@ -92,11 +92,18 @@ test('a role change and a user deletion through one instance apply on the others
   const u = await createUser(admin, 'multi-user', 'Viewer');
   await waitFor(async () => (await b.post('/auth/simple/login', { username: 'multi-user', password: USER_PASSWORD })).status === 200, { what: 'the user on b' });
   // a session made on b and a PAT: both are known to every instance (the store keeps them)
-  const cookie = await loginOk(b, 'multi-user', USER_PASSWORD);
-  const pat = (await createPat(new Api(b, { cookie }), 'multi')).secret;
   const users = async (n, cred) => (await new Api(n, cred).get('/api/admin/user-admin')).status;
+  const cookie = await loginOk(b, 'multi-user', USER_PASSWORD);
+  // a login has no event: its own notification tells the others (Viewer: 403, not 401)
+  await propagation('session known', [a, c], async (n) => (await users(n, { cookie })) === 403);
+  const pat = (await createPat(new Api(b, { cookie }), 'multi')).secret;
   await propagation('PAT known', [a, c], async (n) => (await users(n, { token: pat })) === 403);
-  assert.equal(await users(c, { cookie }), 403, 'a session made on b works on c (Viewer: 403, not 401)');
+  // a logout on one instance ends the session on the others
+  const brief = await loginOk(c, 'multi-user', USER_PASSWORD);
+  await propagation('second session known', [a, b], async (n) => (await users(n, { cookie: brief })) === 403);
+  const out = await c.request('POST', '/logout', { headers: { Cookie: `unleash-session=${brief}` } });
+  assert.ok(out.status < 400, `logout: ${out.status}`);
+  await propagation('logout', [a, b], async (n) => (await users(n, { cookie: brief })) === 401);
   // Viewer -> Admin on a: the PAT may list users on b and c
   assert.equal((await admin.put(`/api/admin/user-admin/${u.id}`, { rootRole: 1 })).status, 200);
   await propagation('role changed', [b, c], async (n) => (await users(n, { token: pat })) === 200);

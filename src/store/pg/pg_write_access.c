@@ -152,26 +152,40 @@ int lt__pg_token_delete(lt_store_t *s, const uint8_t digest[32])
                                digest);
 }
 
+/* Sessions have no event: the other instances learn of a new or ended one from a
+ * notification of its own (payload "sessions"), sent at commit, and reload their sessions. */
+static int sessions_changed(PGconn *db, int rc)
+{
+    if (rc == LT_OK)
+        rc = lt__pg_run(db, "SELECT pg_notify('" LT__PG_CHANNEL "', 'sessions')", "");
+    return rc;
+}
+
 int lt__pg_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
                        int64_t expires_at)
 {
-    return lt__pg_run(lt__pg_w(s),
-                             "INSERT INTO sessions (digest, user_id, created_at, expires_at)"
-                             " VALUES (?,?,?,?) ON CONFLICT (digest) DO UPDATE SET"
-                             " user_id = excluded.user_id, created_at = excluded.created_at,"
-                             " expires_at = excluded.expires_at",
-                             "biii", digest, user_id, lt_now_ms(), expires_at);
+    PGconn *db = lt__pg_w(s);
+    return sessions_changed(db, lt__pg_run(db,
+                                           "INSERT INTO sessions (digest, user_id, created_at,"
+                                           " expires_at) VALUES (?,?,?,?) ON CONFLICT (digest)"
+                                           " DO UPDATE SET user_id = excluded.user_id,"
+                                           " created_at = excluded.created_at,"
+                                           " expires_at = excluded.expires_at",
+                                           "biii", digest, user_id, lt_now_ms(), expires_at));
 }
 
 int lt__pg_session_delete(lt_store_t *s, const uint8_t digest[32])
 {
-    return lt__pg_run(lt__pg_w(s), "DELETE FROM sessions WHERE digest = ?", "b", digest);
+    PGconn *db = lt__pg_w(s);
+    return sessions_changed(db, lt__pg_run(db, "DELETE FROM sessions WHERE digest = ?", "b",
+                                           digest));
 }
 
 int lt__pg_sessions_delete_user(lt_store_t *s, int64_t user_id)
 {
-    return lt__pg_run(lt__pg_w(s), "DELETE FROM sessions WHERE user_id = ?", "i",
-                             user_id);
+    PGconn *db = lt__pg_w(s);
+    return sessions_changed(db, lt__pg_run(db, "DELETE FROM sessions WHERE user_id = ?", "i",
+                                           user_id));
 }
 
 /* ---------- no-event batch writes ---------- */
