@@ -166,7 +166,8 @@ static bool watch_wait(uint64_t *last_poll_ns, bool *notified)
             if (stop)
                 return false;
             uint64_t now = lt_mono_ns();
-            if (w != 0 || now - *last_poll_ns >= (uint64_t)watch_interval_ms * 1000000ULL) {
+            /* out of reach (w < 0): the revision is still polled at the interval only */
+            if (w == 1 || now - *last_poll_ns >= (uint64_t)watch_interval_ms * 1000000ULL) {
                 *last_poll_ns = now;
                 *notified = w == 1;
                 return true;

@@ -92,24 +92,32 @@ static void no_notices(void *arg, const char *msg)
     LT_UNUSED(msg);
 }
 
-/* A new connection, or NULL (logged; libpq's message names host and port, never a password). */
+/* A new connection, or NULL (logged once while PostgreSQL stays out of reach; libpq's message
+ * names host and port, never a password). lock_timeout bounds a wait for the write lock behind
+ * a stuck instance; keepalives find a peer that vanished without closing. */
 static PGconn *connect_pg(lt__pg_store_t *s)
 {
-    char options[128] = "";
-    if (s->schema)
-        snprintf(options, sizeof(options), "-c search_path=%s", s->schema);
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", "options", NULL};
-    const char *vals[] = {s->conninfo, "latch", "5", options, NULL};
+    char options[160];
+    snprintf(options, sizeof(options), "-c lock_timeout=15s%s%s", s->schema ? " -c search_path=" : "",
+             s->schema ? s->schema : "");
+    const char *keys[] = {"dbname",         "application_name",    "connect_timeout",
+                          "options",        "keepalives_idle",     "keepalives_interval",
+                          "keepalives_count", NULL};
+    const char *vals[] = {s->conninfo, "latch", "5", options, "10", "5", "3", NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c) != CONNECTION_OK) {
-        const char *msg = PQerrorMessage(c);
-        size_t len = strlen(msg);
-        while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
-            len--;
-        lt_log_error("store: cannot connect to PostgreSQL: %.*s", (int)len, msg);
+        if (!__atomic_exchange_n(&s->unreachable, 1, __ATOMIC_RELAXED)) {
+            const char *msg = PQerrorMessage(c);
+            size_t len = strlen(msg);
+            while (len && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+                len--;
+            lt_log_error("store: cannot connect to PostgreSQL: %.*s", (int)len, msg);
+        }
         PQfinish(c);
         return NULL;
     }
+    if (__atomic_exchange_n(&s->unreachable, 0, __ATOMIC_RELAXED))
+        lt_log_info("store: connected to PostgreSQL again");
     PQsetNoticeProcessor(c, no_notices, NULL); /* NOTICEs (CREATE ... IF NOT EXISTS) are not errors */
     return c;
 }

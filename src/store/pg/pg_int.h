@@ -32,6 +32,7 @@ typedef struct {
     pthread_cond_t rcond;
     PGconn *listen;
     pthread_mutex_t lmu;
+    int unreachable; /* a failed connect was logged; quiet until one succeeds (atomic) */
 } lt__pg_store_t;
 
 static inline PGconn *lt__pg_w(lt_store_t *s)

@@ -79,7 +79,15 @@ int lt__pg_vexec(PGconn *c, PGresult **out, int64_t *changed, const char *sql, c
     }
     char *q = dollars(sql);
     /* no parameters: the simple protocol, which takes several statements (the migrations) */
+    bool idle = PQtransactionStatus(c) == PQTRANS_IDLE;
     PGresult *res = n ? PQexecParams(c, q, n, NULL, values, lengths, formats, 0) : PQexec(c, q);
+    if (idle && PQstatus(c) == CONNECTION_BAD) {
+        /* the server went away since this connection's last use (a restart): outside a
+         * transaction nothing was done, so connect again and try once more */
+        PQclear(res);
+        PQreset(c);
+        res = n ? PQexecParams(c, q, n, NULL, values, lengths, formats, 0) : PQexec(c, q);
+    }
     free(q);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
