@@ -51,10 +51,12 @@ static void url_escape(lt_buf_t *b, const char *s)
     }
 }
 
+static const char *keep(lt_buf_t *b);
+
 /* Unleash's DATABASE_HOST, _PORT, _USERNAME, _PASSWORD, _NAME and _SSL as one postgres:// URL
- * (malloc'd), or NULL when DATABASE_HOST is not set. DATABASE_SSL: "false" disables TLS,
+ * (kept for the life of the command), or NULL when DATABASE_HOST is not set. DATABASE_SSL: "false" disables TLS,
  * anything else ("true", a JSON object of options) requires it. */
-static char *unleash_db_url(void)
+static const char *unleash_db_url(void)
 {
     const char *host = getenv("DATABASE_HOST");
     if (!host || !*host)
@@ -77,7 +79,24 @@ static char *unleash_db_url(void)
     url_escape(&b, lt__cli_env_or("DATABASE_NAME", "unleash"));
     if (ssl)
         lt_buf_printf(&b, "?sslmode=%s", strcmp(ssl, "false") == 0 ? "disable" : "require");
-    return lt_buf_take(&b, NULL);
+    return keep(&b);
+}
+
+/* b's text in one of two buffers kept for the life of the command (a URL over 4 KiB: exit 2). */
+static const char *keep(lt_buf_t *b)
+{
+    static char kept[2][4096];
+    static int next;
+    char *out = kept[next++ % 2];
+    size_t n = 0;
+    char *t = lt_buf_take(b, &n);
+    if (!t || n >= sizeof(kept[0])) {
+        fprintf(stderr, "latch: the database URL is too long\n");
+        exit(2);
+    }
+    memcpy(out, t, n + 1);
+    free(t);
+    return out;
 }
 
 const char *lt__cli_db_url(const char *db)
@@ -90,7 +109,7 @@ const char *lt__cli_db_url(const char *db)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_printf(&b, "%s%cschema=%s", db, strchr(db, '?') ? '&' : '?', schema);
-    return lt_buf_take(&b, NULL); /* kept for the life of the command */
+    return keep(&b);
 }
 
 const char *lt__cli_default_db(void)
@@ -98,7 +117,7 @@ const char *lt__cli_default_db(void)
     const char *url = getenv("DATABASE_URL");
     if (url && *url)
         return lt__cli_db_url(url);
-    char *unleash = unleash_db_url(); /* kept for the life of the command */
+    const char *unleash = unleash_db_url();
     return unleash ? lt__cli_db_url(unleash) : "./latch.db";
 }
 
