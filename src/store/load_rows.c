@@ -23,9 +23,9 @@ const char *lt__row_str(lt_arena_t *a, const lt__row_t *r, int i)
 }
 
 /* Parse a JSON text column with one of the model_json parsers; a bad one fails the load. */
-#define PARSE_COL(parser, table, a, r, i, out, n)                                                 \
+#define PARSE_COL(parser, table, a, r, i, out, n)                                                  \
     do {                                                                                           \
-        const char *txt_ = r->text(r, i);                               \
+        const char *txt_ = r->text(r, i);                                                          \
         cJSON *j_ = txt_ ? cJSON_Parse(txt_) : NULL;                                               \
         lt_parse_err_t e_;                                                                         \
         int rc_ = parser(a, j_, out, n, &e_);                                                      \
@@ -352,7 +352,7 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
     }
 #define CHILD(t, sql, type, fn)                                                                    \
     {                                                                                              \
-        t, sql, sizeof(type), LT__LOAD_CHILD, LT__LOAD_CHILD, fn                                                       \
+        t, sql, sizeof(type), LT__LOAD_CHILD, LT__LOAD_CHILD, fn                                   \
     }
 
 #define ENVIRONMENTS                                                                               \

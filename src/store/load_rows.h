@@ -15,9 +15,9 @@
 
 /* One result row as a backend reads it. Columns by index; NULL is a NULL text and 0. */
 typedef struct lt__row {
-    const char *(*text)(const struct lt__row *r, int i);    /* NUL-terminated, or NULL */
-    size_t (*len)(const struct lt__row *r, int i);          /* bytes of text(i) */
-    int64_t (*num)(const struct lt__row *r, int i);         /* integer column; NULL is 0 */
+    const char *(*text)(const struct lt__row *r, int i);      /* NUL-terminated, or NULL */
+    size_t (*len)(const struct lt__row *r, int i);            /* bytes of text(i) */
+    int64_t (*num)(const struct lt__row *r, int i);           /* integer column; NULL is 0 */
     const uint8_t *(*digest)(const struct lt__row *r, int i); /* 32 bytes, or NULL if not 32 */
     void *impl;
 } lt__row_t;
@@ -52,7 +52,7 @@ int lt__load_scan(const lt__load_table_t *t, lt_arena_t *a, lt_dataset_t *d, siz
 /* The columns a token row is read with, and reading one (LT_ERR, logged, on a bad digest or an
  * unknown type: a read fails closed). */
 #define LT__TOKEN_COLUMNS                                                                          \
-    "digest, name, type, environment, all_projects, display, expires_at, created_at, id,"       \
+    "digest, name, type, environment, all_projects, display, expires_at, created_at, id,"          \
     " user_id, seen_at"
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t);
 

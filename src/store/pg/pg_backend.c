@@ -38,39 +38,13 @@ const lt_store_backend_t lt_store_postgres = {
     .rollback = pg_rollback,
     .load = lt__pg_load,
     .event_append = lt__pg_event_append,
-    .project_put = lt__pg_project_put,
-    .project_delete = lt__pg_project_delete,
-    .environment_put = lt__pg_environment_put,
-    .environment_delete = lt__pg_environment_delete,
-    .project_env_put = lt__pg_project_env_put,
-    .project_env_delete = lt__pg_project_env_delete,
-    .feature_put = lt__pg_feature_put,
-    .feature_delete = lt__pg_feature_delete,
-    .feature_envs_delete = lt__pg_feature_envs_delete,
-    .tag_put = lt__pg_tag_put,
-    .tags_delete = lt__pg_tags_delete,
-    .segment_put = lt__pg_segment_put,
-    .segment_delete = lt__pg_segment_delete,
-    .tag_type_put = lt__pg_tag_type_put,
-    .tag_type_delete = lt__pg_tag_type_delete,
-    .context_field_put = lt__pg_context_field_put,
-    .context_field_delete = lt__pg_context_field_delete,
-    .strategy_def_put = lt__pg_strategy_def_put,
-    .strategy_def_delete = lt__pg_strategy_def_delete,
-    .user_put = lt__pg_user_put,
-    .user_delete = lt__pg_user_delete,
-    .role_put = lt__pg_role_put,
-    .role_delete = lt__pg_role_delete,
-    .bindings_put = lt__pg_bindings_put,
-    .token_put = lt__pg_token_put,
-    .token_delete = lt__pg_token_delete,
+    LT__SQL_WRITE_PRIMITIVES,
     .session_put = lt__pg_session_put,
     .session_delete = lt__pg_session_delete,
     .sessions_delete_user = lt__pg_sessions_delete_user,
     .sessions_load = lt__pg_sessions_load,
     .tokens_seen = lt__pg_tokens_seen,
     .usage_write = lt__pg_usage_write,
-    .user_login_result = lt__pg_user_login_result,
     .tokens_find = lt__pg_tokens_find,
     .environments_list = lt__pg_environments_list,
     .project_count = lt__pg_project_count,
@@ -98,11 +72,10 @@ static void no_notices(void *arg, const char *msg)
 static PGconn *connect_pg(lt__pg_store_t *s)
 {
     char options[160];
-    snprintf(options, sizeof(options), "-c lock_timeout=15s%s%s", s->schema ? " -c search_path=" : "",
-             s->schema ? s->schema : "");
-    const char *keys[] = {"dbname",         "application_name",    "connect_timeout",
-                          "options",        "keepalives_idle",     "keepalives_interval",
-                          "keepalives_count", NULL};
+    snprintf(options, sizeof(options), "-c lock_timeout=15s%s%s",
+             s->schema ? " -c search_path=" : "", s->schema ? s->schema : "");
+    const char *keys[] = {"dbname",          "application_name",    "connect_timeout",  "options",
+                          "keepalives_idle", "keepalives_interval", "keepalives_count", NULL};
     const char *vals[] = {s->conninfo, "latch", "5", options, "10", "5", "3", NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c) != CONNECTION_OK) {
@@ -118,7 +91,8 @@ static PGconn *connect_pg(lt__pg_store_t *s)
     }
     if (__atomic_exchange_n(&s->unreachable, 0, __ATOMIC_RELAXED))
         lt_log_info("store: connected to PostgreSQL again");
-    PQsetNoticeProcessor(c, no_notices, NULL); /* NOTICEs (CREATE ... IF NOT EXISTS) are not errors */
+    PQsetNoticeProcessor(c, no_notices,
+                         NULL); /* NOTICEs (CREATE ... IF NOT EXISTS) are not errors */
     return c;
 }
 
@@ -224,13 +198,13 @@ static int migrate(lt__pg_store_t *s)
     }
     if (lt__pg_run(c, "SELECT pg_advisory_lock(" LOCK_MIGRATE ")", "") != LT_OK)
         return LT_ERR;
-    int rc = lt__pg_run(c, "CREATE TABLE IF NOT EXISTS latch_migrations (version INTEGER NOT NULL)",
-                        "");
+    int rc =
+        lt__pg_run(c, "CREATE TABLE IF NOT EXISTS latch_migrations (version INTEGER NOT NULL)", "");
     if (rc == LT_OK)
         rc = lt__pg_int(c, &have, "SELECT coalesce(max(version), 0) FROM latch_migrations", "");
     if (rc == LT_OK && (size_t)have > lt_pg_n_migrations) {
-        lt_log_error("store: database schema %lld is newer than this latch (%zu)",
-                     (long long)have, lt_pg_n_migrations);
+        lt_log_error("store: database schema %lld is newer than this latch (%zu)", (long long)have,
+                     lt_pg_n_migrations);
         rc = LT_ERR;
     }
     for (size_t i = (size_t)have; rc == LT_OK && i < lt_pg_n_migrations; i++) {
@@ -258,6 +232,7 @@ static int pg_open(lt_store_t **out, const char *url)
 {
     lt__pg_store_t *s = lt_xcalloc(1, sizeof(*s));
     s->base.be = &lt_store_postgres;
+    s->exec = &lt__pg_exec_ops;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_mutex_init(&s->lmu, NULL);

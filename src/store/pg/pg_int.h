@@ -1,8 +1,8 @@
 /*
  * pg_int.h: what the files of the PostgreSQL backend share. pg_backend.c (opening, the
  * connections, migrations, transactions, change notifications, the function table) on top;
- * pg_write.c, pg_write_access.c and pg_read.c the primitives of store.h; pg_util.c the helpers
- * at the bottom. Not for use outside src/store/pg/.
+ * pg_write.c and pg_read.c the primitives of store.h (the other writes: ../sql_write.c); pg_util.c
+ * the helpers at the bottom. Not for use outside src/store/pg/.
  */
 #ifndef LT_PG_INT_H
 #define LT_PG_INT_H
@@ -12,6 +12,7 @@
 #include <stdarg.h>
 
 #include "../load_rows.h"
+#include "../sql_write.h"
 #include "../store.h"
 
 #define LT__PG_READERS 3 /* the read pool: reads outside transactions never wait for a write */
@@ -22,8 +23,9 @@
  * the LISTEN connection change notifications arrive on. */
 typedef struct {
     lt_store_t base;
-    char *conninfo; /* the URL as libpq takes it (our own parameters removed) */
-    char *schema;   /* or NULL */
+    const lt__sql_exec_t *exec; /* the shared write primitives' runner (sql_write.h) */
+    char *conninfo;             /* the URL as libpq takes it (our own parameters removed) */
+    char *schema;               /* or NULL */
     PGconn *w;
     pthread_mutex_t wmu;
     PGconn *readers[LT__PG_READERS];
@@ -44,6 +46,8 @@ static inline PGconn *lt__pg_w(lt_store_t *s)
 #define LT__PG_CHANNEL "latch_events"
 
 /* ---- pg_util.c ---- */
+/* The statement runner of sql_write.h on the transaction connection. */
+extern const lt__sql_exec_t lt__pg_exec_ops;
 /*
  * Run one statement with parameters. sql uses `?` (numbered in order) or `?N` placeholders,
  * rewritten to PostgreSQL's `$N`. fmt has one letter a parameter: 't' a string or NULL, 'i' an
@@ -77,19 +81,19 @@ const char *lt__pg_text(lt_arena_t *a, PGresult *res, int row, int col);
 int64_t lt__pg_num(PGresult *res, int row, int col);
 
 /* ---- pg_backend.c: the read pool ---- */
-PGconn *lt__pg_reader_get(lt_store_t *s);  /* a healthy reader, or NULL (logged) */
+PGconn *lt__pg_reader_get(lt_store_t *s); /* a healthy reader, or NULL (logged) */
 void lt__pg_reader_put(lt_store_t *s, PGconn *c);
 
 /* ---- the primitives (see store.h), by file ---- */
 int lt__pg_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out); /* pg_read.c */
 int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
-int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
-                       lt_token_t **out, size_t *n);
+int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                       size_t *n);
 int lt__pg_environments_list(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);
 int lt__pg_project_count(lt_store_t *s, int64_t *out);
 int lt__pg_role_in_use(lt_store_t *s, int64_t id, bool *out);
-int lt__pg_strategy_id_taken(lt_store_t *s, const char *id, const char *feature,
-                             const char *env, bool *out);
+int lt__pg_strategy_id_taken(lt_store_t *s, const char *id, const char *feature, const char *env,
+                             bool *out);
 int lt__pg_revision(lt_store_t *s, int64_t *out);
 int lt__pg_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
 int lt__pg_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
@@ -99,36 +103,7 @@ int lt__pg_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int6
                          lt_metric_row_t **out, size_t *n);
 
 int lt__pg_event_append(lt_store_t *s, const lt_event_t *ev); /* pg_write.c */
-int lt__pg_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created);
-int lt__pg_project_delete(lt_store_t *s, const char *id);
-int lt__pg_environment_put(lt_store_t *s, const lt_environment_t *e, lt_put_mode_t m);
-int lt__pg_environment_delete(lt_store_t *s, const char *name);
-int lt__pg_project_env_put(lt_store_t *s, const char *project, const char *env);
-int lt__pg_project_env_delete(lt_store_t *s, const char *project, const char *env);
-int lt__pg_feature_put(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
-                       bool only_listed_envs);
-int lt__pg_feature_delete(lt_store_t *s, const char *name);
-int lt__pg_feature_envs_delete(lt_store_t *s, const char *project, const char *env);
-int lt__pg_tag_put(lt_store_t *s, const lt_tag_t *t);
-int lt__pg_tags_delete(lt_store_t *s, const char *feature);
-int lt__pg_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
-int lt__pg_segment_delete(lt_store_t *s, int64_t id);
-int lt__pg_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
-int lt__pg_tag_type_delete(lt_store_t *s, const char *name);
-int lt__pg_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
-int lt__pg_context_field_delete(lt_store_t *s, const char *name);
-int lt__pg_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
-int lt__pg_strategy_def_delete(lt_store_t *s, const char *name);
 
-int lt__pg_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash, /* pg_write_access.c */
-                    int64_t *out_id);
-int lt__pg_user_delete(lt_store_t *s, int64_t id);
-int lt__pg_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id);
-int lt__pg_role_delete(lt_store_t *s, int64_t id);
-int lt__pg_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
-                        const int64_t *role_ids, size_t n);
-int lt__pg_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
-int lt__pg_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__pg_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
                        int64_t expires_at);
 int lt__pg_session_delete(lt_store_t *s, const uint8_t digest[32]);
@@ -136,7 +111,6 @@ int lt__pg_sessions_delete_user(lt_store_t *s, int64_t user_id);
 int lt__pg_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
 int lt__pg_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
-int lt__pg_user_login_result(lt_store_t *s, int64_t id, bool ok);
 
 /* ---- migrations (pg_migrations.c) ---- */
 extern const char *const lt_pg_migrations[];

@@ -58,8 +58,8 @@ int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
     return LT_OK;
 }
 
-int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
-                       lt_token_t **out, size_t *n)
+int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                       size_t *n)
 {
     PGconn *db = lt__pg_w(s);
     *out = NULL;
@@ -122,8 +122,8 @@ int lt__pg_role_in_use(lt_store_t *s, int64_t id, bool *out)
                          id);
 }
 
-int lt__pg_strategy_id_taken(lt_store_t *s, const char *id, const char *feature,
-                             const char *env, bool *out)
+int lt__pg_strategy_id_taken(lt_store_t *s, const char *id, const char *feature, const char *env,
+                             bool *out)
 {
     return lt__pg_exists(lt__pg_w(s), out,
                          "SELECT 1 FROM strategies WHERE id = ?1 AND (feature <> ?2 OR"
@@ -170,11 +170,11 @@ int lt__pg_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_au
 #define EVENTS_WHERE                                                                               \
     " WHERE (?1::text IS NULL OR feature_name = ?1) AND (?2::text IS NULL OR project = ?2)"        \
     " AND (?3::text IS NULL OR type = ?3) AND (?4::text IS NULL OR created_by = ?4)"               \
-    " AND (?5::text IS NULL OR strpos(type, ?5) > 0 OR strpos(created_by, ?5) > 0 OR"             \
+    " AND (?5::text IS NULL OR strpos(type, ?5) > 0 OR strpos(created_by, ?5) > 0 OR"              \
     " strpos(coalesce(feature_name, ''), ?5) > 0 OR strpos(coalesce(data, ''), ?5) > 0)"
 
-static int events_list(PGconn *c, lt_arena_t *a, const lt_event_filter_t *f,
-                       lt_event_row_t **out, size_t *n, int64_t *total)
+static int events_list(PGconn *c, lt_arena_t *a, const lt_event_filter_t *f, lt_event_row_t **out,
+                       size_t *n, int64_t *total)
 {
     if (lt__pg_int(c, total, "SELECT count(*) FROM events" EVENTS_WHERE, "ttttt", f->feature,
                    f->project, f->type, f->created_by, f->query) != LT_OK)

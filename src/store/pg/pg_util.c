@@ -112,6 +112,31 @@ int lt__pg_vexec(PGconn *c, PGresult **out, int64_t *changed, const char *sql, c
     return rc;
 }
 
+/* lt__sql_exec_t.run on the transaction connection. */
+static int exec_run(lt_store_t *s, int64_t *changed, int64_t *first, const char *sql,
+                    const char *fmt, va_list ap)
+{
+    PGresult *res = NULL;
+    int rc = lt__pg_vexec(lt__pg_w(s), first ? &res : NULL, changed, sql, fmt, ap);
+    if (first)
+        *first = rc == LT_OK && PQntuples(res) > 0 ? lt__pg_num(res, 0, 0) : 0;
+    PQclear(res);
+    return rc;
+}
+
+/* An id given, not drawn from table's sequence: move the sequence past it. */
+static int exec_explicit_id(lt_store_t *s, const char *table)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT setval('%s_id_seq', greatest((SELECT max(id) FROM %s),"
+             " (SELECT last_value FROM %s_id_seq)))",
+             table, table, table);
+    return lt__pg_run(lt__pg_w(s), sql, "");
+}
+
+const lt__sql_exec_t lt__pg_exec_ops = {exec_run, exec_explicit_id};
+
 int lt__pg_exec(PGconn *c, PGresult **out, const char *sql, const char *fmt, ...)
 {
     va_list ap;

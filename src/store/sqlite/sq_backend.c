@@ -28,39 +28,13 @@ const lt_store_backend_t lt_store_sqlite = {
     .rollback = sq_rollback,
     .load = lt__sq_load,
     .event_append = lt__sq_event_append,
-    .project_put = lt__sq_project_put,
-    .project_delete = lt__sq_project_delete,
-    .environment_put = lt__sq_environment_put,
-    .environment_delete = lt__sq_environment_delete,
-    .project_env_put = lt__sq_project_env_put,
-    .project_env_delete = lt__sq_project_env_delete,
-    .feature_put = lt__sq_feature_put,
-    .feature_delete = lt__sq_feature_delete,
-    .feature_envs_delete = lt__sq_feature_envs_delete,
-    .tag_put = lt__sq_tag_put,
-    .tags_delete = lt__sq_tags_delete,
-    .segment_put = lt__sq_segment_put,
-    .segment_delete = lt__sq_segment_delete,
-    .tag_type_put = lt__sq_tag_type_put,
-    .tag_type_delete = lt__sq_tag_type_delete,
-    .context_field_put = lt__sq_context_field_put,
-    .context_field_delete = lt__sq_context_field_delete,
-    .strategy_def_put = lt__sq_strategy_def_put,
-    .strategy_def_delete = lt__sq_strategy_def_delete,
-    .user_put = lt__sq_user_put,
-    .user_delete = lt__sq_user_delete,
-    .role_put = lt__sq_role_put,
-    .role_delete = lt__sq_role_delete,
-    .bindings_put = lt__sq_bindings_put,
-    .token_put = lt__sq_token_put,
-    .token_delete = lt__sq_token_delete,
+    LT__SQL_WRITE_PRIMITIVES,
     .session_put = lt__sq_session_put,
     .session_delete = lt__sq_session_delete,
     .sessions_delete_user = lt__sq_sessions_delete_user,
     .sessions_load = lt__sq_sessions_load,
     .tokens_seen = lt__sq_tokens_seen,
     .usage_write = lt__sq_usage_write,
-    .user_login_result = lt__sq_user_login_result,
     .tokens_find = lt__sq_tokens_find,
     .environments_list = lt__sq_environments_list,
     .project_count = lt__sq_project_count,
@@ -114,6 +88,7 @@ static int sq_open(lt_store_t **out, const char *path)
 {
     lt__sq_store_t *s = lt_xcalloc(1, sizeof(*s));
     s->base.be = &lt_store_sqlite;
+    s->exec = &lt__sq_exec_ops;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     if (connect_db(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
