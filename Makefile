@@ -67,8 +67,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
-.PHONY: all test layers unit store-tests integration check deps deps-test serve clean format bench-smoke \
-        bench-micro bench-compare bench-admin bench-ui man install deb deb-check
+.PHONY: all test layers unit store-tests integration integration-pg check deps deps-test serve \
+        clean format bench-smoke bench-micro bench-compare bench-admin bench-ui man install deb \
+        deb-check
 
 all: $(BUILD)/latch $(BUILD)/latch.1
 
@@ -128,13 +129,22 @@ $(BUILD)/tests/store/%: tests/store/%.c tests/store/store_fx.h $(BUILD)/liblatch
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -o $@ $< $(BUILD)/liblatch.a $(LDLIBS) -lcmocka
 
+# (PostgreSQL: a private cluster for the run, scripts/with-pg.sh.)
 store-tests: $(STORE_TEST_BIN)
-	@set -e; for t in $(STORE_TEST_BIN); do echo "== $$t"; $$t; done
+	@scripts/with-pg.sh sh -c 'set -e; for t in $(STORE_TEST_BIN); do echo "== $$t"; $$t; done'
 
 integration: $(BUILD)/latch
-	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/integration/
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/with-pg.sh scripts/node.sh --test --test-concurrency=1 tests/integration/
 
-test: deps-test layers unit store-tests integration bench-smoke
+# The integration suites again with every server on a fresh PostgreSQL database, but for the
+# ones about SQLite's file (damaged pages; the raw bytes of the file).
+PG_SUITES := $(filter-out tests/integration/store_faults.test.mjs tests/integration/access_secrets.test.mjs \
+               tests/integration/pg_%,$(wildcard tests/integration/*.test.mjs))
+integration-pg: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/with-pg.sh sh -c \
+	  'LATCH_IT_PG_URL=$$LATCH_TEST_PG_URL scripts/node.sh --test --test-concurrency=1 $(PG_SUITES)'
+
+test: deps-test layers unit store-tests integration integration-pg bench-smoke
 
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi

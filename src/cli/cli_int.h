@@ -45,7 +45,14 @@ bool lt__cli_is_help(const char *a);
 /* The environment variable's value when set and not empty, else dflt. */
 const char *lt__cli_env_or(const char *name, const char *dflt);
 /* DATABASE_URL or ./latch.db. */
+/* The store's URL when none is given: DATABASE_URL, else one made of Unleash's DATABASE_HOST,
+ * _PORT, _USERNAME, _PASSWORD, _NAME and _SSL, else ./latch.db; DATABASE_SCHEMA added to a
+ * postgres:// one (lt__cli_db_url). */
 const char *lt__cli_default_db(void);
+/* db with DATABASE_SCHEMA, when set, as its schema= parameter (postgres:// URLs only). */
+const char *lt__cli_db_url(const char *db);
+/* lt_store_open on lt__cli_db_url(db). */
+int lt__cli_store_open(lt_store_t **out, const char *db);
 /* s as a number in [lo, hi], or a message and exit 2. */
 int lt__cli_parse_int(const char *s, const char *what, long lo, long hi);
 /* Split a comma-separated list into an arena array of trimmed, non-empty items. */

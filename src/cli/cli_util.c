@@ -38,9 +38,92 @@ const char *lt__cli_env_or(const char *name, const char *dflt)
     return v && *v ? v : dflt;
 }
 
+/* s percent-encoded for the user or password part of a URL. */
+static void url_escape(lt_buf_t *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~')
+            lt_buf_putc(b, (char)c);
+        else
+            lt_buf_printf(b, "%%%02X", c);
+    }
+}
+
+static const char *keep(lt_buf_t *b);
+
+/* Unleash's DATABASE_HOST, _PORT, _USERNAME, _PASSWORD, _NAME and _SSL as one postgres:// URL
+ * (kept for the life of the command), or NULL when DATABASE_HOST is not set. DATABASE_SSL: "false" disables TLS,
+ * anything else ("true", a JSON object of options) requires it. */
+static const char *unleash_db_url(void)
+{
+    const char *host = getenv("DATABASE_HOST");
+    if (!host || !*host)
+        return NULL;
+    const char *user = lt__cli_env_or("DATABASE_USERNAME", NULL);
+    const char *pass = lt__cli_env_or("DATABASE_PASSWORD", NULL);
+    const char *ssl = lt__cli_env_or("DATABASE_SSL", NULL);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "postgres://");
+    if (user) {
+        url_escape(&b, user);
+        if (pass) {
+            lt_buf_putc(&b, ':');
+            url_escape(&b, pass);
+        }
+        lt_buf_putc(&b, '@');
+    }
+    lt_buf_printf(&b, "%s:%s/", host, lt__cli_env_or("DATABASE_PORT", "5432"));
+    url_escape(&b, lt__cli_env_or("DATABASE_NAME", "unleash"));
+    if (ssl)
+        lt_buf_printf(&b, "?sslmode=%s", strcmp(ssl, "false") == 0 ? "disable" : "require");
+    return keep(&b);
+}
+
+/* b's text in one of two buffers kept for the life of the command (a URL over 4 KiB: exit 2). */
+static const char *keep(lt_buf_t *b)
+{
+    static char kept[2][4096];
+    static int next;
+    char *out = kept[next++ % 2];
+    size_t n = 0;
+    char *t = lt_buf_take(b, &n);
+    if (!t || n >= sizeof(kept[0])) {
+        fprintf(stderr, "latch: the database URL is too long\n");
+        exit(2);
+    }
+    memcpy(out, t, n + 1);
+    free(t);
+    return out;
+}
+
+const char *lt__cli_db_url(const char *db)
+{
+    const char *schema = getenv("DATABASE_SCHEMA");
+    if (!schema || !*schema || strcmp(schema, "public") == 0 ||
+        (strncmp(db, "postgres://", 11) != 0 && strncmp(db, "postgresql://", 13) != 0) ||
+        strstr(db, "schema="))
+        return db;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "%s%cschema=%s", db, strchr(db, '?') ? '&' : '?', schema);
+    return keep(&b);
+}
+
 const char *lt__cli_default_db(void)
 {
-    return lt__cli_env_or("DATABASE_URL", "./latch.db");
+    const char *url = getenv("DATABASE_URL");
+    if (url && *url)
+        return lt__cli_db_url(url);
+    const char *unleash = unleash_db_url();
+    return unleash ? lt__cli_db_url(unleash) : "./latch.db";
+}
+
+int lt__cli_store_open(lt_store_t **out, const char *db)
+{
+    return lt_store_open(out, lt__cli_db_url(db));
 }
 
 int lt__cli_parse_int(const char *s, const char *what, long lo, long hi)

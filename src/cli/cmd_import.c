@@ -28,7 +28,7 @@ static int import_full(const char *db, const char *json, size_t len)
                 err.where);
         goto done;
     }
-    if (lt_store_open(&store, db) != LT_OK)
+    if (lt__cli_store_open(&store, db) != LT_OK)
         goto done;
     if (lt_store_import_all(store, &doc, "import") != LT_OK) {
         fprintf(stderr, "latch import: the store refused the import; nothing was changed\n");
@@ -91,7 +91,7 @@ int lt__cli_import(int argc, char **argv)
                 err.where);
         goto done;
     }
-    if (lt_store_open(&store, db) != LT_OK)
+    if (lt__cli_store_open(&store, db) != LT_OK)
         goto done;
     if (lt_store_import_doc(store, &doc, env, "import") != LT_OK) {
         fprintf(stderr, "latch import: the store refused the import; nothing was changed\n");

@@ -16,8 +16,9 @@ static const char usage_serve[] =
     "                        /etc/latch/latch.conf when it exists)\n"
     "  --port N              port to listen on (env PORT or HTTP_PORT; default 4242)\n"
     "  --bind ADDR           address to bind (env HTTP_HOST; default 0.0.0.0)\n"
-    "  --db URL              store: sqlite:///path or a path (env DATABASE_URL;\n"
-    "                        default ./latch.db)\n"
+    "  --db URL              store: sqlite:///path, a path, or postgres://... (env\n"
+    "                        DATABASE_URL, or Unleash's DATABASE_HOST, _PORT, _USERNAME,\n"
+    "                        _PASSWORD, _NAME, _SSL; DATABASE_SCHEMA; default ./latch.db)\n"
     "  --threads N           HTTP worker threads (default: number of cores)\n"
     "  --max-body BYTES      largest request body accepted (default 2097152)\n"
     "  --metrics-interval S  seconds between writes of usage metrics (default 10)\n"
@@ -412,6 +413,8 @@ int lt__cli_serve(int argc, char **argv)
     int max_body = (int)s[S_MAX_BODY].num, metrics_s_v = (int)s[S_METRICS].num;
     int watch_ms = (int)s[S_WATCH].num;
     const char *bind = s[S_BIND].value, *db = s[S_DB].value, *trusted = s[S_TRUSTED].value;
+    if (!s[S_DB].origin[0]) /* not given: Unleash's DATABASE_HOST... when set */
+        db = lt__cli_default_db();
     const char *first_start_file = s[S_FIRST_START_FILE].value;
     lt_api_set_secure_cookies(s[S_SECURE_COOKIES].num == 1);
     const char *base_path = s[S_BASE_PATH].value;
@@ -422,7 +425,7 @@ int lt__cli_serve(int argc, char **argv)
     lt_store_t *store;
     lt_http_config_t cfg = {.routes = NULL};
     int rc = 1;
-    if (lt_store_open(&store, db) != LT_OK)
+    if (lt__cli_store_open(&store, db) != LT_OK)
         goto done;
     if (lt_state_init(store) != LT_OK) {
         /* never serve part of a store: a snapshot missing flags looks to SDKs like flags off */
@@ -466,7 +469,9 @@ int lt__cli_serve(int argc, char **argv)
         goto out;
     }
     first_start_report(first_start_file, first_password, first_secret, lt_http_port(http));
-    lt_log_info("latch %s serving (store %s)", LT_VERSION, db);
+    char shown[512];
+    lt_log_info("latch %s serving (store %s)", LT_VERSION,
+                lt_store_url_redacted(db, shown, sizeof(shown)));
     lt__cli_signals_wait(&set);
     lt_stream_stop(); /* streams closed first: drain waits for requests in flight */
     lt_http_drain(http, (int)s[S_DRAIN_TIMEOUT].num * 1000); /* then usage is flushed below */

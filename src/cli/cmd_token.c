@@ -162,7 +162,7 @@ int lt__cli_token(int argc, char **argv)
         return 2;
     }
     lt_store_t *store;
-    if (lt_store_open(&store, db) != LT_OK)
+    if (lt__cli_store_open(&store, db) != LT_OK)
         return 1;
     lt_arena_t a;
     lt_arena_init(&a, 0);

@@ -153,7 +153,7 @@ int lt__cli_user(int argc, char **argv)
     }
     uo.login = o.positional[0];
     lt_store_t *store;
-    if (lt_store_open(&store, db) != LT_OK)
+    if (lt__cli_store_open(&store, db) != LT_OK)
         return 1;
     int rc = 1;
     lt_arena_t a;

@@ -123,37 +123,83 @@ void lt_state_unlock(void)
     pthread_mutex_unlock(&store_lock);
 }
 
+bool lt_state_store_down_locked(void)
+{
+    int64_t rev = 0;
+    if (store && lt_store_revision(store, &rev) == LT_OK)
+        return false;
+    set_health("the store cannot be reached; writes are refused, reads use the last snapshot");
+    return true;
+}
+
+/* Has the store moved on since the snapshot (or is the snapshot stale after a failure)?
+ * Reload then. notified: the backend told of a commit, maybe of sessions alone (a login or a
+ * logout on another instance: no event), so the sessions are read again in any case. The
+ * caller holds the store lock. */
+static void check_revision(bool notified)
+{
+    int64_t rev = 0;
+    if (lt_store_revision(store, &rev) != LT_OK) {
+        set_health("the store's revision could not be read");
+    } else if (rev != loaded_revision || !lt_state_healthy(NULL, 0, NULL)) {
+        lt_log_info("state: store revision %lld (was %lld): reloading", (long long)rev,
+                    (long long)loaded_revision);
+        lt_state_reload_locked();
+        lt_session_sync(); /* sessions live outside snapshots */
+    } else if (notified) {
+        lt_session_sync();
+    }
+}
+
+/* Wait for the next look at the store: a notification from the backend (PostgreSQL's
+ * LISTEN; *notified set), checked every 200 ms for the stop flag, or the interval's poll of
+ * the revision (the fallback when a notification is missed). False when stopping. */
+static bool watch_wait(uint64_t *last_poll_ns, bool *notified)
+{
+    *notified = false;
+    if (lt_store_notifies(store)) {
+        for (;;) {
+            int w = lt_store_wait_change(store, watch_interval_ms < 200 ? watch_interval_ms : 200);
+            pthread_mutex_lock(&watch_lock);
+            bool stop = watch_stop;
+            pthread_mutex_unlock(&watch_lock);
+            if (stop)
+                return false;
+            uint64_t now = lt_mono_ns();
+            /* out of reach (w < 0): the revision is still polled at the interval only */
+            if (w == 1 || now - *last_poll_ns >= (uint64_t)watch_interval_ms * 1000000ULL) {
+                *last_poll_ns = now;
+                *notified = w == 1;
+                return true;
+            }
+        }
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += watch_interval_ms / 1000;
+    ts.tv_nsec += (long)(watch_interval_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&watch_lock);
+    if (!watch_stop)
+        pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
+    bool stop = watch_stop;
+    pthread_mutex_unlock(&watch_lock);
+    return !stop;
+}
+
 static void *watch_main(void *arg)
 {
     LT_UNUSED(arg);
-    pthread_mutex_lock(&watch_lock);
-    while (!watch_stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += watch_interval_ms / 1000;
-        ts.tv_nsec += (long)(watch_interval_ms % 1000) * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&watch_cond, &watch_lock, &ts);
-        if (watch_stop)
-            break;
-        pthread_mutex_unlock(&watch_lock);
+    uint64_t last_poll_ns = lt_mono_ns();
+    bool notified;
+    while (watch_wait(&last_poll_ns, &notified)) {
         pthread_mutex_lock(&store_lock);
-        int64_t rev = 0;
-        if (lt_store_revision(store, &rev) != LT_OK) {
-            set_health("the store's revision could not be read");
-        } else if (rev != loaded_revision || !lt_state_healthy(NULL, 0, NULL)) {
-            lt_log_info("state: store revision %lld (was %lld): reloading", (long long)rev,
-                        (long long)loaded_revision);
-            lt_state_reload_locked();
-            lt_session_sync(); /* sessions live outside snapshots */
-        }
+        check_revision(notified);
         pthread_mutex_unlock(&store_lock);
-        pthread_mutex_lock(&watch_lock);
     }
-    pthread_mutex_unlock(&watch_lock);
     return NULL;
 }
 

@@ -30,6 +30,10 @@ int lt_state_reload_locked(void);
  * of failed reloads since start. Either may be NULL. Thread-safe, never blocks on the store.
  */
 bool lt_state_healthy(char *reason, size_t cap, uint64_t *failures);
+/* After a failed write: is the store out of reach (its revision cannot be read)? Then the store
+ * is marked unhealthy (as a failed reload does) until the watcher reads it again. The caller
+ * holds the store lock. */
+bool lt_state_store_down_locked(void);
 /* Start a thread that reloads when the store's revision moves, or retries after a failed
  * reload (every interval_ms). */
 int lt_state_watch_start(int interval_ms);

@@ -3,6 +3,7 @@
  * the seed on first start, the whole-dataset load, and the reads that go straight to a backend.
  * The write rules are in rules.c and rules_access.c, the imports in import.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "../base/log.h"
@@ -22,19 +23,20 @@ int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
 int lt_store_open(lt_store_t **out, const char *url)
 {
     const char *path = url;
+    const lt_store_backend_t *be = &lt_store_sqlite;
     if (strncmp(url, "sqlite://", 9) == 0)
         path = url + 9; /* sqlite:///abs/path keeps its leading slash */
     else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
-        lt_log_error("store: PostgreSQL is not built into this latch yet; use sqlite://");
-        return LT_EINVAL;
+        be = &lt_store_postgres;
     }
     if (!*path) {
         lt_log_error("store: empty database path");
         return LT_EINVAL;
     }
     lt_store_t *s = NULL;
-    if (lt_store_sqlite.open(&s, path) != LT_OK)
-        return LT_ERR;
+    int rc = be->open(&s, path);
+    if (rc != LT_OK)
+        return rc == LT_EINVAL ? LT_EINVAL : LT_ERR;
     if (lt_store_seed(s) != LT_OK) {
         lt_store_close(s);
         return LT_ERR;
@@ -69,6 +71,39 @@ int lt_store_revision(lt_store_t *s, int64_t *out)
 bool lt_store_out_of_space(lt_store_t *s)
 {
     return s->be->out_of_space && s->be->out_of_space(s);
+}
+
+bool lt_store_notifies(const lt_store_t *s)
+{
+    return s->be->wait_change != NULL;
+}
+
+int lt_store_wait_change(lt_store_t *s, int timeout_ms)
+{
+    return s->be->wait_change ? s->be->wait_change(s, timeout_ms) : 0;
+}
+
+const char *lt_store_url_redacted(const char *url, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", url);
+    char *scheme = strstr(buf, "://"), tail[512];
+    if (!scheme || strncmp(buf, "postgres", 8) != 0)
+        return buf;
+    char *auth = scheme + 3, *slash = strchr(auth, '/'), *at = NULL;
+    for (char *p = auth; *p && p != slash; p++) /* the last '@' before the path */
+        if (*p == '@')
+            at = p;
+    char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon) { /* user:password@ */
+        snprintf(tail, sizeof(tail), "%s", at);
+        snprintf(colon, cap - (size_t)(colon - buf), ":***%s", tail);
+    }
+    for (char *p = strstr(buf, "password="); p; p = strstr(p + 1, "password=")) {
+        char *end = p + 9 + strcspn(p + 9, "&");
+        snprintf(tail, sizeof(tail), "%s", end);
+        snprintf(p + 9, cap - (size_t)(p + 9 - buf), "***%s", tail);
+    }
+    return buf;
 }
 
 int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out)

@@ -209,6 +209,12 @@ typedef struct lt_store_backend {
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
+
+    /* --- optional (NULL: the caller polls the revision): one thread at a time --- */
+    /* Wait up to timeout_ms for another process's commit: 1 when one may have come (a
+     * notification, or the channel was re-made and one may have been missed), 0 on timeout,
+     * LT_ERR when the database cannot be reached (after waiting timeout_ms). */
+    int (*wait_change)(lt_store_t *s, int timeout_ms);
 } lt_store_backend_t;
 
 /* Every store handle starts with this; a backend's own state follows it. */
@@ -217,8 +223,9 @@ struct lt_store {
     int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
 };
 
-/* The backends built in (sqlite/sq_backend.c). */
+/* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
 extern const lt_store_backend_t lt_store_sqlite;
+extern const lt_store_backend_t lt_store_postgres;
 
 /* ------------------------------------------------------------------------------------------
  * The public API (rules.c, rules_access.c, import.c, seed.c). Every call blocks on disk I/O.
@@ -227,7 +234,9 @@ extern const lt_store_backend_t lt_store_sqlite;
  * ---------------------------------------------------------------------------------------- */
 
 /*
- * Open the store named by url: "sqlite:///abs/path", "sqlite://rel/path" or a plain path.
+ * Open the store named by url: "sqlite:///abs/path", "sqlite://rel/path" or a plain path, or
+ * "postgres://user:password@host:port/db" (also "postgresql://"; libpq's parameters after `?`,
+ * and our own `schema=NAME`: the tables live in that schema, created when missing).
  * Creates the database, runs the numbered migrations and, when it has no project, applies the
  * seed data (seed.c: project `default`, environments `development`/`production`, built-in
  * roles, tag type, context fields). LT_OK with *out to close with lt_store_close, or an error
@@ -249,6 +258,12 @@ int lt_store_revision(lt_store_t *s, int64_t *out);
 /* After a write failed: was it for want of disk space (a full disk; writes work again once
  * space is freed, reads never stopped)? Caller's lock. */
 bool lt_store_out_of_space(lt_store_t *s);
+/* Whether the backend tells of other processes' commits (lt_store_wait_change). */
+bool lt_store_notifies(const lt_store_t *s);
+/* Wait for another process's commit, as the backend's wait_change (0 at once when it has none). */
+int lt_store_wait_change(lt_store_t *s, int timeout_ms);
+/* url with the password of a postgres:// URL replaced by "***" (for logs), in buf. */
+const char *lt_store_url_redacted(const char *url, char *buf, size_t cap);
 
 /* --- tokens --- */
 /* Insert a token with its event (ev->data names it by display prefix); *out_id (may be NULL)

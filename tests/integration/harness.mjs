@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { createDatabase, psql } from './pg_harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO = resolve(here, '..', '..');
@@ -77,8 +78,15 @@ export function latch(args, { env = {}, input } = {}) {
 // Rows of a query against a SQLite file, as objects. Only for what no API and no `latch
 // export` can show (each call site says why); everything else is checked through latch.
 export function sql(db, query) {
+  if (/^postgres(ql)?:\/\//.test(db)) return pgSql(db, query);
   const out = execFileSync('sqlite3', ['-json', db, query], { encoding: 'utf8', timeout: 30000 });
   return out.trim() ? JSON.parse(out) : [];
+}
+
+// The same on a PostgreSQL store (LATCH_IT_PG_URL): the rows as JSON objects.
+function pgSql(db, query) {
+  const rows = psql(db, `SELECT coalesce(json_agg(t), '[]') FROM (${query.replace(/;\s*$/, '')}) t`);
+  return JSON.parse(rows[0]?.[0] ?? '[]');
 }
 
 // A raw HTTP request (no URL normalisation, no automatic decompression, one connection each).
@@ -144,10 +152,12 @@ export class Latch {
   //   args:     extra `latch serve` arguments
   //   env:      extra environment for the server
   //   dir:      an existing directory for the store (default: a new temporary one)
-  static async start({ fixtures, tokens = {}, args = [], env = {}, dir } = {}) {
+  //   db:       the store to use (a path or a postgres:// URL) instead of a fresh one
+  static async start({ fixtures, tokens = {}, args = [], env = {}, dir, db } = {}) {
     const l = new Latch();
     l.dir = dir ?? mkdtempSync(join(tmpdir(), 'latch-it-'));
-    l.db = join(l.dir, 'latch.db');
+    // LATCH_IT_PG_URL: every server gets a fresh database on that PostgreSQL instead of SQLite
+    l.db = db ?? (process.env.LATCH_IT_PG_URL ? createDatabase(process.env.LATCH_IT_PG_URL, 'it') : join(l.dir, 'latch.db'));
     fixtures = fixtures ?? { development: fixturePath('client-features.json') };
     for (const [environment, file] of Object.entries(fixtures)) l.import(file, environment);
     l.tokens = {};

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "base/log.h"
 #include "base/util.h"
@@ -25,6 +26,8 @@
 typedef struct {
     char dir[64];
     char path[128];
+    char url[512];    /* PostgreSQL: the URL with this test's own schema */
+    char schema[64];
     lt_store_t *s;
     lt_arena_t a;
 } fx_t;
@@ -37,15 +40,53 @@ static int open_sqlite(fx_t *fx)
     return lt_store_open(&fx->s, fx->path);
 }
 
+/* PostgreSQL, when LATCH_TEST_PG_URL names a server (`make store-tests` starts a private one):
+ * each test gets a schema of its own in that database, dropped at teardown. */
+static int open_postgres(fx_t *fx)
+{
+    const char *base = getenv("LATCH_TEST_PG_URL");
+    snprintf(fx->schema, sizeof(fx->schema), "t_%s", strrchr(fx->dir, '-') + 1);
+    for (char *c = fx->schema; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    snprintf(fx->url, sizeof(fx->url), "%s%sschema=%s", base, strchr(base, '?') ? "&" : "?",
+             fx->schema);
+    return lt_store_open(&fx->s, fx->url);
+}
+
+static __attribute__((unused)) void fx_drop_schema(fx_t *fx)
+{
+    if (!fx->schema[0])
+        return;
+    PGconn *c = PQconnectdb(getenv("LATCH_TEST_PG_URL"));
+    char sql[128];
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", fx->schema);
+    PQclear(PQexec(c, "SET client_min_messages = warning"));
+    PQclear(PQexec(c, sql));
+    PQfinish(c);
+}
+
 typedef struct {
     const char *name;
     fx_open_fn open;
+    const char *needs_env; /* run only when this variable is set */
 } fx_backend_t;
 
-/* Every backend the build has: a PostgreSQL one is added here, one line. */
+/* Every backend the build has. */
 static const fx_backend_t backends[] = {
-    {"sqlite", open_sqlite},
+    {"sqlite", open_sqlite, NULL},
+    {"postgres", open_postgres, "LATCH_TEST_PG_URL"},
 };
+
+/* Whether b can run here (prints why not). */
+static __attribute__((unused)) bool fx_backend_available(const fx_backend_t *b)
+{
+    if (!b->needs_env || getenv(b->needs_env))
+        return true;
+    printf("[  SKIPPED ] backend %s: %s is not set\n", b->name, b->needs_env);
+    fflush(stdout);
+    return false;
+}
 
 static const fx_backend_t *backend; /* the one the current group runs against */
 
@@ -81,6 +122,7 @@ static __attribute__((unused)) int fx_teardown(void **state)
 {
     fx_t *fx = *state;
     lt_store_close(fx->s);
+    fx_drop_schema(fx);
     fx_unlink(fx);
     rmdir(fx->dir);
     lt_arena_dispose(&fx->a);

@@ -637,6 +637,8 @@ int main(void)
     int failed = 0;
     for (size_t i = 0; i < sizeof(backends) / sizeof(*backends); i++) {
         backend = &backends[i];
+        if (!fx_backend_available(backend))
+            continue;
         failed += _cmocka_run_group_tests(backend->name, tests, sizeof(tests) / sizeof(*tests),
                                           NULL, NULL);
     }

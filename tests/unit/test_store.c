@@ -439,19 +439,35 @@ static void test_reopen_is_idempotent(void **state)
     assert_int_equal(raw_int(fx, "PRAGMA user_version"), (int64_t)lt_sqlite_n_migrations + 1);
 }
 
+static void test_url_redacted(void **state)
+{
+    (void)state;
+    char b[256];
+    assert_string_equal(lt_store_url_redacted("postgres://u:s3cret@db:5432/latch", b, sizeof(b)),
+                        "postgres://u:***@db:5432/latch");
+    assert_string_equal(lt_store_url_redacted("postgresql://u@db/x?password=s3cret&sslmode=require",
+                                              b, sizeof(b)),
+                        "postgresql://u@db/x?password=***&sslmode=require");
+    assert_string_equal(lt_store_url_redacted("postgres://db/x", b, sizeof(b)), "postgres://db/x");
+    assert_string_equal(lt_store_url_redacted("sqlite:///tmp/a:b@c", b, sizeof(b)),
+                        "sqlite:///tmp/a:b@c");
+    assert_null(strstr(lt_store_url_redacted("postgres://u:p@ss@h/d", b, sizeof(b)), "ss@h"));
+}
+
 static void test_open_bad_urls(void **state)
 {
     (void)state;
     lt_store_t *s = NULL;
     int rc[5];
     quiet_begin();
-    rc[0] = lt_store_open(&s, "postgres://localhost/latch");
-    rc[1] = lt_store_open(&s, "postgresql://localhost/latch");
+    rc[0] = lt_store_open(&s, "postgres://127.0.0.1:1/latch?connect_timeout=2"); /* refused */
+    rc[1] = lt_store_open(&s, "postgresql://127.0.0.1:1/latch?schema=no;such");
+
     rc[2] = lt_store_open(&s, "");
     rc[3] = lt_store_open(&s, "sqlite://");
     rc[4] = lt_store_open(&s, "/nonexistent-dir-for-latch/x/latch.db");
     quiet_end();
-    assert_int_equal(rc[0], LT_EINVAL);
+    assert_int_equal(rc[0], LT_ERR);
     assert_int_equal(rc[1], LT_EINVAL);
     assert_int_equal(rc[2], LT_EINVAL);
     assert_int_equal(rc[3], LT_EINVAL);
@@ -944,6 +960,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_creates_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reopen_is_idempotent, setup, teardown),
         cmocka_unit_test(test_open_bad_urls),
+        cmocka_unit_test(test_url_redacted),
         cmocka_unit_test_setup_teardown(test_import_then_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reimport_per_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_adds_one_event, setup, teardown),

@@ -347,6 +347,10 @@ int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w)
         lt_write_fail(w, 507, "InsufficientStorageError",
                       "The change could not be stored: the disk of the store is full. Reads "
                       "keep working; writes work again once space is freed.");
+    else if (rc == LT_ERR && !w->status && lt_state_store_down_locked()) /* PostgreSQL away */
+        lt_write_fail(w, 503, "ServiceUnavailableError",
+                      "The store cannot be reached: the change was not made. Reads are served "
+                      "from the last snapshot; try again when /ready answers 200.");
     lt_state_unlock();
     if (rc != LT_OK) {
         if (!w->status)

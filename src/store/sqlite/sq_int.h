@@ -1,7 +1,8 @@
 /*
  * sq_int.h: what the files of the SQLite backend share. sq_backend.c (open, migrations,
- * transactions, the function table) on top; sq_load.c, sq_write.c, sq_write_access.c and
- * sq_read.c the primitives of store.h; sq_util.c the helpers at the bottom.
+ * transactions, the function table) on top; sq_load.c, sq_write.c and sq_read.c the
+ * primitives of store.h (the other writes: ../sql_write.c); sq_util.c the helpers at the
+ * bottom.
  * Not for use outside src/store/sqlite/.
  */
 #ifndef LT_SQ_INT_H
@@ -11,12 +12,15 @@
 #include <stdarg.h>
 #include <sqlite3.h>
 
+#include "../load_rows.h"
+#include "../sql_write.h"
 #include "../store.h"
 
 /* A handle: the write connection (transactions, loads; the caller serialises them) and a read
  * connection for the reads any thread may make, each guarded by its own mutex. */
 typedef struct {
     lt_store_t base;
+    const lt__sql_exec_t *exec; /* the shared write primitives' runner (sql_write.h) */
     sqlite3 *db;      /* write connection */
     sqlite3 *rdb;     /* read connection */
     pthread_mutex_t wmu, rmu;
@@ -29,6 +33,8 @@ static inline sqlite3 *lt__sq_db(lt_store_t *s)
 }
 
 /* ---- sq_util.c ---- */
+/* The statement runner of sql_write.h on the write connection. */
+extern const lt__sql_exec_t lt__sq_exec_ops;
 /* Run SQL text (several statements allowed); errors are logged. LT_OK or LT_ERR. */
 int lt__sq_exec(sqlite3 *db, const char *sql);
 /* Prepare one statement, NULL on error (logged). */
@@ -62,55 +68,16 @@ int lt__sq_count(sqlite3 *db, const char *table, size_t *out);
 int lt__sq_row(sqlite3 *db, sqlite3_stmt *st, size_t have, size_t cap, const char *table);
 /* A text column copied into the arena, or NULL. */
 const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i);
-/* JSON text of model pieces (malloc'd; the caller frees). */
-char *lt__sq_json_constraints(const lt_constraint_t *c, size_t n);
-char *lt__sq_json_variants(const lt_variant_t *v, size_t n);
-char *lt__sq_json_params(const lt_param_t *p, size_t n);
-char *lt__sq_json_ids(const int64_t *ids, size_t n);
-char *lt__sq_json_strings(const char *const *v, size_t n);
 
 /* ---- the primitives, by file (see store.h for what each does) ---- */
 int lt__sq_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);            /* sq_load.c */
 /* The environments alone, as the load reads them (sorted by sort order, then name). */
 int lt__sq_load_environments(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d);
-/* The columns a token row is read with, and reading one (LT_ERR, logged, on a bad digest or
- * an unknown type: a read fails closed). */
-#define LT__SQ_TOKEN_COLUMNS                                                                       \
-    "digest, name, type, environment, all_projects, display, expires_at, created_at, id,"       \
-    " user_id, seen_at"
-int lt__sq_token_row(lt_arena_t *a, sqlite3_stmt *st, lt_token_t *t);
+/* A row reader (load_rows.h) over the current row of st. */
+void lt__sq_row_of(sqlite3_stmt *st, lt__row_t *row);
 
 int lt__sq_event_append(lt_store_t *s, const lt_event_t *ev);                 /* sq_write.c */
-int lt__sq_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created);
-int lt__sq_project_delete(lt_store_t *s, const char *id);
-int lt__sq_environment_put(lt_store_t *s, const lt_environment_t *e, lt_put_mode_t m);
-int lt__sq_environment_delete(lt_store_t *s, const char *name);
-int lt__sq_project_env_put(lt_store_t *s, const char *project, const char *env);
-int lt__sq_project_env_delete(lt_store_t *s, const char *project, const char *env);
-int lt__sq_feature_put(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
-                       bool only_listed_envs);
-int lt__sq_feature_delete(lt_store_t *s, const char *name);
-int lt__sq_feature_envs_delete(lt_store_t *s, const char *project, const char *env);
-int lt__sq_tag_put(lt_store_t *s, const lt_tag_t *t);
-int lt__sq_tags_delete(lt_store_t *s, const char *feature);
-int lt__sq_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
-int lt__sq_segment_delete(lt_store_t *s, int64_t id);
-int lt__sq_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
-int lt__sq_tag_type_delete(lt_store_t *s, const char *name);
-int lt__sq_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
-int lt__sq_context_field_delete(lt_store_t *s, const char *name);
-int lt__sq_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
-int lt__sq_strategy_def_delete(lt_store_t *s, const char *name);
 
-int lt__sq_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash, /* sq_write_access.c */
-                    int64_t *out_id);
-int lt__sq_user_delete(lt_store_t *s, int64_t id);
-int lt__sq_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id);
-int lt__sq_role_delete(lt_store_t *s, int64_t id);
-int lt__sq_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
-                        const int64_t *role_ids, size_t n);
-int lt__sq_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
-int lt__sq_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__sq_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
                        int64_t expires_at);
 int lt__sq_session_delete(lt_store_t *s, const uint8_t digest[32]);
@@ -118,8 +85,6 @@ int lt__sq_sessions_delete_user(lt_store_t *s, int64_t user_id);
 int lt__sq_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
 int lt__sq_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
-int lt__sq_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
-int lt__sq_user_login_result(lt_store_t *s, int64_t id, bool ok);
 
 int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);         /* sq_read.c */
 int lt__sq_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,

@@ -83,7 +83,7 @@ int lt__sq_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = lt__sq_prepare(
-        db, "SELECT " LT__SQ_TOKEN_COLUMNS " FROM api_tokens WHERE (?1 IS NULL OR digest = ?1)"
+        db, "SELECT " LT__TOKEN_COLUMNS " FROM api_tokens WHERE (?1 IS NULL OR digest = ?1)"
             " AND (?2 IS NULL OR (all_projects = 0 AND digest IN (SELECT digest FROM"
             " api_token_projects WHERE project = ?2))) AND (?3 IS NULL OR environment = ?3)"
             " AND (?4 = 0 OR user_id = ?4) ORDER BY id");
@@ -105,7 +105,9 @@ int lt__sq_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
             v = nv;
             cap = cap ? cap * 2 : 8;
         }
-        if (lt__sq_token_row(a, st, &v[*n]) != LT_OK) {
+        lt__row_t r;
+        lt__sq_row_of(st, &r);
+        if (lt__load_token_row(a, &r, &v[*n]) != LT_OK) {
             row = LT_ERR;
             break;
         }

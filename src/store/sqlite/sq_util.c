@@ -72,10 +72,11 @@ int lt__sq_run_changed(sqlite3 *db, sqlite3_stmt *st)
     return rc;
 }
 
-int lt__sq_exec_vbound(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
+/* Bind fmt's arguments ('t' a string or NULL, 'o' an int64_t bound as NULL when 0, 'b' 32
+ * bytes, else an int64_t) to ?1, ?2, ... */
+static void bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
-    sqlite3_stmt *st = lt__sq_prepare(db, sql);
-    for (int i = 0; st && fmt[i]; i++) {
+    for (int i = 0; fmt[i]; i++) {
         if (fmt[i] == 't')
             lt__sq_bind_text(st, i + 1, va_arg(ap, const char *));
         else if (fmt[i] == 'o')
@@ -85,8 +86,47 @@ int lt__sq_exec_vbound(sqlite3 *db, const char *sql, const char *fmt, va_list ap
         else
             sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
     }
+}
+
+int lt__sq_exec_vbound(sqlite3 *db, const char *sql, const char *fmt, va_list ap)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
+    if (st)
+        bind_all(st, fmt, ap);
     return lt__sq_run(db, st);
 }
+
+/* lt__sql_exec_t.run: one statement, its rows stepped through to SQLITE_DONE. */
+static int exec_run(lt_store_t *s, int64_t *changed, int64_t *first, const char *sql,
+                    const char *fmt, va_list ap)
+{
+    sqlite3 *db = lt__sq_db(s);
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
+    if (changed)
+        *changed = 0;
+    if (first)
+        *first = 0;
+    if (!st)
+        return LT_ERR;
+    bind_all(st, fmt, ap);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && first)
+        *first = sqlite3_column_int64(st, 0);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return LT_EINVAL;
+    if (rc != SQLITE_DONE) {
+        lt_log_error("store: %s", sqlite3_errmsg(db));
+        return LT_ERR;
+    }
+    if (changed)
+        *changed = sqlite3_changes(db);
+    return LT_OK;
+}
+
+const lt__sql_exec_t lt__sq_exec_ops = {exec_run, NULL};
 
 int lt__sq_exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
 {
@@ -176,54 +216,4 @@ const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? lt_arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
-}
-
-/* JSON text of a model piece, via the writers in model.c. Caller frees. */
-char *lt__sq_json_constraints(const lt_constraint_t *c, size_t n)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_model_write_constraints(&b, c, n);
-    return lt_buf_take(&b, NULL);
-}
-
-char *lt__sq_json_variants(const lt_variant_t *v, size_t n)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_model_write_variants(&b, v, n, true);
-    return lt_buf_take(&b, NULL);
-}
-
-char *lt__sq_json_params(const lt_param_t *p, size_t n)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_model_write_params(&b, p, n);
-    return lt_buf_take(&b, NULL);
-}
-
-char *lt__sq_json_ids(const int64_t *ids, size_t n)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++)
-        lt_buf_printf(&b, "%s%lld", i ? "," : "", (long long)ids[i]);
-    lt_buf_putc(&b, ']');
-    return lt_buf_take(&b, NULL);
-}
-
-char *lt__sq_json_strings(const char *const *v, size_t n)
-{
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    lt_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            lt_buf_putc(&b, ',');
-        lt_json_cstr(&b, v[i]);
-    }
-    lt_buf_putc(&b, ']');
-    return lt_buf_take(&b, NULL);
 }

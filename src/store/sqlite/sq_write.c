@@ -1,41 +1,15 @@
 /*
- * sq_write.c: the SQLite write primitives of the flag model (projects, environments and their
- * links, features written whole, tags, segments, tag types, context fields, strategy
- * definitions) and the event row. Each runs inside the caller's write transaction; no rules
- * here (rules.c holds them). Every statement is written once; put_row adds the conflict clause
- * of the lt_put_mode_t asked for.
+ * sq_write.c: the SQLite write primitives of its own: the event row, sessions, and the no-event
+ * batch writes (token last-seen times, usage counts) on prepared statements; the other writes are
+ * the shared ones of sql_write.c, run through lt__sq_exec (sq_util.c). Each runs inside the
+ * caller's write transaction; no rules here.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../../base/log.h"
 #include "../../base/util.h"
 #include "sq_int.h"
-
-/* insert ("INSERT INTO t (...) VALUES (...)") with the clause of mode m: key is the conflict
- * target, set the columns an update changes; restore adds created_at (RESTORE mode). */
-static int put_row(sqlite3 *db, lt_put_mode_t m, bool restore, const char *insert,
-                   const char *key, const char *set, const char *fmt, ...)
-{
-    char sql[1024], tail[640] = "";
-    if (m == LT_PUT_IGNORE)
-        snprintf(tail, sizeof(tail), " ON CONFLICT DO NOTHING");
-    else if (m != LT_PUT_CREATE)
-        snprintf(tail, sizeof(tail), " ON CONFLICT(%s) DO UPDATE SET %s%s", key, set,
-                 m == LT_PUT_RESTORE && restore ? ", created_at = excluded.created_at" : "");
-    snprintf(sql, sizeof(sql), "%s%s", insert, tail);
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = lt__sq_exec_vbound(db, sql, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-static int64_t created(int64_t at)
-{
-    return at ? at : lt_now_ms();
-}
 
 int lt__sq_event_append(lt_store_t *s, const lt_event_t *ev)
 {
@@ -51,247 +25,126 @@ int lt__sq_event_append(lt_store_t *s, const lt_event_t *ev)
                : LT_ERR;
 }
 
-/* ---------- projects, environments, links ---------- */
-
-int lt__sq_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created)
-{
-    sqlite3 *db = lt__sq_db(s);
-    bool had = false;
-    if (lt__sq_exists(db, &had, "SELECT 1 FROM projects WHERE id = ?", "t", p->id) != LT_OK)
-        return LT_ERR;
-    int rc = put_row(db, m, p->created_at != 0,
-                     "INSERT INTO projects (id, name, description, mode, created_at)"
-                     " VALUES (?,?,?,?,?)",
-                     "id", "name = excluded.name, description = excluded.description,"
-                     " mode = excluded.mode",
-                     "tttti", p->id, p->name ? p->name : p->id, p->description,
-                     p->mode ? p->mode : "open", created(p->created_at));
-    if (out_created)
-        *out_created = rc == LT_OK && !had;
-    return rc;
-}
-
-int lt__sq_project_delete(lt_store_t *s, const char *id)
-{
-    /* flags still in it: a foreign key violation, LT_EINVAL */
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM projects WHERE id = ?", "t", id);
-}
-
-int lt__sq_environment_put(lt_store_t *s, const lt_environment_t *e, lt_put_mode_t m)
-{
-    return put_row(lt__sq_db(s), m, false,
-                   "INSERT INTO environments (name, type, enabled, sort_order, created_at)"
-                   " VALUES (?,?,?,?,?)",
-                   "name", "type = excluded.type, enabled = excluded.enabled,"
-                   " sort_order = excluded.sort_order",
-                   "ttiii", e->name, e->type ? e->type : "development", (int64_t)e->enabled,
-                   (int64_t)e->sort_order, lt_now_ms());
-}
-
-int lt__sq_environment_delete(lt_store_t *s, const char *name)
-{
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM environments WHERE name = ?", "t",
-                               name);
-}
-
-int lt__sq_project_env_put(lt_store_t *s, const char *project, const char *env)
+int lt__sq_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id, int64_t expires_at)
 {
     return lt__sq_exec_bound(lt__sq_db(s),
-                             "INSERT OR IGNORE INTO project_environments (project, environment)"
-                             " VALUES (?,?)",
-                             "tt", project, env);
+                             "INSERT OR REPLACE INTO sessions (digest, user_id, created_at,"
+                             " expires_at) VALUES (?,?,?,?)",
+                             "biii", digest, user_id, lt_now_ms(), expires_at);
 }
 
-int lt__sq_project_env_delete(lt_store_t *s, const char *project, const char *env)
+int lt__sq_session_delete(lt_store_t *s, const uint8_t digest[32])
 {
-    return lt__sq_exec_changed(lt__sq_db(s),
-                               "DELETE FROM project_environments WHERE project = ? AND"
-                               " environment = ?",
-                               "tt", project, env);
+    return lt__sq_exec_bound(lt__sq_db(s), "DELETE FROM sessions WHERE digest = ?", "b", digest);
 }
 
-/* ---------- features ---------- */
-
-static int strategy_insert(sqlite3 *db, const char *feature, const char *env,
-                           const lt_strategy_t *s, int64_t now)
+int lt__sq_sessions_delete_user(lt_store_t *s, int64_t user_id)
 {
-    char *params = lt__sq_json_params(s->params, s->n_params);
-    char *cons = lt__sq_json_constraints(s->constraints, s->n_constraints);
-    char *vars = lt__sq_json_variants(s->variants, s->n_variants);
-    char *segs = lt__sq_json_ids(s->segments, s->n_segments);
-    int rc = lt__sq_exec_bound(db,
-                               "INSERT INTO strategies (id, feature, environment, name, title,"
-                               " parameters, constraints, variants, segments, sort_order,"
-                               " disabled, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                               "tttttttttiii", s->id, feature, env, s->name, s->title, params,
-                               cons, vars, segs, (int64_t)s->sort_order, (int64_t)s->disabled,
-                               now);
-    free(params);
-    free(cons);
-    free(vars);
-    free(segs);
-    return rc;
+    return lt__sq_exec_bound(lt__sq_db(s), "DELETE FROM sessions WHERE user_id = ?", "i", user_id);
 }
 
-static int env_state_put(sqlite3 *db, const char *feature, const lt_feature_env_t *fe,
-                         bool only_listed_envs, int64_t now)
-{
-    char *variants = lt__sq_json_variants(fe->variants, fe->n_variants);
-    int rc = lt__sq_exec_bound(db,
-                               "INSERT INTO feature_environments (feature, environment, enabled,"
-                               " variants) VALUES (?,?,?,?) ON CONFLICT(feature, environment)"
-                               " DO UPDATE SET enabled = excluded.enabled,"
-                               " variants = excluded.variants",
-                               "ttit", feature, fe->environment, (int64_t)fe->enabled, variants);
-    free(variants);
-    if (rc == LT_OK && only_listed_envs)
-        rc = lt__sq_exec_bound(db, "DELETE FROM strategies WHERE feature = ? AND environment = ?",
-                               "tt", feature, fe->environment);
-    for (size_t i = 0; rc == LT_OK && i < fe->n_strategies; i++)
-        rc = strategy_insert(db, feature, fe->environment, &fe->strategies[i], now);
-    return rc;
-}
+/* ---------- no-event batch writes ---------- */
 
-static int dependencies_put(sqlite3 *db, const lt_feature_t *f)
+int lt__sq_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n)
 {
-    int rc = lt__sq_exec_bound(db, "DELETE FROM dependencies WHERE child = ?", "t", f->name);
-    for (size_t i = 0; rc == LT_OK && i < f->n_dependencies; i++) {
-        const lt_dependency_t *dep = &f->dependencies[i];
-        char *vars = lt__sq_json_strings(dep->variants, dep->n_variants);
-        rc = lt__sq_exec_bound(db,
-                               "INSERT OR REPLACE INTO dependencies (child, parent, enabled,"
-                               " variants) VALUES (?,?,?,?)",
-                               "ttit", f->name, dep->feature, (int64_t)dep->enabled, vars);
-        free(vars);
+    sqlite3 *db = lt__sq_db(s);
+    sqlite3_stmt *st = lt__sq_prepare(db, "UPDATE api_tokens SET seen_at = max(coalesce(seen_at,"
+                                          " 0), ?) WHERE digest = ?");
+    int rc = st ? LT_OK : LT_ERR;
+    for (size_t i = 0; rc == LT_OK && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, at[i]);
+        sqlite3_bind_blob(st, 2, digests[i], 32, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            lt_log_error("store: tokens seen: %s", sqlite3_errmsg(db));
+            rc = LT_ERR;
+        }
     }
+    sqlite3_finalize(st);
     return rc;
 }
 
-int lt__sq_feature_put(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
-                       bool only_listed_envs)
+int lt__sq_usage_write(lt_store_t *base, const lt_app_row_t *apps, size_t n_apps,
+                       const lt_metric_row_t *rows, size_t n_rows)
 {
-    sqlite3 *db = lt__sq_db(s);
-    int64_t now = lt_now_ms();
-    int rc = put_row(db, m, f->created_at != 0,
-                     "INSERT INTO features (name, project, type, description, stale,"
-                     " impression_data, archived, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                     "name", "project = excluded.project, type = excluded.type,"
-                     " description = excluded.description, stale = excluded.stale,"
-                     " impression_data = excluded.impression_data, archived = excluded.archived",
-                     "ttttiiii", f->name, f->project, f->type ? f->type : "release",
-                     f->description, (int64_t)f->stale, (int64_t)f->impression_data,
-                     (int64_t)f->archived, f->created_at ? f->created_at : now);
-    if (rc == LT_OK && !only_listed_envs) /* their strategies go with them (cascade) */
-        rc = lt__sq_exec_bound(db, "DELETE FROM feature_environments WHERE feature = ?", "t",
-                               f->name);
-    for (size_t e = 0; rc == LT_OK && e < f->n_envs; e++)
-        rc = env_state_put(db, f->name, &f->envs[e], only_listed_envs, now);
-    if (rc == LT_OK)
-        rc = dependencies_put(db, f);
-    return rc;
-}
-
-int lt__sq_feature_delete(lt_store_t *s, const char *name)
-{
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM features WHERE name = ?", "t", name);
-}
-
-int lt__sq_feature_envs_delete(lt_store_t *s, const char *project, const char *env)
-{
-    return lt__sq_exec_bound(lt__sq_db(s),
-                             "DELETE FROM feature_environments WHERE environment = ? AND"
-                             " feature IN (SELECT name FROM features WHERE project = ?)",
-                             "tt", env, project);
-}
-
-int lt__sq_tag_put(lt_store_t *s, const lt_tag_t *t)
-{
-    return lt__sq_exec_bound(lt__sq_db(s),
-                             "INSERT OR IGNORE INTO feature_tags (feature, type, value)"
-                             " VALUES (?,?,?)",
-                             "ttt", t->feature, t->type, t->value);
-}
-
-int lt__sq_tags_delete(lt_store_t *s, const char *feature)
-{
-    return lt__sq_exec_bound(lt__sq_db(s), "DELETE FROM feature_tags WHERE feature = ?", "t",
-                             feature);
-}
-
-/* ---------- segments, tag types, context fields, strategy definitions ---------- */
-
-int lt__sq_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id)
-{
-    sqlite3 *db = lt__sq_db(s);
-    char *cons = lt__sq_json_constraints(g->constraints, g->n_constraints);
-    /* id 0 binds NULL: SQLite picks the next rowid */
-    char sql[160];
-    snprintf(sql, sizeof(sql), "INSERT INTO segments (id, name, description, project,"
-                               " constraints, created_at) VALUES (%s,?,?,?,?,?)",
-             g->id ? "?" : "NULL");
-    int rc = g->id ? put_row(db, m, g->created_at != 0, sql, "id",
-                             "name = excluded.name, description = excluded.description,"
-                             " project = excluded.project, constraints = excluded.constraints",
-                             "itttti", g->id, g->name, g->description, g->project, cons,
-                             created(g->created_at))
-                   : put_row(db, LT_PUT_CREATE, false, sql, "id", "", "tttti", g->name,
-                             g->description, g->project, cons, created(g->created_at));
-    free(cons);
-    if (rc == LT_OK && out_id)
-        *out_id = g->id ? g->id : sqlite3_last_insert_rowid(db);
-    return rc;
-}
-
-int lt__sq_segment_delete(lt_store_t *s, int64_t id)
-{
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM segments WHERE id = ?", "i", id);
-}
-
-int lt__sq_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
-{
-    return put_row(lt__sq_db(s), m, false,
-                   "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?)", "name",
-                   "description = excluded.description, icon = excluded.icon", "ttt", t->name,
-                   t->description, t->icon);
-}
-
-int lt__sq_tag_type_delete(lt_store_t *s, const char *name)
-{
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM tag_types WHERE name = ?", "t", name);
-}
-
-int lt__sq_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m)
-{
-    return put_row(lt__sq_db(s), m, c->created_at != 0,
-                   "INSERT INTO context_fields (name, description, stickiness, legal_values,"
-                   " sort_order, created_at) VALUES (?,?,?,?,?,?)",
-                   "name", "description = excluded.description, stickiness = excluded.stickiness,"
-                   " legal_values = excluded.legal_values, sort_order = excluded.sort_order",
-                   "ttitii", c->name, c->description, (int64_t)c->stickiness,
-                   c->legal_values ? c->legal_values : "[]", (int64_t)c->sort_order,
-                   created(c->created_at));
-}
-
-int lt__sq_context_field_delete(lt_store_t *s, const char *name)
-{
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM context_fields WHERE name = ?", "t",
-                               name);
-}
-
-int lt__sq_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m)
-{
-    return put_row(lt__sq_db(s), m, d->created_at != 0,
-                   "INSERT INTO strategy_definitions (name, title, description, parameters,"
-                   " deprecated, created_at) VALUES (?,?,?,?,?,?)",
-                   "name", "title = excluded.title, description = excluded.description,"
-                   " parameters = excluded.parameters, deprecated = excluded.deprecated",
-                   "ttttii", d->name, d->title, d->description,
-                   d->parameters ? d->parameters : "[]", (int64_t)d->deprecated,
-                   created(d->created_at));
-}
-
-int lt__sq_strategy_def_delete(lt_store_t *s, const char *name)
-{
-    return lt__sq_exec_changed(lt__sq_db(s), "DELETE FROM strategy_definitions WHERE name = ?",
-                               "t", name);
+    sqlite3 *db = lt__sq_db(base);
+    sqlite3_stmt *app = lt__sq_prepare(
+        db, "INSERT INTO client_applications (app_name, instance_id, environment, sdk_version,"
+            " sdk_type, strategies, platform_name, started_at, interval_ms, first_seen, last_seen)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(app_name, instance_id, environment)"
+            " DO UPDATE SET sdk_version = coalesce(excluded.sdk_version, sdk_version),"
+            " sdk_type = coalesce(excluded.sdk_type, sdk_type),"
+            " strategies = coalesce(excluded.strategies, strategies),"
+            " platform_name = coalesce(excluded.platform_name, platform_name),"
+            " started_at = coalesce(excluded.started_at, started_at),"
+            " interval_ms = coalesce(excluded.interval_ms, interval_ms),"
+            " last_seen = max(last_seen, excluded.last_seen)");
+    sqlite3_stmt *met = lt__sq_prepare(
+        db, "INSERT INTO client_metrics (app_name, instance_id, environment, feature, hour, yes,"
+            " no) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET yes = yes + excluded.yes,"
+            " no = no + excluded.no");
+    sqlite3_stmt *var = lt__sq_prepare(
+        db, "INSERT INTO client_metrics_variants (app_name, instance_id, environment, feature,"
+            " hour, variant, count) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+            " count = count + excluded.count");
+    if (!app || !met || !var)
+        goto fail;
+    for (size_t i = 0; i < n_apps; i++) {
+        const lt_app_row_t *r = &apps[i];
+        sqlite3_reset(app);
+        lt__sq_bind_text(app, 1, r->app_name);
+        lt__sq_bind_text(app, 2, r->instance_id);
+        lt__sq_bind_text(app, 3, r->environment);
+        lt__sq_bind_text(app, 4, r->sdk_version);
+        lt__sq_bind_text(app, 5, r->sdk_type);
+        lt__sq_bind_text(app, 6, r->strategies);
+        lt__sq_bind_text(app, 7, r->platform_name);
+        if (r->started_at)
+            sqlite3_bind_int64(app, 8, r->started_at);
+        else
+            sqlite3_bind_null(app, 8);
+        if (r->interval_ms)
+            sqlite3_bind_int64(app, 9, r->interval_ms);
+        else
+            sqlite3_bind_null(app, 9);
+        sqlite3_bind_int64(app, 10, r->seen_at);
+        sqlite3_bind_int64(app, 11, r->seen_at);
+        if (sqlite3_step(app) != SQLITE_DONE)
+            goto fail;
+    }
+    for (size_t i = 0; i < n_rows; i++) {
+        const lt_metric_row_t *r = &rows[i];
+        sqlite3_reset(met);
+        lt__sq_bind_text(met, 1, r->app_name);
+        lt__sq_bind_text(met, 2, r->instance_id);
+        lt__sq_bind_text(met, 3, r->environment);
+        lt__sq_bind_text(met, 4, r->feature);
+        sqlite3_bind_int64(met, 5, r->hour);
+        sqlite3_bind_int64(met, 6, r->yes);
+        sqlite3_bind_int64(met, 7, r->no);
+        if (sqlite3_step(met) != SQLITE_DONE)
+            goto fail;
+        for (size_t k = 0; k < r->n_variants; k++) {
+            sqlite3_reset(var);
+            lt__sq_bind_text(var, 1, r->app_name);
+            lt__sq_bind_text(var, 2, r->instance_id);
+            lt__sq_bind_text(var, 3, r->environment);
+            lt__sq_bind_text(var, 4, r->feature);
+            sqlite3_bind_int64(var, 5, r->hour);
+            lt__sq_bind_text(var, 6, r->variant_names[k]);
+            sqlite3_bind_int64(var, 7, r->variant_counts[k]);
+            if (sqlite3_step(var) != SQLITE_DONE)
+                goto fail;
+        }
+    }
+    sqlite3_finalize(app);
+    sqlite3_finalize(met);
+    sqlite3_finalize(var);
+    return LT_OK;
+fail:
+    lt_log_error("store: usage write: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(app);
+    sqlite3_finalize(met);
+    sqlite3_finalize(var);
+    return LT_ERR;
 }

@@ -1,0 +1,123 @@
+/*
+ * pg_migrations.c: the PostgreSQL schema, migration 1 onwards (recorded in latch_migrations).
+ * The same tables and columns as the SQLite schema, so the shared load (load_rows.c) reads both:
+ * constraints, parameters and variants are JSON text, flags are integers 0/1, times epoch
+ * milliseconds (BIGINT), digests bytea. role_permissions keeps its insertion order in a column
+ * named rowid, as SQLite's implicit one. Every text column sorts bytewise (COLLATE "C"), as
+ * SQLite's do: the load finds a row's parent by binary search in strcmp order, so a database
+ * created with another collation (en_US.UTF-8) must not change the order rows come in.
+ */
+#include "pg_int.h"
+
+#define T "TEXT COLLATE \"C\"" /* text, sorted bytewise */
+
+const char *const lt_pg_migrations[] = {
+    /* 1: projects, environments, flags, strategies */
+    "CREATE TABLE projects ("
+    "  id " T " PRIMARY KEY, name " T " NOT NULL, description " T ","
+    "  mode " T " NOT NULL DEFAULT 'open', created_at BIGINT NOT NULL);"
+    "CREATE TABLE environments ("
+    "  name " T " PRIMARY KEY, type " T " NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+    "  sort_order INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);"
+    "CREATE TABLE project_environments ("
+    "  project " T " NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+    "  environment " T " NOT NULL REFERENCES environments(name) ON DELETE CASCADE,"
+    "  PRIMARY KEY (project, environment));"
+    "CREATE TABLE features ("
+    "  name " T " PRIMARY KEY, project " T " NOT NULL REFERENCES projects(id),"
+    "  type " T " NOT NULL DEFAULT 'release', description " T ","
+    "  stale INTEGER NOT NULL DEFAULT 0, impression_data INTEGER NOT NULL DEFAULT 0,"
+    "  archived INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);"
+    "CREATE INDEX features_project ON features(project);"
+    "CREATE TABLE feature_environments ("
+    "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  environment " T " NOT NULL REFERENCES environments(name) ON DELETE CASCADE,"
+    "  enabled INTEGER NOT NULL DEFAULT 0, variants " T " NOT NULL DEFAULT '[]',"
+    "  PRIMARY KEY (feature, environment));"
+    "CREATE TABLE strategies ("
+    "  id " T " PRIMARY KEY, feature " T " NOT NULL, environment " T " NOT NULL,"
+    "  name " T " NOT NULL, title " T ", parameters " T " NOT NULL DEFAULT '{}',"
+    "  constraints " T " NOT NULL DEFAULT '[]', variants " T " NOT NULL DEFAULT '[]',"
+    "  segments " T " NOT NULL DEFAULT '[]', sort_order INTEGER NOT NULL DEFAULT 0,"
+    "  disabled INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+    "  FOREIGN KEY (feature, environment) REFERENCES feature_environments(feature, environment)"
+    "    ON DELETE CASCADE);"
+    "CREATE INDEX strategies_fe ON strategies(feature, environment, sort_order);",
+    /* 2: segments, dependencies, tokens */
+    "CREATE TABLE segments ("
+    "  id BIGINT PRIMARY KEY, name " T " NOT NULL, description " T ", project " T ","
+    "  constraints " T " NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL);"
+    "CREATE TABLE dependencies ("
+    "  child " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  parent " T " NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+    "  variants " T " NOT NULL DEFAULT '[]', PRIMARY KEY (child, parent));"
+    "CREATE TABLE api_tokens ("
+    "  id BIGSERIAL PRIMARY KEY, digest BYTEA NOT NULL UNIQUE,"
+    "  name " T " NOT NULL, type " T " NOT NULL, environment " T " NOT NULL,"
+    "  all_projects INTEGER NOT NULL, display " T " NOT NULL, user_id BIGINT,"
+    "  expires_at BIGINT, created_at BIGINT NOT NULL, seen_at BIGINT);"
+    "CREATE TABLE api_token_projects ("
+    "  digest BYTEA NOT NULL REFERENCES api_tokens(digest) ON DELETE CASCADE,"
+    "  project " T " NOT NULL, PRIMARY KEY (digest, project));",
+    /* 3: users, roles, sessions */
+    "CREATE TABLE users ("
+    "  id BIGSERIAL PRIMARY KEY, username " T " UNIQUE, email " T " UNIQUE,"
+    "  name " T ", password_hash " T ", root_role BIGINT NOT NULL,"
+    "  login_attempts INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+    "  seen_at BIGINT);"
+    "CREATE INDEX users_username_ci ON users(lower(username));"
+    "CREATE INDEX users_email_ci ON users(lower(email));"
+    "CREATE TABLE roles ("
+    "  id BIGSERIAL PRIMARY KEY, name " T " NOT NULL UNIQUE, description " T ","
+    "  type " T " NOT NULL, created_at BIGINT NOT NULL);"
+    "CREATE TABLE role_permissions ("
+    "  rowid BIGSERIAL PRIMARY KEY,"
+    "  role_id BIGINT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,"
+    "  permission " T " NOT NULL, project " T ", environment " T ");"
+    "CREATE INDEX role_permissions_role ON role_permissions(role_id);"
+    "CREATE TABLE role_bindings ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  project " T " NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+    "  role_id BIGINT NOT NULL REFERENCES roles(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, project, role_id));"
+    "CREATE TABLE sessions ("
+    "  digest BYTEA PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id)"
+    "  ON DELETE CASCADE, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);",
+    /* 4: tags, context fields, strategy definitions */
+    "CREATE TABLE feature_tags ("
+    "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  type " T " NOT NULL, value " T " NOT NULL, PRIMARY KEY (feature, type, value));"
+    "CREATE TABLE tag_types ("
+    "  name " T " PRIMARY KEY, description " T ", icon " T ");"
+    "CREATE TABLE context_fields ("
+    "  name " T " PRIMARY KEY, description " T ", stickiness INTEGER NOT NULL DEFAULT 0,"
+    "  legal_values " T " NOT NULL DEFAULT '[]', sort_order INTEGER NOT NULL DEFAULT 0,"
+    "  created_at BIGINT NOT NULL);"
+    "CREATE TABLE strategy_definitions ("
+    "  name " T " PRIMARY KEY, title " T ", description " T ","
+    "  parameters " T " NOT NULL DEFAULT '[]', deprecated INTEGER NOT NULL DEFAULT 0,"
+    "  created_at BIGINT NOT NULL);",
+    /* 5: events and usage */
+    "CREATE TABLE events ("
+    "  id BIGSERIAL PRIMARY KEY, type " T " NOT NULL, created_at BIGINT NOT NULL,"
+    "  created_by " T " NOT NULL, created_by_user_id BIGINT, project " T ", environment " T ","
+    "  feature_name " T ", data " T ", pre_data " T ");"
+    "CREATE INDEX events_feature ON events(feature_name);"
+    "CREATE TABLE client_applications ("
+    "  app_name " T " NOT NULL, instance_id " T " NOT NULL, environment " T " NOT NULL,"
+    "  sdk_version " T ", sdk_type " T ", strategies " T ", platform_name " T ","
+    "  started_at BIGINT, interval_ms BIGINT, first_seen BIGINT NOT NULL,"
+    "  last_seen BIGINT NOT NULL, PRIMARY KEY (app_name, instance_id, environment));"
+    "CREATE TABLE client_metrics ("
+    "  app_name " T " NOT NULL, instance_id " T " NOT NULL, environment " T " NOT NULL,"
+    "  feature " T " NOT NULL, hour BIGINT NOT NULL, yes BIGINT NOT NULL DEFAULT 0,"
+    "  no BIGINT NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (feature, environment, hour, app_name, instance_id));"
+    "CREATE TABLE client_metrics_variants ("
+    "  app_name " T " NOT NULL, instance_id " T " NOT NULL, environment " T " NOT NULL,"
+    "  feature " T " NOT NULL, hour BIGINT NOT NULL, variant " T " NOT NULL,"
+    "  count BIGINT NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (feature, environment, hour, app_name, instance_id, variant));",
+};
+
+const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

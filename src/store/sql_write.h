@@ -1,0 +1,98 @@
+/*
+ * sql_write.h: the write primitives every SQL backend shares (sql_write.c), written once over a
+ * statement runner each backend provides (lt__sql_exec_t: SQLite statements, libpq). The SQL is
+ * the dialect both speak (`?` placeholders, INSERT ... ON CONFLICT, RETURNING). A backend puts
+ * these functions in its function table and keeps its own only where the dialects differ (the
+ * event row, sessions, the batch writes). Not for use outside src/store/.
+ */
+#ifndef LT_SQL_WRITE_H
+#define LT_SQL_WRITE_H
+
+#include <stdarg.h>
+
+#include "store.h"
+
+typedef struct lt__sql_exec {
+    /* Run one statement in the caller's transaction. fmt has one letter a parameter: 't' a string
+     * or NULL, 'i' an int64_t, 'o' an int64_t passed as NULL when 0, 'b' 32 bytes. *changed (may
+     * be NULL): the rows a DML statement changed. *first (may be NULL): the first column of the
+     * first row returned (RETURNING id, SELECT 1), 0 when none. LT_OK, LT_EINVAL on a constraint
+     * violation (not logged as an error), LT_ERR (logged). */
+    int (*run)(lt_store_t *s, int64_t *changed, int64_t *first, const char *sql, const char *fmt,
+               va_list ap);
+    /* After a row was inserted into table with an id given, not drawn (NULL: nothing to do). */
+    int (*explicit_id)(lt_store_t *s, const char *table);
+} lt__sql_exec_t;
+
+/* The runner of an SQL backend's handle (its lt_store_t is the first member of a struct whose
+ * second member is this pointer). */
+typedef struct {
+    lt_store_t base;
+    const lt__sql_exec_t *exec;
+} lt__sql_store_t;
+
+int lt__sql_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created);
+int lt__sql_project_delete(lt_store_t *s, const char *id);
+int lt__sql_environment_put(lt_store_t *s, const lt_environment_t *e, lt_put_mode_t m);
+int lt__sql_environment_delete(lt_store_t *s, const char *name);
+int lt__sql_project_env_put(lt_store_t *s, const char *project, const char *env);
+int lt__sql_project_env_delete(lt_store_t *s, const char *project, const char *env);
+int lt__sql_feature_put(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
+                        bool only_listed_envs);
+int lt__sql_feature_delete(lt_store_t *s, const char *name);
+int lt__sql_feature_envs_delete(lt_store_t *s, const char *project, const char *env);
+int lt__sql_tag_put(lt_store_t *s, const lt_tag_t *t);
+int lt__sql_tags_delete(lt_store_t *s, const char *feature);
+int lt__sql_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
+int lt__sql_segment_delete(lt_store_t *s, int64_t id);
+int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
+int lt__sql_tag_type_delete(lt_store_t *s, const char *name);
+int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
+int lt__sql_context_field_delete(lt_store_t *s, const char *name);
+int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
+int lt__sql_strategy_def_delete(lt_store_t *s, const char *name);
+int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id);
+int lt__sql_user_delete(lt_store_t *s, int64_t id);
+int lt__sql_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id);
+int lt__sql_role_delete(lt_store_t *s, int64_t id);
+int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
+                         const int64_t *role_ids, size_t n);
+int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
+int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
+int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
+/* Usage retention: hourly rows before raw_before summed into day rows (instance ""), day rows
+ * before agg_before dropped. */
+int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
+
+/* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
+#define LT__SQL_WRITE_PRIMITIVES \
+    .project_put = lt__sql_project_put, \
+    .project_delete = lt__sql_project_delete, \
+    .environment_put = lt__sql_environment_put, \
+    .environment_delete = lt__sql_environment_delete, \
+    .project_env_put = lt__sql_project_env_put, \
+    .project_env_delete = lt__sql_project_env_delete, \
+    .feature_put = lt__sql_feature_put, \
+    .feature_delete = lt__sql_feature_delete, \
+    .feature_envs_delete = lt__sql_feature_envs_delete, \
+    .tag_put = lt__sql_tag_put, \
+    .tags_delete = lt__sql_tags_delete, \
+    .segment_put = lt__sql_segment_put, \
+    .segment_delete = lt__sql_segment_delete, \
+    .tag_type_put = lt__sql_tag_type_put, \
+    .tag_type_delete = lt__sql_tag_type_delete, \
+    .context_field_put = lt__sql_context_field_put, \
+    .context_field_delete = lt__sql_context_field_delete, \
+    .strategy_def_put = lt__sql_strategy_def_put, \
+    .strategy_def_delete = lt__sql_strategy_def_delete, \
+    .user_put = lt__sql_user_put, \
+    .user_delete = lt__sql_user_delete, \
+    .role_put = lt__sql_role_put, \
+    .role_delete = lt__sql_role_delete, \
+    .bindings_put = lt__sql_bindings_put, \
+    .token_put = lt__sql_token_put, \
+    .token_delete = lt__sql_token_delete, \
+    .user_login_result = lt__sql_user_login_result, \
+    .usage_prune = lt__sql_usage_prune
+
+#endif

@@ -1,0 +1,138 @@
+// Three `latch serve` on one PostgreSQL database: a flag change, a token revocation, a role
+// change and a user deletion made through one instance apply on the other two within a second
+// (LISTEN/NOTIFY; asserted with a loose bound a loaded machine cannot flip, the real figures
+// printed as diagnostics and kept in bench/). Usage counted on several instances adds up in the
+// database. Uses a private cluster (pg_harness.mjs), or LATCH_TEST_PG_URL's server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Latch, waitFor } from './harness.mjs';
+import { startPostgres, postgresAvailable } from './pg_harness.mjs';
+import { ADMIN_PASSWORD, USER_PASSWORD, Api, loginOk, createUser, createPat } from './access_harness.mjs';
+
+const skip = postgresAvailable() ? false : 'no PostgreSQL server binaries here';
+const GOAL_MS = 1000; // the goal; the assertion below allows for a loaded machine
+const BOUND_MS = 5000;
+
+let pg, url, nodes, admin, figures;
+
+before(async () => {
+  if (skip) return;
+  pg = await startPostgres();
+  url = pg.createDatabase('multi');
+  const env = { UNLEASH_DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD };
+  // the poll fallback is slow on purpose (10 s): what the test sees within 1 s is the notification
+  const args = ['--watch-interval', '10000'];
+  const first = await Latch.start({ db: url, env, args, tokens: { admin: { type: 'admin' }, client: { type: 'client' } } });
+  const others = await Promise.all([1, 2].map(() => Latch.start({ db: url, env, args, fixtures: {} })));
+  nodes = [first, ...others];
+  admin = new Api(first, { token: first.tokens.admin });
+  figures = [];
+});
+
+after(async () => {
+  if (skip) return;
+  for (const n of nodes ?? []) await n.dispose();
+  if (figures?.length) console.log(`# propagation (ms, write acknowledged -> visible on another instance): ${figures.join('; ')}`);
+  pg?.dispose();
+});
+
+// Time from now until check(node) holds on every other instance; returns the slowest, in ms.
+async function propagation(what, others, check) {
+  const t0 = performance.now();
+  let slowest = 0;
+  await Promise.all(
+    others.map(async (n) => {
+      await waitFor(() => check(n), { timeoutMs: 20000, intervalMs: 10, what: `${what} on ${n.url}` });
+      slowest = Math.max(slowest, performance.now() - t0);
+    }),
+  );
+  figures.push(`${what} ${slowest.toFixed(0)}`);
+  assert.ok(slowest < BOUND_MS, `${what}: ${slowest.toFixed(0)} ms on the slowest instance (goal ${GOAL_MS} ms)`);
+  return slowest;
+}
+
+const enabledOn = async (n, token, name) => {
+  const r = await n.get('/api/client/features', { Authorization: token });
+  return r.status === 200 && r.json().features.find((f) => f.name === name)?.enabled === true;
+};
+
+test('a flag change through one instance is served by the others within a second', { skip }, async () => {
+  const [a, b, c] = nodes;
+  const name = 'multi-flag';
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name })).status, 201);
+  const seen = async (n) => {
+    const r = await n.get('/api/client/features', { Authorization: a.tokens.client });
+    return r.status === 200 && r.json().features.some((f) => f.name === name);
+  };
+  await propagation('flag created', [b, c], seen);
+  assert.equal(await enabledOn(b, a.tokens.client, name), false);
+  const on = await admin.post(`/api/admin/projects/default/features/${name}/environments/development/on`);
+  assert.equal(on.status, 200, on.text);
+  await propagation('flag enabled', [b, c], (n) => enabledOn(n, a.tokens.client, name));
+  // and the other way round: a write on c reaches a and b
+  const cApi = new Api(c, { token: a.tokens.admin });
+  assert.equal((await cApi.post(`/api/admin/projects/default/features/${name}/environments/development/off`)).status, 200);
+  await propagation('flag disabled (via another instance)', [a, b], async (n) => !(await enabledOn(n, a.tokens.client, name)));
+});
+
+test('a token revoked through one instance is refused by the others within a second', { skip }, async () => {
+  const [a, b, c] = nodes;
+  const made = await admin.post('/api/admin/api-tokens', { tokenName: 'doomed', type: 'client', environment: 'development' });
+  assert.equal(made.status, 201, made.text);
+  const secret = made.json().secret;
+  const status = async (n) => (await n.get('/api/client/features', { Authorization: secret })).status;
+  await propagation('token created', [b, c], async (n) => (await status(n)) === 200);
+  assert.equal((await admin.del(`/api/admin/api-tokens/${encodeURIComponent(secret)}`)).status, 200);
+  assert.equal(await status(a), 401, 'refused at once where it was revoked');
+  await propagation('token revoked', [b, c], async (n) => (await status(n)) === 401);
+});
+
+test('a role change and a user deletion through one instance apply on the others within a second', { skip }, async () => {
+  const [a, b, c] = nodes;
+  const u = await createUser(admin, 'multi-user', 'Viewer');
+  await waitFor(async () => (await b.post('/auth/simple/login', { username: 'multi-user', password: USER_PASSWORD })).status === 200, { what: 'the user on b' });
+  // a session made on b and a PAT: both are known to every instance (the store keeps them)
+  const users = async (n, cred) => (await new Api(n, cred).get('/api/admin/user-admin')).status;
+  const cookie = await loginOk(b, 'multi-user', USER_PASSWORD);
+  // a login has no event: its own notification tells the others (Viewer: 403, not 401)
+  await propagation('session known', [a, c], async (n) => (await users(n, { cookie })) === 403);
+  const pat = (await createPat(new Api(b, { cookie }), 'multi')).secret;
+  await propagation('PAT known', [a, c], async (n) => (await users(n, { token: pat })) === 403);
+  // a logout on one instance ends the session on the others
+  const brief = await loginOk(c, 'multi-user', USER_PASSWORD);
+  await propagation('second session known', [a, b], async (n) => (await users(n, { cookie: brief })) === 403);
+  const out = await c.request('POST', '/logout', { headers: { Cookie: `unleash-session=${brief}` } });
+  assert.ok(out.status < 400, `logout: ${out.status}`);
+  await propagation('logout', [a, b], async (n) => (await users(n, { cookie: brief })) === 401);
+  // Viewer -> Admin on a: the PAT may list users on b and c
+  assert.equal((await admin.put(`/api/admin/user-admin/${u.id}`, { rootRole: 1 })).status, 200);
+  await propagation('role changed', [b, c], async (n) => (await users(n, { token: pat })) === 200);
+  // deleted on a: its PAT and its session are refused on b and c
+  assert.equal((await admin.del(`/api/admin/user-admin/${u.id}`)).status, 200);
+  await propagation('user deleted (PAT)', [b, c], async (n) => (await users(n, { token: pat })) === 401);
+  await propagation('user deleted (session)', [b, c], async (n) => (await users(n, { cookie })) === 401);
+});
+
+test('usage counted on several instances adds up in the database', { skip }, async () => {
+  const [a, b, c] = nodes;
+  const token = a.tokens.client;
+  const bucket = (yes, no) => ({
+    appName: 'multi-app',
+    instanceId: 'i-1',
+    environment: 'development',
+    bucket: { start: new Date(Date.now() - 1000).toISOString(), stop: new Date().toISOString(), toggles: { 'multi-usage': { yes, no, variants: {} } } },
+  });
+  for (const [n, yes, no] of [[a, 1, 2], [b, 10, 20], [c, 100, 200]]) {
+    const r = await n.post('/api/client/metrics', bucket(yes, no), { Authorization: token });
+    assert.ok(r.status === 202 || r.status === 200, `metrics on ${n.url}: ${r.status} ${r.text}`);
+  }
+  // every instance writes its counts within --metrics-interval (1 s); any of them shows the sum
+  const sum = await waitFor(async () => {
+    const got = await b.usage('multi-app', ['multi-usage'], { token: a.tokens.admin });
+    return got.length === 1 && got[0].yes === 111 ? got[0] : null;
+  }, { what: 'the summed usage' });
+  assert.deepEqual([sum.yes, sum.no], [111, 222]);
+  // and one more batch through one instance adds on top, never replacing
+  await c.post('/api/client/metrics', bucket(1000, 0), { Authorization: token });
+  await waitFor(async () => (await a.usage('multi-app', ['multi-usage']))[0]?.yes === 1111, { what: 'usage added again' });
+});
