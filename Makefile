@@ -1,6 +1,7 @@
 # latch: top-level build. `make` builds build/latch; `make test` runs every test;
 # `make SANITIZER=address,undefined test` runs them under ASan/UBSan (in build/san/).
-# `make check` is what CI runs: dependencies, the suite, then the suite under sanitizers.
+# `make check` is what CI runs: dependencies, the suite, the suite under sanitizers, then the
+# fuzz corpora replayed through their libFuzzer targets (fuzz/fuzz.mk).
 
 CC ?= cc
 .DEFAULT_GOAL := all
@@ -138,6 +139,7 @@ bench-compare: $(BUILD)/latch
 check:
 	$(MAKE) test
 	$(MAKE) SANITIZER=address,undefined test
+	$(MAKE) fuzz-replay
 
 deps:
 	@scripts/deps.sh
@@ -154,5 +156,7 @@ format:
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
