@@ -379,6 +379,12 @@ static const char *json_str(const cJSON *o, const char *k)
     return cJSON_IsString(j) ? j->valuestring : NULL;
 }
 
+/* A JSON number as an integer, 0 outside +-2^53 (or NaN): the cast would be undefined. */
+static int64_t json_int(double d)
+{
+    return d > -9007199254740992.0 && d < 9007199254740992.0 ? (int64_t)d : 0;
+}
+
 /* A date-time string or an epoch number, in ms; 0 when absent or invalid. */
 static int64_t json_time(const cJSON *o, const char *k)
 {
@@ -387,7 +393,7 @@ static int64_t json_time(const cJSON *o, const char *k)
     if (cJSON_IsString(j))
         lt_time_parse(j->valuestring, strlen(j->valuestring), &ms);
     else if (cJSON_IsNumber(j))
-        ms = (int64_t)j->valuedouble;
+        ms = json_int(j->valuedouble);
     return ms;
 }
 
@@ -444,7 +450,7 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         .platform_name = json_str(j, "platformName"),
         .sdk_type = sdk_type,
         .started_at = json_time(j, "started"),
-        .interval_ms = cJSON_IsNumber(interval) ? (int64_t)interval->valuedouble : 0,
+        .interval_ms = cJSON_IsNumber(interval) ? json_int(interval->valuedouble) : 0,
         .seen_at = lt_now_ms(),
     };
     lt_usage_register(&row);

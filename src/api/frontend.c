@@ -164,8 +164,9 @@ static const char *scalar(lt_arena_t *a, const cJSON *j)
         return lt_arena_strdup(a, j->valuestring);
     if (cJSON_IsNumber(j)) {
         char tmp[64];
-        if (j->valuedouble == (double)(long long)j->valuedouble && j->valuedouble > -1e15 &&
-            j->valuedouble < 1e15)
+        /* the range first: casting a double out of long long's range is undefined */
+        if (j->valuedouble > -1e15 && j->valuedouble < 1e15 &&
+            j->valuedouble == (double)(long long)j->valuedouble)
             snprintf(tmp, sizeof(tmp), "%lld", (long long)j->valuedouble);
         else
             snprintf(tmp, sizeof(tmp), "%.17g", j->valuedouble);
