@@ -60,7 +60,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
-.PHONY: all test layers unit store-tests integration check deps deps-test serve clean format bench-smoke \
+.PHONY: all test layers unit store-tests integration reliability check deps deps-test serve clean format bench-smoke \
         bench-micro bench-compare bench-admin man install deb deb-check
 
 all: $(BUILD)/latch $(BUILD)/latch.1
@@ -121,6 +121,11 @@ integration: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/integration/
 
 test: deps-test layers unit store-tests integration bench-smoke
+
+# By hand or in CI, not in `make test` (minutes; mounts a tmpfs when root): kill -9 during
+# writes, slow clients, a soak, a full disk (tests/reliability/, docs/TESTING.md).
+reliability: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/reliability/
 
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi
