@@ -21,7 +21,7 @@ fuzz-targets: $(FUZZ_BIN)
 
 # fuzz_path includes src/http/server.c itself; the others answer requests through fuzz_req.c.
 $(FUZZ_BUILD)/fuzz_path: fuzz/fuzz_path.c src/http/server.c $(FUZZ_BUILD)/liblatch.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -Wno-format-nonliteral -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_BUILD)/liblatch.a $(LDLIBS)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_req.c fuzz/fuzz.h $(FUZZ_BUILD)/liblatch.a

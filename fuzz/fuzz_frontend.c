@@ -52,14 +52,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rq.authorization = "fuzz-proxy-key";
         fn = lt_api_proxy;
         break;
-    default: /* GET /api/frontend/features/:name?query */
+    default: /* GET /api/frontend/features/:name?query, a flag on for everyone or not */
         rq.method = LT_GET;
-        rq.path = "/api/frontend/features/beta-checkout";
+        rq.path = "/api/frontend/features/:featureName";
         rq.query = in;
         rq.query_len = n;
         p.n = 1;
         p.name[0] = "featureName";
-        p.value[0] = "beta-checkout";
+        p.value[0] = sel & 4 ? "new-navigation" : "beta-checkout";
         fn = lt_api_frontend_feature;
         break;
     }

@@ -219,6 +219,8 @@ int fz_run(lt_handler_fn fn, const lt_params_t *p, const fz_request_t *rq)
     if (!r->replied)
         fail("the handler returned without a reply", r);
     int status = r->status;
+    if (getenv("FZ_VERBOSE")) /* to see what a corpus reaches: FZ_VERBOSE=1 target files... */
+        fprintf(stderr, "fuzz: %s -> %d\n", r->path, status);
     for (int i = 0; i < r->n_done; i++)
         r->done_fn[i](r->done_arg[i]);
     lt_snapshot_release(r->snap);

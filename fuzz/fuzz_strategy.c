@@ -52,7 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&w, 0, sizeof(w));
     if (data[0] % 3 == 0) {
         lt_strategy_t s;
-        if (lt_adm_parse_strategy(&a, &snap->data, j, "fuzzed", NULL, &s, &w) == LT_OK)
+        int rc = lt_adm_parse_strategy(&a, &snap->data, j, "fuzzed", NULL, &s, &w);
+        if (getenv("FZ_VERBOSE"))
+            fprintf(stderr, "fuzz: strategy %s %s\n", rc == LT_OK ? "accepted" : "refused", w.msg);
+        if (rc == LT_OK)
             use_strategy(&a, &s, &snap->data);
         else if (w.status < 400 || !w.msg[0])
             abort(); /* a refusal must say why */
