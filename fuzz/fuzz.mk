@@ -6,7 +6,6 @@
 # docs/TESTING.md says how to run, minimise and grow the corpora.
 
 FUZZ_BUILD := build/fuzz
-FUZZ_CFLAGS := -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_TARGETS := $(patsubst fuzz/%.c,%,$(filter-out fuzz/fuzz_req.c,$(wildcard fuzz/fuzz_*.c)))
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS ?= 300
@@ -14,14 +13,17 @@ FUZZ_RUNS ?= 10000000
 
 .PHONY: fuzz fuzz-targets fuzz-replay fuzz-run
 
+# clang warns about two things gcc lets pass (a printf wrapper's format, a partly initialised
+# table row); the gcc build keeps them as errors in CI.
 fuzz:
-	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang SANITIZER=fuzzer-no-link,address,undefined fuzz-targets
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang SANITIZER=fuzzer-no-link,address,undefined \
+	    WARN="$(WARN) -Wno-format-nonliteral -Wno-missing-field-initializers" fuzz-targets
 
 fuzz-targets: $(FUZZ_BIN)
 
 # fuzz_path includes src/http/server.c itself; the others answer requests through fuzz_req.c.
 $(FUZZ_BUILD)/fuzz_path: fuzz/fuzz_path.c src/http/server.c $(FUZZ_BUILD)/liblatch.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -Wno-format-nonliteral -fsanitize=fuzzer -o $@ $< \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -fsanitize=fuzzer -o $@ $< \
 	    $(FUZZ_BUILD)/liblatch.a $(LDLIBS)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_req.c fuzz/fuzz.h $(FUZZ_BUILD)/liblatch.a
