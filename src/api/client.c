@@ -379,12 +379,6 @@ static const char *json_str(const cJSON *o, const char *k)
     return cJSON_IsString(j) ? j->valuestring : NULL;
 }
 
-/* A JSON number as an integer, 0 outside +-2^53 (or NaN): the cast would be undefined. */
-static int64_t json_int(double d)
-{
-    return d > -9007199254740992.0 && d < 9007199254740992.0 ? (int64_t)d : 0;
-}
-
 /* A date-time string or an epoch number, in ms; 0 when absent or invalid. */
 static int64_t json_time(const cJSON *o, const char *k)
 {
@@ -393,7 +387,7 @@ static int64_t json_time(const cJSON *o, const char *k)
     if (cJSON_IsString(j))
         lt_time_parse(j->valuestring, strlen(j->valuestring), &ms);
     else if (cJSON_IsNumber(j))
-        ms = json_int(j->valuedouble);
+        lt_json_int(j->valuedouble, &ms); /* 0 when out of range */
     return ms;
 }
 
@@ -441,6 +435,9 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         cJSON_ArrayForEach(it, strategies) if (!cJSON_IsString(it)) return LT_EINVAL;
         strat_json = cJSON_PrintUnformatted(strategies);
     }
+    int64_t interval_ms = 0;
+    if (cJSON_IsNumber(interval))
+        lt_json_int(interval->valuedouble, &interval_ms); /* 0 when out of range */
     lt_app_row_t row = {
         .app_name = app,
         .instance_id = valid_name(instance, 255) ? instance : "default",
@@ -450,7 +447,7 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         .platform_name = json_str(j, "platformName"),
         .sdk_type = sdk_type,
         .started_at = json_time(j, "started"),
-        .interval_ms = cJSON_IsNumber(interval) ? json_int(interval->valuedouble) : 0,
+        .interval_ms = interval_ms,
         .seen_at = lt_now_ms(),
     };
     lt_usage_register(&row);

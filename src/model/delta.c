@@ -137,7 +137,9 @@ static int apply_event(lt_arena_t *a, replay_t *r, const cJSON *ev, const char *
             err->msg = "segment-removed needs a segmentId";
             return LT_EINVAL;
         }
-        remove_segment(r, (int64_t)id->valuedouble);
+        int64_t sid;
+        if (lt_json_int(id->valuedouble, &sid)) /* else there is no such segment */
+            remove_segment(r, sid);
     }
     return LT_OK;
 }

@@ -32,6 +32,14 @@ cJSON *lt_json_parse(const char *p, size_t n)
 }
 
 /* A string, or a number/bool turned into its text; NULL for anything else. */
+bool lt_json_int(double d, int64_t *out)
+{
+    if (!(d > -9007199254740992.0 && d < 9007199254740992.0))
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
 static const char *scalar_text(lt_arena_t *a, const cJSON *j)
 {
     if (cJSON_IsString(j))
@@ -39,7 +47,7 @@ static const char *scalar_text(lt_arena_t *a, const cJSON *j)
     if (cJSON_IsNumber(j)) {
         char tmp[64];
         double d = j->valuedouble;
-        if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+        if (d > -1e15 && d < 1e15 && d == (double)(long long)d) /* the range first */
             snprintf(tmp, sizeof(tmp), "%lld", (long long)d);
         else
             snprintf(tmp, sizeof(tmp), "%.17g", d);
@@ -244,9 +252,11 @@ int lt_model_parse_segment_ids(lt_arena_t *a, const cJSON *j, int64_t **out, siz
     const cJSON *it;
     cJSON_ArrayForEach(it, j)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int64_t)it->valuedouble)
+        int64_t id;
+        if (!cJSON_IsNumber(it) || !lt_json_int(it->valuedouble, &id) ||
+            (double)id != it->valuedouble)
             FAIL("segment ids must be integers");
-        ids[k++] = (int64_t)it->valuedouble;
+        ids[k++] = id;
     }
     qsort(ids, k, sizeof(*ids), id_cmp);
     *out = ids;
@@ -265,7 +275,9 @@ int lt_model_parse_strategy(lt_arena_t *a, const cJSON *j, lt_strategy_t *s, lt_
     s->id = opt_string(a, j, "id");
     s->title = opt_string(a, j, "title");
     const cJSON *so = cJSON_GetObjectItemCaseSensitive(j, "sortOrder");
-    s->sort_order = cJSON_IsNumber(so) ? (int)so->valuedouble : 0;
+    s->sort_order = cJSON_IsNumber(so) && so->valuedouble > -1e9 && so->valuedouble < 1e9
+                        ? (int)so->valuedouble
+                        : 0;
     s->disabled = opt_bool(j, "disabled", false);
     if (lt_model_parse_params(a, cJSON_GetObjectItemCaseSensitive(j, "parameters"), &s->params,
                               &s->n_params, err) != LT_OK ||
@@ -312,10 +324,9 @@ int lt_model_parse_segment(lt_arena_t *a, const cJSON *j, lt_segment_t *s, lt_pa
 {
     memset(s, 0, sizeof(*s));
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
-    if (!cJSON_IsNumber(id) || id->valuedouble != (double)(int64_t)id->valuedouble ||
-        id->valuedouble < 1)
+    if (!cJSON_IsNumber(id) || !lt_json_int(id->valuedouble, &s->id) ||
+        (double)s->id != id->valuedouble || s->id < 1)
         FAIL("a segment needs a positive integer id");
-    s->id = (int64_t)id->valuedouble;
     s->name = opt_string(a, j, "name");
     if (!s->name) {
         char tmp[32];

@@ -14,6 +14,10 @@
  * error): NULL on any error. Free with cJSON_Delete. For request bodies and files. */
 cJSON *lt_json_parse(const char *p, size_t n);
 
+/* A JSON number as an integer, truncated: false outside +-2^53 or NaN, where a cast to an
+ * integer type would be undefined. */
+bool lt_json_int(double d, int64_t *out);
+
 int lt_model_parse_constraints(lt_arena_t *a, const cJSON *j, lt_constraint_t **out, size_t *n,
                                lt_parse_err_t *err);
 int lt_model_parse_params(lt_arena_t *a, const cJSON *j, lt_param_t **out, size_t *n,

@@ -388,7 +388,9 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, 
                      ? lt_arena_strdup(a, title->valuestring)
                      : NULL;
     out->disabled = cJSON_IsTrue(dis);
-    out->sort_order = cJSON_IsNumber(so) ? (int)so->valuedouble : 0;
+    out->sort_order = cJSON_IsNumber(so) && so->valuedouble > -1e9 && so->valuedouble < 1e9
+                          ? (int)so->valuedouble
+                          : 0;
     if (strcmp(out->name, "flexibleRollout") == 0) {
         const char *r = param_get(out, "rollout");
         if (!r)
