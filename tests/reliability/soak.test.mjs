@@ -2,13 +2,17 @@
 // metrics, admin toggles) for SOAK_SECONDS (default 60; the issue's run was 180). No request
 // may fail, and the server's resident memory must be flat: after a warm-up quarter, it may
 // not grow by more than max(8 MiB, 50%) over the rest of the run (bounds a loaded machine
-// does not flip; a leak of a few KiB per request breaks them).
+// does not flip; a leak of a few KiB per request breaks them). Under AddressSanitizer, whose
+// quarantine holds freed memory by design, the figures are reported and LeakSanitizer's
+// report at exit (checked by the harness) stands in for the bound.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Latch, sleep } from '../integration/harness.mjs';
+import { readFileSync } from 'node:fs';
+import { Latch, LATCH_BIN, sleep } from '../integration/harness.mjs';
 import { percentile, report, rssKiB } from './rel.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 60);
+const SANITIZED = readFileSync(LATCH_BIN).includes('__asan_init');
 
 test('mixed load: no errors and flat memory', { timeout: (SECONDS + 120) * 1000 }, async () => {
   const srv = await Latch.start({
@@ -97,11 +101,13 @@ test('mixed load: no errors and flat memory', { timeout: (SECONDS + 120) * 1000 
       rss_warm_kib: warm,
       rss_peak_after_warm_kib: peakAfter,
       rss_end_kib: last,
+      memory_bound: SANITIZED ? 'not checked (AddressSanitizer build)' : 'checked',
     });
     assert.deepEqual(errors.slice(0, 20), [], `no request failed (${errors.length} did)`);
     assert.ok(counts.poll > 10 && counts.frontend > 10 && counts.metrics > 10 && counts.toggle > 2, JSON.stringify(counts));
     const allowed = Math.max(8 * 1024, warm * 0.5);
-    assert.ok(last - warm <= allowed, `memory grew from ${warm} KiB to ${last} KiB (allowed ${allowed.toFixed(0)})`);
+    if (!SANITIZED)
+      assert.ok(last - warm <= allowed, `memory grew from ${warm} KiB to ${last} KiB (allowed ${allowed.toFixed(0)})`);
   } finally {
     await srv.dispose();
   }
