@@ -1,6 +1,7 @@
 # latch: top-level build. `make` builds build/latch; `make test` runs every test;
 # `make SANITIZER=address,undefined test` runs them under ASan/UBSan (in build/san/).
-# `make check` is what CI runs: dependencies, the suite, then the suite under sanitizers.
+# `make check` is what CI runs: dependencies, the suite, the suite under sanitizers, then the
+# fuzz corpora replayed through their libFuzzer targets (fuzz/fuzz.mk).
 
 CC ?= cc
 .DEFAULT_GOAL := all
@@ -67,9 +68,9 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
-.PHONY: all test layers unit store-tests integration integration-pg check deps deps-test serve \
-        clean format bench-smoke bench-micro bench-compare bench-admin bench-ui man install deb \
-        deb-check
+.PHONY: all test layers unit store-tests integration integration-pg reliability check deps deps-test \
+        serve clean format bench-smoke bench-micro bench-compare bench-admin bench-ui man install \
+        deb deb-check
 
 all: $(BUILD)/latch $(BUILD)/latch.1
 
@@ -146,6 +147,11 @@ integration-pg: $(BUILD)/latch
 
 test: deps-test layers unit store-tests integration integration-pg bench-smoke
 
+# By hand or in CI, not in `make test` (minutes; mounts a tmpfs when root): kill -9 during
+# writes, slow clients, a soak, a full disk (tests/reliability/, docs/TESTING.md).
+reliability: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/reliability/
+
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi
 
@@ -167,6 +173,7 @@ bench-compare: $(BUILD)/latch
 check:
 	$(MAKE) test
 	$(MAKE) SANITIZER=address,undefined test
+	$(MAKE) fuzz-replay
 
 deps:
 	@scripts/deps.sh
@@ -183,5 +190,7 @@ format:
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -514,8 +514,8 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         .platform_name = json_str_capped(j, "platformName"),
         .sdk_type = sdk_type && strlen(sdk_type) <= MAX_USAGE_STR ? sdk_type : NULL,
         .started_at = json_time(j, "started"),
-        .interval_ms = cJSON_IsNumber(interval) ? lt_double_clamp(interval->valuedouble, 0, INT32_MAX)
-                                                : 0,
+        .interval_ms =
+            cJSON_IsNumber(interval) ? lt_double_clamp(interval->valuedouble, 0, INT32_MAX) : 0,
         .seen_at = lt_now_ms(),
     };
     lt_usage_register(&row);
