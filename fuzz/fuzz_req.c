@@ -461,3 +461,76 @@ void lt_reply_memo_slice(lt_req_t *r, int status, lt_memo_t *m, size_t off, size
         fail("a memo slice outside its body", r);
     answered(r, status, LT_JSON_TYPE, m->body + off, len);
 }
+
+/* --- what the transport does beyond one reply: not reached through a handler here, or
+ * answered in the simplest way that keeps the handler's own logic under test --- */
+
+bool lt_req_https(lt_req_t *r)
+{
+    return false;
+}
+
+lt_str_t lt_req_client_addr(lt_req_t *r)
+{
+    return lt_str_c(lt_req_peer(r));
+}
+
+bool lt_req_defer(lt_req_t *r, void (*fn)(lt_req_t *r, void *arg), void *arg)
+{
+    fn(r, arg); /* the worker pool's job, run in place */
+    return true;
+}
+
+void lt_reply_static(lt_req_t *r, int status, const char *content_type, const void *body,
+                     size_t len)
+{
+    answered(r, status, content_type, body, len);
+}
+
+lt_stream_t *lt_reply_stream(lt_req_t *r, int status, const char *content_type,
+                             size_t max_buffered)
+{
+    lt_reply_error(r, 503, "ServiceUnavailable", "No streams in the fuzz harness.");
+    return NULL;
+}
+
+int lt_http_drain(lt_http_t *h, int deadline_ms)
+{
+    return LT_OK;
+}
+
+size_t lt_http_streams(void)
+{
+    return 0;
+}
+
+int lt_stream_write(lt_stream_t *s, const char *p, size_t n)
+{
+    return LT_ERR;
+}
+
+void lt_stream_close(lt_stream_t *s)
+{
+}
+
+bool lt_stream_closed(lt_stream_t *s)
+{
+    return true;
+}
+
+size_t lt_stream_pending(lt_stream_t *s)
+{
+    return 0;
+}
+
+void lt_stream_release(lt_stream_t *s)
+{
+}
+
+void lt_stream_batch_begin(void)
+{
+}
+
+void lt_stream_batch_end(void)
+{
+}

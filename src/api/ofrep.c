@@ -365,7 +365,7 @@ static const lt_token_t *events_auth(lt_req_t *r, bool *out_fixed)
     uint8_t digest[32];
     bool hex_ok = k.ptr && k.len == 64;
     for (size_t i = 0; hex_ok && i < 32; i++) {
-        unsigned v;
+        unsigned v = 0;
         char two[3] = {k.ptr[2 * i], k.ptr[2 * i + 1], 0};
         hex_ok = isxdigit((unsigned char)two[0]) && isxdigit((unsigned char)two[1]) &&
                  sscanf(two, "%2x", &v) == 1;
