@@ -297,7 +297,9 @@ export class Latch {
       child.stderr.on('data', (d) => {
         this.stderr += d;
         const m = /http: listening on 127\.0\.0\.1 port (\d+)/.exec(this.stderr);
-        if (m) {
+        // and the start-up line that follows the first-start report, so what first start
+        // logs is there when the test looks
+        if (m && /serving \(store /.test(this.stderr)) {
           clearTimeout(timer);
           res(Number(m[1]));
         }
