@@ -88,6 +88,8 @@ bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
 #define LT_ADM_MAX_CONSTRAINTS 30 /* per strategy */
 #define LT_ADM_MAX_CONSTRAINT_VALUES 250
 #define LT_ADM_MAX_SEGMENTS 5 /* per strategy */
+/* segments.c: values per segment (UNLEASH_SEGMENT_VALUES_LIMIT, 1000 by default). */
+size_t lt_adm_segment_values_limit(void);
 
 /* The longest name, email, description... the access resources accept. */
 #define LT_ADM_MAX_FIELD 255

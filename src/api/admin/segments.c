@@ -50,7 +50,7 @@ static int parse_constraints(lt_arena_t *a, const lt_dataset_t *d, const cJSON *
 
 /* ---------- segments ---------- */
 
-static size_t segment_values_limit(void)
+size_t lt_adm_segment_values_limit(void)
 {
     const char *e = getenv("UNLEASH_SEGMENT_VALUES_LIMIT");
     long v = e && *e ? strtol(e, NULL, 10) : 0;
@@ -265,7 +265,7 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     size_t n_values = 0;
     if (parse_constraints(c->a, d, cons, &s->constraints, &s->n_constraints, &n_values, w) != LT_OK)
         return LT_EINVAL;
-    size_t limit = segment_values_limit();
+    size_t limit = lt_adm_segment_values_limit();
     if (n_values > limit)
         return BAD_DATA("Segments may not have more than %zu values", limit);
     if (!s->name[0])

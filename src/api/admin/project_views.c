@@ -1,0 +1,236 @@
+/*
+ * project_views.c: the read-only views of one project that Unleash's admin UI shows on a
+ * project's page: GET .../overview (the project, its environments, stats and flag-type
+ * counts), .../status (resources, health, stale flags, activity by day) and .../flag-creators
+ * (who created its flags, from the feature-created events). All from the request's snapshot
+ * but the creators, read from the store's event log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../../base/util.h"
+#include "admin_int.h"
+#include "../api.h"
+
+/* The project the path names, or NULL after Unleash's 404. */
+static const lt_project_t *path_project(lt_req_t *r, const lt_dataset_t *d, const lt_params_t *p)
+{
+    const char *id = lt_adm_param(p, "projectId");
+    const lt_project_t *proj = lt_dataset_project(d, id);
+    if (!proj)
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", id);
+    return proj;
+}
+
+typedef struct {
+    size_t live, archived, stale, potentially_stale;
+} flag_counts_t;
+
+static flag_counts_t count_flags(const lt_dataset_t *d, const char *project)
+{
+    flag_counts_t c = {0};
+    for (size_t i = 0; i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        if (strcmp(f->project, project) != 0)
+            continue;
+        if (f->archived) {
+            c.archived++;
+        } else {
+            c.live++;
+            c.stale += f->stale;
+        }
+    }
+    return c;
+}
+
+/* Unleash's health rating: the share of live flags that are not stale, in percent (100 for a
+ * project without flags). */
+static int project_health(const flag_counts_t *c)
+{
+    if (!c->live)
+        return 100;
+    return (int)(((c->live - c->stale) * 100 + c->live / 2) / c->live);
+}
+
+static size_t project_members(const lt_dataset_t *d, const char *project)
+{
+    int64_t *ids = lt_xcalloc(d->n_bindings + 1, sizeof(*ids));
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_bindings; i++) {
+        if (strcmp(d->bindings[i].project, project) != 0)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = ids[k] == d->bindings[i].user_id;
+        if (!dup)
+            ids[n++] = d->bindings[i].user_id;
+    }
+    free(ids);
+    return n;
+}
+
+static void overview(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    flag_counts_t c = count_flags(d, proj->id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    bool first = true;
+    lt_buf_putc(&b, '{');
+    lt_json_key(&b, &first, "version");
+    lt_json_i64(&b, 1);
+    lt_json_key(&b, &first, "name");
+    lt_json_cstr(&b, proj->name ? proj->name : proj->id);
+    lt_json_key(&b, &first, "description");
+    lt_json_cstr_or_null(&b, proj->description);
+    lt_json_key(&b, &first, "defaultStickiness");
+    lt_json_cstr(&b, "default");
+    lt_json_key(&b, &first, "mode");
+    lt_json_cstr(&b, proj->mode ? proj->mode : "open");
+    lt_json_key(&b, &first, "featureLimit");
+    lt_buf_puts(&b, "null");
+    lt_json_key(&b, &first, "featureNaming");
+    lt_buf_puts(&b, "{\"pattern\":null,\"example\":null,\"description\":null}");
+    lt_json_key(&b, &first, "members");
+    lt_json_i64(&b, (int64_t)project_members(d, proj->id));
+    lt_json_key(&b, &first, "health");
+    lt_json_i64(&b, project_health(&c));
+    lt_json_key(&b, &first, "technicalDebt");
+    lt_json_i64(&b, 100 - project_health(&c));
+    lt_json_key(&b, &first, "environments");
+    lt_buf_putc(&b, '[');
+    bool any = false;
+    for (size_t i = 0; i < d->n_envs; i++) {
+        if (!lt_dataset_project_has_env(d, proj->id, d->envs[i].name))
+            continue;
+        lt_buf_puts(&b, any ? ",{\"environment\":" : "{\"environment\":");
+        lt_json_cstr(&b, d->envs[i].name);
+        lt_buf_putc(&b, '}');
+        any = true;
+    }
+    lt_buf_putc(&b, ']');
+    /* the flag types of its live flags, in order of first appearance */
+    lt_json_key(&b, &first, "featureTypeCounts");
+    lt_buf_putc(&b, '[');
+    const char **types = lt_xcalloc(d->n_features + 1, sizeof(*types));
+    size_t n_types = 0;
+    for (size_t i = 0; i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        if (!f->archived && strcmp(f->project, proj->id) == 0)
+            lt_adm_set_add(types, &n_types, f->type ? f->type : "release");
+    }
+    for (size_t t = 0; t < n_types; t++) {
+        size_t n = 0;
+        for (size_t i = 0; i < d->n_features; i++) {
+            const lt_feature_t *f = &d->features[i];
+            n += !f->archived && strcmp(f->project, proj->id) == 0 &&
+                 strcmp(f->type ? f->type : "release", types[t]) == 0;
+        }
+        lt_buf_puts(&b, t ? ",{\"type\":" : "{\"type\":");
+        lt_json_cstr(&b, types[t]);
+        lt_buf_printf(&b, ",\"count\":%zu}", n);
+    }
+    free(types);
+    lt_buf_putc(&b, ']');
+    lt_json_key(&b, &first, "stats");
+    lt_buf_printf(&b,
+                  "{\"avgTimeToProdCurrentWindow\":0,\"createdCurrentWindow\":0,"
+                  "\"createdPastWindow\":0,\"archivedCurrentWindow\":0,\"archivedPastWindow\":0,"
+                  "\"projectActivityCurrentWindow\":0,\"projectActivityPastWindow\":0,"
+                  "\"projectMembersAddedCurrentWindow\":0}");
+    lt_json_key(&b, &first, "createdAt");
+    lt_json_time(&b, proj->created_at);
+    lt_json_key(&b, &first, "updatedAt");
+    lt_buf_puts(&b, "null");
+    lt_json_key(&b, &first, "archivedAt");
+    lt_buf_puts(&b, "null");
+    lt_json_key(&b, &first, "favorite");
+    lt_json_bool(&b, false);
+    lt_json_key(&b, &first, "onboardingStatus");
+    lt_buf_puts(&b, c.live || c.archived ? "{\"status\":\"onboarded\"}"
+                                         : "{\"status\":\"onboarding-started\"}");
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+static void status(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    flag_counts_t c = count_flags(d, proj->id);
+    size_t tokens = 0, segments = 0;
+    for (size_t i = 0; i < d->n_tokens; i++)
+        for (size_t k = 0; k < d->tokens[i].n_projects; k++)
+            tokens += strcmp(d->tokens[i].projects[k], proj->id) == 0;
+    for (size_t i = 0; i < d->n_segments; i++)
+        segments += d->segments[i].project && strcmp(d->segments[i].project, proj->id) == 0;
+    int health = project_health(&c);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b,
+                  "{\"activityCountByDate\":[],"
+                  "\"resources\":{\"members\":%zu,\"apiTokens\":%zu,\"segments\":%zu},"
+                  "\"health\":{\"current\":%d},\"technicalDebt\":{\"current\":%d},"
+                  "\"lifecycleSummary\":{\"initial\":{\"averageDays\":null,\"currentFlags\":0},"
+                  "\"preLive\":{\"averageDays\":null,\"currentFlags\":0},"
+                  "\"live\":{\"averageDays\":null,\"currentFlags\":%zu},"
+                  "\"completed\":{\"averageDays\":null,\"currentFlags\":0},"
+                  "\"archived\":{\"currentFlags\":%zu,\"last30Days\":0}},"
+                  "\"staleFlags\":{\"total\":%zu}}",
+                  project_members(d, proj->id), tokens, segments, health, 100 - health, c.live,
+                  c.archived, c.stale);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* [{id, name}]: who created the project's flags, once each, from its feature-created events
+ * (an admin token has no user id: 0). */
+static void flag_creators(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    lt_arena_t *a = lt_req_arena(r);
+    lt_store_t *store = lt_state_store();
+    lt_event_row_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    lt_event_filter_t f = {.type = "feature-created", .project = proj->id, .limit = 1000};
+    if (!store || lt_store_events_list(store, a, &f, &rows, &n, &total) != LT_OK) {
+        lt_reply_error(r, 500, "InternalError", "The events could not be read.");
+        return;
+    }
+    const char **names = lt_arena_calloc(a, n + 1, sizeof(*names));
+    size_t n_names = 0;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_putc(&b, '[');
+    for (size_t i = 0; i < n; i++) {
+        const char *by = rows[i].created_by ? rows[i].created_by : "unknown";
+        size_t before = n_names;
+        lt_adm_set_add(names, &n_names, by);
+        if (n_names == before)
+            continue;
+        lt_buf_printf(&b, "%s{\"id\":%lld,\"name\":", before ? "," : "",
+                      (long long)rows[i].created_by_user_id);
+        lt_json_cstr(&b, by);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_putc(&b, ']');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+#define ROUTE LT_ADM_ROUTE
+
+const lt_route_t lt_routes_admin_project_views[] = {
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/overview", overview, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/status", status, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators,
+          LT_AUTHENTICATED),
+    {0},
+};

@@ -1,0 +1,140 @@
+/*
+ * ui_config.c: what Unleash's admin UI and instance tooling read about the server rather than
+ * its flags: GET /api/admin/ui-config (version, base path, limits, front-end origins, which
+ * authentication), the maintenance mode (latch has none: always off), telemetry settings
+ * (latch collects nothing) and the instance statistics, counted from the request's snapshot.
+ */
+#include <stdio.h>
+
+#include "../../base/util.h"
+#include "../frontend.h"
+#include "admin_int.h"
+#include "../api.h"
+
+/* The Unleash version whose admin API latch answers as. */
+#define LT_ADM_UNLEASH_VERSION "8.2.0"
+
+static void ui_config(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    const lt_frontend_config_t *fc = lt_frontend_config();
+    const char *base = lt_ui_base_path();
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    bool first = true;
+    lt_buf_putc(&b, '{');
+    lt_json_key(&b, &first, "slogan");
+    lt_json_cstr(&b, "Feature flags, Unleash-compatible.");
+    lt_json_key(&b, &first, "name");
+    lt_json_cstr(&b, "latch");
+    lt_json_key(&b, &first, "version");
+    lt_json_cstr(&b, LT_ADM_UNLEASH_VERSION);
+    lt_json_key(&b, &first, "environment");
+    lt_json_cstr(&b, "Open source");
+    lt_json_key(&b, &first, "unleashUrl");
+    lt_json_cstr(&b, base);
+    lt_json_key(&b, &first, "baseUriPath");
+    lt_json_cstr(&b, base);
+    lt_json_key(&b, &first, "disablePasswordAuth");
+    lt_json_bool(&b, false);
+    lt_json_key(&b, &first, "emailEnabled");
+    lt_json_bool(&b, false);
+    lt_json_key(&b, &first, "maintenanceMode");
+    lt_json_bool(&b, false);
+    size_t values = lt_adm_segment_values_limit();
+    lt_json_key(&b, &first, "segmentValuesLimit");
+    lt_json_i64(&b, (int64_t)values);
+    lt_json_key(&b, &first, "strategySegmentsLimit");
+    lt_json_i64(&b, LT_ADM_MAX_SEGMENTS);
+    lt_json_key(&b, &first, "resourceLimits");
+    lt_buf_printf(&b,
+                  "{\"segmentValues\":%zu,\"strategySegments\":%d,\"actionSetActions\":0,"
+                  "\"actionSetsPerProject\":0,\"actionSetFilters\":0,"
+                  "\"actionSetFilterValues\":0,\"signalEndpoints\":0,"
+                  "\"signalTokensPerEndpoint\":0,\"featureEnvironmentStrategies\":%d,"
+                  "\"constraintValues\":%d,\"constraints\":%d}",
+                  values, LT_ADM_MAX_SEGMENTS, LT_ADM_MAX_STRATEGIES, LT_ADM_MAX_CONSTRAINT_VALUES,
+                  LT_ADM_MAX_CONSTRAINTS);
+    lt_json_key(&b, &first, "networkViewEnabled");
+    lt_json_bool(&b, false);
+    lt_json_key(&b, &first, "frontendApiOrigins");
+    lt_buf_putc(&b, '[');
+    for (size_t i = 0; i < fc->n_origins; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_json_cstr(&b, fc->origins[i]);
+    }
+    if (!fc->n_origins)
+        lt_json_cstr(&b, "*");
+    lt_buf_putc(&b, ']');
+    lt_json_key(&b, &first, "flags");
+    lt_buf_puts(&b, "{}");
+    lt_json_key(&b, &first, "links");
+    lt_buf_puts(&b, "[]");
+    lt_json_key(&b, &first, "authenticationType");
+    lt_json_cstr(&b, "open-source");
+    lt_json_key(&b, &first, "versionInfo");
+    lt_buf_puts(&b, "{\"current\":{\"oss\":\"" LT_ADM_UNLEASH_VERSION "\",\"enterprise\":\"\"},"
+                    "\"latest\":{},\"isLatest\":true}");
+    lt_json_key(&b, &first, "oidcConfiguredThroughEnv");
+    lt_json_bool(&b, false);
+    lt_json_key(&b, &first, "samlConfiguredThroughEnv");
+    lt_json_bool(&b, false);
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+static void maintenance_get(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_reply_json(r, 200, "{\"enabled\":false}");
+}
+
+static void telemetry_settings(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_reply_json(r, 200, "{\"versionInfoCollectionEnabled\":false,"
+                          "\"featureInfoCollectionEnabled\":false}");
+}
+
+static size_t count_features(const lt_dataset_t *d, bool archived)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_features; i++)
+        n += d->features[i].archived == archived;
+    return n;
+}
+
+static void instance_stats(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    char now[32];
+    lt_time_format(lt_now_ms(), now);
+    size_t custom_roles = 0;
+    for (size_t i = 0; i < d->n_roles; i++)
+        custom_roles += d->roles[i].type && strcmp(d->roles[i].type, "root-custom") == 0;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b,
+                  "{\"timestamp\":\"%s\",\"versionOSS\":\"" LT_ADM_UNLEASH_VERSION "\","
+                  "\"users\":%zu,\"featureToggles\":%zu,\"archivedFeatureToggles\":%zu,"
+                  "\"projects\":%zu,\"contextFields\":%zu,\"roles\":%zu,\"customRootRoles\":%zu,"
+                  "\"groups\":0,\"environments\":%zu,\"segments\":%zu,\"strategies\":%zu,"
+                  "\"SAMLenabled\":false,\"OIDCenabled\":false,\"clientApps\":[],"
+                  "\"sum\":\"\"}",
+                  now, d->n_users, count_features(d, false), count_features(d, true),
+                  d->n_projects, d->n_context_fields, d->n_roles, custom_roles, d->n_envs,
+                  d->n_segments, d->n_strategy_defs);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+#define ROUTE LT_ADM_ROUTE
+
+const lt_route_t lt_routes_admin_ui_config[] = {
+    ROUTE(LT_GET, "/api/admin/ui-config", ui_config, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/maintenance", maintenance_get, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/telemetry/settings", telemetry_settings, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/instance-admin/statistics", instance_stats, LT_PERM("ADMIN")),
+    {0},
+};

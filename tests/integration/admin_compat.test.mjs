@@ -1,0 +1,167 @@
+// The operations of Unleash 8.2's admin API that its own UI reads first (ui_config.c,
+// project_views.c, search.c, profile.c): each answer's shape against `latch serve`, and one
+// error each (no principal, a project that does not exist, a filter Unleash refuses).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Latch } from './harness.mjs';
+
+let srv;
+let admin;
+
+before(async () => {
+  srv = await Latch.start({
+    fixtures: {},
+    tokens: { admin: { type: 'admin', name: 'compat-bot' } },
+  });
+  admin = srv.tokens.admin;
+  await ok('POST', '/api/admin/projects', { id: 'shop', name: 'Shop' }, 201);
+  const flags = [
+    ['default', 'alpha-one', 'release', 'first of all'],
+    ['default', 'beta-two', 'experiment', null],
+    ['default', 'gamma-three', 'operational', 'Checkout switch'],
+    ['shop', 'delta-four', 'release', null],
+    ['shop', 'epsilon-five', 'kill-switch', null],
+  ];
+  for (const [project, name, type, description] of flags) {
+    const body = { name, type };
+    if (description) body.description = description;
+    await ok('POST', `/api/admin/projects/${project}/features`, body, 201);
+  }
+  await ok('POST', '/api/admin/features/beta-two/tags', { type: 'simple', value: 'web' }, 201);
+  await ok('POST', '/api/admin/features/delta-four/tags', { type: 'simple', value: 'web' }, 201);
+  await ok('POST', '/api/admin/features/delta-four/tags', { type: 'simple', value: 'mobile' }, 201);
+  await ok('POST', '/api/admin/projects/default/stale', { features: ['gamma-three'], stale: true }, 202);
+});
+
+after(async () => {
+  await srv?.dispose();
+});
+
+function call(method, path, body, headers = { Authorization: admin }) {
+  const h = { ...headers };
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  return srv.request(method, path, { headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+async function ok(method, path, body, status = 200) {
+  const res = await call(method, path, body);
+  assert.equal(res.status, status, `${method} ${path}: ${res.status} ${res.text}`);
+  return res.text ? res.json() : null;
+}
+
+async function refused(method, path, status, name, headers) {
+  const res = await call(method, path, undefined, headers);
+  assert.equal(res.status, status, `${method} ${path}: ${res.status} ${res.text}`);
+  if (name) assert.equal(res.json().name, name, res.text);
+  return res.json();
+}
+
+test('GET /api/admin/ui-config: the fields Unleash requires, and 401 without a principal', async () => {
+  const c = await ok('GET', '/api/admin/ui-config');
+  for (const k of ['version', 'unleashUrl', 'baseUriPath', 'versionInfo']) assert.ok(k in c, k);
+  assert.equal(c.version, '8.2.0');
+  assert.equal(c.baseUriPath, '');
+  assert.equal(c.authenticationType, 'open-source');
+  assert.equal(c.emailEnabled, false);
+  assert.equal(c.versionInfo.current.oss, '8.2.0');
+  assert.equal(typeof c.versionInfo.isLatest, 'boolean');
+  assert.deepEqual(c.frontendApiOrigins, ['*']);
+  assert.equal(c.resourceLimits.featureEnvironmentStrategies, 30);
+  assert.equal(c.resourceLimits.segmentValues, c.segmentValuesLimit);
+  assert.equal(typeof c.flags, 'object');
+  assert.ok(Array.isArray(c.links));
+  await refused('GET', '/api/admin/ui-config', 401, null, {});
+});
+
+test('maintenance, telemetry settings and instance statistics', async () => {
+  assert.deepEqual(await ok('GET', '/api/admin/maintenance'), { enabled: false });
+  assert.deepEqual(await ok('GET', '/api/admin/telemetry/settings'), {
+    versionInfoCollectionEnabled: false,
+    featureInfoCollectionEnabled: false,
+  });
+  const s = await ok('GET', '/api/admin/instance-admin/statistics');
+  assert.equal(s.featureToggles, 5);
+  assert.equal(s.projects, 2);
+  assert.ok(s.environments >= 1);
+  assert.ok(!Number.isNaN(Date.parse(s.timestamp)));
+  await refused('GET', '/api/admin/instance-admin/statistics', 401, null, {});
+});
+
+test('GET /api/admin/projects/:p/overview: the project, its environments, type counts, health', async () => {
+  const o = await ok('GET', '/api/admin/projects/default/overview');
+  assert.equal(o.version, 1);
+  assert.equal(o.name, 'Default');
+  assert.equal(o.mode, 'open');
+  assert.deepEqual(o.onboardingStatus, { status: 'onboarded' });
+  assert.ok(o.environments.length >= 1 && o.environments.every((e) => typeof e.environment === 'string'));
+  const counts = Object.fromEntries(o.featureTypeCounts.map((t) => [t.type, t.count]));
+  assert.deepEqual(counts, { release: 1, experiment: 1, operational: 1 });
+  assert.equal(o.health, 67); // one of three flags is stale
+  assert.equal(typeof o.stats, 'object');
+  const shop = await ok('GET', '/api/admin/projects/shop/overview');
+  assert.equal(shop.health, 100);
+  assert.equal(shop.name, 'Shop');
+  const err = await refused('GET', '/api/admin/projects/nope/overview', 404, 'NotFoundError');
+  assert.match(err.message, /nope/);
+});
+
+test('GET /api/admin/projects/:p/status and flag-creators', async () => {
+  const s = await ok('GET', '/api/admin/projects/default/status');
+  assert.deepEqual(s.staleFlags, { total: 1 });
+  assert.equal(s.health.current, 67);
+  assert.equal(s.lifecycleSummary.live.currentFlags, 3);
+  assert.deepEqual(Object.keys(s.resources).sort(), ['apiTokens', 'members', 'segments']);
+  assert.ok(Array.isArray(s.activityCountByDate));
+  const creators = await ok('GET', '/api/admin/projects/shop/flag-creators');
+  assert.deepEqual(creators.map((c) => c.name), ['compat-bot']);
+  assert.equal(typeof creators[0].id, 'number');
+  await refused('GET', '/api/admin/projects/nope/status', 404, 'NotFoundError');
+  await refused('GET', '/api/admin/projects/nope/flag-creators', 404, 'NotFoundError');
+});
+
+const search = async (q) => ok('GET', `/api/admin/search/features?${q}`);
+const names = (r) => r.features.map((f) => f.name);
+
+test('GET /api/admin/search/features: filters in Unleash syntax', async () => {
+  const all = await search('');
+  assert.equal(all.total, 5);
+  assert.equal(all.features.length, 5);
+  const f = all.features.find((x) => x.name === 'delta-four');
+  assert.equal(f.project, 'shop');
+  assert.equal(f.type, 'release');
+  assert.ok(Array.isArray(f.environments) && f.environments.every((e) => 'enabled' in e && 'name' in e));
+  assert.deepEqual(f.tags.map((t) => `${t.type}:${t.value}`).sort(), ['simple:mobile', 'simple:web']);
+
+  assert.deepEqual(names(await search('project=IS:shop&sortBy=name')), ['delta-four', 'epsilon-five']);
+  assert.deepEqual(names(await search('project=IS_NOT:shop&sortBy=name')), ['alpha-one', 'beta-two', 'gamma-three']);
+  assert.deepEqual(names(await search('type=IS_ANY_OF:experiment,kill-switch&sortBy=name')), ['beta-two', 'epsilon-five']);
+  assert.deepEqual(names(await search('type=IS_NONE_OF:release&sortBy=name')), ['beta-two', 'epsilon-five', 'gamma-three']);
+  assert.deepEqual(names(await search('state=IS:stale')), ['gamma-three']);
+  assert.deepEqual(names(await search(`tag=${encodeURIComponent('INCLUDE:simple:web')}&sortBy=name`)), ['beta-two', 'delta-four']);
+  assert.deepEqual(names(await search(`tag=${encodeURIComponent('INCLUDE_ALL_OF:simple:web,simple:mobile')}`)), ['delta-four']);
+  assert.deepEqual(names(await search(`tag=${encodeURIComponent('DO_NOT_INCLUDE:simple:web')}&sortBy=name`)), ['alpha-one', 'epsilon-five', 'gamma-three']);
+  // query: the name, the description or a tag value, case-insensitive
+  assert.deepEqual(names(await search('query=CHECKOUT')), ['gamma-three']);
+  assert.deepEqual(names(await search('query=mobi')), ['delta-four']);
+  assert.deepEqual(names(await search('query=First')), ['alpha-one']);
+  assert.deepEqual(names(await search('query=ta&sortBy=name')), ['beta-two', 'delta-four']);
+  // filters combine
+  assert.deepEqual(names(await search('project=IS:default&type=IS:release')), ['alpha-one']);
+});
+
+test('GET /api/admin/search/features: sorting and paging, and what it refuses', async () => {
+  const desc = await search('sortBy=name&sortOrder=desc');
+  assert.deepEqual(names(desc), ['gamma-three', 'epsilon-five', 'delta-four', 'beta-two', 'alpha-one']);
+  const page = await search('sortBy=name&offset=1&limit=2');
+  assert.deepEqual(names(page), ['beta-two', 'delta-four']);
+  assert.equal(page.total, 5, 'total counts every match, not the page');
+  assert.deepEqual(names(await search('sortBy=name&offset=9')), []);
+  // created in this order
+  assert.deepEqual(names(await search('sortBy=createdAt&project=IS:shop')), ['delta-four', 'epsilon-five']);
+  assert.deepEqual(names(await search('sortBy=type&project=IS:shop')), ['epsilon-five', 'delta-four']);
+  await refused('GET', '/api/admin/search/features?project=LIKE:shop', 400, 'ValidationError');
+  await refused('GET', '/api/admin/search/features?state=IS:sleepy', 400, 'ValidationError');
+  await refused('GET', '/api/admin/search/features?limit=ten', 400, 'ValidationError');
+  await refused('GET', '/api/admin/search/features?sortOrder=up', 400, 'ValidationError');
+  await refused('GET', '/api/admin/search/features', 401, null, {});
+});
