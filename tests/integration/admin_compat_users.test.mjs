@@ -1,0 +1,63 @@
+// The user operations of Unleash 8.2's admin API that its UI calls around passwords and the
+// profile (profile.c): GET /api/admin/user/profile for a logged-in user, and the password
+// check of /auth/reset/validate-password and /api/admin/user-admin/validate-password.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startAccess, Api, ADMIN_PASSWORD, USER_PASSWORD, loginOk, createUser } from './access_harness.mjs';
+
+let srv;
+let admin;
+
+before(async () => {
+  srv = await startAccess({ fixtures: {} });
+  admin = new Api(srv, { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) });
+});
+
+after(async () => {
+  await srv?.dispose();
+});
+
+test('GET /api/admin/user/profile: root role by name and the projects the user has a role in', async () => {
+  assert.equal((await admin.post('/api/admin/projects', { id: 'shop', name: 'Shop' })).status, 201);
+  const u = await createUser(admin, 'prof', 'Editor');
+  const roles = (await admin.get('/api/admin/roles')).json().roles;
+  const member = roles.find((r) => r.name === 'Member');
+  assert.ok(member, JSON.stringify(roles));
+  const bind = await admin.post(`/api/admin/projects/shop/users/${u.id}/roles/${member.id}`);
+  assert.equal(bind.status, 200, bind.text);
+
+  const me = new Api(srv, { cookie: await loginOk(srv, 'prof', USER_PASSWORD) });
+  const res = await me.get('/api/admin/user/profile');
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json(), { rootRole: 'Editor', projects: ['shop'], features: [] });
+  const mine = (await admin.get('/api/admin/user/profile')).json();
+  assert.equal(mine.rootRole, 'Admin');
+  assert.deepEqual(mine.projects, ['shop'], 'the creator of a project is its owner');
+
+  const anon = await srv.request('GET', '/api/admin/user/profile');
+  assert.equal(anon.status, 401, anon.text);
+});
+
+test('POST /auth/reset/validate-password: 200 for a good password, OwaspValidationError otherwise', async () => {
+  const good = await srv.post('/auth/reset/validate-password', { password: 'Sup3r-Secret-Pw' });
+  assert.equal(good.status, 200, good.text);
+  const bad = await srv.post('/auth/reset/validate-password', { password: 'short' });
+  assert.equal(bad.status, 400, bad.text);
+  const body = bad.json();
+  assert.equal(body.name, 'OwaspValidationError');
+  assert.equal(typeof body.message, 'string');
+  assert.equal(body.details[0].message, body.message);
+  const none = await srv.post('/auth/reset/validate-password', { pw: 'x' });
+  assert.equal(none.status, 400, none.text);
+  assert.equal(none.json().name, 'ValidationError');
+});
+
+test('POST /api/admin/user-admin/validate-password: the same rules, for a principal only', async () => {
+  const good = await admin.post('/api/admin/user-admin/validate-password', { password: 'Sup3r-Secret-Pw' });
+  assert.equal(good.status, 200, good.text);
+  const bad = await admin.post('/api/admin/user-admin/validate-password', { password: 'alllowercase-and-long' });
+  assert.equal(bad.status, 400, bad.text);
+  assert.equal(bad.json().name, 'OwaspValidationError');
+  const anon = await srv.post('/api/admin/user-admin/validate-password', { password: 'Sup3r-Secret-Pw' });
+  assert.equal(anon.status, 401, anon.text);
+});
