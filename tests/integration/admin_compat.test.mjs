@@ -165,3 +165,19 @@ test('GET /api/admin/search/features: sorting and paging, and what it refuses', 
   await refused('GET', '/api/admin/search/features?sortOrder=up', 400, 'ValidationError');
   await refused('GET', '/api/admin/search/features', 401, null, {});
 });
+
+test('GET /api/admin/tags, by type, and one tag: the distinct tags over every flag', async () => {
+  await ok('POST', '/api/admin/tag-types', { name: 'team', description: 'who owns it' }, 201);
+  await ok('POST', '/api/admin/features/alpha-one/tags', { type: 'team', value: 'core' }, 201);
+  const all = await ok('GET', '/api/admin/tags');
+  assert.equal(all.version, 1);
+  assert.deepEqual(all.tags, [
+    { value: 'mobile', type: 'simple' },
+    { value: 'web', type: 'simple' },
+    { value: 'core', type: 'team' },
+  ]);
+  assert.deepEqual((await ok('GET', '/api/admin/tags/team')).tags, [{ value: 'core', type: 'team' }]);
+  assert.deepEqual((await ok('GET', '/api/admin/tags/nosuch')).tags, []);
+  assert.deepEqual(await ok('GET', '/api/admin/tags/simple/web'), { version: 1, tag: { value: 'web', type: 'simple' } });
+  await refused('GET', '/api/admin/tags/simple/absent', 404, 'NotFoundError');
+});

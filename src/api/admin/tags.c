@@ -1,6 +1,7 @@
 /*
  * tags.c: the admin API for the tags of a flag: list, add one, add and remove several, remove
- * one. The tag types they name are tag_types.c's.
+ * one; and the tags over every flag (GET /api/admin/tags, by type, one). The tag types they
+ * name are tag_types.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,9 +167,83 @@ static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
     lt_adm_run_write(r, p, do_tag_remove, 200, &c);
 }
 
+/* ---------- tags across flags: GET /api/admin/tags[/:type[/:value]] ---------- */
+
+/* The distinct tags on any flag (latch keeps a tag only on the flags that carry it), of type
+ * (NULL: any) and value (NULL: any), sorted by type then value, in the request's arena; *n
+ * gets how many. */
+static const lt_tag_t **distinct_tags(lt_req_t *r, const lt_dataset_t *d, const char *type,
+                                      const char *value, size_t *n)
+{
+    const lt_tag_t **seen = lt_arena_calloc(lt_req_arena(r), d->n_tags + 1, sizeof(*seen));
+    *n = 0;
+    for (size_t i = 0; i < d->n_tags; i++) {
+        const lt_tag_t *t = &d->tags[i];
+        if ((type && strcmp(t->type, type) != 0) || (value && strcmp(t->value, value) != 0))
+            continue;
+        size_t at = 0;
+        int c = 1;
+        for (; at < *n; at++) {
+            c = strcmp(seen[at]->type, t->type);
+            c = c ? c : strcmp(seen[at]->value, t->value);
+            if (c >= 0)
+                break;
+        }
+        if (at < *n && c == 0)
+            continue; /* on another flag too */
+        memmove(&seen[at + 1], &seen[at], (*n - at) * sizeof(*seen));
+        seen[at] = t;
+        (*n)++;
+    }
+    return seen;
+}
+
+static void write_tag(lt_buf_t *b, const lt_tag_t *t)
+{
+    lt_buf_puts(b, "{\"value\":");
+    lt_json_cstr(b, t->value);
+    lt_buf_puts(b, ",\"type\":");
+    lt_json_cstr(b, t->type);
+    lt_buf_putc(b, '}');
+}
+
+/* GET /api/admin/tags and /tags/:type: {version, tags}; /tags/:type/:value: {version, tag}
+ * or 404. */
+static void api_tags_all(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *type = lt_adm_param(p, "type");
+    const char *value = lt_adm_param(p, "value");
+    size_t n;
+    const lt_tag_t **tags = distinct_tags(r, d, type, value, &n);
+    if (value && !n) {
+        lt_reply_error(r, 404, "NotFoundError", "No tag with type %s and value %s.", type, value);
+        return;
+    }
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    if (value) {
+        lt_buf_puts(&b, "{\"version\":1,\"tag\":");
+        write_tag(&b, tags[0]);
+    } else {
+        lt_buf_puts(&b, "{\"version\":1,\"tags\":[");
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                lt_buf_putc(&b, ',');
+            write_tag(&b, tags[i]);
+        }
+        lt_buf_putc(&b, ']');
+    }
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_tags[] = {
+    ROUTE(LT_GET, "/api/admin/tags", api_tags_all, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/tags/:type", api_tags_all, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/tags/:type/:value", api_tags_all, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/features/:featureName/tags", api_tags_get, LT_AUTHENTICATED),
     ROUTE(LT_POST, "/api/admin/features/:featureName/tags", api_tag_add,
           LT_ADM_OF_FLAG("UPDATE_FEATURE"), LT_JSON_OBJECT),
