@@ -64,6 +64,8 @@ extern const lt_route_t lt_routes_admin_profile[];
 extern const lt_route_t lt_routes_admin_ui_config[];
 extern const lt_route_t lt_routes_admin_search[];
 extern const lt_route_t lt_routes_admin_project_views[];
+/* playground.c: POST /api/admin/playground, every flag evaluated for one context. */
+extern const lt_route_t lt_routes_admin_playground[];
 
 /* ui.c: the admin page at / and its files, embedded (ui_assets.h). lt_ui_configure sets the
  * base path the page is served under (NULL: none) before the server starts. */

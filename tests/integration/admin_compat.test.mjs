@@ -181,3 +181,53 @@ test('GET /api/admin/tags, by type, and one tag: the distinct tags over every fl
   assert.deepEqual(await ok('GET', '/api/admin/tags/simple/web'), { version: 1, tag: { value: 'web', type: 'simple' } });
   await refused('GET', '/api/admin/tags/simple/absent', 404, 'NotFoundError');
 });
+
+test('POST /api/admin/playground: every flag evaluated for a context, strategy by strategy', async () => {
+  const PE = '/api/admin/projects/shop/features/delta-four/environments/development';
+  await ok('POST', `${PE}/strategies`, {
+    name: 'flexibleRollout',
+    parameters: { rollout: '100', stickiness: 'default', groupId: 'delta-four' },
+    constraints: [{ contextName: 'userId', operator: 'IN', values: ['u1'] }],
+  });
+  await ok('POST', `${PE}/strategies`, { name: 'default', disabled: true });
+  await ok('POST', `${PE}/on`, undefined);
+  const play = (body) => ok('POST', '/api/admin/playground', body);
+
+  const hit = await play({ environment: 'development', projects: ['shop'], context: { appName: 'x', userId: 'u1' } });
+  assert.deepEqual(hit.input, { environment: 'development', projects: ['shop'], context: { appName: 'x', userId: 'u1' } });
+  assert.deepEqual(hit.features.map((f) => f.name).sort(), ['delta-four', 'epsilon-five']);
+  const d = hit.features.find((f) => f.name === 'delta-four');
+  assert.equal(d.projectId, 'shop');
+  assert.equal(d.isEnabled, true);
+  assert.equal(d.isEnabledInCurrentEnvironment, true);
+  assert.equal(d.hasUnsatisfiedDependency, false);
+  assert.equal(d.strategies.result, true);
+  assert.equal(d.strategies.data.length, 2);
+  const [rollout, off] = d.strategies.data;
+  assert.equal(rollout.name, 'flexibleRollout');
+  assert.deepEqual(rollout.result, { enabled: true, evaluationStatus: 'complete' });
+  assert.equal(rollout.constraints[0].contextName, 'userId');
+  assert.equal(off.disabled, true);
+  assert.deepEqual(d.variant, { name: 'disabled', enabled: false, feature_enabled: true });
+  assert.ok(Array.isArray(d.variants));
+  const e = hit.features.find((f) => f.name === 'epsilon-five');
+  assert.equal(e.isEnabled, false);
+  assert.equal(e.isEnabledInCurrentEnvironment, false);
+
+  const miss = await play({ environment: 'development', context: { userId: 'u2' } });
+  assert.equal(miss.input.projects, '*');
+  assert.equal(miss.features.length, 5);
+  const d2 = miss.features.find((f) => f.name === 'delta-four');
+  assert.equal(d2.isEnabled, false);
+  assert.equal(d2.strategies.result, false);
+  assert.equal(d2.strategies.data[0].result.enabled, false);
+
+  const none = await call('POST', '/api/admin/playground', { context: {} });
+  assert.equal(none.status, 400, none.text);
+  assert.equal(none.json().name, 'ValidationError');
+  const res = await call('POST', '/api/admin/playground', { environment: 'nowhere', context: {} });
+  assert.equal(res.status, 400, res.text);
+  assert.equal(res.json().name, 'BadDataError');
+  const bad = await call('POST', '/api/admin/playground', { environment: 'development', context: {}, projects: 'shop' });
+  assert.equal(bad.status, 400, bad.text);
+});
