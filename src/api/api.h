@@ -66,6 +66,8 @@ extern const lt_route_t lt_routes_admin_search[];
 extern const lt_route_t lt_routes_admin_project_views[];
 /* playground.c: POST /api/admin/playground, every flag evaluated for one context. */
 extern const lt_route_t lt_routes_admin_playground[];
+/* user_views.c: admin count, user search, access lists, inactive users. */
+extern const lt_route_t lt_routes_admin_user_views[];
 
 /* ui.c: the admin page at / and its files, embedded (ui_assets.h). lt_ui_configure sets the
  * base path the page is served under (NULL: none) before the server starts. */

@@ -231,3 +231,55 @@ test('POST /api/admin/playground: every flag evaluated for a context, strategy b
   const bad = await call('POST', '/api/admin/playground', { environment: 'development', context: {}, projects: 'shop' });
   assert.equal(bad.status, 400, bad.text);
 });
+
+test('GET /api/admin/event-creators: who wrote events, once each', async () => {
+  const c = await ok('GET', '/api/admin/event-creators');
+  const names = c.map((x) => x.name);
+  assert.equal(names[0], 'compat-bot', 'the newest event\'s writer first');
+  assert.ok(names.includes('cli'), 'the token created with the CLI');
+  assert.equal(new Set(names).size, names.length, 'each once');
+  assert.equal(typeof c[0].id, 'number');
+  await refused('GET', '/api/admin/event-creators', 401, null, {});
+});
+
+test('GET /api/admin/segments/strategies/:strategyId: the segments a strategy uses', async () => {
+  const seg = await ok('POST', '/api/admin/segments', {
+    name: 'beta-users',
+    constraints: [{ contextName: 'userId', operator: 'IN', values: ['b1'] }],
+  }, 201);
+  const PE = '/api/admin/projects/default/features/alpha-one/environments/development';
+  const st = await ok('POST', `${PE}/strategies`, { name: 'default', segments: [seg.id] });
+  const got = await ok('GET', `/api/admin/segments/strategies/${st.id}`);
+  assert.deepEqual(got.segments.map((s) => s.name), ['beta-users']);
+  assert.equal(got.segments[0].id, seg.id);
+  assert.equal(got.segments[0].constraints[0].contextName, 'userId');
+  assert.deepEqual(await ok('GET', '/api/admin/segments/strategies/no-such-strategy'), { segments: [] });
+  await refused('GET', `/api/admin/segments/strategies/${st.id}`, 401, null, {});
+});
+
+test('POST /api/admin/projects/:p/archive and archive/validate: several flags at once, or none', async () => {
+  await ok('POST', '/api/admin/projects/shop/features', { name: 'zeta-parent' }, 201);
+  await ok('POST', '/api/admin/projects/shop/features', { name: 'eta-child' }, 201);
+  await ok('POST', '/api/admin/projects/shop/features', { name: 'theta-lone' }, 201);
+  await ok('POST', '/api/admin/projects/shop/features/eta-child/dependencies', { feature: 'zeta-parent' });
+
+  const v = await ok('POST', '/api/admin/projects/shop/archive/validate', { features: ['zeta-parent'] });
+  assert.deepEqual(v, { parentsWithChildFeatures: ['zeta-parent'], hasDeletedDependencies: false });
+  const both = await ok('POST', '/api/admin/projects/shop/archive/validate', { features: ['zeta-parent', 'eta-child'] });
+  assert.deepEqual(both, { parentsWithChildFeatures: [], hasDeletedDependencies: true });
+
+  const before = await srv.lastEventId(admin);
+  const res = await call('POST', '/api/admin/projects/shop/archive', { features: ['theta-lone', 'zeta-parent'] });
+  assert.equal(res.status, 403, res.text);
+  assert.equal(res.json().name, 'InvalidOperationError');
+  const missing = await call('POST', '/api/admin/projects/shop/archive', { features: ['theta-lone', 'alpha-one'] });
+  assert.equal(missing.status, 404, missing.text);
+  assert.equal(await srv.lastEventId(admin), before, 'nothing archived by a refused call');
+  assert.equal((await ok('GET', '/api/admin/projects/shop/features/theta-lone')).archived, false);
+
+  await ok('POST', '/api/admin/projects/shop/archive', { features: ['theta-lone', 'zeta-parent', 'eta-child'] }, 202);
+  const evs = await srv.eventsSince(before, admin);
+  assert.deepEqual(evs.map((e) => e.type), ['feature-archived', 'feature-archived', 'feature-archived']);
+  const archived = (await ok('GET', '/api/admin/projects/shop/archived-features')).features.map((f) => f.name).sort();
+  assert.deepEqual(archived, ['eta-child', 'theta-lone', 'zeta-parent']);
+});

@@ -61,3 +61,29 @@ test('POST /api/admin/user-admin/validate-password: the same rules, for a princi
   const anon = await srv.post('/api/admin/user-admin/validate-password', { password: 'Sup3r-Secret-Pw' });
   assert.equal(anon.status, 401, anon.text);
 });
+
+test('user-admin: admin-count, search, access and inactive users', async () => {
+  await createUser(admin, 'searchable-sam', 'Viewer');
+  assert.equal((await admin.post('/api/admin/user-admin', { email: 'nopass@example.com', rootRole: 'Admin' })).status, 201);
+  const count = (await admin.get('/api/admin/user-admin/admin-count')).json();
+  assert.deepEqual(count, { password: 1, noPassword: 1, service: 0 });
+
+  const found = (await admin.get('/api/admin/user-admin/search?q=SEARCHABLE')).json();
+  assert.deepEqual(found.map((u) => u.username), ['searchable-sam']);
+  assert.deepEqual((await admin.get('/api/admin/user-admin/search?q=nobody-like-this')).json(), []);
+  const byMail = (await admin.get('/api/admin/user-admin/search?q=nopass%40')).json();
+  assert.deepEqual(byMail.map((u) => u.email), ['nopass@example.com']);
+
+  const access = (await admin.get('/api/admin/user-admin/access')).json();
+  assert.deepEqual(access.groups, []);
+  assert.ok(access.users.some((u) => u.username === 'searchable-sam' && typeof u.id === 'number'));
+
+  const inactive = (await admin.get('/api/admin/user-admin/inactive')).json();
+  assert.equal(inactive.version, 1);
+  assert.deepEqual(inactive.inactiveUsers, [], 'every user here was created just now');
+
+  const viewer = new Api(srv, { cookie: await loginOk(srv, 'searchable-sam', USER_PASSWORD) });
+  const res = await viewer.get('/api/admin/user-admin/admin-count');
+  assert.equal(res.status, 403, res.text);
+  assert.equal((await viewer.get('/api/admin/user-admin/inactive')).status, 403);
+});

@@ -140,6 +140,8 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
 void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
 /* Tags of a flag as [{value, type}]. */
 void lt_adm_write_tags(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
+/* events.c: [{id, name}], the distinct creators of rows (newest first), each once. */
+void lt_adm_write_creators(lt_buf_t *b, lt_arena_t *a, const lt_event_row_t *rows, size_t n);
 /* A JSON list kept as text, normalised ("[]" when it is not one). */
 void lt_adm_write_list_text(lt_buf_t *b, const char *text);
 /* strategy_defs.c: the definition of strategy name (built-in or custom) if there is one. */

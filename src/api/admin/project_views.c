@@ -205,23 +205,9 @@ static void flag_creators(lt_req_t *r, const lt_params_t *p)
         lt_reply_error(r, 500, "InternalError", "The events could not be read.");
         return;
     }
-    const char **names = lt_arena_calloc(a, n + 1, sizeof(*names));
-    size_t n_names = 0;
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    lt_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        const char *by = rows[i].created_by ? rows[i].created_by : "unknown";
-        size_t before = n_names;
-        lt_adm_set_add(names, &n_names, by);
-        if (n_names == before)
-            continue;
-        lt_buf_printf(&b, "%s{\"id\":%lld,\"name\":", before ? "," : "",
-                      (long long)rows[i].created_by_user_id);
-        lt_json_cstr(&b, by);
-        lt_buf_putc(&b, '}');
-    }
-    lt_buf_putc(&b, ']');
+    lt_adm_write_creators(&b, a, rows, n);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 

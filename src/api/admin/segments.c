@@ -178,6 +178,40 @@ static void api_segments_list(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply(r, 200, &b);
 }
 
+/* GET /api/admin/segments/strategies/:strategyId: {segments} the strategy uses (none for a
+ * strategy id nobody has, as Unleash). */
+static void api_strategy_segments(lt_req_t *r, const lt_params_t *pp)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *id = lt_adm_param(pp, "strategyId");
+    const lt_strategy_t *st = NULL;
+    for (size_t i = 0; i < d->n_features && !st; i++)
+        for (size_t e = 0; e < d->features[i].n_envs && !st; e++) {
+            const lt_feature_env_t *fe = &d->features[i].envs[e];
+            for (size_t k = 0; k < fe->n_strategies && !st; k++)
+                if (fe->strategies[k].id && strcmp(fe->strategies[k].id, id) == 0)
+                    st = &fe->strategies[k];
+        }
+    size_t nc;
+    creator_t *c = segment_creators(lt_req_arena(r), &nc);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"segments\":[");
+    bool first = true;
+    for (size_t k = 0; st && k < st->n_segments; k++) {
+        const lt_segment_t *seg = lt_segment_find(d->segments, d->n_segments, st->segments[k]);
+        if (!seg)
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        write_segment(&b, seg, creator_of(c, nc, seg->id));
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
 static void api_segment_get(lt_req_t *r, const lt_params_t *pp)
 {
     int64_t id = 0;
@@ -451,6 +485,8 @@ const lt_route_t lt_routes_admin_segments[] = {
     ROUTE(LT_POST, "/api/admin/segments", api_segment_create,
           LT_AUTHORIZE(authorize_segment_create), .perm = "CREATE_SEGMENT", LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/segments/:id", api_segment_get, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/segments/strategies/:strategyId", api_strategy_segments,
+          LT_AUTHENTICATED),
     ROUTE(LT_PUT, "/api/admin/segments/:id", api_segment_update,
           LT_AUTHORIZE(authorize_segment_update), .perm = "UPDATE_SEGMENT", LT_JSON_OBJECT),
     ROUTE(LT_DELETE, "/api/admin/segments/:id", api_segment_delete,
