@@ -283,3 +283,37 @@ test('POST /api/admin/projects/:p/archive and archive/validate: several flags at
   const archived = (await ok('GET', '/api/admin/projects/shop/archived-features')).features.map((f) => f.name).sort();
   assert.deepEqual(archived, ['eta-child', 'theta-lone', 'zeta-parent']);
 });
+
+test('POST /api/admin/segments/strategies: set the segments of one strategy', async () => {
+  const s1 = await ok('POST', '/api/admin/segments', { name: 'seg-one', constraints: [] }, 201);
+  const s2 = await ok('POST', '/api/admin/segments', { name: 'seg-two', constraints: [] }, 201);
+  const PE = '/api/admin/projects/default/features/beta-two/environments/development';
+  const st = await ok('POST', `${PE}/strategies`, { name: 'default' });
+  const body = { projectId: 'default', environmentId: 'development', strategyId: st.id, segmentIds: [s2.id, s1.id] };
+  const before = await srv.lastEventId(admin);
+  const out = await ok('POST', '/api/admin/segments/strategies', body, 201);
+  assert.deepEqual(out.segmentIds.slice().sort(), [s1.id, s2.id].sort());
+  const got = await ok('GET', `${PE}/strategies/${st.id}`);
+  assert.deepEqual(got.segments.slice().sort(), [s1.id, s2.id].sort());
+  const evs = await srv.eventsSince(before, admin);
+  assert.deepEqual(evs.map((e) => e.type), ['feature-strategy-update']);
+
+  const missing = await call('POST', '/api/admin/segments/strategies', { ...body, segmentIds: [999999] });
+  assert.equal(missing.status, 400, missing.text);
+  const wrong = await call('POST', '/api/admin/segments/strategies', { ...body, projectId: 'shop' });
+  assert.equal(wrong.status, 404, wrong.text);
+  const partial = await call('POST', '/api/admin/segments/strategies', { projectId: 'default' });
+  assert.equal(partial.status, 400, partial.text);
+  assert.equal(await srv.lastEventId(admin), evs.at(-1).id, 'no event for a refused call');
+});
+
+test('POST /api/admin/constraints/validate: 204 for a good constraint, 400 BadDataError otherwise', async () => {
+  const good = await call('POST', '/api/admin/constraints/validate', { contextName: 'userId', operator: 'IN', values: ['a'] });
+  assert.equal(good.status, 204, good.text);
+  const num = await call('POST', '/api/admin/constraints/validate', { contextName: 'age', operator: 'NUM_GT', value: 'twelve' });
+  assert.equal(num.status, 400, num.text);
+  assert.equal(num.json().name, 'BadDataError');
+  const op = await call('POST', '/api/admin/constraints/validate', { contextName: 'userId', operator: 'LIKE', values: ['a'] });
+  assert.equal(op.status, 400, op.text);
+  assert.equal(op.json().name, 'BadDataError');
+});
