@@ -11,7 +11,10 @@ let admin;
 before(async () => {
   srv = await Latch.start({
     fixtures: {},
-    tokens: { admin: { type: 'admin', name: 'compat-bot' } },
+    tokens: {
+      admin: { type: 'admin', name: 'compat-bot' },
+      dev: { type: 'client', environment: 'development' },
+    },
   });
   admin = srv.tokens.admin;
   await ok('POST', '/api/admin/projects', { id: 'shop', name: 'Shop' }, 201);
@@ -316,4 +319,38 @@ test('POST /api/admin/constraints/validate: 204 for a good constraint, 400 BadDa
   const op = await call('POST', '/api/admin/constraints/validate', { contextName: 'userId', operator: 'LIKE', values: ['a'] });
   assert.equal(op.status, 400, op.text);
   assert.equal(op.json().name, 'BadDataError');
+});
+
+test('an application\'s overview and its instances in one environment', async () => {
+  const dev = srv.tokens.dev;
+  for (const id of ['i-1', 'i-2']) {
+    const reg = await srv.post('/api/client/register', {
+      appName: 'checkout', instanceId: id, sdkVersion: `unleash-client-node:6.12.${id === 'i-1' ? 1 : 0}`,
+      strategies: ['default'], started: new Date().toISOString(), interval: 15000,
+    }, { Authorization: dev });
+    assert.equal(reg.status, 202, reg.text);
+  }
+  const now = new Date();
+  const m = await srv.post('/api/client/metrics', {
+    appName: 'checkout', instanceId: 'i-1',
+    bucket: { start: new Date(now.getTime() - 1000).toISOString(), stop: now.toISOString(),
+      toggles: { 'alpha-one': { yes: 1, no: 0 }, 'delta-four': { yes: 0, no: 2 } } },
+  }, { Authorization: dev });
+  assert.equal(m.status, 202, m.text);
+
+  const o = await ok('GET', '/api/admin/metrics/applications/checkout/overview');
+  assert.deepEqual(o.projects, ['default', 'shop']);
+  assert.equal(o.featureCount, 2);
+  assert.equal(o.environments.length, 1);
+  const e = o.environments[0];
+  assert.equal(e.name, 'development');
+  assert.equal(e.instanceCount, 2);
+  assert.deepEqual(e.sdks, ['unleash-client-node:6.12.0', 'unleash-client-node:6.12.1']);
+  assert.ok(!Number.isNaN(Date.parse(e.lastSeen)));
+
+  const inst = await ok('GET', '/api/admin/metrics/instances/checkout/environment/development');
+  assert.deepEqual(inst.instances.map((i) => i.instanceId).sort(), ['i-1', 'i-2']);
+  assert.deepEqual(await ok('GET', '/api/admin/metrics/instances/checkout/environment/production'), { instances: [] });
+  await refused('GET', '/api/admin/metrics/applications/nobody/overview', 404, 'NotFoundError');
+  await refused('GET', '/api/admin/metrics/instances/nobody/environment/development', 404, 'NotFoundError');
 });
