@@ -108,6 +108,18 @@ test('GET /api/admin/projects/:p/overview: the project, its environments, type c
   assert.match(err.message, /nope/);
 });
 
+test('GET /api/admin/projects/:p/health-report: the overview with its flags and stale counts', async () => {
+  const h = await ok('GET', '/api/admin/projects/default/health-report');
+  assert.equal(h.name, 'Default');
+  assert.equal(h.health, 67);
+  assert.equal(h.activeCount, 2);
+  assert.equal(h.staleCount, 1);
+  assert.equal(h.potentiallyStaleCount, 0);
+  assert.deepEqual(h.features.map((f) => f.name).sort(), ['alpha-one', 'beta-two', 'gamma-three']);
+  assert.equal(h.features.find((f) => f.name === 'gamma-three').stale, true);
+  await refused('GET', '/api/admin/projects/nope/health-report', 404, 'NotFoundError');
+});
+
 test('GET /api/admin/projects/:p/status and flag-creators', async () => {
   const s = await ok('GET', '/api/admin/projects/default/status');
   assert.deepEqual(s.staleFlags, { total: 1 });

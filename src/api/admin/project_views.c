@@ -1,7 +1,7 @@
 /*
  * project_views.c: the read-only views of one project that Unleash's admin UI shows on a
  * project's page: GET .../overview (the project, its environments, stats and flag-type
- * counts), .../status (resources, health, stale flags, activity by day) and .../flag-creators
+ * counts), .../health-report (the same with its flags and stale counts), .../status (resources, health, stale flags, activity by day) and .../flag-creators
  * (who created its flags, from the feature-created events). All from the request's snapshot
  * but the creators, read from the store's event log.
  */
@@ -69,52 +69,47 @@ static size_t project_members(const lt_dataset_t *d, const char *project)
     return n;
 }
 
-static void overview(lt_req_t *r, const lt_params_t *p)
+/* The overview's members, the object left open for what a caller adds. */
+static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t *proj,
+                           const flag_counts_t *c)
 {
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_project_t *proj = path_project(r, d, p);
-    if (!proj)
-        return;
-    flag_counts_t c = count_flags(d, proj->id);
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
     bool first = true;
-    lt_buf_putc(&b, '{');
-    lt_json_key(&b, &first, "version");
-    lt_json_i64(&b, 1);
-    lt_json_key(&b, &first, "name");
-    lt_json_cstr(&b, proj->name ? proj->name : proj->id);
-    lt_json_key(&b, &first, "description");
-    lt_json_cstr_or_null(&b, proj->description);
-    lt_json_key(&b, &first, "defaultStickiness");
-    lt_json_cstr(&b, "default");
-    lt_json_key(&b, &first, "mode");
-    lt_json_cstr(&b, proj->mode ? proj->mode : "open");
-    lt_json_key(&b, &first, "featureLimit");
-    lt_buf_puts(&b, "null");
-    lt_json_key(&b, &first, "featureNaming");
-    lt_buf_puts(&b, "{\"pattern\":null,\"example\":null,\"description\":null}");
-    lt_json_key(&b, &first, "members");
-    lt_json_i64(&b, (int64_t)project_members(d, proj->id));
-    lt_json_key(&b, &first, "health");
-    lt_json_i64(&b, project_health(&c));
-    lt_json_key(&b, &first, "technicalDebt");
-    lt_json_i64(&b, 100 - project_health(&c));
-    lt_json_key(&b, &first, "environments");
-    lt_buf_putc(&b, '[');
+    lt_buf_putc(b, '{');
+    lt_json_key(b, &first, "version");
+    lt_json_i64(b, 1);
+    lt_json_key(b, &first, "name");
+    lt_json_cstr(b, proj->name ? proj->name : proj->id);
+    lt_json_key(b, &first, "description");
+    lt_json_cstr_or_null(b, proj->description);
+    lt_json_key(b, &first, "defaultStickiness");
+    lt_json_cstr(b, "default");
+    lt_json_key(b, &first, "mode");
+    lt_json_cstr(b, proj->mode ? proj->mode : "open");
+    lt_json_key(b, &first, "featureLimit");
+    lt_buf_puts(b, "null");
+    lt_json_key(b, &first, "featureNaming");
+    lt_buf_puts(b, "{\"pattern\":null,\"example\":null,\"description\":null}");
+    lt_json_key(b, &first, "members");
+    lt_json_i64(b, (int64_t)project_members(d, proj->id));
+    lt_json_key(b, &first, "health");
+    lt_json_i64(b, project_health(c));
+    lt_json_key(b, &first, "technicalDebt");
+    lt_json_i64(b, 100 - project_health(c));
+    lt_json_key(b, &first, "environments");
+    lt_buf_putc(b, '[');
     bool any = false;
     for (size_t i = 0; i < d->n_envs; i++) {
         if (!lt_dataset_project_has_env(d, proj->id, d->envs[i].name))
             continue;
-        lt_buf_puts(&b, any ? ",{\"environment\":" : "{\"environment\":");
-        lt_json_cstr(&b, d->envs[i].name);
-        lt_buf_putc(&b, '}');
+        lt_buf_puts(b, any ? ",{\"environment\":" : "{\"environment\":");
+        lt_json_cstr(b, d->envs[i].name);
+        lt_buf_putc(b, '}');
         any = true;
     }
-    lt_buf_putc(&b, ']');
+    lt_buf_putc(b, ']');
     /* the flag types of its live flags, in order of first appearance */
-    lt_json_key(&b, &first, "featureTypeCounts");
-    lt_buf_putc(&b, '[');
+    lt_json_key(b, &first, "featureTypeCounts");
+    lt_buf_putc(b, '[');
     const char **types = lt_xcalloc(d->n_features + 1, sizeof(*types));
     size_t n_types = 0;
     for (size_t i = 0; i < d->n_features; i++) {
@@ -129,30 +124,71 @@ static void overview(lt_req_t *r, const lt_params_t *p)
             n += !f->archived && strcmp(f->project, proj->id) == 0 &&
                  strcmp(f->type ? f->type : "release", types[t]) == 0;
         }
-        lt_buf_puts(&b, t ? ",{\"type\":" : "{\"type\":");
-        lt_json_cstr(&b, types[t]);
-        lt_buf_printf(&b, ",\"count\":%zu}", n);
+        lt_buf_puts(b, t ? ",{\"type\":" : "{\"type\":");
+        lt_json_cstr(b, types[t]);
+        lt_buf_printf(b, ",\"count\":%zu}", n);
     }
     free(types);
-    lt_buf_putc(&b, ']');
-    lt_json_key(&b, &first, "stats");
-    lt_buf_printf(&b,
+    lt_buf_putc(b, ']');
+    lt_json_key(b, &first, "stats");
+    lt_buf_printf(b,
                   "{\"avgTimeToProdCurrentWindow\":0,\"createdCurrentWindow\":0,"
                   "\"createdPastWindow\":0,\"archivedCurrentWindow\":0,\"archivedPastWindow\":0,"
                   "\"projectActivityCurrentWindow\":0,\"projectActivityPastWindow\":0,"
                   "\"projectMembersAddedCurrentWindow\":0}");
-    lt_json_key(&b, &first, "createdAt");
-    lt_json_time(&b, proj->created_at);
-    lt_json_key(&b, &first, "updatedAt");
-    lt_buf_puts(&b, "null");
-    lt_json_key(&b, &first, "archivedAt");
-    lt_buf_puts(&b, "null");
-    lt_json_key(&b, &first, "favorite");
-    lt_json_bool(&b, false);
-    lt_json_key(&b, &first, "onboardingStatus");
-    lt_buf_puts(&b, c.live || c.archived ? "{\"status\":\"onboarded\"}"
+    lt_json_key(b, &first, "createdAt");
+    lt_json_time(b, proj->created_at);
+    lt_json_key(b, &first, "updatedAt");
+    lt_buf_puts(b, "null");
+    lt_json_key(b, &first, "archivedAt");
+    lt_buf_puts(b, "null");
+    lt_json_key(b, &first, "favorite");
+    lt_json_bool(b, false);
+    lt_json_key(b, &first, "onboardingStatus");
+    lt_buf_puts(b, c->live || c->archived ? "{\"status\":\"onboarded\"}"
                                          : "{\"status\":\"onboarding-started\"}");
+}
+
+static void overview(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    flag_counts_t c = count_flags(d, proj->id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_overview(&b, d, proj, &c);
     lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* GET .../health-report: the overview with the live flags and the counts health comes from
+ * (latch marks no flag potentially stale: it keeps no lifetime clock per flag yet). */
+static void health_report(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    flag_counts_t c = count_flags(d, proj->id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_overview(&b, d, proj, &c);
+    lt_buf_printf(&b, ",\"activeCount\":%zu,\"staleCount\":%zu,\"potentiallyStaleCount\":0",
+                  c.live - c.stale, c.stale);
+    lt_buf_puts(&b, ",\"features\":[");
+    bool any = false;
+    for (size_t i = 0; i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        if (f->archived || strcmp(f->project, proj->id) != 0)
+            continue;
+        if (any)
+            lt_buf_putc(&b, ',');
+        lt_adm_write_feature_summary(&b, d, f);
+        any = true;
+    }
+    lt_buf_puts(&b, "]}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
@@ -216,6 +252,8 @@ static void flag_creators(lt_req_t *r, const lt_params_t *p)
 const lt_route_t lt_routes_admin_project_views[] = {
     ROUTE(LT_GET, "/api/admin/projects/:projectId/overview", overview, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/status", status, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report,
+          LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators,
           LT_AUTHENTICATED),
     {0},
