@@ -87,3 +87,33 @@ test('user-admin: admin-count, search, access and inactive users', async () => {
   assert.equal(res.status, 403, res.text);
   assert.equal((await viewer.get('/api/admin/user-admin/inactive')).status, 403);
 });
+
+test('GET /api/admin/personal-dashboard and /personal-dashboard/:projectId', async () => {
+  assert.equal((await admin.post('/api/admin/projects', { id: 'dash', name: 'Dash' })).status, 201);
+  assert.equal((await admin.post('/api/admin/projects/dash/features', { name: 'mine-flag', type: 'experiment' })).status, 201);
+  const res = await admin.get('/api/admin/personal-dashboard');
+  assert.equal(res.status, 200, res.text);
+  const dash = res.json();
+  const p = dash.projects.find((x) => x.id === 'dash');
+  assert.ok(p, JSON.stringify(dash.projects));
+  assert.equal(p.name, 'Dash');
+  assert.equal(p.featureCount, 1);
+  assert.equal(p.health, 100);
+  assert.deepEqual(p.roles.map((r) => r.name), ['Owner']);
+  assert.deepEqual(p.owners.map((o) => o.ownerType), ['user']);
+  assert.deepEqual(dash.flags, [{ name: 'mine-flag', type: 'experiment', project: 'dash' }]);
+  assert.ok(dash.admins.some((a) => a.username === 'admin'));
+
+  const viewer = new Api(srv, { cookie: await loginOk(srv, 'searchable-sam', USER_PASSWORD) });
+  const theirs = (await viewer.get('/api/admin/personal-dashboard')).json();
+  assert.deepEqual(theirs.projects, []);
+  assert.deepEqual(theirs.flags, []);
+
+  const detail = (await admin.get('/api/admin/personal-dashboard/dash')).json();
+  assert.ok(detail.latestEvents.some((e) => e.summary.includes('mine-flag')), JSON.stringify(detail.latestEvents));
+  assert.equal(detail.insights.totalFlags, 1);
+  assert.deepEqual(detail.onboardingStatus, { status: 'onboarded' });
+  assert.deepEqual(detail.roles.map((r) => r.name), ['Owner']);
+  const nope = await admin.get('/api/admin/personal-dashboard/nope');
+  assert.equal(nope.status, 404, nope.text);
+});

@@ -1,9 +1,11 @@
 /*
  * project_views.c: the read-only views of one project that Unleash's admin UI shows on a
  * project's page: GET .../overview (the project, its environments, stats and flag-type
- * counts), .../health-report (the same with its flags and stale counts), .../status (resources, health, stale flags, activity by day) and .../flag-creators
- * (who created its flags, from the feature-created events). All from the request's snapshot
- * but the creators, read from the store's event log.
+ * counts), .../health-report (the same with its flags and stale counts), .../status
+ * (resources, health, stale flags) and .../flag-creators (from the feature-created events);
+ * and the caller's personal dashboard (their projects, the flags they created, one project's
+ * latest events). From the request's snapshot, but creators and events, read from the
+ * store's event log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,6 +249,188 @@ static void flag_creators(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* ---------- the personal dashboard ---------- */
+
+static const lt_role_t *role_by_id(const lt_dataset_t *d, int64_t id)
+{
+    for (size_t i = 0; i < d->n_roles; i++)
+        if (d->roles[i].id == id)
+            return &d->roles[i];
+    return NULL;
+}
+
+/* [{ownerType, name, email}]: the users holding the Owner role in project. */
+static void write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project)
+{
+    lt_buf_putc(b, '[');
+    bool first = true;
+    for (size_t i = 0; i < d->n_bindings; i++) {
+        const lt_binding_t *bd = &d->bindings[i];
+        const lt_role_t *role = role_by_id(d, bd->role_id);
+        const lt_user_t *u = lt_access_user(d, bd->user_id);
+        if (strcmp(bd->project, project) != 0 || !role || strcmp(role->name, "Owner") != 0 || !u)
+            continue;
+        lt_buf_puts(b, first ? "{\"ownerType\":\"user\",\"name\":"
+                             : ",{\"ownerType\":\"user\",\"name\":");
+        first = false;
+        lt_json_cstr(b, u->name ? u->name : u->username ? u->username : u->email ? u->email : "");
+        lt_buf_puts(b, ",\"email\":");
+        lt_json_cstr_or_null(b, u->email);
+        lt_buf_putc(b, '}');
+    }
+    lt_buf_putc(b, ']');
+}
+
+/* The user's roles in project, as [{id, name, type}]. */
+static void write_user_roles(lt_buf_t *b, const lt_dataset_t *d, const lt_user_t *u,
+                             const char *project)
+{
+    lt_buf_putc(b, '[');
+    bool first = true;
+    for (size_t i = 0; u && i < d->n_bindings; i++) {
+        const lt_binding_t *bd = &d->bindings[i];
+        const lt_role_t *role = role_by_id(d, bd->role_id);
+        if (bd->user_id != u->id || strcmp(bd->project, project) != 0 || !role)
+            continue;
+        lt_buf_printf(b, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long)role->id);
+        first = false;
+        lt_json_cstr(b, role->name);
+        lt_buf_puts(b, ",\"type\":");
+        lt_json_cstr(b, role->type);
+        lt_buf_putc(b, '}');
+    }
+    lt_buf_putc(b, ']');
+}
+
+/* GET /api/admin/personal-dashboard: the projects the caller has a role in, the live flags
+ * they created (feature-created events with their user id), the instance's admins. */
+static void personal_dashboard(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    const lt_principal_t *who = &lt_adm_ctx(r)->who;
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    lt_arena_t *a = lt_req_arena(r);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"projects\":[");
+    bool first = true;
+    for (size_t i = 0; who->user && i < d->n_projects; i++) {
+        const lt_project_t *proj = &d->projects[i];
+        bool member = false;
+        for (size_t k = 0; k < d->n_bindings && !member; k++)
+            member = d->bindings[k].user_id == who->user->id &&
+                     strcmp(d->bindings[k].project, proj->id) == 0;
+        if (!member)
+            continue;
+        flag_counts_t c = count_flags(d, proj->id);
+        int health = project_health(&c);
+        lt_buf_puts(&b, first ? "{\"id\":" : ",{\"id\":");
+        first = false;
+        lt_json_cstr(&b, proj->id);
+        lt_buf_puts(&b, ",\"name\":");
+        lt_json_cstr(&b, proj->name ? proj->name : proj->id);
+        lt_buf_printf(&b, ",\"health\":%d,\"technicalDebt\":%d,\"memberCount\":%zu,"
+                          "\"featureCount\":%zu,\"owners\":",
+                      health, 100 - health, project_members(d, proj->id), c.live);
+        write_owners(&b, d, proj->id);
+        lt_buf_puts(&b, ",\"roles\":");
+        write_user_roles(&b, d, who->user, proj->id);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "],\"flags\":[");
+    lt_store_t *store = lt_state_store();
+    lt_event_row_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    lt_event_filter_t f = {.type = "feature-created", .limit = 1000};
+    if (!who->user || !store || lt_store_events_list(store, a, &f, &rows, &n, &total) != LT_OK)
+        n = 0;
+    first = true;
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *ft = rows[i].feature_name ? lt_dataset_feature(d, rows[i].feature_name)
+                                                      : NULL;
+        if (rows[i].created_by_user_id != who->user->id || !ft || ft->archived)
+            continue;
+        lt_buf_puts(&b, first ? "{\"name\":" : ",{\"name\":");
+        first = false;
+        lt_json_cstr(&b, ft->name);
+        lt_buf_puts(&b, ",\"type\":");
+        lt_json_cstr(&b, ft->type ? ft->type : "release");
+        lt_buf_puts(&b, ",\"project\":");
+        lt_json_cstr(&b, ft->project);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "],\"admins\":[");
+    first = true;
+    for (size_t i = 0; i < d->n_users; i++) {
+        const lt_user_t *u = &d->users[i];
+        const lt_role_t *role = role_by_id(d, u->root_role);
+        if (!role || strcmp(role->name, "Admin") != 0)
+            continue;
+        lt_buf_printf(&b, "%s{\"id\":%lld,\"name\":", first ? "" : ",", (long long)u->id);
+        first = false;
+        lt_json_cstr_or_null(&b, u->name);
+        lt_buf_puts(&b, ",\"username\":");
+        lt_json_cstr_or_null(&b, u->username);
+        lt_buf_puts(&b, ",\"email\":");
+        lt_json_cstr_or_null(&b, u->email);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "],\"projectOwners\":[]}");
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* GET /api/admin/personal-dashboard/:projectId: the project's newest events, owners, the
+ * caller's roles there and its flag counts. */
+static void personal_dashboard_project(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_principal_t *who = &lt_adm_ctx(r)->who;
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    lt_store_t *store = lt_state_store();
+    lt_event_row_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    lt_event_filter_t f = {.project = proj->id, .limit = 10};
+    if (!store || lt_store_events_list(store, lt_req_arena(r), &f, &rows, &n, &total) != LT_OK) {
+        lt_reply_error(r, 500, "InternalError", "The events could not be read.");
+        return;
+    }
+    flag_counts_t c = count_flags(d, proj->id);
+    int health = project_health(&c);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"latestEvents\":[");
+    for (size_t i = 0; i < n; i++) {
+        lt_buf_printf(&b, "%s{\"id\":%lld,\"createdBy\":", i ? "," : "",
+                      (long long)rows[i].id);
+        lt_json_cstr(&b, rows[i].created_by ? rows[i].created_by : "unknown");
+        lt_buf_puts(&b, ",\"summary\":");
+        char summary[256];
+        snprintf(summary, sizeof(summary), "%s: %s", rows[i].type,
+                 rows[i].feature_name ? rows[i].feature_name : proj->id);
+        lt_json_cstr(&b, summary);
+        lt_buf_puts(&b, ",\"createdByImageUrl\":\"\",\"createdAt\":");
+        lt_json_time(&b, rows[i].created_at);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "],\"onboardingStatus\":");
+    lt_buf_puts(&b, c.live || c.archived ? "{\"status\":\"onboarded\"}"
+                                         : "{\"status\":\"onboarding-started\"}");
+    lt_buf_puts(&b, ",\"owners\":");
+    write_owners(&b, d, proj->id);
+    lt_buf_puts(&b, ",\"roles\":");
+    write_user_roles(&b, d, who->user, proj->id);
+    lt_buf_printf(&b,
+                  ",\"insights\":{\"avgHealthCurrentWindow\":null,\"avgHealthPastWindow\":null,"
+                  "\"totalFlags\":%zu,\"activeFlags\":%zu,\"staleFlags\":%zu,"
+                  "\"potentiallyStaleFlags\":0,\"health\":%d}}",
+                  c.live, c.live - c.stale, c.stale, health);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_project_views[] = {
@@ -255,6 +439,9 @@ const lt_route_t lt_routes_admin_project_views[] = {
     ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report,
           LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators,
+          LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/personal-dashboard", personal_dashboard, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/personal-dashboard/:projectId", personal_dashboard_project,
           LT_AUTHENTICATED),
     {0},
 };
