@@ -3,7 +3,7 @@
 // error each (no principal, a project that does not exist, a filter Unleash refuses).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Latch } from './harness.mjs';
+import { Latch, waitFor } from './harness.mjs';
 
 let srv;
 let admin;
@@ -365,4 +365,14 @@ test('an application\'s overview and its instances in one environment', async ()
   assert.deepEqual(await ok('GET', '/api/admin/metrics/instances/checkout/environment/production'), { instances: [] });
   await refused('GET', '/api/admin/metrics/applications/nobody/overview', 404, 'NotFoundError');
   await refused('GET', '/api/admin/metrics/instances/nobody/environment/development', 404, 'NotFoundError');
+});
+
+test('POST /api/admin/record-ui-error: logged on one line without its stack, 204', async () => {
+  const res = await call('POST', '/api/admin/record-ui-error', { errorMessage: 'boom\nin the flag table', errorStack: 'at secret-stack-frame' });
+  assert.equal(res.status, 204, res.text);
+  await waitFor(() => srv.stderr.includes('admin UI error: boom in the flag table'), { what: 'the log line' });
+  assert.ok(!srv.stderr.includes('secret-stack-frame'), 'the stack stays out of the log');
+  const bad = await call('POST', '/api/admin/record-ui-error', { errorStack: 'x' });
+  assert.equal(bad.status, 400, bad.text);
+  await refused('POST', '/api/admin/record-ui-error', 401, null, {});
 });

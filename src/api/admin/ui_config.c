@@ -2,10 +2,12 @@
  * ui_config.c: what Unleash's admin UI and instance tooling read about the server rather than
  * its flags: GET /api/admin/ui-config (version, base path, limits, front-end origins, which
  * authentication), the maintenance mode (latch has none: always off), telemetry settings
- * (latch collects nothing) and the instance statistics, counted from the request's snapshot.
+ * (latch collects nothing), the instance statistics, counted from the request's snapshot, and
+ * the errors the UI reports (logged).
  */
 #include <stdio.h>
 
+#include "../../base/log.h"
 #include "../../base/util.h"
 #include "../frontend.h"
 #include "admin_int.h"
@@ -129,6 +131,26 @@ static void instance_stats(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* POST /api/admin/record-ui-error {errorMessage, errorStack}: an error the admin UI met,
+ * written to the log (the message, cut short; never the stack) and answered 204. */
+#define UI_ERROR_LOG_MAX 200
+static void record_ui_error(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    const char *msg = lt_adm_str(lt_adm_ctx(r)->body, "errorMessage");
+    if (!msg) {
+        lt_reply_error(r, 400, "ValidationError", "\"errorMessage\" is required and a string.");
+        return;
+    }
+    char line[UI_ERROR_LOG_MAX + 1];
+    size_t n = 0;
+    for (const char *c = msg; *c && n < UI_ERROR_LOG_MAX; c++) /* one line, printable */
+        line[n++] = (*c >= 0x20 && *c != 0x7f) ? *c : ' ';
+    line[n] = '\0';
+    lt_log_warn("admin UI error: %s", line);
+    lt_reply_empty(r, 204);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_ui_config[] = {
@@ -136,5 +158,7 @@ const lt_route_t lt_routes_admin_ui_config[] = {
     ROUTE(LT_GET, "/api/admin/maintenance", maintenance_get, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/telemetry/settings", telemetry_settings, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics", instance_stats, LT_PERM("ADMIN")),
+    ROUTE(LT_POST, "/api/admin/record-ui-error", record_ui_error, LT_AUTHENTICATED,
+          LT_JSON_OBJECT),
     {0},
 };
