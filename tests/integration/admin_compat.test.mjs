@@ -363,6 +363,13 @@ test('an application\'s overview and its instances in one environment', async ()
   const inst = await ok('GET', '/api/admin/metrics/instances/checkout/environment/development');
   assert.deepEqual(inst.instances.map((i) => i.instanceId).sort(), ['i-1', 'i-2']);
   assert.deepEqual(await ok('GET', '/api/admin/metrics/instances/checkout/environment/production'), { instances: [] });
+  const shopApps = await ok('GET', '/api/admin/projects/shop/applications');
+  assert.equal(shopApps.total, 1);
+  assert.deepEqual(shopApps.applications, [{
+    name: 'checkout', environments: ['development'], instances: ['i-1'],
+    sdks: [{ name: 'unleash-client-node', versions: ['6.12.0', '6.12.1'] }],
+  }]);
+  await refused('GET', '/api/admin/projects/nope/applications', 404, 'NotFoundError');
   await refused('GET', '/api/admin/metrics/applications/nobody/overview', 404, 'NotFoundError');
   await refused('GET', '/api/admin/metrics/instances/nobody/environment/development', 404, 'NotFoundError');
 });

@@ -1,6 +1,6 @@
 /*
- * applications.c: the admin API of what SDKs reported: applications (one, its overview) and
- * their instances (per environment),
+ * applications.c: the admin API of what SDKs reported: applications (one, its overview, those
+ * of a project) and their instances (per environment),
  * and per-flag usage (the last hour and seen applications; raw hourly buckets), read from
  * the store after the in-memory aggregation is flushed.
  */
@@ -507,6 +507,96 @@ static void api_application_instances(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply(r, 200, &b);
 }
 
+/* GET /api/admin/projects/:projectId/applications: the applications that evaluated the
+ * project's flags in the last 24 hours, with the environments and instances they did it from
+ * and their SDKs (from their registrations, "name:version" split at the last colon). */
+static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *project = lt_adm_param(pp, "projectId");
+    if (!lt_dataset_project(d, project)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
+        return;
+    }
+    int64_t since = lt_now_ms() - 24 * HOUR_MS;
+    /* every usage row of the project's flags */
+    size_t cap = 64, n = 0;
+    const lt_metric_row_t **seen = lt_arena_calloc(a, cap, sizeof(*seen));
+    for (size_t f = 0; f < d->n_features; f++) {
+        if (d->features[f].archived || strcmp(d->features[f].project, project) != 0)
+            continue;
+        size_t nm;
+        lt_metric_row_t *m = load_usage(a, d->features[f].name, since, &nm);
+        for (size_t k = 0; m && k < nm; k++) {
+            if (n == cap) {
+                const lt_metric_row_t **grown = lt_arena_calloc(a, cap * 2, sizeof(*grown));
+                memcpy(grown, seen, n * sizeof(*seen));
+                seen = grown;
+                cap *= 2;
+            }
+            seen[n++] = &m[k];
+        }
+    }
+    const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
+    size_t n_apps = 0;
+    for (size_t k = 0; k < n; k++)
+        lt_adm_set_add(apps, &n_apps, seen[k]->app_name);
+    lt_adm_sort_names(apps, n_apps);
+    size_t n_regs;
+    lt_app_row_t *regs = load_apps(a, &n_regs);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"applications\":[");
+    const char **set = lt_arena_calloc(a, n + n_regs + 1, sizeof(*set));
+    for (size_t i = 0; i < n_apps; i++) {
+        lt_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        lt_json_cstr(&b, apps[i]);
+        for (int part = 0; part < 2; part++) { /* environments, then instances */
+            size_t ns = 0;
+            for (size_t k = 0; k < n; k++)
+                if (strcmp(seen[k]->app_name, apps[i]) == 0)
+                    lt_adm_set_add(set, &ns, part ? seen[k]->instance_id : seen[k]->environment);
+            lt_adm_sort_names(set, ns);
+            lt_buf_puts(&b, part ? ",\"instances\":[" : ",\"environments\":[");
+            for (size_t k = 0; k < ns; k++) {
+                if (k)
+                    lt_buf_putc(&b, ',');
+                lt_json_cstr(&b, set[k]);
+            }
+            lt_buf_putc(&b, ']');
+        }
+        /* SDK names, each with its versions */
+        size_t n_sdk = 0;
+        for (size_t k = 0; regs && k < n_regs; k++)
+            if (strcmp(regs[k].app_name, apps[i]) == 0 && regs[k].sdk_version)
+                lt_adm_set_add(set, &n_sdk, regs[k].sdk_version);
+        lt_adm_sort_names(set, n_sdk);
+        lt_buf_puts(&b, ",\"sdks\":[");
+        const char *open_name = NULL;
+        size_t open_len = 0;
+        for (size_t k = 0; k < n_sdk; k++) {
+            const char *colon = strrchr(set[k], ':');
+            size_t nl = colon ? (size_t)(colon - set[k]) : strlen(set[k]);
+            if (!open_name || nl != open_len || memcmp(open_name, set[k], nl) != 0) {
+                lt_buf_puts(&b, open_name ? "]},{\"name\":" : "{\"name\":");
+                lt_json_str(&b, set[k], nl);
+                lt_buf_puts(&b, ",\"versions\":[");
+                open_name = set[k];
+                open_len = nl;
+            } else {
+                lt_buf_putc(&b, ',');
+            }
+            lt_json_cstr(&b, colon ? colon + 1 : "");
+        }
+        if (open_name)
+            lt_buf_puts(&b, "]}");
+        lt_buf_puts(&b, "]}");
+    }
+    lt_buf_printf(&b, "],\"total\":%zu}", n_apps);
+    lt_adm_reply(r, 200, &b);
+}
+
 /* ---------- GET /api/admin/metrics/unknown-flags ---------- */
 
 /* Unleash's shape: per flag its last sighting and, per application, the environments. */
@@ -560,6 +650,8 @@ const lt_route_t lt_routes_admin_applications[] = {
     ROUTE(LT_GET, "/api/admin/metrics/unknown-flags", api_unknown_flags, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/applications", api_project_applications,
+          LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName/overview", api_application_overview,
           LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/instances/:appName/environment/:environment",
