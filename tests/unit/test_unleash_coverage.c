@@ -180,8 +180,8 @@ static void coverage(void **state)
                         o->method, o->path, o->op_id);
             bad++;
         } else if (o->routed && o->listed) {
-            print_error("routed but still listed in docs/COMPATIBILITY.md: %s %s (%s)\n",
-                        o->method, o->path, o->op_id);
+            print_error("routed but still listed in docs/COMPATIBILITY.md: %s %s (%s)\n", o->method,
+                        o->path, o->op_id);
             bad++;
         }
     }

@@ -1,7 +1,8 @@
 /*
  * events.c: the event log (UNLEASH-API.md §6.7): GET /api/admin/events,
- * /api/admin/events/:featureName, /api/admin/search/events and /api/admin/event-creators. Events are read from the store
- * (not the snapshot), newest first; every admin write stored its row in its own transaction.
+ * /api/admin/events/:featureName, /api/admin/search/events and /api/admin/event-creators. Events
+ * are read from the store (not the snapshot), newest first; every admin write stored its row in its
+ * own transaction.
  */
 #include <stdio.h>
 

@@ -68,9 +68,8 @@ static void write_variant(lt_buf_t *b, const lt_variant_result_t *v)
     lt_buf_putc(b, '}');
 }
 
-static void write_feature(lt_req_t *r, lt_buf_t *b, const lt_dataset_t *d,
-                          const lt_eval_env_t *e, const lt_eval_feature_t *ef, const char *env,
-                          const lt_context_t *ctx)
+static void write_feature(lt_req_t *r, lt_buf_t *b, const lt_dataset_t *d, const lt_eval_env_t *e,
+                          const lt_eval_feature_t *ef, const char *env, const lt_context_t *ctx)
 {
     const lt_feature_t *f = lt_eval_feature_source(ef);
     const lt_feature_env_t *fe = lt_feature_env(f, env); /* the model's: disabled ones too */
@@ -78,8 +77,8 @@ static void write_feature(lt_req_t *r, lt_buf_t *b, const lt_dataset_t *d,
     lt_eval_variant(e, ef, ctx, &v);
     bool deps_ok = true;
     for (size_t i = 0; i < f->n_dependencies; i++) {
-        const lt_eval_feature_t *parent = lt_eval_find(e, f->dependencies[i].feature,
-                                                       strlen(f->dependencies[i].feature));
+        const lt_eval_feature_t *parent =
+            lt_eval_find(e, f->dependencies[i].feature, strlen(f->dependencies[i].feature));
         lt_variant_result_t pv;
         lt_eval_variant(e, parent, ctx, &pv);
         deps_ok = deps_ok && pv.feature_enabled == f->dependencies[i].enabled;

@@ -133,11 +133,10 @@ static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_
     free(types);
     lt_buf_putc(b, ']');
     lt_json_key(b, &first, "stats");
-    lt_buf_printf(b,
-                  "{\"avgTimeToProdCurrentWindow\":0,\"createdCurrentWindow\":0,"
-                  "\"createdPastWindow\":0,\"archivedCurrentWindow\":0,\"archivedPastWindow\":0,"
-                  "\"projectActivityCurrentWindow\":0,\"projectActivityPastWindow\":0,"
-                  "\"projectMembersAddedCurrentWindow\":0}");
+    lt_buf_printf(b, "{\"avgTimeToProdCurrentWindow\":0,\"createdCurrentWindow\":0,"
+                     "\"createdPastWindow\":0,\"archivedCurrentWindow\":0,\"archivedPastWindow\":0,"
+                     "\"projectActivityCurrentWindow\":0,\"projectActivityPastWindow\":0,"
+                     "\"projectMembersAddedCurrentWindow\":0}");
     lt_json_key(b, &first, "createdAt");
     lt_json_time(b, proj->created_at);
     lt_json_key(b, &first, "updatedAt");
@@ -148,7 +147,7 @@ static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_
     lt_json_bool(b, false);
     lt_json_key(b, &first, "onboardingStatus");
     lt_buf_puts(b, c->live || c->archived ? "{\"status\":\"onboarded\"}"
-                                         : "{\"status\":\"onboarding-started\"}");
+                                          : "{\"status\":\"onboarding-started\"}");
 }
 
 static void overview(lt_req_t *r, const lt_params_t *p)
@@ -329,8 +328,9 @@ static void personal_dashboard(lt_req_t *r, const lt_params_t *p)
         lt_json_cstr(&b, proj->id);
         lt_buf_puts(&b, ",\"name\":");
         lt_json_cstr(&b, proj->name ? proj->name : proj->id);
-        lt_buf_printf(&b, ",\"health\":%d,\"technicalDebt\":%d,\"memberCount\":%zu,"
-                          "\"featureCount\":%zu,\"owners\":",
+        lt_buf_printf(&b,
+                      ",\"health\":%d,\"technicalDebt\":%d,\"memberCount\":%zu,"
+                      "\"featureCount\":%zu,\"owners\":",
                       health, 100 - health, project_members(d, proj->id), c.live);
         write_owners(&b, d, proj->id);
         lt_buf_puts(&b, ",\"roles\":");
@@ -347,8 +347,8 @@ static void personal_dashboard(lt_req_t *r, const lt_params_t *p)
         n = 0;
     first = true;
     for (size_t i = 0; i < n; i++) {
-        const lt_feature_t *ft = rows[i].feature_name ? lt_dataset_feature(d, rows[i].feature_name)
-                                                      : NULL;
+        const lt_feature_t *ft =
+            rows[i].feature_name ? lt_dataset_feature(d, rows[i].feature_name) : NULL;
         if (rows[i].created_by_user_id != who->user->id || !ft || ft->archived)
             continue;
         lt_buf_puts(&b, first ? "{\"name\":" : ",{\"name\":");
@@ -404,8 +404,7 @@ static void personal_dashboard_project(lt_req_t *r, const lt_params_t *p)
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"latestEvents\":[");
     for (size_t i = 0; i < n; i++) {
-        lt_buf_printf(&b, "%s{\"id\":%lld,\"createdBy\":", i ? "," : "",
-                      (long long)rows[i].id);
+        lt_buf_printf(&b, "%s{\"id\":%lld,\"createdBy\":", i ? "," : "", (long long)rows[i].id);
         lt_json_cstr(&b, rows[i].created_by ? rows[i].created_by : "unknown");
         lt_buf_puts(&b, ",\"summary\":");
         char summary[256];
@@ -436,10 +435,8 @@ static void personal_dashboard_project(lt_req_t *r, const lt_params_t *p)
 const lt_route_t lt_routes_admin_project_views[] = {
     ROUTE(LT_GET, "/api/admin/projects/:projectId/overview", overview, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/status", status, LT_AUTHENTICATED),
-    ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report,
-          LT_AUTHENTICATED),
-    ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators,
-          LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/personal-dashboard", personal_dashboard, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/personal-dashboard/:projectId", personal_dashboard_project,
           LT_AUTHENTICATED),

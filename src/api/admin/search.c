@@ -14,8 +14,8 @@
 #include "admin_int.h"
 #include "../api.h"
 
-#define SEARCH_MAX_LIMIT 1000  /* flags in one page */
-#define SEARCH_MAX_VALUES 100  /* values in one filter */
+#define SEARCH_MAX_LIMIT 1000 /* flags in one page */
+#define SEARCH_MAX_VALUES 100 /* values in one filter */
 #define SEARCH_DEFAULT_LIMIT 50
 
 typedef enum { OP_NONE = 0, OP_IS, OP_IS_NOT, OP_ANY_OF, OP_NONE_OF, OP_ALL_OF, OP_EXCL_ALL } op_t;
@@ -35,11 +35,11 @@ static bool parse_filter(lt_req_t *r, const char *name, bool tag, filter_t *f)
         op_t op;
         bool tag;
     } ops[] = {
-        {"IS_NOT", OP_IS_NOT, false},         {"IS_ANY_OF", OP_ANY_OF, false},
-        {"IS_NONE_OF", OP_NONE_OF, false},    {"IS", OP_IS, false},
-        {"DO_NOT_INCLUDE", OP_IS_NOT, true},  {"INCLUDE_ALL_OF", OP_ALL_OF, true},
-        {"INCLUDE_ANY_OF", OP_ANY_OF, true},  {"EXCLUDE_IF_ANY_OF", OP_NONE_OF, true},
-        {"EXCLUDE_ALL", OP_EXCL_ALL, true},   {"INCLUDE", OP_IS, true},
+        {"IS_NOT", OP_IS_NOT, false},        {"IS_ANY_OF", OP_ANY_OF, false},
+        {"IS_NONE_OF", OP_NONE_OF, false},   {"IS", OP_IS, false},
+        {"DO_NOT_INCLUDE", OP_IS_NOT, true}, {"INCLUDE_ALL_OF", OP_ALL_OF, true},
+        {"INCLUDE_ANY_OF", OP_ANY_OF, true}, {"EXCLUDE_IF_ANY_OF", OP_NONE_OF, true},
+        {"EXCLUDE_ALL", OP_EXCL_ALL, true},  {"INCLUDE", OP_IS, true},
     };
     memset(f, 0, sizeof(*f));
     lt_str_t v = lt_req_query(r, name);
@@ -122,8 +122,8 @@ static bool passes_tags(const lt_dataset_t *d, const filter_t *f, const char *fe
         return have > 0;
     case OP_ALL_OF:
         return have == f->n;
-    case OP_IS_NOT:   /* DO_NOT_INCLUDE */
-    case OP_NONE_OF:  /* EXCLUDE_IF_ANY_OF */
+    case OP_IS_NOT:  /* DO_NOT_INCLUDE */
+    case OP_NONE_OF: /* EXCLUDE_IF_ANY_OF */
         return have == 0;
     case OP_EXCL_ALL: /* out only when it has them all */
         return have < f->n;

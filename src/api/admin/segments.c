@@ -1,8 +1,8 @@
 /*
  * segments.c: the admin API of segments (list, get, the strategies using one, the segments of
- * a strategy and setting them, create, update, delete, validate a name; validate a constraint), with Unleash 8.x's rules: a value limit, unique names, a project
- * segment used only in its project; UPDATE_PROJECT_SEGMENT stands in for the global
- * permission in the segment's project.
+ * a strategy and setting them, create, update, delete, validate a name; validate a constraint),
+ * with Unleash 8.x's rules: a value limit, unique names, a project segment used only in its
+ * project; UPDATE_PROJECT_SEGMENT stands in for the global permission in the segment's project.
  */
 #include "admin_int.h"
 
@@ -222,8 +222,8 @@ static void api_constraint_validate(lt_req_t *r, const lt_params_t *pp)
     lt_constraint_t *c;
     size_t n, n_values;
     lt_write_t wr = {0}, *w = &wr;
-    int rc = parse_constraints(lt_req_arena(r), &lt_req_snapshot(r)->data, list, &c, &n,
-                               &n_values, w);
+    int rc =
+        parse_constraints(lt_req_arena(r), &lt_req_snapshot(r)->data, list, &c, &n, &n_values, w);
     cJSON_Delete(list); /* the reference only: the body stays the request's */
     if (rc == LT_OK && n_values > LT_ADM_MAX_CONSTRAINT_VALUES)
         rc = BAD_DATA("A constraint has at most %d values.", LT_ADM_MAX_CONSTRAINT_VALUES);

@@ -95,8 +95,9 @@ static void maintenance_get(lt_req_t *r, const lt_params_t *p)
 static void telemetry_settings(lt_req_t *r, const lt_params_t *p)
 {
     LT_UNUSED(p);
-    lt_reply_json(r, 200, "{\"versionInfoCollectionEnabled\":false,"
-                          "\"featureInfoCollectionEnabled\":false}");
+    lt_reply_json(r, 200,
+                  "{\"versionInfoCollectionEnabled\":false,"
+                  "\"featureInfoCollectionEnabled\":false}");
 }
 
 static size_t count_features(const lt_dataset_t *d, bool archived)
@@ -125,9 +126,9 @@ static void instance_stats(lt_req_t *r, const lt_params_t *p)
                   "\"groups\":0,\"environments\":%zu,\"segments\":%zu,\"strategies\":%zu,"
                   "\"SAMLenabled\":false,\"OIDCenabled\":false,\"clientApps\":[],"
                   "\"sum\":\"\"}",
-                  now, d->n_users, count_features(d, false), count_features(d, true),
-                  d->n_projects, d->n_context_fields, d->n_roles, custom_roles, d->n_envs,
-                  d->n_segments, d->n_strategy_defs);
+                  now, d->n_users, count_features(d, false), count_features(d, true), d->n_projects,
+                  d->n_context_fields, d->n_roles, custom_roles, d->n_envs, d->n_segments,
+                  d->n_strategy_defs);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
@@ -158,7 +159,6 @@ const lt_route_t lt_routes_admin_ui_config[] = {
     ROUTE(LT_GET, "/api/admin/maintenance", maintenance_get, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/telemetry/settings", telemetry_settings, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics", instance_stats, LT_PERM("ADMIN")),
-    ROUTE(LT_POST, "/api/admin/record-ui-error", record_ui_error, LT_AUTHENTICATED,
-          LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/record-ui-error", record_ui_error, LT_AUTHENTICATED, LT_JSON_OBJECT),
     {0},
 };

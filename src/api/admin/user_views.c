@@ -12,8 +12,8 @@
 #include "admin_int.h"
 #include "../api.h"
 
-#define USER_SEARCH_MAX 100          /* users in one search answer */
-#define USER_INACTIVE_DAYS 180       /* Unleash's threshold */
+#define USER_SEARCH_MAX 100    /* users in one search answer */
+#define USER_INACTIVE_DAYS 180 /* Unleash's threshold */
 
 static bool is_admin(const lt_dataset_t *d, const lt_user_t *u)
 {
