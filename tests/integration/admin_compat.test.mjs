@@ -88,6 +88,15 @@ test('maintenance, telemetry settings and instance statistics', async () => {
   assert.ok(s.environments >= 1);
   assert.ok(!Number.isNaN(Date.parse(s.timestamp)));
   await refused('GET', '/api/admin/instance-admin/statistics', 401, null, {});
+  const csv = await call('GET', '/api/admin/instance-admin/statistics/csv');
+  assert.equal(csv.status, 200, csv.text);
+  assert.match(csv.headers['content-type'], /^text\/csv/);
+  const [head, row] = csv.text.trim().split('\r\n').map((l) => l.split(','));
+  const byName = Object.fromEntries(head.map((h, i) => [h, row[i]]));
+  assert.equal(byName.featureToggles, String(s.featureToggles));
+  assert.equal(byName.projects, '2');
+  assert.equal(byName.versionOSS, '8.2.0');
+  assert.equal((await call('GET', '/api/admin/instance-admin/statistics/csv', undefined, {})).status, 401);
 });
 
 test('GET /api/admin/projects/:p/overview: the project, its environments, type counts, health', async () => {

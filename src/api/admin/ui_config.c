@@ -108,27 +108,62 @@ static size_t count_features(const lt_dataset_t *d, bool archived)
     return n;
 }
 
-static void instance_stats(lt_req_t *r, const lt_params_t *p)
+/* The counted statistics, in the order both forms list them. */
+typedef struct {
+    const char *name;
+    size_t value;
+} stat_t;
+
+#define N_STATS 10
+
+static void count_stats(const lt_dataset_t *d, stat_t out[N_STATS])
 {
-    LT_UNUSED(p);
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    char now[32];
-    lt_time_format(lt_now_ms(), now);
     size_t custom_roles = 0;
     for (size_t i = 0; i < d->n_roles; i++)
         custom_roles += d->roles[i].type && strcmp(d->roles[i].type, "root-custom") == 0;
+    const stat_t s[N_STATS] = {
+        {"users", d->n_users},
+        {"featureToggles", count_features(d, false)},
+        {"archivedFeatureToggles", count_features(d, true)},
+        {"projects", d->n_projects},
+        {"contextFields", d->n_context_fields},
+        {"roles", d->n_roles},
+        {"customRootRoles", custom_roles},
+        {"environments", d->n_envs},
+        {"segments", d->n_segments},
+        {"strategies", d->n_strategy_defs},
+    };
+    memcpy(out, s, sizeof(s));
+}
+
+/* GET /api/admin/instance-admin/statistics, and .../csv (csv in decl->op): a header row and
+ * one row of values. */
+static void instance_stats(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    bool csv = lt_adm_ctx(r)->decl->op == 1;
+    char now[32];
+    lt_time_format(lt_now_ms(), now);
+    stat_t st[N_STATS];
+    count_stats(&lt_req_snapshot(r)->data, st);
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    lt_buf_printf(&b,
-                  "{\"timestamp\":\"%s\",\"versionOSS\":\"" LT_ADM_UNLEASH_VERSION "\","
-                  "\"users\":%zu,\"featureToggles\":%zu,\"archivedFeatureToggles\":%zu,"
-                  "\"projects\":%zu,\"contextFields\":%zu,\"roles\":%zu,\"customRootRoles\":%zu,"
-                  "\"groups\":0,\"environments\":%zu,\"segments\":%zu,\"strategies\":%zu,"
-                  "\"SAMLenabled\":false,\"OIDCenabled\":false,\"clientApps\":[],"
-                  "\"sum\":\"\"}",
-                  now, d->n_users, count_features(d, false), count_features(d, true), d->n_projects,
-                  d->n_context_fields, d->n_roles, custom_roles, d->n_envs, d->n_segments,
-                  d->n_strategy_defs);
+    if (csv) {
+        lt_buf_puts(&b, "timestamp,versionOSS");
+        for (size_t i = 0; i < N_STATS; i++)
+            lt_buf_printf(&b, ",%s", st[i].name);
+        lt_buf_printf(&b, "\r\n%s," LT_ADM_UNLEASH_VERSION, now);
+        for (size_t i = 0; i < N_STATS; i++)
+            lt_buf_printf(&b, ",%zu", st[i].value);
+        lt_buf_puts(&b, "\r\n");
+        lt_reply_header(r, "Content-Disposition", "attachment; filename=\"unleash-stats.csv\"");
+        lt_reply_buf(r, 200, "text/csv; charset=utf-8", &b);
+        return;
+    }
+    lt_buf_printf(&b, "{\"timestamp\":\"%s\",\"versionOSS\":\"" LT_ADM_UNLEASH_VERSION "\"", now);
+    for (size_t i = 0; i < N_STATS; i++)
+        lt_buf_printf(&b, ",\"%s\":%zu", st[i].name, st[i].value);
+    lt_buf_puts(&b, ",\"groups\":0,\"SAMLenabled\":false,\"OIDCenabled\":false,\"clientApps\":[]}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
@@ -159,6 +194,8 @@ const lt_route_t lt_routes_admin_ui_config[] = {
     ROUTE(LT_GET, "/api/admin/maintenance", maintenance_get, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/telemetry/settings", telemetry_settings, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics", instance_stats, LT_PERM("ADMIN")),
+    ROUTE(LT_GET, "/api/admin/instance-admin/statistics/csv", instance_stats, LT_PERM("ADMIN"),
+          .op = 1),
     ROUTE(LT_POST, "/api/admin/record-ui-error", record_ui_error, LT_AUTHENTICATED, LT_JSON_OBJECT),
     {0},
 };
