@@ -172,30 +172,29 @@ static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
 /* The distinct tags on any flag (latch keeps a tag only on the flags that carry it), of type
  * (NULL: any) and value (NULL: any), sorted by type then value, in the request's arena; *n
  * gets how many. */
+static int tag_cmp(const void *pa, const void *pb)
+{
+    const lt_tag_t *a = *(const lt_tag_t *const *)pa, *b = *(const lt_tag_t *const *)pb;
+    int c = strcmp(a->type, b->type);
+    return c ? c : strcmp(a->value, b->value);
+}
+
 static const lt_tag_t **distinct_tags(lt_req_t *r, const lt_dataset_t *d, const char *type,
                                       const char *value, size_t *n)
 {
-    const lt_tag_t **seen = lt_arena_calloc(lt_req_arena(r), d->n_tags + 1, sizeof(*seen));
-    *n = 0;
+    const lt_tag_t **all = lt_arena_calloc(lt_req_arena(r), d->n_tags + 1, sizeof(*all));
+    size_t k = 0;
     for (size_t i = 0; i < d->n_tags; i++) {
         const lt_tag_t *t = &d->tags[i];
-        if ((type && strcmp(t->type, type) != 0) || (value && strcmp(t->value, value) != 0))
-            continue;
-        size_t at = 0;
-        int c = 1;
-        for (; at < *n; at++) {
-            c = strcmp(seen[at]->type, t->type);
-            c = c ? c : strcmp(seen[at]->value, t->value);
-            if (c >= 0)
-                break;
-        }
-        if (at < *n && c == 0)
-            continue; /* on another flag too */
-        memmove(&seen[at + 1], &seen[at], (*n - at) * sizeof(*seen));
-        seen[at] = t;
-        (*n)++;
+        if ((!type || strcmp(t->type, type) == 0) && (!value || strcmp(t->value, value) == 0))
+            all[k++] = t;
     }
-    return seen;
+    qsort(all, k, sizeof(*all), tag_cmp);
+    *n = 0;
+    for (size_t i = 0; i < k; i++) /* the same tag on several flags: once */
+        if (!*n || tag_cmp(&all[*n - 1], &all[i]) != 0)
+            all[(*n)++] = all[i];
+    return all;
 }
 
 static void write_tag(lt_buf_t *b, const lt_tag_t *t)
