@@ -11,6 +11,9 @@
 #include "../api.h"
 
 #define PLAYGROUND_MAX_PROJECTS 100
+/* Strategies evaluated one by one in a request (each is a compile); past it a strategy's own
+ * result is "unknown", "unevaluated" (the flag's result is always evaluated) */
+#define PLAYGROUND_MAX_STRATEGY_EVALS 5000
 
 typedef struct {
     const char **projects; /* NULL: every project ("*") */
@@ -69,7 +72,8 @@ static void write_variant(lt_buf_t *b, const lt_variant_result_t *v)
 }
 
 static void write_feature(lt_req_t *r, lt_buf_t *b, const lt_dataset_t *d, const lt_eval_env_t *e,
-                          const lt_eval_feature_t *ef, const char *env, const lt_context_t *ctx)
+                          const lt_eval_feature_t *ef, const char *env, const lt_context_t *ctx,
+                          size_t *budget)
 {
     const lt_feature_t *f = lt_eval_feature_source(ef);
     const lt_feature_env_t *fe = lt_feature_env(f, env); /* the model's: disabled ones too */
@@ -99,7 +103,9 @@ static void write_feature(lt_req_t *r, lt_buf_t *b, const lt_dataset_t *d, const
     bool any = false;
     for (size_t i = 0; fe && i < fe->n_strategies; i++) {
         const lt_strategy_t *s = &fe->strategies[i];
-        bool on = strategy_result(lt_req_arena(r), d, f, s, env, ctx);
+        bool evaluated = *budget > 0;
+        bool on = evaluated && strategy_result(lt_req_arena(r), d, f, s, env, ctx);
+        *budget -= evaluated;
         any = any || (on && !s->disabled);
         if (i)
             lt_buf_putc(&data, ',');
@@ -107,9 +113,14 @@ static void write_feature(lt_req_t *r, lt_buf_t *b, const lt_dataset_t *d, const
         lt_adm_write_strategy(&data, s);
         if (data.len > at && data.ptr[data.len - 1] == '}')
             data.len--; /* the strategy's own object, with its result added */
-        lt_buf_puts(&data, ",\"result\":{\"enabled\":");
-        lt_json_bool(&data, on);
-        lt_buf_puts(&data, ",\"evaluationStatus\":\"complete\"}}");
+        if (evaluated) {
+            lt_buf_puts(&data, ",\"result\":{\"enabled\":");
+            lt_json_bool(&data, on);
+            lt_buf_puts(&data, ",\"evaluationStatus\":\"complete\"}}");
+        } else {
+            lt_buf_puts(&data, ",\"result\":{\"enabled\":\"unknown\","
+                               "\"evaluationStatus\":\"unevaluated\"}}");
+        }
     }
     lt_json_bool(b, any);
     lt_buf_puts(b, ",\"data\":[");
@@ -180,6 +191,7 @@ static void playground(lt_req_t *r, const lt_params_t *p)
     cJSON_free(cj);
     lt_buf_puts(&b, "},\"features\":[");
     bool first = true;
+    size_t budget = PLAYGROUND_MAX_STRATEGY_EVALS;
     for (size_t i = 0; i < lt_eval_count(view->eval); i++) {
         const lt_eval_feature_t *ef = lt_eval_at(view->eval, i);
         if (!in_scope(&scope, lt_eval_feature_project(ef)))
@@ -187,7 +199,7 @@ static void playground(lt_req_t *r, const lt_params_t *p)
         if (!first)
             lt_buf_putc(&b, ',');
         first = false;
-        write_feature(r, &b, d, view->eval, ef, env, &ctx);
+        write_feature(r, &b, d, view->eval, ef, env, &ctx, &budget);
     }
     lt_buf_puts(&b, "]}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
