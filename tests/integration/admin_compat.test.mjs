@@ -129,6 +129,16 @@ test('GET /api/admin/projects/:p/health-report: the overview with its flags and 
   await refused('GET', '/api/admin/projects/nope/health-report', 404, 'NotFoundError');
 });
 
+test('GET /api/admin/projects/:p/insights: health, flag types and members', async () => {
+  const i = await ok('GET', '/api/admin/projects/default/insights');
+  assert.deepEqual(i.health, { rating: 67, activeCount: 2, potentiallyStaleCount: 0, staleCount: 1 });
+  assert.deepEqual(Object.fromEntries(i.featureTypeCounts.map((t) => [t.type, t.count])), { release: 1, experiment: 1, operational: 1 });
+  assert.equal(typeof i.members.currentMembers, 'number');
+  assert.deepEqual(i.leadTime, { projectAverage: 0, features: [] });
+  assert.equal(typeof i.stats, 'object');
+  await refused('GET', '/api/admin/projects/nope/insights', 404, 'NotFoundError');
+});
+
 test('GET /api/admin/projects/:p/status and flag-creators', async () => {
   const s = await ok('GET', '/api/admin/projects/default/status');
   assert.deepEqual(s.staleFlags, { total: 1 });

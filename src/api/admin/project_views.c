@@ -1,10 +1,10 @@
 /*
  * project_views.c: the read-only views of one project that Unleash's admin UI shows on a
  * project's page: GET .../overview (the project, its environments, stats and flag-type
- * counts), .../health-report (the same with its flags and stale counts), .../status
- * (resources, health, stale flags) and .../flag-creators (from the feature-created events);
- * and the caller's personal dashboard (their projects, the flags they created, one project's
- * latest events). From the request's snapshot, but creators and events, read from the
+ * counts), .../health-report (the same with its flags and stale counts), .../insights,
+ * .../status (resources, health, stale flags) and .../flag-creators (from the feature-created
+ * events); and the caller's personal dashboard (their projects, the flags they created, one
+ * project's latest events). From the request's snapshot, but creators and events, read from the
  * store's event log.
  */
 #include <stdio.h>
@@ -71,6 +71,38 @@ static size_t project_members(const lt_dataset_t *d, const char *project)
     return n;
 }
 
+/* [{type, count}]: the flag types of the project's live flags, in order of first appearance. */
+static void write_type_counts(lt_buf_t *b, const lt_dataset_t *d, const char *project)
+{
+    lt_buf_putc(b, '[');
+    const char **types = lt_xcalloc(d->n_features + 1, sizeof(*types));
+    size_t n_types = 0;
+    for (size_t i = 0; i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        if (!f->archived && strcmp(f->project, project) == 0)
+            lt_adm_set_add(types, &n_types, f->type ? f->type : "release");
+    }
+    for (size_t t = 0; t < n_types; t++) {
+        size_t n = 0;
+        for (size_t i = 0; i < d->n_features; i++) {
+            const lt_feature_t *f = &d->features[i];
+            n += !f->archived && strcmp(f->project, project) == 0 &&
+                 strcmp(f->type ? f->type : "release", types[t]) == 0;
+        }
+        lt_buf_puts(b, t ? ",{\"type\":" : "{\"type\":");
+        lt_json_cstr(b, types[t]);
+        lt_buf_printf(b, ",\"count\":%zu}", n);
+    }
+    free(types);
+    lt_buf_putc(b, ']');
+}
+
+/* Unleash's project stats over time windows: latch keeps no such history (all 0). */
+#define PROJECT_STATS_NONE                                                                         \
+    "{\"avgTimeToProdCurrentWindow\":0,\"createdCurrentWindow\":0,\"createdPastWindow\":0,"        \
+    "\"archivedCurrentWindow\":0,\"archivedPastWindow\":0,\"projectActivityCurrentWindow\":0,"     \
+    "\"projectActivityPastWindow\":0,\"projectMembersAddedCurrentWindow\":0}"
+
 /* The overview's members, the object left open for what a caller adds. */
 static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t *proj,
                            const flag_counts_t *c)
@@ -111,32 +143,9 @@ static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_
     lt_buf_putc(b, ']');
     /* the flag types of its live flags, in order of first appearance */
     lt_json_key(b, &first, "featureTypeCounts");
-    lt_buf_putc(b, '[');
-    const char **types = lt_xcalloc(d->n_features + 1, sizeof(*types));
-    size_t n_types = 0;
-    for (size_t i = 0; i < d->n_features; i++) {
-        const lt_feature_t *f = &d->features[i];
-        if (!f->archived && strcmp(f->project, proj->id) == 0)
-            lt_adm_set_add(types, &n_types, f->type ? f->type : "release");
-    }
-    for (size_t t = 0; t < n_types; t++) {
-        size_t n = 0;
-        for (size_t i = 0; i < d->n_features; i++) {
-            const lt_feature_t *f = &d->features[i];
-            n += !f->archived && strcmp(f->project, proj->id) == 0 &&
-                 strcmp(f->type ? f->type : "release", types[t]) == 0;
-        }
-        lt_buf_puts(b, t ? ",{\"type\":" : "{\"type\":");
-        lt_json_cstr(b, types[t]);
-        lt_buf_printf(b, ",\"count\":%zu}", n);
-    }
-    free(types);
-    lt_buf_putc(b, ']');
+    write_type_counts(b, d, proj->id);
     lt_json_key(b, &first, "stats");
-    lt_buf_printf(b, "{\"avgTimeToProdCurrentWindow\":0,\"createdCurrentWindow\":0,"
-                     "\"createdPastWindow\":0,\"archivedCurrentWindow\":0,\"archivedPastWindow\":0,"
-                     "\"projectActivityCurrentWindow\":0,\"projectActivityPastWindow\":0,"
-                     "\"projectMembersAddedCurrentWindow\":0}");
+    lt_buf_puts(b, PROJECT_STATS_NONE);
     lt_json_key(b, &first, "createdAt");
     lt_json_time(b, proj->created_at);
     lt_json_key(b, &first, "updatedAt");
@@ -161,6 +170,29 @@ static void overview(lt_req_t *r, const lt_params_t *p)
     lt_buf_init(&b, 0);
     write_overview(&b, d, proj, &c);
     lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* GET .../insights: stats, health, flag types and members; lead times (DORA) and the
+ * members' change over a month need history latch does not keep (0, none). */
+static void insights(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    flag_counts_t c = count_flags(d, proj->id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"stats\":" PROJECT_STATS_NONE);
+    lt_buf_printf(&b,
+                  ",\"health\":{\"rating\":%d,\"activeCount\":%zu,\"potentiallyStaleCount\":0,"
+                  "\"staleCount\":%zu},\"leadTime\":{\"projectAverage\":0,\"features\":[]},"
+                  "\"featureTypeCounts\":",
+                  project_health(&c), c.live - c.stale, c.stale);
+    write_type_counts(&b, d, proj->id);
+    lt_buf_printf(&b, ",\"members\":{\"currentMembers\":%zu,\"change\":0}}",
+                  project_members(d, proj->id));
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
@@ -436,6 +468,7 @@ const lt_route_t lt_routes_admin_project_views[] = {
     ROUTE(LT_GET, "/api/admin/projects/:projectId/overview", overview, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/status", status, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/insights", insights, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/personal-dashboard", personal_dashboard, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/personal-dashboard/:projectId", personal_dashboard_project,
