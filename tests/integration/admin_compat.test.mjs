@@ -82,6 +82,8 @@ test('maintenance, telemetry settings and instance statistics', async () => {
     versionInfoCollectionEnabled: false,
     featureInfoCollectionEnabled: false,
   });
+  await refused('GET', '/api/admin/maintenance', 401, null, {});
+  await refused('GET', '/api/admin/telemetry/settings', 401, null, {});
   const s = await ok('GET', '/api/admin/instance-admin/statistics');
   assert.equal(s.featureToggles, 5);
   assert.equal(s.projects, 2);
@@ -214,6 +216,8 @@ test('GET /api/admin/tags, by type, and one tag: the distinct tags over every fl
   assert.deepEqual((await ok('GET', '/api/admin/tags/nosuch')).tags, []);
   assert.deepEqual(await ok('GET', '/api/admin/tags/simple/web'), { version: 1, tag: { value: 'web', type: 'simple' } });
   await refused('GET', '/api/admin/tags/simple/absent', 404, 'NotFoundError');
+  await refused('GET', '/api/admin/tags', 401, null, {});
+  await refused('GET', '/api/admin/tags/simple', 401, null, {});
 });
 
 test('POST /api/admin/playground: every flag evaluated for a context, strategy by strategy', async () => {
@@ -301,6 +305,9 @@ test('POST /api/admin/projects/:p/archive and archive/validate: several flags at
   assert.deepEqual(v, { parentsWithChildFeatures: ['zeta-parent'], hasDeletedDependencies: false });
   const both = await ok('POST', '/api/admin/projects/shop/archive/validate', { features: ['zeta-parent', 'eta-child'] });
   assert.deepEqual(both, { parentsWithChildFeatures: [], hasDeletedDependencies: true });
+
+  const notList = await call('POST', '/api/admin/projects/shop/archive/validate', { features: 'zeta-parent' });
+  assert.equal(notList.status, 400, notList.text);
 
   const before = await srv.lastEventId(admin);
   const res = await call('POST', '/api/admin/projects/shop/archive', { features: ['theta-lone', 'zeta-parent'] });

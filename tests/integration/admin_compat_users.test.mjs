@@ -74,6 +74,9 @@ test('user-admin: admin-count, search, access and inactive users', async () => {
   const byMail = (await admin.get('/api/admin/user-admin/search?q=nopass%40')).json();
   assert.deepEqual(byMail.map((u) => u.email), ['nopass@example.com']);
 
+  const long = await admin.get(`/api/admin/user-admin/search?q=${'x'.repeat(300)}`);
+  assert.equal(long.status, 400, long.text);
+  assert.equal((await srv.request('GET', '/api/admin/user-admin/access')).status, 401);
   const access = (await admin.get('/api/admin/user-admin/access')).json();
   assert.deepEqual(access.groups, []);
   assert.ok(access.users.some((u) => u.username === 'searchable-sam' && typeof u.id === 'number'));
@@ -114,6 +117,7 @@ test('GET /api/admin/personal-dashboard and /personal-dashboard/:projectId', asy
   assert.equal(detail.insights.totalFlags, 1);
   assert.deepEqual(detail.onboardingStatus, { status: 'onboarded' });
   assert.deepEqual(detail.roles.map((r) => r.name), ['Owner']);
+  assert.equal((await srv.request('GET', '/api/admin/personal-dashboard')).status, 401);
   const nope = await admin.get('/api/admin/personal-dashboard/nope');
   assert.equal(nope.status, 404, nope.text);
 });
