@@ -409,3 +409,31 @@ test('POST /api/admin/record-ui-error: logged on one line without its stack, 204
   assert.equal(bad.status, 400, bad.text);
   await refused('POST', '/api/admin/record-ui-error', 401, null, {});
 });
+
+test('POST /api/admin/playground/advanced: environments times the contexts comma-separated values make', async () => {
+  const out = await ok('POST', '/api/admin/playground/advanced', {
+    environments: ['development', 'production'], projects: ['shop'],
+    context: { appName: 'x', userId: 'u1, u2' },
+  });
+  assert.deepEqual(out.input.environments, ['development', 'production']);
+  const d = out.features.find((f) => f.name === 'delta-four');
+  assert.equal(d.projectId, 'shop');
+  assert.deepEqual(Object.keys(d.environments), ['development', 'production']);
+  const dev = d.environments.development;
+  assert.deepEqual(dev.map((e) => e.context.userId), ['u1', 'u2']);
+  assert.deepEqual(dev.map((e) => e.isEnabled), [true, false]);
+  assert.ok(dev.every((e) => e.environment === 'development' && e.context.appName === 'x'));
+  assert.deepEqual(d.environments.production.map((e) => e.isEnabled), [false, false]);
+  assert.equal(dev[0].strategies.data[0].result.enabled, true);
+
+  const many = await call('POST', '/api/admin/playground/advanced', {
+    environments: ['development'],
+    context: { userId: Array.from({ length: 40 }, (_, i) => `u${i}`).join(','), sessionId: Array.from({ length: 40 }, (_, i) => `s${i}`).join(',') },
+  });
+  assert.equal(many.status, 400, many.text);
+  assert.equal(many.json().name, 'BadDataError');
+  const noEnv = await call('POST', '/api/admin/playground/advanced', { environments: [], context: {} });
+  assert.equal(noEnv.status, 400, noEnv.text);
+  const badEnv = await call('POST', '/api/admin/playground/advanced', { environments: ['nowhere'], context: {} });
+  assert.equal(badEnv.status, 400, badEnv.text);
+});
