@@ -437,3 +437,47 @@ test('POST /api/admin/playground/advanced: environments times the contexts comma
   const badEnv = await call('POST', '/api/admin/playground/advanced', { environments: ['nowhere'], context: {} });
   assert.equal(badEnv.status, 400, badEnv.text);
 });
+
+test('POST /api/admin/projects/:p/delete: archived flags deleted for good, all or none', async () => {
+  // theta-lone, zeta-parent and eta-child were archived above
+  const before = await srv.lastEventId(admin);
+  const live = await call('POST', '/api/admin/projects/shop/delete', { features: ['theta-lone', 'delta-four'] });
+  assert.equal(live.status, 403, live.text);
+  const other = await call('POST', '/api/admin/projects/default/delete', { features: ['theta-lone'] });
+  assert.equal(other.status, 404, other.text);
+  assert.equal(await srv.lastEventId(admin), before, 'nothing deleted by a refused call');
+  await ok('POST', '/api/admin/projects/shop/delete', { features: ['theta-lone', 'zeta-parent'] });
+  const evs = await srv.eventsSince(before, admin);
+  assert.deepEqual(evs.map((e) => [e.type, e.featureName]), [['feature-deleted', 'theta-lone'], ['feature-deleted', 'zeta-parent']]);
+  const archived = (await ok('GET', '/api/admin/projects/shop/archived-features')).features.map((f) => f.name);
+  assert.deepEqual(archived, ['eta-child']);
+});
+
+test('PUT /api/admin/projects/:p/tags and DELETE /api/admin/tags/:type/:value: tags on several flags at once', async () => {
+  const tagsOf = async (name) => (await ok('GET', `/api/admin/features/${name}/tags`)).tags.map((t) => `${t.type}:${t.value}`).sort();
+  // delta-four has simple:web and simple:mobile, epsilon-five none
+  const before = await srv.lastEventId(admin);
+  await ok('PUT', '/api/admin/projects/shop/tags', {
+    features: ['delta-four', 'epsilon-five'],
+    tags: { addedTags: [{ type: 'simple', value: 'batch' }], removedTags: [{ type: 'simple', value: 'mobile' }] },
+  });
+  assert.deepEqual(await tagsOf('delta-four'), ['simple:batch', 'simple:web']);
+  assert.deepEqual(await tagsOf('epsilon-five'), ['simple:batch']);
+  const evs = await srv.eventsSince(before, admin);
+  assert.deepEqual(evs.map((e) => `${e.type} ${e.featureName}`).sort(), [
+    'feature-tagged delta-four', 'feature-tagged epsilon-five', 'feature-untagged delta-four',
+  ]);
+  const wrong = await call('PUT', '/api/admin/projects/shop/tags', { features: ['alpha-one'], tags: { addedTags: [{ type: 'simple', value: 'batch' }], removedTags: [] } });
+  assert.equal(wrong.status, 404, wrong.text);
+  const badType = await call('PUT', '/api/admin/projects/shop/tags', { features: ['delta-four'], tags: { addedTags: [{ type: 'nosuchtype', value: 'xx' }], removedTags: [] } });
+  assert.equal(badType.status, 400, badType.text);
+
+  const mid = await srv.lastEventId(admin);
+  await ok('DELETE', '/api/admin/tags/simple/batch');
+  assert.deepEqual(await tagsOf('delta-four'), ['simple:web']);
+  assert.deepEqual(await tagsOf('epsilon-five'), []);
+  assert.deepEqual((await srv.eventsSince(mid, admin)).map((e) => e.type), ['tag-deleted']);
+  await refused('GET', '/api/admin/tags/simple/batch', 404, 'NotFoundError');
+  await ok('DELETE', '/api/admin/tags/simple/never-there');
+  await refused('DELETE', '/api/admin/tags/simple/web', 401, null, {});
+});

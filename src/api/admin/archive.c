@@ -1,7 +1,7 @@
 /*
  * archive.c: the admin API for the archive: archive a flag or several (and check what that
- * would break), list archived flags (all or per project), revive one or several, delete an
- * archived flag for good. A flag other flags depend
+ * would break), list archived flags (all or per project), revive one or several, delete
+ * archived flags for good (one or several). A flag other flags depend
  * on can be neither archived nor deleted.
  */
 #include <stdio.h>
@@ -230,7 +230,40 @@ static void api_archived_list(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* POST /api/admin/projects/:projectId/delete {features}: delete archived flags of the project
+ * for good, all in one transaction or none. */
+static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    const char **names;
+    size_t n;
+    if (lt_adm_name_list(c, "features", &names, &n, w) != LT_OK)
+        return LT_EINVAL;
+    lt_event_t *evs = lt_arena_calloc(c->a, n, sizeof(*evs));
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *old = lt_dataset_feature(d, names[i]);
+        if (!old || strcmp(old->project, c->project) != 0)
+            return NOT_FOUND("Could not find feature flag with name %s in project %s", names[i],
+                             c->project);
+        if (!old->archived)
+            return lt_write_fail(w, 403, "InvalidOperationError",
+                                 "Only archived flags can be deleted: archive %s first", old->name);
+        if (has_child_outside(d, old->name, names, n))
+            return lt_write_fail(w, 403, "InvalidOperationError",
+                                 "You can not archive/delete %s since other features depend on "
+                                 "it.",
+                                 old->name);
+        evs[i] = lt_admin_event(&c->who, "feature-deleted");
+        evs[i].project = old->project;
+        evs[i].feature_name = old->name;
+        evs[i].pre_data = lt_adm_feature_json(c->a, d, old);
+    }
+    return lt_store_features_delete(s, names, n, evs);
+}
+
 LT_ADM_WRITE(api_feature_archive, do_feature_archive, 202, .reply = NULL)
+LT_ADM_WRITE(api_project_delete, do_project_delete, 200, .reply = NULL)
 LT_ADM_WRITE(api_project_archive, do_project_archive, 202, .reply = NULL)
 LT_ADM_WRITE(api_feature_revive, do_feature_revive, 200, .reply = NULL)
 LT_ADM_WRITE(api_project_revive, do_project_revive, 200, .reply = NULL)
@@ -249,6 +282,8 @@ const lt_route_t lt_routes_admin_archive[] = {
     ROUTE(LT_POST, "/api/admin/projects/:projectId/revive", api_project_revive,
           LT_ADM_PROJ("UPDATE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_DELETE, LT_ADM_PF, api_feature_archive, LT_ADM_FLAG("DELETE_FEATURE")),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/delete", api_project_delete,
+          LT_ADM_PROJ("DELETE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_POST, "/api/admin/projects/:projectId/archive", api_project_archive,
           LT_ADM_PROJ("DELETE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_POST, "/api/admin/projects/:projectId/archive/validate", api_project_archive_validate,
