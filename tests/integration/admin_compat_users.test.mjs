@@ -85,7 +85,12 @@ test('user-admin: admin-count, search, access and inactive users', async () => {
   assert.equal(inactive.version, 1);
   assert.deepEqual(inactive.inactiveUsers, [], 'every user here was created just now');
 
+  const usersBefore = (await admin.get('/api/admin/user-admin')).json().users.length;
+  assert.equal((await admin.del('/api/admin/user-admin/scim-users')).status, 200);
+  assert.equal((await admin.get('/api/admin/user-admin')).json().users.length, usersBefore, 'no user is a SCIM user');
+
   const viewer = new Api(srv, { cookie: await loginOk(srv, 'searchable-sam', USER_PASSWORD) });
+  assert.equal((await viewer.del('/api/admin/user-admin/scim-users')).status, 403);
   const res = await viewer.get('/api/admin/user-admin/admin-count');
   assert.equal(res.status, 403, res.text);
   assert.equal((await viewer.get('/api/admin/user-admin/inactive')).status, 403);

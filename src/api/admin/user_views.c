@@ -1,9 +1,9 @@
 /*
  * user_views.c: the reads of the user admin that Unleash's UI lists users with: how many
  * administrators there are (with and without a password), a search by name, username or
- * e-mail, everyone a project access dialog can pick (users; latch has no groups), and the
- * users inactive for 180 days. From the request's snapshot; the password count asks the store,
- * since hashes are never in a snapshot.
+ * e-mail, everyone a project access dialog can pick (users; latch has no groups), the users
+ * inactive for 180 days; and the deletion of SCIM users, of which latch has none. From the
+ * request's snapshot; the password count asks the store, since hashes are never in one.
  */
 #include <stdio.h>
 #include <strings.h>
@@ -144,6 +144,14 @@ static void user_inactive(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* DELETE /api/admin/user-admin/scim-users: latch provisions no user through SCIM, so there is
+ * none to delete: 200, nothing written. */
+static void scim_users_delete(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_reply_empty(r, 200);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_user_views[] = {
@@ -151,5 +159,6 @@ const lt_route_t lt_routes_admin_user_views[] = {
     ROUTE(LT_GET, "/api/admin/user-admin/search", user_search, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/user-admin/access", user_access, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/user-admin/inactive", user_inactive, LT_PERM("ADMIN")),
+    ROUTE(LT_DELETE, "/api/admin/user-admin/scim-users", scim_users_delete, LT_PERM("ADMIN")),
     {0},
 };
