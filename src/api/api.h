@@ -58,11 +58,23 @@ extern const lt_route_t lt_routes_admin_tag_types[];
 extern const lt_route_t lt_routes_admin_applications[];
 /* profile.c: the current user's own password (POST /api/admin/user/change-password) */
 extern const lt_route_t lt_routes_admin_profile[];
+/* ui_config.c: what Unleash's admin UI reads at start (ui-config, maintenance, telemetry,
+ * instance statistics); search.c: the flag search; project_views.c: a project's overview,
+ * status and flag creators. */
+extern const lt_route_t lt_routes_admin_ui_config[];
+extern const lt_route_t lt_routes_admin_search[];
+extern const lt_route_t lt_routes_admin_project_views[];
+/* playground.c: POST /api/admin/playground, every flag evaluated for one context. */
+extern const lt_route_t lt_routes_admin_playground[];
+/* user_views.c: admin count, user search, access lists, inactive users. */
+extern const lt_route_t lt_routes_admin_user_views[];
 
 /* ui.c: the admin page at / and its files, embedded (ui_assets.h). lt_ui_configure sets the
  * base path the page is served under (NULL: none) before the server starts. */
 extern const lt_route_t lt_routes_ui[];
 void lt_ui_configure(const char *base_path);
+/* The base path set by lt_ui_configure ("" when none); static. */
+const char *lt_ui_base_path(void);
 /* Is s a base path the page and the router take: "/" then segments of letters, digits and
  * "-._~" joined by single "/", no "." or ".." segment, no "/" at the end, 200 bytes at most? */
 bool lt_ui_base_path_ok(const char *s);

@@ -27,6 +27,11 @@
 
 static lt_frontend_config_t cfg;
 
+const lt_frontend_config_t *lt_frontend_config(void)
+{
+    return &cfg;
+}
+
 void lt_frontend_configure(const lt_frontend_config_t *c)
 {
     cfg = *c;

@@ -29,6 +29,8 @@ typedef struct {
 
 /* Set the configuration (the pointers must stay valid while the server runs). */
 void lt_frontend_configure(const lt_frontend_config_t *cfg);
+/* The configuration set last (static; zeroed before lt_frontend_configure). */
+const lt_frontend_config_t *lt_frontend_config(void);
 /* The HTTP pre-routing hook: CORS preflight and headers on front-end paths. */
 bool lt_frontend_pre(lt_req_t *r);
 

@@ -41,6 +41,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_ofrep,
         lt_routes_admin_login,
         lt_routes_admin_pats,
+        lt_routes_admin_user_views, /* before users: /user-admin/search is no :id */
         lt_routes_admin_users,
         lt_routes_admin_roles,
         lt_routes_admin_tokens,
@@ -59,6 +60,10 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_tag_types,
         lt_routes_admin_applications,
         lt_routes_admin_profile,
+        lt_routes_admin_ui_config,
+        lt_routes_admin_search,
+        lt_routes_admin_project_views,
+        lt_routes_admin_playground,
         lt_routes_ui,
     };
     size_t total = 0;

@@ -61,9 +61,18 @@ static const lt_ui_asset_t *asset(const char *path)
     return NULL;
 }
 
+/* The base path lt_ui_configure was given, for GET /api/admin/ui-config. */
+static char ui_base[256];
+
+const char *lt_ui_base_path(void)
+{
+    return ui_base;
+}
+
 void lt_ui_configure(const char *base_path)
 {
     lt_ui_dispose();
+    snprintf(ui_base, sizeof(ui_base), "%s", base_path ? base_path : "");
     const lt_ui_asset_t *a = asset("/index.html");
     if (!a)
         return;

@@ -98,6 +98,35 @@ int lt_store_feature_delete(lt_store_t *s, const char *name, const lt_event_t *e
     return lt__tx_end(s, s->be->feature_delete(s, name), ev);
 }
 
+int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
+                             const lt_event_t *evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = s->be->feature_delete(s, names[i]);
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = s->be->event_append(s, &evs[i]);
+    return lt__tx_end(s, rc, NULL);
+}
+
+int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
+                          const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
+                          size_t n_evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n_features; i++)
+        rc = s->be->tags_delete(s, features[i]);
+    for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
+        rc = s->be->tag_put(s, &tags[i]);
+    for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
+        rc = s->be->event_append(s, &evs[i]);
+    return lt__tx_end(s, rc, NULL);
+}
+
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags,
                               size_t n, const lt_event_t *ev)
 {

@@ -286,6 +286,15 @@ int lt_store_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const
 /* One feature, as lt_store_features_put. */
 int lt_store_feature_put(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev);
 int lt_store_feature_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+/* Delete n features (archived ones: the caller checks) in one transaction, evs[i] for
+ * names[i]. */
+int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
+                             const lt_event_t *evs);
+/* Replace the tags of n_features features at once: theirs are deleted, then tags (each naming
+ * its feature) added, with n_evs events; one transaction. */
+int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
+                          const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
+                          size_t n_evs);
 /* Replace the tags of a feature. */
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
                               const lt_event_t *ev);

@@ -2,7 +2,9 @@
  * profile.c: what a logged-in user does to their own account: change their password
  * (POST /api/admin/user/change-password, Unleash's shape: password, confirmPassword, and the
  * current password as oldPassword, checked here). The change ends the user's sessions, as an
- * administrator's change does: the page then asks them to log in again.
+ * administrator's change does: the page then asks them to log in again. Also their profile
+ * (GET /api/admin/user/profile) and the password check Unleash's forms call before a change
+ * (POST /auth/reset/validate-password, /api/admin/user-admin/validate-password).
  */
 #include <sodium.h>
 
@@ -81,7 +83,77 @@ static void change_own_password(lt_req_t *r, const lt_params_t *params)
             sodium_memzero(j->valuestring, strlen(j->valuestring));
 }
 
+/* POST /auth/reset/validate-password and /api/admin/user-admin/validate-password: does
+ * {password} pass Unleash's rules? 200 empty, or 400 OwaspValidationError with the rule. */
+static void validate_password(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    cJSON *body = lt_adm_ctx(r)->body;
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(body, "password");
+    if (!cJSON_IsString(jp)) {
+        lt_reply_error(r, 400, "ValidationError", "\"password\" is required and a string.");
+    } else {
+        const char *why = lt_password_check(jp->valuestring);
+        if (!why) {
+            lt_reply_empty(r, 200);
+        } else {
+            lt_buf_t b;
+            lt_buf_init(&b, 0);
+            lt_buf_puts(&b, "{\"name\":\"OwaspValidationError\",\"message\":");
+            lt_json_cstr(&b, why);
+            lt_buf_puts(&b, ",\"details\":[{\"message\":");
+            lt_json_cstr(&b, why);
+            lt_buf_puts(&b, ",\"validationErrors\":[");
+            lt_json_cstr(&b, why);
+            lt_buf_puts(&b, "]}]}");
+            lt_reply_buf(r, 400, LT_JSON_TYPE, &b);
+        }
+    }
+    if (cJSON_IsString(jp))
+        sodium_memzero(jp->valuestring, strlen(jp->valuestring));
+}
+
+/* GET /api/admin/user/profile: {rootRole, projects, features}: the user's root role by name,
+ * the projects they hold a role in, and (as Unleash's open-source build) no features. */
+static void own_profile(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    if (!p->user) {
+        lt_reply_error(r, 400, "BadDataError", "Only a user has a profile.");
+        return;
+    }
+    const char *role = "Viewer";
+    for (size_t i = 0; i < d->n_roles; i++)
+        if (d->roles[i].id == p->user->root_role)
+            role = d->roles[i].name;
+    const char **projects = lt_arena_calloc(lt_req_arena(r), d->n_bindings + 1, sizeof(*projects));
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_bindings; i++)
+        if (d->bindings[i].user_id == p->user->id)
+            lt_adm_set_add(projects, &n, d->bindings[i].project);
+    lt_adm_sort_names(projects, n);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"rootRole\":");
+    lt_json_cstr(&b, role);
+    lt_buf_puts(&b, ",\"projects\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(&b, ',');
+        lt_json_cstr(&b, projects[i]);
+    }
+    lt_buf_puts(&b, "],\"features\":[]}");
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 const lt_route_t lt_routes_admin_profile[] = {
+    LT_ADM_ROUTE(LT_GET, "/api/admin/user/profile", own_profile, LT_AUTHENTICATED),
+    LT_ADM_ROUTE(LT_POST, "/auth/reset/validate-password", validate_password, LT_PUBLIC,
+                 LT_JSON_OBJECT),
+    LT_ADM_ROUTE(LT_POST, "/api/admin/user-admin/validate-password", validate_password,
+                 LT_AUTHENTICATED, LT_JSON_OBJECT),
     LT_ADM_ROUTE(LT_POST, "/api/admin/user/change-password", change_own_password, LT_AUTHENTICATED,
                  LT_JSON_OBJECT),
     {0},
