@@ -147,6 +147,9 @@ int lt_edge_start(const lt_edge_config_t *cfg, const char *const *tokens, size_t
         lt_assert(!"cannot start the sync thread");
     if (pthread_create(&E->validator_thread, NULL, lt__edge_validator_main, NULL) != 0)
         lt_assert(!"cannot start the validator thread");
+    if (E->cfg.streaming &&
+        pthread_create(&E->stream_thread, NULL, lt__edge_stream_main, NULL) != 0)
+        lt_assert(!"cannot start the stream thread");
     E->threads = true;
     lt_log_info("edge: upstream %s, %zu scopes, %s", E->cfg.upstream_url, E->n_scopes,
                 E->reachable ? "upstream reachable" : "upstream unreachable: serving the backup");
@@ -169,6 +172,8 @@ void lt_edge_stop(void)
     if (E->threads) {
         pthread_join(E->sync_thread, NULL);
         pthread_join(E->validator_thread, NULL);
+        if (E->cfg.streaming)
+            pthread_join(E->stream_thread, NULL);
         E->threads = false;
     }
     pthread_mutex_lock(&E->lock);
