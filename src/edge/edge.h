@@ -63,6 +63,8 @@ typedef struct {
     int64_t last_change_ms; /* when the served flags last changed */
     uint64_t polls, poll_failures, changes;
     size_t n_scopes;
+    size_t n_streaming;     /* scopes following the upstream's change stream */
+    uint64_t stream_events; /* change-stream events applied */
     size_t tokens_valid, tokens_invalid, tokens_pending;
     uint64_t validations, validation_failures;
     uint64_t usage_forwarded, usage_forward_failures;

@@ -75,7 +75,7 @@ typedef struct {
     uint64_t polls, poll_failures, changes, validations, validation_failures;
     uint64_t usage_forwarded, usage_forward_failures;
     char error[200];
-    uint64_t stream_events, stream_connects;
+    uint64_t stream_events;
     pthread_t sync_thread, validator_thread, stream_thread;
 } edge_t;
 

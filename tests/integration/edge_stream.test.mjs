@@ -50,6 +50,9 @@ test('an upstream change reaches an SDK polling the edge, pushed (figures printe
         { timeoutMs: 10000, intervalMs: 10, what: `change ${i} at the edge` });
       lat.push(performance.now() - t0);
     }
+    const prom = await (await edge.fetch('/internal-backstage/prometheus')).text();
+    assert.match(prom, /^latch_edge_scopes_streaming 1$/m);
+    assert.ok(Number(/^latch_edge_stream_events_total (\d+)$/m.exec(prom)?.[1]) >= 5, 'the state and the four changes came as events');
     const msg = `upstream admin write to an SDK poll of the edge, ms: ${lat.map((x) => x.toFixed(0)).join(' ')} (loaded machine)`;
     t.diagnostic(msg);
     console.log(msg);
