@@ -278,7 +278,7 @@ static void sub_ended(CURLM *m, sub_t *u, const char *why)
         int64_t d = 1000;
         for (int i = 1; i < u->failures && d < 30000; i++)
             d *= 2;
-        u->retry_ms = now + (applied ? 100 : d);
+        u->retry_ms = now + (applied ? 500 : d);
         lt_log_info("edge: the change stream ended (%s): reconnecting, polling meanwhile", why);
     }
 }
