@@ -34,7 +34,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static sub_t *subs;
 static size_t n_subs;
-static bool published, stopping, running;
+static bool published, stopping, running, tokens_forced;
 static pthread_t worker;
 static uint64_t tokens_hash; /* of the last pass's token table (worker thread only) */
 static lt_stream_lookup_fn lookup;
@@ -102,6 +102,14 @@ static uint64_t hash_tokens(const lt_snapshot_t *s)
             h = h * 31 + lt_fnv1a(t->projects[p], strlen(t->projects[p]));
     }
     return h;
+}
+
+void lt_stream_tokens_changed(void)
+{
+    pthread_mutex_lock(&mu);
+    tokens_forced = published = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&mu);
 }
 
 static void on_publish(void)
@@ -189,7 +197,8 @@ static int64_t pass(bool heartbeat)
     if (!s)
         return 0;
     pthread_mutex_lock(&mu);
-    bool any = subs != NULL;
+    bool any = subs != NULL, forced = tokens_forced;
+    tokens_forced = false;
     pthread_mutex_unlock(&mu);
     lt_hist_t *cur = any ? lt_hist_of(s) : NULL;
     lt_arena_t looked;
@@ -197,7 +206,7 @@ static int64_t pass(bool heartbeat)
     if (any && lookup)
         look_up_tokens(&looked);
     uint64_t th = hash_tokens(s);
-    bool tokens_moved = tokens_hash && th != tokens_hash;
+    bool tokens_moved = forced || (tokens_hash && th != tokens_hash);
     tokens_hash = th;
     char tokens_msg[96];
     int tokens_len = snprintf(tokens_msg, sizeof(tokens_msg),

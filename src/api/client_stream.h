@@ -32,6 +32,10 @@ typedef bool (*lt_stream_lookup_fn)(const uint8_t digest[32], lt_arena_t *a, lt_
 void lt_stream_set_lookup(lt_stream_lookup_fn fn);
 /* That hook's answer (false when none is set). */
 bool lt_stream_lookup(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out);
+/* Send `latch-tokens-changed` on every Unleash stream at the next pass, as when the snapshot's
+ * token table moves (`latch edge`, whose snapshot has no table: a cached token turned invalid,
+ * so edges in front of this one re-validate too). Any thread. */
+void lt_stream_tokens_changed(void);
 /* Close every stream and stop the worker (before lt_http_stop). */
 void lt_stream_stop(void);
 

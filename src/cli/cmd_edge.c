@@ -200,6 +200,7 @@ int lt__cli_edge(int argc, char **argv)
         .backup_folder = backup && *backup ? backup : NULL,
         .client_keys_env = keys_env,
         .streaming = streaming,
+        .tokens_changed = lt_stream_tokens_changed,
     };
     int metrics_ms = 1000 * lt__cli_parse_int(metrics_s, "--metrics-interval-seconds", 1, 86400);
     size_t usage_keys = (size_t)lt__cli_parse_int(usage_keys_s, "--max-usage-keys", 1, 10000000);

@@ -401,6 +401,8 @@ static void ask_batch(lt_upstream_t *u, ask_t *v, size_t n)
     if (changed) {
         pthread_mutex_unlock(&E->lock);
         lt__edge_backup_write();
+        if (revoked && E->cfg.tokens_changed)
+            E->cfg.tokens_changed(); /* edges in front of this one re-validate too */
         pthread_mutex_lock(&E->lock);
     }
 }

@@ -4,7 +4,8 @@
 // pushed latch-tokens-changed explains it) and closes that token's streams at the edge; against
 // a scripted upstream: Last-Event-ID on reconnection, and polling when the stream is refused
 // (404 as an unleash-server answers, 403) or turned off; and the edge serving delta, streaming
-// (the real unleash-client in streaming mode) and OFREP (@openfeature/ofrep-provider) itself.
+// (the real unleash-client in streaming mode) and OFREP (@openfeature/ofrep-provider) itself;
+// through edge → edge → serve, flag changes and revocations are pushed down both hops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -108,6 +109,42 @@ test('a revocation upstream is refused by the edge at once, with a one-hour reva
     assert.equal((await getJson(edge, '/api/client/features', up.tokens.clientP2)).status, 200);
   } finally {
     await edge?.dispose();
+    await up.dispose();
+  }
+});
+
+test('edge → edge → serve: a revocation is pushed down the chain, with one-hour revalidation intervals', { timeout: 60000 }, async (t) => {
+  const up = await startUpstream({ docs: DOCS, tokens: TOKENS });
+  let middle;
+  let outer;
+  const slow = [...SLOW_POLL, '--token-revalidation-interval-seconds', '3600'];
+  const streamsOpen = async (server) => /latch_streams_open [1-9]/.test(await (await fetch(`${server.url}/internal-backstage/prometheus`)).text());
+  try {
+    middle = await startEdge({ upstream: up.url, tokens: [up.tokens.clientAll], args: slow });
+    outer = await startEdge({ upstream: middle.url, tokens: [up.tokens.clientAll], args: slow });
+    await waitFor(() => streamsOpen(up), { what: 'the middle edge subscribed upstream' });
+    await waitFor(() => streamsOpen(middle), { what: 'the outer edge subscribed to the middle one' });
+    const victim = await knownUpstream(up, up.createToken({ type: 'client', environment: 'development', projects: ['p2'] }));
+    assert.equal((await getJson(outer, '/api/client/features', victim)).status, 200);
+    // a flag change goes down both streams
+    const c0 = Date.now();
+    assert.equal((await toggle(up, 'es-a', false)).status, 200);
+    await waitFor(async () => (await enabledAtEdge(outer, up.tokens.clientAll, 'es-a')) === false,
+      { timeoutMs: 10000, intervalMs: 10, what: 'the change two edges away' });
+    const changed = Date.now() - c0;
+    const t0 = Date.now();
+    const del = await up.request('DELETE', `/api/admin/api-tokens/${encodeURIComponent(victim)}`, { headers: { Authorization: up.tokens.admin } });
+    assert.ok(del.status === 200 || del.status === 202, `revoke: ${del.status} ${del.text}`);
+    await waitFor(async () => (await getJson(outer, '/api/client/features', victim)).status === 401,
+      { timeoutMs: 10000, intervalMs: 20, what: 'the revoked token refused two edges away' });
+    const refused = Date.now() - t0;
+    const msg = `two edges away: a flag change after ${changed} ms, a revocation refused after ${refused} ms (revalidation intervals 3600 s, loaded machine)`;
+    t.diagnostic(msg);
+    console.log(msg);
+    assert.ok(changed < 3000 && refused < 3000, msg);
+  } finally {
+    await outer?.dispose();
+    await middle?.dispose();
     await up.dispose();
   }
 });
