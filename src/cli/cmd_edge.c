@@ -57,6 +57,9 @@ static const char usage_edge[] =
     "  --streaming true|false  follow a latch upstream's change stream (/api/client/streaming)\n"
     "                          instead of polling it; flag changes and revocations then arrive\n"
     "                          at once (env STREAMING; default true; polling stays the fallback)\n"
+    "  --stream-silence-seconds S\n"
+    "                          a change stream silent this long is dead: reconnect (env\n"
+    "                          STREAM_SILENCE_SECONDS; default 60; the upstream's heartbeat is 30)\n"
     "\n"
     "UNLEASH_FRONTEND_API_ORIGINS sets the CORS origins (default *).\n";
 
@@ -135,6 +138,7 @@ int lt__cli_edge(int argc, char **argv)
     const char *key_header = lt__cli_env_or("CLIENT_KEY_HEADER_NAME", "Authorization");
     const char *trusted = getenv("TRUSTED_PROXIES");
     const char *streaming_s = lt__cli_env_or("STREAMING", "true");
+    const char *silence_s = lt__cli_env_or("STREAM_SILENCE_SECONDS", "60");
     l.tokens = getenv("TOKENS");
     l.tokens_file = getenv("TOKENS_FILE");
     l.keys = lt__cli_env_or("CLIENT_KEYS", getenv("UNLEASH_PROXY_CLIENT_KEYS"));
@@ -163,6 +167,7 @@ int lt__cli_edge(int argc, char **argv)
             lt__cli_opt(&o, "--max-usage-keys", &usage_keys_s) ||
             lt__cli_opt(&o, "--trusted-proxies", &trusted) ||
             lt__cli_opt(&o, "--streaming", &streaming_s) ||
+            lt__cli_opt(&o, "--stream-silence-seconds", &silence_s) ||
             lt__cli_opt(&o, "--threads", &threads_s))
             continue;
         fprintf(stderr, "latch edge: unknown option %s\n%s", argv[o.i], usage_edge);
@@ -200,6 +205,8 @@ int lt__cli_edge(int argc, char **argv)
         .backup_folder = backup && *backup ? backup : NULL,
         .client_keys_env = keys_env,
         .streaming = streaming,
+        .stream_silence_ms =
+            1000 * lt__cli_parse_int(silence_s, "--stream-silence-seconds", 2, 3600),
         .tokens_changed = lt_stream_tokens_changed,
     };
     int metrics_ms = 1000 * lt__cli_parse_int(metrics_s, "--metrics-interval-seconds", 1, 86400);

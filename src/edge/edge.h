@@ -21,6 +21,7 @@ typedef struct {
     const char *backup_folder; /* NULL: none */
     const char *client_keys_env; /* the environment proxy client keys read */
     bool streaming; /* subscribe to the upstream's /api/client/streaming where it has one */
+    int stream_silence_ms; /* a stream without a byte this long is dead (0: 60 s) */
     void (*tokens_changed)(void); /* NULL, or called (no lock held) when a cached token turned
                                    * invalid: the CLI hands it to the downstream streams */
 } lt_edge_config_t;

@@ -20,7 +20,7 @@
 #include "../model/model.h"
 #include "edge_int.h"
 
-#define SILENCE_MS 60000           /* no byte for this long: the connection is dead */
+#define SILENCE_MS 60000           /* default: no byte for this long, the connection is dead */
 #define REFUSED_RETRY_MS 60000     /* after 401/403/429 */
 #define NO_STREAM_RETRY_MS 300000  /* after 404 or not an event stream */
 #define MAX_EVENT ((size_t)64 << 20) /* the data of one event */
@@ -328,6 +328,9 @@ void *lt__edge_stream_main(void *arg)
     for (size_t n = strlen(base); n && base[n - 1] == '/'; n--)
         base[n - 1] = '\0';
     sub_t *subs = NULL;
+    int64_t silence = E->cfg.stream_silence_ms > 0 ? E->cfg.stream_silence_ms : SILENCE_MS;
+    char silence_why[64];
+    snprintf(silence_why, sizeof(silence_why), "%lld s of silence", (long long)silence / 1000);
     pthread_mutex_lock(&E->lock);
     while (!E->stop) {
         reconcile(m, &subs);
@@ -335,8 +338,8 @@ void *lt__edge_stream_main(void *arg)
         for (sub_t *u = subs; u; u = u->next) {
             if (!u->active && now >= u->retry_ms)
                 sub_start(m, u, base, E->cfg.connect_timeout_ms);
-            else if (u->active && now - u->last_byte_ms > SILENCE_MS)
-                sub_ended(m, u, "60 s of silence");
+            else if (u->active && now - u->last_byte_ms > silence)
+                sub_ended(m, u, silence_why);
         }
         pthread_mutex_unlock(&E->lock);
         int running = 0;

@@ -231,6 +231,26 @@ test('the stream from a scripted upstream: events applied, Last-Event-ID on reco
   }
 });
 
+test('a silent stream is dead: the edge drops it and reconnects with Last-Event-ID', { timeout: 60000 }, async () => {
+  const u = await scriptedUpstream();
+  let edge;
+  try {
+    edge = await startEdge({ upstream: u.url, tokens: [STARTUP], args: [...SLOW_POLL, '--stream-silence-seconds', '2'] });
+    await waitFor(() => u.conns.length === 1, { what: 'the stream opened' });
+    let dropped = null;
+    u.conns[0].on('close', () => (dropped = Date.now()));
+    const t0 = Date.now();
+    u.send(`event: unleash-connected\nid: 3\ndata: ${JSON.stringify({ events: [{ type: 'hydration', eventId: 3, features: [feature('sc-q', true)], segments: [] }] })}\n\n`);
+    await waitFor(async () => namesOf((await getJson(edge, '/api/client/features', SDK)).json).includes('sc-q'), { what: 'the hydration' });
+    await waitFor(() => u.conns.length === 2, { timeoutMs: 15000, what: 'the reconnection after the silence' });
+    assert.ok(dropped && dropped - t0 >= 1500, `dropped after ${dropped - t0} ms of silence (2 s allowed)`);
+    assert.equal(u.streamReqs[1].headers['last-event-id'], '3');
+  } finally {
+    await edge?.dispose();
+    await closeServer(u);
+  }
+});
+
 for (const [status, what] of [[404, 'an upstream without a stream (unleash-server)'], [403, 'a stream refused']]) {
   test(`falls back to polling: ${what} (HTTP ${status})`, { timeout: 60000 }, async () => {
     const u = await scriptedUpstream();
