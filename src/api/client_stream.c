@@ -25,6 +25,8 @@ typedef struct sub {
     uint64_t revision;
     lt_arena_t arena; /* the scope's strings */
     lt_delta_scope_t scope;
+    bool looked_up, found; /* this pass's answer of the lookup hook */
+    lt_token_t token;      /* its record when found (strings in the pass's arena) */
 } sub_t;
 
 static lt_stream_config_t cfg;
@@ -32,9 +34,51 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static sub_t *subs;
 static size_t n_subs;
-static bool published, stopping, running;
+static bool published, stopping, running, tokens_forced;
 static pthread_t worker;
 static uint64_t tokens_hash; /* of the last pass's token table (worker thread only) */
+static lt_stream_lookup_fn lookup;
+
+void lt_stream_set_lookup(lt_stream_lookup_fn fn)
+{
+    lookup = fn;
+}
+
+bool lt_stream_lookup(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out)
+{
+    return lookup && lookup(digest, a, out);
+}
+
+/* Ask the lookup hook about every stream's token, without the registry's lock (the hook
+ * takes its own lock, which may be held by a thread publishing a snapshot, which takes ours).
+ * Only this worker frees streams, so the pointers stay good; streams opened meanwhile are
+ * not looked up in this pass (their token was checked as they opened). */
+static void look_up_tokens(lt_arena_t *a)
+{
+    pthread_mutex_lock(&mu);
+    size_t n = 0;
+    for (sub_t *s = subs; s; s = s->next)
+        n++;
+    sub_t **v = lt_xcalloc(n + 1, sizeof(*v));
+    n = 0;
+    for (sub_t *s = subs; s; s = s->next)
+        if (s->kind != LT_STREAM_REFETCH_FIXED)
+            v[n++] = s;
+    pthread_mutex_unlock(&mu);
+    for (size_t i = 0; i < n; i++) {
+        lt_token_t t;
+        bool found = lookup(v[i]->digest, a, &t);
+        pthread_mutex_lock(&mu);
+        v[i]->looked_up = true;
+        v[i]->found = found;
+        if (found) { /* the strings stay the open-time copies: t's die with the pass */
+            v[i]->token.type = t.type;
+            v[i]->token.expires_at = t.expires_at;
+        }
+        pthread_mutex_unlock(&mu);
+    }
+    free(v);
+}
 
 /* A hash of everything about the tokens of s that decides who may read (digests, types,
  * scopes, expiry): when it moves, edges are told to check the tokens they cache. */
@@ -58,6 +102,14 @@ static uint64_t hash_tokens(const lt_snapshot_t *s)
             h = h * 31 + lt_fnv1a(t->projects[p], strlen(t->projects[p]));
     }
     return h;
+}
+
+void lt_stream_tokens_changed(void)
+{
+    pthread_mutex_lock(&mu);
+    tokens_forced = published = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&mu);
 }
 
 static void on_publish(void)
@@ -145,11 +197,16 @@ static int64_t pass(bool heartbeat)
     if (!s)
         return 0;
     pthread_mutex_lock(&mu);
-    bool any = subs != NULL;
+    bool any = subs != NULL, forced = tokens_forced;
+    tokens_forced = false;
     pthread_mutex_unlock(&mu);
     lt_hist_t *cur = any ? lt_hist_of(s) : NULL;
+    lt_arena_t looked;
+    lt_arena_init(&looked, 0);
+    if (any && lookup)
+        look_up_tokens(&looked);
     uint64_t th = hash_tokens(s);
-    bool tokens_moved = tokens_hash && th != tokens_hash;
+    bool tokens_moved = forced || (tokens_hash && th != tokens_hash);
     tokens_hash = th;
     char tokens_msg[96];
     int tokens_len = snprintf(tokens_msg, sizeof(tokens_msg),
@@ -167,6 +224,9 @@ static int64_t pass(bool heartbeat)
         sub_t *sub = *pp;
         bool fixed = sub->kind == LT_STREAM_REFETCH_FIXED;
         const lt_token_t *t = fixed ? NULL : lt_token_table_find(&s->tokens, sub->digest);
+        if (!t && !fixed && lookup)
+            t = !sub->looked_up || sub->found ? &sub->token : NULL;
+        sub->looked_up = false;
         bool gone = false;
         if (lt_stream_closed(sub->st))
             gone = drop(sub, "the client went away");
@@ -227,6 +287,7 @@ static int64_t pass(bool heartbeat)
         dead = next;
     }
     lt_hist_release(cur);
+    lt_arena_dispose(&looked);
     if (n_seen && lt_log_enabled(LT_LOG_DEBUG))
         lt_log_debug("stream: a pass over %zu streams at revision %llu in %.2f ms", n_seen,
                      (unsigned long long)s->revision, (double)(lt_mono_ns() - t0) / 1e6);
@@ -343,6 +404,11 @@ void lt_stream_open(lt_req_t *r, const lt_token_t *t, const lt_delta_scope_t *sc
     lt_delta_scope_copy(&s->arena, sc, &s->scope);
     memcpy(s->digest, t->digest, 32);
     s->type = t->type;
+    s->token = *t;
+    s->token.name = s->token.display = "";
+    s->token.environment = lt_arena_strdup(&s->arena, t->environment);
+    s->token.projects = NULL; /* only the type and expiry are read from it */
+    s->token.n_projects = 0;
     s->kind = kind;
     s->revision = from;
     s->st = lt_reply_stream(r, 200, "text/event-stream", first->len + cfg.buffer_bytes);

@@ -25,6 +25,17 @@ typedef struct {
 /* Start the worker and hook it to snapshot publication; cfg NULL or zero fields: defaults.
  * LT_OK or LT_ERR. */
 int lt_stream_start(const lt_stream_config_t *cfg);
+/* Where a stream finds its token again when the snapshot's table does not hold it (`latch
+ * edge`: its token cache): true with *out filled, strings in a. Called without the registry's
+ * lock, so it may take its own. Set once before lt_stream_start; NULL: the snapshot only. */
+typedef bool (*lt_stream_lookup_fn)(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out);
+void lt_stream_set_lookup(lt_stream_lookup_fn fn);
+/* That hook's answer (false when none is set). */
+bool lt_stream_lookup(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out);
+/* Send `latch-tokens-changed` on every Unleash stream at the next pass, as when the snapshot's
+ * token table moves (`latch edge`, whose snapshot has no table: a cached token turned invalid,
+ * so edges in front of this one re-validate too). Any thread. */
+void lt_stream_tokens_changed(void);
 /* Close every stream and stop the worker (before lt_http_stop). */
 void lt_stream_stop(void);
 

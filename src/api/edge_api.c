@@ -1,6 +1,7 @@
 /*
- * edge_api.c: the routes of `latch edge`. The client and front-end APIs are the same handlers
- * `latch serve` runs (their tokens found through the edge's cache, guard.h), with the Unleash
+ * edge_api.c: the routes of `latch edge`. The client (with delta and streaming), front-end and
+ * OFREP APIs are the same handlers `latch serve` runs (their tokens found through the edge's
+ * cache, guard.h; the streams find theirs again there, client_stream.h), with the Unleash
  * Proxy endpoints for client keys; beside them the edge's own: /ready with the upstream's
  * state, /internal-backstage/tokens and /features (no secrets), and /edge/validate, so that
  * another edge can sit in front of this one.
@@ -10,7 +11,10 @@
 #include "../edge/edge.h"
 #include "../model/model_json.h"
 #include "api.h"
+#include "client_delta.h"
+#include "client_stream.h"
 #include "frontend.h"
+#include "ofrep.h"
 #include "route.h"
 
 /* Ready once flags were loaded; the body says whether the upstream answers. A load balancer
@@ -108,6 +112,8 @@ static void edge_validate(lt_req_t *r, const lt_params_t *p)
 const lt_route_t lt_edge_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
+    LT_API_ROUTE(LT_GET, "/api/client/streaming", lt_api_client_streaming),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_register),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_metrics),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_metrics_bulk),
@@ -122,6 +128,9 @@ const lt_route_t lt_edge_routes[] = {
     LT_API_ROUTE(LT_POST, "/proxy/all/client/metrics", lt_api_proxy_metrics),
     LT_API_ROUTE(LT_POST, "/proxy/client/register", lt_api_proxy_register),
     LT_API_ROUTE(LT_GET, "/proxy/health", lt_api_proxy_health),
+    LT_API_ROUTE(LT_POST, "/ofrep/v1/evaluate/flags/:key", lt_api_ofrep_evaluate),
+    LT_API_ROUTE(LT_POST, "/ofrep/v1/evaluate/flags", lt_api_ofrep_bulk),
+    LT_API_ROUTE(LT_GET, "/ofrep/v1/events", lt_api_ofrep_events),
     LT_API_ROUTE(LT_POST, "/edge/validate", edge_validate),
     LT_API_ROUTE(LT_GET, "/health", lt_api_health),
     LT_API_ROUTE(LT_GET, "/ready", edge_ready),

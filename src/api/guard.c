@@ -31,6 +31,22 @@ void lt_guard_set_lookup(lt_guard_lookup_fn fn)
     lookup = fn;
 }
 
+const lt_token_t *lt_guard_find(lt_req_t *r, lt_str_t presented)
+{
+    uint8_t digest[32];
+    lt_token_digest(presented, digest);
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    if (!t && lookup) {
+        lt_token_t *found = lt_arena_alloc(lt_req_arena(r), sizeof(*found));
+        if (lookup(presented, lt_req_arena(r), found))
+            t = found;
+    } else if (t) {
+        lt_snapshot_token_seen(s, t, lt_now_ms());
+    }
+    return t;
+}
+
 const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
 {
     lt_str_t presented = lt_guard_presented(r);
@@ -38,18 +54,8 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;
     }
-    uint8_t digest[32];
-    lt_token_digest(presented, digest);
-    lt_snapshot_t *s = lt_req_snapshot(r);
-    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    const lt_token_t *t = lt_guard_find(r, presented);
     int64_t now = lt_now_ms();
-    if (!t && lookup) {
-        lt_token_t *found = lt_arena_alloc(lt_req_arena(r), sizeof(*found));
-        if (lookup(presented, lt_req_arena(r), found))
-            t = found;
-    } else if (t) {
-        lt_snapshot_token_seen(s, t, now);
-    }
     if (!t || !lt_token_live(t, now)) {
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;

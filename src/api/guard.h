@@ -20,6 +20,9 @@ typedef bool (*lt_guard_lookup_fn)(lt_str_t presented, lt_arena_t *a, lt_token_t
 /* Set once before the server starts (NULL: the snapshot's table only). */
 void lt_guard_set_lookup(lt_guard_lookup_fn fn);
 
+/* The record of a presented token string (the snapshot's table, then the lookup), or NULL;
+ * expiry and type are not checked. Replies nothing. */
+const lt_token_t *lt_guard_find(lt_req_t *r, lt_str_t presented);
 /* The token string presented in Authorization ("Bearer " stripped on /api/ paths). */
 lt_str_t lt_guard_presented(lt_req_t *r);
 /*

@@ -61,7 +61,6 @@ static const lt_token_t *ofrep_auth(lt_req_t *r, lt_token_type_t want)
         return NULL;
     }
     const lt_token_t *key = lt_frontend_client_key(sec);
-    uint8_t digest[32];
     if (key && want != LT_TOKEN_FRONTEND) {
         reply_status_only(r, 403, "GENERAL",
                           "Single-flag evaluation takes a client (backend) token.");
@@ -69,15 +68,11 @@ static const lt_token_t *ofrep_auth(lt_req_t *r, lt_token_type_t want)
     }
     if (key)
         return key;
-    lt_token_digest(sec, digest);
-    lt_snapshot_t *s = lt_req_snapshot(r);
-    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
-    int64_t now = lt_now_ms();
-    if (!t || !lt_token_live(t, now)) {
+    const lt_token_t *t = lt_guard_find(r, sec); /* `latch edge`: its cache too */
+    if (!t || !lt_token_live(t, lt_now_ms())) {
         reply_status_only(r, 401, "GENERAL", "The API token is not valid.");
         return NULL;
     }
-    lt_snapshot_token_seen(s, t, now);
     if (t->type != want) {
         reply_status_only(r, 403, "GENERAL",
                           want == LT_TOKEN_CLIENT
@@ -378,6 +373,9 @@ static const lt_token_t *events_auth(lt_req_t *r, bool *out_fixed)
     }
     const lt_token_t *t =
         hex_ok ? lt_token_table_find(&lt_req_snapshot(r)->tokens, digest) : NULL;
+    lt_token_t *cached = lt_arena_alloc(lt_req_arena(r), sizeof(*cached));
+    if (!t && hex_ok && lt_stream_lookup(digest, lt_req_arena(r), cached))
+        t = cached; /* `latch edge`: a token of its cache */
     if (!t || !lt_token_live(t, lt_now_ms()) || t->type != LT_TOKEN_FRONTEND) {
         reply_status_only(r, 401, "GENERAL", "The event stream key is not valid.");
         return NULL;

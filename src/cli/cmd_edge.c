@@ -5,6 +5,7 @@
  */
 #include "cli_int.h"
 
+#include "../api/client_stream.h"
 #include "../edge/edge.h"
 
 static const char usage_edge[] =
@@ -53,6 +54,12 @@ static const char usage_edge[] =
     "  --max-usage-keys N      usage entries held before new ones are dropped (default 100000)\n"
     "  --trusted-proxies A,B   peers whose X-Forwarded-For is believed (env TRUSTED_PROXIES)\n"
     "  --threads N             HTTP worker threads (default: the cores)\n"
+    "  --streaming true|false  follow a latch upstream's change stream (/api/client/streaming)\n"
+    "                          instead of polling it; flag changes and revocations then arrive\n"
+    "                          at once (env STREAMING; default true; polling stays the fallback)\n"
+    "  --stream-silence-seconds S\n"
+    "                          a change stream silent this long is dead: reconnect (env\n"
+    "                          STREAM_SILENCE_SECONDS; default 60; the upstream's heartbeat is 30)\n"
     "\n"
     "UNLEASH_FRONTEND_API_ORIGINS sets the CORS origins (default *).\n";
 
@@ -130,6 +137,8 @@ int lt__cli_edge(int argc, char **argv)
     const char *keys_env = lt__cli_env_or("CLIENT_KEYS_ENVIRONMENT", "development");
     const char *key_header = lt__cli_env_or("CLIENT_KEY_HEADER_NAME", "Authorization");
     const char *trusted = getenv("TRUSTED_PROXIES");
+    const char *streaming_s = lt__cli_env_or("STREAMING", "true");
+    const char *silence_s = lt__cli_env_or("STREAM_SILENCE_SECONDS", "60");
     l.tokens = getenv("TOKENS");
     l.tokens_file = getenv("TOKENS_FILE");
     l.keys = lt__cli_env_or("CLIENT_KEYS", getenv("UNLEASH_PROXY_CLIENT_KEYS"));
@@ -157,6 +166,8 @@ int lt__cli_edge(int argc, char **argv)
             lt__cli_opt(&o, "--token-cache-size", &cache_s) ||
             lt__cli_opt(&o, "--max-usage-keys", &usage_keys_s) ||
             lt__cli_opt(&o, "--trusted-proxies", &trusted) ||
+            lt__cli_opt(&o, "--streaming", &streaming_s) ||
+            lt__cli_opt(&o, "--stream-silence-seconds", &silence_s) ||
             lt__cli_opt(&o, "--threads", &threads_s))
             continue;
         fprintf(stderr, "latch edge: unknown option %s\n%s", argv[o.i], usage_edge);
@@ -174,6 +185,12 @@ int lt__cli_edge(int argc, char **argv)
         lt_arena_dispose(&l.arena);
         return 2;
     }
+    bool streaming = strcmp(streaming_s, "true") == 0;
+    if (!streaming && strcmp(streaming_s, "false") != 0) {
+        fprintf(stderr, "latch edge: --streaming takes true or false\n%s", usage_edge);
+        lt_arena_dispose(&l.arena);
+        return 2;
+    }
     lt_edge_config_t ec = {
         .upstream_url = url,
         .refresh_interval_ms =
@@ -187,6 +204,10 @@ int lt__cli_edge(int argc, char **argv)
         .token_cache_max = (size_t)lt__cli_parse_int(cache_s, "--token-cache-size", 16, 10000000),
         .backup_folder = backup && *backup ? backup : NULL,
         .client_keys_env = keys_env,
+        .streaming = streaming,
+        .stream_silence_ms =
+            1000 * lt__cli_parse_int(silence_s, "--stream-silence-seconds", 2, 3600),
+        .tokens_changed = lt_stream_tokens_changed,
     };
     int metrics_ms = 1000 * lt__cli_parse_int(metrics_s, "--metrics-interval-seconds", 1, 86400);
     size_t usage_keys = (size_t)lt__cli_parse_int(usage_keys_s, "--max-usage-keys", 1, 10000000);
@@ -204,6 +225,7 @@ int lt__cli_edge(int argc, char **argv)
     fc.client_key_header = key_header;
     lt__cli_configure_frontend(&conf, &fc, trusted);
     lt_guard_set_lookup(lt_edge_token_lookup);
+    lt_stream_set_lookup(lt_edge_token_by_digest);
     lt_usage_set_sink(lt_edge_usage_sink);
     lt_http_config_t cfg = {
         .bind = bind,
@@ -221,7 +243,7 @@ int lt__cli_edge(int argc, char **argv)
     if (lt_usage_start(metrics_ms, usage_keys) != LT_OK)
         goto out;
     usage = true;
-    if (lt_http_start(&http, &cfg) != LT_OK)
+    if (lt_stream_start(NULL) != LT_OK || lt_http_start(&http, &cfg) != LT_OK)
         goto out;
     lt_log_info("latch %s edge, upstream %s", LT_VERSION, url);
     for (;;) {
@@ -236,9 +258,11 @@ int lt__cli_edge(int argc, char **argv)
         else
             lt_log_error("edge: SIGHUP: the token files could not be read; nothing changed");
     }
+    lt_stream_stop(); /* streams closed first: drain waits for requests in flight */
     lt_http_stop(http);
     rc = 0;
 out:
+    lt_stream_stop();
     if (usage)
         lt_usage_stop(); /* forwards what is left while the edge can still reach upstream */
     lt_edge_stop();

@@ -147,6 +147,9 @@ int lt_edge_start(const lt_edge_config_t *cfg, const char *const *tokens, size_t
         lt_assert(!"cannot start the sync thread");
     if (pthread_create(&E->validator_thread, NULL, lt__edge_validator_main, NULL) != 0)
         lt_assert(!"cannot start the validator thread");
+    if (E->cfg.streaming &&
+        pthread_create(&E->stream_thread, NULL, lt__edge_stream_main, NULL) != 0)
+        lt_assert(!"cannot start the stream thread");
     E->threads = true;
     lt_log_info("edge: upstream %s, %zu scopes, %s", E->cfg.upstream_url, E->n_scopes,
                 E->reachable ? "upstream reachable" : "upstream unreachable: serving the backup");
@@ -169,6 +172,8 @@ void lt_edge_stop(void)
     if (E->threads) {
         pthread_join(E->sync_thread, NULL);
         pthread_join(E->validator_thread, NULL);
+        if (E->cfg.streaming)
+            pthread_join(E->stream_thread, NULL);
         E->threads = false;
     }
     pthread_mutex_lock(&E->lock);
@@ -302,6 +307,7 @@ void lt_edge_status(lt_edge_status_t *out)
             out->upstream_ok = false;
         if (s->from_backup)
             out->from_backup = true;
+        out->n_streaming += s->streaming;
         if (s->last_ok_ms > out->last_sync_ms)
             out->last_sync_ms = s->last_ok_ms;
         if (s->last_ok_ms < out->oldest_sync_ms)
@@ -313,6 +319,7 @@ void lt_edge_status(lt_edge_status_t *out)
     out->polls = E->polls;
     out->poll_failures = E->poll_failures;
     out->changes = E->changes;
+    out->stream_events = E->stream_events;
     out->n_scopes = E->n_scopes;
     counts_t c = {0, 0, 0};
     if (E->tokens.slots)
@@ -386,6 +393,15 @@ void lt_edge_metrics_write(lt_buf_t *b)
         s.tokens_invalid, s.tokens_pending, (unsigned long long)s.validations,
         (unsigned long long)s.validation_failures, (unsigned long long)s.usage_forwarded,
         (unsigned long long)s.usage_forward_failures);
+    lt_buf_printf(b,
+                  "# HELP latch_edge_scopes_streaming Scopes following the upstream's change "
+                  "stream (not polled).\n"
+                  "# TYPE latch_edge_scopes_streaming gauge\n"
+                  "latch_edge_scopes_streaming %zu\n"
+                  "# HELP latch_edge_stream_events_total Change-stream events applied.\n"
+                  "# TYPE latch_edge_stream_events_total counter\n"
+                  "latch_edge_stream_events_total %llu\n",
+                  s.n_streaming, (unsigned long long)s.stream_events);
 }
 
 static const char *state_name(tk_state_t s)

@@ -20,6 +20,10 @@ typedef struct {
     size_t token_cache_max; /* validated tokens kept (positive and negative) */
     const char *backup_folder; /* NULL: none */
     const char *client_keys_env; /* the environment proxy client keys read */
+    bool streaming; /* subscribe to the upstream's /api/client/streaming where it has one */
+    int stream_silence_ms; /* a stream without a byte this long is dead (0: 60 s) */
+    void (*tokens_changed)(void); /* NULL, or called (no lock held) when a cached token turned
+                                   * invalid: the CLI hands it to the downstream streams */
 } lt_edge_config_t;
 
 /*
@@ -44,6 +48,10 @@ void lt_edge_reload(const char *const *tokens, size_t n_tokens, const char *cons
  * while a first validation is in flight (at most about the request timeout); cached after.
  */
 bool lt_edge_token_lookup(lt_str_t secret, lt_arena_t *a, lt_token_t *out);
+/* The cached record of a token by its digest, never asking the upstream: true with *out
+ * filled (strings in a) while it is valid and in scope. For the downstream streams, which
+ * look their token up again at every change. */
+bool lt_edge_token_by_digest(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out);
 /* A proxy client key: true with the scope it grants (the client-keys environment, and the
  * projects the startup tokens of that environment cover). Never asks the upstream. */
 bool lt_edge_client_key(lt_str_t presented, lt_arena_t *a, lt_token_t *out);
@@ -58,6 +66,8 @@ typedef struct {
     int64_t last_change_ms; /* when the served flags last changed */
     uint64_t polls, poll_failures, changes;
     size_t n_scopes;
+    size_t n_streaming;     /* scopes following the upstream's change stream */
+    uint64_t stream_events; /* change-stream events applied */
     size_t tokens_valid, tokens_invalid, tokens_pending;
     uint64_t validations, validation_failures;
     uint64_t usage_forwarded, usage_forward_failures;

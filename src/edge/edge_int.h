@@ -45,6 +45,7 @@ typedef struct {
     bool from_backup;
     int64_t last_ok_ms, next_ms;
     int failures;
+    bool streaming; /* a change stream brings its documents: the poller leaves it alone */
 } scope_t;
 
 /* A scope's document as the backup held it, until a scope takes it. */
@@ -74,7 +75,8 @@ typedef struct {
     uint64_t polls, poll_failures, changes, validations, validation_failures;
     uint64_t usage_forwarded, usage_forward_failures;
     char error[200];
-    pthread_t sync_thread, validator_thread;
+    uint64_t stream_events;
+    pthread_t sync_thread, validator_thread, stream_thread;
 } edge_t;
 
 extern edge_t lt__edge;
@@ -102,6 +104,20 @@ void lt__edge_poll_all(lt_upstream_t *u, bool only_due);
 /* Build and publish a snapshot from the scopes' documents. */
 void lt__edge_publish(void);
 void lt__edge_scope_free(scope_t *s);
+/* A scope's document as the upstream has it now (lock held): body taken over when it differs
+ * (NULL: unchanged); true when what is served must be rebuilt. */
+bool lt__edge_scope_take(scope_t *s, lt_buf_t *body, const char *etag, int64_t now);
+/* path with the scope's projects as `project` parameters, into out. */
+void lt__edge_query_of(const scope_t *s, const char *path, char *out, size_t cap);
+/* After a scope's document changed (lock held; released for the backup write): count it,
+ * publish a snapshot, write the backup. */
+void lt__edge_changed(void);
+
+/* stream_sub.c: the subscription to the upstream's /api/client/streaming, one transfer per
+ * scope on one thread (started only when cfg.streaming). */
+void *lt__edge_stream_main(void *arg);
+/* Re-validate every cached token now (lock held): the upstream said its tokens changed. */
+void lt__edge_revalidate_now(void);
 
 /* backup.c: the folder holds edge-backup.json (documents and token digests, no secret). */
 int lt__edge_backup_read(void);

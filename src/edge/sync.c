@@ -241,11 +241,11 @@ static int64_t backoff_ms(int failures, int refresh)
     return d < MAX_BACKOFF_MS ? d : (refresh > MAX_BACKOFF_MS ? refresh : MAX_BACKOFF_MS);
 }
 
-static void query_of(const scope_t *s, char *out, size_t cap)
+void lt__edge_query_of(const scope_t *s, const char *path, char *out, size_t cap)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    lt_buf_puts(&b, "/api/client/features");
+    lt_buf_puts(&b, path);
     for (size_t i = 0; !s->all && i < s->n_projects; i++) {
         lt_buf_puts(&b, i ? "&project=" : "?project=");
         for (const char *p = s->projects[i]; *p; p++) {
@@ -257,17 +257,17 @@ static void query_of(const scope_t *s, char *out, size_t cap)
                 lt_buf_printf(&b, "%%%02X", c);
         }
     }
-    snprintf(out, cap, "%s", lt_buf_ok(&b) && b.ptr ? b.ptr : "/api/client/features");
+    snprintf(out, cap, "%s", lt_buf_ok(&b) && b.ptr ? b.ptr : path);
     lt_buf_dispose(&b);
 }
 
 /*
  * A scope's document as the upstream has it now (lock held): body (taken over when it differs
  * from what the scope holds) with its ETag, or NULL for "unchanged" (a 304). true when what is
- * served must be rebuilt. The poll below calls it; a change-stream subscriber (latch serve's
- * /api/client/streaming) would call it with each document it is sent, and poll no more.
+ * served must be rebuilt. The poll below calls it, and so does the change-stream subscriber
+ * (stream_sub.c) with each document it rebuilds from the events it is sent.
  */
-static bool scope_take(scope_t *s, lt_buf_t *body, const char *etag, int64_t now)
+bool lt__edge_scope_take(scope_t *s, lt_buf_t *body, const char *etag, int64_t now)
 {
     bool changed = false;
     if (body && (!s->doc || s->from_backup || s->doc_len != body->len ||
@@ -296,7 +296,7 @@ static bool poll_scope(lt_upstream_t *u, scope_t *s)
     char *token = lt_xstrdup(s->token);
     char etag[128], path[4096];
     snprintf(etag, sizeof(etag), "%s", s->etag);
-    query_of(s, path, sizeof(path));
+    lt__edge_query_of(s, "/api/client/features", path, sizeof(path));
     pthread_mutex_unlock(&E->lock);
     lt_upstream_resp_t r;
     int rc = lt_upstream_get(u, path, token, etag, &r);
@@ -319,8 +319,12 @@ static bool poll_scope(lt_upstream_t *u, scope_t *s)
     int64_t now = lt_now_ms();
     E->polls++;
     bool changed = false;
+    if (s->streaming) { /* its stream came up meanwhile: what it brought is newer */
+        lt_buf_dispose(&r.body);
+        return false;
+    }
     if (rc == LT_OK && (r.status == 304 || (r.status == 200 && parsed))) {
-        changed = scope_take(s, r.status == 200 ? &r.body : NULL, r.etag, now);
+        changed = lt__edge_scope_take(s, r.status == 200 ? &r.body : NULL, r.etag, now);
         s->next_ms = now + E->cfg.refresh_interval_ms;
     } else {
         E->poll_failures++;
@@ -345,18 +349,25 @@ void lt__edge_poll_all(lt_upstream_t *u, bool only_due)
     bool changed = false;
     for (size_t i = 0; i < E->n_scopes && !E->stop; i++) {
         scope_t *s = E->scopes[i];
+        if (s->streaming)
+            continue; /* its stream brings its changes */
         if (!only_due || lt_now_ms() >= s->next_ms)
             changed |= poll_scope(u, s);
     }
-    if (changed) {
-        E->changes++;
-        E->last_change_ms = lt_now_ms();
-        E->have_state = true;
-        lt__edge_publish();
-        pthread_mutex_unlock(&E->lock);
-        lt__edge_backup_write();
-        pthread_mutex_lock(&E->lock);
-    }
+    if (changed)
+        lt__edge_changed();
+}
+
+void lt__edge_changed(void)
+{
+    edge_t *E = &lt__edge;
+    E->changes++;
+    E->last_change_ms = lt_now_ms();
+    E->have_state = true;
+    lt__edge_publish();
+    pthread_mutex_unlock(&E->lock);
+    lt__edge_backup_write();
+    pthread_mutex_lock(&E->lock);
 }
 
 void *lt__edge_sync_main(void *arg)
@@ -377,7 +388,7 @@ void *lt__edge_sync_main(void *arg)
         lt__edge_poll_all(u, true);
         int64_t next = lt_now_ms() + E->cfg.refresh_interval_ms;
         for (size_t i = 0; i < E->n_scopes; i++)
-            if (E->scopes[i]->next_ms < next)
+            if (!E->scopes[i]->streaming && E->scopes[i]->next_ms < next)
                 next = E->scopes[i]->next_ms;
         int64_t wait = next - lt_now_ms();
         if (wait <= 0 || E->stop || E->scopes_dirty)

@@ -226,6 +226,19 @@ out:
     return ok;
 }
 
+bool lt_edge_token_by_digest(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out)
+{
+    edge_t *E = &lt__edge;
+    pthread_mutex_lock(&E->lock);
+    tk_entry_t *e = E->running ? lt__edge_token_find(digest) : NULL;
+    bool ok = e && e->state == TK_VALID &&
+              lt__edge_in_scope(e->type, e->env, e->projects, e->n_projects, e->all_projects);
+    if (ok)
+        fill(e, a, out);
+    pthread_mutex_unlock(&E->lock);
+    return ok;
+}
+
 /* ---------- the validator ---------- */
 
 typedef struct {
@@ -329,7 +342,7 @@ static void ask_batch(lt_upstream_t *u, ask_t *v, size_t n)
     pthread_mutex_lock(&E->lock);
     int64_t now = lt_now_ms();
     E->validations++;
-    bool changed = false;
+    bool changed = false, revoked = false;
     if (!cJSON_IsArray(list)) {
         E->validation_failures++;
         E->reachable = false;
@@ -367,6 +380,7 @@ static void ask_batch(lt_upstream_t *u, ask_t *v, size_t n)
             }
             if (was != e->state || e->unverified)
                 changed = true;
+            revoked |= was == TK_VALID && e->state == TK_INVALID;
             if (was == TK_VALID && e->state == TK_INVALID)
                 lt_log_info("edge: token %02x%02x%02x%02x… no longer valid upstream", e->digest[0],
                             e->digest[1], e->digest[2], e->digest[3]);
@@ -382,9 +396,13 @@ static void ask_batch(lt_upstream_t *u, ask_t *v, size_t n)
     pthread_cond_broadcast(&E->token_changed);
     if (E->scopes_dirty)
         pthread_cond_signal(&E->wake_sync);
+    if (revoked)
+        lt__edge_publish(); /* the downstream streams look their tokens up again */
     if (changed) {
         pthread_mutex_unlock(&E->lock);
         lt__edge_backup_write();
+        if (revoked && E->cfg.tokens_changed)
+            E->cfg.tokens_changed(); /* edges in front of this one re-validate too */
         pthread_mutex_lock(&E->lock);
     }
 }
@@ -430,6 +448,12 @@ void lt__edge_validate_pending(void)
                                        E->cfg.request_timeout_ms);
     validate(u, true); /* at start only the startup tokens have secrets */
     lt_upstream_free(u);
+}
+
+void lt__edge_revalidate_now(void)
+{
+    lt__edge.next_revalidation_ms = 0;
+    pthread_cond_signal(&lt__edge.wake_validator);
 }
 
 void *lt__edge_validator_main(void *arg)

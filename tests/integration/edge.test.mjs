@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { LATCH_BIN, MSG_NEED_TOKEN, MSG_WRONG_TYPE, request, waitFor, sleep } from './harness.mjs';
 import { tempDir, removeDir } from './frontend_harness.mjs';
-import { startUpstream, startEdge, flagsDoc, getJson, namesOf } from './edge_harness.mjs';
+import { startUpstream, startEdge, flagsDoc, getJson, namesOf, knownUpstream } from './edge_harness.mjs';
 
 const DOCS = {
   development: flagsDoc([
@@ -242,11 +242,6 @@ test('SIGHUP reloads startup tokens and client keys from their files', { timeout
   }
 });
 
-// A token created with the CLI, once the running upstream has loaded it.
-async function knownUpstream(up, secret) {
-  await waitFor(async () => (await up.get('/api/client/features', { Authorization: secret })).status === 200, { what: 'the upstream loading a new token' });
-  return secret;
-}
 
 // What the upstream's admin API shows for an application, summed.
 async function upstreamCounts(up, app, flags) {

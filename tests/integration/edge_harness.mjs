@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LatchProcess, tempDir, removeDir } from './frontend_harness.mjs';
-import { Latch, fixturePath } from './harness.mjs';
+import { Latch, fixturePath, waitFor } from './harness.mjs';
 
 export { Latch, fixturePath };
 
@@ -84,3 +84,9 @@ export async function getJson(server, path, token, headers = {}) {
 
 // The sorted flag names of a client-features answer.
 export const namesOf = (body) => body.features.map((f) => f.name).sort();
+
+// A token created with the CLI, once the running upstream has loaded it.
+export async function knownUpstream(up, secret) {
+  await waitFor(async () => (await up.get('/api/client/features', { Authorization: secret })).status === 200, { what: 'the upstream loading a new token' });
+  return secret;
+}
