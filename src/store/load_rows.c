@@ -341,6 +341,10 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
     t->id = r->num(r, 8);
     t->user_id = r->num(r, 9);
     t->seen_at = r->num(r, 10);
+    t->selector = lt__row_str(a, r, 11);
+    t->grace_until = r->num(r, 12);
+    t->read_only = r->num(r, 13) != 0;
+    t->expiry_noted = r->num(r, 14) != 0;
     return LT_OK;
 }
 

@@ -41,7 +41,8 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
         lt_token_new_t w = {.name = t->name, .type = t->type, .user_id = t->user_id,
                             .environment = t->environment, .projects = t->projects,
                             .n_projects = t->n_projects, .all_projects = t->all_projects,
-                            .expires_at = expires_at, .display = t->display};
+                            .expires_at = expires_at, .display = t->display,
+                            .selector = t->selector, .read_only = t->read_only};
         memcpy(w.digest, digest, 32);
         rc = s->be->token_put(s, &w, LT_PUT_REPLACE, NULL);
     }
@@ -61,6 +62,25 @@ int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_even
         rc = s->be->token_delete(s, digest);
     lt_arena_dispose(&a);
     return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],
+                          int64_t grace_until, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->token_marks(s, old, grace_until, false);
+    if (rc == LT_OK)
+        rc = s->be->token_put(s, fresh, LT_PUT_CREATE, NULL);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                           const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_marks(s, digest, grace_until, true), ev);
 }
 
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,

@@ -455,16 +455,19 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
     char sql[640];
     snprintf(sql, sizeof(sql),
              "INSERT INTO api_tokens (digest, name, type, environment, all_projects, display,"
-             " expires_at, created_at, user_id) VALUES (?,?,?,?,?,?,?,?,?)%s RETURNING id",
+             " expires_at, created_at, user_id, selector, read_only)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
              replace ? " ON CONFLICT(digest) DO UPDATE SET name = excluded.name,"
                        " type = excluded.type, environment = excluded.environment,"
                        " all_projects = excluded.all_projects, display = excluded.display,"
-                       " expires_at = excluded.expires_at, user_id = excluded.user_id"
+                       " expires_at = excluded.expires_at, user_id = excluded.user_id,"
+                       " selector = excluded.selector, read_only = excluded.read_only"
                      : "");
     int64_t id = 0;
-    int rc = first_int(db, &id, sql, "btttitoio", t->digest, t->name, lt_token_type_name(t->type),
-                       t->environment, (int64_t)t->all_projects, t->display, t->expires_at,
-                       lt_now_ms(), t->user_id);
+    int rc = first_int(db, &id, sql, "btttitoioti", t->digest, t->name,
+                       lt_token_type_name(t->type), t->environment, (int64_t)t->all_projects,
+                       t->display, t->expires_at, lt_now_ms(), t->user_id, t->selector,
+                       (int64_t)t->read_only);
     if (rc == LT_OK && out_id && !replace)
         *out_id = id;
     if (rc == LT_OK && replace)
@@ -475,6 +478,13 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
                  " VALUES (?,?) ON CONFLICT DO NOTHING",
                  "bt", t->digest, t->projects[i]);
     return rc;
+}
+
+int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                        bool expiry_noted)
+{
+    return run_changed(s, "UPDATE api_tokens SET grace_until = ?, expiry_noted = ? WHERE digest = ?",
+                       "oib", grace_until, (int64_t)expiry_noted, digest);
 }
 
 int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32])
