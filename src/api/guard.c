@@ -31,10 +31,8 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;
     }
-    uint8_t digest[32];
-    lt_token_digest(presented, digest);
     lt_snapshot_t *s = lt_req_snapshot(r);
-    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    const lt_token_t *t = lt_token_table_find_presented(&s->tokens, presented);
     int64_t now = lt_now_ms();
     if (!t || !lt_token_live(t, now)) {
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);

@@ -80,6 +80,13 @@ void lt_adm_reply_created(lt_req_t *r, const char *prefix, const char *name, lt_
 /* The "name" of a create body when URL friendly (lt_adm_name_ok), else NULL after a 400. */
 const char *lt_adm_body_name(lt_req_t *r, const cJSON *body);
 
+/* The token fields latch adds to Unleash's token JSON: ",rotated/graceEndsAt/inGrace,
+ * expiringSoon" (written by admin.c for tokens.c and pats.c). */
+void lt_adm_write_token_life(lt_buf_t *b, const lt_token_t *t, int64_t now_ms);
+/* {"gracePeriodSeconds": N} of a rotate body (absent: 0) into *out, 0..30 days; false after a
+ * 400. */
+bool lt_adm_grace_seconds(lt_req_t *r, const cJSON *body, int64_t *out);
+
 /* Query helpers. */
 bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
 
