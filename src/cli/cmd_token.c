@@ -109,8 +109,14 @@ static int token_list(lt_store_t *store, lt_arena_t *a)
         }
         if (t->expires_at)
             lt_time_format(t->expires_at, exp);
-        printf("%-10s %-20s %-14s %-20s %-26s %s\n", lt_token_type_name(t->type), t->name,
-               t->environment, projects, exp, t->display);
+        char grace[64] = "";
+        if (t->grace_until) {
+            char at[32];
+            lt_time_format(t->grace_until, at);
+            snprintf(grace, sizeof(grace), " (rotated: works until %s)", at);
+        }
+        printf("%-10s %-20s %-14s %-20s %-26s %s%s\n", lt_token_type_name(t->type), t->name,
+               t->environment, projects, exp, t->display, grace);
     }
     return 0;
 }

@@ -45,6 +45,8 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
                             .selector = t->selector, .read_only = t->read_only};
         memcpy(w.digest, digest, 32);
         rc = s->be->token_put(s, &w, LT_PUT_REPLACE, NULL);
+        if (rc == LT_OK) /* a new expiry gets its own api-token-expired event */
+            rc = s->be->token_marks(s, digest, t->grace_until, false);
     }
     lt_arena_dispose(&a);
     return lt__tx_end(s, rc, ev);

@@ -435,6 +435,11 @@ static void test_token_rotation_marks(void **state)
     int64_t total = 0;
     assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &nr, &total), LT_OK);
     assert_int_equal(nr, 1);
+    /* a new expiry clears the mark (its own expiry gets its own event), keeps the grace */
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 999999, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_false(fx_token(&d, 7)->expiry_noted);
+    assert_int_equal(fx_token(&d, 7)->grace_until, 5000);
 }
 
 /* ---------- users, roles, sessions ---------- */
