@@ -36,6 +36,7 @@ typedef struct {
     int64_t created_at;
     int64_t seen_at;
     int login_attempts;
+    bool service; /* a service account: no password, no login, only its tokens */
 } lt_user_t;
 
 /* A project role granted to a user. */

@@ -360,15 +360,16 @@ int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_has
         return run_changed(db,
                            "UPDATE users SET username = ?, email = ?, name = ?,"
                            " root_role = ?, password_hash = coalesce(?, password_hash)"
-                           " WHERE id = ?",
-                           "tttiti", u->username, u->email, u->name, u->root_role, password_hash,
-                           u->id);
+                           " WHERE id = ? AND (service = 0 OR ? IS NULL)",
+                           "tttitit", u->username, u->email, u->name, u->root_role, password_hash,
+                           u->id, password_hash);
     int64_t id = 0;
     int rc = first_int(db, &id,
                        "INSERT INTO users (username, email, name, root_role, password_hash,"
-                       " created_at) VALUES (?,?,?,?,?,?) RETURNING id",
-                       "tttiti", u->username, u->email, u->name, u->root_role, password_hash,
-                       u->created_at ? u->created_at : lt_now_ms());
+                       " created_at, service) VALUES (?,?,?,?,?,?,?) RETURNING id",
+                       "tttitii", u->username, u->email, u->name, u->root_role,
+                       u->service ? NULL : password_hash,
+                       u->created_at ? u->created_at : lt_now_ms(), (int64_t)u->service);
     if (rc == LT_OK && out_id)
         *out_id = id;
     return rc;
