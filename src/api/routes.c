@@ -35,6 +35,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         core_routes,
         lt_routes_admin_login,
         lt_routes_admin_pats,
+        lt_routes_admin_service_accounts,
         lt_routes_admin_users,
         lt_routes_admin_roles,
         lt_routes_admin_tokens,

@@ -59,7 +59,11 @@ static void write_pat(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t, 
 static void pats_list(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
-    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    lt_adm_pats_reply(r, lt_adm_ctx(r)->who.user->id);
+}
+
+void lt_adm_pats_reply(lt_req_t *r, int64_t owner)
+{
     lt_snapshot_t *s = lt_req_snapshot(r);
     lt_buf_t b;
     lt_buf_init(&b, 0);
@@ -71,7 +75,7 @@ static void pats_list(lt_req_t *r, const lt_params_t *params)
         const lt_token_t *next = NULL;
         for (size_t i = 0; i < s->data.n_tokens; i++) {
             const lt_token_t *t = &s->data.tokens[i];
-            if (t->type == LT_TOKEN_PAT && t->user_id == p->user->id && t->id > last &&
+            if (t->type == LT_TOKEN_PAT && t->user_id == owner && t->id > last &&
                 (!next || t->id < next->id))
                 next = t;
         }
@@ -89,6 +93,7 @@ static void pats_list(lt_req_t *r, const lt_params_t *params)
 
 typedef struct {
     const lt_principal_t *who;
+    int64_t owner; /* the user the PAT belongs to (the caller, or a service account) */
     const char *description;
     int64_t expires_at;
     bool read_only;
@@ -102,7 +107,7 @@ typedef struct {
 static int pat_create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     pat_t *c = w->ctx;
-    int64_t uid = c->who->user->id;
+    int64_t uid = c->owner;
     if (!lt_access_user(&snap->data, uid))
         return lt_write_fail(w, 401, "UnauthorizedError", "You must log in to use Unleash.");
     size_t count = 0;
@@ -201,11 +206,17 @@ static bool parse_scope(lt_req_t *r, const cJSON *body, pat_t *c)
 static void pats_create(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
+    lt_adm_pat_create(r, lt_adm_ctx(r)->who.user->id);
+}
+
+void lt_adm_pat_create(lt_req_t *r, int64_t owner)
+{
     const lt_principal_t *p = &lt_adm_ctx(r)->who;
     cJSON *body = lt_adm_ctx(r)->body;
     pat_t c;
     memset(&c, 0, sizeof(c));
     c.who = p;
+    c.owner = owner;
     bool bad = false;
     c.description = lt_adm_opt_str(body, "description", LT_ADM_MAX_FIELD, &bad);
     const char *exp = lt_adm_opt_str(body, "expiresAt", LT_ADM_MAX_FIELD, &bad);
@@ -242,6 +253,7 @@ static void pats_create(lt_req_t *r, const lt_params_t *params)
 
 typedef struct {
     const lt_principal_t *who;
+    int64_t owner;
     int64_t id;
 } pat_delete_t;
 
@@ -250,7 +262,7 @@ static int pat_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     pat_delete_t *c = w->ctx;
     for (size_t i = 0; i < snap->data.n_tokens; i++) {
         const lt_token_t *t = &snap->data.tokens[i];
-        if (t->type != LT_TOKEN_PAT || t->id != c->id || t->user_id != c->who->user->id)
+        if (t->type != LT_TOKEN_PAT || t->id != c->id || t->user_id != c->owner)
             continue;
         lt_buf_t data;
         lt_buf_init(&data, 0);
@@ -268,9 +280,13 @@ static int pat_delete_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 
 static void pats_delete(lt_req_t *r, const lt_params_t *params)
 {
-    const lt_principal_t *p = &lt_adm_ctx(r)->who;
-    pat_delete_t c = {p, 0};
-    if (!lt_adm_parse_id(params->value[0], &c.id)) {
+    lt_adm_pat_delete(r, lt_adm_ctx(r)->who.user->id, params->value[0]);
+}
+
+void lt_adm_pat_delete(lt_req_t *r, int64_t owner, const char *id)
+{
+    pat_delete_t c = {&lt_adm_ctx(r)->who, owner, 0};
+    if (!lt_adm_parse_id(id, &c.id)) {
         lt_reply_error(r, 400, "ValidationError", "The token id must be a positive number.");
         return;
     }
@@ -283,6 +299,7 @@ static void pats_delete(lt_req_t *r, const lt_params_t *params)
 
 typedef struct {
     const lt_principal_t *who;
+    int64_t owner;
     int64_t id;
     int64_t grace_s;
     char secret[LT_TOKEN_SECRET_MAX];
@@ -294,7 +311,7 @@ static int pat_rotate_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     pat_rotate_t *c = w->ctx;
     for (size_t i = 0; i < snap->data.n_tokens; i++) {
         const lt_token_t *t = &snap->data.tokens[i];
-        if (t->type != LT_TOKEN_PAT || t->id != c->id || t->user_id != c->who->user->id)
+        if (t->type != LT_TOKEN_PAT || t->id != c->id || t->user_id != c->owner)
             continue;
         int rc = lt_token_rotate(store, t, c->grace_s, c->who, c->secret, c->fresh);
         if (rc == LT_EINVAL)
@@ -308,10 +325,16 @@ static int pat_rotate_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 
 static void pats_rotate(lt_req_t *r, const lt_params_t *params)
 {
+    lt_adm_pat_rotate(r, lt_adm_ctx(r)->who.user->id, params->value[0]);
+}
+
+void lt_adm_pat_rotate(lt_req_t *r, int64_t owner, const char *id)
+{
     pat_rotate_t c;
     memset(&c, 0, sizeof(c));
     c.who = &lt_adm_ctx(r)->who;
-    if (!lt_adm_parse_id(params->value[0], &c.id)) {
+    c.owner = owner;
+    if (!lt_adm_parse_id(id, &c.id)) {
         lt_reply_error(r, 400, "ValidationError", "The token id must be a positive number.");
         return;
     }
