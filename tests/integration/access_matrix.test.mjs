@@ -4,7 +4,8 @@
 // a front-end token; a legacy 64-hex token; an expired, a revoked, an unknown and no
 // credential; a session cookie. Issue 16 added: tokens are v2 by default (a classic one kept),
 // a rotated token in its grace and its successor, one rotated with no grace, a v2 string with
-// a real selector and a forged secret, a read-only PAT and a PAT narrowed to one project.
+// a real selector and a forged secret, a read-only PAT, a PAT narrowed to one project and a
+// service account's token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -108,6 +109,13 @@ before(async () => {
     creds[key] = { token: pat.secret };
     secrets[key] = pat.secret;
   }
+  // a service account with the Editor role, through its own token
+  const sa = await admin.post('/api/admin/service-account', { username: 'u-serviceAccount', rootRole: 'Editor' });
+  assert.equal(sa.status, 201, sa.text);
+  const saTok = await admin.post(`/api/admin/service-account/${sa.json().id}/token`, { description: 'matrix', expiresAt: new Date(Date.now() + 86400000).toISOString() });
+  assert.equal(saTok.status, 201, saTok.text);
+  creds.serviceAccount = { token: saTok.json().secret };
+  secrets.serviceAccount = saTok.json().secret;
   // PATs of Admin users, narrowed at creation
   for (const [key, scope] of [
     ['patReadOnly', { readOnly: true }],
@@ -287,6 +295,13 @@ const MATRIX = {
   rotatedNew: apiRow(FEATURES(allNames), WRONG, VALID('client', ['*'], 'development')),
   rotatedGone: deadRow(UNAUTH),
   v2Forged: deadRow(UNAUTH),
+  serviceAccount: {
+    ...ADMIN_ROW,
+    tokens: TOKENS(['client', 'frontend']),
+    events: PERM('ADMIN'),
+    createUser: PERM('ADMIN'),
+    createRole: PERM('ADMIN'),
+  },
   patReadOnly: { ...ADMIN_ROW, createToken: READ_ONLY, createUser: READ_ONLY, createRole: READ_ONLY },
   patScoped: {
     ...ADMIN_ROW,
@@ -373,7 +388,7 @@ test('denied writes changed nothing; allowed ones are in the store', async () =>
     const name = `m-${key}`;
     assert.equal(users.includes(name), allowed.includes(key), `user ${name}`);
     assert.equal(roles.includes(name), allowed.includes(key), `role ${name}`);
-    const tokenAllowed = [...allowed, 'patEditor', 'patCustom'].includes(key);
+    const tokenAllowed = [...allowed, 'patEditor', 'patCustom', 'serviceAccount'].includes(key);
     assert.equal(tokens.includes(name), tokenAllowed, `token ${name}`);
   }
 });

@@ -256,3 +256,52 @@ test('tokens and PATs expiring within 7 days: the admin API and a Prometheus gau
   await sleep(1500); // more sweeps: still one event
   assert.equal((await events(since, 'api-token-expired')).filter((e) => e.data.tokenName === 'brief').length, 1);
 });
+
+test('service accounts: users that cannot log in, with roles, acting through their own user: tokens', async () => {
+  const since = await srv.lastEventId();
+  const res = await admin.post('/api/admin/service-account', { username: 'ci-bot', name: 'CI', rootRole: 'Editor' });
+  assert.equal(res.status, 201, res.text);
+  const sa = res.json();
+  assert.equal(sa.accountType, 'Service Account');
+  assert.equal(sa.rootRole, 2);
+  assertError(await admin.post('/api/admin/service-account', { username: 'ci-bot', rootRole: 'Editor' }), 409, 'NameExistsError');
+  assertError(await admin.post('/api/admin/service-account', { username: 'no-role' }), 400, 'ValidationError', 'rootRole is required.');
+  const list = (await admin.get('/api/admin/service-account')).json();
+  assert.deepEqual(list.serviceAccounts.map((a) => a.username), ['ci-bot']);
+  assert.ok(list.rootRoles.some((r) => r.name === 'Editor'));
+  // not a user of user-admin: not listed, not addressable, so never given a password
+  const users = (await admin.get('/api/admin/user-admin')).json().users.map((u) => u.username);
+  assert.ok(!users.includes('ci-bot'));
+  assert.equal((await admin.post(`/api/admin/user-admin/${sa.id}/change-password`, { password: USER_PASSWORD + 'x' })).status, 404);
+  const login = await srv.post('/auth/simple/login', { username: 'ci-bot', password: USER_PASSWORD });
+  assert.equal(login.status, 401);
+  assert.equal(login.headers['set-cookie'], undefined);
+
+  const tok = await admin.post(`/api/admin/service-account/${sa.id}/token`, { description: 'deploy', expiresAt: inDays(30) });
+  assert.equal(tok.status, 201, tok.text);
+  assert.match(tok.json().secret, V2_PAT);
+  assert.equal(tok.json().userId, sa.id);
+  const bot = new Api(srv, { token: tok.json().secret });
+  assert.equal((await bot.post('/api/admin/projects/checkout/features', { name: 'by-bot' })).status, 201);
+  assertPermissionError(await bot.post('/api/admin/user-admin', { username: 'x', rootRole: 'Viewer' }), 'ADMIN');
+  assert.equal((await admin.get(`/api/admin/service-account/${sa.id}/token`)).json().pats.length, 1);
+  // its role changes at once
+  assert.equal((await admin.put(`/api/admin/service-account/${sa.id}`, { rootRole: 'Viewer' })).status, 200);
+  assertPermissionError(await bot.post('/api/admin/projects/checkout/features', { name: 'by-bot-2' }), 'CREATE_FEATURE');
+  // rotation as any PAT
+  const rot = await admin.post(`/api/admin/service-account/${sa.id}/token/${tok.json().id}/rotate`, { gracePeriodSeconds: 0 });
+  assert.equal(rot.status, 201, rot.text);
+  assert.equal((await bot.get('/api/admin/projects')).status, 401);
+  assert.equal((await new Api(srv, { token: rot.json().secret }).get('/api/admin/projects')).status, 200);
+  // only ADMIN
+  await createUser(admin, 'sa-editor', 'Editor');
+  const cookie = await loginOk(srv, 'sa-editor', USER_PASSWORD);
+  assertPermissionError(await new Api(srv, { cookie }).get('/api/admin/service-account'), 'ADMIN');
+  assert.equal((await admin.get('/api/admin/service-account/999999/token')).status, 404);
+  assert.equal((await admin.get(`/api/admin/service-account/${(await createUser(admin, 'plain', 'Viewer')).id}/token`)).status, 404, 'a plain user is not a service account');
+  // deleting the account deletes its tokens
+  assert.equal((await admin.del(`/api/admin/service-account/${sa.id}`)).status, 200);
+  assert.equal((await new Api(srv, { token: rot.json().secret }).get('/api/admin/projects')).status, 401);
+  const types = (await srv.eventsSince(since)).map((e) => e.type);
+  for (const t of ['user-created', 'pat-created', 'pat-rotated', 'user-updated', 'user-deleted']) assert.ok(types.includes(t), t);
+});
