@@ -358,11 +358,11 @@ int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_has
     lt_store_t *db = s;
     if (u->id != 0)
         return run_changed(db,
-                           "UPDATE users SET username = ?, email = ?, name = ?,"
-                           " root_role = ?, password_hash = coalesce(?, password_hash)"
-                           " WHERE id = ? AND (service = 0 OR ? IS NULL)",
-                           "tttitit", u->username, u->email, u->name, u->root_role, password_hash,
-                           u->id, password_hash);
+                           "UPDATE users SET username = ?, email = ?, name = ?, root_role = ?,"
+                           " password_hash = CASE WHEN service = 0"
+                           " THEN coalesce(?, password_hash) END WHERE id = ?",
+                           "tttiti", u->username, u->email, u->name, u->root_role, password_hash,
+                           u->id);
     int64_t id = 0;
     int rc = first_int(db, &id,
                        "INSERT INTO users (username, email, name, root_role, password_hash,"

@@ -465,6 +465,38 @@ static int64_t add_user(fx_t *fx, const char *name)
     return id;
 }
 
+/* Issue 16: a service account is never given a password, and its other fields still change. */
+static void test_service_user(void **state)
+{
+    fx_t *fx = *state;
+    lt_user_t u = {.username = "bot", .root_role = LT_ROLE_EDITOR, .service = true};
+    lt_event_t ev = fx_ev("user-created");
+    int64_t id = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "hash-1", &ev, &id), LT_OK);
+    lt_user_auth_t auth;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "bot", &auth), LT_OK);
+    assert_null(auth.password_hash);
+    u.id = id;
+    u.name = "Bot";
+    u.root_role = LT_ROLE_VIEWER;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "hash-2", &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "bot", &auth), LT_OK);
+    assert_null(auth.password_hash);
+    lt_dataset_t d = fx_load(fx);
+    bool found = false;
+    for (size_t i = 0; i < d.n_users; i++)
+        if (d.users[i].id == id) {
+            found = true;
+            assert_true(d.users[i].service);
+            assert_string_equal(d.users[i].name, "Bot");
+            assert_int_equal(d.users[i].root_role, LT_ROLE_VIEWER);
+        } else {
+            assert_false(d.users[i].service);
+        }
+    assert_true(found);
+}
+
 static void test_user_rules(void **state)
 {
     fx_t *fx = *state;
@@ -634,6 +666,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_service_user, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
