@@ -210,7 +210,7 @@ int lt_token_set_expiry(lt_store_t *s, const lt_token_t *t, int64_t expires_at,
     return rc;
 }
 
-/* The token's secret shape from its display prefix: the scope part a fresh one keeps. */
+/* A fresh secret with t's scope part, in the current format. */
 static void fresh_secret(const lt_token_t *t, char out[LT_TOKEN_SECRET_MAX])
 {
     lt_token_generate(t->type, t->environment, t->projects, t->n_projects, t->all_projects, out,
@@ -252,7 +252,8 @@ int lt_token_rotate(lt_store_t *s, const lt_token_t *t, int64_t grace_s, const l
     write_record_json(&pre, t, t->expires_at);
     write_token_json(&data, n.name, n.type, n.environment, n.projects, n.n_projects,
                      n.all_projects, display, n.expires_at);
-    data.len--; /* reopen the object */
+    if (data.len) /* reopen the object (empty only after an allocation failure) */
+        data.len--;
     lt_buf_puts(&data, ",\"rotatedFrom\":");
     lt_json_cstr(&data, t->display);
     lt_buf_printf(&data, ",\"gracePeriodSeconds\":%lld,\"graceEndsAt\":", (long long)grace_s);
