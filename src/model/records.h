@@ -72,6 +72,7 @@ typedef struct {
     int64_t grace_until;  /* rotated away: refused from this epoch ms on; 0 = not rotated */
     bool read_only;       /* scoped PATs: GET and HEAD only */
     bool expiry_noted;    /* the api-token-expired event has been written */
+    int64_t quota_rps;    /* requests admitted per second; 0 = no quota */
 } lt_token_t;
 
 /* "client", "frontend", "admin", "pat". */

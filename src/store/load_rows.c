@@ -346,6 +346,7 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
     t->grace_until = r->num(r, 12);
     t->read_only = r->num(r, 13) != 0;
     t->expiry_noted = r->num(r, 14) != 0;
+    t->quota_rps = r->num(r, 15);
     return LT_OK;
 }
 

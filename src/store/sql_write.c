@@ -456,19 +456,20 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
     char sql[640];
     snprintf(sql, sizeof(sql),
              "INSERT INTO api_tokens (digest, name, type, environment, all_projects, display,"
-             " expires_at, created_at, user_id, selector, read_only)"
-             " VALUES (?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
+             " expires_at, created_at, user_id, selector, read_only, quota_rps)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
              replace ? " ON CONFLICT(digest) DO UPDATE SET name = excluded.name,"
                        " type = excluded.type, environment = excluded.environment,"
                        " all_projects = excluded.all_projects, display = excluded.display,"
                        " expires_at = excluded.expires_at, user_id = excluded.user_id,"
-                       " selector = excluded.selector, read_only = excluded.read_only"
+                       " selector = excluded.selector, read_only = excluded.read_only,"
+                       " quota_rps = excluded.quota_rps"
                      : "");
     int64_t id = 0;
-    int rc = first_int(db, &id, sql, "btttitoioti", t->digest, t->name,
+    int rc = first_int(db, &id, sql, "btttitoiotii", t->digest, t->name,
                        lt_token_type_name(t->type), t->environment, (int64_t)t->all_projects,
                        t->display, t->expires_at, lt_now_ms(), t->user_id, t->selector,
-                       (int64_t)t->read_only);
+                       (int64_t)t->read_only, t->quota_rps);
     if (rc == LT_OK && out_id && !replace)
         *out_id = id;
     if (rc == LT_OK && replace)

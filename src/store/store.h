@@ -67,6 +67,7 @@ typedef struct {
     const char *display;
     const char *selector; /* v2 tokens, else NULL */
     bool read_only;       /* scoped PATs */
+    int64_t quota_rps;    /* requests per second; 0 = no quota */
 } lt_token_new_t;
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
@@ -270,6 +271,9 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
                           const lt_event_t *ev);
 /* Delete a token with its event. LT_ENOTFOUND when there is none. */
 int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
+/* A new quota (requests per second, 0 = none). LT_ENOTFOUND when no such token. */
+int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
+                             const lt_event_t *ev);
 /* Rotate: insert fresh and end the old token's life at grace_until, with one event (one
  * transaction). LT_ENOTFOUND when old is gone, LT_EINVAL when fresh's digest exists. */
 int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],

@@ -440,6 +440,18 @@ static void test_token_rotation_marks(void **state)
     d = fx_load(fx);
     assert_false(fx_token(&d, 7)->expiry_noted);
     assert_int_equal(fx_token(&d, 7)->grace_until, 5000);
+    /* a quota is its own write; an expiry update keeps it, and it keeps the expiry */
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 5, &ev), LT_OK);
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 888888, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 5);
+    assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 0, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 0);
+    assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
+    assert_true(fx_token(&d, 7)->read_only);
+    assert_int_equal(lt_store_token_set_quota(fx->s, none, 1, &ev), LT_ENOTFOUND);
 }
 
 /* ---------- users, roles, sessions ---------- */
