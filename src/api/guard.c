@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "../base/util.h"
+#include "quota.h"
 
 lt_str_t lt_guard_presented(lt_req_t *r)
 {
@@ -43,7 +44,7 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
         lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
         return NULL;
     }
-    return t;
+    return lt_quota_admit(r, t) ? t : NULL;
 }
 
 const char *lt_guard_env(const lt_token_t *t)

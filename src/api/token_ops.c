@@ -245,6 +245,7 @@ int lt_token_rotate(lt_store_t *s, const lt_token_t *t, int64_t grace_s, const l
     n.expires_at = t->expires_at;
     n.display = display;
     n.read_only = t->read_only;
+    n.quota_rps = t->quota_rps;
     int64_t grace_until = lt_now_ms() + grace_s * 1000;
     lt_buf_t data, pre;
     lt_buf_init(&data, 0);
@@ -304,6 +305,26 @@ int lt_token_sweep(lt_store_t *s, const lt_dataset_t *d, int64_t now_ms)
             break; /* the store is out of reach: try again on the next sweep */
     }
     return writes;
+}
+
+int lt_token_set_quota(lt_store_t *s, const lt_token_t *t, int64_t rps, const lt_principal_t *who)
+{
+    lt_buf_t data, pre;
+    lt_buf_init(&data, 0);
+    lt_buf_init(&pre, 0);
+    write_record_json(&data, t, t->expires_at);
+    if (data.len) /* reopen the object (empty only after an allocation failure) */
+        data.len--;
+    lt_buf_printf(&data, ",\"requestsPerSecond\":%lld}", (long long)rps);
+    lt_buf_printf(&pre, "{\"requestsPerSecond\":%lld}", (long long)t->quota_rps);
+    lt_event_t ev = event_for(who, "api-token-updated", t->environment, t->projects, t->n_projects,
+                              t->all_projects);
+    ev.data = data.ptr;
+    ev.pre_data = pre.ptr;
+    int rc = lt_store_token_set_quota(s, t->digest, rps, &ev);
+    lt_buf_dispose(&data);
+    lt_buf_dispose(&pre);
+    return rc;
 }
 
 int lt_token_revoke(lt_store_t *s, const lt_token_t *t, const lt_principal_t *who)

@@ -77,6 +77,11 @@ int lt_token_sweep(lt_store_t *s, const lt_dataset_t *d, int64_t now_ms);
 bool lt_token_expiring_soon(const lt_token_t *t, int64_t now_ms);
 #define LT_TOKEN_EXPIRY_WARN_MS (7LL * 86400 * 1000)
 
+/* The largest quota a token may carry, in requests per second. */
+#define LT_TOKEN_MAX_RPS 100000
+/* Set t's request quota (0 = none) with its api-token-updated event. LT_OK, LT_ENOTFOUND. */
+int lt_token_set_quota(lt_store_t *s, const lt_token_t *t, int64_t rps, const lt_principal_t *who);
+
 /* Delete t with its api-token-deleted event. LT_OK, LT_ENOTFOUND or LT_ERR. */
 int lt_token_revoke(lt_store_t *s, const lt_token_t *t, const lt_principal_t *who);
 

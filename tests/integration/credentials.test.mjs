@@ -305,3 +305,38 @@ test('service accounts: users that cannot log in, with roles, acting through the
   const types = (await srv.eventsSince(since)).map((e) => e.type);
   for (const t of ['user-created', 'pat-created', 'pat-rotated', 'user-updated', 'user-deleted']) assert.ok(types.includes(t), t);
 });
+
+test('per-token quotas: past its requests per second a token gets 429 with Retry-After', async () => {
+  const t = (await admin.post('/api/admin/api-tokens', { tokenName: 'quota', type: 'client' })).json().secret;
+  const sel = selectorOf(t);
+  for (const body of [{}, { requestsPerSecond: -1 }, { requestsPerSecond: 2.5 }, { requestsPerSecond: '3' }, { requestsPerSecond: 100001 }])
+    assertError(await admin.put(`/api/admin/api-tokens/${sel}/quota`, body), 400, 'ValidationError', /requestsPerSecond/, JSON.stringify(body));
+  assert.equal((await admin.put(`/api/admin/api-tokens/${'A'.repeat(22)}/quota`, { requestsPerSecond: 2 })).status, 404);
+  // without a quota: 12 requests at once all pass
+  const burst = () => Promise.all(Array.from({ length: 12 }, () => features(t)));
+  assert.deepEqual([...new Set((await burst()).map((r) => r.status))], [200]);
+  const since = await srv.lastEventId();
+  assert.equal((await admin.put(`/api/admin/api-tokens/${sel}/quota`, { requestsPerSecond: 2 })).status, 200);
+  assert.equal((await listed('quota'))[0].requestsPerSecond, 2);
+  const ev = (await events(since, 'api-token-updated'))[0];
+  assert.equal(ev.data.requestsPerSecond, 2);
+  assert.equal(ev.preData.requestsPerSecond, 0);
+  // 12 requests span at most two one-second windows on any machine that answers them in under
+  // a second, so at most 4 are admitted; the rest get 429 with Retry-After
+  const t0 = Date.now();
+  const res = await burst();
+  const took = Date.now() - t0;
+  const ok = res.filter((r) => r.status === 200).length;
+  const limited = res.filter((r) => r.status === 429);
+  if (took < 1000) assert.ok(ok >= 1 && ok <= 4, `${ok} admitted in ${took} ms`);
+  assert.ok(limited.length >= 1, `no 429 among ${res.map((r) => r.status)}`);
+  for (const r of limited) {
+    assert.equal(r.headers['retry-after'], '1');
+    assert.equal(r.json().name, 'TooManyRequestsError');
+  }
+  // the quota carries over a rotation; null removes it
+  const rot = (await admin.post(`/api/admin/api-tokens/${sel}/rotate`, { gracePeriodSeconds: 0 })).json();
+  assert.equal(rot.requestsPerSecond, 2);
+  assert.equal((await admin.put(`/api/admin/api-tokens/${selectorOf(rot.secret)}/quota`, { requestsPerSecond: null })).status, 200);
+  assert.deepEqual([...new Set((await Promise.all(Array.from({ length: 12 }, () => features(rot.secret)))).map((r) => r.status))], [200]);
+});

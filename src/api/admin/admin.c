@@ -14,6 +14,7 @@
 #include "../../auth/session.h"
 #include "../../base/util.h"
 #include "../guard.h"
+#include "../quota.h"
 #include "../token_ops.h"
 
 static void reply_unauthorized(lt_req_t *r)
@@ -75,6 +76,8 @@ bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
             return false;
         }
         lt_snapshot_token_seen(s, t, now);
+        if ((t->type == LT_TOKEN_ADMIN || t->type == LT_TOKEN_PAT) && !lt_quota_admit(r, t))
+            return false;
         if (t->type == LT_TOKEN_ADMIN) {
             p->admin_token = true;
             p->name = t->name;
@@ -204,7 +207,11 @@ void lt_adm_write_token_life(lt_buf_t *b, const lt_token_t *t, int64_t now_ms)
     lt_buf_printf(b, ",\"rotated\":%s,\"inGrace\":%s,\"graceEndsAt\":",
                   t->grace_until ? "true" : "false", in_grace ? "true" : "false");
     lt_json_time(b, t->grace_until);
-    lt_buf_printf(b, ",\"expiringSoon\":%s", lt_token_expiring_soon(t, now_ms) ? "true" : "false");
+    lt_buf_printf(b, ",\"expiringSoon\":%s,\"requestsPerSecond\":", lt_token_expiring_soon(t, now_ms) ? "true" : "false");
+    if (t->quota_rps)
+        lt_buf_printf(b, "%lld", (long long)t->quota_rps);
+    else
+        lt_buf_puts(b, "null");
 }
 
 bool lt_adm_grace_seconds(lt_req_t *r, const cJSON *body, int64_t *out)

@@ -546,6 +546,48 @@ static void api_tokens_rotate(lt_req_t *r, const lt_params_t *params)
     sodium_memzero(c.secret, sizeof(c.secret));
 }
 
+/* ---------- quota ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    uint8_t digest[32];
+    int64_t rps;
+} quota_t;
+
+static int quota_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
+{
+    quota_t *c = w->ctx;
+    const lt_token_t *t = find_api_token(snap, c->digest);
+    if (!t)
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find a token with that secret.");
+    return lt_token_set_quota(store, t, c->rps, c->who);
+}
+
+/* PUT /api/admin/api-tokens/:token/quota {"requestsPerSecond": N|null} */
+static void api_tokens_quota(lt_req_t *r, const lt_params_t *params)
+{
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(lt_adm_ctx(r)->body, "requestsPerSecond");
+    quota_t c = {p, {0}, 0};
+    if (!v || (!cJSON_IsNull(v) && (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+                                    v->valuedouble > LT_TOKEN_MAX_RPS ||
+                                    v->valuedouble != (double)(int64_t)v->valuedouble))) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "requestsPerSecond is required: a whole number from 0 to %d, or null "
+                       "(0 and null: no quota).",
+                       LT_TOKEN_MAX_RPS);
+        return;
+    }
+    c.rps = cJSON_IsNull(v) ? 0 : (int64_t)v->valuedouble;
+    ref_digest(r, params->value[0], c.digest);
+    const lt_token_t *t = find_api_token(lt_req_snapshot(r), c.digest);
+    if (t && !lt_admin_require(r, p, perm_for(t->type, OP_UPDATE), NULL, NULL))
+        return;
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, quota_fn, &w) == LT_OK)
+        lt_reply_empty(r, 200);
+}
+
 /* GET /api/admin/api-tokens-expiring: live tokens and PATs whose expiry is within 7 days. */
 static void api_tokens_expiring(lt_req_t *r, const lt_params_t *params)
 {
@@ -691,6 +733,8 @@ const lt_route_t lt_routes_admin_tokens[] = {
     ROUTE(LT_POST, "/api/admin/api-tokens/:token/rotate", api_tokens_rotate, TOKEN_OP(OP_UPDATE),
           LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/api-tokens-expiring", api_tokens_expiring, LT_PERM("ADMIN")),
+    ROUTE(LT_PUT, "/api/admin/api-tokens/:token/quota", api_tokens_quota, TOKEN_OP(OP_UPDATE),
+          LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/api-tokens", project_tokens_list,
           LT_PERM("READ_PROJECT_API_TOKEN"), LT_IN_PROJECT),
     ROUTE(LT_POST, "/api/admin/projects/:projectId/api-tokens", project_tokens_create,
