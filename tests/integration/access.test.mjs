@@ -132,7 +132,7 @@ test('PAT rules: expiry required and in the future, unique description, at most 
   // Unleash's fields, then latch's (issue 16: v2, scope, rotation, expiry warning)
   assert.deepEqual(Object.keys(made[0]).sort(), [
     'createdAt', 'description', 'expiresAt', 'expiringSoon', 'graceEndsAt', 'id', 'inGrace', 'projects',
-    'readOnly', 'rotated', 'secret', 'secure', 'seenAt', 'userId',
+    'readOnly', 'requestsPerSecond', 'rotated', 'secret', 'secure', 'seenAt', 'userId',
   ]);
   assert.equal(made[0].seenAt, null);
   assertError(await api.post('/api/admin/user/tokens', { description: 'pat 3', expiresAt: inDays(1) }), 409, 'NameExistsError');
