@@ -1,6 +1,7 @@
 # latch: top-level build. `make` builds build/latch; `make test` runs every test;
 # `make SANITIZER=address,undefined test` runs them under ASan/UBSan (in build/san/).
-# `make check` is what CI runs: dependencies, the suite, then the suite under sanitizers.
+# `make check` is what CI runs: dependencies, the suite, the suite under sanitizers, then the
+# fuzz corpora replayed through their libFuzzer targets (fuzz/fuzz.mk).
 
 CC ?= cc
 .DEFAULT_GOAL := all
@@ -16,7 +17,11 @@ endif
 
 ifneq ($(SANITIZER),)
 BUILD ?= build/san
-OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZER) -fno-sanitize-recover=all
+# UBSan's float-cast-overflow (a double out of an integer's range) is not part of "undefined"
+comma := ,
+OPT := -O1 -g -fno-omit-frame-pointer \
+       -fsanitize=$(SANITIZER)$(if $(findstring undefined,$(SANITIZER)),$(comma)float-cast-overflow) \
+       -fno-sanitize-recover=all
 else
 BUILD ?= build
 OPT := -O2 -g
@@ -49,6 +54,10 @@ $(BUILD)/src/base/version.o: $(VERSION_STAMP)
 
 LIB_SRC := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The admin page: ui/ turned into C bytes (with gzip copies and ETags) by scripts/embed-ui.pl.
+UI_FILES := $(shell find ui -type f | sort)
+UI_GEN := $(BUILD)/gen/ui_assets.c
+LIB_OBJ += $(BUILD)/gen/ui_assets.o
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -59,14 +68,22 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
-.PHONY: all test layers unit store-tests integration integration-pg check deps deps-test serve clean format bench-smoke \
-        bench-micro bench-compare bench-admin man install deb deb-check
+.PHONY: all test layers unit store-tests integration integration-pg reliability check deps deps-test \
+        serve clean format bench-smoke bench-micro bench-compare bench-admin bench-ui man install \
+        deb deb-check
 
 all: $(BUILD)/latch $(BUILD)/latch.1
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(UI_GEN): $(UI_FILES) $(shell find ui -type d) scripts/embed-ui.pl
+	@mkdir -p $(dir $@)
+	scripts/embed-ui.pl ui > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/ui_assets.o: $(UI_GEN)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -c $< -o $@
 
 # Objects are stored under their full paths (P), so two files of one name in different
 # folders (edge/offline.c and a future cli/offline.c, say) are both kept.
@@ -130,6 +147,11 @@ integration-pg: $(BUILD)/latch
 
 test: deps-test layers unit store-tests integration integration-pg bench-smoke
 
+# By hand or in CI, not in `make test` (minutes; mounts a tmpfs when root): kill -9 during
+# writes, slow clients, a soak, a full disk (tests/reliability/, docs/TESTING.md).
+reliability: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh --test --test-concurrency=1 tests/reliability/
+
 bench-smoke: $(BUILD)/latch
 	@if [ -x bench/run.sh ]; then LATCH_BIN=$(abspath $(BUILD)/latch) bench/run.sh --smoke; fi
 
@@ -141,12 +163,17 @@ bench-micro: $(BUILD)/latch $(BUILD)/liblatch.a
 bench-admin: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/admin_writes.mjs
 
+# The admin page with a 10,000-flag project in Chromium (docs/BENCHMARKS.md).
+bench-ui: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/ui_flags.mjs
+
 bench-compare: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) bench/compare.sh
 
 check:
 	$(MAKE) test
 	$(MAKE) SANITIZER=address,undefined test
+	$(MAKE) fuzz-replay
 
 deps:
 	@scripts/deps.sh
@@ -163,5 +190,7 @@ format:
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

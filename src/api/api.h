@@ -18,6 +18,8 @@ void lt_api_client_accepted(lt_req_t *r, const lt_params_t *p);
  * client and front-end metrics endpoints. LT_OK, or LT_EINVAL when the body is not metrics. */
 struct cJSON;
 int lt_api_record_metrics(const struct cJSON *j, const char *env, const char *sdk_type);
+/* Does the request's Accept-Encoding take gzip ("gzip;q=0" refuses it)? */
+bool lt_api_accepts_gzip(lt_req_t *r);
 
 /* health.c */
 void lt_api_health(lt_req_t *r, const lt_params_t *p);
@@ -55,11 +57,43 @@ extern const lt_route_t lt_routes_admin_strategy_defs[];
 extern const lt_route_t lt_routes_admin_context[];
 extern const lt_route_t lt_routes_admin_tag_types[];
 extern const lt_route_t lt_routes_admin_applications[];
+/* profile.c: the current user's own password (POST /api/admin/user/change-password) */
+extern const lt_route_t lt_routes_admin_profile[];
+/* ui_config.c: what Unleash's admin UI reads at start (ui-config, maintenance, telemetry,
+ * instance statistics); search.c: the flag search; project_views.c: a project's overview,
+ * status and flag creators. */
+extern const lt_route_t lt_routes_admin_ui_config[];
+extern const lt_route_t lt_routes_admin_search[];
+extern const lt_route_t lt_routes_admin_project_views[];
+/* playground.c: POST /api/admin/playground, every flag evaluated for one context. */
+extern const lt_route_t lt_routes_admin_playground[];
+/* user_views.c: admin count, user search, access lists, inactive users. */
+extern const lt_route_t lt_routes_admin_user_views[];
+
+/* ui.c: the admin page at / and its files, embedded (ui_assets.h). lt_ui_configure sets the
+ * base path the page is served under (NULL: none) before the server starts. */
+extern const lt_route_t lt_routes_ui[];
+void lt_ui_configure(const char *base_path);
+/* The base path set by lt_ui_configure ("" when none); static. */
+const char *lt_ui_base_path(void);
+/* Is s a base path the page and the router take: "/" then segments of letters, digits and
+ * "-._~" joined by single "/", no "." or ".." segment, no "/" at the end, 200 bytes at most? */
+bool lt_ui_base_path_ok(const char *s);
+void lt_ui_dispose(void);
 
 /* routes.c: the whole route table of `latch serve` (built once, never freed). */
 const lt_route_t *lt_serve_routes(size_t *n);
+
+/* Mark the session cookie Secure on every login and logout (otherwise only on requests that
+ * came over HTTPS, as lt_req_https tells). Set once before serving. */
+void lt_api_set_secure_cookies(bool always);
+/* Login attempts allowed per client address a minute (admin/login.c; default 10). */
+void lt_admin_set_login_limit(int per_minute);
 /* the routes of `latch offline` */
 extern const lt_route_t lt_offline_routes[];
 extern const size_t lt_offline_n_routes;
+/* edge_api.c: the routes of `latch edge` */
+extern const lt_route_t lt_edge_routes[];
+extern const size_t lt_edge_n_routes;
 
 #endif

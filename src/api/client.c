@@ -22,9 +22,10 @@
 /* What a features request asks for, after the token's scope has been applied. */
 typedef struct {
     const char *env;
-    const char *projects[MAX_QUERY_PROJECTS]; /* sorted; none = all */
+    const char **projects; /* sorted, existing, once each (the query's or the token's); none = all */
     size_t n_projects;
     bool all_projects;
+    bool no_projects; /* projects were named, and none of them exists: no flags */
     lt_str_t name_prefix; /* ptr NULL when absent */
     const char *tags[MAX_QUERY_TAGS]; /* "type:value", sorted; a flag needs one of them */
     size_t n_tags;
@@ -95,6 +96,8 @@ static size_t memo_key(const features_query_t *q, char *out, size_t cap)
     bool ok = key_add(out, cap, &n, q->env, strlen(q->env)) && key_add(out, cap, &n, "\x1f", 1);
     if (q->all_projects)
         ok = ok && key_add(out, cap, &n, "*", 1);
+    else if (q->no_projects)
+        ok = ok && key_add(out, cap, &n, "!", 1);
     for (size_t i = 0; ok && i < q->n_projects; i++)
         ok = key_add(out, cap, &n, q->projects[i], strlen(q->projects[i])) &&
              key_add(out, cap, &n, "\x1e", 1);
@@ -112,6 +115,8 @@ static bool project_selected(const features_query_t *q, const char *project)
 {
     if (q->all_projects)
         return true;
+    if (q->no_projects)
+        return false;
     return bsearch(&project, q->projects, q->n_projects, sizeof(*q->projects), cmp_str_ptr) !=
            NULL;
 }
@@ -257,6 +262,28 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
 }
 
 /*
+ * Keep the projects that exist, sorted and once each, so that every query naming the same
+ * existing projects shares one memo (a memo per made-up ?project= value would let anyone
+ * grow memory without bound). Named projects of which none exists select nothing.
+ */
+static void canonical_projects(const lt_snapshot_t *s, features_query_t *q)
+{
+    bool named = q->n_projects > 0;
+    size_t n = 0;
+    for (size_t i = 0; i < q->n_projects; i++)
+        if (lt_snapshot_has_project(s, q->projects[i]))
+            q->projects[n++] = q->projects[i];
+    qsort(q->projects, n, sizeof(*q->projects), cmp_str_ptr);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!k || strcmp(q->projects[k - 1], q->projects[i]) != 0)
+            q->projects[k++] = q->projects[i];
+    q->n_projects = k;
+    q->no_projects = named && k == 0;
+    q->all_projects = !named;
+}
+
+/*
  * Resolve the scope and filters of a features request and find (or build) its memo.
  * Replies and returns NULL on any error.
  */
@@ -268,6 +295,7 @@ static lt_memo_t *features_memo(lt_req_t *r)
     features_query_t q;
     memset(&q, 0, sizeof(q));
     q.env = lt_guard_env(t);
+    q.projects = lt_arena_calloc(lt_req_arena(r), MAX_QUERY_PROJECTS, sizeof(*q.projects));
     if (spec_inline(r, &q.inline_segments) != LT_OK) {
         lt_reply_error(r, 400, "BadDataError",
                        "The Unleash-Client-Spec header must be a semantic version.");
@@ -286,16 +314,20 @@ static lt_memo_t *features_memo(lt_req_t *r)
         return NULL;
     }
     if (!t->all_projects) {
-        /* the token's scope wins over the query */
-        q.n_projects = t->n_projects < MAX_QUERY_PROJECTS ? t->n_projects : MAX_QUERY_PROJECTS;
+        /* the token's scope wins over the query, all of it: a token may name any number */
+        q.projects = lt_arena_calloc(lt_req_arena(r), t->n_projects + 1, sizeof(*q.projects));
+        q.n_projects = t->n_projects;
         for (size_t i = 0; i < q.n_projects; i++)
             q.projects[i] = t->projects[i];
     }
-    q.all_projects = q.n_projects == 0;
-    qsort(q.projects, q.n_projects, sizeof(*q.projects), cmp_str_ptr);
+    canonical_projects(lt_req_snapshot(r), &q);
     qsort(q.tags, q.n_tags, sizeof(*q.tags), cmp_str_ptr);
-    char key[8192];
-    size_t key_len = memo_key(&q, key, sizeof(key));
+    /* the key holds the query's filters (bounded by the query size) and the token's projects */
+    size_t key_cap = 8192;
+    for (size_t i = 0; !t->all_projects && i < q.n_projects; i++)
+        key_cap += strlen(q.projects[i]) + 1;
+    char *key = lt_arena_alloc(lt_req_arena(r), key_cap);
+    size_t key_len = memo_key(&q, key, key_cap);
     if (!key_len) {
         lt_reply_error(r, 414, "ValidationError", "The query is too long.");
         return NULL;
@@ -307,7 +339,7 @@ static lt_memo_t *features_memo(lt_req_t *r)
     return m;
 }
 
-static bool accepts_gzip(lt_req_t *r)
+bool lt_api_accepts_gzip(lt_req_t *r)
 {
     lt_str_t ae = lt_req_header(r, "Accept-Encoding");
     if (!ae.ptr)
@@ -338,7 +370,7 @@ void lt_api_client_features(lt_req_t *r, const lt_params_t *p)
     if (inm.ptr && lt_str_eq_c(inm, m->etag)) {
         lt_reply_empty(r, 304);
     } else {
-        lt_reply_memo(r, 200, m, m->gz && accepts_gzip(r));
+        lt_reply_memo(r, 200, m, m->gz && lt_api_accepts_gzip(r));
     }
     if (m->transient)
         lt_memo_free(m);
@@ -379,6 +411,37 @@ static const char *json_str(const cJSON *o, const char *k)
     return cJSON_IsString(j) ? j->valuestring : NULL;
 }
 
+/* The longest string usage keeps (Unleash's columns are varchar(255)). */
+#define MAX_USAGE_STR 255
+
+/* A descriptive string of a registration (sdkVersion, platformName...): NULL, not stored, when
+ * longer than MAX_USAGE_STR. */
+static const char *json_str_capped(const cJSON *o, const char *k)
+{
+    const char *s = json_str(o, k);
+    return s && strlen(s) <= MAX_USAGE_STR ? s : NULL;
+}
+
+/*
+ * The time a usage bucket is counted at: its own when within the raw retention and at most an
+ * hour ahead (a skewed clock), else now, so no count lands in an hour the retention has
+ * already summed nor in one far ahead.
+ */
+static int64_t usage_time(int64_t at, int64_t now)
+{
+    int64_t hour = 3600000;
+    if (at < now - (LT_USAGE_RAW_HOURS - 1) * hour || at > now + hour)
+        return now;
+    return at;
+}
+
+/* Is there a flag of this name (usage of any other is counted as an unknown flag)? With no
+ * snapshot (none published yet) every name is taken. */
+static bool flag_exists(const lt_snapshot_t *s, const char *name)
+{
+    return !s || lt_dataset_feature(&s->data, name) != NULL;
+}
+
 /* A date-time string or an epoch number, in ms; 0 when absent or invalid. */
 static int64_t json_time(const cJSON *o, const char *k)
 {
@@ -386,8 +449,9 @@ static int64_t json_time(const cJSON *o, const char *k)
     int64_t ms = 0;
     if (cJSON_IsString(j))
         lt_time_parse(j->valuestring, strlen(j->valuestring), &ms);
-    else if (cJSON_IsNumber(j))
-        ms = (int64_t)j->valuedouble;
+    else if (cJSON_IsNumber(j) && /* up to the year 9999; never a cast out of range */
+             lt_double_to_i64(j->valuedouble, 0, 253402300799999, &ms) != LT_OK)
+        ms = 0;
     return ms;
 }
 
@@ -431,20 +495,27 @@ static int register_app(const cJSON *j, const char *env, const char *sdk_type, b
         return LT_EINVAL;
     char *strat_json = NULL;
     if (cJSON_IsArray(strategies)) {
+        if (cJSON_GetArraySize(strategies) > 100)
+            return LT_EINVAL;
         const cJSON *it;
-        cJSON_ArrayForEach(it, strategies) if (!cJSON_IsString(it)) return LT_EINVAL;
+        cJSON_ArrayForEach(it, strategies)
+        {
+            if (!cJSON_IsString(it) || strlen(it->valuestring) > MAX_USAGE_STR)
+                return LT_EINVAL;
+        }
         strat_json = cJSON_PrintUnformatted(strategies);
     }
     lt_app_row_t row = {
         .app_name = app,
         .instance_id = valid_name(instance, 255) ? instance : "default",
         .environment = env,
-        .sdk_version = json_str(j, "sdkVersion"),
+        .sdk_version = json_str_capped(j, "sdkVersion"),
         .strategies = strat_json,
-        .platform_name = json_str(j, "platformName"),
-        .sdk_type = sdk_type,
+        .platform_name = json_str_capped(j, "platformName"),
+        .sdk_type = sdk_type && strlen(sdk_type) <= MAX_USAGE_STR ? sdk_type : NULL,
         .started_at = json_time(j, "started"),
-        .interval_ms = cJSON_IsNumber(interval) ? (int64_t)interval->valuedouble : 0,
+        .interval_ms =
+            cJSON_IsNumber(interval) ? lt_double_clamp(interval->valuedouble, 0, INT32_MAX) : 0,
         .seen_at = lt_now_ms(),
     };
     lt_usage_register(&row);
@@ -471,9 +542,11 @@ void lt_api_client_register(lt_req_t *r, const lt_params_t *p)
 
 #define MAX_VARIANTS_PER_FLAG 64
 
-/* Validate and record one flag's counts. */
-static int add_counts(const char *app, const char *instance, const char *env, const char *flag,
-                      int64_t at, const cJSON *yes, const cJSON *no, const cJSON *variants)
+/* Validate and record one flag's counts (of a flag that exists; an unknown one is noted as
+ * such, its counts dropped, as Unleash does). */
+static int add_counts(const lt_snapshot_t *s, const char *app, const char *instance,
+                      const char *env, const char *flag, int64_t at, const cJSON *yes,
+                      const cJSON *no, const cJSON *variants)
 {
     if (!valid_name(flag, 255))
         return LT_EINVAL;
@@ -496,13 +569,18 @@ static int add_counts(const char *app, const char *instance, const char *env, co
                 vs[nv++] = (lt_usage_variant_t){it->string, (int64_t)it->valuedouble};
         }
     }
-    lt_usage_add(app, instance, env, flag, at, (int64_t)y, (int64_t)n, vs, nv);
+    int64_t now = lt_now_ms();
+    if (!flag_exists(s, flag))
+        lt_usage_unknown_flag(flag, app, env, now);
+    else
+        lt_usage_add(app, instance, env, flag, usage_time(at, now), (int64_t)y, (int64_t)n, vs,
+                     nv);
     return LT_OK;
 }
 
 /* Validate a whole bucket first, then record it: a bad body records nothing. */
-static int record_bucket(const cJSON *bucket, const char *app, const char *instance,
-                         const char *env, bool dry_run)
+static int record_bucket(const lt_snapshot_t *s, const cJSON *bucket, const char *app,
+                         const char *instance, const char *env, bool dry_run)
 {
     const cJSON *toggles = cJSON_GetObjectItemCaseSensitive(bucket, "toggles");
     if (!cJSON_IsObject(bucket) || (toggles && !cJSON_IsObject(toggles)))
@@ -525,7 +603,7 @@ static int record_bucket(const cJSON *bucket, const char *app, const char *insta
                 return LT_EINVAL;
             continue;
         }
-        if (add_counts(app, instance, env, it->string, at, yes, no, variants) != LT_OK)
+        if (add_counts(s, app, instance, env, it->string, at, yes, no, variants) != LT_OK)
             return LT_EINVAL;
     }
     return LT_OK;
@@ -541,15 +619,18 @@ int lt_api_record_metrics(const cJSON *j, const char *env, const char *sdk_type)
         instance = "default";
     const cJSON *bucket = cJSON_GetObjectItemCaseSensitive(j, "bucket");
     if (bucket && !cJSON_IsNull(bucket)) {
-        if (record_bucket(bucket, app, instance, env, true) != LT_OK)
+        if (record_bucket(NULL, bucket, app, instance, env, true) != LT_OK)
             return LT_EINVAL;
-        record_bucket(bucket, app, instance, env, false);
+        lt_snapshot_t *s = lt_snapshot_acquire();
+        record_bucket(s, bucket, app, instance, env, false);
+        if (s)
+            lt_snapshot_release(s);
     }
     lt_app_row_t row = {.app_name = app,
                         .instance_id = instance,
                         .environment = env,
-                        .sdk_version = json_str(j, "sdkVersion"),
-                        .platform_name = json_str(j, "platformName"),
+                        .sdk_version = json_str_capped(j, "sdkVersion"),
+                        .platform_name = json_str_capped(j, "platformName"),
                         .sdk_type = sdk_type,
                         .seen_at = lt_now_ms()};
     lt_usage_register(&row);
@@ -615,11 +696,13 @@ void lt_api_client_metrics_bulk(lt_req_t *r, const lt_params_t *p)
     cJSON_ArrayForEach(it, metrics)
     {
         const char *menv = json_str(it, "environment");
-        if (menv && strcmp(menv, env) != 0 && strcmp(t->environment, "*") != 0)
-            continue; /* only the token's environment is stored */
+        if (menv && strcmp(menv, env) != 0 &&
+            (strcmp(t->environment, "*") != 0 || !lt_dataset_env(&lt_req_snapshot(r)->data, menv)))
+            continue; /* only the token's environment is stored (any existing one for "*") */
         int64_t at = json_time(it, "timestamp");
         const char *instance = json_str(it, "instanceId");
-        add_counts(json_str(it, "appName"), valid_name(instance, 255) ? instance : "default",
+        add_counts(lt_req_snapshot(r), json_str(it, "appName"),
+                   valid_name(instance, 255) ? instance : "default",
                    menv ? menv : env, json_str(it, "featureName"), at > 0 ? at : lt_now_ms(),
                    cJSON_GetObjectItemCaseSensitive(it, "yes"),
                    cJSON_GetObjectItemCaseSensitive(it, "no"),

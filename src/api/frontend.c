@@ -22,8 +22,15 @@
 #include "usage.h"
 
 #define MAX_PROPS 512 /* the query-string limit allows about this many; more is a 400 */
+/* Names in POST /proxy {toggles:[...]}; more is a 400. */
+#define MAX_TOGGLE_NAMES 1000
 
 static lt_frontend_config_t cfg;
+
+const lt_frontend_config_t *lt_frontend_config(void)
+{
+    return &cfg;
+}
 
 void lt_frontend_configure(const lt_frontend_config_t *c)
 {
@@ -40,7 +47,8 @@ static bool is_frontend_path(const char *p)
 {
     return strncmp(p, "/api/frontend", 13) == 0 && (p[13] == '\0' || p[13] == '/')
                ? true
-               : strncmp(p, "/proxy", 6) == 0 && (p[6] == '\0' || p[6] == '/');
+               : (strncmp(p, "/proxy", 6) == 0 && (p[6] == '\0' || p[6] == '/')) ||
+                     strncmp(p, "/ofrep/", 7) == 0;
 }
 
 static bool any_origin(void)
@@ -93,9 +101,8 @@ typedef struct {
     lt_prop_t *props; /* in the request arena, grown by doubling up to MAX_PROPS */
     size_t cap;
     bool too_many; /* more properties than MAX_PROPS: refused, never silently cut */
-    const char **only; /* POST /proxy {toggles:[...]}: only these flags */
+    lt_str_t *only; /* POST /proxy {toggles:[...]}: only these flags (none: every flag) */
     size_t n_only;
-    bool has_only;
 } req_ctx_t;
 
 static void add_prop(req_ctx_t *c, lt_str_t k, lt_str_t v)
@@ -164,8 +171,8 @@ static const char *scalar(lt_arena_t *a, const cJSON *j)
         return lt_arena_strdup(a, j->valuestring);
     if (cJSON_IsNumber(j)) {
         char tmp[64];
-        if (j->valuedouble == (double)(long long)j->valuedouble && j->valuedouble > -1e15 &&
-            j->valuedouble < 1e15)
+        if (j->valuedouble > -1e15 && j->valuedouble < 1e15 && /* range first: no UB */
+            j->valuedouble == (double)(long long)j->valuedouble)
             snprintf(tmp, sizeof(tmp), "%lld", (long long)j->valuedouble);
         else
             snprintf(tmp, sizeof(tmp), "%.17g", j->valuedouble);
@@ -205,44 +212,14 @@ static void context_from_json(lt_arena_t *a, req_ctx_t *c, const cJSON *ctx)
     }
 }
 
-static bool trusted(const char *addr, size_t len)
-{
-    return lt_http_trusted_proxy((lt_str_t){addr, len});
-}
+static void finish_context(lt_req_t *r, req_ctx_t *c, const char *env);
 
-/* The client address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
-static lt_str_t client_address(lt_req_t *r)
-{
-    const char *peer = lt_req_peer(r);
-    if (!cfg.n_trusted || !trusted(peer, strlen(peer)))
-        return lt_str_c(peer);
-    lt_str_t xff = lt_req_header(r, "X-Forwarded-For");
-    if (!xff.ptr)
-        return lt_str_c(peer);
-    /* right to left: the first address that is not a trusted proxy is the client */
-    lt_str_t last = {NULL, 0};
-    size_t end = xff.len;
-    while (end > 0) {
-        size_t start = end;
-        while (start > 0 && xff.ptr[start - 1] != ',')
-            start--;
-        size_t s = start, e = end;
-        while (s < e && xff.ptr[s] == ' ')
-            s++;
-        while (e > s && xff.ptr[e - 1] == ' ')
-            e--;
-        if (e > s) {
-            last = (lt_str_t){xff.ptr + s, e - s};
-            if (!trusted(last.ptr, last.len))
-                break;
-        }
-        end = start > 0 ? start - 1 : 0;
-    }
-    return last.ptr ? last : lt_str_c(peer);
-}
-
-/* Fill a context from the request; env is the environment the token grants. LT_OK or 400. */
-static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
+/*
+ * Fill a context from the request; env is the environment the token grants. `toggles` in a
+ * POST body is read only where the Unleash Proxy read it (POST /proxy and /proxy/all: with
+ * toggles set); Unleash's /api/frontend ignores it. LT_OK or 400.
+ */
+static int build_context(lt_req_t *r, req_ctx_t *c, const char *env, bool with_toggles)
 {
     memset(c, 0, sizeof(*c));
     lt_arena_t *a = lt_req_arena(r);
@@ -267,17 +244,23 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
             lt_reply_error(r, 400, "BadDataError", "context must be an object.");
             return LT_EINVAL;
         }
-        const cJSON *toggles = cJSON_GetObjectItemCaseSensitive(j, "toggles");
+        const cJSON *toggles =
+            with_toggles ? cJSON_GetObjectItemCaseSensitive(j, "toggles") : NULL;
         if (cJSON_IsArray(toggles)) {
             size_t n = (size_t)cJSON_GetArraySize(toggles);
+            if (n > MAX_TOGGLE_NAMES) {
+                cJSON_Delete(j);
+                lt_reply_error(r, 400, "BadDataError", "toggles lists more than %d names.",
+                               MAX_TOGGLE_NAMES);
+                return LT_EINVAL;
+            }
             c->only = lt_arena_calloc(a, n ? n : 1, sizeof(*c->only));
             const cJSON *it;
             cJSON_ArrayForEach(it, toggles)
             {
                 if (cJSON_IsString(it))
-                    c->only[c->n_only++] = lt_arena_strdup(a, it->valuestring);
+                    c->only[c->n_only++] = lt_str_c(lt_arena_strdup(a, it->valuestring));
             }
-            c->has_only = true;
         }
         if (ctx)
             context_from_json(a, c, ctx); /* copies into the arena: the tree can go */
@@ -290,15 +273,36 @@ static int build_context(lt_req_t *r, req_ctx_t *c, const char *env)
                        MAX_PROPS);
         return LT_EINVAL;
     }
+    finish_context(r, c, env);
+    return LT_OK;
+}
+
+/* The defaults every context gets: the token's environment, the client's address, a session. */
+static void finish_context(lt_req_t *r, req_ctx_t *c, const char *env)
+{
+    lt_arena_t *a = lt_req_arena(r);
     if (!cfg.context_env_from_request || !c->ctx.environment.ptr)
         c->ctx.environment = lt_str_c(env);
     if (!c->ctx.remote_address.ptr)
-        c->ctx.remote_address = client_address(r);
+        c->ctx.remote_address = lt_req_client_addr(r);
     if (!c->ctx.session_id.ptr) {
         char *sid = lt_arena_alloc(a, 17);
         lt_random_hex(8, sid);
         c->ctx.session_id = (lt_str_t){sid, 16};
     }
+}
+
+int lt_frontend_context_json(lt_req_t *r, const cJSON *json, const char *env,
+                             lt_context_t *out)
+{
+    req_ctx_t *c = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c));
+    c->arena = lt_req_arena(r);
+    if (json)
+        context_from_json(c->arena, c, json);
+    if (c->too_many)
+        return LT_ELIMIT;
+    finish_context(r, c, env);
+    *out = c->ctx;
     return LT_OK;
 }
 
@@ -321,11 +325,37 @@ static bool client_key_ok(lt_str_t v)
     return ok;
 }
 
-/* A front-end token (or, on `latch offline`, a proxy client key); NULL after replying. */
+const lt_token_t *lt_frontend_client_key(lt_str_t presented)
+{
+    return cfg.n_client_keys && client_key_ok(presented) ? &key_scope : NULL;
+}
+
+bool lt_frontend_client_key_digest(const uint8_t digest[32])
+{
+    bool ok = false;
+    for (size_t i = 0; i < cfg.n_client_keys; i++) {
+        uint8_t d[32];
+        lt_token_digest(lt_str_c(cfg.client_keys[i]), d);
+        ok |= sodium_memcmp(d, digest, 32) == 0;
+    }
+    return ok;
+}
+
+/* The scope of a client key when the configured callback knows it (`latch edge`), or NULL. */
+static const lt_token_t *key_lookup(lt_req_t *r, lt_str_t v)
+{
+    lt_token_t *t = lt_arena_alloc(lt_req_arena(r), sizeof(*t));
+    return cfg.client_key && cfg.client_key(v, lt_req_arena(r), t) ? t : NULL;
+}
+
+/* A front-end token (or a proxy client key); NULL after replying. */
 static const lt_token_t *frontend_auth(lt_req_t *r)
 {
     if (cfg.n_client_keys && client_key_ok(lt_req_header(r, "Authorization")))
         return &key_scope;
+    const lt_token_t *k = cfg.client_key ? key_lookup(r, lt_req_header(r, "Authorization")) : NULL;
+    if (k)
+        return k;
     return lt_guard_api_token(r, LT_TOKEN_FRONTEND);
 }
 
@@ -334,6 +364,9 @@ static const lt_token_t *proxy_auth(lt_req_t *r)
 {
     if (client_key_ok(lt_req_header(r, cfg.client_key_header)))
         return &key_scope;
+    const lt_token_t *k = key_lookup(r, lt_req_header(r, cfg.client_key_header));
+    if (k)
+        return k;
     lt_reply(r, 401, "text/plain; charset=utf-8", "Unauthorized", 12);
     return NULL;
 }
@@ -379,14 +412,19 @@ static void write_toggle(lt_buf_t *b, const lt_eval_feature_t *f, lt_str_t name_
                                                       : ",\"impressionData\":false}");
 }
 
-static bool wanted(const req_ctx_t *c, const char *name)
+/* Which of e's flags the request names (a name once however often given), or NULL for all:
+ * each name is looked up, so this costs O(names), not O(flags x names). */
+static const bool *wanted(lt_req_t *r, const req_ctx_t *c, const lt_eval_env_t *e)
 {
-    if (!c->has_only)
-        return true;
-    for (size_t i = 0; i < c->n_only; i++)
-        if (strcmp(c->only[i], name) == 0)
-            return true;
-    return false;
+    if (!c->n_only || !e)
+        return NULL;
+    bool *want = lt_arena_calloc(lt_req_arena(r), lt_eval_count(e) + 1, sizeof(*want));
+    for (size_t i = 0; i < c->n_only; i++) {
+        const lt_eval_feature_t *f = lt_eval_find(e, c->only[i].ptr, c->only[i].len);
+        if (f)
+            want[lt_eval_index(e, f)] = true;
+    }
+    return want;
 }
 
 /* The compiled environment a token reads, or NULL when the snapshot has none. */
@@ -402,14 +440,36 @@ static const lt_env_view_t *env_view(lt_req_t *r, const lt_token_t *t)
     return lt_snapshot_env(lt_req_snapshot(r), lt_guard_env(t));
 }
 
+/*
+ * Reply with the toggles in b under an ETag named after their bytes (so it changes exactly when
+ * the evaluated result for this context does), or 304 when If-None-Match already names it.
+ */
+static void reply_toggles(lt_req_t *r, lt_buf_t *b, const char *cache)
+{
+    char etag[24];
+    snprintf(etag, sizeof(etag), "\"%016llx\"",
+             (unsigned long long)(lt_buf_ok(b) ? lt_fnv1a(b->ptr, b->len) : 0));
+    lt_reply_header(r, "Cache-Control", cache);
+    if (lt_buf_ok(b))
+        lt_reply_header(r, "ETag", etag);
+    if (lt_buf_ok(b) && lt_req_etag_match(r, etag)) {
+        lt_buf_dispose(b);
+        lt_reply_empty(r, 304);
+        return;
+    }
+    lt_reply_buf(r, 200, LT_JSON_TYPE, b);
+}
+
 /* Answer with the toggles of every flag in the token's scope: enabled ones, or all. */
-static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache)
+static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const char *cache,
+                           bool with_toggles)
 {
     req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
-    if (build_context(r, c, lt_guard_env(t)) != LT_OK)
+    if (build_context(r, c, lt_guard_env(t), with_toggles) != LT_OK)
         return;
     const lt_env_view_t *ev = env_view(r, t);
     const lt_eval_env_t *e = ev ? ev->eval : NULL;
+    const bool *want = wanted(r, c, e);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     size_t n = e ? lt_eval_count(e) : 0;
@@ -418,8 +478,7 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         const lt_eval_feature_t *f = lt_eval_at(e, i);
-        if (!lt_token_has_project(t, lt_eval_feature_project(f)) ||
-            !wanted(c, lt_eval_feature_name(f)))
+        if ((want && !want[i]) || !lt_token_has_project(t, lt_eval_feature_project(f)))
             continue;
         lt_variant_result_t v;
         lt_eval_variant(e, f, &c->ctx, &v);
@@ -431,15 +490,14 @@ static void answer_toggles(lt_req_t *r, const lt_token_t *t, bool all, const cha
         write_toggle(&b, f, ev->name_json[i], &v);
     }
     lt_buf_puts(&b, "]}");
-    lt_reply_header(r, "Cache-Control", cache);
-    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+    reply_toggles(r, &b, cache);
 }
 
 void lt_api_frontend(lt_req_t *r, const lt_params_t *p)
 {
     const lt_token_t *t = frontend_auth(r);
     if (t)
-        answer_toggles(r, t, false, "no-cache");
+        answer_toggles(r, t, false, "no-cache", false);
 }
 
 void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
@@ -448,7 +506,7 @@ void lt_api_frontend_feature(lt_req_t *r, const lt_params_t *p)
     if (!t)
         return;
     req_ctx_t *c = lt_arena_alloc(lt_req_arena(r), sizeof(*c));
-    if (build_context(r, c, lt_guard_env(t)) != LT_OK)
+    if (build_context(r, c, lt_guard_env(t), false) != LT_OK)
         return;
     const lt_eval_env_t *e = eval_env(r, t);
     const lt_eval_feature_t *f = e ? lt_eval_find(e, p->value[0], strlen(p->value[0])) : NULL;
@@ -508,14 +566,14 @@ void lt_api_proxy(lt_req_t *r, const lt_params_t *p)
 {
     const lt_token_t *t = proxy_auth(r);
     if (t)
-        answer_toggles(r, t, false, "public, max-age=2");
+        answer_toggles(r, t, false, "public, max-age=2", true);
 }
 
 void lt_api_proxy_all(lt_req_t *r, const lt_params_t *p)
 {
     const lt_token_t *t = proxy_auth(r);
     if (t)
-        answer_toggles(r, t, true, "public, max-age=2");
+        answer_toggles(r, t, true, "public, max-age=2", true);
 }
 
 void lt_api_proxy_metrics(lt_req_t *r, const lt_params_t *p)

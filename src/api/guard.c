@@ -25,6 +25,27 @@ lt_str_t lt_guard_presented(lt_req_t *r)
     return h;
 }
 
+static lt_guard_lookup_fn lookup;
+
+void lt_guard_set_lookup(lt_guard_lookup_fn fn)
+{
+    lookup = fn;
+}
+
+const lt_token_t *lt_guard_find(lt_req_t *r, lt_str_t presented)
+{
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    const lt_token_t *t = lt_token_table_find_presented(&s->tokens, presented);
+    if (!t && lookup) {
+        lt_token_t *found = lt_arena_alloc(lt_req_arena(r), sizeof(*found));
+        if (lookup(presented, lt_req_arena(r), found))
+            t = found;
+    } else if (t) {
+        lt_snapshot_token_seen(s, t, lt_now_ms());
+    }
+    return t;
+}
+
 const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
 {
     lt_str_t presented = lt_guard_presented(r);
@@ -32,14 +53,12 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;
     }
-    lt_snapshot_t *s = lt_req_snapshot(r);
-    const lt_token_t *t = lt_token_table_find_presented(&s->tokens, presented);
+    const lt_token_t *t = lt_guard_find(r, presented);
     int64_t now = lt_now_ms();
     if (!t || !lt_token_live(t, now)) {
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;
     }
-    lt_snapshot_token_seen(s, t, now);
     if (t->type != want) {
         lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
         return NULL;

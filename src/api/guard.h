@@ -14,6 +14,15 @@
     "to your request with a valid token\"}"
 #define LT_MSG_WRONG_TYPE "{\"message\":\"invalid token: expected a different token type for this endpoint\"}"
 
+/* Finds the record of a token the snapshot's table does not hold (`latch edge`: asked of the
+ * upstream): true with *out filled, strings in a. May block. */
+typedef bool (*lt_guard_lookup_fn)(lt_str_t presented, lt_arena_t *a, lt_token_t *out);
+/* Set once before the server starts (NULL: the snapshot's table only). */
+void lt_guard_set_lookup(lt_guard_lookup_fn fn);
+
+/* The record of a presented token string (the snapshot's table, then the lookup), or NULL;
+ * expiry and type are not checked. Replies nothing. */
+const lt_token_t *lt_guard_find(lt_req_t *r, lt_str_t presented);
 /* The token string presented in Authorization ("Bearer " stripped on /api/ paths). */
 lt_str_t lt_guard_presented(lt_req_t *r);
 /*

@@ -6,6 +6,7 @@
 
 #include "../base/util.h"
 #include "../base/version.h"
+#include "../edge/edge.h"
 #include "../state/state.h"
 #include "api.h"
 #include "token_ops.h"
@@ -80,8 +81,11 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                   "# HELP latch_snapshot_reload_failures_total Reloads that failed to read the "
                   "store.\n"
                   "# TYPE latch_snapshot_reload_failures_total counter\n"
-                  "latch_snapshot_reload_failures_total %llu\n",
-                  healthy ? 1 : 0, (unsigned long long)failures);
+                  "latch_snapshot_reload_failures_total %llu\n"
+                  "# HELP latch_streams_open Event streams open now.\n"
+                  "# TYPE latch_streams_open gauge\n"
+                  "latch_streams_open %zu\n",
+                  healthy ? 1 : 0, (unsigned long long)failures, lt_http_streams());
     lt_buf_printf(&b,
                   "# HELP latch_build_info The version and git revision of the running latch.\n"
                   "# TYPE latch_build_info gauge\n"
@@ -92,6 +96,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                   "# TYPE latch_usage_dropped_total counter\n"
                   "latch_usage_dropped_total %llu\n",
                   (unsigned long long)lt_usage_dropped());
+    lt_edge_metrics_write(&b); /* nothing unless this is `latch edge` */
     lt_http_metrics_write(&b);
     lt_reply_buf(r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }

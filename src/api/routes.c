@@ -3,7 +3,10 @@
  * them in order; a path that matches with another method gets 405, no match gets 404.
  */
 #include "api.h"
+#include "client_delta.h"
+#include "client_stream.h"
 #include "frontend.h"
+#include "ofrep.h"
 #include "route.h"
 
 const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
@@ -11,6 +14,8 @@ const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
 static const lt_route_t core_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
+    LT_API_ROUTE(LT_GET, "/api/client/streaming", lt_api_client_streaming),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_register),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_metrics),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_metrics_bulk),
@@ -33,8 +38,10 @@ const lt_route_t *lt_serve_routes(size_t *n)
 {
     static const lt_route_t *const sets[] = {
         core_routes,
+        lt_routes_ofrep,
         lt_routes_admin_login,
         lt_routes_admin_pats,
+        lt_routes_admin_user_views, /* before users: /user-admin/search is no :id */
         lt_routes_admin_service_accounts,
         lt_routes_admin_users,
         lt_routes_admin_roles,
@@ -53,6 +60,12 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_context,
         lt_routes_admin_tag_types,
         lt_routes_admin_applications,
+        lt_routes_admin_profile,
+        lt_routes_admin_ui_config,
+        lt_routes_admin_search,
+        lt_routes_admin_project_views,
+        lt_routes_admin_playground,
+        lt_routes_ui,
     };
     size_t total = 0;
     for (size_t i = 0; i < LT_ARRAY_LEN(sets); i++)
@@ -71,6 +84,8 @@ const lt_route_t *lt_serve_routes(size_t *n)
 const lt_route_t lt_offline_routes[] = {
     LT_API_ROUTE(LT_GET, "/api/client/features", lt_api_client_features),
     LT_API_ROUTE(LT_GET, "/api/client/features/:name", lt_api_client_feature),
+    LT_API_ROUTE(LT_GET, "/api/client/delta", lt_api_client_delta),
+    LT_API_ROUTE(LT_GET, "/api/client/streaming", lt_api_client_streaming),
     LT_API_ROUTE(LT_POST, "/api/client/register", lt_api_client_accepted),
     LT_API_ROUTE(LT_POST, "/api/client/metrics", lt_api_client_accepted),
     LT_API_ROUTE(LT_POST, "/api/client/metrics/bulk", lt_api_client_accepted),
@@ -84,6 +99,9 @@ const lt_route_t lt_offline_routes[] = {
     LT_API_ROUTE(LT_POST, "/proxy/all/client/metrics", lt_api_proxy_metrics),
     LT_API_ROUTE(LT_POST, "/proxy/client/register", lt_api_proxy_register),
     LT_API_ROUTE(LT_GET, "/proxy/health", lt_api_proxy_health),
+    LT_API_ROUTE(LT_POST, "/ofrep/v1/evaluate/flags/:key", lt_api_ofrep_evaluate),
+    LT_API_ROUTE(LT_POST, "/ofrep/v1/evaluate/flags", lt_api_ofrep_bulk),
+    LT_API_ROUTE(LT_GET, "/ofrep/v1/events", lt_api_ofrep_events),
     LT_API_ROUTE(LT_GET, "/health", lt_api_health),
     LT_API_ROUTE(LT_GET, "/ready", lt_api_ready),
     LT_API_ROUTE(LT_GET, "/internal-backstage/prometheus", lt_api_prometheus),

@@ -26,8 +26,16 @@ typedef struct {
     int64_t *vcounts;
 } metric_t;
 
+typedef struct {
+    lt_usage_unknown_t u; /* strings owned */
+} unknown_t;
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_map_t apps, metrics;
+static lt_map_t unknown;             /* "flag\x1fapp\x1fenv" -> unknown_t */
+static int64_t unknown_swept_at;     /* the last sweep of expired reports (ms) */
+static uint64_t unknown_dropped;
+#define UNKNOWN_TTL_MS (24 * 3600000LL)
 static size_t max_keys = 100000;
 static uint64_t dropped;
 static bool started;
@@ -179,6 +187,124 @@ void lt_usage_add(const char *app, const char *instance, const char *env, const 
     pthread_mutex_unlock(&lock);
 }
 
+static void unknown_free(void *p)
+{
+    unknown_t *u = p;
+    if (!u)
+        return;
+    free_str(u->u.flag);
+    free_str(u->u.app);
+    free_str(u->u.env);
+    free(u);
+}
+
+typedef struct {
+    lt_map_t *keep;
+    int64_t since;
+} sweep_t;
+
+static void sweep_one(void *ctx, lt_map_entry_t *e)
+{
+    sweep_t *sw = ctx;
+    unknown_t *u = e->value;
+    if (u->u.seen_at < sw->since)
+        return; /* disposed with the old map */
+    bool created;
+    lt_map_upsert(sw->keep, e->key, e->key_len, &created)->value = u;
+    e->value = NULL;
+}
+
+/* Drop the reports older than a day (the map has no delete: rebuild it). Lock held. */
+static void unknown_sweep(int64_t now)
+{
+    lt_map_t keep;
+    lt_map_init(&keep);
+    sweep_t sw = {&keep, now - UNKNOWN_TTL_MS};
+    lt_map_each(&unknown, sweep_one, &sw);
+    lt_map_dispose(&unknown, unknown_free);
+    unknown = keep;
+    unknown_swept_at = now;
+}
+
+void lt_usage_unknown_flag(const char *flag, const char *app, const char *env, int64_t now)
+{
+    if (!started)
+        return;
+    char key[1024];
+    int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", flag, app, env);
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return;
+    pthread_mutex_lock(&lock);
+    if (!unknown.slots)
+        lt_map_init(&unknown);
+    bool known = lt_map_get(&unknown, key, (size_t)n) != NULL;
+    if (!known && unknown.count >= LT_USAGE_MAX_UNKNOWN && now - unknown_swept_at >= 60000)
+        unknown_sweep(now); /* at most once a minute, so a full table costs no O(n) per call */
+    if (!known && unknown.count >= LT_USAGE_MAX_UNKNOWN) {
+        unknown_dropped++;
+        pthread_mutex_unlock(&lock);
+        return;
+    }
+    bool created;
+    lt_map_entry_t *e = lt_map_upsert(&unknown, key, (size_t)n, &created);
+    unknown_t *u = e->value;
+    if (created) {
+        u = lt_xcalloc(1, sizeof(*u));
+        u->u.flag = lt_xstrdup(flag);
+        u->u.app = lt_xstrdup(app);
+        u->u.env = lt_xstrdup(env);
+        e->value = u;
+    }
+    if (now > u->u.seen_at)
+        u->u.seen_at = now;
+    pthread_mutex_unlock(&lock);
+}
+
+typedef struct {
+    lt_usage_unknown_t *list;
+    size_t n;
+    int64_t since;
+} unknown_list_t;
+
+static void collect_unknown(void *ctx, lt_map_entry_t *e)
+{
+    unknown_list_t *l = ctx;
+    const unknown_t *u = e->value;
+    if (u->u.seen_at >= l->since)
+        l->list[l->n++] = u->u;
+}
+
+static int cmp_unknown(const void *pa, const void *pb)
+{
+    const lt_usage_unknown_t *a = pa, *b = pb;
+    int c = strcmp(a->flag, b->flag);
+    if (!c)
+        c = strcmp(a->app, b->app);
+    return c ? c : strcmp(a->env, b->env);
+}
+
+void lt_usage_unknown_list(void (*fn)(void *ctx, const lt_usage_unknown_t *u, size_t n),
+                           void *ctx)
+{
+    pthread_mutex_lock(&lock);
+    unknown_list_t l = {lt_xcalloc(unknown.count + 1, sizeof(*l.list)), 0,
+                        lt_now_ms() - UNKNOWN_TTL_MS};
+    if (unknown.slots)
+        lt_map_each(&unknown, collect_unknown, &l);
+    qsort(l.list, l.n, sizeof(*l.list), cmp_unknown);
+    fn(ctx, l.list, l.n);
+    pthread_mutex_unlock(&lock);
+    free(l.list);
+}
+
+uint64_t lt_usage_unknown_dropped(void)
+{
+    pthread_mutex_lock(&lock);
+    uint64_t d = unknown_dropped;
+    pthread_mutex_unlock(&lock);
+    return d;
+}
+
 typedef struct {
     lt_app_row_t *apps;
     size_t n_apps;
@@ -241,9 +367,114 @@ static void flush_token_seen(void)
     lt_snapshot_release(s);
 }
 
+/* Put back what a failed write took out, into tables that may have grown since (lock held):
+ * counts of a key already there add up; a new key is taken while the limit allows, else
+ * dropped and counted. Each moved value leaves its old entry (NULL), so disposing of the old
+ * table frees only what was merged. */
+static void merge_metric(void *ctx, lt_map_entry_t *e)
+{
+    LT_UNUSED(ctx);
+    metric_t *m = e->value;
+    metric_t *cur = lt_map_get(&metrics, e->key, e->key_len);
+    if (cur) {
+        cur->yes += m->yes;
+        cur->no += m->no;
+        for (size_t i = 0; i < m->n_variants; i++) {
+            size_t k = 0;
+            while (k < cur->n_variants && strcmp(cur->vnames[k], m->vnames[i]) != 0)
+                k++;
+            if (k == cur->n_variants) {
+                if (cur->n_variants >= 64)
+                    continue;
+                cur->vnames = lt_xrealloc(cur->vnames, (k + 1) * sizeof(*cur->vnames));
+                cur->vcounts = lt_xrealloc(cur->vcounts, (k + 1) * sizeof(*cur->vcounts));
+                cur->vnames[k] = lt_xstrdup(m->vnames[i]);
+                cur->vcounts[k] = 0;
+                cur->n_variants++;
+            }
+            cur->vcounts[k] += m->vcounts[i];
+        }
+        return;
+    }
+    if (metrics.count >= max_keys) {
+        dropped++;
+        return;
+    }
+    bool created;
+    lt_map_upsert(&metrics, e->key, e->key_len, &created)->value = m;
+    e->value = NULL;
+}
+
+static void merge_app(void *ctx, lt_map_entry_t *e)
+{
+    LT_UNUSED(ctx);
+    if (lt_map_get(&apps, e->key, e->key_len))
+        return; /* a newer registration came in meanwhile: it wins */
+    if (apps.count >= max_keys) {
+        dropped++;
+        return;
+    }
+    bool created;
+    lt_map_upsert(&apps, e->key, e->key_len, &created)->value = e->value;
+    e->value = NULL;
+}
+
+static void put_back(lt_map_t *a, lt_map_t *m)
+{
+    pthread_mutex_lock(&lock);
+    if (!apps.slots)
+        lt_map_init(&apps);
+    if (!metrics.slots)
+        lt_map_init(&metrics);
+    if (a->slots)
+        lt_map_each(a, merge_app, NULL);
+    if (m->slots)
+        lt_map_each(m, merge_metric, NULL);
+    pthread_mutex_unlock(&lock);
+}
+
+static lt_usage_sink_fn sink;
+
+void lt_usage_set_sink(lt_usage_sink_fn fn)
+{
+    sink = fn;
+}
+
+/* Hand a batch to the sink; what it could not take is added back for the next flush. */
+static int flush_to_sink(const batch_t *b)
+{
+    bool *ra = lt_xcalloc(b->n_apps + 1, sizeof(bool));
+    bool *rr = lt_xcalloc(b->n_rows + 1, sizeof(bool));
+    int rc = sink(b->apps, b->n_apps, b->rows, b->n_rows, ra, rr);
+    size_t back = 0;
+    for (size_t i = 0; i < b->n_apps; i++)
+        if (ra[i]) {
+            lt_usage_register(&b->apps[i]);
+            back++;
+        }
+    for (size_t i = 0; i < b->n_rows; i++) {
+        if (!rr[i])
+            continue;
+        const lt_metric_row_t *m = &b->rows[i];
+        lt_usage_variant_t vs[64];
+        size_t nv = m->n_variants < 64 ? m->n_variants : 64;
+        for (size_t k = 0; k < nv; k++)
+            vs[k] = (lt_usage_variant_t){m->variant_names[k], m->variant_counts[k]};
+        lt_usage_add(m->app_name, m->instance_id, m->environment, m->feature, m->hour, m->yes,
+                     m->no, vs, nv);
+        back++;
+    }
+    if (back)
+        lt_log_debug("usage: %zu entries kept for the next flush", back);
+    free(ra);
+    free(rr);
+    return rc;
+}
+
 int lt_usage_flush(void)
 {
-    flush_token_seen();
+    if (!sink)
+        flush_token_seen();
     pthread_mutex_lock(&lock);
     lt_map_t a = apps, m = metrics;
     memset(&apps, 0, sizeof(apps));
@@ -260,13 +491,26 @@ int lt_usage_flush(void)
         lt_map_each(&a, collect_app, &b);
     if (m.slots)
         lt_map_each(&m, collect_metric, &b);
-    lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
-    lt_state_unlock();
-    if (rc != LT_OK)
-        lt_log_error("usage: could not write %zu registrations and %zu counts", b.n_apps,
-                     b.n_rows);
-    else
+    int rc;
+    if (sink) {
+        rc = flush_to_sink(&b); /* what the upstream did not take is added back there */
+        if (rc != LT_OK)
+            lt_log_error("usage: could not hand on %zu registrations and %zu counts", b.n_apps,
+                         b.n_rows);
+    } else {
+        lt_store_t *store = lt_state_lock();
+        rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
+        lt_state_unlock();
+        if (rc != LT_OK) {
+            /* acknowledged to the SDKs already: keep them (bounded by the key limit) and try
+             * again at the next flush */
+            lt_log_error("usage: could not write %zu registrations and %zu counts; kept for "
+                         "the next write",
+                         b.n_apps, b.n_rows);
+            put_back(&a, &m);
+        }
+    }
+    if (rc == LT_OK)
         lt_log_debug("usage: wrote %zu registrations and %zu counts", b.n_apps, b.n_rows);
     free(b.apps);
     free(b.rows);
@@ -331,4 +575,15 @@ void lt_usage_stop(void)
     }
     lt_usage_flush();
     started = false;
+    pthread_mutex_lock(&lock);
+    if (apps.count || metrics.count) /* the last write failed too */
+        lt_log_error("usage: %zu registrations and %zu counts could not be stored before exit",
+                     apps.count, metrics.count);
+    lt_map_dispose(&apps, app_free);
+    lt_map_dispose(&metrics, metric_free);
+    lt_map_dispose(&unknown, unknown_free);
+    memset(&apps, 0, sizeof(apps));
+    memset(&metrics, 0, sizeof(metrics));
+    memset(&unknown, 0, sizeof(unknown));
+    pthread_mutex_unlock(&lock);
 }

@@ -32,7 +32,9 @@ const char *const lt_permissions[] = {
 /* Index in lt_permissions where the per-project ones start. */
 #define FIRST_PROJECT_PERM 23
 
-/* What Editors may do outside projects (the rest of their rights are Member's, everywhere). */
+/* What Editors may do outside projects. In projects they hold Member's rights in "default"
+ * only (as Unleash's role_permission rows give them), and Owner in the projects they create
+ * (a binding written with the project). */
 static const char *const editor_global[] = {
     "CREATE_PROJECT", "CREATE_STRATEGY", "UPDATE_STRATEGY", "DELETE_STRATEGY",
     "CREATE_CONTEXT_FIELD", "UPDATE_CONTEXT_FIELD", "DELETE_CONTEXT_FIELD", "CREATE_SEGMENT",
@@ -138,15 +140,16 @@ static bool role_grants(const lt_role_t *r, const char *perm, const char *projec
     case LT_ROLE_ADMIN:
         return true;
     case LT_ROLE_EDITOR:
-        return in_list(editor_global, perm) || in_list(member_perms, perm);
+        return in_list(editor_global, perm) ||
+               (project && strcmp(project, "default") == 0 && in_list(member_perms, perm));
     case LT_ROLE_VIEWER:
         return false;
-    case 4: /* Owner */
+    case LT_ROLE_OWNER:
         return bound_to_project && (in_list(member_perms, perm) ||
                                     strcmp(perm, "UPDATE_PROJECT") == 0 ||
                                     strcmp(perm, "DELETE_PROJECT") == 0 ||
                                     strcmp(perm, "UPDATE_PROJECT_SEGMENT") == 0);
-    case 5: /* Member */
+    case LT_ROLE_MEMBER:
         return bound_to_project && in_list(member_perms, perm);
     default:
         break;

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <sodium.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -120,6 +121,26 @@ int lt_time_parse(const char *s, size_t len, int64_t *out_ms)
         return LT_EINVAL;
     int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
     *out_ms = ((days * 24 + h) * 60 + mi - offset_min) * 60000 + (int64_t)se * 1000 + ms;
+    return LT_OK;
+}
+
+int64_t lt_double_clamp(double d, int64_t lo, int64_t hi)
+{
+    if (!(d > (double)lo)) /* NaN too */
+        return lo;
+    if (d >= (double)hi) /* (double)INT64_MAX rounds up to 2^63, out of range itself */
+        return hi;
+    return (int64_t)d;
+}
+
+int lt_double_to_i64(double d, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!(d >= (double)lo) || d >= (double)hi + 1.0 || d != floor(d))
+        return LT_EINVAL;
+    int64_t v = lt_double_clamp(d, lo, hi);
+    if (v < lo || v > hi)
+        return LT_EINVAL;
+    *out = v;
     return LT_OK;
 }
 

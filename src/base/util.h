@@ -4,6 +4,7 @@
 #ifndef LT_UTIL_H
 #define LT_UTIL_H
 
+#include <limits.h>
 #include <stdio.h>
 
 #include "base.h"
@@ -21,6 +22,15 @@ void lt_time_format(int64_t ms, char out[32]);
 int lt_time_parse(const char *s, size_t len, int64_t *out_ms);
 /* Parse a duration such as "30d", "12h", "15m", "90s" into milliseconds. */
 int lt_duration_parse(const char *s, int64_t *out_ms);
+
+/*
+ * Numbers from JSON are doubles; converting one outside the integer's range is undefined
+ * behaviour, so every such conversion goes through these. lt_double_to_i64: LT_OK with *out
+ * when d is a whole number in [lo, hi], else LT_EINVAL (NaN, a fraction, out of range).
+ * lt_double_clamp: d truncated and clamped to [lo, hi], NaN as lo.
+ */
+int lt_double_to_i64(double d, int64_t lo, int64_t hi, int64_t *out);
+int64_t lt_double_clamp(double d, int64_t lo, int64_t hi);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes, NUL-terminated). */
 void lt_hex(const uint8_t *in, size_t n, char *out);

@@ -17,6 +17,7 @@ static const char usage_main[] =
     "  token     create, list and revoke API tokens in the store\n"
     "  user      add users, set their passwords and list them in the store\n"
     "  offline   serve a features file with no upstream (like Unleash Edge offline)\n"
+    "  edge      serve an upstream's flags from memory near the SDKs (like Unleash Edge)\n"
     "\n"
     "Run `latch <command> --help` for the options of a command.\n";
 
@@ -51,6 +52,8 @@ int lt_cli_main(int argc, char **argv)
         return lt__cli_user(argc - 1, argv + 1);
     if (strcmp(cmd, "offline") == 0)
         return lt__cli_offline(argc - 1, argv + 1);
+    if (strcmp(cmd, "edge") == 0)
+        return lt__cli_edge(argc - 1, argv + 1);
     fprintf(stderr, "latch: unknown command %s\n\n%s", cmd, usage_main);
     return 2;
 }

@@ -77,6 +77,7 @@ void lt__cli_signals_wait(const sigset_t *set);
 /* The commands: argv[0] is the command's name; the exit status is returned. */
 int lt__cli_serve(int argc, char **argv);
 int lt__cli_offline(int argc, char **argv);
+int lt__cli_edge(int argc, char **argv);
 int lt__cli_token(int argc, char **argv);
 int lt__cli_user(int argc, char **argv);
 int lt__cli_import(int argc, char **argv);

@@ -3,6 +3,8 @@
  */
 #include "cli_int.h"
 
+#include "../api/client_stream.h"
+
 static const char usage_offline[] =
     "usage: latch offline --bootstrap-file FILE [options]\n"
     "\n"
@@ -84,13 +86,16 @@ int lt__cli_offline(int argc, char **argv)
     lt_http_t *http = NULL;
     if (lt_offline_load(&oc) != LT_OK || lt_offline_watch_start(&oc) != LT_OK)
         goto out;
-    if (lt_http_start(&http, &cfg) != LT_OK)
+    if (lt_stream_start(NULL) != LT_OK || lt_http_start(&http, &cfg) != LT_OK)
         goto out;
     lt_log_info("latch %s offline, serving %s", LT_VERSION, file);
     lt__cli_signals_wait(&set);
+    lt_stream_stop(); /* streams closed first: drain waits for requests in flight */
+    lt_http_drain(http, 10000);
     lt_http_stop(http);
     rc = 0;
 out:
+    lt_stream_stop();
     lt_offline_watch_stop();
     lt_snapshot_shutdown();
     lt_arena_dispose(&conf);

@@ -6,6 +6,7 @@
 
 #include "cli_int.h"
 #include "conf.h"
+#include "../api/client_stream.h"
 #include "../base/log.h"
 
 static const char usage_serve[] =
@@ -32,6 +33,24 @@ static const char usage_serve[] =
     "                        format of the tokens and PATs this server creates\n"
     "  --token-sweep MS      how often rotated tokens past their grace are deleted and expired\n"
     "                        tokens get their event (default 1000)\n"
+    "  --secure-cookies 0|1  1: the session cookie is always Secure (env\n"
+    "                        LATCH_SECURE_COOKIES; default 0: Secure when a trusted proxy's\n"
+    "                        X-Forwarded-Proto says https)\n"
+    "  --stream-heartbeat S  seconds between heartbeats on event streams (default 30)\n"
+    "  --stream-per-token N  event streams one token may hold open (default 64)\n"
+    "  --stream-max N        event streams open at once (default 20000)\n"
+    "  --base-path P         serve everything (the API and the admin page) under P, e.g.\n"
+    "                        /unleash behind a reverse proxy (env UNLEASH_BASE_URI_PATH)\n"
+    "  --max-connections N   connections open at once (default 16384); when nearly full\n"
+    "                        the longest-idle keep-alive connection is closed for a new one\n"
+    "  --max-connections-per-address N  from one client address (default 1024; trusted\n"
+    "                        proxies are exempt)\n"
+    "  --header-timeout S    seconds for a request's line and headers (default 10)\n"
+    "  --body-timeout S      seconds for a request's body after its headers (default 60)\n"
+    "  --idle-timeout S      seconds a keep-alive connection may wait idle (default 60)\n"
+    "  --drain-timeout S     on SIGTERM, seconds to finish requests begun (default 10)\n"
+    "  --login-limit N       login attempts a minute from one client address (env\n"
+    "                        SIMPLE_LOGIN_LIMIT_PER_MINUTE; default 10)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -267,7 +286,10 @@ static void first_start_report(const char *file, char password[40],
 /* The settings of latch serve, in the order --help lists them: conf key (= long option),
  * kind, range, environment variables, default. */
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
-       S_LOG_LEVEL, S_FIRST_START_FILE, S_TOKEN_FORMAT, S_TOKEN_SWEEP, N_SETTINGS };
+       S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN,
+       S_STREAM_MAX, S_BASE_PATH, S_MAX_CONNS, S_MAX_CONNS_ADDR, S_HEADER_TIMEOUT,
+       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, S_LOGIN_LIMIT,
+       S_TOKEN_FORMAT, S_TOKEN_SWEEP, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -286,6 +308,20 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
         [S_TOKEN_FORMAT] = {"token-format", LT_CONF_STRING, 0, 0, {"LATCH_TOKEN_FORMAT"}, "v2"},
         [S_TOKEN_SWEEP] = {"token-sweep", LT_CONF_INT, 50, 3600000, {NULL}, "1000"},
+        [S_SECURE_COOKIES] = {"secure-cookies", LT_CONF_INT, 0, 1, {"LATCH_SECURE_COOKIES"}, "0"},
+        [S_STREAM_HB] = {"stream-heartbeat", LT_CONF_INT, 1, 3600, {NULL}, "30"},
+        [S_STREAM_PER_TOKEN] = {"stream-per-token", LT_CONF_INT, 1, 1000000, {NULL}, "64"},
+        [S_STREAM_MAX] = {"stream-max", LT_CONF_INT, 1, 1000000, {NULL}, "20000"},
+        [S_BASE_PATH] = {"base-path", LT_CONF_STRING, 0, 0, {"UNLEASH_BASE_URI_PATH"}, NULL},
+        [S_MAX_CONNS] = {"max-connections", LT_CONF_INT, 16, 1 << 20, {NULL}, "16384"},
+        [S_MAX_CONNS_ADDR] = {"max-connections-per-address", LT_CONF_INT, 1, 1 << 20, {NULL},
+                              "1024"},
+        [S_HEADER_TIMEOUT] = {"header-timeout", LT_CONF_INT, 1, 3600, {NULL}, "10"},
+        [S_BODY_TIMEOUT] = {"body-timeout", LT_CONF_INT, 1, 3600, {NULL}, "60"},
+        [S_IDLE_TIMEOUT] = {"idle-timeout", LT_CONF_INT, 1, 86400, {NULL}, "60"},
+        [S_DRAIN_TIMEOUT] = {"drain-timeout", LT_CONF_INT, 0, 3600, {NULL}, "10"},
+        [S_LOGIN_LIMIT] = {"login-limit", LT_CONF_INT, 1, 1000000,
+                           {"SIMPLE_LOGIN_LIMIT_PER_MINUTE"}, "10"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -300,6 +336,19 @@ static const char *config_path(const char *given)
     if (env && *env)
         return env;
     return access(LT_CONF_DEFAULT_PATH, F_OK) == 0 ? LT_CONF_DEFAULT_PATH : NULL;
+}
+
+/* The base path as the server takes it: "" and "/" are none (NULL), a final "/" goes. */
+static int base_path_read(lt_arena_t *a, lt_conf_item_t *it)
+{
+    const char *v = it->value;
+    if (!v)
+        return LT_OK;
+    size_t n = strlen(v);
+    while (n > 0 && v[n - 1] == '/')
+        n--;
+    it->value = n ? lt_arena_strndup(a, v, n) : NULL;
+    return !it->value || lt_ui_base_path_ok(it->value) ? LT_OK : LT_EINVAL;
 }
 
 /* Read the command line, the file and the environment into s, checked. Returns -1 to go on,
@@ -341,6 +390,11 @@ static int settings_read(int argc, char **argv, lt_arena_t *a, lt_conf_item_t s[
         fprintf(stderr, "latch serve: %s\n", err.msg);
         return 2;
     }
+    if (base_path_read(a, &s[S_BASE_PATH]) != LT_OK) {
+        fprintf(stderr, "latch serve: --base-path must be like /unleash (letters, digits, "
+                        "-._~ and single slashes)\n");
+        return 2;
+    }
     lt_log_format_t format;
     lt_log_level_t level;
     if (s[S_LOG_FORMAT].value && lt_log_format_parse(s[S_LOG_FORMAT].value, &format) == LT_OK)
@@ -375,6 +429,8 @@ int lt__cli_serve(int argc, char **argv)
     if (!s[S_DB].origin[0]) /* not given: Unleash's DATABASE_HOST... when set */
         db = lt__cli_default_db();
     const char *first_start_file = s[S_FIRST_START_FILE].value;
+    lt_api_set_secure_cookies(s[S_SECURE_COOKIES].num == 1);
+    const char *base_path = s[S_BASE_PATH].value;
 
     sigset_t set;
     lt__cli_signals_block(&set);
@@ -406,12 +462,22 @@ int lt__cli_serve(int argc, char **argv)
         .routes = NULL,
         .n_routes = 0,
         .pre = lt_frontend_pre,
+        .base_path = base_path,
+        .max_conns = (int)s[S_MAX_CONNS].num,
+        .max_conns_per_addr = (int)s[S_MAX_CONNS_ADDR].num,
+        .header_timeout_ms = (int)s[S_HEADER_TIMEOUT].num * 1000,
+        .body_timeout_ms = (int)s[S_BODY_TIMEOUT].num * 1000,
+        .idle_timeout_ms = (int)s[S_IDLE_TIMEOUT].num * 1000,
     };
+    lt_ui_configure(base_path);
     cfg.routes = lt_serve_routes(&cfg.n_routes);
+    lt_admin_set_login_limit((int)s[S_LOGIN_LIMIT].num);
     lt_http_t *http;
+    lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
+                             (size_t)s[S_STREAM_PER_TOKEN].num, 0};
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
         lt_token_sweep_start((int)s[S_TOKEN_SWEEP].num) != LT_OK ||
-        lt_http_start(&http, &cfg) != LT_OK) {
+        lt_stream_start(&sc) != LT_OK || lt_http_start(&http, &cfg) != LT_OK) {
         sodium_memzero(first_password, sizeof(first_password));
         sodium_memzero(first_secret, sizeof(first_secret));
         goto out;
@@ -421,14 +487,18 @@ int lt__cli_serve(int argc, char **argv)
     lt_log_info("latch %s serving (store %s)", LT_VERSION,
                 lt_store_url_redacted(db, shown, sizeof(shown)));
     lt__cli_signals_wait(&set);
+    lt_stream_stop(); /* streams closed first: drain waits for requests in flight */
+    lt_http_drain(http, (int)s[S_DRAIN_TIMEOUT].num * 1000); /* then usage is flushed below */
     lt_http_stop(http);
     rc = 0;
 out:
+    lt_stream_stop();
     lt_token_sweep_stop();
     lt_usage_stop();
     lt_session_dispose();
     lt_state_dispose();
     free((void *)(uintptr_t)cfg.routes);
+    lt_ui_dispose();
 done:
     lt_arena_dispose(&conf);
     return rc;

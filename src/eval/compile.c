@@ -507,6 +507,12 @@ const lt_eval_feature_t *lt_eval_at(const lt_eval_env_t *e, size_t i)
     return &e->features[i];
 }
 
+size_t lt_eval_index(const lt_eval_env_t *e, const lt_eval_feature_t *f)
+{
+    lt_assert(f >= e->features && f < e->features + e->n_features);
+    return (size_t)(f - e->features);
+}
+
 const char *lt_eval_feature_name(const lt_eval_feature_t *f)
 {
     return f->src->name;

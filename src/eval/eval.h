@@ -77,6 +77,8 @@ const lt_eval_feature_t *lt_eval_find(const lt_eval_env_t *e, const char *name, 
 /* Number of compiled features, and the i-th (0 <= i < count), in the order they were given. */
 size_t lt_eval_count(const lt_eval_env_t *e);
 const lt_eval_feature_t *lt_eval_at(const lt_eval_env_t *e, size_t i);
+/* The position of f (one of e's features) in that order. */
+size_t lt_eval_index(const lt_eval_env_t *e, const lt_eval_feature_t *f);
 
 /* Accessors: name and project (NUL-terminated, owned by the model), impressionData, the source
  * feature, and its state in the compiled environment (NULL when it has none there). */

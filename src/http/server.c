@@ -3,22 +3,27 @@
  * A request is collected (headers, bounded body), its path normalised, routed, and handed to
  * its handler on libmicrohttpd's second call, so keep-alive connections stay open. The
  * completion callback records metrics and frees the request's arena and snapshot reference.
+ * Slow work (password hashing) runs on a small pool of worker threads while its connection is
+ * suspended (lt_req_defer), so the I/O threads keep serving. Connection limits and deadlines
+ * are conn.c's; this file tells it where each connection is in its request.
  * Every request has an id (its own, or a trusted proxy's X-Request-Id), sent back in an
  * X-Request-Id header and set as the log's current request id while latch works on it.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../base/log.h"
 #include "../base/util.h"
-#include "http.h"
+#include "http_int.h"
 
 #define MAX_REPLY_HEADERS 16
 #define MAX_DONE 4
@@ -56,9 +61,17 @@ struct lt_req {
     const char *hname[MAX_REPLY_HEADERS];
     const char *hvalue[MAX_REPLY_HEADERS];
     void *ctx; /* the guard's data for the handler */
+    bool streaming; /* the reply is a stream: drop the snapshot once the handler returns */
     int n_done;
     void (*done_fn[MAX_DONE])(void *);
     void *done_arg[MAX_DONE];
+    /* lt_req_defer: the work, and its reply made on the worker, queued once resumed */
+    void (*defer_fn)(lt_req_t *r, void *arg);
+    void *defer_arg;
+    lt_req_t *defer_next;
+    bool on_worker;
+    struct MHD_Response *pending;
+    int pending_status;
 };
 
 typedef struct {
@@ -67,14 +80,256 @@ typedef struct {
     atomic_ullong lat_sum_us;
 } route_stats_t;
 
+/* The worker pool of lt_req_defer: a queue of suspended requests. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t threads[LT_HTTP_WORKERS];
+    lt_req_t *head, *tail;
+    int jobs; /* queued or running */
+    bool stopping;
+} pool_t;
+
 struct lt_http {
     struct MHD_Daemon *d;
     lt_http_config_t cfg;
     int port;
     route_stats_t *stats; /* n_routes + 1 */
+    lt_conns_t *conns;
+    pool_t pool;
+    atomic_int in_flight; /* requests begun (request line read) and not yet completed */
+    atomic_int suspended;
+    atomic_bool draining;
 };
 
 static lt_http_t *metrics_srv; /* the server whose metrics /internal-backstage shows */
+
+/* ---------- streams ---------- */
+
+struct lt_stream {
+    pthread_mutex_t mu;
+    int refs;                     /* under mu */
+    struct MHD_Connection *conn;  /* NULL once libmicrohttpd let go of the response */
+    char *buf;
+    size_t off, len, cap, max;    /* bytes buf[off..len) wait to be sent */
+    bool suspended;               /* the connection waits for a write */
+    bool closed;
+    lt_stream_t *prev, *next;     /* every open stream, under streams_lock */
+};
+
+static pthread_mutex_t streams_lock = PTHREAD_MUTEX_INITIALIZER;
+static lt_stream_t *streams;
+static size_t n_streams;
+
+/* Take a stream's resumption: true when the caller must resume the connection (outside mu,
+ * which is safe: a suspended connection cannot go away until it is resumed). Call with mu. */
+static bool take_resume(lt_stream_t *s)
+{
+    bool need = s->suspended;
+    s->suspended = false;
+    return need;
+}
+
+/* This thread's batch of connections to resume (lt_stream_batch_begin), or not batching. */
+static _Thread_local struct {
+    bool on;
+    struct MHD_Connection **conns;
+    size_t n, cap;
+} batch;
+
+static void resume(struct MHD_Connection *c)
+{
+    if (!batch.on) {
+        MHD_resume_connection(c);
+        return;
+    }
+    if (batch.n == batch.cap) {
+        batch.cap = batch.cap ? batch.cap * 2 : 256;
+        batch.conns = lt_xrealloc(batch.conns, batch.cap * sizeof(*batch.conns));
+    }
+    batch.conns[batch.n++] = c;
+}
+
+void lt_stream_batch_begin(void)
+{
+    batch.on = true;
+}
+
+void lt_stream_batch_end(void)
+{
+    batch.on = false;
+    for (size_t i = 0; i < batch.n; i++)
+        MHD_resume_connection(batch.conns[i]);
+    batch.n = 0;
+    free(batch.conns);
+    batch.conns = NULL;
+    batch.cap = 0;
+}
+
+static void stream_unref(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&s->mu);
+    if (!last)
+        return;
+    pthread_mutex_destroy(&s->mu);
+    free(s->buf);
+    free(s);
+}
+
+/* libmicrohttpd asks for body bytes: what is queued, or the end, or suspend until a write. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    lt_stream_t *s = cls;
+    ssize_t rc;
+    pthread_mutex_lock(&s->mu);
+    if (s->closed) {
+        rc = MHD_CONTENT_READER_END_WITH_ERROR;
+    } else if (s->len > s->off) {
+        size_t n = s->len - s->off < max ? s->len - s->off : max;
+        memcpy(out, s->buf + s->off, n);
+        s->off += n;
+        if (s->off == s->len) {
+            s->off = s->len = 0;
+            if (s->cap > 8192) { /* an idle stream keeps no big buffer */
+                free(s->buf);
+                s->buf = NULL;
+                s->cap = 0;
+            }
+        }
+        rc = (ssize_t)n;
+    } else {
+        /* documented as safe from a content reader; mu is held so a writer resumes after */
+        s->suspended = true;
+        MHD_suspend_connection(s->conn);
+        rc = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* The response is gone (sent, or the connection closed). */
+static void stream_gone(void *cls)
+{
+    lt_stream_t *s = cls;
+    pthread_mutex_lock(&streams_lock);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    n_streams--;
+    pthread_mutex_unlock(&streams_lock);
+    pthread_mutex_lock(&s->mu);
+    s->closed = true;
+    s->conn = NULL;
+    s->suspended = false;
+    pthread_mutex_unlock(&s->mu);
+    stream_unref(s);
+}
+
+int lt_stream_write(lt_stream_t *s, const char *p, size_t n)
+{
+    int rc = LT_OK;
+    pthread_mutex_lock(&s->mu);
+    if (s->closed) {
+        rc = LT_ERR;
+    } else if (s->len - s->off + n > s->max) {
+        s->closed = true; /* too slow: drop it rather than buffer without bound */
+        rc = LT_ELIMIT;
+    } else {
+        if (s->off && s->len + n > s->cap) {
+            memmove(s->buf, s->buf + s->off, s->len - s->off);
+            s->len -= s->off;
+            s->off = 0;
+        }
+        if (s->len + n > s->cap) {
+            size_t cap = s->cap ? s->cap : 4096;
+            while (cap < s->len + n)
+                cap *= 2;
+            s->buf = lt_xrealloc(s->buf, cap);
+            s->cap = cap;
+        }
+        memcpy(s->buf + s->len, p, n);
+        s->len += n;
+    }
+    bool need = take_resume(s);
+    struct MHD_Connection *c = s->conn;
+    pthread_mutex_unlock(&s->mu);
+    if (need)
+        resume(c);
+    return rc;
+}
+
+void lt_stream_close(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->closed = true;
+    bool need = take_resume(s);
+    struct MHD_Connection *c = s->conn;
+    pthread_mutex_unlock(&s->mu);
+    if (need)
+        resume(c);
+}
+
+bool lt_stream_closed(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    bool closed = s->closed;
+    pthread_mutex_unlock(&s->mu);
+    return closed;
+}
+
+size_t lt_stream_pending(lt_stream_t *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->len - s->off;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+void lt_stream_release(lt_stream_t *s)
+{
+    if (s)
+        stream_unref(s);
+}
+
+size_t lt_http_streams(void)
+{
+    pthread_mutex_lock(&streams_lock);
+    size_t n = n_streams;
+    pthread_mutex_unlock(&streams_lock);
+    return n;
+}
+
+/* Close every stream and resume its connection: libmicrohttpd must not be stopped with
+ * suspended connections. */
+static void streams_close_all(void)
+{
+    pthread_mutex_lock(&streams_lock);
+    size_t n = 0;
+    lt_stream_t **all = lt_xcalloc(n_streams + 1, sizeof(*all));
+    struct MHD_Connection **resume = lt_xcalloc(n_streams + 1, sizeof(*resume));
+    for (lt_stream_t *s = streams; s; s = s->next) {
+        pthread_mutex_lock(&s->mu);
+        s->refs++;
+        s->closed = true;
+        resume[n] = take_resume(s) ? s->conn : NULL;
+        pthread_mutex_unlock(&s->mu);
+        all[n++] = s;
+    }
+    pthread_mutex_unlock(&streams_lock);
+    /* outside streams_lock: libmicrohttpd may be in stream_gone, waiting for it */
+    for (size_t i = 0; i < n; i++) {
+        if (resume[i])
+            MHD_resume_connection(resume[i]);
+        stream_unref(all[i]);
+    }
+    free(resume);
+    free(all);
+}
 
 /* Peers whose X-Request-Id (and, in api/frontend.c, X-Forwarded-For) is believed. */
 static const char *const *trusted_proxies;
@@ -94,6 +349,17 @@ bool lt_http_trusted_proxy(lt_str_t addr)
         if (lt_str_eq_c(addr, trusted_proxies[i]))
             return true;
     return false;
+}
+
+bool lt_req_https(lt_req_t *r)
+{
+    if (!lt_http_trusted_proxy(lt_str_c(lt_req_peer(r))))
+        return false;
+    lt_str_t p = lt_req_header(r, "X-Forwarded-Proto");
+    size_t n = 0;
+    while (n < p.len && p.ptr[n] != ',' && p.ptr[n] != ' ')
+        n++;
+    return n == 5 && strncasecmp(p.ptr, "https", 5) == 0;
 }
 
 /* An id a proxy may hand on: 1 to LT_REQUEST_ID_MAX printable ASCII characters. */
@@ -179,6 +445,21 @@ static int normalise(const char *url, char *out, size_t cap)
     return LT_OK;
 }
 
+/* Take the base path off a normalised path in place; false when the path is outside it. */
+static bool strip_base(const char *base, char *path)
+{
+    if (!base || !base[0])
+        return true;
+    size_t n = strlen(base);
+    if (strncmp(path, base, n) != 0 || (path[n] != '\0' && path[n] != '/'))
+        return false;
+    if (path[n] == '\0')
+        snprintf(path, 2, "/");
+    else
+        memmove(path, path + n, strlen(path + n) + 1);
+    return true;
+}
+
 static bool match(lt_req_t *r, const char *pattern, lt_params_t *p)
 {
     const char *pp = pattern, *sp = r->path;
@@ -244,7 +525,7 @@ static void dispatch(lt_req_t *r)
         r->route = (int)i;
         if (!rt->guard || rt->guard(r, rt, &params))
             rt->fn(r, &params);
-        if (!r->replied)
+        if (!r->replied && !r->defer_fn)
             lt_reply_error(r, 500, "InternalError", "The request could not be answered.");
         return;
     }
@@ -257,6 +538,101 @@ static void dispatch(lt_req_t *r)
     }
     lt_reply_error(r, 404, "NotFoundError",
                    "The path you were looking for (%s) is not available.", r->path);
+}
+
+/* ---------- the worker pool (lt_req_defer) ---------- */
+
+bool lt_req_defer(lt_req_t *r, void (*fn)(lt_req_t *r, void *arg), void *arg)
+{
+    pool_t *p = &r->srv->pool;
+    lt_assert(!r->replied && !r->defer_fn && !r->on_worker);
+    pthread_mutex_lock(&p->lock);
+    bool ok = !p->stopping && p->jobs < LT_HTTP_WORK_QUEUE;
+    if (ok)
+        p->jobs++; /* the place is taken now; the job is queued once dispatch returns */
+    pthread_mutex_unlock(&p->lock);
+    if (ok) {
+        r->defer_fn = fn;
+        r->defer_arg = arg;
+    }
+    return ok;
+}
+
+/* After the handler deferred: suspend the connection, then hand the request to a worker
+ * (in this order, so that the worker's resume cannot come before the suspension). */
+static void defer_start(lt_http_t *h, lt_req_t *r)
+{
+    atomic_fetch_add(&h->suspended, 1);
+    MHD_suspend_connection(r->conn);
+    pool_t *p = &h->pool;
+    pthread_mutex_lock(&p->lock);
+    r->defer_next = NULL;
+    if (p->tail)
+        p->tail->defer_next = r;
+    else
+        p->head = r;
+    p->tail = r;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    pool_t *p = arg;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->head && !p->stopping)
+            pthread_cond_wait(&p->cond, &p->lock);
+        lt_req_t *r = p->head;
+        if (!r)
+            break; /* stopping, and nothing left */
+        p->head = r->defer_next;
+        if (!p->head)
+            p->tail = NULL;
+        pthread_mutex_unlock(&p->lock);
+        lt_log_set_request_id(r->id);
+        r->on_worker = true;
+        r->defer_fn(r, r->defer_arg);
+        if (!r->replied)
+            lt_reply_error(r, 500, "InternalError", "The request could not be answered.");
+        r->on_worker = false;
+        lt_log_set_request_id(NULL);
+        struct MHD_Connection *conn = r->conn;
+        pthread_mutex_lock(&p->lock);
+        p->jobs--;
+        pthread_mutex_unlock(&p->lock);
+        MHD_resume_connection(conn); /* r belongs to the I/O thread again from here */
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static void pool_start(pool_t *p)
+{
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    for (int i = 0; i < LT_HTTP_WORKERS; i++)
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+            lt_log_error("http: cannot start a worker thread");
+            abort();
+        }
+}
+
+/* Finish the queued jobs and end the workers. */
+static void pool_stop(pool_t *p)
+{
+    pthread_mutex_lock(&p->lock);
+    bool was = p->stopping;
+    p->stopping = true;
+    pthread_cond_broadcast(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+    if (was)
+        return;
+    for (int i = 0; i < LT_HTTP_WORKERS; i++)
+        pthread_join(p->threads[i], NULL);
+    pthread_cond_destroy(&p->cond);
+    pthread_mutex_destroy(&p->lock);
 }
 
 /* ---------- libmicrohttpd callbacks ---------- */
@@ -304,6 +680,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     lt_http_t *h = cls;
     lt_req_t *r = lt_xcalloc(1, sizeof(*r));
+    atomic_fetch_add(&h->in_flight, 1);
+    lt__conns_phase(h->conns, conn, LT_CONN_REQUEST);
     const char *q = strchr(uri, '?');
     if (q) {
         size_t args = 1, len = strlen(q + 1);
@@ -323,6 +701,7 @@ static void start(lt_http_t *h, lt_req_t *r, struct MHD_Connection *conn, const 
     r->started = true;
     r->conn = conn;
     r->srv = h;
+    lt__conns_phase(h->conns, conn, LT_CONN_BODY);
     r->start_ns = lt_mono_ns();
     r->method = method_of(method);
     r->method_name = r->method == LT_OTHER ? "given" : method;
@@ -351,8 +730,16 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
         *upload_size = 0;
         return MHD_YES; /* libmicrohttpd takes a response only once the body is in */
     }
-    if (r->replied)
+    if (r->pending) { /* resumed: the worker's reply */
+        atomic_fetch_sub(&h->suspended, 1);
+        MHD_queue_response(r->conn, (unsigned)r->pending_status, r->pending);
+        MHD_destroy_response(r->pending);
+        r->pending = NULL;
         return MHD_YES;
+    }
+    if (r->replied || r->defer_fn)
+        return MHD_YES;
+    lt__conns_phase(h->conns, conn, LT_CONN_BUSY);
     r->snap = lt_snapshot_acquire();
     int nrc = normalise(url, r->path, sizeof(r->path));
     if (nrc != LT_OK) {
@@ -363,9 +750,13 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
             lt_reply_error(r, 400, "BadDataError", "The request path is not valid.");
         return MHD_YES;
     }
+    bool outside = !strip_base(h->cfg.base_path, r->path);
     query_size_t q = {0, 0};
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_arg, &q);
-    if (r->headers_too_large) {
+    if (outside) {
+        lt_reply_error(r, 404, "NotFoundError",
+                       "The path you were looking for (%s) is not available.", r->path);
+    } else if (r->headers_too_large) {
         lt_reply_error(r, 431, "ValidationError",
                        "The request headers are larger than the limit of %d bytes.",
                        LT_MAX_HEADER_BYTES);
@@ -380,6 +771,12 @@ static enum MHD_Result serve(lt_http_t *h, lt_req_t *r, struct MHD_Connection *c
                        r->method_name);
     } else {
         dispatch(r);
+        if (r->defer_fn)
+            defer_start(h, r);
+    }
+    if (r->streaming) {
+        lt_snapshot_release(r->snap);
+        r->snap = NULL;
     }
     return MHD_YES;
 }
@@ -437,6 +834,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     lt_req_t *r = *con_cls;
     if (!r)
         return;
+    atomic_fetch_sub(&h->in_flight, 1);
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        lt__conns_phase(h->conns, conn, LT_CONN_IDLE);
     if (r->started)
         lt_log_set_request_id(r->id);
     if (r->replied)
@@ -444,6 +844,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     for (int i = r->n_done - 1; i >= 0; i--)
         r->done_fn[i](r->done_arg[i]);
     lt_log_set_request_id(NULL);
+    if (r->pending) {
+        atomic_fetch_sub(&h->suspended, 1);
+        MHD_destroy_response(r->pending);
+    }
     lt_snapshot_release(r->snap);
     lt_buf_dispose(&r->body);
     lt_arena_dispose(&r->arena);
@@ -470,12 +874,13 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
     if (!h->cfg.max_query)
         h->cfg.max_query = 16384;
     h->stats = lt_xcalloc(cfg->n_routes + 1, sizeof(*h->stats));
+    h->conns = lt__conns_start(&h->cfg);
     int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
         threads = 1;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     const char *bind = cfg->bind ? cfg->bind : "0.0.0.0";
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -494,30 +899,73 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_CONN_MEMORY,
-        MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(h->cfg.idle_timeout_ms / 1000 + 30),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)h->cfg.max_conns, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        4096u, MHD_OPTION_NOTIFY_CONNECTION, lt__conns_notify, h->conns,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_END);
     if (!h->d) {
         lt_log_error("http: cannot listen on %s:%d", bind, cfg->port);
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
     h->port = info ? info->port : cfg->port;
+    pool_start(&h->pool);
     metrics_srv = h;
     lt_log_info("http: listening on %s port %d (%d threads)", bind, h->port, threads);
+    lt_log_info("http: at most %d connections, %d from one address", h->cfg.max_conns,
+                h->cfg.max_conns_per_addr);
     *out = h;
     return LT_OK;
 fail:
+    lt__conns_stop(h->conns);
     free(h->stats);
     free(h);
     return LT_ERR;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int lt_http_drain(lt_http_t *h, int deadline_ms)
+{
+    if (!h || atomic_exchange(&h->draining, true))
+        return 0;
+    MHD_socket ls = MHD_quiesce_daemon(h->d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    uint64_t end = lt_mono_ns() + (uint64_t)deadline_ms * 1000000u;
+    int left;
+    /* idle keep-alive connections are closed (they would only hold the exit up); requests
+     * begun on the others are answered, with Connection: close */
+    while ((left = atomic_load(&h->in_flight)) > 0 && lt_mono_ns() < end) {
+        lt__conns_drain(h->conns);
+        sleep_ms(20);
+    }
+    lt__conns_drain(h->conns);
+    if (left)
+        lt_log_warn("http: %d requests still unanswered after %d ms; closing them", left,
+                    deadline_ms);
+    else
+        lt_log_info("http: every request begun was answered");
+    return left;
 }
 
 void lt_http_stop(lt_http_t *h)
 {
     if (!h)
         return;
+    streams_close_all();
+    /* libmicrohttpd must not be stopped with a suspended connection: finish the workers'
+     * jobs (each resumes its connection) and let the I/O threads take their replies */
+    pool_stop(&h->pool);
+    for (int i = 0; i < 500 && atomic_load(&h->suspended) > 0; i++)
+        sleep_ms(10);
     MHD_stop_daemon(h->d);
+    lt__conns_stop(h->conns);
     if (metrics_srv == h)
         metrics_srv = NULL;
     free(h->stats);
@@ -627,6 +1075,41 @@ const char *lt_req_peer(lt_req_t *r)
     return r->peer;
 }
 
+static bool trusted_slice(const char *addr, size_t len)
+{
+    return lt_http_trusted_proxy((lt_str_t){addr, len});
+}
+
+lt_str_t lt_req_client_addr(lt_req_t *r)
+{
+    const char *peer = lt_req_peer(r);
+    if (!n_trusted || !trusted_slice(peer, strlen(peer)))
+        return lt_str_c(peer);
+    lt_str_t xff = lt_req_header(r, "X-Forwarded-For");
+    if (!xff.ptr)
+        return lt_str_c(peer);
+    /* right to left: the first address that is not a trusted proxy is the client */
+    lt_str_t last = {NULL, 0};
+    size_t end = xff.len;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && xff.ptr[start - 1] != ',')
+            start--;
+        size_t s = start, e = end;
+        while (s < e && xff.ptr[s] == ' ')
+            s++;
+        while (e > s && xff.ptr[e - 1] == ' ')
+            e--;
+        if (e > s) {
+            last = (lt_str_t){xff.ptr + s, e - s};
+            if (!trusted_slice(last.ptr, last.len))
+                break;
+        }
+        end = start > 0 ? start - 1 : 0;
+    }
+    return last.ptr ? last : lt_str_c(peer);
+}
+
 const char *lt_req_id(const lt_req_t *r)
 {
     return r->id;
@@ -686,6 +1169,13 @@ static void queue(lt_req_t *r, int status, struct MHD_Response *resp)
     for (int i = 0; i < r->n_headers; i++)
         MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
     MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (atomic_load(&r->srv->draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->on_worker) { /* libmicrohttpd takes it on the I/O thread, once resumed */
+        r->pending = resp;
+        r->pending_status = status;
+        return;
+    }
     MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
 }
@@ -714,6 +1204,16 @@ void lt_reply_buf(lt_req_t *r, int status, const char *content_type, lt_buf_t *b
     queue(r, status, resp);
 }
 
+void lt_reply_static(lt_req_t *r, int status, const char *content_type, const void *body,
+                     size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    queue(r, status, resp);
+}
+
 void lt_reply_json(lt_req_t *r, int status, const char *json)
 {
     lt_reply(r, status, LT_JSON_TYPE, json, strlen(json));
@@ -723,6 +1223,32 @@ void lt_reply_empty(lt_req_t *r, int status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     queue(r, status, resp);
+}
+
+lt_stream_t *lt_reply_stream(lt_req_t *r, int status, const char *content_type,
+                             size_t max_buffered)
+{
+    lt_stream_t *s = lt_xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    s->refs = 2; /* the caller's and the response's */
+    s->conn = r->conn;
+    s->max = max_buffered;
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s, stream_gone);
+    if (content_type)
+        MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    pthread_mutex_lock(&streams_lock);
+    s->next = streams;
+    if (streams)
+        streams->prev = s;
+    streams = s;
+    n_streams++;
+    pthread_mutex_unlock(&streams_lock);
+    r->streaming = true;
+    queue(r, status, resp);
+    return s;
 }
 
 void lt_reply_error(lt_req_t *r, int status, const char *name, const char *fmt, ...)

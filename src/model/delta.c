@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "../base/util.h"
 #include "model_json.h"
 
 typedef struct {
@@ -133,11 +134,12 @@ static int apply_event(lt_arena_t *a, replay_t *r, const cJSON *ev, const char *
         return apply_segment(a, r, cJSON_GetObjectItemCaseSensitive(ev, "segment"), err);
     } else if (strcmp(t, "segment-removed") == 0) {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "segmentId");
-        if (!cJSON_IsNumber(id)) {
+        int64_t sid = 0;
+        if (!cJSON_IsNumber(id) || lt_double_to_i64(id->valuedouble, 1, INT64_MAX, &sid) != LT_OK) {
             err->msg = "segment-removed needs a segmentId";
             return LT_EINVAL;
         }
-        remove_segment(r, (int64_t)id->valuedouble);
+        remove_segment(r, sid);
     }
     return LT_OK;
 }
@@ -145,8 +147,25 @@ static int apply_event(lt_arena_t *a, replay_t *r, const cJSON *ev, const char *
 int lt_model_parse_delta_doc(lt_arena_t *a, const char *json, size_t len, const char *env,
                              lt_client_doc_t *out, lt_parse_err_t *err)
 {
+    return lt_model_apply_delta_doc(a, json, len, env, NULL, out, err);
+}
+
+int lt_model_apply_delta_doc(lt_arena_t *a, const char *json, size_t len, const char *env,
+                             const lt_client_doc_t *base, lt_client_doc_t *out,
+                             lt_parse_err_t *err)
+{
     int rc = LT_EINVAL;
     replay_t r = {0};
+    if (base && base->n_features) { /* names are unique in base: taken whole */
+        r.cap_features = r.n_features = base->n_features;
+        r.features = lt_xmalloc(r.cap_features * sizeof(*r.features));
+        memcpy(r.features, base->features, r.n_features * sizeof(*r.features));
+    }
+    if (base && base->n_segments) {
+        r.cap_segments = r.n_segments = base->n_segments;
+        r.segments = lt_xmalloc(r.cap_segments * sizeof(*r.segments));
+        memcpy(r.segments, base->segments, r.n_segments * sizeof(*r.segments));
+    }
     memset(out, 0, sizeof(*out));
     err->msg = NULL;
     err->where[0] = '\0';

@@ -19,5 +19,15 @@
  */
 int lt_model_parse_delta_doc(lt_arena_t *a, const char *json, size_t len, const char *env,
                              lt_client_doc_t *out, lt_parse_err_t *err);
+/*
+ * The same, but the events apply on top of base (a document this function or
+ * lt_model_parse_client_doc made for the same env) instead of an empty state: what a reader of
+ * /api/client/streaming or /api/client/delta (an edge) does with each `unleash-updated` or
+ * delta answer. out shares base's features and segments where the events leave them: base's
+ * memory must outlive out. A document without "events" replaces base whole.
+ */
+int lt_model_apply_delta_doc(lt_arena_t *a, const char *json, size_t len, const char *env,
+                             const lt_client_doc_t *base, lt_client_doc_t *out,
+                             lt_parse_err_t *err);
 
 #endif

@@ -465,6 +465,8 @@ static int parse_scopes(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt
         p->created_at = get_time(it, "createdAt", &ok);
         if (!ok || !p->id || !p->id[0])
             FAIL("a project needs an id");
+        if (!lt_model_scope_id_ok(p->id))
+            FAIL("a project id is 1 to 100 letters, digits, '-', '_' or '~'");
         if (!p->name)
             p->name = p->id;
         if (!p->mode)
@@ -481,6 +483,8 @@ static int parse_scopes(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt
         e->sort_order = get_int(it, "sortOrder", 0);
         if (!ok || !e->name || !e->name[0])
             FAIL("an environment needs a name");
+        if (!lt_model_scope_id_ok(e->name))
+            FAIL("an environment name is 1 to 100 letters, digits, '-', '_' or '~'");
         if (!e->type)
             e->type = "development";
     }

@@ -123,8 +123,12 @@ void lt_model_write_variants(lt_buf_t *b, const lt_variant_t *v, size_t n, bool 
         lt_json_i64(b, v[i].weight);
         lt_json_key(b, &first, "weightType");
         lt_json_cstr(b, v[i].weight_type ? v[i].weight_type : "variable");
-        lt_json_key(b, &first, "stickiness");
-        lt_json_cstr(b, v[i].stickiness ? v[i].stickiness : "default");
+        /* a strategy variant without stickiness inherits the strategy's: writing "default"
+         * would change what a reader (an SDK, a latch edge) evaluates */
+        if (v[i].stickiness || with_overrides) {
+            lt_json_key(b, &first, "stickiness");
+            lt_json_cstr(b, v[i].stickiness ? v[i].stickiness : "default");
+        }
         if (v[i].payload) {
             lt_json_key(b, &first, "payload");
             lt_buf_puts(b, "{\"type\":");
@@ -290,4 +294,18 @@ void lt_model_write_segment(lt_buf_t *b, const lt_segment_t *s)
     lt_buf_puts(b, ",\"constraints\":");
     lt_model_write_constraints(b, s->constraints, s->n_constraints);
     lt_buf_putc(b, '}');
+}
+
+bool lt_model_scope_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 100)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '~'))
+            return false;
+    }
+    return true;
 }

@@ -175,6 +175,13 @@ typedef struct {
 const lt_feature_env_t *lt_feature_env(const lt_feature_t *f, const char *env);
 /* The segment with this id in a list sorted by id, or NULL. */
 const lt_segment_t *lt_segment_find(const lt_segment_t *segs, size_t n, int64_t id);
+/*
+ * Is s usable as a project or environment id: 1 to 100 of [A-Za-z0-9_~-]? Token strings are
+ * built from them ("project:env.secret", lists joined by ',', "[]" and "*" for all), so none of
+ * the characters a token format gives a meaning ('*', ':', '.', '[', ']', ',') nor white space
+ * may appear in one.
+ */
+bool lt_model_scope_id_ok(const char *s);
 /* Sort strategies by (sortOrder, id) in place. */
 void lt_strategies_sort(lt_strategy_t *s, size_t n);
 
@@ -197,6 +204,9 @@ void lt_model_write_feature(lt_buf_t *b, const lt_feature_t *f, const lt_feature
 /* Write a segment as {"id","name","constraints"}. */
 void lt_model_write_segment(lt_buf_t *b, const lt_segment_t *s);
 void lt_model_write_constraints(lt_buf_t *b, const lt_constraint_t *c, size_t n);
+/* Write variants as a JSON list. with_overrides: feature-level variants (overrides, and
+ * stickiness "default" when unset); otherwise strategy variants, whose unset stickiness is left
+ * out so readers inherit the strategy's. */
 void lt_model_write_variants(lt_buf_t *b, const lt_variant_t *v, size_t n, bool with_overrides);
 void lt_model_write_params(lt_buf_t *b, const lt_param_t *p, size_t n);
 

@@ -39,7 +39,7 @@ static const char *scalar_text(lt_arena_t *a, const cJSON *j)
     if (cJSON_IsNumber(j)) {
         char tmp[64];
         double d = j->valuedouble;
-        if (d == (double)(long long)d && d > -1e15 && d < 1e15)
+        if (d > -1e15 && d < 1e15 && d == (double)(long long)d) /* range first: no UB */
             snprintf(tmp, sizeof(tmp), "%lld", (long long)d);
         else
             snprintf(tmp, sizeof(tmp), "%.17g", d);
@@ -244,9 +244,10 @@ int lt_model_parse_segment_ids(lt_arena_t *a, const cJSON *j, int64_t **out, siz
     const cJSON *it;
     cJSON_ArrayForEach(it, j)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int64_t)it->valuedouble)
+        if (!cJSON_IsNumber(it) ||
+            lt_double_to_i64(it->valuedouble, INT64_MIN, INT64_MAX, &ids[k]) != LT_OK)
             FAIL("segment ids must be integers");
-        ids[k++] = (int64_t)it->valuedouble;
+        k++;
     }
     qsort(ids, k, sizeof(*ids), id_cmp);
     *out = ids;
@@ -265,7 +266,8 @@ int lt_model_parse_strategy(lt_arena_t *a, const cJSON *j, lt_strategy_t *s, lt_
     s->id = opt_string(a, j, "id");
     s->title = opt_string(a, j, "title");
     const cJSON *so = cJSON_GetObjectItemCaseSensitive(j, "sortOrder");
-    s->sort_order = cJSON_IsNumber(so) ? (int)so->valuedouble : 0;
+    s->sort_order =
+        cJSON_IsNumber(so) ? (int)lt_double_clamp(so->valuedouble, INT_MIN, INT_MAX) : 0;
     s->disabled = opt_bool(j, "disabled", false);
     if (lt_model_parse_params(a, cJSON_GetObjectItemCaseSensitive(j, "parameters"), &s->params,
                               &s->n_params, err) != LT_OK ||
@@ -312,10 +314,8 @@ int lt_model_parse_segment(lt_arena_t *a, const cJSON *j, lt_segment_t *s, lt_pa
 {
     memset(s, 0, sizeof(*s));
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(j, "id");
-    if (!cJSON_IsNumber(id) || id->valuedouble != (double)(int64_t)id->valuedouble ||
-        id->valuedouble < 1)
+    if (!cJSON_IsNumber(id) || lt_double_to_i64(id->valuedouble, 1, INT64_MAX, &s->id) != LT_OK)
         FAIL("a segment needs a positive integer id");
-    s->id = (int64_t)id->valuedouble;
     s->name = opt_string(a, j, "name");
     if (!s->name) {
         char tmp[32];
@@ -345,6 +345,8 @@ int lt_model_parse_feature(lt_arena_t *a, const cJSON *j, const char *env, lt_fe
     f->project = opt_string(a, j, "project");
     if (!f->project || !f->project[0])
         f->project = "default";
+    if (!lt_model_scope_id_ok(f->project))
+        FAIL("a project id is 1 to 100 letters, digits, '-', '_' or '~'");
     f->stale = opt_bool(j, "stale", false);
     f->impression_data = opt_bool(j, "impressionData", false);
     const char *created = opt_string(a, j, "createdAt");

@@ -11,6 +11,8 @@
 #define LT_ROLE_ADMIN 1
 #define LT_ROLE_EDITOR 2
 #define LT_ROLE_VIEWER 3
+#define LT_ROLE_OWNER 4  /* project role: everything in the project */
+#define LT_ROLE_MEMBER 5 /* project role: flags and their configuration */
 
 typedef struct {
     const char *permission;  /* e.g. "UPDATE_FEATURE" */

@@ -12,6 +12,7 @@
 
 static pthread_mutex_t pub_lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_snapshot_t *current;
+static void (*_Atomic on_publish)(void);
 
 static int feature_ptr_cmp(const void *pa, const void *pb)
 {
@@ -140,15 +141,22 @@ static void memo_grow(lt_snapshot_t *s)
     s->memo_slots = slots;
 }
 
+/* The bytes a memo holds. */
+static size_t memo_size(const lt_memo_t *m)
+{
+    return sizeof(*m) + m->key_len + m->len + m->gz_len + m->n_slices * sizeof(*m->slices);
+}
+
 lt_memo_t *lt_snapshot_memo_offer(lt_snapshot_t *s, lt_memo_t *m)
 {
     m->hash = lt_fnv1a(m->key, m->key_len);
+    size_t size = memo_size(m);
     pthread_mutex_lock(&s->memo_lock);
     lt_memo_t *have = s->memo[m->hash & (s->memo_slots - 1)];
     while (have && !(have->hash == m->hash && have->key_len == m->key_len &&
                      memcmp(have->key, m->key, m->key_len) == 0))
         have = have->next;
-    if (!have && s->memo_count >= LT_MEMO_MAX) {
+    if (!have && (s->memo_count >= LT_MEMO_MAX || s->memo_bytes + size > LT_MEMO_MAX_BYTES)) {
         m->transient = true;
         pthread_mutex_unlock(&s->memo_lock);
         return m;
@@ -160,6 +168,7 @@ lt_memo_t *lt_snapshot_memo_offer(lt_snapshot_t *s, lt_memo_t *m)
         m->next = s->memo[at];
         s->memo[at] = m;
         s->memo_count++;
+        s->memo_bytes += size;
     }
     pthread_mutex_unlock(&s->memo_lock);
     if (have) {
@@ -215,6 +224,14 @@ void lt_snapshot_publish(lt_snapshot_t *s)
     current = s;
     pthread_mutex_unlock(&pub_lock);
     lt_snapshot_release(old);
+    void (*fn)(void) = on_publish;
+    if (fn && s)
+        fn();
+}
+
+void lt_snapshot_on_publish(void (*fn)(void))
+{
+    on_publish = fn;
 }
 
 void lt_snapshot_shutdown(void)

@@ -57,10 +57,13 @@ typedef struct lt_snapshot {
     pthread_mutex_t memo_lock; /* held only to look up or insert, never while building */
     lt_memo_t **memo;
     size_t memo_slots, memo_count;
+    size_t memo_bytes; /* what the stored memos hold, bounded by LT_MEMO_MAX_BYTES */
 } lt_snapshot_t;
 
-/* Limits how many distinct memoized bodies a snapshot keeps. */
+/* Limits how many distinct memoized bodies a snapshot keeps, and the bytes they hold; past
+ * either, a new body is built for its request alone (transient). */
 #define LT_MEMO_MAX 4096
+#define LT_MEMO_MAX_BYTES ((size_t)256 << 20)
 
 /* Build a snapshot that owns arena a and the dataset loaded into it. Never fails. */
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
@@ -90,6 +93,9 @@ lt_snapshot_t *lt_snapshot_acquire(void);
 void lt_snapshot_release(lt_snapshot_t *s);
 /* Make s current (takes over the caller's reference); the old one goes when its readers do. */
 void lt_snapshot_publish(lt_snapshot_t *s);
+/* Call fn after every publication, on the publishing thread with no lock held (it should only
+ * wake a thread of its own). One hook, set before the first publication or NULL to unset. */
+void lt_snapshot_on_publish(void (*fn)(void));
 /* Drop the current snapshot at shutdown. */
 void lt_snapshot_shutdown(void);
 

@@ -86,7 +86,7 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    int rc = import_env(s, env);
+    int rc = lt_model_scope_id_ok(env) ? import_env(s, env) : LT_EINVAL;
     for (size_t i = 0; rc == LT_OK && i < doc->n_segments; i++)
         rc = s->be->segment_put(s, &doc->segments[i], LT_PUT_REPLACE, NULL);
     for (size_t i = 0; rc == LT_OK && i < doc->n_features; i++)

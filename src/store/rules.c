@@ -98,6 +98,35 @@ int lt_store_feature_delete(lt_store_t *s, const char *name, const lt_event_t *e
     return lt__tx_end(s, s->be->feature_delete(s, name), ev);
 }
 
+int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
+                             const lt_event_t *evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = s->be->feature_delete(s, names[i]);
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = s->be->event_append(s, &evs[i]);
+    return lt__tx_end(s, rc, NULL);
+}
+
+int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
+                          const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
+                          size_t n_evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n_features; i++)
+        rc = s->be->tags_delete(s, features[i]);
+    for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
+        rc = s->be->tag_put(s, &tags[i]);
+    for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
+        rc = s->be->event_append(s, &evs[i]);
+    return lt__tx_end(s, rc, NULL);
+}
+
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags,
                               size_t n, const lt_event_t *ev)
 {
@@ -128,7 +157,7 @@ int lt_store_segment_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
 
 /* ---------- projects, environments ---------- */
 
-int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev)
+static int project_put(lt_store_t *s, const lt_project_t *p, int64_t owner, const lt_event_t *ev)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
@@ -144,8 +173,22 @@ int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t 
             if (envs[i].enabled)
                 rc = s->be->project_env_put(s, p->id, envs[i].name);
         lt_arena_dispose(&a);
+        const int64_t owner_role = LT_ROLE_OWNER;
+        if (rc == LT_OK && owner > 0) /* as Unleash: its creator owns it */
+            rc = s->be->bindings_put(s, owner, p->id, &owner_role, 1);
     }
     return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev)
+{
+    return project_put(s, p, 0, ev);
+}
+
+int lt_store_project_create(lt_store_t *s, const lt_project_t *p, int64_t owner,
+                            const lt_event_t *ev)
+{
+    return project_put(s, p, owner, ev);
 }
 
 /* A token scoped to project loses it; one left with no project is deleted. */
@@ -212,7 +255,8 @@ int lt_store_environment_delete(lt_store_t *s, const char *name, const lt_event_
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     lt_token_query_t q = {.environment = name}; /* the tokens of an environment go with it */
-    int rc = tokens_drop(s, &q, NULL);
+    /* but never the all-environment ones: an old store may hold an environment named "*" */
+    int rc = strcmp(name, "*") != 0 ? tokens_drop(s, &q, NULL) : LT_OK;
     if (rc == LT_OK)
         rc = s->be->environment_delete(s, name);
     return lt__tx_end(s, rc, ev);

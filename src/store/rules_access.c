@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../base/buf.h"
+#include "../base/util.h"
 #include "rules_int.h"
 
 /* ---------- tokens ---------- */
@@ -113,7 +114,16 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    return lt__tx_end(s, s->be->usage_write(s, apps, n_apps, rows, n_rows), NULL);
+    int rc = s->be->usage_write(s, apps, n_apps, rows, n_rows);
+    int64_t now = lt_now_ms(), hour = 3600000;
+    bool prune = rc == LT_OK && s->be->usage_prune && now - s->usage_pruned_at >= hour;
+    if (prune)
+        rc = s->be->usage_prune(s, now - LT_USAGE_RAW_HOURS * hour,
+                                now - (int64_t)LT_USAGE_DAILY_DAYS * 24 * hour);
+    rc = lt__tx_end(s, rc, NULL);
+    if (prune && rc == LT_OK)
+        s->usage_pruned_at = now;
+    return rc;
 }
 
 /* ---------- users, roles ---------- */

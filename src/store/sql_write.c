@@ -501,3 +501,38 @@ int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok)
                    lt_now_ms(), id);
     return run(s, "UPDATE users SET login_attempts = login_attempts + 1 WHERE id = ?", "i", id);
 }
+
+int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before)
+{
+    /* the day rows: instance "" (never an SDK's: an empty instanceId is stored as "default") */
+    int rc = run(s,
+                 "INSERT INTO client_metrics (app_name, instance_id, environment, feature, hour,"
+                 " yes, no) SELECT app_name, '', environment, feature, hour - hour % 86400000,"
+                 " sum(yes), sum(no) FROM client_metrics WHERE hour < ? AND instance_id <> ''"
+                 " GROUP BY app_name, environment, feature, hour - hour % 86400000"
+                 " ON CONFLICT (feature, environment, hour, app_name, instance_id) DO UPDATE"
+                 " SET yes = client_metrics.yes + excluded.yes,"
+                 " no = client_metrics.no + excluded.no",
+                 "i", raw_before);
+    if (rc == LT_OK)
+        rc = run(s,
+                 "INSERT INTO client_metrics_variants (app_name, instance_id, environment,"
+                 " feature, hour, variant, count) SELECT app_name, '', environment, feature,"
+                 " hour - hour % 86400000, variant, sum(count) FROM client_metrics_variants"
+                 " WHERE hour < ? AND instance_id <> ''"
+                 " GROUP BY app_name, environment, feature, hour - hour % 86400000, variant"
+                 " ON CONFLICT (feature, environment, hour, app_name, instance_id, variant)"
+                 " DO UPDATE SET count = client_metrics_variants.count + excluded.count",
+                 "i", raw_before);
+    if (rc == LT_OK)
+        rc = run(s,
+                 "DELETE FROM client_metrics WHERE (hour < ? AND instance_id <> '')"
+                 " OR (hour < ? AND instance_id = '')",
+                 "ii", raw_before, agg_before);
+    if (rc == LT_OK)
+        rc = run(s,
+                 "DELETE FROM client_metrics_variants WHERE (hour < ? AND instance_id <> '')"
+                 " OR (hour < ? AND instance_id = '')",
+                 "ii", raw_before, agg_before);
+    return rc;
+}

@@ -62,6 +62,9 @@ int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                         bool expiry_noted);
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
+/* Usage retention: hourly rows before raw_before summed into day rows (instance ""), day rows
+ * before agg_before dropped. */
+int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
 
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \
@@ -92,6 +95,7 @@ int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
     .token_put = lt__sql_token_put, \
     .token_delete = lt__sql_token_delete, \
     .token_marks = lt__sql_token_marks, \
-    .user_login_result = lt__sql_user_login_result
+    .user_login_result = lt__sql_user_login_result, \
+    .usage_prune = lt__sql_usage_prune
 
 #endif

@@ -68,6 +68,11 @@ int lt_store_revision(lt_store_t *s, int64_t *out)
     return s->be->revision(s, out);
 }
 
+bool lt_store_out_of_space(lt_store_t *s)
+{
+    return s->be->out_of_space && s->be->out_of_space(s);
+}
+
 bool lt_store_notifies(const lt_store_t *s)
 {
     return s->be->wait_change != NULL;

@@ -129,6 +129,9 @@ typedef struct lt_store_backend {
     int (*begin)(lt_store_t *s, lt_tx_kind_t kind);
     int (*commit)(lt_store_t *s);
     void (*rollback)(lt_store_t *s);
+    /* Did the last write transaction that failed fail for want of disk space (SQLite's
+     * SQLITE_FULL)? Cleared by the next commit that succeeds. */
+    bool (*out_of_space)(lt_store_t *s);
 
     /* --- in a transaction: the whole dataset, and the event of a write --- */
     int (*load)(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
@@ -188,6 +191,10 @@ typedef struct lt_store_backend {
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
+    /* Usage retention: hourly rows (and their variants) of hours before raw_before are summed
+     * into one row per (application, environment, flag, UTC day) with instance_id "" (hour:
+     * the day's start), then removed; such day rows of days before agg_before are removed. */
+    int (*usage_prune)(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
 
     /* --- small reads the rules need, in a transaction --- */
@@ -220,6 +227,7 @@ typedef struct lt_store_backend {
 /* Every store handle starts with this; a backend's own state follows it. */
 struct lt_store {
     const lt_store_backend_t *be;
+    int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -254,6 +262,9 @@ int lt_store_seed(lt_store_t *s);
 int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
 /* Id of the latest event (0 when none). Any thread. */
 int lt_store_revision(lt_store_t *s, int64_t *out);
+/* After a write failed: was it for want of disk space (a full disk; writes work again once
+ * space is freed, reads never stopped)? Caller's lock. */
+bool lt_store_out_of_space(lt_store_t *s);
 /* Whether the backend tells of other processes' commits (lt_store_wait_change). */
 bool lt_store_notifies(const lt_store_t *s);
 /* Wait for another process's commit, as the backend's wait_change (0 at once when it has none). */
@@ -292,6 +303,15 @@ int lt_store_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const
 /* One feature, as lt_store_features_put. */
 int lt_store_feature_put(lt_store_t *s, const lt_feature_t *f, const lt_event_t *ev);
 int lt_store_feature_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
+/* Delete n features (archived ones: the caller checks) in one transaction, evs[i] for
+ * names[i]. */
+int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
+                             const lt_event_t *evs);
+/* Replace the tags of n_features features at once: theirs are deleted, then tags (each naming
+ * its feature) added, with n_evs events; one transaction. */
+int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
+                          const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
+                          size_t n_evs);
 /* Replace the tags of a feature. */
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
                               const lt_event_t *ev);
@@ -303,6 +323,10 @@ int lt_store_segment_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
 /* --- projects, environments --- */
 /* Insert or replace a project; a new one gets every enabled environment. */
 int lt_store_project_put(lt_store_t *s, const lt_project_t *p, const lt_event_t *ev);
+/* As lt_store_project_put; when it creates the project and owner is a user id (> 0), that
+ * user gets the Owner role in it, in the same transaction. */
+int lt_store_project_create(lt_store_t *s, const lt_project_t *p, int64_t owner,
+                            const lt_event_t *ev);
 /* Delete a project: tokens scoped to it lose it, and one left with no project is deleted
  * (never widened into an all-projects token). LT_EINVAL while flags are in it. */
 int lt_store_project_delete(lt_store_t *s, const char *id, const lt_event_t *ev);
@@ -363,7 +387,11 @@ int lt_store_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t
 /* Hourly counts of a flag since an epoch ms, with their variant counts, in a. */
 int lt_store_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                            lt_metric_row_t **out, size_t *n);
-/* Merge usage counts and registrations in (counts add up); one transaction, no event. */
+/* Merge usage counts and registrations in (counts add up); one transaction, no event. At most
+ * once an hour the same transaction applies the retention: hourly counts are kept
+ * LT_USAGE_RAW_HOURS, their daily sums (instance "") LT_USAGE_DAILY_DAYS. */
+#define LT_USAGE_RAW_HOURS 48
+#define LT_USAGE_DAILY_DAYS 90
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                          const lt_metric_row_t *rows, size_t n_rows);
 

@@ -409,3 +409,121 @@ test('the event log names who did each write: a PAT its user, an admin token its
   assert.equal(e.createdByUserId, null);
   assert.equal(byName.get('m-session').createdBy, 'admin');
 });
+
+// ---------- root and project roles in projects (issue 10, point 8) ----------
+// Unleash's rules: Admin may do everything; an Editor holds Member's rights in `default` only,
+// and owns the projects they create; a Viewer writes nothing; a project Owner has every
+// project permission in its project, a Member the flag ones (not UPDATE_PROJECT); a custom
+// project role exactly its rows. Each principal tries four writes in three projects.
+
+const PROJECT_OPS = {
+  toggle: 'UPDATE_FEATURE_ENVIRONMENT',
+  createFlag: 'CREATE_FEATURE',
+  projectToken: 'CREATE_PROJECT_API_TOKEN',
+  updateProject: 'UPDATE_PROJECT',
+};
+const FLAG_IN = { default: 'dark-mode', checkout: 'beta-checkout', 'ed-proj': 'ed-flag' };
+const ALL_OPS = Object.keys(PROJECT_OPS);
+const FLAG_OPS = ['toggle', 'createFlag', 'projectToken'];
+const roleCreds = {};
+
+const ROLE_MATRIX = {
+  // principal -> project -> the operations allowed there
+  admin: { default: ALL_OPS, checkout: ALL_OPS, 'ed-proj': ALL_OPS },
+  editor: { default: FLAG_OPS, checkout: [], 'ed-proj': ALL_OPS },
+  otherEditor: { default: FLAG_OPS, checkout: [], 'ed-proj': [] },
+  viewer: { default: [], checkout: [], 'ed-proj': [] },
+  owner: { default: [], checkout: ALL_OPS, 'ed-proj': [] },
+  member: { default: [], checkout: FLAG_OPS, 'ed-proj': [] },
+  customProject: { default: [], checkout: ['toggle'], 'ed-proj': [] },
+};
+
+// set up once, by the first test that needs it (after the matrix's own setup)
+let rolesReady;
+const rolesSetup = () => (rolesReady ??= setupRoles());
+async function setupRoles() {
+  const admin = new Api(srv, creds.adminToken);
+  const role = await admin.post('/api/admin/roles', {
+    name: 'toggler',
+    description: 'switches flags in development',
+    type: 'custom',
+    permissions: [{ name: 'UPDATE_FEATURE_ENVIRONMENT', environment: 'development' }],
+  });
+  assert.equal(role.status, 201, role.text);
+  const binds = { owner: 4, member: 5, customProject: role.json().id };
+  for (const [key, rootRole] of [
+    ['admin', 'Admin'],
+    ['editor', 'Editor'],
+    ['otherEditor', 'Editor'],
+    ['viewer', 'Viewer'],
+    ['owner', 'Viewer'],
+    ['member', 'Viewer'],
+    ['customProject', 'Viewer'],
+  ]) {
+    const user = await createUser(admin, `r-${key}`, rootRole);
+    if (binds[key]) {
+      const res = await admin.put(`/api/admin/projects/checkout/users/${user.id}/roles`, { roles: [binds[key]] });
+      assert.equal(res.status, 200, `${key}: ${res.text}`);
+    }
+    const cookie = await loginOk(srv, `r-${key}`, USER_PASSWORD);
+    roleCreds[key] = { token: (await createPat(new Api(srv, { cookie }), `roles ${key}`)).secret };
+  }
+  // the editor creates a project (and so owns it) and a flag in it
+  const editor = new Api(srv, roleCreds.editor);
+  const created = await editor.post('/api/admin/projects', { id: 'ed-proj', name: 'Editor project' });
+  assert.equal(created.status, 201, created.text);
+  const flag = await editor.post('/api/admin/projects/ed-proj/features', { name: 'ed-flag' });
+  assert.equal(flag.status, 201, flag.text);
+}
+
+function projectOp(op, key, project) {
+  const api = new Api(srv, roleCreds[key]);
+  const tag = `${key}-${project}`;
+  switch (op) {
+    case 'toggle':
+      return api.post(`/api/admin/projects/${project}/features/${FLAG_IN[project]}/environments/development/on`);
+    case 'createFlag':
+      return api.post(`/api/admin/projects/${project}/features`, { name: `f-${tag}` });
+    case 'projectToken':
+      return api.post(`/api/admin/projects/${project}/api-tokens`, { tokenName: `t-${tag}`, type: 'client', environment: 'development' });
+    case 'updateProject':
+      return api.put(`/api/admin/projects/${project}`, { name: `renamed by ${key}` });
+  }
+  throw new Error(op);
+}
+
+for (const op of ALL_OPS) {
+  test(`roles in projects: ${op}`, async () => {
+    await rolesSetup();
+    for (const [key, row] of Object.entries(ROLE_MATRIX)) {
+      for (const [project, allowed] of Object.entries(row)) {
+        const res = await projectOp(op, key, project);
+        const what = `${key} × ${op} in ${project}`;
+        if (allowed.includes(op)) assert.ok(res.status >= 200 && res.status < 300, `${what}: ${res.status} ${res.text}`);
+        else assertPermissionError(res, PROJECT_OPS[op], what);
+      }
+    }
+  });
+}
+
+test('roles in projects: refused writes left the projects as they were', async () => {
+  await rolesSetup();
+  const admin = new Api(srv, creds.adminToken);
+  for (const [key, row] of Object.entries(ROLE_MATRIX)) {
+    for (const [project, allowed] of Object.entries(row)) {
+      const flag = await admin.get(`/api/admin/projects/${project}/features/f-${key}-${project}`);
+      assert.equal(flag.status, allowed.includes('createFlag') ? 200 : 404, `${key} flag in ${project}`);
+      const tokens = (await admin.get(`/api/admin/projects/${project}/api-tokens`)).json().tokens.map((t) => t.tokenName);
+      assert.equal(tokens.includes(`t-${key}-${project}`), allowed.includes('projectToken'), `${key} token in ${project}`);
+    }
+  }
+});
+
+test('roles in projects: the creator of a project is its Owner, as GET /api/admin/user/roles shows', async () => {
+  await rolesSetup();
+  const res = await new Api(srv, roleCreds.editor).get('/api/admin/user/roles?projectId=ed-proj');
+  assert.equal(res.status, 200, res.text);
+  assert.ok(JSON.stringify(res.json()).includes('"Owner"'), res.text);
+  const other = await new Api(srv, roleCreds.otherEditor).get('/api/admin/user/roles?projectId=ed-proj');
+  assert.ok(!JSON.stringify(other.json()).includes('"Owner"'), other.text);
+});

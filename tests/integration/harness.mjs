@@ -151,10 +151,11 @@ export class Latch {
   //   tokens:   {key: {type, environment, projects, expires, name}} created before start
   //   args:     extra `latch serve` arguments
   //   env:      extra environment for the server
+  //   dir:      an existing directory for the store (default: a new temporary one)
   //   db:       the store to use (a path or a postgres:// URL) instead of a fresh one
-  static async start({ fixtures, tokens = {}, args = [], env = {}, db } = {}) {
+  static async start({ fixtures, tokens = {}, args = [], env = {}, dir, db } = {}) {
     const l = new Latch();
-    l.dir = mkdtempSync(join(tmpdir(), 'latch-it-'));
+    l.dir = dir ?? mkdtempSync(join(tmpdir(), 'latch-it-'));
     // LATCH_IT_PG_URL: every server gets a fresh database on that PostgreSQL instead of SQLite
     l.db = db ?? (process.env.LATCH_IT_PG_URL ? createDatabase(process.env.LATCH_IT_PG_URL, 'it') : join(l.dir, 'latch.db'));
     fixtures = fixtures ?? { development: fixturePath('client-features.json') };
@@ -296,7 +297,9 @@ export class Latch {
       child.stderr.on('data', (d) => {
         this.stderr += d;
         const m = /http: listening on 127\.0\.0\.1 port (\d+)/.exec(this.stderr);
-        if (m) {
+        // and the start-up line that follows the first-start report, so what first start
+        // logs is there when the test looks
+        if (m && /serving \(store /.test(this.stderr)) {
           clearTimeout(timer);
           res(Number(m[1]));
         }
@@ -308,8 +311,10 @@ export class Latch {
     });
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
-    // Serving starts right after the listen line; make sure it answers.
-    await waitFor(async () => (await this.get('/health')).status === 200, { what: '/health' });
+    // Serving starts right after the listen line; make sure it answers (under --base-path).
+    const bp = args.includes('--base-path') ? args[args.indexOf('--base-path') + 1] : env.UNLEASH_BASE_URI_PATH;
+    this.basePath = (bp || '').replace(/\/+$/, '');
+    await waitFor(async () => (await this.get(`${this.basePath}/health`)).status === 200, { what: '/health' });
   }
 
   // Stop with SIGTERM; assert a clean exit (status 0, no sanitizer report). Idempotent.

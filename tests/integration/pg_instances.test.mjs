@@ -122,6 +122,11 @@ test('usage counted on several instances adds up in the database', { skip }, asy
     environment: 'development',
     bucket: { start: new Date(Date.now() - 1000).toISOString(), stop: new Date().toISOString(), toggles: { 'multi-usage': { yes, no, variants: {} } } },
   });
+  // usage is kept only for flags that exist: make the flag, and let every instance know it
+  const made = await a.post('/api/admin/projects/default/features', { name: 'multi-usage' }, { Authorization: a.tokens.admin });
+  assert.ok(made.status === 201 || made.status === 200, `flag created: ${made.status} ${made.text}`);
+  for (const n of [b, c])
+    await waitFor(async () => (await n.get('/api/client/features/multi-usage', { Authorization: token })).status === 200, { what: `multi-usage on ${n.url}` });
   for (const [n, yes, no] of [[a, 1, 2], [b, 10, 20], [c, 100, 200]]) {
     const r = await n.post('/api/client/metrics', bucket(yes, no), { Authorization: token });
     assert.ok(r.status === 202 || r.status === 200, `metrics on ${n.url}: ${r.status} ${r.text}`);

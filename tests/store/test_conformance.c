@@ -4,6 +4,8 @@
  * or the read calls; never SQL), run against each backend in store_fx.h. A new backend must
  * pass it unchanged.
  */
+#include <sqlite3.h>
+
 #include "store_fx.h"
 
 #include "model/export.h"
@@ -641,7 +643,8 @@ static void test_usage(void **state)
                         1000};
     const char *vn[] = {"blue"};
     int64_t vc[] = {3};
-    lt_metric_row_t row = {"app", "i1", "development", "flag", 3600000, 5, 2, vn, vc, 1};
+    int64_t hour = lt_now_ms() / 3600000 * 3600000; /* older hours are summed into days */
+    lt_metric_row_t row = {"app", "i1", "development", "flag", hour, 5, 2, vn, vc, 1};
     assert_int_equal(lt_store_usage_write(fx->s, &app, 1, &row, 1), LT_OK);
     assert_int_equal(lt_store_usage_write(fx->s, &app, 1, &row, 1), LT_OK);
     lt_app_row_t *apps = NULL;
@@ -655,8 +658,59 @@ static void test_usage(void **state)
     assert_int_equal(rows[0].yes, 10);
     assert_int_equal(rows[0].n_variants, 1);
     assert_int_equal(rows[0].variant_counts[0], 6);
-    assert_int_equal(lt_store_usage_feature(fx->s, &fx->a, "flag", 7200000, &rows, &n), LT_OK);
+    assert_int_equal(lt_store_usage_feature(fx->s, &fx->a, "flag", hour + 3600000, &rows, &n),
+                     LT_OK);
     assert_int_equal(n, 0);
+}
+
+/* The text of a one-value query (in a static buffer). */
+static const char *sql_text(sqlite3 *db, const char *q)
+{
+    static char out[256];
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0))
+        snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Hourly counts older than the raw retention become one row per day (instance ""), shown by
+ * no hourly read; day rows older than the daily retention go. */
+static void test_usage_retention(void **state)
+{
+    fx_t *fx = *state;
+    int64_t h = 3600000, day = 24 * h;
+    int64_t now = lt_now_ms(), today = now / day * day;
+    int64_t old_day = today - 10 * day, ancient = today - (LT_USAGE_DAILY_DAYS + 5) * day;
+    const char *vn[] = {"blue"};
+    int64_t vc[] = {3};
+    lt_metric_row_t rows[] = {
+        {"app", "i1", "development", "flag", old_day + 1 * h, 5, 1, vn, vc, 1},
+        {"app", "i2", "development", "flag", old_day + 7 * h, 2, 1, vn, vc, 1},
+        {"app", "i1", "development", "flag", ancient + 3 * h, 9, 9, NULL, NULL, 0},
+        {"app", "i1", "development", "flag", now / h * h, 1, 0, NULL, NULL, 0},
+    };
+    fx->s->usage_pruned_at = 0; /* the retention runs with this write */
+    assert_int_equal(lt_store_usage_write(fx->s, NULL, 0, rows, LT_ARRAY_LEN(rows)), LT_OK);
+    lt_metric_row_t *got = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_usage_feature(fx->s, &fx->a, "flag", 0, &got, &n), LT_OK);
+    assert_int_equal(n, 1); /* only the recent hour: the rest is summed or gone */
+    assert_int_equal(got[0].hour, now / h * h);
+    if (strcmp(backend->name, "sqlite") != 0)
+        return; /* the day rows are read by nothing yet: look at them in SQLite only */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char want[64];
+    snprintf(want, sizeof(want), "%lld:7:2|blue:6", (long long)old_day);
+    assert_string_equal(sql_text(db, "SELECT (SELECT group_concat(hour || ':' || yes || ':' || no)"
+                                     " FROM client_metrics WHERE instance_id = '') || '|' ||"
+                                     " (SELECT group_concat(variant || ':' || count) FROM"
+                                     " client_metrics_variants WHERE instance_id = '')"),
+                        want);
+    sqlite3_close(db);
 }
 
 int main(void)
@@ -683,6 +737,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };
     int failed = 0;
     for (size_t i = 0; i < sizeof(backends) / sizeof(*backends); i++) {

@@ -131,6 +131,7 @@ typedef struct {
 
 static sqlite3_vfs *real_vfs;
 static int reads_left = -1, writes_left = -1; /* -1: no fault */
+static int write_error = SQLITE_IOERR_WRITE;   /* what a failing write returns */
 
 static bool fire(int *left)
 {
@@ -155,8 +156,7 @@ static int ff_read(sqlite3_file *f, void *p, int n, sqlite3_int64 off)
 }
 static int ff_write(sqlite3_file *f, const void *p, int n, sqlite3_int64 off)
 {
-    return fire(&writes_left) ? SQLITE_IOERR_WRITE
-                              : REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
+    return fire(&writes_left) ? write_error : REAL(f)->pMethods->xWrite(REAL(f), p, n, off);
 }
 static int ff_truncate(sqlite3_file *f, sqlite3_int64 n)
 {
@@ -248,6 +248,7 @@ static void faulty_register(void)
 static void faulty_unregister(void)
 {
     reads_left = writes_left = -1;
+    write_error = SQLITE_IOERR_WRITE;
     sqlite3_vfs_unregister(&faulty_vfs);
 }
 
@@ -303,6 +304,48 @@ static void test_io_error_on_write(void **state)
     faulty_unregister();
 }
 
+/* A full disk (SQLITE_FULL from a write): the write fails whole, the store says it was for
+ * want of space (the admin API answers 507 then), reads go on, and the next write after space
+ * is back works and clears it. */
+static void test_disk_full_on_write(void **state)
+{
+    fx_t *fx = *state;
+    fill(fx);
+    faulty_register();
+    reopen(fx);
+    lt_feature_env_t fe = {"development", true, NULL, 0, NULL, 0};
+    lt_feature_t f;
+    memset(&f, 0, sizeof(f));
+    f.name = "late";
+    f.project = "default";
+    f.envs = &fe;
+    f.n_envs = 1;
+    lt_event_t ev = fx_ev("feature-created");
+    write_error = SQLITE_FULL;
+    writes_left = 0;
+    fx_quiet(true);
+    int rc = lt_store_feature_put(fx->s, &f, &ev);
+    fx_quiet(false);
+    writes_left = -1;
+    assert_int_not_equal(rc, LT_OK);
+    assert_true(lt_store_out_of_space(fx->s));
+    lt_dataset_t d = fx_load(fx); /* reads go on */
+    assert_int_equal(d.n_features, N_FLAGS);
+    assert_null(fx_feature(&d, "late"));
+    write_error = SQLITE_IOERR_WRITE; /* another I/O error is not a full disk */
+    writes_left = 0;
+    fx_quiet(true);
+    assert_int_not_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    fx_quiet(false);
+    writes_left = -1;
+    assert_false(lt_store_out_of_space(fx->s));
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK); /* space is back */
+    assert_false(lt_store_out_of_space(fx->s));
+    lt_dataset_t after = fx_load(fx);
+    assert_non_null(fx_feature(&after, "late"));
+    faulty_unregister();
+}
+
 int main(void)
 {
     lt_log_set_level(LT_LOG_WARN);
@@ -312,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_truncated_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_io_error_on_load, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_io_error_on_write, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full_on_write, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests_name("sqlite faults", tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * strict semver, MurmurHash3 against known vectors, the bounded buffer with its sticky
  * error, the arena, the hash map and one-shot gzip (checked by inflating with zlib).
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -566,9 +567,35 @@ static void test_gzip_round_trip(void **state)
     free(rnd);
 }
 
+/* Doubles from JSON into integers: whole numbers in range only, never a cast out of range
+ * (the sanitizer build's float-cast-overflow catches one). */
+static void test_double_conversions(void **state)
+{
+    (void)state;
+    int64_t v = -1;
+    assert_int_equal(lt_double_to_i64(42.0, 1, INT64_MAX, &v), LT_OK);
+    assert_int_equal(v, 42);
+    assert_int_equal(lt_double_to_i64(42.5, 1, INT64_MAX, &v), LT_EINVAL);
+    assert_int_equal(lt_double_to_i64(0.0, 1, INT64_MAX, &v), LT_EINVAL);
+    assert_int_equal(lt_double_to_i64(1e300, 1, INT64_MAX, &v), LT_EINVAL);
+    assert_int_equal(lt_double_to_i64(9223372036854775808.0, INT64_MIN, INT64_MAX, &v), LT_EINVAL);
+    assert_int_equal(lt_double_to_i64(-9223372036854775808.0, INT64_MIN, INT64_MAX, &v), LT_OK);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(lt_double_to_i64(2147483647.0, INT_MIN, INT_MAX, &v), LT_OK);
+    assert_int_equal(v, INT_MAX);
+    assert_int_equal(lt_double_to_i64(2147483648.0, INT_MIN, INT_MAX, &v), LT_EINVAL);
+    assert_int_equal(lt_double_to_i64(NAN, INT_MIN, INT_MAX, &v), LT_EINVAL);
+    assert_int_equal(lt_double_clamp(1e300, INT_MIN, INT_MAX), INT_MAX);
+    assert_int_equal(lt_double_clamp(-1e300, INT_MIN, INT_MAX), INT_MIN);
+    assert_int_equal(lt_double_clamp(NAN, 0, 10), 0);
+    assert_int_equal(lt_double_clamp(7.9, 0, 10), 7);
+    assert_true(lt_double_clamp(1e19, INT64_MIN, INT64_MAX) == INT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_double_conversions),
         cmocka_unit_test(test_time_parse_dates),
         cmocka_unit_test(test_time_parse_datetimes),
         cmocka_unit_test(test_time_parse_invalid),

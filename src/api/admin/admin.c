@@ -63,6 +63,48 @@ static void reply_read_only(lt_req_t *r)
     lt_reply_buf(r, 403, LT_JSON_TYPE, &b);
 }
 
+/* Is a header value (a slice) equal to a NUL-terminated string? */
+static bool str_is(lt_str_t v, const char *s)
+{
+    return v.ptr && lt_str_eq_c(v, s);
+}
+
+/* Is origin ("scheme://host[:port]") this server as the request names it (Host, or a trusted
+ * proxy's X-Forwarded-Host)? */
+static bool origin_is_self(lt_req_t *r, lt_str_t origin)
+{
+    const char *sep = origin.ptr ? memmem(origin.ptr, origin.len, "://", 3) : NULL;
+    if (!sep)
+        return false;
+    lt_str_t host = {sep + 3, origin.len - (size_t)(sep + 3 - origin.ptr)};
+    lt_str_t own = lt_req_header(r, "Host");
+    if (own.ptr && own.len == host.len && strncasecmp(own.ptr, host.ptr, host.len) == 0)
+        return true;
+    lt_str_t fwd = lt_req_header(r, "X-Forwarded-Host");
+    return fwd.ptr && lt_http_trusted_proxy(lt_str_c(lt_req_peer(r))) && fwd.len == host.len &&
+           strncasecmp(fwd.ptr, host.ptr, host.len) == 0;
+}
+
+/*
+ * A browser sends the session cookie with requests other sites make it send, so a write
+ * authenticated by the cookie must come from latch's own pages: Sec-Fetch-Site same-origin
+ * (or none: typed by the user), else an Origin that is this server. A request with neither
+ * header is not a browser's cross-site request (every current browser sends Origin with a
+ * POST, PUT, PATCH or DELETE) and passes. Bearer tokens are never sent by a browser on its own
+ * and are not checked.
+ */
+static bool cookie_write_same_origin(lt_req_t *r)
+{
+    lt_method_t m = lt_req_method(r);
+    if (m == LT_GET || m == LT_HEAD || m == LT_OPTIONS)
+        return true;
+    lt_str_t site = lt_req_header(r, "Sec-Fetch-Site");
+    if (site.ptr)
+        return str_is(site, "same-origin") || str_is(site, "none");
+    lt_str_t origin = lt_req_header(r, "Origin");
+    return !origin.ptr || origin_is_self(r, origin);
+}
+
 bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
 {
     memset(p, 0, sizeof(*p));
@@ -104,6 +146,13 @@ bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
         p->user = uid ? lt_access_user(&s->data, uid) : NULL;
         if (!p->user) {
             reply_login_required(r);
+            return false;
+        }
+        if (!cookie_write_same_origin(r)) {
+            p->user = NULL;
+            lt_reply_error(r, 403, "ForbiddenError",
+                           "A write authenticated by the session cookie must come from this "
+                           "server's own pages (Origin or Sec-Fetch-Site names another site).");
             return false;
         }
     }
@@ -344,7 +393,13 @@ int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w)
     lt_snapshot_release(snap);
     if (rc == LT_OK)
         lt_state_reload_locked();
-    if (rc == LT_ERR && !w->status && lt_state_store_down_locked()) /* PostgreSQL away */
+    /* a full disk: say so (507), and nothing else changes: reads go on from the snapshot, and
+     * the next write after space is freed works */
+    if (rc == LT_ERR && !w->status && store && lt_store_out_of_space(store))
+        lt_write_fail(w, 507, "InsufficientStorageError",
+                      "The change could not be stored: the disk of the store is full. Reads "
+                      "keep working; writes work again once space is freed.");
+    else if (rc == LT_ERR && !w->status && lt_state_store_down_locked()) /* PostgreSQL away */
         lt_write_fail(w, 503, "ServiceUnavailableError",
                       "The store cannot be reached: the change was not made. Reads are served "
                       "from the last snapshot; try again when /ready answers 200.");

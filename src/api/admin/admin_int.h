@@ -103,6 +103,8 @@ bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
 #define LT_ADM_MAX_CONSTRAINTS 30 /* per strategy */
 #define LT_ADM_MAX_CONSTRAINT_VALUES 250
 #define LT_ADM_MAX_SEGMENTS 5 /* per strategy */
+/* segments.c: values per segment (UNLEASH_SEGMENT_VALUES_LIMIT, 1000 by default). */
+size_t lt_adm_segment_values_limit(void);
 
 /* The longest name, email, description... the access resources accept. */
 #define LT_ADM_MAX_FIELD 255
@@ -155,6 +157,8 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
 void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
 /* Tags of a flag as [{value, type}]. */
 void lt_adm_write_tags(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
+/* events.c: [{id, name}], the distinct creators of rows (newest first), each once. */
+void lt_adm_write_creators(lt_buf_t *b, lt_arena_t *a, const lt_event_row_t *rows, size_t n);
 /* A JSON list kept as text, normalised ("[]" when it is not one). */
 void lt_adm_write_list_text(lt_buf_t *b, const char *text);
 /* strategy_defs.c: the definition of strategy name (built-in or custom) if there is one. */

@@ -1,5 +1,6 @@
 /*
- * applications.c: the admin API of what SDKs reported: applications and their instances,
+ * applications.c: the admin API of what SDKs reported: applications (one, its overview, those
+ * of a project) and their instances (per environment),
  * and per-flag usage (the last hour and seen applications; raw hourly buckets), read from
  * the store after the in-memory aggregation is flushed.
  */
@@ -116,23 +117,45 @@ static void api_applications(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply(r, 200, &b);
 }
 
+/* The registrations of application app: rows[*i..*j) of the stored ones (sorted by name),
+ * or NULL after a 404. */
+static lt_app_row_t *app_rows(lt_req_t *r, const char *app, size_t *i, size_t *j)
+{
+    size_t n;
+    lt_app_row_t *rows = load_apps(lt_req_arena(r), &n);
+    *i = 0;
+    while (rows && *i < n && strcmp(rows[*i].app_name, app) != 0)
+        (*i)++;
+    *j = *i;
+    while (rows && *j < n && strcmp(rows[*j].app_name, app) == 0)
+        (*j)++;
+    if (!rows || *i == n) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find application with appName %s", app);
+        return NULL;
+    }
+    return rows;
+}
+
+/* Did application app evaluate flag name since the epoch ms since? */
+static bool app_saw(lt_arena_t *a, const char *app, const char *name, int64_t since)
+{
+    size_t nm;
+    lt_metric_row_t *m = load_usage(a, name, since, &nm);
+    for (size_t k = 0; m && k < nm; k++)
+        if (strcmp(m[k].app_name, app) == 0)
+            return true;
+    return false;
+}
+
 static void api_application(lt_req_t *r, const lt_params_t *pp)
 {
     lt_arena_t *a = lt_req_arena(r);
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *app = lt_adm_param(pp, "appName");
-    size_t n;
-    lt_app_row_t *rows = load_apps(a, &n);
-    size_t i = 0, j;
-    while (rows && i < n && strcmp(rows[i].app_name, app) != 0)
-        i++;
-    j = i;
-    while (rows && j < n && strcmp(rows[j].app_name, app) == 0)
-        j++;
-    if (!rows || i == n) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find application with appName %s", app);
+    size_t i, j;
+    lt_app_row_t *rows = app_rows(r, app, &i, &j);
+    if (!rows)
         return;
-    }
     int64_t created = 0;
     for (size_t k = i; k < j; k++)
         if (!created || (rows[k].started_at && rows[k].started_at < created))
@@ -188,12 +211,7 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
     int64_t since = lt_now_ms() - 24 * HOUR_MS;
     first = true;
     for (size_t f = 0; f < d->n_features; f++) {
-        size_t nm;
-        lt_metric_row_t *m = load_usage(a, d->features[f].name, since, &nm);
-        bool seen = false;
-        for (size_t k = 0; m && !seen && k < nm; k++)
-            seen = strcmp(m[k].app_name, app) == 0;
-        if (!seen)
+        if (!app_saw(a, app, d->features[f].name, since))
             continue;
         if (!first)
             lt_buf_putc(&b, ',');
@@ -395,11 +413,249 @@ static void api_feature_usage_raw(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply(r, 200, &b);
 }
 
+/* GET /api/admin/metrics/applications/:appName/overview: the projects and number of the flags
+ * it evaluated in the last 24 hours, and per environment its instances, SDK versions and last
+ * sighting. */
+static void api_application_overview(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *app = lt_adm_param(pp, "appName");
+    size_t i, j;
+    lt_app_row_t *rows = app_rows(r, app, &i, &j);
+    if (!rows)
+        return;
+    int64_t since = lt_now_ms() - 24 * HOUR_MS;
+    const char **projects = lt_arena_calloc(a, d->n_features + 1, sizeof(*projects));
+    size_t n_projects = 0, n_flags = 0;
+    for (size_t f = 0; f < d->n_features; f++)
+        if (app_saw(a, app, d->features[f].name, since)) {
+            n_flags++;
+            lt_adm_set_add(projects, &n_projects, d->features[f].project);
+        }
+    lt_adm_sort_names(projects, n_projects);
+    const char **envs = lt_arena_calloc(a, j - i + 1, sizeof(*envs));
+    size_t n_envs = 0;
+    for (size_t k = i; k < j; k++)
+        lt_adm_set_add(envs, &n_envs, rows[k].environment);
+    lt_adm_sort_names(envs, n_envs);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"projects\":[");
+    for (size_t k = 0; k < n_projects; k++) {
+        if (k)
+            lt_buf_putc(&b, ',');
+        lt_json_cstr(&b, projects[k]);
+    }
+    lt_buf_printf(&b, "],\"featureCount\":%zu,\"environments\":[", n_flags);
+    for (size_t e = 0; e < n_envs; e++) {
+        const char **sdks = lt_arena_calloc(a, j - i + 1, sizeof(*sdks));
+        size_t n_sdks = 0, n_inst = 0;
+        int64_t last = 0;
+        for (size_t k = i; k < j; k++) {
+            if (strcmp(rows[k].environment, envs[e]) != 0)
+                continue;
+            n_inst++;
+            if (rows[k].sdk_version)
+                lt_adm_set_add(sdks, &n_sdks, rows[k].sdk_version);
+            if (rows[k].seen_at > last)
+                last = rows[k].seen_at;
+        }
+        lt_adm_sort_names(sdks, n_sdks);
+        lt_buf_puts(&b, e ? ",{\"name\":" : "{\"name\":");
+        lt_json_cstr(&b, envs[e]);
+        lt_buf_printf(&b, ",\"instanceCount\":%zu,\"sdks\":[", n_inst);
+        for (size_t k = 0; k < n_sdks; k++) {
+            if (k)
+                lt_buf_putc(&b, ',');
+            lt_json_cstr(&b, sdks[k]);
+        }
+        lt_buf_puts(&b, "],\"lastSeen\":");
+        lt_json_time(&b, last);
+        lt_buf_puts(&b, ",\"issues\":{\"missingFeatures\":[],\"outdatedSdks\":[]}}");
+    }
+    lt_buf_puts(&b, "],\"issues\":{\"missingStrategies\":[]}}");
+    lt_adm_reply(r, 200, &b);
+}
+
+/* GET /api/admin/metrics/instances/:appName/environment/:environment: {instances}. */
+static void api_application_instances(lt_req_t *r, const lt_params_t *pp)
+{
+    const char *app = lt_adm_param(pp, "appName");
+    const char *env = lt_adm_param(pp, "environment");
+    size_t i, j;
+    lt_app_row_t *rows = app_rows(r, app, &i, &j);
+    if (!rows)
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"instances\":[");
+    bool first = true;
+    for (size_t k = i; k < j; k++) {
+        if (strcmp(rows[k].environment, env) != 0)
+            continue;
+        lt_buf_puts(&b, first ? "{\"instanceId\":" : ",{\"instanceId\":");
+        first = false;
+        lt_json_cstr(&b, rows[k].instance_id);
+        lt_buf_puts(&b, ",\"sdkVersion\":");
+        lt_json_cstr_or_null(&b, rows[k].sdk_version);
+        lt_buf_puts(&b, ",\"lastSeen\":");
+        lt_json_time(&b, rows[k].seen_at);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
+/* GET /api/admin/projects/:projectId/applications: the applications that evaluated the
+ * project's flags in the last 24 hours, with the environments and instances they did it from
+ * and their SDKs (from their registrations, "name:version" split at the last colon). */
+static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *project = lt_adm_param(pp, "projectId");
+    if (!lt_dataset_project(d, project)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
+        return;
+    }
+    int64_t since = lt_now_ms() - 24 * HOUR_MS;
+    /* every usage row of the project's flags */
+    size_t cap = 64, n = 0;
+    const lt_metric_row_t **seen = lt_arena_calloc(a, cap, sizeof(*seen));
+    for (size_t f = 0; f < d->n_features; f++) {
+        if (d->features[f].archived || strcmp(d->features[f].project, project) != 0)
+            continue;
+        size_t nm;
+        lt_metric_row_t *m = load_usage(a, d->features[f].name, since, &nm);
+        for (size_t k = 0; m && k < nm; k++) {
+            if (n == cap) {
+                const lt_metric_row_t **grown = lt_arena_calloc(a, cap * 2, sizeof(*grown));
+                memcpy(grown, seen, n * sizeof(*seen));
+                seen = grown;
+                cap *= 2;
+            }
+            seen[n++] = &m[k];
+        }
+    }
+    const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
+    size_t n_apps = 0;
+    for (size_t k = 0; k < n; k++)
+        lt_adm_set_add(apps, &n_apps, seen[k]->app_name);
+    lt_adm_sort_names(apps, n_apps);
+    size_t n_regs;
+    lt_app_row_t *regs = load_apps(a, &n_regs);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"applications\":[");
+    const char **set = lt_arena_calloc(a, n + n_regs + 1, sizeof(*set));
+    for (size_t i = 0; i < n_apps; i++) {
+        lt_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        lt_json_cstr(&b, apps[i]);
+        for (int part = 0; part < 2; part++) { /* environments, then instances */
+            size_t ns = 0;
+            for (size_t k = 0; k < n; k++)
+                if (strcmp(seen[k]->app_name, apps[i]) == 0)
+                    lt_adm_set_add(set, &ns, part ? seen[k]->instance_id : seen[k]->environment);
+            lt_adm_sort_names(set, ns);
+            lt_buf_puts(&b, part ? ",\"instances\":[" : ",\"environments\":[");
+            for (size_t k = 0; k < ns; k++) {
+                if (k)
+                    lt_buf_putc(&b, ',');
+                lt_json_cstr(&b, set[k]);
+            }
+            lt_buf_putc(&b, ']');
+        }
+        /* SDK names, each with its versions */
+        size_t n_sdk = 0;
+        for (size_t k = 0; regs && k < n_regs; k++)
+            if (strcmp(regs[k].app_name, apps[i]) == 0 && regs[k].sdk_version)
+                lt_adm_set_add(set, &n_sdk, regs[k].sdk_version);
+        lt_adm_sort_names(set, n_sdk);
+        lt_buf_puts(&b, ",\"sdks\":[");
+        const char *open_name = NULL;
+        size_t open_len = 0;
+        for (size_t k = 0; k < n_sdk; k++) {
+            const char *colon = strrchr(set[k], ':');
+            size_t nl = colon ? (size_t)(colon - set[k]) : strlen(set[k]);
+            if (!open_name || nl != open_len || memcmp(open_name, set[k], nl) != 0) {
+                lt_buf_puts(&b, open_name ? "]},{\"name\":" : "{\"name\":");
+                lt_json_str(&b, set[k], nl);
+                lt_buf_puts(&b, ",\"versions\":[");
+                open_name = set[k];
+                open_len = nl;
+            } else {
+                lt_buf_putc(&b, ',');
+            }
+            lt_json_cstr(&b, colon ? colon + 1 : "");
+        }
+        if (open_name)
+            lt_buf_puts(&b, "]}");
+        lt_buf_puts(&b, "]}");
+    }
+    lt_buf_printf(&b, "],\"total\":%zu}", n_apps);
+    lt_adm_reply(r, 200, &b);
+}
+
+/* ---------- GET /api/admin/metrics/unknown-flags ---------- */
+
+/* Unleash's shape: per flag its last sighting and, per application, the environments. */
+static void write_unknown(void *ctx, const lt_usage_unknown_t *u, size_t n)
+{
+    lt_buf_t *b = ctx;
+    lt_buf_puts(b, "{\"unknownFlags\":[");
+    for (size_t i = 0; i < n;) {
+        size_t end = i, k;
+        int64_t last = 0;
+        while (end < n && strcmp(u[end].flag, u[i].flag) == 0) {
+            last = u[end].seen_at > last ? u[end].seen_at : last;
+            end++;
+        }
+        lt_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        lt_json_cstr(b, u[i].flag);
+        lt_buf_puts(b, ",\"lastSeenAt\":");
+        lt_json_time(b, last);
+        lt_buf_puts(b, ",\"reports\":[");
+        for (size_t a = i; a < end; a = k) {
+            lt_buf_puts(b, a > i ? ",{\"appName\":" : "{\"appName\":");
+            lt_json_cstr(b, u[a].app);
+            lt_buf_puts(b, ",\"environments\":[");
+            for (k = a; k < end && strcmp(u[k].app, u[a].app) == 0; k++) {
+                lt_buf_puts(b, k > a ? ",{\"environment\":" : "{\"environment\":");
+                lt_json_cstr(b, u[k].env);
+                lt_buf_puts(b, ",\"seenAt\":");
+                lt_json_time(b, u[k].seen_at);
+                lt_buf_putc(b, '}');
+            }
+            lt_buf_puts(b, "]}");
+        }
+        lt_buf_puts(b, "]}");
+        i = end;
+    }
+    lt_buf_puts(b, "]}");
+}
+
+static void api_unknown_flags(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_usage_unknown_list(write_unknown, &b);
+    lt_adm_reply(r, 200, &b);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_applications[] = {
+    ROUTE(LT_GET, "/api/admin/metrics/unknown-flags", api_unknown_flags, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/applications", api_project_applications,
+          LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/metrics/applications/:appName/overview", api_application_overview,
+          LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/metrics/instances/:appName/environment/:environment",
+          api_application_instances, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/client-metrics/features/:name", api_feature_usage, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/client-metrics/features/:name/raw", api_feature_usage_raw,
           LT_AUTHENTICATED),

@@ -1,6 +1,7 @@
 /*
- * archive.c: the admin API for the archive: archive a flag, list archived flags (all or per
- * project), revive one or several, delete an archived flag for good. A flag other flags depend
+ * archive.c: the admin API for the archive: archive a flag or several (and check what that
+ * would break), list archived flags (all or per project), revive one or several, delete
+ * archived flags for good (one or several). A flag other flags depend
  * on can be neither archived nor deleted.
  */
 #include <stdio.h>
@@ -30,6 +31,108 @@ static int do_feature_archive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     f->n_dependencies = 0;
     return lt_adm_commit(s, c, f, "feature-archived", NULL, lt_adm_feature_json(c->a, d, f),
                          lt_adm_feature_json(c->a, d, old));
+}
+
+/* Is one of names[0..n) the flag called name? */
+static bool named(const char **names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Does a live flag outside names[0..n) depend on the flag called parent? */
+static bool has_child_outside(const lt_dataset_t *d, const char *parent, const char **names,
+                              size_t n)
+{
+    for (size_t i = 0; i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        if (f->archived || named(names, n, f->name))
+            continue;
+        for (size_t k = 0; k < f->n_dependencies; k++)
+            if (strcmp(f->dependencies[k].feature, parent) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* POST /api/admin/projects/:projectId/archive {features}: archive them all in one
+ * transaction, or none (one not live in the project: 404; one another flag still depends on:
+ * 403). */
+static int do_project_archive(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    if (!lt_dataset_project(d, c->project))
+        return NOT_FOUND("Could not find project with id %s", c->project);
+    const char **names;
+    size_t n;
+    if (lt_adm_name_list(c, "features", &names, &n, w) != LT_OK)
+        return LT_EINVAL;
+    lt_feature_t *fs = lt_arena_calloc(c->a, n, sizeof(*fs));
+    lt_event_t *evs = lt_arena_calloc(c->a, n, sizeof(*evs));
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *old = lt_dataset_feature(d, names[i]);
+        if (!old || old->archived || strcmp(old->project, c->project) != 0)
+            return NOT_FOUND("Could not find feature flag with name %s in project %s", names[i],
+                             c->project);
+        if (has_child_outside(d, old->name, names, n))
+            return lt_write_fail(w, 403, "InvalidOperationError",
+                                 "You can not archive/delete %s since other features depend on "
+                                 "it.",
+                                 old->name);
+        lt_feature_t *f = lt_adm_feature_dup(c->a, old);
+        f->archived = true;
+        f->dependencies = NULL;
+        f->n_dependencies = 0;
+        fs[i] = *f;
+        evs[i] = lt_admin_event(&c->who, "feature-archived");
+        evs[i].project = f->project;
+        evs[i].feature_name = f->name;
+        evs[i].data = lt_adm_feature_json(c->a, d, f);
+        evs[i].pre_data = lt_adm_feature_json(c->a, d, old);
+    }
+    return lt_store_features_put(s, fs, n, NULL, 0, evs);
+}
+
+/* POST /api/admin/projects/:projectId/archive/validate {features}: what archiving them would
+ * break: {hasDeletedDependencies, parentsWithChildFeatures}. A read. */
+static void api_project_archive_validate(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    lt_adm_wctx_t c = {.a = lt_req_arena(r), .body = lt_adm_ctx(r)->body};
+    lt_write_t w = {0};
+    const char **names;
+    size_t n;
+    if (lt_adm_name_list(&c, "features", &names, &n, &w) != LT_OK) {
+        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        return;
+    }
+    LT_UNUSED(p);
+    bool deleted_deps = false;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"parentsWithChildFeatures\":[");
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *f = lt_dataset_feature(d, names[i]);
+        if (!f || f->archived)
+            continue;
+        /* a flag of the set whose parent is archived too: its dependency goes */
+        for (size_t k = 0; k < f->n_dependencies; k++)
+            deleted_deps = deleted_deps || named(names, n, f->dependencies[k].feature);
+        if (!has_child_outside(d, f->name, names, n))
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        lt_json_cstr(&b, f->name);
+    }
+    lt_buf_puts(&b, "],\"hasDeletedDependencies\":");
+    lt_json_bool(&b, deleted_deps);
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
 static int revive_one(lt_adm_wctx_t *c, const lt_dataset_t *d, const char *name, lt_feature_t **out,
@@ -127,7 +230,41 @@ static void api_archived_list(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* POST /api/admin/projects/:projectId/delete {features}: delete archived flags of the project
+ * for good, all in one transaction or none. */
+static int do_project_delete(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    const char **names;
+    size_t n;
+    if (lt_adm_name_list(c, "features", &names, &n, w) != LT_OK)
+        return LT_EINVAL;
+    lt_event_t *evs = lt_arena_calloc(c->a, n, sizeof(*evs));
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *old = lt_dataset_feature(d, names[i]);
+        if (!old || strcmp(old->project, c->project) != 0)
+            return NOT_FOUND("Could not find feature flag with name %s in project %s", names[i],
+                             c->project);
+        if (!old->archived)
+            return lt_write_fail(w, 403, "InvalidOperationError",
+                                 "Only archived flags can be deleted: archive %s first", old->name);
+        if (has_child_outside(d, old->name, names, n))
+            return lt_write_fail(w, 403, "InvalidOperationError",
+                                 "You can not archive/delete %s since other features depend on "
+                                 "it.",
+                                 old->name);
+        evs[i] = lt_admin_event(&c->who, "feature-deleted");
+        evs[i].project = old->project;
+        evs[i].feature_name = old->name;
+        evs[i].pre_data = lt_adm_feature_json(c->a, d, old);
+    }
+    return lt_store_features_delete(s, names, n, evs);
+}
+
 LT_ADM_WRITE(api_feature_archive, do_feature_archive, 202, .reply = NULL)
+LT_ADM_WRITE(api_project_delete, do_project_delete, 200, .reply = NULL)
+LT_ADM_WRITE(api_project_archive, do_project_archive, 202, .reply = NULL)
 LT_ADM_WRITE(api_feature_revive, do_feature_revive, 200, .reply = NULL)
 LT_ADM_WRITE(api_project_revive, do_project_revive, 200, .reply = NULL)
 LT_ADM_WRITE(api_feature_delete, do_feature_delete, 200, .reply = NULL)
@@ -145,5 +282,11 @@ const lt_route_t lt_routes_admin_archive[] = {
     ROUTE(LT_POST, "/api/admin/projects/:projectId/revive", api_project_revive,
           LT_ADM_PROJ("UPDATE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_DELETE, LT_ADM_PF, api_feature_archive, LT_ADM_FLAG("DELETE_FEATURE")),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/delete", api_project_delete,
+          LT_ADM_PROJ("DELETE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/archive", api_project_archive,
+          LT_ADM_PROJ("DELETE_FEATURE"), LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/projects/:projectId/archive/validate", api_project_archive_validate,
+          LT_AUTHENTICATED, LT_JSON_OBJECT),
     {0},
 };

@@ -257,7 +257,7 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         if (so && !cJSON_IsNumber(so) && !cJSON_IsNull(so))
             return BAD("\"sortOrder\" must be a number");
         if (cJSON_IsNumber(so))
-            f->sort_order = (int)so->valuedouble;
+            f->sort_order = (int)lt_double_clamp(so->valuedouble, INT_MIN, INT_MAX);
         f->legal_values = legal_values_text(
             c->a, cJSON_GetObjectItemCaseSensitive(c->body, "legalValues"), NULL, NULL, w);
         if (!f->legal_values)

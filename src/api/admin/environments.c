@@ -133,14 +133,16 @@ static int env_fields(lt_adm_wctx_t *c, lt_environment_t *e, bool need_type, lt_
     if ((type || need_type) &&
         !(cJSON_IsString(type) && type->valuestring[0] && strlen(type->valuestring) <= 100))
         return lt_write_fail(w, 400, "ValidationError", "\"type\" is required (a string)");
-    if (so && !(cJSON_IsNumber(so) && so->valuedouble == (double)(int)so->valuedouble))
+    int64_t so_v = 0;
+    if (so && !(cJSON_IsNumber(so) &&
+                lt_double_to_i64(so->valuedouble, INT_MIN, INT_MAX, &so_v) == LT_OK))
         return lt_write_fail(w, 400, "ValidationError", "\"sortOrder\" must be an integer");
     if (en && !cJSON_IsBool(en))
         return lt_write_fail(w, 400, "ValidationError", "\"enabled\" must be a boolean");
     if (type)
         e->type = lt_arena_strdup(c->a, type->valuestring);
     if (so)
-        e->sort_order = (int)so->valuedouble;
+        e->sort_order = (int)so_v;
     if (en)
         e->enabled = cJSON_IsTrue(en);
     return LT_OK;
@@ -151,9 +153,10 @@ static int do_env_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_adm_wctx_t *c = w->ctx;
     const lt_dataset_t *d = &snap->data;
     const char *name = lt_adm_str(c->body, "name");
-    if (!name || !lt_adm_name_ok(name))
+    if (!name || !lt_model_scope_id_ok(name))
         return lt_write_fail(w, 400, "ValidationError",
-                             "\"name\" must be URL friendly and 1 to 100 characters long");
+                             "\"name\" must be 1 to 100 letters, digits, '-', '_' or '~' (no "
+                             "'*', ':', '.', '[', ']', ',' or white space: token strings use them)");
     lt_environment_t e = {.name = lt_arena_strdup(c->a, name), .enabled = true};
     int max = 0;
     for (size_t i = 0; i < d->n_envs; i++)
@@ -219,14 +222,16 @@ static int do_env_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     const cJSON *it;
     cJSON_ArrayForEach(it, c->body)
     {
-        if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble)
+        int64_t order = 0;
+        if (!cJSON_IsNumber(it) ||
+            lt_double_to_i64(it->valuedouble, INT_MIN, INT_MAX, &order) != LT_OK)
             return lt_write_fail(w, 400, "ValidationError", "\"%s\" must be an integer",
                                  it->string);
         if (!lt_dataset_env(&snap->data, it->string))
             return lt_write_fail(w, 404, "NotFoundError", "Could not find environment %s",
                                  it->string);
         names[k] = it->string;
-        orders[k++] = (int)it->valuedouble;
+        orders[k++] = (int)order;
     }
     lt_event_t ev = lt_adm_wctx_event(c, "environment-updated");
     char *txt = cJSON_PrintUnformatted(c->body);

@@ -1,7 +1,8 @@
 /*
  * events.c: the event log (UNLEASH-API.md §6.7): GET /api/admin/events,
- * /api/admin/events/:featureName and /api/admin/search/events. Events are read from the store
- * (not the snapshot), newest first; every admin write stored its row in its own transaction.
+ * /api/admin/events/:featureName, /api/admin/search/events and /api/admin/event-creators. Events
+ * are read from the store (not the snapshot), newest first; every admin write stored its row in its
+ * own transaction.
  */
 #include <stdio.h>
 
@@ -87,6 +88,42 @@ static void filter_paging(lt_req_t *r, lt_event_filter_t *f)
         f->offset = v;
 }
 
+void lt_adm_write_creators(lt_buf_t *b, lt_arena_t *a, const lt_event_row_t *rows, size_t n)
+{
+    const char **seen = lt_arena_calloc(a, n + 1, sizeof(*seen));
+    size_t n_seen = 0;
+    lt_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        const char *by = rows[i].created_by ? rows[i].created_by : "unknown";
+        size_t before = n_seen;
+        lt_adm_set_add(seen, &n_seen, by);
+        if (n_seen == before)
+            continue;
+        lt_buf_printf(b, "%s{\"id\":%lld,\"name\":", before ? "," : "",
+                      (long long)rows[i].created_by_user_id);
+        lt_json_cstr(b, by);
+        lt_buf_putc(b, '}');
+    }
+    lt_buf_putc(b, ']');
+}
+
+/* GET /api/admin/event-creators: who wrote the newest CREATORS_SCAN events. */
+#define CREATORS_SCAN 1000
+static void event_creators(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    lt_event_filter_t f = {.limit = CREATORS_SCAN};
+    lt_event_row_t *rows;
+    size_t n;
+    int64_t total;
+    if (!read_events(r, &f, &rows, &n, &total))
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_adm_write_creators(&b, lt_req_arena(r), rows, n);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 static void events_list(lt_req_t *r, const lt_params_t *params)
 {
     lt_event_filter_t f;
@@ -149,5 +186,6 @@ const lt_route_t lt_routes_admin_events[] = {
     LT_ADM_ROUTE(LT_GET, "/api/admin/events", events_list, LT_PERM("ADMIN")),
     LT_ADM_ROUTE(LT_GET, "/api/admin/events/:featureName", events_list, LT_PERM("ADMIN")),
     LT_ADM_ROUTE(LT_GET, "/api/admin/search/events", events_search, LT_PERM("ADMIN")),
+    LT_ADM_ROUTE(LT_GET, "/api/admin/event-creators", event_creators, LT_PERM("ADMIN")),
     {0},
 };

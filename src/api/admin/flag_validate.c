@@ -367,13 +367,19 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, 
         }
         k++;
     }
-    /* segments: unique, existing, at most 5 */
+    /* segments: unique, existing, global or of the flag's project, at most 5 */
+    const lt_feature_t *flag = lt_dataset_feature(d, feature);
     size_t ns = 0;
     for (size_t i = 0; i < out->n_segments; i++) {
         if (ns && out->segments[ns - 1] == out->segments[i])
             continue;
-        if (!lt_segment_find(d->segments, d->n_segments, out->segments[i]))
+        const lt_segment_t *seg = lt_segment_find(d->segments, d->n_segments, out->segments[i]);
+        if (!seg)
             return BAD_DATA("Could not find segment with id %lld", (long long)out->segments[i]);
+        if (seg->project && flag && strcmp(seg->project, flag->project) != 0)
+            return BAD_DATA("The segment %s (id %lld) belongs to project %s: a strategy of a "
+                            "flag in project %s can not use it",
+                            seg->name, (long long)seg->id, seg->project, flag->project);
         out->segments[ns++] = out->segments[i];
     }
     out->n_segments = ns;
@@ -388,7 +394,8 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, 
                      ? lt_arena_strdup(a, title->valuestring)
                      : NULL;
     out->disabled = cJSON_IsTrue(dis);
-    out->sort_order = cJSON_IsNumber(so) ? (int)so->valuedouble : 0;
+    out->sort_order =
+        cJSON_IsNumber(so) ? (int)lt_double_clamp(so->valuedouble, INT_MIN, INT_MAX) : 0;
     if (strcmp(out->name, "flexibleRollout") == 0) {
         const char *r = param_get(out, "rollout");
         if (!r)

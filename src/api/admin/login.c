@@ -1,10 +1,12 @@
 /*
  * login.c: the admin API for logging in and out and for the current user (who they are, what
- * they may do, their roles). Passwords are verified with argon2id outside the store lock;
- * failed logins are counted per (user, address) in memory and answered 429 past
- * LOGIN_MAX_FAILURES a minute. Sessions themselves live in auth/session.c.
+ * they may do, their roles). Login attempts are counted per client address, and failures per
+ * (user, address), before anything is hashed (429 past the limits); the password is verified with argon2id
+ * (~55 ms) on the HTTP layer's worker pool (lt_req_defer), never on an I/O thread, outside
+ * the store lock, and 503 when that pool is full. Sessions themselves live in
+ * auth/session.c.
  */
-#include <ctype.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -14,87 +16,176 @@
 #include "admin_int.h"
 #include "../api.h"
 
+/* --secure-cookies: Secure whatever the request came over (a TLS proxy that says nothing). */
+static bool secure_always;
+
+void lt_api_set_secure_cookies(bool always)
+{
+    secure_always = always;
+}
+
+static bool cookie_secure(lt_req_t *r)
+{
+    return secure_always || lt_req_https(r);
+}
+
 #define LOGIN_MAX_FAILURES 10
 #define LOGIN_WINDOW_MS 60000
 
-/* ---------- failed-login rate limit ---------- */
+/* ---------- the login rate limits ---------- */
 
-/* A fixed table of (digest of "user\naddress", window start, failures); entries whose window
- * is over are free. Bounded memory: when a probe run is full the oldest entry is reused. */
-#define LIMIT_SLOTS 4096
-#define LIMIT_PROBE 8
+/*
+ * Two limits, both checked before any password is hashed:
+ *   - every attempt per client address (the peer, or what a trusted proxy says), at most
+ *     login_per_minute (SIMPLE_LOGIN_LIMIT_PER_MINUTE, 10 as in Unleash) whatever the
+ *     username, so spraying names from one address is limited too; IPv6 addresses count per
+ *     /64 (one host has them all);
+ *   - failed attempts per (username, address), LOGIN_MAX_FAILURES a minute, which still holds
+ *     where the first limit is raised (many users behind one NAT).
+ * Each is a fixed table whose slot is a keyed hash (BLAKE2b, a key drawn at start), so nobody
+ * can compute which names or addresses share a probe run. A slot whose window is over is
+ * free; when a run has none, the oldest slot that is not blocking is reused, and a blocking
+ * one never: with the whole run blocking, the attempt is refused.
+ */
+#define LIMIT_SLOTS 8192
+#define LIMIT_PROBE 16
 
 typedef struct {
-    uint8_t key[32];
+    uint8_t key[16];
     int64_t start;
-    int failures;
+    int count;
 } limit_slot_t;
 
-static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
-static limit_slot_t limits[LIMIT_SLOTS];
+typedef struct {
+    limit_slot_t slots[LIMIT_SLOTS];
+} limit_table_t;
 
-static void limit_key(const char *login, const char *peer, uint8_t out[32])
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+static limit_table_t by_addr, by_user;
+static int login_per_minute = 10;
+static uint8_t limit_secret[crypto_generichash_KEYBYTES];
+static pthread_once_t limit_once = PTHREAD_ONCE_INIT;
+
+void lt_admin_set_login_limit(int per_minute)
 {
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    for (const char *c = login; *c; c++)
-        lt_buf_putc(&b, (char)tolower((unsigned char)*c));
-    lt_buf_putc(&b, '\n');
-    lt_buf_puts(&b, peer);
-    lt_sha256(b.ptr ? b.ptr : "", b.len, out);
-    lt_buf_dispose(&b);
+    if (per_minute > 0)
+        login_per_minute = per_minute;
 }
 
-/* The slot of key (created when create is set), or NULL. Call with limit_lock held. */
-static limit_slot_t *limit_slot(const uint8_t key[32], int64_t now, bool create)
+static void limit_init(void)
 {
-    size_t h;
+    randombytes_buf(limit_secret, sizeof(limit_secret));
+}
+
+/* The keyed digest of an address (an IPv6 one cut to its /64), after login\n when given. */
+static void limit_key(const char *login, lt_str_t addr, uint8_t out[16])
+{
+    pthread_once(&limit_once, limit_init);
+    char text[64];
+    uint8_t bin[17] = {0};
+    const void *in = addr.ptr;
+    size_t n = addr.len;
+    if (addr.len < sizeof(text)) {
+        memcpy(text, addr.ptr, addr.len);
+        text[addr.len] = '\0';
+        if (inet_pton(AF_INET, text, bin + 1) == 1) {
+            bin[0] = 4;
+            in = bin;
+            n = 5;
+        } else if (inet_pton(AF_INET6, text, bin + 1) == 1) {
+            bin[0] = 6;
+            in = bin;
+            n = 9; /* the /64 */
+        }
+    }
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, limit_secret, sizeof(limit_secret), 16);
+    if (login) {
+        for (const char *c = login; *c; c++) { /* usernames and emails match case-blind */
+            unsigned char ch = (unsigned char)*c;
+            ch = ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
+            crypto_generichash_update(&st, &ch, 1);
+        }
+        crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+    }
+    crypto_generichash_update(&st, in, n);
+    crypto_generichash_final(&st, out, 16);
+}
+
+/*
+ * key's slot in t, or NULL. With create, a new one when there is none (never taking a slot
+ * that blocks, at max); *wait is then the seconds until the run has room.
+ */
+static limit_slot_t *limit_slot(limit_table_t *t, const uint8_t key[16], int64_t now, int max,
+                                bool create, int *wait)
+{
+    uint64_t h;
     memcpy(&h, key, sizeof(h));
-    limit_slot_t *victim = NULL;
+    limit_slot_t *free_slot = NULL, *reuse = NULL;
+    int64_t soonest = LOGIN_WINDOW_MS;
     for (size_t i = 0; i < LIMIT_PROBE; i++) {
-        limit_slot_t *s = &limits[(h + i) % LIMIT_SLOTS];
-        bool live = s->failures > 0 && now - s->start < LOGIN_WINDOW_MS;
-        if (live && memcmp(s->key, key, 32) == 0)
+        limit_slot_t *s = &t->slots[(h + i) % LIMIT_SLOTS];
+        bool live = s->count > 0 && now - s->start < LOGIN_WINDOW_MS;
+        if (!live) {
+            if (!free_slot)
+                free_slot = s;
+        } else if (memcmp(s->key, key, 16) == 0) {
             return s;
-        if (!live && !victim)
-            victim = s;
+        } else if (s->count < max) {
+            if (!reuse || s->start < reuse->start)
+                reuse = s;
+        } else if (s->start + LOGIN_WINDOW_MS - now < soonest) {
+            soonest = s->start + LOGIN_WINDOW_MS - now;
+        }
     }
     if (!create)
         return NULL;
-    if (!victim) {
-        victim = &limits[h % LIMIT_SLOTS];
-        for (size_t i = 1; i < LIMIT_PROBE; i++)
-            if (limits[(h + i) % LIMIT_SLOTS].start < victim->start)
-                victim = &limits[(h + i) % LIMIT_SLOTS];
+    limit_slot_t *s = free_slot ? free_slot : reuse;
+    if (!s) {
+        *wait = (int)((soonest + 999) / 1000);
+        return NULL;
     }
-    memcpy(victim->key, key, 32);
-    victim->start = now;
-    victim->failures = 0;
-    return victim;
+    memcpy(s->key, key, 16);
+    s->start = now;
+    s->count = 0;
+    return s;
 }
 
-/* Seconds until key may try again, or 0 when it may now. */
-static int limit_wait(const uint8_t key[32], int64_t now)
+/* Seconds s blocks for at max, or 0. */
+static int slot_wait(const limit_slot_t *s, int64_t now, int max)
+{
+    if (!s || s->count < max)
+        return 0;
+    int w = (int)((s->start + LOGIN_WINDOW_MS - now + 999) / 1000);
+    return w > 0 ? w : 1;
+}
+
+/* Before hashing: count the attempt for its address; the seconds to wait, or 0 to go on. */
+static int limit_attempt(const uint8_t addr_key[16], const uint8_t user_key[16], int64_t now)
 {
     pthread_mutex_lock(&limit_lock);
-    limit_slot_t *s = limit_slot(key, now, false);
-    int wait = 0;
-    if (s && s->failures >= LOGIN_MAX_FAILURES)
-        wait = (int)((s->start + LOGIN_WINDOW_MS - now + 999) / 1000);
+    int wait = slot_wait(limit_slot(&by_user, user_key, now, LOGIN_MAX_FAILURES, false, NULL),
+                         now, LOGIN_MAX_FAILURES);
+    if (!wait) {
+        limit_slot_t *s = limit_slot(&by_addr, addr_key, now, login_per_minute, true, &wait);
+        if (s) {
+            wait = slot_wait(s, now, login_per_minute);
+            if (!wait)
+                s->count++;
+        }
+    }
     pthread_mutex_unlock(&limit_lock);
     return wait;
 }
 
-static void limit_record(const uint8_t key[32], int64_t now, bool ok)
+/* After hashing: a failure counts for (user, address); a success clears it. */
+static void limit_result(const uint8_t user_key[16], int64_t now, bool ok)
 {
     pthread_mutex_lock(&limit_lock);
-    limit_slot_t *s = limit_slot(key, now, !ok);
-    if (s) {
-        if (ok)
-            s->failures = 0;
-        else
-            s->failures++;
-    }
+    int wait = 0;
+    limit_slot_t *s = limit_slot(&by_user, user_key, now, LOGIN_MAX_FAILURES, !ok, &wait);
+    if (s)
+        s->count = ok ? 0 : s->count + 1;
     pthread_mutex_unlock(&limit_lock);
 }
 
@@ -168,54 +259,34 @@ static void write_user_permissions(lt_buf_t *b, const lt_dataset_t *d, const lt_
     "The combination of password and username you provided is invalid. If you have forgotten "     \
     "your password, visit /forgotten-password or get in touch with your instance administrator."
 
-static void login(lt_req_t *r, const lt_params_t *params)
+/* On a worker thread: look the user up, verify the password, answer. */
+static void login_verify(lt_req_t *r, void *arg)
 {
-    LT_UNUSED(params);
+    const uint8_t *user_key = arg; /* 16 bytes in the request's arena */
     cJSON *body = lt_adm_ctx(r)->body;
-    const cJSON *ju = cJSON_GetObjectItemCaseSensitive(body, "username");
-    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(body, "password");
-    if (!cJSON_IsString(ju) || !cJSON_IsString(jp) || !ju->valuestring[0] || !jp->valuestring[0] ||
-        strlen(ju->valuestring) > LT_ADM_MAX_FIELD || strlen(jp->valuestring) > 1024) {
-        lt_reply_error(r, 400, "BadDataError",
-                       "You must supply a username (or email) and a password.");
-        return;
-    }
-    const char *login_name = ju->valuestring;
+    const char *login_name = cJSON_GetObjectItemCaseSensitive(body, "username")->valuestring;
+    char *password = cJSON_GetObjectItemCaseSensitive(body, "password")->valuestring;
     int64_t now = lt_now_ms();
-    uint8_t key[32];
-    limit_key(login_name, lt_req_peer(r), key);
-    int wait = limit_wait(key, now);
-    if (wait > 0) {
-        char ra[16];
-        snprintf(ra, sizeof(ra), "%d", wait);
-        lt_reply_header(r, "Retry-After", ra);
-        lt_reply_error(r, 429, "RateLimitError",
-                       "Too many failed logins for this user from your address. Try again in "
-                       "%d seconds.",
-                       wait);
-        return;
-    }
-
     lt_user_auth_t ua;
     memset(&ua, 0, sizeof(ua));
     lt_store_t *store = lt_state_store(); /* a read: no need to wait behind writes */
     int rc = store ? lt_store_user_auth(store, lt_req_arena(r), login_name, &ua) : LT_ERR;
     bool ok;
     if (rc == LT_OK && ua.password_hash) {
-        ok = lt_password_verify(jp->valuestring, ua.password_hash);
+        ok = lt_password_verify(password, ua.password_hash);
     } else {
         pthread_once(&dummy_once, make_dummy_hash);
-        lt_password_verify(jp->valuestring, dummy_hash);
+        lt_password_verify(password, dummy_hash);
         ok = false;
     }
-    sodium_memzero(jp->valuestring, strlen(jp->valuestring));
+    sodium_memzero(password, strlen(password));
+    limit_result(user_key, now, ok);
     if (rc == LT_OK) {
         store = lt_state_lock(); /* a write */
         if (store)
             lt_store_user_login_result(store, ua.user_id, ok);
         lt_state_unlock();
     }
-    limit_record(key, now, ok);
     if (!ok) {
         lt_reply_error(r, 401, "PasswordMismatch", "%s", PASSWORD_MISMATCH);
         return;
@@ -225,9 +296,9 @@ static void login(lt_req_t *r, const lt_params_t *params)
         lt_reply_error(r, 500, "InternalError", "The session could not be stored.");
         return;
     }
-    char header[128];
-    snprintf(header, sizeof(header), LT_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax",
-             cookie);
+    char header[136];
+    snprintf(header, sizeof(header), LT_SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax%s",
+             cookie, cookie_secure(r) ? "; Secure" : "");
     sodium_memzero(cookie, sizeof(cookie));
     lt_snapshot_t *s;
     const lt_user_t *u = lt_adm_user_now(ua.user_id, &s);
@@ -246,6 +317,41 @@ static void login(lt_req_t *r, const lt_params_t *params)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+static void login(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    cJSON *body = lt_adm_ctx(r)->body;
+    const cJSON *ju = cJSON_GetObjectItemCaseSensitive(body, "username");
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(body, "password");
+    if (!cJSON_IsString(ju) || !cJSON_IsString(jp) || !ju->valuestring[0] || !jp->valuestring[0] ||
+        strlen(ju->valuestring) > LT_ADM_MAX_FIELD || strlen(jp->valuestring) > 1024) {
+        lt_reply_error(r, 400, "BadDataError",
+                       "You must supply a username (or email) and a password.");
+        return;
+    }
+    lt_str_t client = lt_req_client_addr(r);
+    uint8_t addr_key[16], *user_key = lt_arena_alloc(lt_req_arena(r), 16);
+    limit_key(NULL, client, addr_key);
+    limit_key(ju->valuestring, client, user_key);
+    int wait = limit_attempt(addr_key, user_key, lt_now_ms());
+    char ra[16];
+    if (wait > 0) {
+        sodium_memzero(jp->valuestring, strlen(jp->valuestring));
+        snprintf(ra, sizeof(ra), "%d", wait);
+        lt_reply_header(r, "Retry-After", ra);
+        lt_reply_error(r, 429, "RateLimitError",
+                       "Too many login attempts from your address. Try again in %d seconds.",
+                       wait);
+        return;
+    }
+    if (!lt_req_defer(r, login_verify, user_key)) {
+        sodium_memzero(jp->valuestring, strlen(jp->valuestring));
+        lt_reply_header(r, "Retry-After", "1");
+        lt_reply_error(r, 503, "ServiceUnavailable",
+                       "Too many logins are being checked at once. Try again in a second.");
+    }
+}
+
 static void logout(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
@@ -253,7 +359,9 @@ static void logout(lt_req_t *r, const lt_params_t *params)
     if (cookie.ptr)
         lt_session_end(cookie);
     lt_reply_header(r, "Set-Cookie",
-                    LT_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+                    cookie_secure(r)
+                        ? LT_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure"
+                        : LT_SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     lt_reply_header(r, "Location", "/");
     lt_reply_empty(r, 302);
 }

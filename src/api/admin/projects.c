@@ -199,9 +199,10 @@ static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         return lt_write_fail(w, 400, "ValidationError", "\"id\" must be a string");
     if (!id) /* as Unleash: the id defaults to the name when that is URL friendly */
         id = lt_adm_str(c->body, "name");
-    if (!id || !lt_adm_name_ok(id))
+    if (!id || !lt_model_scope_id_ok(id))
         return lt_write_fail(w, 400, "ValidationError",
-                             "\"id\" must be URL friendly and 1 to 100 characters long");
+                             "\"id\" must be 1 to 100 letters, digits, '-', '_' or '~' (no '*', "
+                             "':', '.', '[', ']', ',' or white space: token strings use them)");
     if (project_fields(c, &p, w) != LT_OK)
         return LT_EINVAL;
     p.id = lt_arena_strdup(c->a, id);
@@ -214,7 +215,7 @@ static int do_project_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     c->reply = project_json(c->a, d, &p);
     lt_event_t ev = lt_adm_wctx_event(c, "project-created");
     ev.data = c->reply;
-    return lt_store_project_put(s, &p, &ev);
+    return lt_store_project_create(s, &p, c->who.user ? c->who.user->id : 0, &ev);
 }
 
 static int do_project_update(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)

@@ -1,8 +1,8 @@
 /*
- * segments.c: the admin API of segments (list, get, the strategies using one, create, update,
- * delete, validate a name), with Unleash 8.x's rules: a value limit, unique names, a project
- * segment used only in its project; UPDATE_PROJECT_SEGMENT stands in for the global
- * permission in the segment's project.
+ * segments.c: the admin API of segments (list, get, the strategies using one, the segments of
+ * a strategy and setting them, create, update, delete, validate a name; validate a constraint),
+ * with Unleash 8.x's rules: a value limit, unique names, a project segment used only in its
+ * project; UPDATE_PROJECT_SEGMENT stands in for the global permission in the segment's project.
  */
 #include "admin_int.h"
 
@@ -50,7 +50,7 @@ static int parse_constraints(lt_arena_t *a, const lt_dataset_t *d, const cJSON *
 
 /* ---------- segments ---------- */
 
-static size_t segment_values_limit(void)
+size_t lt_adm_segment_values_limit(void)
 {
     const char *e = getenv("UNLEASH_SEGMENT_VALUES_LIMIT");
     long v = e && *e ? strtol(e, NULL, 10) : 0;
@@ -178,6 +178,143 @@ static void api_segments_list(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply(r, 200, &b);
 }
 
+/* GET /api/admin/segments/strategies/:strategyId: {segments} the strategy uses (none for a
+ * strategy id nobody has, as Unleash). */
+static void api_strategy_segments(lt_req_t *r, const lt_params_t *pp)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *id = lt_adm_param(pp, "strategyId");
+    const lt_strategy_t *st = NULL;
+    for (size_t i = 0; i < d->n_features && !st; i++)
+        for (size_t e = 0; e < d->features[i].n_envs && !st; e++) {
+            const lt_feature_env_t *fe = &d->features[i].envs[e];
+            for (size_t k = 0; k < fe->n_strategies && !st; k++)
+                if (fe->strategies[k].id && strcmp(fe->strategies[k].id, id) == 0)
+                    st = &fe->strategies[k];
+        }
+    size_t nc;
+    creator_t *c = segment_creators(lt_req_arena(r), &nc);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"segments\":[");
+    bool first = true;
+    for (size_t k = 0; st && k < st->n_segments; k++) {
+        const lt_segment_t *seg = lt_segment_find(d->segments, d->n_segments, st->segments[k]);
+        if (!seg)
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        write_segment(&b, seg, creator_of(c, nc, seg->id));
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
+/* POST /api/admin/constraints/validate: one constraint as a strategy or segment takes it
+ * (operator, values of its type, legal values): 204, or 400 BadDataError. */
+static void api_constraint_validate(lt_req_t *r, const lt_params_t *pp)
+{
+    LT_UNUSED(pp);
+    cJSON *list = cJSON_CreateArray();
+    cJSON_AddItemReferenceToArray(list, lt_adm_ctx(r)->body);
+    lt_constraint_t *c;
+    size_t n, n_values;
+    lt_write_t wr = {0}, *w = &wr;
+    int rc =
+        parse_constraints(lt_req_arena(r), &lt_req_snapshot(r)->data, list, &c, &n, &n_values, w);
+    cJSON_Delete(list); /* the reference only: the body stays the request's */
+    if (rc == LT_OK && n_values > LT_ADM_MAX_CONSTRAINT_VALUES)
+        rc = BAD_DATA("A constraint has at most %d values.", LT_ADM_MAX_CONSTRAINT_VALUES);
+    if (rc == LT_OK)
+        lt_reply_empty(r, 204);
+    else
+        lt_reply_error(r, 400, "BadDataError", "%s", w->msg);
+}
+
+/* POST /api/admin/segments/strategies {projectId, environmentId, strategyId, segmentIds}:
+ * replace the segments of one strategy (validated as a strategy update validates them). The
+ * project and environment come from the body, so does the permission's scope. */
+static bool authorize_strategy_segments(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    if (!lt_adm_parse_body(r, c))
+        return false;
+    const char *project = lt_adm_str(c->body, "projectId");
+    const char *env = lt_adm_str(c->body, "environmentId");
+    if (!project || !env || !lt_adm_str(c->body, "strategyId") ||
+        !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(c->body, "segmentIds"))) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "projectId, environmentId and strategyId (strings) and segmentIds (a "
+                       "list) are required.");
+        return false;
+    }
+    return lt_admin_require(r, &c->who, "UPDATE_FEATURE_STRATEGY", project, env);
+}
+
+static int do_strategy_segments(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    c->project = lt_adm_str(c->body, "projectId");
+    c->env = lt_adm_str(c->body, "environmentId");
+    c->strategy = lt_adm_str(c->body, "strategyId");
+    for (size_t i = 0; i < d->n_features && !c->feature; i++) {
+        const lt_feature_t *f = &d->features[i];
+        const lt_feature_env_t *fe = lt_feature_env(f, c->env);
+        if (f->archived || strcmp(f->project, c->project) != 0 || !fe)
+            continue;
+        for (size_t k = 0; k < fe->n_strategies; k++)
+            if (fe->strategies[k].id && strcmp(fe->strategies[k].id, c->strategy) == 0)
+                c->feature = f->name;
+    }
+    if (!c->feature)
+        return lt_write_fail(w, 404, "NotFoundError",
+                             "Could not find strategy %s in project %s and environment %s",
+                             c->strategy, c->project, c->env);
+    lt_feature_t *f;
+    lt_feature_env_t *fe = lt_adm_edit_env(d, c, w, &f);
+    if (!fe)
+        return LT_EINVAL;
+    lt_strategy_t *cur = NULL;
+    for (size_t k = 0; k < fe->n_strategies && !cur; k++)
+        if (fe->strategies[k].id && strcmp(fe->strategies[k].id, c->strategy) == 0)
+            cur = &fe->strategies[k];
+    /* the strategy as it is, with the new segments, through the strategy validation */
+    char *pre = lt_adm_strategy_json(c->a, cur);
+    cJSON *doc = cJSON_Parse(pre);
+    if (!doc)
+        return lt_write_fail(w, 500, "InternalError", "The strategy could not be read.");
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        doc, "segments",
+        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->body, "segmentIds"), true));
+    lt_strategy_t st;
+    int rc = lt_adm_parse_strategy(c->a, d, doc, f->name, cur, &st, w);
+    cJSON_Delete(doc);
+    if (rc != LT_OK)
+        return LT_EINVAL;
+    cur->segments = st.segments;
+    cur->n_segments = st.n_segments;
+    /* the answer: the request as applied (segment ids deduplicated, in order) */
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"projectId\":");
+    lt_json_cstr(&b, c->project);
+    lt_buf_puts(&b, ",\"environmentId\":");
+    lt_json_cstr(&b, c->env);
+    lt_buf_puts(&b, ",\"strategyId\":");
+    lt_json_cstr(&b, c->strategy);
+    lt_buf_puts(&b, ",\"segmentIds\":[");
+    for (size_t i = 0; i < cur->n_segments; i++)
+        lt_buf_printf(&b, "%s%lld", i ? "," : "", (long long)cur->segments[i]);
+    lt_buf_puts(&b, "]}");
+    c->reply = lt_adm_buf_arena(c->a, &b);
+    return lt_adm_commit(s, c, f, "feature-strategy-update", c->env,
+                         lt_adm_strategy_json(c->a, cur), pre);
+}
+
+LT_ADM_WRITE(api_strategy_segments_set, do_strategy_segments, 201, .reply = NULL)
+
 static void api_segment_get(lt_req_t *r, const lt_params_t *pp)
 {
     int64_t id = 0;
@@ -265,7 +402,7 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     size_t n_values = 0;
     if (parse_constraints(c->a, d, cons, &s->constraints, &s->n_constraints, &n_values, w) != LT_OK)
         return LT_EINVAL;
-    size_t limit = segment_values_limit();
+    size_t limit = lt_adm_segment_values_limit();
     if (n_values > limit)
         return BAD_DATA("Segments may not have more than %zu values", limit);
     if (!s->name[0])
@@ -331,12 +468,28 @@ static bool authorize_segment_create(lt_req_t *r, lt_adm_ctx_t *c)
     return lt_adm_parse_body(r, c) && segment_allowed(r, c, lt_adm_str(c->body, "project"));
 }
 
-/* Authorizer of an update or delete: the project is the stored segment's. */
+/* Authorizer of a delete: the project is the stored segment's. */
 static bool authorize_segment_change(lt_req_t *r, lt_adm_ctx_t *c)
 {
     int64_t id;
     const lt_segment_t *s = path_segment(r, c->params, &id);
     return segment_allowed(r, c, s ? s->project : NULL);
+}
+
+/* Authorizer of an update: allowed in the stored segment's project and, when the body moves
+ * it, in the project it moves to (no project: a global segment, the global permission). */
+static bool authorize_segment_update(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    if (!lt_adm_parse_body(r, c) || !authorize_segment_change(r, c))
+        return false;
+    int64_t id;
+    const lt_segment_t *s = path_segment(r, c->params, &id);
+    const char *to = lt_adm_str(c->body, "project");
+    if (to && !to[0])
+        to = NULL;
+    if (!s || (s->project && to && strcmp(s->project, to) == 0) || (!s->project && !to))
+        return true; /* not moved */
+    return segment_allowed(r, c, to);
 }
 
 static void api_segment_create(lt_req_t *r, const lt_params_t *pp)
@@ -435,8 +588,14 @@ const lt_route_t lt_routes_admin_segments[] = {
     ROUTE(LT_POST, "/api/admin/segments", api_segment_create,
           LT_AUTHORIZE(authorize_segment_create), .perm = "CREATE_SEGMENT", LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/segments/:id", api_segment_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/segments/strategies", api_strategy_segments_set,
+          LT_AUTHORIZE(authorize_strategy_segments), LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/constraints/validate", api_constraint_validate, LT_AUTHENTICATED,
+          LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/segments/strategies/:strategyId", api_strategy_segments,
+          LT_AUTHENTICATED),
     ROUTE(LT_PUT, "/api/admin/segments/:id", api_segment_update,
-          LT_AUTHORIZE(authorize_segment_change), .perm = "UPDATE_SEGMENT", LT_JSON_OBJECT),
+          LT_AUTHORIZE(authorize_segment_update), .perm = "UPDATE_SEGMENT", LT_JSON_OBJECT),
     ROUTE(LT_DELETE, "/api/admin/segments/:id", api_segment_delete,
           LT_AUTHORIZE(authorize_segment_change), .perm = "DELETE_SEGMENT"),
     ROUTE(LT_GET, "/api/admin/segments/:id/strategies", api_segment_strategies, LT_AUTHENTICATED),

@@ -167,7 +167,7 @@ static int do_strategy_order(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
             return lt_write_fail(w, 400, "BadDataError",
                                  "trying to change strategies for environment via update "
                                  "sortOrder");
-        cur->sort_order = (int)so->valuedouble;
+        cur->sort_order = (int)lt_double_clamp(so->valuedouble, INT_MIN, INT_MAX);
     }
     lt_strategies_sort(fe->strategies, fe->n_strategies);
     return lt_adm_commit(

@@ -138,7 +138,8 @@ static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t
     lt_json_time(b, t->created_at);
     lt_buf_puts(b, ",\"seenAt\":");
     lt_json_time(b, lt_snapshot_token_last_seen(s, t));
-    lt_buf_printf(b, ",\"alias\":null,\"secure\":%s", t->selector ? "true" : "false");
+    lt_buf_printf(b, ",\"alias\":null,\"secure\":%s,\"id\":%lld", t->selector ? "true" : "false",
+                  (long long)t->id);
     lt_adm_write_token_life(b, t, lt_now_ms());
     lt_buf_putc(b, '}');
 }
@@ -488,7 +489,18 @@ static void api_tokens_delete(lt_req_t *r, const lt_params_t *params)
     memset(&c, 0, sizeof(c));
     c.who = p;
     c.op = OP_DELETE;
-    ref_digest(r, params->value[0], c.digest);
+    /* the secret, a v2 selector, or (as the admin page does: lists never show secrets)
+     * the list's id */
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    int64_t id;
+    const lt_token_t *by_id = NULL;
+    for (size_t i = 0; lt_adm_parse_id(params->value[0], &id) && i < d->n_tokens && !by_id; i++)
+        if (d->tokens[i].id == id && d->tokens[i].type != LT_TOKEN_PAT)
+            by_id = &d->tokens[i];
+    if (by_id)
+        memcpy(c.digest, by_id->digest, sizeof(c.digest));
+    else
+        ref_digest(r, params->value[0], c.digest);
     run_change(r, p, &c);
 }
 
@@ -675,6 +687,22 @@ static void project_tokens_delete(lt_req_t *r, const lt_params_t *params)
 
 /* ---------- POST /edge/validate ---------- */
 
+/*
+ * Can the scope be told apart in Edge's shape? Ids are refused at creation when they hold a
+ * character the token formats use, but an older store may keep one: a token of a project named
+ * "*" would read as all projects, one of "a,b" as two. Such a token is left out (Edge then
+ * refuses it), never shown wider than it is.
+ */
+static bool scope_unambiguous(const lt_token_t *t)
+{
+    if (strcmp(t->environment, "*") != 0 && !lt_model_scope_id_ok(t->environment))
+        return false;
+    for (size_t i = 0; !t->all_projects && i < t->n_projects; i++)
+        if (!lt_model_scope_id_ok(t->projects[i]))
+            return false;
+    return true;
+}
+
 static void edge_validate(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
@@ -700,7 +728,7 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
             lt_token_table_find_presented(&s->tokens, lt_str_c(it->valuestring));
         if (t && t->type == LT_TOKEN_PAT)
             t = NULL;
-        if (!t || !lt_token_live(t, now))
+        if (!t || !lt_token_live(t, now) || !scope_unambiguous(t))
             continue;
         if (!first)
             lt_buf_putc(&b, ',');

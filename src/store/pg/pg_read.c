@@ -262,13 +262,13 @@ static int usage_feature(PGconn *c, lt_arena_t *a, const char *feature, int64_t 
     PGresult *res = NULL, *vres = NULL;
     if (lt__pg_exec(c, &res,
                     "SELECT app_name, instance_id, environment, hour, yes, no FROM"
-                    " client_metrics WHERE feature = ?1 AND hour >= ?2 ORDER BY hour,"
-                    " environment, app_name, instance_id",
+                    " client_metrics WHERE feature = ?1 AND hour >= ?2 AND instance_id <> ''"
+                    " ORDER BY hour, environment, app_name, instance_id",
                     "ti", feature, since) != LT_OK ||
         lt__pg_exec(c, &vres,
                     "SELECT hour, environment, app_name, instance_id, variant, count FROM"
-                    " client_metrics_variants WHERE feature = ?1 AND hour >= ?2 ORDER BY hour,"
-                    " environment, app_name, instance_id, variant",
+                    " client_metrics_variants WHERE feature = ?1 AND hour >= ?2 AND"
+                    " instance_id <> '' ORDER BY hour, environment, app_name, instance_id, variant",
                     "ti", feature, since) != LT_OK) {
         PQclear(res);
         return LT_ERR;

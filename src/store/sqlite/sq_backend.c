@@ -5,8 +5,12 @@
  * behind its own mutex), the numbered migrations (migrations.c) and transactions. Seed data is
  * not here: the rules layer applies it (seed.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../base/log.h"
 #include "../../base/util.h"
@@ -18,6 +22,7 @@ static void sq_close(lt_store_t *s);
 static int sq_begin(lt_store_t *s, lt_tx_kind_t kind);
 static int sq_commit(lt_store_t *s);
 static void sq_rollback(lt_store_t *s);
+static bool sq_out_of_space(lt_store_t *s);
 
 const lt_store_backend_t lt_store_sqlite = {
     .name = "sqlite",
@@ -26,6 +31,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .out_of_space = sq_out_of_space,
     .load = lt__sq_load,
     .event_append = lt__sq_event_append,
     LT__SQL_WRITE_PRIMITIVES,
@@ -73,6 +79,31 @@ static int migrate(sqlite3 *db)
     return LT_OK;
 }
 
+/*
+ * The database holds password hashes and token digests: create it owner-only before SQLite
+ * opens it (SQLite gives its -wal and -shm files the database's mode). An existing file is
+ * left as the operator set it, with a warning when others may read it. Called before any
+ * connection is open: closing a descriptor of the file drops every POSIX lock this process
+ * holds on it, SQLite's included.
+ */
+static int create_private(const char *path)
+{
+    if (!path[0] || path[0] == ':' || strncmp(path, "file:", 5) == 0)
+        return LT_OK; /* in memory, or a URI SQLite resolves itself */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        lt_log_errno(LT_LOG_ERROR, "store: cannot open %s", path);
+        return LT_ERR;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+        lt_log_warn("store: %s can be read by other users (mode %03o); it holds password "
+                    "hashes: chmod 600 it",
+                    path, (unsigned)(st.st_mode & 0777));
+    close(fd);
+    return LT_OK;
+}
+
 static int connect_db(const char *path, const char *pragmas, sqlite3 **out)
 {
     if (sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -91,7 +122,8 @@ static int sq_open(lt_store_t **out, const char *path)
     s->exec = &lt__sq_exec_ops;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->rmu, NULL);
-    if (connect_db(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    if (create_private(path) != LT_OK ||
+        connect_db(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       " PRAGMA foreign_keys=ON;", &s->db) != LT_OK ||
         migrate(s->db) != LT_OK ||
         connect_db(path, "PRAGMA query_only=1;", &s->rdb) != LT_OK)
@@ -125,19 +157,36 @@ static int sq_begin(lt_store_t *base, lt_tx_kind_t kind)
     return LT_OK;
 }
 
+/* Note whether the statement that just failed on the write connection found the disk full
+ * (SQLite maps ENOSPC to SQLITE_FULL), before a ROLLBACK resets the error. */
+static void note_failure(lt__sq_store_t *s)
+{
+    s->full = (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL;
+}
+
 static int sq_commit(lt_store_t *base)
 {
     lt__sq_store_t *s = (lt__sq_store_t *)base;
     int rc = lt__sq_exec(s->db, "COMMIT");
+    if (rc != LT_OK)
+        note_failure(s);
+    else
+        s->full = false;
     if (rc != LT_OK && !sqlite3_get_autocommit(s->db))
         lt__sq_exec(s->db, "ROLLBACK");
     pthread_mutex_unlock(&s->wmu);
     return rc;
 }
 
+static bool sq_out_of_space(lt_store_t *base)
+{
+    return ((lt__sq_store_t *)base)->full;
+}
+
 static void sq_rollback(lt_store_t *base)
 {
     lt__sq_store_t *s = (lt__sq_store_t *)base;
+    note_failure(s);
     if (!sqlite3_get_autocommit(s->db))
         lt__sq_exec(s->db, "ROLLBACK");
     pthread_mutex_unlock(&s->wmu);

@@ -1,7 +1,8 @@
 /*
  * sq_int.h: what the files of the SQLite backend share. sq_backend.c (open, migrations,
- * transactions, the function table) on top; sq_load.c, sq_write.c, sq_write_access.c and
- * sq_read.c the primitives of store.h (the other writes: ../sql_write.c); sq_util.c the helpers at the bottom.
+ * transactions, the function table) on top; sq_load.c, sq_write.c and sq_read.c the
+ * primitives of store.h (the other writes: ../sql_write.c); sq_util.c the helpers at the
+ * bottom.
  * Not for use outside src/store/sqlite/.
  */
 #ifndef LT_SQ_INT_H
@@ -23,6 +24,7 @@ typedef struct {
     sqlite3 *db;      /* write connection */
     sqlite3 *rdb;     /* read connection */
     pthread_mutex_t wmu, rmu;
+    bool full; /* the last failed write transaction ended in SQLITE_FULL (under wmu) */
 } lt__sq_store_t;
 
 static inline sqlite3 *lt__sq_db(lt_store_t *s)

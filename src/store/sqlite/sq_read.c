@@ -349,8 +349,8 @@ static int usage_feature(sqlite3 *db, lt_arena_t *a, const char *feature, int64_
     int64_t cap = 0;
     sqlite3_stmt *st = lt__sq_prepare(db, "SELECT app_name, instance_id, environment, hour,"
                                           " yes, no FROM client_metrics WHERE feature = ?1 AND"
-                                          " hour >= ?2 ORDER BY hour, environment, app_name,"
-                                          " instance_id");
+                                          " hour >= ?2 AND instance_id <> '' ORDER BY hour,"
+                                          " environment, app_name, instance_id");
     if (!st)
         return LT_ERR;
     lt__sq_bind_text(st, 1, feature);
