@@ -39,6 +39,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
  */
 extern const lt_route_t lt_routes_admin_login[];
 extern const lt_route_t lt_routes_admin_pats[];
+extern const lt_route_t lt_routes_admin_service_accounts[]; /* service_accounts.c */
 extern const lt_route_t lt_routes_admin_users[];
 extern const lt_route_t lt_routes_admin_roles[];
 extern const lt_route_t lt_routes_admin_tokens[];

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "../base/util.h"
+#include "quota.h"
 
 lt_str_t lt_guard_presented(lt_req_t *r)
 {
@@ -33,10 +34,8 @@ void lt_guard_set_lookup(lt_guard_lookup_fn fn)
 
 const lt_token_t *lt_guard_find(lt_req_t *r, lt_str_t presented)
 {
-    uint8_t digest[32];
-    lt_token_digest(presented, digest);
     lt_snapshot_t *s = lt_req_snapshot(r);
-    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    const lt_token_t *t = lt_token_table_find_presented(&s->tokens, presented);
     if (!t && lookup) {
         lt_token_t *found = lt_arena_alloc(lt_req_arena(r), sizeof(*found));
         if (lookup(presented, lt_req_arena(r), found))
@@ -64,7 +63,7 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
         lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
         return NULL;
     }
-    return t;
+    return lt_quota_admit(r, t) ? t : NULL;
 }
 
 const char *lt_guard_env(const lt_token_t *t)

@@ -9,6 +9,7 @@
 #include "../edge/edge.h"
 #include "../state/state.h"
 #include "api.h"
+#include "token_ops.h"
 #include "usage.h"
 
 void lt_api_health(lt_req_t *r, const lt_params_t *p)
@@ -59,6 +60,17 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                       "latch_snapshot_bytes %zu\n",
                       (unsigned long long)s->revision, s->data.n_features, s->tokens.count,
                       s->arena.total);
+        size_t soon[4] = {0};
+        int64_t now = lt_now_ms();
+        for (size_t i = 0; i < s->data.n_tokens; i++)
+            if (lt_token_expiring_soon(&s->data.tokens[i], now))
+                soon[s->data.tokens[i].type]++;
+        lt_buf_puts(&b, "# HELP latch_tokens_expiring_soon Live tokens and PATs that expire "
+                        "within 7 days.\n"
+                        "# TYPE latch_tokens_expiring_soon gauge\n");
+        for (int t = LT_TOKEN_CLIENT; t <= LT_TOKEN_PAT; t++)
+            lt_buf_printf(&b, "latch_tokens_expiring_soon{type=\"%s\"} %zu\n",
+                          lt_token_type_name((lt_token_type_t)t), soon[t]);
     }
     uint64_t failures = 0;
     bool healthy = lt_state_healthy(NULL, 0, &failures);

@@ -172,6 +172,12 @@ int lt_token_issue(lt_store_t *s, const lt_token_spec_t *spec, const lt_principa
     t.all_projects = spec->all_projects;
     t.expires_at = spec->expires_at;
     t.display = display;
+    char selector[23] = "";
+    lt_token_parts_t parts = lt_token_parse(lt_str_c(secret_out));
+    if (parts.selector.ptr) {
+        memcpy(selector, parts.selector.ptr, 22);
+        t.selector = selector;
+    }
     lt_buf_t data;
     lt_buf_init(&data, 0);
     write_token_json(&data, t.name, t.type, t.environment, t.projects, t.n_projects, t.all_projects,
@@ -199,6 +205,123 @@ int lt_token_set_expiry(lt_store_t *s, const lt_token_t *t, int64_t expires_at,
     ev.data = data.ptr;
     ev.pre_data = pre.ptr;
     int rc = lt_store_token_update(s, t->digest, expires_at, &ev);
+    lt_buf_dispose(&data);
+    lt_buf_dispose(&pre);
+    return rc;
+}
+
+/* A fresh secret with t's scope part, in the current format. */
+static void fresh_secret(const lt_token_t *t, char out[LT_TOKEN_SECRET_MAX])
+{
+    lt_token_generate(t->type, t->environment, t->projects, t->n_projects, t->all_projects, out,
+                      LT_TOKEN_SECRET_MAX);
+}
+
+int lt_token_rotate(lt_store_t *s, const lt_token_t *t, int64_t grace_s, const lt_principal_t *who,
+                    char secret_out[LT_TOKEN_SECRET_MAX], uint8_t out_digest[32])
+{
+    if (t->grace_until)
+        return LT_EINVAL;
+    fresh_secret(t, secret_out);
+    lt_token_new_t n;
+    memset(&n, 0, sizeof(n));
+    lt_token_digest(lt_str_c(secret_out), n.digest);
+    if (out_digest)
+        memcpy(out_digest, n.digest, 32);
+    char display[160], selector[23] = "";
+    lt_token_display(lt_str_c(secret_out), display, sizeof(display));
+    lt_token_parts_t parts = lt_token_parse(lt_str_c(secret_out));
+    if (parts.selector.ptr) {
+        memcpy(selector, parts.selector.ptr, 22);
+        n.selector = selector;
+    }
+    n.name = t->name;
+    n.type = t->type;
+    n.user_id = t->user_id;
+    n.environment = t->environment;
+    n.projects = t->projects;
+    n.n_projects = t->all_projects ? 0 : t->n_projects;
+    n.all_projects = t->all_projects;
+    n.expires_at = t->expires_at;
+    n.display = display;
+    n.read_only = t->read_only;
+    n.quota_rps = t->quota_rps;
+    int64_t grace_until = lt_now_ms() + grace_s * 1000;
+    lt_buf_t data, pre;
+    lt_buf_init(&data, 0);
+    lt_buf_init(&pre, 0);
+    write_record_json(&pre, t, t->expires_at);
+    write_token_json(&data, n.name, n.type, n.environment, n.projects, n.n_projects,
+                     n.all_projects, display, n.expires_at);
+    if (data.len) /* reopen the object (empty only after an allocation failure) */
+        data.len--;
+    lt_buf_puts(&data, ",\"rotatedFrom\":");
+    lt_json_cstr(&data, t->display);
+    lt_buf_printf(&data, ",\"gracePeriodSeconds\":%lld,\"graceEndsAt\":", (long long)grace_s);
+    lt_json_time(&data, grace_until);
+    lt_buf_putc(&data, '}');
+    lt_event_t ev = event_for(who, t->type == LT_TOKEN_PAT ? "pat-rotated" : "api-token-rotated",
+                              t->environment, t->projects, t->n_projects, t->all_projects);
+    ev.data = data.ptr;
+    ev.pre_data = pre.ptr;
+    int rc = lt_store_token_rotate(s, &n, t->digest, grace_until, &ev);
+    lt_buf_dispose(&data);
+    lt_buf_dispose(&pre);
+    return rc;
+}
+
+bool lt_token_expiring_soon(const lt_token_t *t, int64_t now_ms)
+{
+    return t->expires_at && lt_token_live(t, now_ms) &&
+           t->expires_at - now_ms <= LT_TOKEN_EXPIRY_WARN_MS;
+}
+
+int lt_token_sweep(lt_store_t *s, const lt_dataset_t *d, int64_t now_ms)
+{
+    static const lt_principal_t system = {.name = "system"};
+    int writes = 0;
+    for (size_t i = 0; i < d->n_tokens; i++) {
+        const lt_token_t *t = &d->tokens[i];
+        bool pat = t->type == LT_TOKEN_PAT;
+        lt_buf_t pre;
+        lt_buf_init(&pre, 0);
+        write_record_json(&pre, t, t->expires_at);
+        int rc = LT_OK;
+        if (t->grace_until && t->grace_until <= now_ms) {
+            lt_event_t ev = event_for(&system, pat ? "pat-grace-ended" : "api-token-grace-ended",
+                                      t->environment, t->projects, t->n_projects, t->all_projects);
+            ev.pre_data = pre.ptr;
+            rc = lt_store_token_remove(s, t->digest, &ev);
+            writes++;
+        } else if (t->expires_at && t->expires_at <= now_ms && !t->expiry_noted) {
+            lt_event_t ev = event_for(&system, pat ? "pat-expired" : "api-token-expired",
+                                      t->environment, t->projects, t->n_projects, t->all_projects);
+            ev.data = pre.ptr;
+            rc = lt_store_token_expired(s, t->digest, t->grace_until, &ev);
+            writes++;
+        }
+        lt_buf_dispose(&pre);
+        if (rc == LT_ERR)
+            break; /* the store is out of reach: try again on the next sweep */
+    }
+    return writes;
+}
+
+int lt_token_set_quota(lt_store_t *s, const lt_token_t *t, int64_t rps, const lt_principal_t *who)
+{
+    lt_buf_t data, pre;
+    lt_buf_init(&data, 0);
+    lt_buf_init(&pre, 0);
+    write_record_json(&data, t, t->expires_at);
+    if (data.len) /* reopen the object (empty only after an allocation failure) */
+        data.len--;
+    lt_buf_printf(&data, ",\"requestsPerSecond\":%lld}", (long long)rps);
+    lt_buf_printf(&pre, "{\"requestsPerSecond\":%lld}", (long long)t->quota_rps);
+    lt_event_t ev = event_for(who, "api-token-updated", t->environment, t->projects, t->n_projects,
+                              t->all_projects);
+    ev.data = data.ptr;
+    ev.pre_data = pre.ptr;
+    int rc = lt_store_token_set_quota(s, t->digest, rps, &ev);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     return rc;

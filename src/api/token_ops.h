@@ -51,6 +51,37 @@ int lt_token_issue(lt_store_t *s, const lt_token_spec_t *spec, const lt_principa
 int lt_token_set_expiry(lt_store_t *s, const lt_token_t *t, int64_t expires_at,
                         const lt_principal_t *who);
 
+/* The longest grace a rotation may give the old secret (30 days). */
+#define LT_TOKEN_MAX_GRACE_S (30 * 86400)
+
+/*
+ * Rotate t (any type, PATs included): a fresh secret in the current format with t's name,
+ * type, owner, scope and expiry, and t refused from now + grace_s on (0: at once), with one
+ * api-token-rotated (pat-rotated) event; the old record goes, with api-token-grace-ended, when
+ * lt_token_sweep next runs after the grace. The new secret goes to secret_out (shown once,
+ * then wiped by the caller), its digest to out_digest. LT_OK, LT_EINVAL when t is already
+ * rotated, LT_ENOTFOUND, LT_ERR.
+ */
+int lt_token_rotate(lt_store_t *s, const lt_token_t *t, int64_t grace_s, const lt_principal_t *who,
+                    char secret_out[LT_TOKEN_SECRET_MAX], uint8_t out_digest[32]);
+
+/*
+ * The timed part of a token's life, run every few seconds by `latch serve` over the current
+ * snapshot: a rotated token past its grace is deleted (api-token-grace-ended), an expired one
+ * gets its api-token-expired (pat-expired) event once. Returns how many writes it made.
+ * Blocks on the store; the caller holds its lock.
+ */
+int lt_token_sweep(lt_store_t *s, const lt_dataset_t *d, int64_t now_ms);
+
+/* Does t expire within the next 7 days (and is still live)? */
+bool lt_token_expiring_soon(const lt_token_t *t, int64_t now_ms);
+#define LT_TOKEN_EXPIRY_WARN_MS (7LL * 86400 * 1000)
+
+/* The largest quota a token may carry, in requests per second. */
+#define LT_TOKEN_MAX_RPS 100000
+/* Set t's request quota (0 = none) with its api-token-updated event. LT_OK, LT_ENOTFOUND. */
+int lt_token_set_quota(lt_store_t *s, const lt_token_t *t, int64_t rps, const lt_principal_t *who);
+
 /* Delete t with its api-token-deleted event. LT_OK, LT_ENOTFOUND or LT_ERR. */
 int lt_token_revoke(lt_store_t *s, const lt_token_t *t, const lt_principal_t *who);
 

@@ -160,13 +160,25 @@ static bool role_grants(const lt_role_t *r, const char *perm, const char *projec
     return false;
 }
 
+bool lt_access_pat_allows(const lt_token_t *pat, const char *project)
+{
+    if (!pat || pat->all_projects)
+        return true;
+    if (!project)
+        return false;
+    for (size_t i = 0; i < pat->n_projects; i++)
+        if (strcmp(pat->projects[i], project) == 0)
+            return true;
+    return false;
+}
+
 bool lt_access_can(const lt_dataset_t *d, const lt_principal_t *p, const char *perm,
                    const char *project, const char *env)
 {
     if (p->admin_token)
         return true;
-    if (!p->user)
-        return false;
+    if (!p->user || !lt_access_pat_allows(p->pat, project))
+        return false; /* a scoped PAT narrows its user's current rights, never widens them */
     const lt_role_t *root = lt_access_role(d, p->user->root_role);
     if (root && root->id == LT_ROLE_ADMIN)
         return true;

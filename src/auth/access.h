@@ -16,7 +16,13 @@ typedef struct {
     bool admin_token;     /* an admin API token: every permission */
     const lt_user_t *user; /* a user (session or PAT); NULL for admin tokens */
     const char *name;     /* what the event log shows: token name, or username/email */
+    const lt_token_t *pat; /* the PAT the user called with, or NULL: its scope narrows theirs */
 } lt_principal_t;
+
+/* Does a PAT's own scope reach project? A PAT narrowed to projects holds nothing
+ * outside them (nor anything global). NULL: true. (A read-only PAT is refused every request
+ * but GET and HEAD before any permission is looked at: see api/admin/admin.c.) */
+bool lt_access_pat_allows(const lt_token_t *pat, const char *project);
 
 /* Every permission name latch knows, NULL-terminated (GET /api/admin/permissions). */
 extern const char *const lt_permissions[];

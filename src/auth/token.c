@@ -26,13 +26,50 @@ static bool b64url_run(const char *p, size_t n)
     return true;
 }
 
+/* "v2_" + 22 base64url + "_" + 43 base64url */
+static bool v2_secret(lt_str_t sec)
+{
+    return sec.len == 3 + 22 + 1 + 43 && memcmp(sec.ptr, "v2_", 3) == 0 &&
+           b64url_run(sec.ptr + 3, 22) && sec.ptr[25] == '_' && b64url_run(sec.ptr + 26, 43);
+}
+
+bool lt_token_selector_shaped(lt_str_t s)
+{
+    return s.len == 22 && b64url_run(s.ptr, 22);
+}
+
+static lt_token_format_t g_format = LT_TOKEN_FMT_V2;
+
+void lt_token_set_format(lt_token_format_t f)
+{
+    g_format = f;
+}
+
+lt_token_format_t lt_token_format(void)
+{
+    return g_format;
+}
+
+int lt_token_format_parse(const char *s, lt_token_format_t *out)
+{
+    if (strcmp(s, "v2") == 0)
+        *out = LT_TOKEN_FMT_V2;
+    else if (strcmp(s, "classic") == 0)
+        *out = LT_TOKEN_FMT_CLASSIC;
+    else
+        return LT_EINVAL;
+    return LT_OK;
+}
+
 lt_token_parts_t lt_token_parse(lt_str_t s)
 {
-    lt_token_parts_t r = {LT_TOKEN_FORM_OTHER, {NULL, 0}, {NULL, 0}, {NULL, 0}};
+    lt_token_parts_t r = {LT_TOKEN_FORM_OTHER, {NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}};
     if (s.len >= 5 && memcmp(s.ptr, "user:", 5) == 0) {
         r.form = LT_TOKEN_FORM_PAT;
         r.project = (lt_str_t){s.ptr, 4};
         r.secret = (lt_str_t){s.ptr + 5, s.len - 5};
+        if (v2_secret(r.secret))
+            r.selector = (lt_str_t){r.secret.ptr + 3, 22};
         return r;
     }
     const char *colon = memchr(s.ptr, ':', s.len);
@@ -52,11 +89,10 @@ lt_token_parts_t lt_token_parse(lt_str_t s)
     r.environment = (lt_str_t){rest, (size_t)(dot - rest)};
     r.secret = (lt_str_t){dot + 1, s.len - (size_t)(dot + 1 - s.ptr)};
     r.form = LT_TOKEN_FORM_CLASSIC;
-    /* v2: "v2_" + 22 base64url + "_" + 43 base64url */
-    if (r.secret.len == 3 + 22 + 1 + 43 && memcmp(r.secret.ptr, "v2_", 3) == 0 &&
-        b64url_run(r.secret.ptr + 3, 22) && r.secret.ptr[25] == '_' &&
-        b64url_run(r.secret.ptr + 26, 43))
+    if (v2_secret(r.secret)) {
         r.form = LT_TOKEN_FORM_V2;
+        r.selector = (lt_str_t){r.secret.ptr + 3, 22};
+    }
     return r;
 }
 
@@ -68,8 +104,20 @@ void lt_token_digest(lt_str_t s, uint8_t out[32])
 void lt_token_generate(lt_token_type_t type, const char *env, const char *const *projects,
                        size_t n_projects, bool all_projects, char *out, size_t out_size)
 {
-    char hex[57];
-    lt_random_hex(28, hex);
+    char hex[3 + 22 + 1 + 43 + 1];
+    if (g_format == LT_TOKEN_FMT_V2) {
+        uint8_t sel[16], sec[32];
+        randombytes_buf(sel, sizeof(sel));
+        randombytes_buf(sec, sizeof(sec));
+        memcpy(hex, "v2_", 3);
+        sodium_bin2base64(hex + 3, 23, sel, sizeof(sel), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        hex[25] = '_';
+        sodium_bin2base64(hex + 26, 44, sec, sizeof(sec),
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        sodium_memzero(sec, sizeof(sec));
+    } else {
+        lt_random_hex(28, hex);
+    }
     if (type == LT_TOKEN_PAT)
         snprintf(out, out_size, "user:%s", hex);
     else if (type == LT_TOKEN_ADMIN)
@@ -109,6 +157,11 @@ bool lt_token_has_project(const lt_token_t *t, const char *p)
     return false;
 }
 
+static size_t sel_slot(lt_str_t sel, size_t mask)
+{
+    return (size_t)lt_fnv1a(sel.ptr, sel.len) & mask;
+}
+
 static size_t slot_of(const uint8_t digest[32], size_t mask)
 {
     uint64_t h;
@@ -136,6 +189,48 @@ void lt_token_table_build(lt_token_table_t *tt, lt_arena_t *a, const lt_token_t 
             tt->count++;
         tt->slots[at] = &tokens[i];
     }
+    tt->by_selector = lt_arena_calloc(a, cap, sizeof(*tt->by_selector));
+    for (size_t i = 0; i < n; i++) {
+        if (!tokens[i].selector)
+            continue;
+        lt_str_t sel = lt_str_c(tokens[i].selector);
+        size_t at = sel_slot(sel, cap - 1);
+        while (tt->by_selector[at] && strcmp(tt->by_selector[at]->selector, tokens[i].selector))
+            at = (at + 1) & (cap - 1);
+        tt->by_selector[at] = &tokens[i];
+    }
+}
+
+const lt_token_t *lt_token_table_find_selector(const lt_token_table_t *tt, lt_str_t selector)
+{
+    if (!tt->n_slots || !lt_token_selector_shaped(selector))
+        return NULL;
+    size_t mask = tt->n_slots - 1;
+    size_t at = sel_slot(selector, mask);
+    while (tt->by_selector[at]) {
+        const lt_token_t *t = tt->by_selector[at];
+        if (strlen(t->selector) == selector.len && memcmp(t->selector, selector.ptr, 22) == 0)
+            return t;
+        at = (at + 1) & mask;
+    }
+    return NULL;
+}
+
+const lt_token_t *lt_token_table_find_presented(const lt_token_table_t *tt, lt_str_t presented)
+{
+    uint8_t digest[32];
+    lt_token_digest(presented, digest);
+    lt_token_parts_t p = lt_token_parse(presented);
+    const lt_token_t *t = p.selector.ptr ? lt_token_table_find_selector(tt, p.selector) : NULL;
+    if (t) /* the verifier, in constant time */
+        return sodium_memcmp(t->digest, digest, 32) == 0 ? t : NULL;
+    return lt_token_table_find(tt, digest);
+}
+
+const lt_token_t *lt_token_table_find_ref(const lt_token_table_t *tt, lt_str_t ref)
+{
+    const lt_token_t *t = lt_token_table_find_selector(tt, ref);
+    return t ? t : lt_token_table_find_presented(tt, ref);
 }
 
 const lt_token_t *lt_token_table_find(const lt_token_table_t *tt, const uint8_t digest[32])

@@ -15,6 +15,7 @@
 #include "../api/api.h"
 #include "../api/frontend.h"
 #include "../api/token_ops.h"
+#include "../api/token_sweep.h"
 #include "../api/usage.h"
 #include "../api/user_ops.h"
 #include "../auth/access.h"

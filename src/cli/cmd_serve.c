@@ -29,6 +29,10 @@ static const char usage_serve[] =
     "                        default info)\n"
     "  --first-start-file P  write the first-start admin password and token to P, a new\n"
     "                        file of mode 0600, instead of the terminal\n"
+    "  --token-format F      v2 (Unleash 8.1's secure tokens, the default) or classic: the\n"
+    "                        format of the tokens and PATs this server creates\n"
+    "  --token-sweep MS      how often rotated tokens past their grace are deleted and expired\n"
+    "                        tokens get their event (default 1000)\n"
     "  --secure-cookies 0|1  1: the session cookie is always Secure (env\n"
     "                        LATCH_SECURE_COOKIES; default 0: Secure when a trusted proxy's\n"
     "                        X-Forwarded-Proto says https)\n"
@@ -65,7 +69,7 @@ static const char usage_serve[] =
 /* Store one INIT token (its scope read from its text) with the shared scope rules. */
 static void provision_one(lt_store_t *store, lt_arena_t *a, const char *tok, lt_token_type_t type)
 {
-    static const lt_principal_t init_actor = {false, NULL, "init-api-tokens"};
+    static const lt_principal_t init_actor = {.name = "init-api-tokens"};
     char display[160], msg[256], secret[LT_TOKEN_SECRET_MAX];
     lt_token_display(lt_str_c(tok), display, sizeof(display));
     lt_token_parts_t p = lt_token_parse(lt_str_c(tok));
@@ -145,7 +149,7 @@ static void first_start_admin(char generated_out[40])
     sodium_memzero(hex, sizeof(hex));
     const char *password = given && *given ? given : generated;
     /* as Unleash: the configured password is taken as it is, without the password rules */
-    static const lt_principal_t system_actor = {false, NULL, "system"};
+    static const lt_principal_t system_actor = {.name = "system"};
     char hash[LT_PASSWORD_HASH_MAX];
     const char *why;
     if (lt_user_hash_password(password, false, hash, &why) != LT_OK) {
@@ -181,7 +185,7 @@ static void first_start_admin(char generated_out[40])
  * when none was created) for the banner to show once. */
 static void first_start_token(char secret[LT_TOKEN_SECRET_MAX])
 {
-    static const lt_principal_t system_actor = {false, NULL, "system"};
+    static const lt_principal_t system_actor = {.name = "system"};
     secret[0] = '\0';
     lt_store_t *store = lt_state_lock();
     lt_snapshot_t *snap = lt_snapshot_acquire();
@@ -284,7 +288,8 @@ static void first_start_report(const char *file, char password[40],
 enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTED, S_LOG_FORMAT,
        S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN,
        S_STREAM_MAX, S_BASE_PATH, S_MAX_CONNS, S_MAX_CONNS_ADDR, S_HEADER_TIMEOUT,
-       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, S_LOGIN_LIMIT, N_SETTINGS };
+       S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, S_LOGIN_LIMIT,
+       S_TOKEN_FORMAT, S_TOKEN_SWEEP, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -301,6 +306,8 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_LOG_LEVEL] = {"log-level", LT_CONF_LOG_LEVEL, 0, 0, {"LOG_LEVEL", "LATCH_LOG_LEVEL"},
                          NULL},
         [S_FIRST_START_FILE] = {"first-start-file", LT_CONF_STRING, 0, 0, {NULL}, NULL},
+        [S_TOKEN_FORMAT] = {"token-format", LT_CONF_STRING, 0, 0, {"LATCH_TOKEN_FORMAT"}, "v2"},
+        [S_TOKEN_SWEEP] = {"token-sweep", LT_CONF_INT, 50, 3600000, {NULL}, "1000"},
         [S_SECURE_COOKIES] = {"secure-cookies", LT_CONF_INT, 0, 1, {"LATCH_SECURE_COOKIES"}, "0"},
         [S_STREAM_HB] = {"stream-heartbeat", LT_CONF_INT, 1, 3600, {NULL}, "30"},
         [S_STREAM_PER_TOKEN] = {"stream-per-token", LT_CONF_INT, 1, 1000000, {NULL}, "64"},
@@ -394,6 +401,12 @@ static int settings_read(int argc, char **argv, lt_arena_t *a, lt_conf_item_t s[
         lt_log_set_format(format);
     if (s[S_LOG_LEVEL].value && lt_log_level_parse(s[S_LOG_LEVEL].value, &level) == LT_OK)
         lt_log_set_level(level);
+    lt_token_format_t tf;
+    if (lt_token_format_parse(s[S_TOKEN_FORMAT].value, &tf) != LT_OK) {
+        fprintf(stderr, "latch serve: --token-format must be v2 or classic\n");
+        return 2;
+    }
+    lt_token_set_format(tf);
     if (path)
         lt_log_info("serve: configuration from %s", path);
     return -1;
@@ -463,6 +476,7 @@ int lt__cli_serve(int argc, char **argv)
     lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
                              (size_t)s[S_STREAM_PER_TOKEN].num, 0};
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
+        lt_token_sweep_start((int)s[S_TOKEN_SWEEP].num) != LT_OK ||
         lt_stream_start(&sc) != LT_OK || lt_http_start(&http, &cfg) != LT_OK) {
         sodium_memzero(first_password, sizeof(first_password));
         sodium_memzero(first_secret, sizeof(first_secret));
@@ -479,6 +493,7 @@ int lt__cli_serve(int argc, char **argv)
     rc = 0;
 out:
     lt_stream_stop();
+    lt_token_sweep_stop();
     lt_usage_stop();
     lt_session_dispose();
     lt_state_dispose();

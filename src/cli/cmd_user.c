@@ -15,7 +15,7 @@ static const char usage_user[] =
     "digit and another character; they are stored as argon2id hashes. `add` defaults to the\n"
     "Viewer role; a changed password ends the user's sessions.\n";
 
-static const lt_principal_t cli_actor = {false, NULL, "cli"};
+static const lt_principal_t cli_actor = {.name = "cli"};
 
 /* Check and hash a password for the CLI; LT_OK or an error (printed). */
 static int cli_hash(const char *pw, char hash[LT_PASSWORD_HASH_MAX])

@@ -38,6 +38,7 @@ typedef struct {
     int64_t created_at;
     int64_t seen_at;
     int login_attempts;
+    bool service; /* a service account: no password, no login, only its tokens */
 } lt_user_t;
 
 /* A project role granted to a user. */
@@ -69,6 +70,11 @@ typedef struct {
     int64_t created_at;
     int64_t seen_at;    /* as stored; the snapshot tracks newer sightings */
     const char *display; /* non-secret prefix shown in lists, e.g. "default:development.1a2b…" */
+    const char *selector; /* v2 tokens: the 22-character selector (not secret); else NULL */
+    int64_t grace_until;  /* rotated away: refused from this epoch ms on; 0 = not rotated */
+    bool read_only;       /* scoped PATs: GET and HEAD only */
+    bool expiry_noted;    /* the api-token-expired event has been written */
+    int64_t quota_rps;    /* requests admitted per second; 0 = no quota */
 } lt_token_t;
 
 /* "client", "frontend", "admin", "pat". */

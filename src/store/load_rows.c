@@ -283,6 +283,7 @@ static int fill_user(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *e
     u->created_at = r->num(r, 5);
     u->seen_at = r->num(r, 6);
     u->login_attempts = (int)r->num(r, 7);
+    u->service = r->num(r, 8) != 0;
     return LT_OK;
 }
 
@@ -341,6 +342,11 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
     t->id = r->num(r, 8);
     t->user_id = r->num(r, 9);
     t->seen_at = r->num(r, 10);
+    t->selector = lt__row_str(a, r, 11);
+    t->grace_until = r->num(r, 12);
+    t->read_only = r->num(r, 13) != 0;
+    t->expiry_noted = r->num(r, 14) != 0;
+    t->quota_rps = r->num(r, 15);
     return LT_OK;
 }
 
@@ -414,7 +420,7 @@ const lt__load_table_t lt__load_tables[] = {
         lt_strategy_def_t, strategy_defs, fill_strategy_def),
     TOP("users",
         "SELECT id, username, email, name, root_role, created_at, seen_at,"
-        " login_attempts FROM users ORDER BY id",
+        " login_attempts, service FROM users ORDER BY id",
         lt_user_t, users, fill_user),
     TOP("roles", "SELECT id, name, description, type FROM roles ORDER BY id", lt_role_t, roles,
         fill_role),

@@ -29,8 +29,9 @@ static int token_get(lt_store_t *s, lt_arena_t *a, const uint8_t digest[32], lt_
     return rc == LT_OK && n == 0 ? LT_ENOTFOUND : rc;
 }
 
-int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
-                          const lt_event_t *ev)
+/* Rewrite a stored token with a new expiry or quota (NULL: kept), one transaction with ev. */
+static int token_rewrite(lt_store_t *s, const uint8_t digest[32], const int64_t *expires_at,
+                         const int64_t *quota_rps, const lt_event_t *ev)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
@@ -42,12 +43,29 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
         lt_token_new_t w = {.name = t->name, .type = t->type, .user_id = t->user_id,
                             .environment = t->environment, .projects = t->projects,
                             .n_projects = t->n_projects, .all_projects = t->all_projects,
-                            .expires_at = expires_at, .display = t->display};
+                            .expires_at = expires_at ? *expires_at : t->expires_at,
+                            .display = t->display, .selector = t->selector,
+                            .read_only = t->read_only,
+                            .quota_rps = quota_rps ? *quota_rps : t->quota_rps};
         memcpy(w.digest, digest, 32);
         rc = s->be->token_put(s, &w, LT_PUT_REPLACE, NULL);
+        if (rc == LT_OK && expires_at) /* a new expiry gets its own api-token-expired event */
+            rc = s->be->token_marks(s, digest, t->grace_until, false);
     }
     lt_arena_dispose(&a);
     return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
+                          const lt_event_t *ev)
+{
+    return token_rewrite(s, digest, &expires_at, NULL, ev);
+}
+
+int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
+                             const lt_event_t *ev)
+{
+    return token_rewrite(s, digest, NULL, &quota_rps, ev);
 }
 
 int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev)
@@ -62,6 +80,25 @@ int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_even
         rc = s->be->token_delete(s, digest);
     lt_arena_dispose(&a);
     return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],
+                          int64_t grace_until, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->token_marks(s, old, grace_until, false);
+    if (rc == LT_OK)
+        rc = s->be->token_put(s, fresh, LT_PUT_CREATE, NULL);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                           const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_marks(s, digest, grace_until, true), ev);
 }
 
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,

@@ -358,17 +358,18 @@ int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_has
     lt_store_t *db = s;
     if (u->id != 0)
         return run_changed(db,
-                           "UPDATE users SET username = ?, email = ?, name = ?,"
-                           " root_role = ?, password_hash = coalesce(?, password_hash)"
-                           " WHERE id = ?",
+                           "UPDATE users SET username = ?, email = ?, name = ?, root_role = ?,"
+                           " password_hash = CASE WHEN service = 0"
+                           " THEN coalesce(?, password_hash) END WHERE id = ?",
                            "tttiti", u->username, u->email, u->name, u->root_role, password_hash,
                            u->id);
     int64_t id = 0;
     int rc = first_int(db, &id,
                        "INSERT INTO users (username, email, name, root_role, password_hash,"
-                       " created_at) VALUES (?,?,?,?,?,?) RETURNING id",
-                       "tttiti", u->username, u->email, u->name, u->root_role, password_hash,
-                       u->created_at ? u->created_at : lt_now_ms());
+                       " created_at, service) VALUES (?,?,?,?,?,?,?) RETURNING id",
+                       "tttitii", u->username, u->email, u->name, u->root_role,
+                       u->service ? NULL : password_hash,
+                       u->created_at ? u->created_at : lt_now_ms(), (int64_t)u->service);
     if (rc == LT_OK && out_id)
         *out_id = id;
     return rc;
@@ -455,16 +456,20 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
     char sql[640];
     snprintf(sql, sizeof(sql),
              "INSERT INTO api_tokens (digest, name, type, environment, all_projects, display,"
-             " expires_at, created_at, user_id) VALUES (?,?,?,?,?,?,?,?,?)%s RETURNING id",
+             " expires_at, created_at, user_id, selector, read_only, quota_rps)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
              replace ? " ON CONFLICT(digest) DO UPDATE SET name = excluded.name,"
                        " type = excluded.type, environment = excluded.environment,"
                        " all_projects = excluded.all_projects, display = excluded.display,"
-                       " expires_at = excluded.expires_at, user_id = excluded.user_id"
+                       " expires_at = excluded.expires_at, user_id = excluded.user_id,"
+                       " selector = excluded.selector, read_only = excluded.read_only,"
+                       " quota_rps = excluded.quota_rps"
                      : "");
     int64_t id = 0;
-    int rc = first_int(db, &id, sql, "btttitoio", t->digest, t->name, lt_token_type_name(t->type),
-                       t->environment, (int64_t)t->all_projects, t->display, t->expires_at,
-                       lt_now_ms(), t->user_id);
+    int rc = first_int(db, &id, sql, "btttitoiotii", t->digest, t->name,
+                       lt_token_type_name(t->type), t->environment, (int64_t)t->all_projects,
+                       t->display, t->expires_at, lt_now_ms(), t->user_id, t->selector,
+                       (int64_t)t->read_only, t->quota_rps);
     if (rc == LT_OK && out_id && !replace)
         *out_id = id;
     if (rc == LT_OK && replace)
@@ -475,6 +480,13 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
                  " VALUES (?,?) ON CONFLICT DO NOTHING",
                  "bt", t->digest, t->projects[i]);
     return rc;
+}
+
+int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                        bool expiry_noted)
+{
+    return run_changed(s, "UPDATE api_tokens SET grace_until = ?, expiry_noted = ? WHERE digest = ?",
+                       "oib", grace_until, (int64_t)expiry_noted, digest);
 }
 
 int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32])

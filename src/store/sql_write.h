@@ -59,6 +59,8 @@ int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
                          const int64_t *role_ids, size_t n);
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
 int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
+int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                        bool expiry_noted);
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
 /* Usage retention: hourly rows before raw_before summed into day rows (instance ""), day rows
  * before agg_before dropped. */
@@ -92,6 +94,7 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .bindings_put = lt__sql_bindings_put, \
     .token_put = lt__sql_token_put, \
     .token_delete = lt__sql_token_delete, \
+    .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
     .usage_prune = lt__sql_usage_prune
 

@@ -65,6 +65,9 @@ typedef struct {
     bool all_projects;
     int64_t expires_at;
     const char *display;
+    const char *selector; /* v2 tokens, else NULL */
+    bool read_only;       /* scoped PATs */
+    int64_t quota_rps;    /* requests per second; 0 = no quota */
 } lt_token_new_t;
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
@@ -173,6 +176,10 @@ typedef struct lt_store_backend {
     /* CREATE or REPLACE (the id, creation and last-seen times kept; projects replaced). */
     int (*token_put)(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
     int (*token_delete)(lt_store_t *s, const uint8_t digest[32]);
+    /* The marks of a token's life: its grace end (0 = none) and whether its expiry event is
+     * written. LT_ENOTFOUND when there is no such token. */
+    int (*token_marks)(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                       bool expiry_noted);
     int (*session_put)(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
                        int64_t expires_at);
     int (*session_delete)(lt_store_t *s, const uint8_t digest[32]); /* none: still LT_OK */
@@ -275,6 +282,16 @@ int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expir
                           const lt_event_t *ev);
 /* Delete a token with its event. LT_ENOTFOUND when there is none. */
 int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev);
+/* A new quota (requests per second, 0 = none). LT_ENOTFOUND when no such token. */
+int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
+                             const lt_event_t *ev);
+/* Rotate: insert fresh and end the old token's life at grace_until, with one event (one
+ * transaction). LT_ENOTFOUND when old is gone, LT_EINVAL when fresh's digest exists. */
+int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],
+                          int64_t grace_until, const lt_event_t *ev);
+/* Note that a token has expired (its api-token-expired event): written once. */
+int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
+                           const lt_event_t *ev);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
 /* --- features, tags, segments --- */

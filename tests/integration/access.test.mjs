@@ -129,7 +129,11 @@ test('PAT rules: expiry required and in the future, unique description, at most 
   assertError(await api.post('/api/admin/user/tokens', { description: 'x', expiresAt: 'tomorrow' }), 400, 'ValidationError');
   const made = [];
   for (let i = 0; i < 10; i++) made.push(await createPat(api, `pat ${i}`));
-  assert.deepEqual(Object.keys(made[0]).sort(), ['createdAt', 'description', 'expiresAt', 'id', 'secret', 'seenAt', 'userId']);
+  // Unleash's fields, then latch's (issue 16: v2, scope, rotation, expiry warning)
+  assert.deepEqual(Object.keys(made[0]).sort(), [
+    'createdAt', 'description', 'expiresAt', 'expiringSoon', 'graceEndsAt', 'id', 'inGrace', 'projects',
+    'readOnly', 'requestsPerSecond', 'rotated', 'secret', 'secure', 'seenAt', 'userId',
+  ]);
   assert.equal(made[0].seenAt, null);
   assertError(await api.post('/api/admin/user/tokens', { description: 'pat 3', expiresAt: inDays(1) }), 409, 'NameExistsError');
   assertError(await api.post('/api/admin/user/tokens', { description: 'eleventh', expiresAt: inDays(1) }), 403, 'OperationDeniedError');
@@ -243,12 +247,12 @@ test('token creation validates as Unleash does (§1.6) and mints the §1.2 forma
   ])
     assertError(await post(body), 400, 'ValidationError', undefined, JSON.stringify(body));
   const formats = [
-    [{ tokenName: 'f1', type: 'client', projects: ['checkout'] }, /^checkout:development\.[0-9a-f]{56}$/, ['checkout']],
-    [{ tokenName: 'f2', type: 'backend', projects: ['checkout', 'search'] }, /^\[\]:development\.[0-9a-f]{56}$/, ['checkout', 'search']],
-    [{ tokenName: 'f3', type: 'client', projects: ['checkout', '*'] }, /^\*:development\.[0-9a-f]{56}$/, ['*']],
-    [{ tokenName: 'f4', type: 'frontend', environment: 'production' }, /^\*:production\.[0-9a-f]{56}$/, ['*']],
-    [{ tokenName: 'f5', type: 'client', project: 'search' }, /^search:development\.[0-9a-f]{56}$/, ['search']],
-    [{ tokenName: 'f6', type: 'admin' }, /^\*:\*\.[0-9a-f]{56}$/, ['*']],
+    [{ tokenName: 'f1', type: 'client', projects: ['checkout'] }, /^checkout:development\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, ['checkout']],
+    [{ tokenName: 'f2', type: 'backend', projects: ['checkout', 'search'] }, /^\[\]:development\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, ['checkout', 'search']],
+    [{ tokenName: 'f3', type: 'client', projects: ['checkout', '*'] }, /^\*:development\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, ['*']],
+    [{ tokenName: 'f4', type: 'frontend', environment: 'production' }, /^\*:production\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, ['*']],
+    [{ tokenName: 'f5', type: 'client', project: 'search' }, /^search:development\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, ['search']],
+    [{ tokenName: 'f6', type: 'admin' }, /^\*:\*\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, ['*']],
   ];
   for (const [body, re, projects] of formats) {
     const res = await post(body);
@@ -262,7 +266,9 @@ test('token creation validates as Unleash does (§1.6) and mints the §1.2 forma
     assert.equal(t.seenAt, null);
     const listed = (await admin.get(`/api/admin/api-tokens/${body.tokenName}`)).json().tokens;
     assert.equal(listed.length, 1);
-    assert.equal(listed[0].secret, `${t.secret.slice(0, t.secret.indexOf('.') + 7)}…`);
+    // a v2 token is listed by its selector, as Unleash lists secure tokens
+    assert.equal(listed[0].secret, /\.v2_([A-Za-z0-9_-]{22})_/.exec(t.secret)[1]);
+    assert.equal(listed[0].secure, true);
   }
   // an Editor may create client tokens but not admin tokens
   await createUser(admin, 'tok-editor', 'Editor');

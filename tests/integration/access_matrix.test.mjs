@@ -2,7 +2,10 @@
 // the expected status and body of each cell. Credentials: an admin token; PATs of an Admin,
 // an Editor, a Viewer and a custom-role user; client tokens for one project, a list and all;
 // a front-end token; a legacy 64-hex token; an expired, a revoked, an unknown and no
-// credential; a session cookie.
+// credential; a session cookie. Issue 16 added: tokens are v2 by default (a classic one kept),
+// a rotated token in its grace and its successor, one rotated with no grace, a v2 string with
+// a real selector and a forged secret, a read-only PAT, a PAT narrowed to one project and a
+// service account's token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +22,7 @@ import {
   assertPermissionAny,
   assertUnauthorized,
   assertLoginRequired,
+  assertError,
   USER_PASSWORD,
 } from './access_harness.mjs';
 
@@ -42,8 +46,13 @@ before(async () => {
       frontend: { type: 'frontend' },
       expired: { type: 'client', expires: '2020-01-01T00:00:00Z' },
       revoked: { type: 'client' },
+      rotatedOld: { type: 'client', name: 'rotated' },
+      rotatedGone: { type: 'client', name: 'rotated-gone' },
     },
   });
+  creds.classic = { token: srv.cli(['token', 'create', '--type', 'client', '--token-format', 'classic']).trim() };
+  assert.match(creds.classic.token, /^\*:development\.[0-9a-f]{56}$/);
+  secrets.classic = creds.classic.token;
   for (const [k, v] of Object.entries(srv.tokens)) {
     creds[k] = { token: v };
     secrets[k] = v;
@@ -63,6 +72,20 @@ before(async () => {
   const del = await admin.del(`/api/admin/api-tokens/${encodeURIComponent(secrets.revoked)}`);
   assert.equal(del.status, 200, del.text);
 
+  // rotated: one with an hour of grace (the old and the new secret both work), one with none
+  await waitFor(async () => (await srv.get('/api/client/features', { Authorization: secrets.classic })).status === 200, {
+    what: 'the classic token to be served',
+  });
+  const rot = await admin.post(`/api/admin/api-tokens/${encodeURIComponent(secrets.rotatedOld)}/rotate`, { gracePeriodSeconds: 3600 });
+  assert.equal(rot.status, 201, rot.text);
+  creds.rotatedNew = { token: rot.json().secret };
+  secrets.rotatedNew = rot.json().secret;
+  const selectorGone = /\.v2_([A-Za-z0-9_-]{22})_/.exec(secrets.rotatedGone)[1];
+  const gone = await admin.post(`/api/admin/api-tokens/${selectorGone}/rotate`, { gracePeriodSeconds: 0 });
+  assert.equal(gone.status, 201, gone.text);
+  // the selector of a live token with a secret that is not its own
+  creds.v2Forged = { token: secrets.clientAll.replace(/_[A-Za-z0-9_-]{43}$/, `_${randomBytes(32).toString('base64url')}`) };
+  secrets.v2Forged = creds.v2Forged.token;
   const role = await admin.post('/api/admin/roles', {
     name: 'token-keeper',
     description: 'reads and creates client tokens',
@@ -82,9 +105,29 @@ before(async () => {
     await createUser(admin, username, rootRole);
     const cookie = await loginOk(srv, username, USER_PASSWORD);
     const pat = await createPat(new Api(srv, { cookie }), `matrix ${key}`);
-    assert.match(pat.secret, /^user:[0-9a-f]{56}$/);
+    assert.match(pat.secret, /^user:v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/);
     creds[key] = { token: pat.secret };
     secrets[key] = pat.secret;
+  }
+  // a service account with the Editor role, through its own token
+  const sa = await admin.post('/api/admin/service-account', { username: 'u-serviceAccount', rootRole: 'Editor' });
+  assert.equal(sa.status, 201, sa.text);
+  const saTok = await admin.post(`/api/admin/service-account/${sa.json().id}/token`, { description: 'matrix', expiresAt: new Date(Date.now() + 86400000).toISOString() });
+  assert.equal(saTok.status, 201, saTok.text);
+  creds.serviceAccount = { token: saTok.json().secret };
+  secrets.serviceAccount = saTok.json().secret;
+  // PATs of Admin users, narrowed at creation
+  for (const [key, scope] of [
+    ['patReadOnly', { readOnly: true }],
+    ['patScoped', { projects: ['checkout'] }],
+  ]) {
+    const username = `u-${key}`;
+    await createUser(admin, username, 'Admin');
+    const cookie = await loginOk(srv, username, USER_PASSWORD);
+    const res = await new Api(srv, { cookie }).post('/api/admin/user/tokens', { description: key, expiresAt: new Date(Date.now() + 86400000).toISOString(), ...scope });
+    assert.equal(res.status, 201, res.text);
+    creds[key] = { token: res.json().secret };
+    secrets[key] = res.json().secret;
   }
   creds.session = { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) };
   creds.unknown = { token: `*:development.${randomBytes(28).toString('hex')}` };
@@ -112,6 +155,7 @@ const UNAUTH = (res, what) => assertUnauthorized(res, what);
 const LOGIN = (res, what) => assertLoginRequired(res, what);
 const PERM = (perm) => (res, what) => assertPermissionError(res, perm, what);
 const ANY = (perms) => (res, what) => assertPermissionAny(res, perms, what);
+const READ_ONLY = (res, what) => assertError(res, 403, 'PermissionError', 'This personal access token is read-only.', what);
 
 // admin read: the token list, with the types the caller may see
 const TOKENS = (types) => (res, what) => {
@@ -122,7 +166,9 @@ const TOKENS = (types) => (res, what) => {
   assert.deepEqual([...seen].sort(), [...types].sort(), `${what}: token types listed`);
   for (const t of tokens) {
     assert.ok(!Object.values(secrets).includes(t.secret), `${what}: a list shows a full secret`);
-    assert.match(t.secret, /…$/, `${what}: the display prefix`);
+    // a v2 token is listed by its selector (Unleash's secure tokens), others by display prefix
+    if (t.secure) assert.match(t.secret, /^[A-Za-z0-9_-]{22}$/, `${what}: the selector`);
+    else assert.match(t.secret, /…$/, `${what}: the display prefix`);
     assert.ok(!t.secret.startsWith('user:'), `${what}: PATs are not API tokens`);
   }
 };
@@ -137,7 +183,8 @@ const CREATED_TOKEN = (res, what) => {
   assert.equal(res.status, 201, `${what}: ${res.status} ${res.text}`);
   assert.equal(res.headers.location, 'api-tokens', what);
   const b = res.json();
-  assert.match(b.secret, /^checkout:development\.[0-9a-f]{56}$/, what);
+  assert.match(b.secret, /^checkout:development\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}$/, what);
+  assert.equal(b.secure, true, what);
   assert.equal(b.type, 'client', what);
   assert.deepEqual(b.projects, ['checkout'], what);
 };
@@ -243,6 +290,27 @@ const MATRIX = {
   clientOne: apiRow(FEATURES(namesIn('checkout')), WRONG, VALID('client', ['checkout'], 'development')),
   clientList: apiRow(FEATURES(namesIn('checkout', 'search')), WRONG, VALID('client', ['checkout', 'search'], 'development')),
   clientAll: apiRow(FEATURES(allNames), WRONG, VALID('client', ['*'], 'development')),
+  classic: apiRow(FEATURES(allNames), WRONG, VALID('client', ['*'], 'development')),
+  rotatedOld: apiRow(FEATURES(allNames), WRONG, VALID('client', ['*'], 'development')),
+  rotatedNew: apiRow(FEATURES(allNames), WRONG, VALID('client', ['*'], 'development')),
+  rotatedGone: deadRow(UNAUTH),
+  v2Forged: deadRow(UNAUTH),
+  serviceAccount: {
+    ...ADMIN_ROW,
+    tokens: TOKENS(['client', 'frontend']),
+    events: PERM('ADMIN'),
+    createUser: PERM('ADMIN'),
+    createRole: PERM('ADMIN'),
+  },
+  patReadOnly: { ...ADMIN_ROW, createToken: READ_ONLY, createUser: READ_ONLY, createRole: READ_ONLY },
+  patScoped: {
+    ...ADMIN_ROW,
+    tokens: ANY(ADMIN_TOKEN_PERMS('READ')),
+    events: PERM('ADMIN'),
+    createToken: ANY(ADMIN_TOKEN_PERMS('CREATE')),
+    createUser: PERM('ADMIN'),
+    createRole: PERM('ADMIN'),
+  },
   legacy: apiRow(FEATURES(allNames), WRONG, VALID('client', ['*'], '*')),
   frontend: apiRow(WRONG, FRONTEND, VALID('frontend', ['*'], 'development')),
   expired: deadRow(UNAUTH),
@@ -320,7 +388,7 @@ test('denied writes changed nothing; allowed ones are in the store', async () =>
     const name = `m-${key}`;
     assert.equal(users.includes(name), allowed.includes(key), `user ${name}`);
     assert.equal(roles.includes(name), allowed.includes(key), `role ${name}`);
-    const tokenAllowed = [...allowed, 'patEditor', 'patCustom'].includes(key);
+    const tokenAllowed = [...allowed, 'patEditor', 'patCustom', 'serviceAccount'].includes(key);
     assert.equal(tokens.includes(name), tokenAllowed, `token ${name}`);
   }
 });

@@ -153,7 +153,7 @@ test('latch token create validates --expires and --secret', async () => {
     { secret: row.secret, type: row.type, environment: row.environment, project: row.project, projects: row.projects },
     { secret: 'checkout:production.eeeeee…', type: 'client', environment: 'production', project: 'checkout', projects: ['checkout'] },
   );
-  assert.match(srv.cli(['token', 'create', '--type', 'client', '--expires', '2020-01-01T00:00:00Z']), /^\*:development\.[0-9a-f]{56}\n$/);
+  assert.match(srv.cli(['token', 'create', '--type', 'client', '--expires', '2020-01-01T00:00:00Z']), /^\*:development\.v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}\n$/);
 });
 
 test('first start without UNLEASH_DEFAULT_ADMIN_PASSWORD off a terminal: admin exists, password only via the CLI', async () => {

@@ -385,6 +385,77 @@ static void test_tokens(void **state)
     assert_int_equal(d.n_tokens, 0);
 }
 
+/* Issue 16: a v2 selector and a read-only mark round-trip (an expiry update keeps them); a
+ * rotation inserts the successor and ends the old one's life in one transaction; the expired
+ * mark is written once with its event. */
+static void test_token_rotation_marks(void **state)
+{
+    fx_t *fx = *state;
+    lt_token_new_t t = fx_token_new(7, "development", NULL, 0);
+    t.selector = "AAAAAAAAAAAAAAAAAAAAAA";
+    t.read_only = true;
+    t.type = LT_TOKEN_PAT;
+    t.user_id = 0;
+    lt_event_t ev = fx_ev("pat-created");
+    assert_int_equal(lt_store_token_create(fx->s, &t, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 777, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    const lt_token_t *k = fx_token(&d, 7);
+    assert_string_equal(k->selector, "AAAAAAAAAAAAAAAAAAAAAA");
+    assert_true(k->read_only);
+    assert_int_equal(k->expires_at, 777);
+    assert_int_equal(k->grace_until, 0);
+    assert_false(k->expiry_noted);
+
+    lt_token_new_t n = fx_token_new(8, "development", NULL, 0);
+    n.selector = "BBBBBBBBBBBBBBBBBBBBBB";
+    lt_event_t rot = fx_ev("api-token-rotated");
+    assert_int_equal(lt_store_token_rotate(fx->s, &n, t.digest, 5000, &rot), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->grace_until, 5000);
+    assert_non_null(fx_token(&d, 8));
+    assert_int_equal(fx_token(&d, 8)->grace_until, 0);
+    /* a second token with the same selector is refused, and the rotation with it */
+    lt_token_new_t dup = fx_token_new(9, "development", NULL, 0);
+    dup.selector = "BBBBBBBBBBBBBBBBBBBBBB";
+    assert_int_equal(lt_store_token_rotate(fx->s, &dup, n.digest, 6000, &rot), LT_EINVAL);
+    d = fx_load(fx);
+    assert_null(fx_token(&d, 9));
+    assert_int_equal(fx_token(&d, 8)->grace_until, 0); /* rolled back whole */
+    uint8_t none[32];
+    memset(none, 9, 32);
+    assert_int_equal(lt_store_token_rotate(fx->s, &dup, none, 6000, &rot), LT_ENOTFOUND);
+
+    lt_event_t exp = fx_ev("api-token-expired");
+    assert_int_equal(lt_store_token_expired(fx->s, t.digest, 5000, &exp), LT_OK);
+    d = fx_load(fx);
+    assert_true(fx_token(&d, 7)->expiry_noted);
+    assert_int_equal(fx_token(&d, 7)->grace_until, 5000);
+    lt_event_filter_t f = {.type = "api-token-expired"};
+    lt_event_row_t *rows = NULL;
+    size_t nr = 0;
+    int64_t total = 0;
+    assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &nr, &total), LT_OK);
+    assert_int_equal(nr, 1);
+    /* a new expiry clears the mark (its own expiry gets its own event), keeps the grace */
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 999999, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_false(fx_token(&d, 7)->expiry_noted);
+    assert_int_equal(fx_token(&d, 7)->grace_until, 5000);
+    /* a quota is its own write; an expiry update keeps it, and it keeps the expiry */
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 5, &ev), LT_OK);
+    assert_int_equal(lt_store_token_update(fx->s, t.digest, 888888, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 5);
+    assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 0, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 0);
+    assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
+    assert_true(fx_token(&d, 7)->read_only);
+    assert_int_equal(lt_store_token_set_quota(fx->s, none, 1, &ev), LT_ENOTFOUND);
+}
+
 /* ---------- users, roles, sessions ---------- */
 
 static void count_session(void *ctx, const uint8_t digest[32], int64_t user_id, int64_t exp)
@@ -406,6 +477,38 @@ static int64_t add_user(fx_t *fx, const char *name)
     int64_t id = 0;
     assert_int_equal(lt_store_user_put(fx->s, &u, "hash-1", NULL, &id), LT_OK);
     return id;
+}
+
+/* Issue 16: a service account is never given a password, and its other fields still change. */
+static void test_service_user(void **state)
+{
+    fx_t *fx = *state;
+    lt_user_t u = {.username = "bot", .root_role = LT_ROLE_EDITOR, .service = true};
+    lt_event_t ev = fx_ev("user-created");
+    int64_t id = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "hash-1", &ev, &id), LT_OK);
+    lt_user_auth_t auth;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "bot", &auth), LT_OK);
+    assert_null(auth.password_hash);
+    u.id = id;
+    u.name = "Bot";
+    u.root_role = LT_ROLE_VIEWER;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "hash-2", &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "bot", &auth), LT_OK);
+    assert_null(auth.password_hash);
+    lt_dataset_t d = fx_load(fx);
+    bool found = false;
+    for (size_t i = 0; i < d.n_users; i++)
+        if (d.users[i].id == id) {
+            found = true;
+            assert_true(d.users[i].service);
+            assert_string_equal(d.users[i].name, "Bot");
+            assert_int_equal(d.users[i].root_role, LT_ROLE_VIEWER);
+        } else {
+            assert_false(d.users[i].service);
+        }
+    assert_true(found);
 }
 
 static void test_user_rules(void **state)
@@ -627,7 +730,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_project_env_remove_and_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_service_user, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),

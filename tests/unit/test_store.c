@@ -803,7 +803,9 @@ static void test_token_secret_not_stored(void **state)
     lt_store_t *s = open_store(fx);
     const char *one[] = {"default"};
     char secret[200];
+    lt_token_set_format(LT_TOKEN_FMT_CLASSIC);
     lt_token_generate(LT_TOKEN_CLIENT, "development", one, 1, false, secret, sizeof(secret));
+    lt_token_set_format(LT_TOKEN_FMT_V2);
     uint8_t digest[32];
     char display[200];
     lt_token_new_t t = new_token(secret, digest, display, sizeof(display));
@@ -835,6 +837,47 @@ static void test_token_secret_not_stored(void **state)
             s = NULL;
         }
     }
+}
+
+/* A v2 token: the selector is stored (it is not secret), the 43-character secret never is. */
+static void test_token_v2_secret_not_stored(void **state)
+{
+    fx_t *fx = *state;
+    lt_store_t *s = open_store(fx);
+    char secret[200];
+    lt_token_set_format(LT_TOKEN_FMT_V2);
+    lt_token_generate(LT_TOKEN_CLIENT, "development", NULL, 0, true, secret, sizeof(secret));
+    lt_token_parts_t p = lt_token_parse(lt_str_c(secret));
+    assert_int_equal(p.form, LT_TOKEN_FORM_V2);
+    char selector[23];
+    memcpy(selector, p.selector.ptr, 22);
+    selector[22] = '\0';
+    uint8_t digest[32];
+    char display[200];
+    lt_token_new_t t = new_token(secret, digest, display, sizeof(display));
+    t.name = "scan-v2";
+    t.type = LT_TOKEN_CLIENT;
+    t.environment = "development";
+    t.all_projects = true;
+    t.selector = selector;
+    assert_int_equal(token_insert(s, &t), LT_OK);
+    const char *sec = secret + strlen(secret) - 43;
+    lt_store_close(s);
+    assert_true(file_contains(fx->path, digest, 32));
+    assert_true(file_contains(fx->path, selector, 22));
+    assert_false(file_contains(fx->path, sec, 43));
+    assert_false(file_contains(fx->path, sec, 12));
+    /* read back: the selector is the record's */
+    s = open_store(fx);
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_dataset_t d;
+    assert_int_equal(lt_store_load(s, &a, &d), LT_OK);
+    assert_int_equal(d.n_tokens, 1);
+    assert_string_equal(d.tokens[0].selector, selector);
+    assert_int_equal(d.tokens[0].grace_until, 0);
+    lt_arena_dispose(&a);
+    lt_store_close(s);
 }
 
 /* ---- usage ---- */
@@ -966,6 +1009,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_adds_one_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_secret_not_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token_v2_secret_not_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage_write, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,6 +157,7 @@ static void check_generated(const char *out, const char *prefix)
 static void test_generate_formats(void **state)
 {
     (void)state;
+    lt_token_set_format(LT_TOKEN_FMT_CLASSIC);
     char out[200];
     const char *one[] = {"default"};
     const char *two[] = {"alpha", "beta"};
@@ -187,6 +188,103 @@ static void test_generate_formats(void **state)
     lt_token_generate(LT_TOKEN_PAT, NULL, NULL, 0, false, out, sizeof(out));
     check_generated(out, "user:");
     assert_int_equal(lt_token_parse(lt_str_c(out)).form, LT_TOKEN_FORM_PAT);
+}
+
+static bool is_b64url(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return false;
+    return true;
+}
+
+/* The v2 format (the default): <scope>v2_<22>_<43>, base64url of 16 and 32 random bytes. */
+static void check_v2(const char *out, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    if (strncmp(out, prefix, pl) != 0 || strncmp(out + pl, "v2_", 3) != 0)
+        fail_msg("generated \"%s\" is not %sv2_...", out, prefix);
+    assert_int_equal(strlen(out), pl + 3 + 22 + 1 + 43);
+    assert_true(is_b64url(out + pl + 3, 22));
+    assert_int_equal(out[pl + 25], '_');
+    assert_true(is_b64url(out + pl + 26, 43));
+}
+
+static void test_generate_v2(void **state)
+{
+    (void)state;
+    lt_token_set_format(LT_TOKEN_FMT_V2);
+    char out[200];
+    const char *one[] = {"default"};
+    const char *two[] = {"alpha", "beta"};
+    lt_token_generate(LT_TOKEN_CLIENT, "development", one, 1, false, out, sizeof(out));
+    check_v2(out, "default:development.");
+    lt_token_parts_t p = lt_token_parse(lt_str_c(out));
+    assert_int_equal(p.form, LT_TOKEN_FORM_V2);
+    assert_int_equal(p.selector.len, 22);
+    assert_ptr_equal(p.selector.ptr, out + strlen("default:development.v2_"));
+    lt_token_generate(LT_TOKEN_FRONTEND, "production", two, 2, false, out, sizeof(out));
+    check_v2(out, "[]:production.");
+    lt_token_generate(LT_TOKEN_ADMIN, "*", NULL, 0, true, out, sizeof(out));
+    check_v2(out, "*:*.");
+    lt_token_generate(LT_TOKEN_PAT, NULL, NULL, 0, false, out, sizeof(out));
+    check_v2(out, "user:");
+    p = lt_token_parse(lt_str_c(out));
+    assert_int_equal(p.form, LT_TOKEN_FORM_PAT);
+    assert_int_equal(p.selector.len, 22);
+    /* a classic PAT has no selector */
+    assert_null(lt_token_parse(LT_STR("user:" HEX56)).selector.ptr);
+    lt_token_format_t f;
+    assert_int_equal(lt_token_format_parse("classic", &f), LT_OK);
+    assert_int_equal(f, LT_TOKEN_FMT_CLASSIC);
+    assert_int_equal(lt_token_format_parse("v2", &f), LT_OK);
+    assert_int_equal(f, LT_TOKEN_FMT_V2);
+    assert_int_equal(lt_token_format_parse("V2", &f), LT_EINVAL);
+    assert_int_equal(lt_token_format_parse("", &f), LT_EINVAL);
+}
+
+/* A v2 token is found by selector and verified by digest; a forged secret is refused. */
+static void test_table_selector(void **state)
+{
+    (void)state;
+    lt_token_set_format(LT_TOKEN_FMT_V2);
+    enum { N = 50 };
+    char secrets[N][200];
+    char selectors[N][23];
+    lt_token_t tokens[N];
+    memset(tokens, 0, sizeof(tokens));
+    for (int i = 0; i < N; i++) {
+        lt_token_generate(LT_TOKEN_CLIENT, "development", NULL, 0, true, secrets[i],
+                          sizeof(secrets[i]));
+        lt_token_digest(lt_str_c(secrets[i]), tokens[i].digest);
+        lt_token_parts_t p = lt_token_parse(lt_str_c(secrets[i]));
+        memcpy(selectors[i], p.selector.ptr, 22);
+        selectors[i][22] = '\0';
+        tokens[i].selector = i % 5 ? selectors[i] : NULL; /* some stored before selectors */
+    }
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_token_table_t tt;
+    lt_token_table_build(&tt, &a, tokens, N);
+    for (int i = 0; i < N; i++) {
+        assert_ptr_equal(lt_token_table_find_presented(&tt, lt_str_c(secrets[i])), &tokens[i]);
+        assert_ptr_equal(lt_token_table_find_ref(&tt, lt_str_c(secrets[i])), &tokens[i]);
+        assert_ptr_equal(lt_token_table_find_selector(&tt, lt_str_c(selectors[i])),
+                         i % 5 ? &tokens[i] : NULL);
+        assert_ptr_equal(lt_token_table_find_ref(&tt, lt_str_c(selectors[i])),
+                         i % 5 ? &tokens[i] : NULL);
+        /* the right selector with a secret that is not its own */
+        char forged[200];
+        snprintf(forged, sizeof(forged), "%s", secrets[i]);
+        size_t n = strlen(forged);
+        forged[n - 1] = forged[n - 1] == 'A' ? 'B' : 'A';
+        assert_null(lt_token_table_find_presented(&tt, lt_str_c(forged)));
+        /* a selector is not a secret: presented as a token it authenticates nothing */
+        assert_null(lt_token_table_find_presented(&tt, lt_str_c(selectors[i])));
+    }
+    assert_null(lt_token_table_find_selector(&tt, LT_STR("AAAAAAAAAAAAAAAAAAAAAA")));
+    assert_null(lt_token_table_find_selector(&tt, LT_STR("short")));
+    lt_arena_dispose(&a);
 }
 
 static void test_generate_differs_and_truncates(void **state)
@@ -496,6 +594,13 @@ static void test_live(void **state)
     assert_false(lt_token_live(&t, now));
     t.expires_at = now + 86400000;
     assert_true(lt_token_live(&t, now));
+    /* a rotated token: live until its grace ends, whatever its expiry */
+    t.grace_until = now + 1000;
+    assert_true(lt_token_live(&t, now));
+    assert_true(lt_token_live(&t, now + 999));
+    assert_false(lt_token_live(&t, now + 1000));
+    t.expires_at = 0;
+    assert_false(lt_token_live(&t, now + 5000));
 }
 
 int main(void)
@@ -506,6 +611,8 @@ int main(void)
         cmocka_unit_test(test_parse_v2),
         cmocka_unit_test(test_parse_other_shapes),
         cmocka_unit_test(test_generate_formats),
+        cmocka_unit_test(test_generate_v2),
+        cmocka_unit_test(test_table_selector),
         cmocka_unit_test(test_generate_differs_and_truncates),
         cmocka_unit_test(test_display),
         cmocka_unit_test(test_type_parse),

@@ -14,6 +14,8 @@
 #include "../../auth/session.h"
 #include "../../base/util.h"
 #include "../guard.h"
+#include "../quota.h"
+#include "../token_ops.h"
 
 static void reply_unauthorized(lt_req_t *r)
 {
@@ -44,6 +46,21 @@ static void reply_login_required(lt_req_t *r)
                   "\"type\":\"password\",\"defaultHidden\":false}",
                   id, msg, msg);
     lt_reply_buf(r, 401, LT_JSON_TYPE, &b);
+}
+
+/* A read-only PAT's write: 403, whatever its user may do. */
+static void reply_read_only(lt_req_t *r)
+{
+    char id[37];
+    lt_uuid(id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b,
+                  "{\"id\":\"%s\",\"name\":\"PermissionError\",\"message\":\"This personal "
+                  "access token is read-only.\",\"details\":[{\"message\":\"This personal access "
+                  "token is read-only.\"}]}",
+                  id);
+    lt_reply_buf(r, 403, LT_JSON_TYPE, &b);
 }
 
 /* Is a header value (a slice) equal to a NUL-terminated string? */
@@ -94,15 +111,15 @@ bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
     lt_snapshot_t *s = lt_req_snapshot(r);
     lt_str_t presented = lt_guard_presented(r);
     if (presented.ptr && presented.len) {
-        uint8_t digest[32];
-        lt_token_digest(presented, digest);
-        const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+        const lt_token_t *t = lt_token_table_find_presented(&s->tokens, presented);
         int64_t now = lt_now_ms();
         if (!t || !lt_token_live(t, now)) {
             reply_unauthorized(r);
             return false;
         }
         lt_snapshot_token_seen(s, t, now);
+        if ((t->type == LT_TOKEN_ADMIN || t->type == LT_TOKEN_PAT) && !lt_quota_admit(r, t))
+            return false;
         if (t->type == LT_TOKEN_ADMIN) {
             p->admin_token = true;
             p->name = t->name;
@@ -112,6 +129,11 @@ bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
             p->user = lt_access_user(&s->data, t->user_id);
             if (!p->user) {
                 reply_unauthorized(r);
+                return false;
+            }
+            p->pat = t;
+            if (t->read_only && lt_req_method(r) != LT_GET && lt_req_method(r) != LT_HEAD) {
+                reply_read_only(r);
                 return false;
             }
         } else {
@@ -227,6 +249,36 @@ lt_adm_ctx_t *lt_adm_ctx(lt_req_t *r)
 }
 
 /* ---------- shared helpers ---------- */
+
+void lt_adm_write_token_life(lt_buf_t *b, const lt_token_t *t, int64_t now_ms)
+{
+    bool in_grace = t->grace_until && t->grace_until > now_ms;
+    lt_buf_printf(b, ",\"rotated\":%s,\"inGrace\":%s,\"graceEndsAt\":",
+                  t->grace_until ? "true" : "false", in_grace ? "true" : "false");
+    lt_json_time(b, t->grace_until);
+    lt_buf_printf(b, ",\"expiringSoon\":%s,\"requestsPerSecond\":", lt_token_expiring_soon(t, now_ms) ? "true" : "false");
+    if (t->quota_rps)
+        lt_buf_printf(b, "%lld", (long long)t->quota_rps);
+    else
+        lt_buf_puts(b, "null");
+}
+
+bool lt_adm_grace_seconds(lt_req_t *r, const cJSON *body, int64_t *out)
+{
+    *out = 0;
+    const cJSON *v = body ? cJSON_GetObjectItemCaseSensitive(body, "gracePeriodSeconds") : NULL;
+    if (!v || cJSON_IsNull(v))
+        return true;
+    if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > LT_TOKEN_MAX_GRACE_S ||
+        v->valuedouble != (double)(int64_t)v->valuedouble) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "gracePeriodSeconds must be a whole number of seconds from 0 to %d.",
+                       LT_TOKEN_MAX_GRACE_S);
+        return false;
+    }
+    *out = (int64_t)v->valuedouble;
+    return true;
+}
 
 const char *lt_adm_param(const lt_params_t *p, const char *name)
 {

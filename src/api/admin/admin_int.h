@@ -80,6 +80,21 @@ void lt_adm_reply_created(lt_req_t *r, const char *prefix, const char *name, lt_
 /* The "name" of a create body when URL friendly (lt_adm_name_ok), else NULL after a 400. */
 const char *lt_adm_body_name(lt_req_t *r, const cJSON *body);
 
+/* The token fields latch adds to Unleash's token JSON: ",rotated/graceEndsAt/inGrace,
+ * expiringSoon" (written by admin.c for tokens.c and pats.c). */
+void lt_adm_write_token_life(lt_buf_t *b, const lt_token_t *t, int64_t now_ms);
+/* {"gracePeriodSeconds": N} of a rotate body (absent: 0) into *out, 0..30 days; false after a
+ * 400. */
+bool lt_adm_grace_seconds(lt_req_t *r, const cJSON *body, int64_t *out);
+
+/* The personal access tokens of user owner (the caller's own, or a service account's, whose
+ * routes check ADMIN first), written once in pats.c: list, create from the request's body
+ * (description, expiresAt, readOnly, projects), delete and rotate the one with the path's id. */
+void lt_adm_pats_reply(lt_req_t *r, int64_t owner);
+void lt_adm_pat_create(lt_req_t *r, int64_t owner);
+void lt_adm_pat_delete(lt_req_t *r, int64_t owner, const char *id);
+void lt_adm_pat_rotate(lt_req_t *r, int64_t owner, const char *id);
+
 /* Query helpers. */
 bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
 
@@ -100,6 +115,8 @@ void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
 /* The current snapshot holding user id, reloading once when another process just created
  * them. The user or NULL; the caller releases *out either way. */
 const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
+/* The root role a body's rootRole names (an id or a name), or 0. */
+int64_t lt_adm_root_role_of(const lt_dataset_t *d, const cJSON *v);
 /* {id, name, description, type[, permissions]} */
 void lt_adm_write_role(lt_buf_t *b, const lt_role_t *r, bool with_perms);
 

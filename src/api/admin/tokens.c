@@ -120,7 +120,8 @@ static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t
                         const char *secret)
 {
     lt_buf_puts(b, "{\"secret\":");
-    lt_json_cstr(b, secret ? secret : t->display);
+    /* a v2 token is listed by its selector, as Unleash lists it */
+    lt_json_cstr(b, secret ? secret : t->selector ? t->selector : t->display);
     lt_buf_puts(b, ",\"tokenName\":");
     lt_json_cstr(b, t->name);
     lt_buf_puts(b, ",\"username\":");
@@ -137,7 +138,10 @@ static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t
     lt_json_time(b, t->created_at);
     lt_buf_puts(b, ",\"seenAt\":");
     lt_json_time(b, lt_snapshot_token_last_seen(s, t));
-    lt_buf_printf(b, ",\"alias\":null,\"secure\":false,\"id\":%lld}", (long long)t->id);
+    lt_buf_printf(b, ",\"alias\":null,\"secure\":%s,\"id\":%lld", t->selector ? "true" : "false",
+                  (long long)t->id);
+    lt_adm_write_token_life(b, t, lt_now_ms());
+    lt_buf_putc(b, '}');
 }
 
 /* Which tokens a list shows. */
@@ -416,6 +420,17 @@ static const lt_token_t *find_api_token(const lt_snapshot_t *s, const uint8_t di
     return t && t->type != LT_TOKEN_PAT ? t : NULL;
 }
 
+/* The digest of the token a path names (a whole secret or a v2 selector); an unknown one gets
+ * the digest of the text, which names nothing. */
+static void ref_digest(lt_req_t *r, const char *ref, uint8_t out[32])
+{
+    const lt_token_t *t = lt_token_table_find_ref(&lt_req_snapshot(r)->tokens, lt_str_c(ref));
+    if (t)
+        memcpy(out, t->digest, 32);
+    else
+        lt_token_digest(lt_str_c(ref), out);
+}
+
 static int change_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
     change_t *c = w->ctx;
@@ -462,7 +477,7 @@ static void api_tokens_update(lt_req_t *r, const lt_params_t *params)
                 lt_time_parse(v->valuestring, strlen(v->valuestring), &c.expires_at) != LT_OK)) {
         lt_reply_error(r, 400, "ValidationError", "expiresAt must be an ISO-8601 date-time.");
     } else {
-        lt_token_digest(lt_str_c(params->value[0]), c.digest);
+        ref_digest(r, params->value[0], c.digest);
         run_change(r, p, &c);
     }
 }
@@ -474,7 +489,8 @@ static void api_tokens_delete(lt_req_t *r, const lt_params_t *params)
     memset(&c, 0, sizeof(c));
     c.who = p;
     c.op = OP_DELETE;
-    /* the secret, or (as the admin page does: lists never show secrets) the list's id */
+    /* the secret, a v2 selector, or (as the admin page does: lists never show secrets)
+     * the list's id */
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     int64_t id;
     const lt_token_t *by_id = NULL;
@@ -484,8 +500,142 @@ static void api_tokens_delete(lt_req_t *r, const lt_params_t *params)
     if (by_id)
         memcpy(c.digest, by_id->digest, sizeof(c.digest));
     else
-        lt_token_digest(lt_str_c(params->value[0]), c.digest);
+        ref_digest(r, params->value[0], c.digest);
     run_change(r, p, &c);
+}
+
+/* ---------- rotation ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    uint8_t digest[32];
+    int64_t grace_s;
+    char secret[LT_TOKEN_SECRET_MAX];
+    uint8_t fresh[32];
+} rotate_t;
+
+static int rotate_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
+{
+    rotate_t *c = w->ctx;
+    const lt_token_t *t = find_api_token(snap, c->digest);
+    if (!t)
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find a token with that secret.");
+    int rc = lt_token_rotate(store, t, c->grace_s, c->who, c->secret, c->fresh);
+    if (rc == LT_EINVAL)
+        return lt_write_fail(w, 409, "ConflictError",
+                             "This token has been rotated already; rotate its successor.");
+    return rc;
+}
+
+static void api_tokens_rotate(lt_req_t *r, const lt_params_t *params)
+{
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    rotate_t c;
+    memset(&c, 0, sizeof(c));
+    c.who = p;
+    if (!lt_adm_grace_seconds(r, lt_adm_ctx(r)->body, &c.grace_s))
+        return;
+    ref_digest(r, params->value[0], c.digest);
+    const lt_token_t *t = find_api_token(lt_req_snapshot(r), c.digest);
+    if (t && !lt_admin_require(r, p, perm_for(t->type, OP_UPDATE), NULL, NULL))
+        return;
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, rotate_fn, &w) == LT_OK) {
+        lt_snapshot_t *s = lt_snapshot_acquire();
+        const lt_token_t *nt = lt_token_table_find(&s->tokens, c.fresh);
+        lt_buf_t b;
+        lt_buf_init(&b, 0);
+        if (nt)
+            write_token(&b, s, nt, c.secret);
+        lt_snapshot_release(s);
+        if (nt)
+            lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
+        else {
+            lt_buf_dispose(&b);
+            lt_reply_error(r, 500, "InternalError", "The token cannot be read back.");
+        }
+    }
+    sodium_memzero(c.secret, sizeof(c.secret));
+}
+
+/* ---------- quota ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    uint8_t digest[32];
+    int64_t rps;
+} quota_t;
+
+static int quota_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
+{
+    quota_t *c = w->ctx;
+    const lt_token_t *t = find_api_token(snap, c->digest);
+    if (!t)
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find a token with that secret.");
+    return lt_token_set_quota(store, t, c->rps, c->who);
+}
+
+/* PUT /api/admin/api-tokens/:token/quota {"requestsPerSecond": N|null} */
+static void api_tokens_quota(lt_req_t *r, const lt_params_t *params)
+{
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(lt_adm_ctx(r)->body, "requestsPerSecond");
+    quota_t c = {p, {0}, 0};
+    if (!v || (!cJSON_IsNull(v) && (!cJSON_IsNumber(v) || v->valuedouble < 0 ||
+                                    v->valuedouble > LT_TOKEN_MAX_RPS ||
+                                    v->valuedouble != (double)(int64_t)v->valuedouble))) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "requestsPerSecond is required: a whole number from 0 to %d, or null "
+                       "(0 and null: no quota).",
+                       LT_TOKEN_MAX_RPS);
+        return;
+    }
+    c.rps = cJSON_IsNull(v) ? 0 : (int64_t)v->valuedouble;
+    ref_digest(r, params->value[0], c.digest);
+    const lt_token_t *t = find_api_token(lt_req_snapshot(r), c.digest);
+    if (t && !lt_admin_require(r, p, perm_for(t->type, OP_UPDATE), NULL, NULL))
+        return;
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, quota_fn, &w) == LT_OK)
+        lt_reply_empty(r, 200);
+}
+
+/* GET /api/admin/api-tokens-expiring: live tokens and PATs whose expiry is within 7 days. */
+static void api_tokens_expiring(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    int64_t now = lt_now_ms();
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"withinDays\":7,\"tokens\":[");
+    bool first = true;
+    for (size_t i = 0; i < s->data.n_tokens; i++) {
+        const lt_token_t *t = &s->data.tokens[i];
+        if (t->type == LT_TOKEN_PAT || !lt_token_expiring_soon(t, now))
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        write_token(&b, s, t, NULL);
+    }
+    lt_buf_puts(&b, "],\"pats\":[");
+    first = true;
+    for (size_t i = 0; i < s->data.n_tokens; i++) {
+        const lt_token_t *t = &s->data.tokens[i];
+        if (t->type != LT_TOKEN_PAT || !lt_token_expiring_soon(t, now))
+            continue;
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        lt_buf_printf(&b, "{\"id\":%lld,\"description\":", (long long)t->id);
+        lt_json_cstr(&b, t->name);
+        lt_buf_printf(&b, ",\"userId\":%lld,\"expiresAt\":", (long long)t->user_id);
+        lt_json_time(&b, t->expires_at);
+        lt_buf_putc(&b, '}');
+    }
+    lt_buf_puts(&b, "]}");
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
 /* ---------- project-scoped routes ---------- */
@@ -531,7 +681,7 @@ static void project_tokens_delete(lt_req_t *r, const lt_params_t *params)
     c.who = p;
     c.op = OP_DELETE;
     c.project = project;
-    lt_token_digest(lt_str_c(params->value[1]), c.digest);
+    ref_digest(r, params->value[1], c.digest);
     run_change(r, p, &c);
 }
 
@@ -574,9 +724,10 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
     {
         if (!cJSON_IsString(it))
             continue;
-        uint8_t digest[32];
-        lt_token_digest(lt_str_c(it->valuestring), digest);
-        const lt_token_t *t = find_api_token(s, digest);
+        const lt_token_t *t =
+            lt_token_table_find_presented(&s->tokens, lt_str_c(it->valuestring));
+        if (t && t->type == LT_TOKEN_PAT)
+            t = NULL;
         if (!t || !lt_token_live(t, now) || !scope_unambiguous(t))
             continue;
         if (!first)
@@ -607,6 +758,11 @@ const lt_route_t lt_routes_admin_tokens[] = {
     ROUTE(LT_PUT, "/api/admin/api-tokens/:secret", api_tokens_update, TOKEN_OP(OP_UPDATE),
           LT_JSON_OBJECT),
     ROUTE(LT_DELETE, "/api/admin/api-tokens/:secret", api_tokens_delete, TOKEN_OP(OP_DELETE)),
+    ROUTE(LT_POST, "/api/admin/api-tokens/:token/rotate", api_tokens_rotate, TOKEN_OP(OP_UPDATE),
+          LT_JSON_OBJECT),
+    ROUTE(LT_GET, "/api/admin/api-tokens-expiring", api_tokens_expiring, LT_PERM("ADMIN")),
+    ROUTE(LT_PUT, "/api/admin/api-tokens/:token/quota", api_tokens_quota, TOKEN_OP(OP_UPDATE),
+          LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/api-tokens", project_tokens_list,
           LT_PERM("READ_PROJECT_API_TOKEN"), LT_IN_PROJECT),
     ROUTE(LT_POST, "/api/admin/projects/:projectId/api-tokens", project_tokens_create,

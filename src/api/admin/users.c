@@ -38,8 +38,8 @@ void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override)
     lt_json_time(b, seen_override ? seen_override : u->seen_at);
     lt_buf_printf(b, ",\"loginAttempts\":%d,\"createdAt\":", seen_override ? 0 : u->login_attempts);
     lt_json_time(b, u->created_at);
-    lt_buf_printf(b, ",\"rootRole\":%lld,\"accountType\":\"User\",\"isAPI\":false}",
-                  (long long)u->root_role);
+    lt_buf_printf(b, ",\"rootRole\":%lld,\"accountType\":\"%s\",\"isAPI\":false}",
+                  (long long)u->root_role, u->service ? "Service Account" : "User");
 }
 
 
@@ -86,9 +86,13 @@ static void users_list(lt_req_t *r, const lt_params_t *params)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"users\":[");
+    bool first_user = true;
     for (size_t i = 0; i < d->n_users; i++) {
-        if (i)
+        if (d->users[i].service) /* listed under /api/admin/service-account */
+            continue;
+        if (!first_user)
             lt_buf_putc(&b, ',');
+        first_user = false;
         lt_adm_write_user(&b, &d->users[i], 0);
     }
     lt_buf_puts(&b, "],\"rootRoles\":[");
@@ -110,6 +114,8 @@ static const lt_user_t *path_user(lt_req_t *r, const char *value, int64_t *out_i
 {
     const lt_user_t *u =
         lt_adm_parse_id(value, out_id) ? lt_access_user(&lt_req_snapshot(r)->data, *out_id) : NULL;
+    if (u && u->service) /* service accounts have their own routes, and no password */
+        u = NULL;
     if (!u)
         lt_reply_error(r, 404, "NotFoundError", "No user found with id %.20s.", value);
     return u;
@@ -128,7 +134,7 @@ static void user_get(lt_req_t *r, const lt_params_t *params)
 }
 
 /* rootRole given as an id or a name; must be a root (or root-custom) role. 0 when invalid. */
-static int64_t root_role_of(const lt_dataset_t *d, const cJSON *v)
+int64_t lt_adm_root_role_of(const lt_dataset_t *d, const cJSON *v)
 {
     const lt_role_t *role = NULL;
     if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble < 1e15)
@@ -156,7 +162,7 @@ static int user_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (lt_user_name_taken(&snap->data, &c->user))
         return lt_write_fail(w, 409, "NameExistsError", "User already exists");
     if (c->root_role) {
-        c->user.root_role = root_role_of(&snap->data, c->root_role);
+        c->user.root_role = lt_adm_root_role_of(&snap->data, c->root_role);
         if (!c->user.root_role)
             return lt_write_fail(w, 400, "BadDataError",
                                  "rootRole must name a root role (Admin, Editor, Viewer or a "

@@ -118,6 +118,14 @@ const char *const lt_pg_migrations[] = {
     "  feature " T " NOT NULL, hour BIGINT NOT NULL, variant " T " NOT NULL,"
     "  count BIGINT NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (feature, environment, hour, app_name, instance_id, variant));",
+    /* 6: v2 token selectors, rotation grace, read-only PATs, expiry events, service accounts, quotas */
+    "ALTER TABLE api_tokens ADD COLUMN selector " T ";"
+    "CREATE UNIQUE INDEX api_tokens_selector ON api_tokens(selector);"
+    "ALTER TABLE api_tokens ADD COLUMN grace_until BIGINT;"
+    "ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);
