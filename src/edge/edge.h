@@ -44,9 +44,15 @@ void lt_edge_reload(const char *const *tokens, size_t n_tokens, const char *cons
  * while a first validation is in flight (at most about the request timeout); cached after.
  */
 bool lt_edge_token_lookup(lt_str_t secret, lt_arena_t *a, lt_token_t *out);
-/* A proxy client key: true with the scope it grants (the client-keys environment, and the
- * projects the startup tokens of that environment cover). Never asks the upstream. */
+/* A proxy client key or a pre-trusted token: true with the scope it grants (the client-keys
+ * environment, or the pre-trusted token's, and the projects the startup tokens of that
+ * environment cover). Never asks the upstream. */
 bool lt_edge_client_key(lt_str_t presented, lt_arena_t *a, lt_token_t *out);
+
+/* Replace the pre-trusted front-end tokens (Unleash Edge's --pretrusted-tokens), each
+ * `project:environment.secret` or `secret@environment`; opened by lt_edge_client_key, never
+ * asked upstream. Malformed entries are logged and skipped. Copied. */
+void lt_edge_set_pretrusted(const char *const *tokens, size_t n);
 
 /* What /ready, Prometheus and /internal-backstage show. */
 typedef struct {
