@@ -138,9 +138,10 @@ integration: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/with-pg.sh scripts/node.sh --test --test-concurrency=1 tests/integration/
 
 # The integration suites again with every server on a fresh PostgreSQL database, but for the
-# ones about SQLite's file (damaged pages, the raw bytes of the file, a full disk under it).
+# ones about SQLite's file (damaged pages, the raw bytes of the file, a full disk under it) and
+# the edge in front of unleash-server (no latch store there).
 PG_SUITES := $(filter-out tests/integration/store_faults.test.mjs tests/integration/access_secrets.test.mjs \
-               tests/integration/store_full.test.mjs \
+               tests/integration/store_full.test.mjs tests/integration/edge_unleash.test.mjs \
                tests/integration/pg_%,$(wildcard tests/integration/*.test.mjs))
 integration-pg: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/with-pg.sh sh -c \

@@ -1,7 +1,7 @@
 /*
  * cmd_edge.c: `latch edge`: serve an upstream's flags from memory near the SDKs (src/edge/),
  * through the same client and front-end handlers as `latch serve` (src/api/edge_api.c).
- * SIGHUP re-reads the token and client-key files.
+ * SIGHUP re-reads the token, client-key and pre-trusted-token files.
  */
 #include "cli_int.h"
 
@@ -26,6 +26,12 @@ static const char usage_edge[] =
     "                          environment, never anything upstream (env CLIENT_KEYS or\n"
     "                          UNLEASH_PROXY_CLIENT_KEYS)\n"
     "  --client-keys-file F    more client keys; re-read on SIGHUP (env CLIENT_KEYS_FILE)\n"
+    "  --pretrusted-tokens A,B front-end tokens opened without asking the upstream, each\n"
+    "                          project:environment.secret or secret@environment, as Unleash\n"
+    "                          Edge's (env PRETRUSTED_TOKENS)\n"
+    "  --pretrusted-tokens-file F\n"
+    "                          more pre-trusted tokens; re-read on SIGHUP (env\n"
+    "                          PRETRUSTED_TOKENS_FILE)\n"
     "  --client-keys-environment ENV\n"
     "                          the environment client keys read (env CLIENT_KEYS_ENVIRONMENT;\n"
     "                          default development); the projects are the startup tokens' ones\n"
@@ -64,12 +70,14 @@ static const char usage_edge[] =
     "UNLEASH_FRONTEND_API_ORIGINS sets the CORS origins (default *).\n";
 
 typedef struct {
-    const char *tokens, *tokens_file, *keys, *keys_file;
+    const char *tokens, *tokens_file, *keys, *keys_file, *pretrusted, *pretrusted_file;
     lt_arena_t arena; /* the lists below; replaced whole on SIGHUP */
     const char **t;
     size_t n_t;
     const char **k;
     size_t n_k;
+    const char **p;
+    size_t n_p;
 } lists_t;
 
 /* A list from the option and from a file (newlines count as commas). LT_OK or an error. */
@@ -104,10 +112,11 @@ static int lists_read(lists_t *l)
 {
     lt_arena_t a;
     lt_arena_init(&a, 0);
-    const char **t, **k;
-    size_t n_t, n_k;
+    const char **t, **k, **p;
+    size_t n_t, n_k, n_p;
     if (read_list(&a, l->tokens, l->tokens_file, &t, &n_t) != LT_OK ||
-        read_list(&a, l->keys, l->keys_file, &k, &n_k) != LT_OK) {
+        read_list(&a, l->keys, l->keys_file, &k, &n_k) != LT_OK ||
+        read_list(&a, l->pretrusted, l->pretrusted_file, &p, &n_p) != LT_OK) {
         lt_arena_dispose(&a);
         return LT_ERR;
     }
@@ -117,6 +126,8 @@ static int lists_read(lists_t *l)
     l->n_t = n_t;
     l->k = k;
     l->n_k = n_k;
+    l->p = p;
+    l->n_p = n_p;
     return LT_OK;
 }
 
@@ -143,6 +154,8 @@ int lt__cli_edge(int argc, char **argv)
     l.tokens_file = getenv("TOKENS_FILE");
     l.keys = lt__cli_env_or("CLIENT_KEYS", getenv("UNLEASH_PROXY_CLIENT_KEYS"));
     l.keys_file = getenv("CLIENT_KEYS_FILE");
+    l.pretrusted = getenv("PRETRUSTED_TOKENS");
+    l.pretrusted_file = getenv("PRETRUSTED_TOKENS_FILE");
     opts_t o = {argc, argv, 1, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (lt__cli_is_help(argv[o.i])) {
@@ -153,6 +166,8 @@ int lt__cli_edge(int argc, char **argv)
             lt__cli_opt(&o, "--tokens-file", &l.tokens_file) ||
             lt__cli_opt(&o, "--client-keys", &l.keys) ||
             lt__cli_opt(&o, "--client-keys-file", &l.keys_file) ||
+            lt__cli_opt(&o, "--pretrusted-tokens", &l.pretrusted) ||
+            lt__cli_opt(&o, "--pretrusted-tokens-file", &l.pretrusted_file) ||
             lt__cli_opt(&o, "--client-keys-environment", &keys_env) ||
             lt__cli_opt(&o, "--client-key-header", &key_header) ||
             lt__cli_opt(&o, "--port", &port_s) || lt__cli_opt(&o, "--bind", &bind) ||
@@ -240,6 +255,7 @@ int lt__cli_edge(int argc, char **argv)
     bool usage = false;
     if (lt_edge_start(&ec, l.t, l.n_t, l.k, l.n_k) != LT_OK)
         goto out;
+    lt_edge_set_pretrusted(l.p, l.n_p);
     if (lt_usage_start(metrics_ms, usage_keys) != LT_OK)
         goto out;
     usage = true;
@@ -253,9 +269,10 @@ int lt__cli_edge(int argc, char **argv)
             lt_log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
             break;
         }
-        if (lists_read(&l) == LT_OK)
+        if (lists_read(&l) == LT_OK) {
             lt_edge_reload(l.t, l.n_t, l.k, l.n_k);
-        else
+            lt_edge_set_pretrusted(l.p, l.n_p);
+        } else
             lt_log_error("edge: SIGHUP: the token files could not be read; nothing changed");
     }
     lt_stream_stop(); /* streams closed first: drain waits for requests in flight */

@@ -35,6 +35,17 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
+static void pretrusted_free(pretrusted_t *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) {
+        sodium_memzero(v[i].secret, strlen(v[i].secret));
+        free(v[i].secret);
+        free(v[i].env);
+        free(v[i].project);
+    }
+    free(v);
+}
+
 /* Mark the startup tokens as such (lock held). */
 static void mark_startup(void)
 {
@@ -195,6 +206,9 @@ void lt_edge_stop(void)
     memset(&E->tokens, 0, sizeof(E->tokens));
     free_list(E->startup, E->n_startup);
     free_list(E->keys, E->n_keys);
+    pretrusted_free(E->pretrusted, E->n_pretrusted);
+    E->pretrusted = NULL;
+    E->n_pretrusted = 0;
     free(E->startup_digest);
     E->startup_digest = NULL;
     E->startup = E->keys = NULL;
@@ -235,7 +249,50 @@ void lt_edge_reload(const char *const *tokens, size_t n_tokens, const char *cons
     lt_log_info("edge: reloaded %zu startup tokens and %zu client keys", n_tokens, n_client_keys);
 }
 
-/* ---------- proxy client keys ---------- */
+/* ---------- proxy client keys and pre-trusted tokens ---------- */
+
+/* out: a front-end scope of env, over every project the startup tokens of env read (lock
+ * held). */
+static void env_scope(lt_arena_t *a, const char *env, const char *name, lt_token_t *out)
+{
+    edge_t *E = &lt__edge;
+    memset(out, 0, sizeof(*out));
+    out->name = name;
+    out->display = name;
+    out->type = LT_TOKEN_FRONTEND;
+    out->environment = lt_arena_strdup(a, env);
+    size_t cap = 0;
+    for (size_t i = 0; i < E->n_scopes; i++)
+        cap += E->scopes[i]->n_projects;
+    out->projects = lt_arena_calloc(a, cap + 1, sizeof(*out->projects));
+    for (size_t i = 0; i < E->n_scopes; i++) {
+        const scope_t *s = E->scopes[i];
+        if (strcmp(s->env, env) != 0)
+            continue;
+        if (s->all)
+            out->all_projects = true;
+        for (size_t k = 0; k < s->n_projects; k++)
+            out->projects[out->n_projects++] = lt_arena_strdup(a, s->projects[k]);
+    }
+}
+
+/* Narrow out (from env_scope) to one project: kept only when the startup scopes read it. */
+static void narrow_to(lt_arena_t *a, const char *project, lt_token_t *out)
+{
+    bool in = out->all_projects;
+    for (size_t i = 0; i < out->n_projects && !in; i++)
+        in = strcmp(out->projects[i], project) == 0;
+    out->all_projects = false;
+    out->n_projects = 0;
+    if (in)
+        out->projects[out->n_projects++] = lt_arena_strdup(a, project);
+}
+
+static bool secret_eq(const char *want, lt_str_t presented)
+{
+    size_t n = strlen(want);
+    return n == presented.len && sodium_memcmp(want, presented.ptr, n) == 0;
+}
 
 bool lt_edge_client_key(lt_str_t presented, lt_arena_t *a, lt_token_t *out)
 {
@@ -243,36 +300,58 @@ bool lt_edge_client_key(lt_str_t presented, lt_arena_t *a, lt_token_t *out)
     if (!presented.ptr)
         return false;
     pthread_mutex_lock(&E->lock);
-    bool ok = false;
-    for (size_t i = 0; i < E->n_keys; i++) {
-        size_t n = strlen(E->keys[i]);
-        if (n == presented.len && sodium_memcmp(E->keys[i], presented.ptr, n) == 0)
-            ok = true;
-    }
-    if (ok) {
-        /* every project the startup tokens of the keys' environment read */
-        const char *env = E->cfg.client_keys_env;
-        memset(out, 0, sizeof(*out));
-        out->name = "client-key";
-        out->display = "client-key";
-        out->type = LT_TOKEN_FRONTEND;
-        out->environment = lt_arena_strdup(a, env);
-        size_t cap = 0;
-        for (size_t i = 0; i < E->n_scopes; i++)
-            cap += E->scopes[i]->n_projects;
-        out->projects = lt_arena_calloc(a, cap + 1, sizeof(*out->projects));
-        for (size_t i = 0; i < E->n_scopes; i++) {
-            const scope_t *s = E->scopes[i];
-            if (strcmp(s->env, env) != 0)
-                continue;
-            if (s->all)
-                out->all_projects = true;
-            for (size_t k = 0; k < s->n_projects; k++)
-                out->projects[out->n_projects++] = lt_arena_strdup(a, s->projects[k]);
-        }
+    bool key = false;
+    for (size_t i = 0; i < E->n_keys; i++)
+        key |= secret_eq(E->keys[i], presented);
+    const pretrusted_t *pt = NULL;
+    for (size_t i = 0; i < E->n_pretrusted; i++)
+        if (secret_eq(E->pretrusted[i].secret, presented))
+            pt = &E->pretrusted[i];
+    if (key)
+        env_scope(a, E->cfg.client_keys_env, "client-key", out);
+    else if (pt) {
+        env_scope(a, pt->env, "pretrusted", out);
+        if (pt->project)
+            narrow_to(a, pt->project, out);
     }
     pthread_mutex_unlock(&E->lock);
-    return ok;
+    return key || pt;
+}
+
+void lt_edge_set_pretrusted(const char *const *tokens, size_t n)
+{
+    edge_t *E = &lt__edge;
+    pretrusted_t *v = lt_xcalloc(n + 1, sizeof(*v));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *t = tokens[i], *at = strrchr(t, '@');
+        lt_token_parts_t p = lt_token_parse(lt_str_c(t));
+        if (at && at > t && at[1]) { /* secret@environment, as the Unleash Proxy's keys */
+            v[k].secret = lt_xstrndup(t, (size_t)(at - t));
+            v[k].env = lt_xstrdup(at + 1);
+        } else if ((p.form == LT_TOKEN_FORM_CLASSIC || p.form == LT_TOKEN_FORM_V2) &&
+                   p.environment.len && !lt_str_eq_c(p.project, "[]")) {
+            v[k].secret = lt_xstrdup(t);
+            v[k].env = lt_xstrndup(p.environment.ptr, p.environment.len);
+            if (!lt_str_eq_c(p.project, "*"))
+                v[k].project = lt_xstrndup(p.project.ptr, p.project.len);
+        } else {
+            lt_log_warn("edge: pre-trusted token %zu is neither project:environment.secret nor "
+                        "secret@environment: ignored",
+                        i + 1);
+            continue;
+        }
+        k++;
+    }
+    pthread_mutex_lock(&E->lock);
+    pretrusted_t *old = E->pretrusted;
+    size_t n_old = E->n_pretrusted;
+    E->pretrusted = v;
+    E->n_pretrusted = k;
+    pthread_mutex_unlock(&E->lock);
+    pretrusted_free(old, n_old);
+    if (k)
+        lt_log_info("edge: %zu pre-trusted front-end tokens", k);
 }
 
 /* ---------- status ---------- */

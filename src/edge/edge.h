@@ -52,9 +52,15 @@ bool lt_edge_token_lookup(lt_str_t secret, lt_arena_t *a, lt_token_t *out);
  * filled (strings in a) while it is valid and in scope. For the downstream streams, which
  * look their token up again at every change. */
 bool lt_edge_token_by_digest(const uint8_t digest[32], lt_arena_t *a, lt_token_t *out);
-/* A proxy client key: true with the scope it grants (the client-keys environment, and the
- * projects the startup tokens of that environment cover). Never asks the upstream. */
+/* A proxy client key or a pre-trusted token: true with the scope it grants (the client-keys
+ * environment, or the pre-trusted token's, and the projects the startup tokens of that
+ * environment cover). Never asks the upstream. */
 bool lt_edge_client_key(lt_str_t presented, lt_arena_t *a, lt_token_t *out);
+
+/* Replace the pre-trusted front-end tokens (Unleash Edge's --pretrusted-tokens), each
+ * `project:environment.secret` or `secret@environment`; opened by lt_edge_client_key, never
+ * asked upstream. Malformed entries are logged and skipped. Copied. */
+void lt_edge_set_pretrusted(const char *const *tokens, size_t n);
 
 /* What /ready, Prometheus and /internal-backstage show. */
 typedef struct {

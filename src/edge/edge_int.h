@@ -54,6 +54,12 @@ typedef struct {
     size_t doc_len;
 } backup_doc_t;
 
+/* A pre-trusted front-end token: opens /api/frontend in env (and project, NULL = every
+ * project the startup tokens of env read) without asking the upstream. */
+typedef struct {
+    char *secret, *env, *project;
+} pretrusted_t;
+
 typedef struct {
     lt_edge_config_t cfg; /* strings owned */
     pthread_mutex_t lock;
@@ -66,6 +72,8 @@ typedef struct {
     size_t n_startup;
     char **keys;
     size_t n_keys;
+    pretrusted_t *pretrusted; /* --pretrusted-tokens */
+    size_t n_pretrusted;
     scope_t **scopes;
     size_t n_scopes;
     backup_doc_t *backup_docs;
