@@ -19,6 +19,7 @@
 #include "client_stream.h"
 #include "frontend.h"
 #include "guard.h"
+#include "quota.h"
 #include "route.h"
 
 /* ---------- authentication ---------- */
@@ -80,7 +81,7 @@ static const lt_token_t *ofrep_auth(lt_req_t *r, lt_token_type_t want)
                               : "Bulk evaluation takes a front-end token or a client key.");
         return NULL;
     }
-    return t;
+    return lt_quota_admit(r, t) ? t : NULL; /* the token's requests per second: 429 past it */
 }
 
 /* ---------- context ---------- */

@@ -197,7 +197,9 @@ test('rotation of a PAT under its own path, and `latch token rotate`', async () 
 });
 
 test('scoped PATs: a read-only PAT reads but its writes are 403; a project PAT writes only in its projects', async () => {
-  const editor = await createUser(admin, 'scoped', 'Editor');
+  // an Admin: rights in every project, so what narrows a project PAT is the PAT alone (an
+  // Editor holds project rights in `default` only, as in Unleash)
+  const editor = await createUser(admin, 'scoped', 'Admin');
   const cookie = await loginOk(srv, 'scoped', USER_PASSWORD);
   const me = new Api(srv, { cookie });
   const ro = (await me.post('/api/admin/user/tokens', { description: 'ro', expiresAt: inDays(5), readOnly: true })).json();
@@ -282,12 +284,13 @@ test('service accounts: users that cannot log in, with roles, acting through the
   assert.match(tok.json().secret, V2_PAT);
   assert.equal(tok.json().userId, sa.id);
   const bot = new Api(srv, { token: tok.json().secret });
-  assert.equal((await bot.post('/api/admin/projects/checkout/features', { name: 'by-bot' })).status, 201);
+  // an Editor writes in `default` (as in Unleash: not in projects it has no role in)
+  assert.equal((await bot.post('/api/admin/projects/default/features', { name: 'by-bot' })).status, 201);
   assertPermissionError(await bot.post('/api/admin/user-admin', { username: 'x', rootRole: 'Viewer' }), 'ADMIN');
   assert.equal((await admin.get(`/api/admin/service-account/${sa.id}/token`)).json().pats.length, 1);
   // its role changes at once
   assert.equal((await admin.put(`/api/admin/service-account/${sa.id}`, { rootRole: 'Viewer' })).status, 200);
-  assertPermissionError(await bot.post('/api/admin/projects/checkout/features', { name: 'by-bot-2' }), 'CREATE_FEATURE');
+  assertPermissionError(await bot.post('/api/admin/projects/default/features', { name: 'by-bot-2' }), 'CREATE_FEATURE');
   // rotation as any PAT
   const rot = await admin.post(`/api/admin/service-account/${sa.id}/token/${tok.json().id}/rotate`, { gracePeriodSeconds: 0 });
   assert.equal(rot.status, 201, rot.text);
@@ -334,6 +337,12 @@ test('per-token quotas: past its requests per second a token gets 429 with Retry
     assert.equal(r.headers['retry-after'], '1');
     assert.equal(r.json().name, 'TooManyRequestsError');
   }
+  // OFREP counts against the same quota
+  const ofrep = await Promise.all(Array.from({ length: 12 }, () =>
+    srv.post('/ofrep/v1/evaluate/flags/quota-probe', { context: { targetingKey: 'u1' } }, { Authorization: t })));
+  const ofrepLimited = ofrep.filter((r) => r.status === 429);
+  assert.ok(ofrepLimited.length >= 1, `no 429 among OFREP answers ${ofrep.map((r) => r.status)}`);
+  for (const r of ofrepLimited) assert.equal(r.headers['retry-after'], '1');
   // the quota carries over a rotation; null removes it
   const rot = (await admin.post(`/api/admin/api-tokens/${sel}/rotate`, { gracePeriodSeconds: 0 })).json();
   assert.equal(rot.requestsPerSecond, 2);

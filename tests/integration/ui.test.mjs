@@ -133,7 +133,7 @@ test('log in, create a flag, switch it on for an SDK, roll it out with a constra
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     await page.getByText('it is shown only this once').waitFor();
     const secret = await page.getByLabel('The new token').inputValue();
-    assert.match(secret, /^\*:development\.[0-9a-f]+$/);
+    assert.match(secret, /^\*:development\.(v2_[A-Za-z0-9_-]{22}_[A-Za-z0-9_-]{43}|[0-9a-f]+)$/);
     await page.getByRole('button', { name: 'Copy' }).click();
     await page.getByRole('button', { name: 'I have copied it' }).click();
     await page.getByRole('cell', { name: 'ui-made', exact: true }).waitFor();
