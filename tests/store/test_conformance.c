@@ -473,7 +473,7 @@ static int sessions(fx_t *fx)
 
 static int64_t add_user(fx_t *fx, const char *name)
 {
-    lt_user_t u = {0, name, NULL, name, LT_ROLE_EDITOR, 0, 0, 0};
+    lt_user_t u = {0, name, NULL, name, LT_ROLE_EDITOR, 0, 0, 0, false};
     int64_t id = 0;
     assert_int_equal(lt_store_user_put(fx->s, &u, "hash-1", NULL, &id), LT_OK);
     return id;
@@ -515,14 +515,14 @@ static void test_user_rules(void **state)
 {
     fx_t *fx = *state;
     int64_t id = add_user(fx, "ann");
-    lt_user_t dup = {0, "ANN2", NULL, NULL, LT_ROLE_VIEWER, 0, 0, 0};
+    lt_user_t dup = {0, "ANN2", NULL, NULL, LT_ROLE_VIEWER, 0, 0, 0, false};
     dup.username = "ann";
     assert_int_equal(lt_store_user_put(fx->s, &dup, NULL, NULL, NULL), LT_EINVAL);
     uint8_t sd[32];
     memset(sd, 5, 32);
     int64_t later = lt_now_ms() + 3600000;
     assert_int_equal(lt_store_session_put(fx->s, sd, id, later), LT_OK);
-    lt_user_t u = {id, "ann", NULL, "Ann", LT_ROLE_EDITOR, 0, 0, 0};
+    lt_user_t u = {id, "ann", NULL, "Ann", LT_ROLE_EDITOR, 0, 0, 0, false};
     lt_event_t ev = fx_ev("user-updated");
     assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, NULL), LT_OK);
     assert_int_equal(sessions(fx), 1); /* no new password: sessions stay */
