@@ -263,6 +263,26 @@ void lt_adm_write_token_life(lt_buf_t *b, const lt_token_t *t, int64_t now_ms)
         lt_buf_puts(b, "null");
 }
 
+void lt_adm_reply_new_token(lt_req_t *r, const uint8_t digest[32], const char *secret,
+                            const char *location, lt_adm_token_json_fn json)
+{
+    lt_snapshot_t *s = lt_snapshot_acquire();
+    const lt_token_t *t = lt_token_table_find(&s->tokens, digest);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    if (t)
+        json(&b, s, t, secret);
+    lt_snapshot_release(s);
+    if (!t) {
+        lt_buf_dispose(&b);
+        lt_reply_error(r, 500, "InternalError", "The token was stored but cannot be read back.");
+        return;
+    }
+    if (location)
+        lt_reply_header(r, "Location", location);
+    lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
+}
+
 bool lt_adm_grace_seconds(lt_req_t *r, const cJSON *body, int64_t *out)
 {
     *out = 0;

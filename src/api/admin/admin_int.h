@@ -86,6 +86,14 @@ void lt_adm_write_token_life(lt_buf_t *b, const lt_token_t *t, int64_t now_ms);
 /* {"gracePeriodSeconds": N} of a rotate body (absent: 0) into *out, 0..30 days; false after a
  * 400. */
 bool lt_adm_grace_seconds(lt_req_t *r, const cJSON *body, int64_t *out);
+/* How a token resource writes one token with its secret (shown once): tokens.c, pats.c. */
+typedef void (*lt_adm_token_json_fn)(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t,
+                                     const char *secret);
+/* After a write that created a token: 201 with the token of that digest as json writes it
+ * (from the snapshot the write published; a Location header when location is not NULL), or
+ * 500 when it cannot be read back. The caller wipes the secret. */
+void lt_adm_reply_new_token(lt_req_t *r, const uint8_t digest[32], const char *secret,
+                            const char *location, lt_adm_token_json_fn json);
 
 /* The personal access tokens of user owner (the caller's own, or a service account's, whose
  * routes check ADMIN first), written once in pats.c: list, create from the request's body

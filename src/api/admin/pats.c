@@ -232,21 +232,8 @@ void lt_adm_pat_create(lt_req_t *r, int64_t owner)
         lt_reply_error(r, 400, "ValidationError", "The expiry date should be in future.");
     } else if (parse_scope(r, body, &c)) {
         lt_write_t w = {.ctx = &c};
-        if (lt_admin_write(r, pat_create_fn, &w) == LT_OK) {
-            lt_snapshot_t *s = lt_snapshot_acquire();
-            const lt_token_t *t = lt_token_table_find(&s->tokens, c.digest);
-            lt_buf_t b;
-            lt_buf_init(&b, 0);
-            if (t)
-                write_pat(&b, s, t, c.secret);
-            lt_snapshot_release(s);
-            if (t)
-                lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
-            else {
-                lt_buf_dispose(&b);
-                lt_reply_error(r, 500, "InternalError", "The token cannot be read back.");
-            }
-        }
+        if (lt_admin_write(r, pat_create_fn, &w) == LT_OK)
+            lt_adm_reply_new_token(r, c.digest, c.secret, NULL, write_pat);
         sodium_memzero(c.secret, sizeof(c.secret));
     }
 }
@@ -341,21 +328,8 @@ void lt_adm_pat_rotate(lt_req_t *r, int64_t owner, const char *id)
     if (!lt_adm_grace_seconds(r, lt_adm_ctx(r)->body, &c.grace_s))
         return;
     lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, pat_rotate_fn, &w) == LT_OK) {
-        lt_snapshot_t *s = lt_snapshot_acquire();
-        const lt_token_t *t = lt_token_table_find(&s->tokens, c.fresh);
-        lt_buf_t b;
-        lt_buf_init(&b, 0);
-        if (t)
-            write_pat(&b, s, t, c.secret);
-        lt_snapshot_release(s);
-        if (t)
-            lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
-        else {
-            lt_buf_dispose(&b);
-            lt_reply_error(r, 500, "InternalError", "The token cannot be read back.");
-        }
-    }
+    if (lt_admin_write(r, pat_rotate_fn, &w) == LT_OK)
+        lt_adm_reply_new_token(r, c.fresh, c.secret, NULL, write_pat);
     sodium_memzero(c.secret, sizeof(c.secret));
 }
 

@@ -350,21 +350,8 @@ static bool parse_create(lt_req_t *r, const cJSON *body, create_t *c)
 
 static void reply_created(lt_req_t *r, create_t *c)
 {
-    lt_snapshot_t *s = lt_snapshot_acquire();
-    const lt_token_t *t = lt_token_table_find(&s->tokens, c->digest);
-    lt_buf_t b;
-    lt_buf_init(&b, 0);
-    if (t)
-        write_token(&b, s, t, c->secret);
-    lt_snapshot_release(s);
+    lt_adm_reply_new_token(r, c->digest, c->secret, "api-tokens", write_token);
     sodium_memzero(c->secret, sizeof(c->secret));
-    if (!t) {
-        lt_buf_dispose(&b);
-        lt_reply_error(r, 500, "InternalError", "The token was stored but cannot be read back.");
-        return;
-    }
-    lt_reply_header(r, "Location", "api-tokens");
-    lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
 }
 
 static void create_token(lt_req_t *r, const char *project)
@@ -540,21 +527,8 @@ static void api_tokens_rotate(lt_req_t *r, const lt_params_t *params)
     if (t && !lt_admin_require(r, p, perm_for(t->type, OP_UPDATE), NULL, NULL))
         return;
     lt_write_t w = {.ctx = &c};
-    if (lt_admin_write(r, rotate_fn, &w) == LT_OK) {
-        lt_snapshot_t *s = lt_snapshot_acquire();
-        const lt_token_t *nt = lt_token_table_find(&s->tokens, c.fresh);
-        lt_buf_t b;
-        lt_buf_init(&b, 0);
-        if (nt)
-            write_token(&b, s, nt, c.secret);
-        lt_snapshot_release(s);
-        if (nt)
-            lt_reply_buf(r, 201, LT_JSON_TYPE, &b);
-        else {
-            lt_buf_dispose(&b);
-            lt_reply_error(r, 500, "InternalError", "The token cannot be read back.");
-        }
-    }
+    if (lt_admin_write(r, rotate_fn, &w) == LT_OK)
+        lt_adm_reply_new_token(r, c.fresh, c.secret, NULL, write_token);
     sodium_memzero(c.secret, sizeof(c.secret));
 }
 
