@@ -865,6 +865,14 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     lt_log_debug("http: %s", msg);
 }
 
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    const lt_http_t *h = cls;
+    return atomic_load(&h->draining) ? MHD_NO : MHD_YES;
+}
+
 int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
 {
     lt_http_t *h = lt_xcalloc(1, sizeof(*h));
@@ -896,7 +904,7 @@ int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg)
         goto fail;
     }
     h->d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
+        flags, (uint16_t)cfg->port, on_accept, h, on_request, h, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, h, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)LT_CONN_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(h->cfg.idle_timeout_ms / 1000 + 30),
@@ -934,9 +942,10 @@ int lt_http_drain(lt_http_t *h, int deadline_ms)
 {
     if (!h || atomic_exchange(&h->draining, true))
         return 0;
-    MHD_socket ls = MHD_quiesce_daemon(h->d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
+    /* new connections are refused by on_accept from here on. Not MHD_quiesce_daemon: with
+     * epoll and internal threads it races the workers' own removal of the listening socket
+     * from their epoll sets and libmicrohttpd aborts the process ("Failed to remove listen FD
+     * from epoll set"), seen on SIGTERM in CI. The socket itself closes in lt_http_stop. */
     uint64_t end = lt_mono_ns() + (uint64_t)deadline_ms * 1000000u;
     int left;
     /* idle keep-alive connections are closed (they would only hold the exit up); requests
