@@ -7,6 +7,7 @@
 #include "client_stream.h"
 #include "frontend.h"
 #include "ofrep.h"
+#include "openapi.h"
 #include "route.h"
 
 const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
@@ -65,6 +66,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_search,
         lt_routes_admin_project_views,
         lt_routes_admin_playground,
+        lt_routes_docs,
         lt_routes_ui,
     };
     size_t total = 0;
