@@ -67,6 +67,8 @@ extern const lt_route_t lt_routes_admin_search[];
 extern const lt_route_t lt_routes_admin_project_views[];
 /* playground.c: POST /api/admin/playground, every flag evaluated for one context. */
 extern const lt_route_t lt_routes_admin_playground[];
+/* features_batch.c: Unleash's import/export format (features-batch export, validate, import). */
+extern const lt_route_t lt_routes_admin_features_batch[];
 /* user_views.c: admin count, user search, access lists, inactive users. */
 extern const lt_route_t lt_routes_admin_user_views[];
 

@@ -66,6 +66,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_search,
         lt_routes_admin_project_views,
         lt_routes_admin_playground,
+        lt_routes_admin_features_batch,
         lt_routes_docs,
         lt_routes_ui,
     };

@@ -132,10 +132,9 @@ static int import_flag(lt_store_t *s, const lt_feature_t *f, const lt_tag_t *tag
     return rc;
 }
 
-int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const char *actor)
+/* The records and flags of an export document, in the open transaction. */
+static int import_doc_body(lt_store_t *s, const lt_export_doc_t *d)
 {
-    if (lt__tx_write(s) != LT_OK)
-        return LT_ERR;
     int rc = import_config(s, d);
     /* the document's tags are grouped by flag in document order; find each flag's run */
     for (size_t i = 0; rc == LT_OK && i < d->n_features; i++) {
@@ -147,8 +146,23 @@ int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const char *act
             nt++;
         rc = import_flag(s, f, d->tags + t0, nt);
     }
+    return rc;
+}
+
+int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const char *actor)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = import_doc_body(s, d);
     char data[128];
     lt_event_t ev = import_event(data, sizeof(data), actor, NULL, d->n_projects, d->n_features,
                                  d->n_segments);
     return lt__tx_end(s, rc, &ev);
+}
+
+int lt_store_import_into(lt_store_t *s, const lt_export_doc_t *d, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, import_doc_body(s, d), ev);
 }
