@@ -129,6 +129,7 @@ typedef struct {
     const char *name;
     const char *description;
     const char *icon;
+    const char *color; /* "#rrggbb" or NULL */
 } lt_tag_type_t;
 
 typedef struct {

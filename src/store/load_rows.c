@@ -245,6 +245,7 @@ static int fill_tag_type(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, voi
     t->name = lt__row_str(a, r, 0);
     t->description = lt__row_str(a, r, 1);
     t->icon = lt__row_str(a, r, 2);
+    t->color = lt__row_str(a, r, 3);
     return LT_OK;
 }
 
@@ -408,7 +409,7 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT feature, type, value FROM feature_tags"
         " ORDER BY feature, type, value",
         lt_tag_t, tags, fill_tag),
-    TOP("tag_types", "SELECT name, description, icon FROM tag_types ORDER BY name", lt_tag_type_t,
+    TOP("tag_types", "SELECT name, description, icon, color FROM tag_types ORDER BY name", lt_tag_type_t,
         tag_types, fill_tag_type),
     TOP("context_fields",
         "SELECT name, description, stickiness, legal_values, sort_order,"

@@ -305,9 +305,11 @@ int lt__sql_segment_delete(lt_store_t *s, int64_t id)
 
 int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
 {
-    return put_row(s, m, false, "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?)",
-                   "name", "description = excluded.description, icon = excluded.icon", "ttt",
-                   t->name, t->description, t->icon);
+    return put_row(s, m, false,
+                   "INSERT INTO tag_types (name, description, icon, color) VALUES (?,?,?,?)", "name",
+                   "description = excluded.description, icon = excluded.icon, "
+                   "color = excluded.color",
+                   "tttt", t->name, t->description, t->icon, t->color);
 }
 
 int lt__sql_tag_type_delete(lt_store_t *s, const char *name)

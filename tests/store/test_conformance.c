@@ -321,7 +321,7 @@ static void test_config_records(void **state)
 {
     fx_t *fx = *state;
     lt_event_t ev = fx_ev("x");
-    lt_tag_type_t tt = {"team", "Team", "t"};
+    lt_tag_type_t tt = {"team", "Team", "t", "#00ff00"};
     lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0};
     lt_strategy_def_t sd = {"custom", "Custom", "d", "[]", false, 0};
     assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
@@ -332,6 +332,7 @@ static void test_config_records(void **state)
     lt_dataset_t d = fx_load(fx);
     assert_int_equal(d.n_tag_types, 2);
     assert_string_equal(d.tag_types[1].description, "Teams");
+    assert_string_equal(d.tag_types[1].color, "#00ff00"); /* migration 7: the colour is kept */
     assert_int_equal(d.n_context_fields, 7);
     assert_int_equal(d.n_strategy_defs, 1);
     assert_int_equal(lt_store_tag_type_delete(fx->s, "team", &ev), LT_OK);
@@ -636,6 +637,64 @@ static void test_import_all_roundtrip(void **state)
     lt_arena_dispose(&other.a);
 }
 
+/* Unleash's import into one project and environment: the flags whole, their tags replaced,
+ * the records created, and only the caller's event; a constraint violation keeps nothing. */
+static void test_import_into(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_flag(fx, "in1", "default", "production", "in1-prod"), LT_OK);
+    lt_tag_t old = {"in1", "simple", "old"};
+    lt_event_t ev0 = fx_ev("x");
+    assert_int_equal(lt_store_feature_tags_put(fx->s, "in1", &old, 1, &ev0), LT_OK);
+    int64_t r0 = 0, r1 = 0;
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    lt_strategy_t st;
+    memset(&st, 0, sizeof(st));
+    st.name = "default"; /* no id: a fresh one */
+    lt_feature_env_t envs[2] = {{"production", true, NULL, 0, NULL, 0},
+                                {"development", true, &st, 1, NULL, 0}};
+    lt_feature_t fs[1] = {one_flag("in1", "default", envs, 2)};
+    lt_tag_t tags[1] = {{"in1", "team", "web"}};
+    lt_tag_type_t tt = {"team", "Team", NULL, "#123456"};
+    lt_context_field_t cf = {"plan", NULL, false, "[]", 0, 0};
+    lt_export_doc_t doc;
+    memset(&doc, 0, sizeof(doc));
+    doc.features = fs;
+    doc.n_features = 1;
+    doc.tags = tags;
+    doc.n_tags = 1;
+    doc.tag_types = &tt;
+    doc.n_tag_types = 1;
+    doc.context_fields = &cf;
+    doc.n_context_fields = 1;
+    lt_event_t ev = fx_ev("features-imported");
+    ev.project = "default";
+    ev.environment = "development";
+    assert_int_equal(lt_store_import_into(fx->s, &doc, &ev), LT_OK);
+    assert_int_equal(lt_store_revision(fx->s, &r1), LT_OK);
+    assert_int_equal(r1, r0 + 1); /* one event */
+    lt_dataset_t d = fx_load(fx);
+    const lt_feature_t *g = fx_feature(&d, "in1");
+    assert_int_equal(g->n_envs, 2);
+    assert_non_null(g->envs[0].strategies[0].id);
+    assert_int_equal(d.n_tags, 1);
+    assert_string_equal(d.tags[0].value, "web");
+    assert_string_equal(d.tag_types[1].color, "#123456");
+    assert_non_null(fx_feature(&d, "in1"));
+    /* a flag of a project that does not exist: nothing kept, no event */
+    lt_feature_t bad = one_flag("in2", "no-such-project", envs, 1);
+    doc.features = &bad;
+    doc.n_tags = 0;
+    doc.n_tag_types = 0;
+    doc.n_context_fields = 0;
+    fx_quiet(true);
+    int rc = lt_store_import_into(fx->s, &doc, &ev);
+    fx_quiet(false);
+    assert_int_equal(rc, LT_EINVAL);
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    assert_int_equal(r0, r1);
+}
+
 static void test_usage(void **state)
 {
     fx_t *fx = *state;
@@ -736,6 +795,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_into, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };

@@ -120,6 +120,14 @@ size_t lt_adm_segment_values_limit(void);
 /* ---------- users and roles (users.c, roles.c) ---------- */
 /* The admin JSON of a user; seen_override: the seenAt to show (a login now), else 0. */
 void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
+/* A user's imageUrl: Gravatar's URL for the e-mail address, or null. */
+void lt_adm_write_image_url(lt_buf_t *b, const lt_user_t *u);
+/* project_views.c: Unleash's health rating of a project (the share of its live flags that are
+ * not stale, in percent; 100 without flags), and its owners as Unleash lists them
+ * ([{ownerType, name, email, imageUrl}] of the users holding Owner there, else
+ * [{ownerType: "system"}]). */
+int lt_adm_project_health(const lt_dataset_t *d, const char *project);
+void lt_adm_write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project);
 /* The current snapshot holding user id, reloading once when another process just created
  * them. The user or NULL; the caller releases *out either way. */
 const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);

@@ -264,6 +264,8 @@ static void write_export(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t 
         lt_json_cstr_or_null(b, t->description);
         lt_buf_puts(b, ",\"icon\":");
         lt_json_cstr_or_null(b, t->icon);
+        lt_buf_puts(b, ",\"color\":");
+        lt_json_cstr_or_null(b, t->color);
         lt_buf_putc(b, '}');
     }
     lt_buf_puts(b, "],\"dependencies\":[");
@@ -941,9 +943,11 @@ static int build_doc(lt_arena_t *a, const lt_dataset_t *d, const import_t *im,
         {
             if (strcmp(item_str(j, "name"), types[i]) != 0)
                 continue;
-            const char *desc = item_str(j, "description"), *icon = item_str(j, "icon");
+            const char *desc = item_str(j, "description"), *icon = item_str(j, "icon"),
+                       *color = item_str(j, "color");
             tt->description = desc ? lt_arena_strdup(a, desc) : NULL;
             tt->icon = icon ? lt_arena_strdup(a, icon) : NULL;
+            tt->color = color && strlen(color) <= 16 ? lt_arena_strdup(a, color) : NULL;
         }
     }
     /* context fields that do not exist */

@@ -4,6 +4,7 @@
  */
 #include "admin_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,6 +32,8 @@ static void write_tag_type(lt_buf_t *b, const lt_tag_type_t *t)
     lt_json_cstr(b, t->description ? t->description : "");
     lt_buf_puts(b, ",\"icon\":");
     lt_json_cstr_or_null(b, t->icon);
+    lt_buf_puts(b, ",\"color\":");
+    lt_json_cstr_or_null(b, t->color);
     lt_buf_putc(b, '}');
 }
 
@@ -77,7 +80,18 @@ typedef struct {
     lt_tag_type_t result;
 } tt_ctx_t;
 
-/* The body of a tag type: name (create), description, icon. */
+/* Unleash's colour of a tag type: "#" and six hexadecimal digits. */
+static bool color_ok(const char *s)
+{
+    if (strlen(s) != 7 || s[0] != '#')
+        return false;
+    for (int i = 1; i < 7; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* The body of a tag type: name (create), description, icon, color. */
 static int tag_type_body(const cJSON *body, bool create, lt_tag_type_t *t, lt_write_t *w)
 {
     bool bad = false;
@@ -91,6 +105,9 @@ static int tag_type_body(const cJSON *body, bool create, lt_tag_type_t *t, lt_wr
     t->icon = lt_adm_opt_str(body, "icon", 0, &bad);
     if (bad)
         return BAD("\"description\" and \"icon\" must be strings");
+    t->color = lt_adm_opt_str(body, "color", 0, &bad);
+    if (bad || (t->color && !color_ok(t->color)))
+        return BAD("\"color\" must be a hexadecimal colour such as \"#FFFFFF\"");
     return LT_OK;
 }
 
