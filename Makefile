@@ -153,6 +153,7 @@ integration: $(BUILD)/latch
 # the edge in front of unleash-server (no latch store there).
 PG_SUITES := $(filter-out tests/integration/store_faults.test.mjs tests/integration/access_secrets.test.mjs \
                tests/integration/store_full.test.mjs tests/integration/edge_unleash.test.mjs \
+               tests/integration/admin_unleash.test.mjs \
                tests/integration/pg_%,$(wildcard tests/integration/*.test.mjs))
 integration-pg: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/with-pg.sh sh -c \

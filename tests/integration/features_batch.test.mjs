@@ -77,7 +77,7 @@ test('export from one latch, import into a project of another: the same flags', 
   assert.deepEqual(exp.features.map((f) => f.name).sort(), [...names].sort());
   assert.ok(exp.featureStrategies.every((s) => names.includes(s.featureName) && s.name && s.parameters));
   assert.deepEqual(exp.featureTags, [{ featureName: 'beta-checkout', tagType: 'team', tagValue: 'payments' }]);
-  assert.deepEqual(exp.tagTypes, [{ name: 'team', description: 'Owner', icon: 'i' }]);
+  assert.deepEqual(exp.tagTypes, [{ name: 'team', description: 'Owner', icon: 'i', color: null }]);
   assert.ok(exp.contextFields.some((c) => c.name === 'plan' && c.legalValues.length === 2));
   assert.deepEqual(exp.dependencies.find((d) => d.feature === 'checkout-banner'), { feature: 'checkout-banner', dependencies: [{ feature: 'beta-checkout', enabled: true }] });
   assert.deepEqual(exp.dependencies.find((d) => d.feature === 'search-suggestions').dependencies.map((d) => d.feature), ['search-legacy', 'search-ranking-v2']);
@@ -170,14 +170,17 @@ test('validation errors and refusals', async () => {
   assert.deepEqual(v2.errors.map((e) => e.affectedItems), [['no-such-strategy'], ['dark-mode']]);
 
   // the body's shape, and what does not exist
-  for (const body of [{}, { project: 'imported', environment: 'development' }, { project: 'imported', environment: 'development', data: { features: 'x', featureStrategies: [] } }]) {
+  for (const [body, path] of [[{}, '/body/project'], [{ project: 'imported', environment: 'development' }, '/body/data'], [{ project: 'imported', environment: 'development', data: { features: 'x', featureStrategies: [] } }, undefined]]) {
     const r = await call(b, 'POST', '/api/admin/features-batch/import', body);
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(r.json().name, 'BadDataError');
+    assert.equal(r.json().details[0].path, path, r.text);
   }
   assert.equal((await call(b, 'POST', '/api/admin/features-batch/validate', { ...dto, project: 'nope' })).status, 404);
   assert.equal((await call(b, 'POST', '/api/admin/features-batch/import', { ...dto, environment: 'nope' })).status, 404);
-  assert.equal((await call(a, 'POST', '/api/admin/features-batch/export', { features: ['dark-mode'] })).status, 400);
+  const noEnv = await call(a, 'POST', '/api/admin/features-batch/export', { features: ['dark-mode'] });
+  assert.equal(noEnv.status, 400);
+  assert.deepEqual(noEnv.json().details.map((d) => d.path), ['/body/environment']);
   // no credential
   const anon = await a.request('POST', '/api/admin/features-batch/export', { headers: JSON_HDR, body: { environment: 'development' } });
   assert.equal(anon.status, 401);

@@ -52,7 +52,8 @@ typedef struct {
     int status;       /* HTTP status for an error (400, 404, 409...) */
     const char *name; /* Unleash error name */
     char msg[384];
-    void *ctx; /* the handler's own data */
+    char path[96]; /* set by lt_write_bad_body: the member its details name */
+    void *ctx;     /* the handler's own data */
 } lt_write_t;
 
 typedef int (*lt_write_fn)(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w);
@@ -61,6 +62,21 @@ int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w);
 /* Set an error on w (returns LT_EINVAL for convenience). */
 int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Unleash's answer to a body its request validation refuses: 400 BadDataError with the
+ * message "Request validation failed: ..." and details [{path, message}], path naming the
+ * member ("/body/name"). lt_write_bad_body sets it on w (lt_admin_write replies so);
+ * lt_adm_reply_bad_body replies at once. LT_ADM_REQUIRED(p) is the detail of a missing
+ * member.
+ */
+int lt_write_bad_body(lt_write_t *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void lt_adm_reply_bad_body(lt_req_t *r, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Reply with w's error: Unleash's validation shape when w names a path. */
+void lt_adm_reply_write_error(lt_req_t *r, const lt_write_t *w);
+#define LT_ADM_REQUIRED "The `%s` property is required. It was not present on the data you sent."
 
 /* ---------- helpers written once for every resource ---------- */
 

@@ -94,8 +94,10 @@ static int feature_fields(lt_adm_wctx_t *c, const cJSON *j, lt_feature_t *f, lt_
 /* A name for a new flag: valid and unused (archived ones included). */
 static int new_name_ok(const lt_dataset_t *d, const cJSON *name, lt_write_t *w)
 {
+    if (!name || cJSON_IsNull(name))
+        return lt_write_bad_body(w, "/body/name", LT_ADM_REQUIRED, "/body/name");
     if (!cJSON_IsString(name))
-        return BAD("\"name\" is required");
+        return BAD("\"name\" must be a string");
     if (!lt_adm_name_ok(name->valuestring))
         return BAD("\"name\" must be URL friendly and 1 to 100 characters long");
     const lt_feature_t *f = lt_dataset_feature(d, name->valuestring);
@@ -604,7 +606,7 @@ static void api_validate(lt_req_t *r, const lt_params_t *p)
     if (new_name_ok(d, cJSON_GetObjectItemCaseSensitive(body, "name"), &w) == LT_OK)
         lt_reply_empty(r, 200);
     else
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
 }
 
 /* ---------- the write handlers ---------- */

@@ -306,8 +306,13 @@ static void api_export(lt_req_t *r, const lt_params_t *p)
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const cJSON *body = lt_adm_ctx(r)->body;
     const cJSON *env = cJSON_GetObjectItemCaseSensitive(body, "environment");
+    if (!env) {
+        lt_adm_reply_bad_body(r, "/body/environment", LT_ADM_REQUIRED, "/body/environment");
+        return;
+    }
     if (!cJSON_IsString(env) || !env->valuestring[0]) {
-        lt_reply_error(r, 400, "BadDataError", "\"environment\" is required and must be a string");
+        lt_adm_reply_bad_body(r, "/body/environment",
+                              "The `/body/environment` property must be a non-empty string.");
         return;
     }
     const cJSON *dl = cJSON_GetObjectItemCaseSensitive(body, "downloadFile");
@@ -319,7 +324,7 @@ static void api_export(lt_req_t *r, const lt_params_t *p)
     size_t n = 0;
     lt_write_t w = {0};
     if (export_select(lt_req_arena(r), d, body, &fs, &n, &w) != LT_OK) {
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
         return;
     }
     lt_buf_t b;
@@ -370,12 +375,21 @@ static int import_parse(const lt_dataset_t *d, const cJSON *body, import_t *im, 
     im->project = item_str(body, "project");
     im->env = item_str(body, "environment");
     im->data = cJSON_GetObjectItemCaseSensitive(body, "data");
+    static const char *const required[] = {"project", "environment", "data"};
+    for (size_t i = 0; i < LT_ARRAY_LEN(required); i++)
+        if (!cJSON_GetObjectItemCaseSensitive(body, required[i])) {
+            char path[32];
+            snprintf(path, sizeof(path), "/body/%s", required[i]);
+            return lt_write_bad_body(w, path, LT_ADM_REQUIRED, path);
+        }
     if (!im->project || !im->project[0])
-        return BAD_DATA("\"project\" is required and must be a string");
+        return lt_write_bad_body(w, "/body/project", "The `/body/project` property must be a string.");
     if (!im->env || !im->env[0])
-        return BAD_DATA("\"environment\" is required and must be a string");
+        return lt_write_bad_body(w, "/body/environment",
+                                 "The `/body/environment` property must be a string.");
     if (!cJSON_IsObject(im->data))
-        return BAD_DATA("\"data\" is required and must be an export document");
+        return lt_write_bad_body(w, "/body/data",
+                                 "The `/body/data` property must be an export document.");
     bool bad = false;
     im->features = opt_list(im->data, "features", &bad);
     im->strategies = opt_list(im->data, "featureStrategies", &bad);
@@ -1045,7 +1059,7 @@ static void run_batch(lt_req_t *r, bool apply)
     if (do_batch(NULL, snap, &w) == LT_ENOTFOUND)
         lt_reply_json(r, 200, c.reply);
     else
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
 }
 
 static void api_validate(lt_req_t *r, const lt_params_t *p)

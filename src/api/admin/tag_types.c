@@ -107,7 +107,9 @@ static int tag_type_body(const cJSON *body, bool create, lt_tag_type_t *t, lt_wr
         return BAD("\"description\" and \"icon\" must be strings");
     t->color = lt_adm_opt_str(body, "color", 0, &bad);
     if (bad || (t->color && !color_ok(t->color)))
-        return BAD("\"color\" must be a hexadecimal colour such as \"#FFFFFF\"");
+        return lt_write_bad_body(w, "/body/color",
+                                 "The `/body/color` property must be a hexadecimal colour such as "
+                                 "\"#FFFFFF\" (the pattern ^#[0-9A-Fa-f]{6}$).");
     return LT_OK;
 }
 
@@ -162,7 +164,7 @@ static void api_tag_type_write(lt_req_t *r, const lt_params_t *pp)
         lt_tag_type_t t = {0};
         lt_write_t w = {0};
         if (tag_type_body(ac->body, true, &t, &w) != LT_OK) {
-            lt_reply_error(r, w.status, w.name, "%s", w.msg);
+            lt_adm_reply_write_error(r, &w);
             return;
         }
         name = t.name;
@@ -188,7 +190,7 @@ static void api_tag_type_validate(lt_req_t *r, const lt_params_t *pp)
     lt_tag_type_t t = {0};
     lt_write_t w = {0};
     if (tag_type_body(body, true, &t, &w) != LT_OK) {
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
     } else if (find_tag_type(&lt_req_snapshot(r)->data, t.name)) {
         lt_reply_error(r, 409, "NameExistsError",
                        "There already exists a tag-type with the name %s", t.name);

@@ -4,8 +4,9 @@
 // POST /api/admin/features-batch/export, validated and imported into latch, and latch then
 // serves the same client document as Unleash for them (segments matched by name). The
 // validation of the same faulty document lists the same affected items on both servers, and
-// latch's export has the members Unleash's has. Skipped, loudly, when unleash-server is not
-// installed.
+// latch's export has the members Unleash's has. Then the same refused requests on both: the
+// validation errors Unleash's request validation answers (BadDataError with details[].path),
+// and a tag added twice (201 on both). Skipped, loudly, when unleash-server is not installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -23,7 +24,7 @@ const INSTALLED = existsSync(NODE22) && existsSync(join(PEERS, 'node_modules', '
 const SKIP = !INSTALLED
   ? 'unleash-server 8.2.0 is not installed in tests/.peers (run scripts/deps.sh --test)'
   : !postgresAvailable() ? 'no PostgreSQL server binaries' : false;
-if (SKIP) console.error(`\n*** features_batch_unleash.test.mjs SKIPPED: ${SKIP} ***\n`);
+if (SKIP) console.error(`\n*** admin_unleash.test.mjs SKIPPED: ${SKIP} ***\n`);
 
 const hex = () => randomBytes(24).toString('hex');
 const ADMIN = `*:*.${hex()}`;
@@ -214,4 +215,36 @@ test('latch\'s export has the members of Unleash\'s, and the same validation fin
   // both warn that the flags exist and will be overwritten
   const over = (r) => r.json().warnings.map((w) => w.affectedItems).find((items) => items.includes('bx-on'))?.sort();
   assert.deepEqual(over(l), over(u));
+});
+
+test('the same refusals in Unleash\'s shape: BadDataError with details[].path', { skip: SKIP, timeout: 60000 }, async () => {
+  const same = [
+    ['POST', '/api/admin/projects/default/features', { type: 'release' }],
+    ['POST', '/api/admin/context', { description: 'no name' }],
+    ['POST', '/api/admin/tag-types', { name: 'bad-colour', color: 'red' }],
+    ['POST', '/api/admin/features-batch/export', { features: ['bx-on'] }],
+  ];
+  for (const [method, path, body] of same) {
+    const u = await unleashCall(method, path, body);
+    const l = await latchCall(method, path, body);
+    const what = `${method} ${path} ${JSON.stringify(body)}`;
+    assert.equal(u.status, 400, `Unleash: ${what}: ${u.text}`);
+    assert.equal(l.status, 400, `latch: ${what}: ${l.text}`);
+    const uj = u.json();
+    const lj = l.json();
+    assert.equal(lj.name, uj.name, what);
+    assert.equal(lj.message, uj.message, what);
+    // the member Unleash names first, and none it does not name
+    assert.equal(lj.details[0].path, uj.details[0].path, what);
+    const theirs = new Set(uj.details.map((d) => d.path));
+    assert.ok(lj.details.every((d) => theirs.has(d.path)), what);
+    assert.ok(lj.details.every((d) => typeof d.message === 'string'), what);
+  }
+  // a tag the flag already has: 201 again on both
+  for (const call of [unleashCall, latchCall]) {
+    const first = await call('POST', '/api/admin/features/bx-on/tags', { type: 'simple', value: 'twice' });
+    const again = await call('POST', '/api/admin/features/bx-on/tags', { type: 'simple', value: 'twice' });
+    assert.deepEqual([first.status, again.status], [201, 201], again.text);
+    assert.deepEqual(again.json(), { type: 'simple', value: 'twice' });
+  }
 });
