@@ -1,7 +1,8 @@
 // Fields of Unleash 8.2's admin answers that latch computes from what it holds: a flag's
 // createdBy and collaborators (from the event log) and its per-environment yes/no (from usage
-// metrics), a project's computed health and its owners, a tag type's color, and
-// enabledToggleCount counted as Unleash counts it (every enabled flag environment).
+// metrics), an event's label and summary in the event search, a project's computed health and
+// its owners, a tag type's color, and enabledToggleCount counted as Unleash counts it (every
+// enabled flag environment).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAccess, Api, ADMIN_PASSWORD, USER_PASSWORD, loginOk, createUser } from './access_harness.mjs';
@@ -42,6 +43,14 @@ test('a flag: createdBy, collaborators (most recent first) and yes/no per enviro
   assert.match(f.createdBy.imageUrl, /^https:\/\/gravatar\.com\/avatar\/[0-9a-f]{64}/);
   assert.deepEqual(f.collaborators.users.map((u) => u.id), [admins.id, editor.id]);
   for (const e of f.environments) assert.deepEqual([e.yes, e.no], [0, 0], e.name);
+  // the event search describes events (label, summary) and names the user by id
+  const found = (await ok(admin, 'GET', '/api/admin/search/events?feature=shaped&type=feature-created')).events;
+  assert.equal(found.length, 1);
+  assert.equal(found[0].createdByUserId, editor.id);
+  assert.equal(found[0].label, 'Flag created');
+  assert.match(found[0].summary, /^\*\*shape-editor\*\* .*\*\*shaped\*\*.* project \*\*default\*\*/);
+  const listed = (await ok(admin, 'GET', '/api/admin/events/shaped')).events;
+  assert.ok(listed.every((e) => e.label === null && e.summary === null));
 
   // usage reported by an SDK shows up per environment
   const now = new Date().toISOString();

@@ -4,6 +4,7 @@
  * are read from the store (not the snapshot), newest first; every admin write stored its row in its
  * own transaction.
  */
+#include <ctype.h>
 #include <stdio.h>
 
 #include "admin_int.h"
@@ -24,7 +25,43 @@ static void write_json_text(lt_buf_t *b, const char *text)
     cJSON_Delete(j);
 }
 
-static void write_event(lt_buf_t *b, const lt_event_row_t *e)
+/* The label of an event type as the event search shows it: "feature-environment-enabled" ->
+ * "Flag environment enabled" (Unleash calls flags "flags" in its labels). */
+static void write_label(lt_buf_t *b, const char *type)
+{
+    char out[128];
+    size_t n = 0;
+    const char *t = type;
+    if (strncmp(t, "feature-", 8) == 0 || strcmp(t, "feature") == 0) {
+        n = (size_t)snprintf(out, sizeof(out), "flag");
+        t += 7;
+    }
+    for (; *t && n + 1 < sizeof(out); t++)
+        out[n++] = *t == '-' ? ' ' : *t;
+    out[n] = '\0';
+    if (n)
+        out[0] = (char)toupper((unsigned char)out[0]);
+    lt_json_str(b, out, n);
+}
+
+/* A one-line markdown summary: who did what to which flag, in which project and environment. */
+static void write_summary(lt_buf_t *b, const lt_event_row_t *e)
+{
+    lt_buf_t s;
+    lt_buf_init(&s, 4096);
+    lt_buf_printf(&s, "**%s** triggered **%s**", e->created_by ? e->created_by : "unknown",
+                  e->type);
+    if (e->feature_name)
+        lt_buf_printf(&s, " on flag **%s**", e->feature_name);
+    if (e->project)
+        lt_buf_printf(&s, " in project **%s**", e->project);
+    if (e->environment)
+        lt_buf_printf(&s, " for environment **%s**", e->environment);
+    lt_json_str(b, s.ptr ? s.ptr : "", s.len);
+    lt_buf_dispose(&s);
+}
+
+static void write_event(lt_buf_t *b, const lt_event_row_t *e, bool described)
 {
     lt_buf_printf(b, "{\"id\":%lld,\"type\":", (long long)e->id);
     lt_json_cstr(b, e->type);
@@ -47,7 +84,17 @@ static void write_event(lt_buf_t *b, const lt_event_row_t *e)
     write_json_text(b, e->data);
     lt_buf_puts(b, ",\"preData\":");
     write_json_text(b, e->pre_data);
-    lt_buf_puts(b, ",\"tags\":[],\"label\":null,\"summary\":null}");
+    lt_buf_puts(b, ",\"tags\":[],\"label\":");
+    if (described) /* as Unleash: the event search describes events, the event list does not */
+        write_label(b, e->type);
+    else
+        lt_buf_puts(b, "null");
+    lt_buf_puts(b, ",\"summary\":");
+    if (described)
+        write_summary(b, e);
+    else
+        lt_buf_puts(b, "null");
+    lt_buf_putc(b, '}');
 }
 
 /* A query value as a NUL-terminated arena string, without Unleash's "IS:" operator prefix;
@@ -148,7 +195,7 @@ static void events_list(lt_req_t *r, const lt_params_t *params)
     for (size_t i = 0; i < n; i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        write_event(&b, &rows[i]);
+        write_event(&b, &rows[i], false);
     }
     lt_buf_printf(&b, "],\"totalEvents\":%lld}", (long long)total);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
@@ -176,7 +223,7 @@ static void events_search(lt_req_t *r, const lt_params_t *params)
     for (size_t i = 0; i < n; i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        write_event(&b, &rows[i]);
+        write_event(&b, &rows[i], true);
     }
     lt_buf_printf(&b, "],\"total\":%lld}", (long long)total);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
