@@ -405,9 +405,10 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
  * replaced whole (states, strategies, dependencies, tags). Nothing absent from the document is
  * removed. LT_EINVAL on a constraint violation (nothing kept). */
 int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const char *actor);
-/* The same load with the caller's event instead (Unleash's import into one project and
+/* The same load with the caller's n_evs events instead (Unleash's import into one project and
  * environment, POST /api/admin/features-batch/import: the caller merged each flag with what
- * it holds elsewhere and lists only the records to create). */
-int lt_store_import_into(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *ev);
+ * it holds elsewhere, lists only the records to create, and names the events). */
+int lt_store_import_into(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *evs,
+                         size_t n_evs);
 
 #endif

@@ -248,3 +248,46 @@ test('the same refusals in Unleash\'s shape: BadDataError with details[].path', 
     assert.deepEqual(again.json(), { type: 'simple', value: 'twice' });
   }
 });
+
+test('the members Unleash answers with: flags, projects, tag types, event search', { skip: SKIP, timeout: 60000 }, async () => {
+  const both = async (path) => {
+    const u = await unleashCall('GET', path);
+    const l = await latchCall('GET', path);
+    assert.equal(u.status, 200, `Unleash ${path}: ${u.text}`);
+    assert.equal(l.status, 200, `latch ${path}: ${l.text}`);
+    return [u.json(), l.json()];
+  };
+  const has = (theirs, mine, keys, what) => {
+    for (const k of keys) {
+      assert.equal(k in theirs, true, `Unleash ${what} has ${k}: ${JSON.stringify(theirs)}`);
+      assert.equal(k in mine, true, `latch ${what} has ${k}: ${JSON.stringify(mine)}`);
+    }
+  };
+  // the flag imported into latch, read back from both
+  const [uf, lf] = await both('/api/admin/projects/default/features/bx-gold');
+  has(uf, lf, ['createdBy', 'collaborators'], 'flag');
+  assert.deepEqual(Object.keys(lf.createdBy).sort(), Object.keys(uf.createdBy).sort());
+  assert.ok(Array.isArray(lf.collaborators.users) && Array.isArray(uf.collaborators.users));
+  const ue = uf.environments.find((e) => e.name === 'development');
+  const le = lf.environments.find((e) => e.name === 'development');
+  has(ue, le, ['yes', 'no'], 'flag environment');
+  assert.equal(typeof le.yes, typeof ue.yes);
+
+  const [up, lp] = await both('/api/admin/projects');
+  const u0 = up.projects.find((p) => p.id === 'default');
+  const l0 = lp.projects.find((p) => p.id === 'default');
+  has(u0, l0, ['health', 'owners'], 'project');
+  assert.equal(typeof l0.health, 'number');
+  assert.deepEqual(l0.owners.map((o) => o.ownerType), u0.owners.map((o) => o.ownerType));
+
+  const [ut, lt] = await both('/api/admin/tag-types');
+  has(ut.tagTypes.find((t) => t.name === 'simple'), lt.tagTypes.find((t) => t.name === 'simple'), ['color'], 'tag type');
+
+  const [us, ls] = await both('/api/admin/search/events?type=IS:feature-tagged');
+  assert.ok(us.events.length > 0 && ls.events.length > 0);
+  for (const [e, who] of [[us.events[0], 'Unleash'], [ls.events[0], 'latch']]) {
+    assert.equal(typeof e.label, 'string', `${who}: ${JSON.stringify(e)}`);
+    assert.equal(typeof e.summary, 'string', `${who}: ${JSON.stringify(e)}`);
+    assert.ok('createdByUserId' in e, who);
+  }
+});

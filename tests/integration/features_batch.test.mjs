@@ -122,11 +122,13 @@ test('export from one latch, import into a project of another: the same flags', 
   const res = await call(b, 'POST', '/api/admin/features-batch/import', dto);
   assert.equal(res.status, 200, res.text);
   assert.equal(res.text, '');
-  const events = (await ok(b, 'GET', '/api/admin/events?limit=5')).events.filter((e) => e.id > before);
-  assert.equal(events.length, 1, JSON.stringify(events.map((e) => e.type)));
-  assert.equal(events[0].type, 'features-imported');
+  // the new flags' feature-created events, then one features-imported
+  const events = (await ok(b, 'GET', '/api/admin/events?limit=50')).events.filter((e) => e.id > before);
+  assert.deepEqual(events.map((e) => e.type), ['features-imported', ...names.map(() => 'feature-created')]);
+  assert.deepEqual(events.slice(1).map((e) => e.featureName).sort(), [...names].sort());
   assert.equal(events[0].project, 'imported');
   assert.equal(events[0].environment, 'development');
+  assert.equal((await ok(b, 'GET', '/api/admin/projects/imported/features/dark-mode')).createdBy.name, 'admin');
 
   const docA = await clientDoc(a);
   const docB = await clientDoc(b);

@@ -670,9 +670,10 @@ static void test_import_into(void **state)
     lt_event_t ev = fx_ev("features-imported");
     ev.project = "default";
     ev.environment = "development";
-    assert_int_equal(lt_store_import_into(fx->s, &doc, &ev), LT_OK);
+    lt_event_t evs[2] = {fx_ev("feature-created"), ev};
+    assert_int_equal(lt_store_import_into(fx->s, &doc, evs, 2), LT_OK);
     assert_int_equal(lt_store_revision(fx->s, &r1), LT_OK);
-    assert_int_equal(r1, r0 + 1); /* one event */
+    assert_int_equal(r1, r0 + 2); /* the events given */
     lt_dataset_t d = fx_load(fx);
     const lt_feature_t *g = fx_feature(&d, "in1");
     assert_int_equal(g->n_envs, 2);
@@ -688,7 +689,7 @@ static void test_import_into(void **state)
     doc.n_tag_types = 0;
     doc.n_context_fields = 0;
     fx_quiet(true);
-    int rc = lt_store_import_into(fx->s, &doc, &ev);
+    int rc = lt_store_import_into(fx->s, &doc, evs, 2);
     fx_quiet(false);
     assert_int_equal(rc, LT_EINVAL);
     assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);

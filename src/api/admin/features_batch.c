@@ -8,7 +8,8 @@
  * replaced, missing tag types and context fields created, dependencies added; archived flags
  * are left out. Validation answers {errors, warnings, permissions}, each a list of
  * {message, affectedItems}; an import with errors is a 400, one without a permission a 403.
- * The whole import is one store transaction with one features-imported event.
+ * The whole import is one store transaction with its events: feature-created for each new flag,
+ * then one features-imported.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -1032,13 +1033,27 @@ static int do_batch(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     lt_export_doc_t doc;
     if (build_doc(c->a, d, &im, &doc, w) != LT_OK)
         return LT_EINVAL;
+    /* a feature-created event for each new flag (its creator is the importer), then the
+     * import's own */
+    lt_event_t *evs = lt_arena_calloc(c->a, doc.n_features + 1, sizeof(*evs));
+    size_t n_evs = 0;
+    for (size_t i = 0; i < doc.n_features; i++) {
+        if (lt_dataset_feature(d, doc.features[i].name))
+            continue;
+        lt_event_t *e = &evs[n_evs++];
+        *e = lt_admin_event(&c->who, "feature-created");
+        e->project = im.project;
+        e->feature_name = doc.features[i].name;
+        e->data = lt_adm_feature_json(c->a, d, &doc.features[i]);
+    }
     char data[128];
     snprintf(data, sizeof(data), "{\"features\":%zu}", doc.n_features);
-    lt_event_t ev = lt_admin_event(&c->who, "features-imported");
-    ev.project = im.project;
-    ev.environment = im.env;
-    ev.data = data;
-    int rc = lt_store_import_into(s, &doc, &ev);
+    lt_event_t *ev = &evs[n_evs++];
+    *ev = lt_admin_event(&c->who, "features-imported");
+    ev->project = im.project;
+    ev->environment = im.env;
+    ev->data = data;
+    int rc = lt_store_import_into(s, &doc, evs, n_evs);
     if (rc == LT_EINVAL)
         return BAD_DATA("The import breaks a rule of the store; nothing was imported");
     return rc;
