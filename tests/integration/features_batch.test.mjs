@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Latch } from './harness.mjs';
+import { startAccess, Api, ADMIN_PASSWORD, USER_PASSWORD, loginOk, createUser } from './access_harness.mjs';
 
 let a;
 let b;
@@ -186,4 +187,43 @@ test('validation errors and refusals', async () => {
   // no credential
   const anon = await a.request('POST', '/api/admin/features-batch/export', { headers: JSON_HDR, body: { environment: 'development' } });
   assert.equal(anon.status, 401);
+});
+
+test('permissions: a viewer is told what is missing and refused; an editor imports', async () => {
+  const srv = await startAccess({ fixtures: {} });
+  try {
+    const admin = new Api(srv, { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) });
+    await createUser(admin, 'batch-viewer', 'Viewer');
+    await createUser(admin, 'batch-editor', 'Editor');
+    const viewer = new Api(srv, { cookie: await loginOk(srv, 'batch-viewer', USER_PASSWORD) });
+    const editor = new Api(srv, { cookie: await loginOk(srv, 'batch-editor', USER_PASSWORD) });
+    const data = {
+      features: [{ name: 'perm-flag', type: 'release' }],
+      featureStrategies: [{ featureName: 'perm-flag', name: 'default', parameters: {}, constraints: [] }],
+      featureEnvironments: [{ featureName: 'perm-flag', name: 'perm-flag', environment: 'development', enabled: true, variants: [] }],
+      tagTypes: [{ name: 'perm-type', description: 'new' }],
+      featureTags: [{ featureName: 'perm-flag', tagType: 'perm-type', tagValue: 'v1' }],
+    };
+    const dto = { project: 'default', environment: 'development', data };
+    const v = await viewer.post('/api/admin/features-batch/validate', dto);
+    assert.equal(v.status, 200, v.text);
+    assert.deepEqual(v.json().errors, []);
+    assert.equal(v.json().permissions.length, 1);
+    assert.deepEqual(v.json().permissions[0].affectedItems.sort(),
+      ['Create feature', 'Create feature strategy', 'Create tag type', 'Update feature']);
+    const refused = await viewer.post('/api/admin/features-batch/import', dto);
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.json().name, 'PermissionError');
+    assert.equal((await admin.get('/api/admin/projects/default/features/perm-flag')).status, 404);
+    // an editor holds them all
+    assert.deepEqual((await editor.post('/api/admin/features-batch/validate', dto)).json().permissions, []);
+    const done = await editor.post('/api/admin/features-batch/import', dto);
+    assert.equal(done.status, 200, done.text);
+    const f = (await admin.get('/api/admin/projects/default/features/perm-flag')).json();
+    assert.equal(f.environments.find((e) => e.name === 'development').enabled, true);
+    assert.deepEqual(f.tags, [{ value: 'v1', type: 'perm-type' }]);
+    assert.equal(f.createdBy.name, 'batch-editor');
+  } finally {
+    await srv.dispose();
+  }
 });

@@ -561,7 +561,8 @@ static void check_permissions(lt_arena_t *a, const lt_dataset_t *d, const lt_pri
     }
     cJSON_ArrayForEach(it, im->fenvs)
     {
-        variants = variants || cJSON_GetArraySize(cJSON_GetObjectItem(it, "variants")) > 0;
+        const cJSON *vs = cJSON_GetObjectItemCaseSensitive(it, "variants");
+        variants = variants || (cJSON_IsArray(vs) && cJSON_GetArraySize(vs) > 0);
     }
     if (new_tag_types)
         need[n++] = "CREATE_TAG_TYPE";
@@ -830,6 +831,8 @@ static int build_flag(lt_arena_t *a, const lt_dataset_t *d, const import_t *im, 
     if (fenv) {
         fe->enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fenv, "enabled"));
         const cJSON *vs = cJSON_GetObjectItemCaseSensitive(fenv, "variants");
+        if (vs && !cJSON_IsArray(vs) && !cJSON_IsNull(vs))
+            return BAD_DATA("\"variants\" of %s must be a list", name);
         if (cJSON_GetArraySize(vs) > 0 &&
             lt_adm_parse_variants(a, vs, false, &fe->variants, &fe->n_variants, w) != LT_OK)
             return LT_EINVAL;
