@@ -66,6 +66,9 @@ test('a flag: createdBy, collaborators (most recent first) and yes/no per enviro
   const dev = f.environments.find((e) => e.name === 'development');
   assert.deepEqual([dev.yes, dev.no], [3, 2]);
   assert.ok(f.environments.filter((e) => e.name !== 'development').every((e) => e.yes === 0 && e.no === 0));
+  // the flag search (the project's flag table) shows them too
+  const hit = (await ok(admin, 'GET', '/api/admin/search/features?project=IS:default&query=shaped')).features.find((x) => x.name === 'shaped');
+  assert.deepEqual(hit.environments.map((e) => [e.name, e.yes, e.no]).find((e) => e[0] === 'development'), ['development', 3, 2]);
 });
 
 test('projects: computed health and owners; tag types: color; enabledToggleCount', async () => {

@@ -187,6 +187,12 @@ void lt_adm_write_feature_env(lt_buf_t *b, const lt_feature_t *f, const lt_envir
 void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
 /* The short form listed per project: metadata and per-environment summaries. */
 void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
+/* Where the yes/no of flag views start: the start of the previous hour (usage is kept by hour). */
+int64_t lt_adm_usage_since(void);
+/* The same with each environment's yes/no: the counts of the usage rows m (the flag's) of
+ * hours from since on (since 0: none written). */
+void lt_adm_write_feature_summary_usage(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f,
+                                        const lt_metric_row_t *m, size_t n_m, int64_t since);
 /* Tags of a flag as [{value, type}]. */
 void lt_adm_write_tags(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
 /* events.c: [{id, name}], the distinct creators of rows (newest first), each once. */

@@ -519,7 +519,7 @@ static void add_history(lt_req_t *r, const lt_dataset_t *d, const lt_feature_t *
     }
     lt_metric_row_t *m = NULL;
     size_t nm = 0;
-    int64_t since = (lt_now_ms() / 3600000 - 1) * 3600000;
+    int64_t since = lt_adm_usage_since();
     if (!store || lt_store_usage_feature(store, a, f->name, since, &m, &nm) != LT_OK)
         nm = 0;
     cJSON *env;
