@@ -156,6 +156,8 @@ void lt_adm_write_role(lt_buf_t *b, const lt_role_t *r, bool with_perms);
  */
 /* Does another live flag depend on this one? */
 bool lt_adm_has_children(const lt_dataset_t *d, const char *name);
+/* features.c: is t one of the flag types (release, experiment, ...)? */
+bool lt_adm_feature_type_ok(const char *t);
 /* Is name a built-in strategy or a custom strategy definition? */
 bool lt_adm_strategy_known(const lt_dataset_t *d, const char *name);
 

@@ -31,7 +31,7 @@ static const char *const feature_types[][4] = {
      "Coordinate the planned removal of an existing feature. Expected lifetime: ~90 days", "90"},
 };
 
-static bool type_ok(const char *t)
+bool lt_adm_feature_type_ok(const char *t)
 {
     for (size_t i = 0; i < LT_ARRAY_LEN(feature_types); i++)
         if (strcmp(feature_types[i][0], t) == 0)
@@ -69,7 +69,7 @@ static int feature_fields(lt_adm_wctx_t *c, const cJSON *j, lt_feature_t *f, lt_
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(j, "description");
     const cJSON *imp = cJSON_GetObjectItemCaseSensitive(j, "impressionData");
     const cJSON *stale = cJSON_GetObjectItemCaseSensitive(j, "stale");
-    if (type && !(cJSON_IsString(type) && type_ok(type->valuestring)))
+    if (type && !(cJSON_IsString(type) && lt_adm_feature_type_ok(type->valuestring)))
         return BAD("\"type\" must be one of [experiment, kill-switch, release, operational, "
                    "permission, sunset]");
     if (desc && !cJSON_IsString(desc) && !cJSON_IsNull(desc))

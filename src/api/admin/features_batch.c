@@ -411,8 +411,8 @@ static int import_parse(const lt_dataset_t *d, const cJSON *body, import_t *im, 
         if (!lt_adm_name_ok(item_str(it, "name")))
             return BAD_DATA("every feature needs a URL-friendly \"name\"");
         const char *type = item_str(it, "type");
-        if (type && strlen(type) > 100)
-            return BAD_DATA("\"type\" of %s is too long", item_str(it, "name"));
+        if (type && !lt_adm_feature_type_ok(type))
+            return BAD_DATA("\"type\" of %s is not a flag type", item_str(it, "name"));
     }
     cJSON_ArrayForEach(it, im->strategies)
     {
