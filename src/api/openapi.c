@@ -7,7 +7,9 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/version.h"
@@ -334,6 +336,7 @@ static cJSON *build(void)
             cJSON_AddItemToObject(item, methods[k].lower, op);
         }
     }
+    free((void *)(uintptr_t)all); /* lt_serve_routes makes a copy for each caller */
     cJSON_AddItemToObject(doc, "tags", tags);
     cJSON *schemes =
         cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "components"), "securitySchemes");
