@@ -81,6 +81,7 @@ static const lt_token_t *ofrep_auth(lt_req_t *r, lt_token_type_t want)
                               : "Bulk evaluation takes a front-end token or a client key.");
         return NULL;
     }
+    lt_frontend_cors_token(r, t); /* a front-end token's own origins */
     return lt_quota_admit(r, t) ? t : NULL; /* the token's requests per second: 429 past it */
 }
 

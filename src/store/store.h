@@ -68,6 +68,8 @@ typedef struct {
     const char *selector; /* v2 tokens, else NULL */
     bool read_only;       /* scoped PATs */
     int64_t quota_rps;    /* requests per second; 0 = no quota */
+    const char *const *origins; /* front-end tokens: allowed CORS origins (may be none) */
+    size_t n_origins;
 } lt_token_new_t;
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
@@ -285,6 +287,9 @@ int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_even
 /* A new quota (requests per second, 0 = none). LT_ENOTFOUND when no such token. */
 int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
                              const lt_event_t *ev);
+/* New allowed origins (n = 0: none). LT_ENOTFOUND when no such token. */
+int lt_store_token_set_origins(lt_store_t *s, const uint8_t digest[32],
+                               const char *const *origins, size_t n, const lt_event_t *ev);
 /* Rotate: insert fresh and end the old token's life at grace_until, with one event (one
  * transaction). LT_ENOTFOUND when old is gone, LT_EINVAL when fresh's digest exists. */
 int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],

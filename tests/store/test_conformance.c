@@ -454,6 +454,20 @@ static void test_token_rotation_marks(void **state)
     assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
     assert_true(fx_token(&d, 7)->read_only);
     assert_int_equal(lt_store_token_set_quota(fx->s, none, 1, &ev), LT_ENOTFOUND);
+    /* allowed origins: their own write, kept by the others; none again with n = 0 */
+    const char *origins[] = {"https://a.example", "http://localhost:3000"};
+    assert_int_equal(lt_store_token_set_origins(fx->s, t.digest, origins, 2, &ev), LT_OK);
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 3, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->n_origins, 2);
+    assert_string_equal(fx_token(&d, 7)->origins[0], "https://a.example");
+    assert_string_equal(fx_token(&d, 7)->origins[1], "http://localhost:3000");
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 3);
+    assert_int_equal(lt_store_token_set_origins(fx->s, t.digest, NULL, 0, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->n_origins, 0);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 3);
+    assert_int_equal(lt_store_token_set_origins(fx->s, none, origins, 1, &ev), LT_ENOTFOUND);
 }
 
 /* ---------- users, roles, sessions ---------- */
