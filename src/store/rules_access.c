@@ -125,6 +125,20 @@ int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int6
     return lt__tx_end(s, s->be->tokens_seen(s, digests, at, n), NULL);
 }
 
+int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_usage_write(s, rows, n), NULL);
+}
+
+int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_usage_load(s, fn, ctx), NULL);
+}
+
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                          const lt_metric_row_t *rows, size_t n_rows)
 {

@@ -449,6 +449,23 @@ int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
 
 /* ---------- tokens, sessions ---------- */
 
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+{
+    lt_store_t *db = s;
+    int rc = LT_OK;
+    int64_t now = lt_now_ms();
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = run(db,
+                 "INSERT INTO token_usage (digest, data, updated_at) VALUES (?,?,?)"
+                 " ON CONFLICT(digest) DO UPDATE SET data = excluded.data,"
+                 " updated_at = excluded.updated_at",
+                 "bti", rows[i].digest, rows[i].data, now);
+    if (rc == LT_OK)
+        rc = run(db, "DELETE FROM token_usage WHERE digest NOT IN (SELECT digest FROM api_tokens)",
+                 "");
+    return rc;
+}
+
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id)
 {
     lt_store_t *db = s;

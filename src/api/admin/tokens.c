@@ -13,6 +13,7 @@
 #include "admin_int.h"
 #include "../api.h"
 #include "../token_ops.h"
+#include "../token_usage.h"
 
 /* Unleash's default resource limit on API tokens. */
 #define MAX_API_TOKENS 2000
@@ -668,6 +669,101 @@ static void api_tokens_origins(lt_req_t *r, const lt_params_t *params)
         lt_reply_empty(r, 200);
 }
 
+/* ---------- usage ---------- */
+
+/* The thresholds of a usage report from the query (unusedDays, windowSeconds,
+ * addressThreshold), or false after replying 400. */
+static bool usage_opts(lt_req_t *r, lt_token_usage_opts_t *o)
+{
+    static const struct {
+        const char *name;
+        int64_t min, max, def;
+    } q[] = {{"unusedDays", 1, 3650, 30}, {"windowSeconds", 1, 86400, 600},
+             {"addressThreshold", 2, LT_TOKEN_USAGE_KEEP, 10}};
+    int64_t v[3];
+    for (size_t i = 0; i < 3; i++) {
+        v[i] = q[i].def;
+        if (!lt_req_query(r, q[i].name).ptr)
+            continue;
+        if (!lt_admin_query_int(r, q[i].name, &v[i]) || v[i] < q[i].min || v[i] > q[i].max) {
+            lt_reply_error(r, 400, "ValidationError", "%s must be a whole number from %lld to %lld.",
+                           q[i].name, (long long)q[i].min, (long long)q[i].max);
+            return false;
+        }
+    }
+    *o = (lt_token_usage_opts_t){lt_now_ms(), (int)v[0], (int)v[1], (int)v[2]};
+    return true;
+}
+
+static bool write_usage_entry(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t,
+                              const lt_token_usage_opts_t *o)
+{
+    lt_buf_puts(b, "{\"secret\":");
+    lt_json_cstr(b, t->selector ? t->selector : t->display);
+    lt_buf_puts(b, ",\"tokenName\":");
+    lt_json_cstr(b, t->name);
+    lt_buf_puts(b, ",\"type\":");
+    lt_json_cstr(b, lt_token_type_name(t->type));
+    lt_buf_puts(b, ",\"usage\":");
+    bool safe = lt_token_usage_write(b, s, t, o);
+    lt_buf_putc(b, '}');
+    return safe;
+}
+
+/* GET /api/admin/api-tokens/:token/usage: one token's usage (the permission to read its type). */
+static void api_tokens_usage(lt_req_t *r, const lt_params_t *params)
+{
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    lt_token_usage_opts_t o;
+    if (!usage_opts(r, &o))
+        return;
+    uint8_t digest[32];
+    ref_digest(r, params->value[0], digest);
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    const lt_token_t *t = find_api_token(s, digest);
+    if (!t) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find a token with that secret.");
+        return;
+    }
+    if (!lt_admin_require(r, p, perm_for(t->type, OP_READ), NULL, NULL))
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_usage_entry(&b, s, t, &o);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* GET /api/admin/api-tokens-usage: every API token the caller may read, with its usage, and
+ * the counts of those safe to delete and showing misuse. */
+static void api_tokens_usage_all(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    lt_token_usage_opts_t o;
+    if (!usage_opts(r, &o))
+        return;
+    bool admin = can(r, p, "ADMIN", NULL);
+    bool client = admin || can(r, p, perm_for(LT_TOKEN_CLIENT, OP_READ), NULL);
+    bool frontend = admin || can(r, p, perm_for(LT_TOKEN_FRONTEND, OP_READ), NULL);
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "{\"unusedDays\":%d,\"tokens\":[", o.unused_days);
+    size_t n = 0, safe = 0;
+    for (size_t i = 0; i < s->data.n_tokens; i++) {
+        const lt_token_t *t = &s->data.tokens[i];
+        if (t->type == LT_TOKEN_PAT || (t->type == LT_TOKEN_CLIENT && !client) ||
+            (t->type == LT_TOKEN_FRONTEND && !frontend) || (t->type == LT_TOKEN_ADMIN && !admin))
+            continue;
+        if (n++)
+            lt_buf_putc(&b, ',');
+        safe += write_usage_entry(&b, s, t, &o);
+    }
+    lt_buf_printf(&b, "],\"safeToDelete\":%zu,\"untracked\":%llu}", safe,
+                  (unsigned long long)lt_token_usage_dropped());
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 /* GET /api/admin/api-tokens-expiring: live tokens and PATs whose expiry is within 7 days. */
 static void api_tokens_expiring(lt_req_t *r, const lt_params_t *params)
 {
@@ -801,6 +897,7 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
         if (!first)
             lt_buf_putc(&b, ',');
         first = false;
+        lt_token_usage_edge(r, t); /* the edges that validated it, in its usage */
         /* the caller presented the secret: echoing it back tells it nothing new */
         lt_buf_puts(&b, "{\"token\":");
         lt_json_cstr(&b, it->valuestring);
@@ -829,6 +926,8 @@ const lt_route_t lt_routes_admin_tokens[] = {
     ROUTE(LT_POST, "/api/admin/api-tokens/:token/rotate", api_tokens_rotate, TOKEN_OP(OP_UPDATE),
           LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/api-tokens-expiring", api_tokens_expiring, LT_PERM("ADMIN")),
+    ROUTE(LT_GET, "/api/admin/api-tokens/:token/usage", api_tokens_usage, TOKEN_OP(OP_READ)),
+    ROUTE(LT_GET, "/api/admin/api-tokens-usage", api_tokens_usage_all, TOKEN_OP(OP_READ)),
     ROUTE(LT_PUT, "/api/admin/api-tokens/:token/origins", api_tokens_origins, TOKEN_OP(OP_UPDATE),
           LT_JSON_OBJECT),
     ROUTE(LT_PUT, "/api/admin/api-tokens/:token/quota", api_tokens_quota, TOKEN_OP(OP_UPDATE),
