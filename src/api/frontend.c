@@ -101,7 +101,8 @@ bool lt_frontend_pre(lt_req_t *r)
      * allow may still be its token's own, decided once it is authenticated */
     bool allowed = server_allows(origin) ||
                    (preflight && origin.ptr &&
-                    lt_snapshot_frontend_origin(lt_req_snapshot(r), origin));
+                    (lt_snapshot_frontend_origin(lt_req_snapshot(r), origin) ||
+                     (cfg.origin_known && cfg.origin_known(origin))));
     if (allowed)
         allow_origin(r, origin);
     if (!preflight)

@@ -25,6 +25,9 @@ typedef struct {
     const char *client_key_header;
     /* `latch edge`: decides client keys and the scope each grants instead of the list */
     lt_guard_lookup_fn client_key;
+    /* `latch edge`: whether some cached front-end token allows an origin (for preflights; the
+     * snapshot's own list of token origins is used besides) */
+    bool (*origin_known)(lt_str_t origin);
 } lt_frontend_config_t;
 
 /* Set the configuration (the pointers must stay valid while the server runs). */

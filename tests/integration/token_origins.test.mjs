@@ -6,8 +6,9 @@
 // PUT /api/admin/api-tokens/:token/origins, validated, with an event, applied on the next request.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitFor } from './harness.mjs';
+import { waitFor, request } from './harness.mjs';
 import { Api, startAccess, assertError } from './access_harness.mjs';
+import { startUpstream, startEdge } from './edge_harness.mjs';
 
 const SERVER_ORIGIN = 'https://server.example';
 const OWN = 'https://own.example:8443';
@@ -165,4 +166,39 @@ test('origins survive a restart and a rotation', async () => {
   const fresh = rot.json().secret;
   assert.deepEqual(rot.json().allowedOrigins, ['https://keep.example']);
   assert.equal(acao(await frontend(fresh, 'https://keep.example')), 'https://keep.example');
+});
+
+test('latch edge learns a front-end token\'s origins from /edge/validate and answers CORS per token', { timeout: 90000 }, async () => {
+  const up = await startUpstream({ tokens: { client: { type: 'client', environment: 'development' } } });
+  let edge;
+  try {
+    const upAdmin = new Api(up, { token: up.tokens.admin });
+    const res = await upAdmin.post('/api/admin/api-tokens', { tokenName: 'edge-fe', type: 'frontend', allowedOrigins: [OWN] });
+    assert.equal(res.status, 201, res.text);
+    const token = res.json().secret;
+    // the upstream tells an edge the token's origins
+    const v = await up.request('POST', '/edge/validate', { headers: { 'Content-Type': 'application/json' }, body: { tokens: [token] } });
+    assert.deepEqual(v.json().tokens[0].allowedOrigins, [OWN]);
+
+    edge = await startEdge({ upstream: up.url, tokens: [up.tokens.client], env: { UNLEASH_FRONTEND_API_ORIGINS: SERVER_ORIGIN } });
+    const at = (origin, method = 'GET', headers = {}) =>
+      request(edge.url, method, '/api/frontend', { headers: { Origin: origin, ...headers } });
+    await waitFor(async () => (await at(OWN, 'GET', { Authorization: token })).status === 200, { what: 'the edge serving the token' });
+    assert.equal(acao(await at(OWN, 'GET', { Authorization: token })), OWN);
+    assert.equal(acao(await at(SERVER_ORIGIN, 'GET', { Authorization: token })), SERVER_ORIGIN);
+    const other = await at(OTHER, 'GET', { Authorization: token });
+    assert.equal(other.status, 200);
+    assert.equal(acao(other), undefined);
+    // a preflight: from the tokens the edge has validated
+    const pre = await at(OWN, 'OPTIONS', { 'Access-Control-Request-Method': 'GET' });
+    assert.equal(pre.status, 204);
+    assert.equal(acao(pre), OWN);
+    assert.equal(acao(await at(OTHER, 'OPTIONS', { 'Access-Control-Request-Method': 'GET' })), undefined);
+  } finally {
+    try {
+      await edge?.dispose();
+    } finally {
+      await up.dispose();
+    }
+  }
 });
