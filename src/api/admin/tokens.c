@@ -907,7 +907,7 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
         write_projects(&b, t);
         lt_buf_puts(&b, ",\"environment\":");
         lt_json_cstr(&b, t->environment);
-        if (t->type == LT_TOKEN_FRONTEND) { /* latch's own: an edge answers CORS per token */
+        if (t->type == LT_TOKEN_FRONTEND && t->n_origins) { /* latch's own (Unleash's shape otherwise): an edge answers CORS per token */
             lt_buf_puts(&b, ",\"allowedOrigins\":");
             lt_json_strings(&b, (const char *const *)t->origins, t->n_origins);
         }
