@@ -137,6 +137,17 @@ test('many addresses at once, over a threshold within a window', async () => {
   assert.equal((await admin.get(`/api/admin/api-tokens/${'A'.repeat(22)}/usage`)).status, 404);
 });
 
+test('concurrent requests of one token are each counted once', async () => {
+  const token = await create('usage-concurrent', 'client');
+  const all = await Promise.all(Array.from({ length: 120 }, (_, i) =>
+    srv.get('/api/client/features', { Authorization: token, 'X-Forwarded-For': `192.0.2.${i % 30}` })));
+  assert.ok(all.every((r) => r.status === 200));
+  const u = await usage(token);
+  assert.equal(today(u).count, 120);
+  assert.equal(u.addresses.length, 20);
+  assert.equal(new Set(u.addresses.map((a) => a.address)).size, 20);
+});
+
 test('the edges that validated a token', async () => {
   const token = await create('usage-edge', 'frontend');
   const res = await srv.request('POST', '/edge/validate', {
