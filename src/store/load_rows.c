@@ -347,6 +347,24 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
     t->read_only = r->num(r, 13) != 0;
     t->expiry_noted = r->num(r, 14) != 0;
     t->quota_rps = r->num(r, 15);
+    const char *txt = r->text(r, 16);
+    cJSON *j = txt ? cJSON_Parse(txt) : NULL;
+    if (txt && !cJSON_IsArray(j)) {
+        cJSON_Delete(j);
+        lt_log_error("store: read failed: api_tokens row %lld has bad allowed_origins",
+                     (long long)t->id);
+        return LT_ERR;
+    }
+    size_t cnt = cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 0;
+    t->origins = lt_arena_calloc(a, cnt + 1, sizeof(*t->origins));
+    t->n_origins = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j)
+    {
+        if (cJSON_IsString(it))
+            t->origins[t->n_origins++] = lt_arena_strdup(a, it->valuestring);
+    }
+    cJSON_Delete(j);
     return LT_OK;
 }
 
@@ -501,12 +519,6 @@ char *lt__json_strings(const char *const *v, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    lt_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            lt_buf_putc(&b, ',');
-        lt_json_cstr(&b, v[i]);
-    }
-    lt_buf_putc(&b, ']');
+    lt_json_strings(&b, v, n);
     return lt_buf_take(&b, NULL);
 }

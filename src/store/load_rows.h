@@ -53,7 +53,8 @@ int lt__load_scan(const lt__load_table_t *t, lt_arena_t *a, lt_dataset_t *d, siz
  * unknown type: a read fails closed). */
 #define LT__TOKEN_COLUMNS                                                                          \
     "digest, name, type, environment, all_projects, display, expires_at, created_at, id,"          \
-    " user_id, seen_at, selector, grace_until, read_only, expiry_noted, quota_rps"
+    " user_id, seen_at, selector, grace_until, read_only, expiry_noted, quota_rps,"          \
+    " allowed_origins"
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t);
 
 /* A text column copied into a, or NULL. */

@@ -206,7 +206,9 @@ static int token_narrow(lt_store_t *s, const lt_token_t *t, const char *project)
     lt_token_new_t w = {.name = t->name, .type = t->type, .user_id = t->user_id,
                         .environment = t->environment, .projects = rest, .n_projects = n,
                         .all_projects = false, .expires_at = t->expires_at,
-                        .display = t->display};
+                        .display = t->display, .selector = t->selector,
+                        .read_only = t->read_only, .quota_rps = t->quota_rps,
+                        .origins = (const char *const *)t->origins, .n_origins = t->n_origins};
     memcpy(w.digest, t->digest, 32);
     int rc = n ? s->be->token_put(s, &w, LT_PUT_REPLACE, NULL) : s->be->token_delete(s, t->digest);
     free(rest);

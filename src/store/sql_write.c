@@ -449,27 +449,46 @@ int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
 
 /* ---------- tokens, sessions ---------- */
 
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+{
+    lt_store_t *db = s;
+    int rc = LT_OK;
+    int64_t now = lt_now_ms();
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = run(db,
+                 "INSERT INTO token_usage (digest, data, updated_at) VALUES (?,?,?)"
+                 " ON CONFLICT(digest) DO UPDATE SET data = excluded.data,"
+                 " updated_at = excluded.updated_at",
+                 "bti", rows[i].digest, rows[i].data, now);
+    if (rc == LT_OK)
+        rc = run(db, "DELETE FROM token_usage WHERE digest NOT IN (SELECT digest FROM api_tokens)",
+                 "");
+    return rc;
+}
+
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id)
 {
     lt_store_t *db = s;
     bool replace = m != LT_PUT_CREATE;
-    char sql[640];
+    char sql[720];
     snprintf(sql, sizeof(sql),
              "INSERT INTO api_tokens (digest, name, type, environment, all_projects, display,"
-             " expires_at, created_at, user_id, selector, read_only, quota_rps)"
-             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
+             " expires_at, created_at, user_id, selector, read_only, quota_rps, allowed_origins)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
              replace ? " ON CONFLICT(digest) DO UPDATE SET name = excluded.name,"
                        " type = excluded.type, environment = excluded.environment,"
                        " all_projects = excluded.all_projects, display = excluded.display,"
                        " expires_at = excluded.expires_at, user_id = excluded.user_id,"
                        " selector = excluded.selector, read_only = excluded.read_only,"
-                       " quota_rps = excluded.quota_rps"
+                       " quota_rps = excluded.quota_rps, allowed_origins = excluded.allowed_origins"
                      : "");
     int64_t id = 0;
-    int rc = first_int(db, &id, sql, "btttitoiotii", t->digest, t->name,
+    char *origins = t->n_origins ? lt__json_strings(t->origins, t->n_origins) : NULL;
+    int rc = first_int(db, &id, sql, "btttitoiotiit", t->digest, t->name,
                        lt_token_type_name(t->type), t->environment, (int64_t)t->all_projects,
                        t->display, t->expires_at, lt_now_ms(), t->user_id, t->selector,
-                       (int64_t)t->read_only, t->quota_rps);
+                       (int64_t)t->read_only, t->quota_rps, origins);
+    free(origins);
     if (rc == LT_OK && out_id && !replace)
         *out_id = id;
     if (rc == LT_OK && replace)

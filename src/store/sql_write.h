@@ -62,6 +62,7 @@ int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                         bool expiry_noted);
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
 /* Usage retention: hourly rows before raw_before summed into day rows (instance ""), day rows
  * before agg_before dropped. */
 int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
@@ -96,6 +97,7 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .token_delete = lt__sql_token_delete, \
     .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
+    .token_usage_write = lt__sql_token_usage_write, \
     .usage_prune = lt__sql_usage_prune
 
 #endif

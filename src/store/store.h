@@ -68,7 +68,16 @@ typedef struct {
     const char *selector; /* v2 tokens, else NULL */
     bool read_only;       /* scoped PATs */
     int64_t quota_rps;    /* requests per second; 0 = no quota */
+    const char *const *origins; /* front-end tokens: allowed CORS origins (may be none) */
+    size_t n_origins;
 } lt_token_new_t;
+
+/* The stored usage of one token (token_usage.c's own JSON form). */
+typedef struct {
+    uint8_t digest[32];
+    const char *data;
+} lt_token_usage_row_t;
+typedef void (*lt_token_usage_fn)(void *ctx, const uint8_t digest[32], const char *data);
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
 typedef struct {
@@ -189,6 +198,10 @@ typedef struct lt_store_backend {
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
+    /* Replace the usage rows of n tokens; drop the rows of tokens no longer stored. */
+    int (*token_usage_write)(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+    /* Call fn for each stored usage row. */
+    int (*token_usage_load)(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
     /* Usage retention: hourly rows (and their variants) of hours before raw_before are summed
@@ -285,6 +298,9 @@ int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_even
 /* A new quota (requests per second, 0 = none). LT_ENOTFOUND when no such token. */
 int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
                              const lt_event_t *ev);
+/* New allowed origins (n = 0: none). LT_ENOTFOUND when no such token. */
+int lt_store_token_set_origins(lt_store_t *s, const uint8_t digest[32],
+                               const char *const *origins, size_t n, const lt_event_t *ev);
 /* Rotate: insert fresh and end the old token's life at grace_until, with one event (one
  * transaction). LT_ENOTFOUND when old is gone, LT_EINVAL when fresh's digest exists. */
 int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],
@@ -294,6 +310,11 @@ int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grac
                            const lt_event_t *ev);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
+/* Replace the usage of n tokens and drop that of tokens gone (no event; one transaction). */
+int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+/* Call fn (in the store's transaction: it must not call the store) for each token's stored
+ * usage. */
+int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
 /* --- features, tags, segments --- */
 /* Replace n features whole (row, every env state, strategies, dependencies) in one
  * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they

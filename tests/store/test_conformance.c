@@ -385,6 +385,45 @@ static void test_tokens(void **state)
     assert_int_equal(d.n_tokens, 0);
 }
 
+/* Issue 16 §4: usage rows are replaced whole, read back, and go when their token does. */
+static void collect_usage(void *ctx, const uint8_t digest[32], const char *data)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+    snprintf(out + len, 256 - len, "%d=%s;", digest[0], data);
+}
+
+static void test_token_usage_rows(void **state)
+{
+    fx_t *fx = *state;
+    lt_token_new_t a = fx_token_new(7, "development", NULL, 0);
+    lt_token_new_t b = fx_token_new(8, "development", NULL, 0);
+    lt_event_t ev = fx_ev("api-token-created");
+    assert_int_equal(lt_store_token_create(fx->s, &a, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_create(fx->s, &b, &ev, NULL), LT_OK);
+    lt_token_usage_row_t rows[2];
+    memset(rows, 0, sizeof(rows));
+    memcpy(rows[0].digest, a.digest, 32);
+    rows[0].data = "{\"n\":1}";
+    memcpy(rows[1].digest, b.digest, 32);
+    rows[1].data = "{\"n\":2}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, rows, 2), LT_OK);
+    rows[0].data = "{\"n\":3}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, rows, 1), LT_OK);
+    char got[256] = "";
+    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_non_null(strstr(got, "7={\"n\":3};"));
+    assert_non_null(strstr(got, "8={\"n\":2};"));
+    assert_int_equal(strlen(got), strlen("7={\"n\":3};8={\"n\":2};"));
+    /* a row of a token gone is dropped at the next write; one of an unknown digest never stays */
+    assert_int_equal(lt_store_token_remove(fx->s, b.digest, &ev), LT_OK);
+    memset(rows[1].digest, 9, 32);
+    assert_int_equal(lt_store_token_usage_write(fx->s, rows, 2), LT_OK);
+    got[0] = '\0';
+    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_string_equal(got, "7={\"n\":3};");
+}
+
 /* Issue 16: a v2 selector and a read-only mark round-trip (an expiry update keeps them); a
  * rotation inserts the successor and ends the old one's life in one transaction; the expired
  * mark is written once with its event. */
@@ -454,6 +493,20 @@ static void test_token_rotation_marks(void **state)
     assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
     assert_true(fx_token(&d, 7)->read_only);
     assert_int_equal(lt_store_token_set_quota(fx->s, none, 1, &ev), LT_ENOTFOUND);
+    /* allowed origins: their own write, kept by the others; none again with n = 0 */
+    const char *origins[] = {"https://a.example", "http://localhost:3000"};
+    assert_int_equal(lt_store_token_set_origins(fx->s, t.digest, origins, 2, &ev), LT_OK);
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 3, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->n_origins, 2);
+    assert_string_equal(fx_token(&d, 7)->origins[0], "https://a.example");
+    assert_string_equal(fx_token(&d, 7)->origins[1], "http://localhost:3000");
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 3);
+    assert_int_equal(lt_store_token_set_origins(fx->s, t.digest, NULL, 0, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->n_origins, 0);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 3);
+    assert_int_equal(lt_store_token_set_origins(fx->s, none, origins, 1, &ev), LT_ENOTFOUND);
 }
 
 /* ---------- users, roles, sessions ---------- */
@@ -731,6 +784,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_token_usage_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_service_user, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),

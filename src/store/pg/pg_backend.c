@@ -43,6 +43,7 @@ const lt_store_backend_t lt_store_postgres = {
     .session_delete = lt__pg_session_delete,
     .sessions_delete_user = lt__pg_sessions_delete_user,
     .sessions_load = lt__pg_sessions_load,
+    .token_usage_load = lt__pg_token_usage_load,
     .tokens_seen = lt__pg_tokens_seen,
     .usage_write = lt__pg_usage_write,
     .tokens_find = lt__pg_tokens_find,

@@ -126,6 +126,11 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: per-token allowed origins (a JSON list of strings; NULL = none) */
+    "ALTER TABLE api_tokens ADD COLUMN allowed_origins " T ";",
+    /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
+    "CREATE TABLE token_usage (digest BYTEA PRIMARY KEY, data " T " NOT NULL,"
+    "  updated_at BIGINT NOT NULL);",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -117,6 +117,11 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: per-token allowed origins (a JSON list of strings; NULL = none) */
+    "ALTER TABLE api_tokens ADD COLUMN allowed_origins TEXT;",
+    /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
+    "CREATE TABLE token_usage (digest BLOB PRIMARY KEY, data TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

@@ -39,6 +39,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .session_delete = lt__sq_session_delete,
     .sessions_delete_user = lt__sq_sessions_delete_user,
     .sessions_load = lt__sq_sessions_load,
+    .token_usage_load = lt__sq_token_usage_load,
     .tokens_seen = lt__sq_tokens_seen,
     .usage_write = lt__sq_usage_write,
     .tokens_find = lt__sq_tokens_find,

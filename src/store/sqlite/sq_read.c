@@ -52,6 +52,20 @@ int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
     return row == 0 ? LT_OK : LT_ERR;
 }
 
+int lt__sq_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+{
+    sqlite3 *db = lt__sq_db(s);
+    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT digest, data FROM token_usage");
+    if (!st)
+        return LT_ERR;
+    int row;
+    while ((row = lt__sq_row(db, st, 0, 1, "token_usage")) == 1)
+        if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_text(st, 1))
+            fn(ctx, sqlite3_column_blob(st, 0), (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    return row == 0 ? LT_OK : LT_ERR;
+}
+
 static int token_projects(sqlite3 *db, lt_arena_t *a, lt_token_t *t)
 {
     sqlite3_stmt *st = lt__sq_prepare(db, "SELECT project FROM api_token_projects"
