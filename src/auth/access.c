@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -226,13 +227,11 @@ static bool bcrypt_verify(const char *password, const char *hash)
 {
     if (!lt_password_bcrypt_shaped(hash) || strlen(password) > 72 * 16)
         return false;
-    struct crypt_data *cd = sodium_malloc(sizeof(*cd));
-    if (!cd)
-        return false;
-    memset(cd, 0, sizeof(*cd));
+    struct crypt_data *cd = lt_xcalloc(1, sizeof(*cd)); /* 32 KiB: not on a worker's stack */
     const char *out = crypt_rn(password, hash, cd, (int)sizeof(*cd));
     bool ok = out && strlen(out) == 60 && sodium_memcmp(out, hash, 60) == 0;
-    sodium_free(cd); /* wiped */
+    sodium_memzero(cd, sizeof(*cd)); /* it held the password */
+    free(cd);
     return ok;
 }
 
