@@ -26,7 +26,8 @@ static const char usage_import[] =
     "Token secrets become digests, so every SDK keeps its token; a user's bcrypt password is\n"
     "checked once at login and replaced by argon2id. A second run updates what the first wrote.\n"
     "--events also copies the event log (once). --dry-run prints what would be imported, per\n"
-    "kind with the names, and writes nothing. No secret is ever printed.\n";
+    "kind with the names, and writes nothing. No secret is ever printed. The password may\n"
+    "also come from PGPASSWORD or ~/.pgpass (libpq), keeping it off the command line.\n";
 
 /* `latch import` of a latch export document: one transaction, one event. */
 static int import_full(const char *db, const char *json, size_t len)
@@ -141,6 +142,30 @@ static void print_plan(const lt__unleash_data_t *u)
                u->skipped_tokens);
 }
 
+/* "host:port/db" of a postgres:// URL (no user, password or parameters) in buf, or "". */
+static const char *pg_where(const char *url, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    const char *p = strstr(url, "://");
+    if (!p || (strncmp(url, "postgres://", 11) != 0 && strncmp(url, "postgresql://", 13) != 0))
+        return buf;
+    p += 3;
+    const char *at = strchr(p, '@'), *slash = strchr(p, '/');
+    if (at && (!slash || at < slash))
+        p = at + 1;
+    snprintf(buf, cap, "%.*s", (int)strcspn(p, "?"), p);
+    return buf;
+}
+
+/* Would the latch store land in Unleash's own tables (the same database, no schema of its own)? */
+static bool store_is_unleash(const char *db, const char *from)
+{
+    char a[512], b[512];
+    const char *store = lt__cli_db_url(db);
+    return pg_where(store, a, sizeof(a))[0] && strcmp(a, pg_where(from, b, sizeof(b))) == 0 &&
+           !strstr(store, "schema=");
+}
+
 /* `latch import --from-unleash URL`: read it all, then one store transaction (or none). */
 static int import_unleash(const char *db, const char *from, bool dry_run, bool events)
 {
@@ -150,6 +175,11 @@ static int import_unleash(const char *db, const char *from, bool dry_run, bool e
     char err[512];
     lt_store_t *store = NULL;
     int rc = 1;
+    if (!dry_run && store_is_unleash(db, from)) {
+        fprintf(stderr, "latch import: the latch store must not be Unleash's own database: give "
+                        "it another database, or a schema of its own (?schema=latch)\n");
+        goto done;
+    }
     if (lt__unleash_read(from, &a, events, &u, err, sizeof(err)) != LT_OK) {
         fprintf(stderr, "latch import: %s\n", err);
         goto done;

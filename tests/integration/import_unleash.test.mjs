@@ -232,6 +232,8 @@ test('--dry-run names what it would import and writes nothing', { skip: SKIP, ti
   assert.match(out, /^tokens\s+7: /m, 'three classic tokens, three v2 tokens, one PAT');
   assert.match(out, /sdk-shopProd \(client shop:production\.v2_/);
   assertNoSecret(out, 'the dry run');
+  // the latch store may not be Unleash's own tables
+  assert.throws(() => latch(importArgs(), { env: { DATABASE_URL: unleashDb } }), /must not be Unleash's own database/);
 });
 
 test('the import: the client features of every Unleash token are Unleash\'s, field for field', { skip: SKIP, timeout: 120000 }, async () => {
