@@ -137,6 +137,10 @@ static void print_plan(const lt__unleash_data_t *u)
         printf("warning: %zu password hashes are not bcrypt of the shape latch verifies; those "
                "users get no password\n",
                u->skipped_hashes);
+    if (u->skipped_permissions)
+        printf("note: %zu permissions of custom roles are for Unleash features latch does not "
+               "have and are left out\n",
+               u->skipped_permissions);
     if (u->skipped_tokens)
         printf("warning: %zu tokens cannot be verified by latch and are skipped\n",
                u->skipped_tokens);

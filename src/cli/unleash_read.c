@@ -257,12 +257,17 @@ static int read_roles(src_t *s, lt__unleash_data_t *out)
         for (int j = 0; j < np; j++)
             k += i64(p, j, 0) == ro->id;
         ro->perms = lt_arena_calloc(s->a, k + 1, sizeof(*ro->perms));
-        for (int j = 0; j < np; j++)
-            if (i64(p, j, 0) == ro->id) {
-                lt_perm_t *pm = &ro->perms[ro->n_perms++];
-                pm->permission = str(s, p, j, 1);
-                pm->environment = str(s, p, j, 2);
+        for (int j = 0; j < np; j++) {
+            if (i64(p, j, 0) != ro->id)
+                continue;
+            if (!lt_permission_known(PQgetvalue(p, j, 1))) {
+                out->skipped_permissions++; /* an Unleash feature latch does not have */
+                continue;
             }
+            lt_perm_t *pm = &ro->perms[ro->n_perms++];
+            pm->permission = str(s, p, j, 1);
+            pm->environment = lt_permission_is_environment(pm->permission) ? str(s, p, j, 2) : NULL;
+        }
     }
     PQclear(r);
     PQclear(p);

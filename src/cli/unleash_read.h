@@ -14,6 +14,7 @@ typedef struct {
     lt_import_access_t acc; /* users, roles, bindings, tokens (digests only), events */
     size_t skipped_hashes;  /* password hashes not of bcrypt's shape: those users get none */
     size_t skipped_tokens;  /* tokens latch cannot verify (an unknown type or verifier) */
+    size_t skipped_permissions; /* custom roles' permissions latch has no use for */
 } lt__unleash_data_t;
 
 /*
