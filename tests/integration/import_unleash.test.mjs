@@ -340,7 +340,7 @@ test('a second run changes nothing (and keeps the password latch upgraded); --dr
   }
 });
 
-test('into latch\'s PostgreSQL store (DATABASE_URL): the same export document', { skip: SKIP, timeout: 60000 }, () => {
+test('into latch\'s PostgreSQL store (DATABASE_URL): the same export document, the same logins', { skip: SKIP, timeout: 90000 }, async () => {
   const latchPg = pg.createDatabase('latch_import');
   const out = latch(importArgs(), { env: { DATABASE_URL: latchPg } });
   assertNoSecret(out, 'the import into PostgreSQL');
@@ -349,4 +349,21 @@ test('into latch\'s PostgreSQL store (DATABASE_URL): the same export document', 
     strip(latch(['export', '--all', '--db', db])));
   const again = latch(importArgs(), { env: { DATABASE_URL: latchPg } });
   assert.match(again, /users 0 created, 3 updated/);
+  const onPg = new LatchProcess('serve', ['--port', '0', '--bind', '127.0.0.1'], { DATABASE_URL: latchPg }, dir);
+  await onPg.spawn();
+  try {
+    const hash = () => sql(latchPg, `SELECT password_hash FROM users WHERE username = 'vi'`)[0].password_hash; // no API shows it
+    assert.match(hash(), /^\$2b\$/);
+    for (const want of [/^\$argon2id\$/, /^\$argon2id\$/]) {
+      const r = await onPg.fetch('/auth/simple/login', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'vi', password: VI_PASSWORD }),
+      });
+      assert.equal(r.status, 200);
+      assert.match(hash(), want);
+    }
+    const r = await onPg.fetch('/api/client/features', { headers: { Authorization: v2Tokens.shopProd } });
+    assert.equal(r.status, 200, 'a v2 token on the PostgreSQL store');
+  } finally {
+    await onPg.stop();
+  }
 });
