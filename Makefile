@@ -139,7 +139,8 @@ integration: $(BUILD)/latch
 
 # The integration suites again with every server on a fresh PostgreSQL database, but for the
 # ones about SQLite's file (damaged pages, the raw bytes of the file, a full disk under it) and
-# the edge in front of unleash-server (no latch store there).
+# the edge in front of unleash-server (no latch store there), and the import from
+# unleash-server (it makes a SQLite and a PostgreSQL store of its own).
 PG_SUITES := $(filter-out tests/integration/store_faults.test.mjs tests/integration/access_secrets.test.mjs \
                tests/integration/store_full.test.mjs tests/integration/edge_unleash.test.mjs \
                tests/integration/import_unleash.test.mjs \
