@@ -16,16 +16,14 @@
 /* Bounds: an Unleash database larger than this is refused rather than half read. */
 #define MAX_ROWS 1000000
 
-#define TS(x) "to_char(" x ", 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-#define MS(x) "(extract(epoch FROM " x ") * 1000)::bigint"
-
 /* The export document of the flag side. @P@: the projects imported (not archived ones);
  * @V@: the strategy variants column (or '[]' before Unleash had it); @D@: the dependencies. */
 static const char doc_sql[] =
     "SELECT json_build_object('latchExport', 1,"
     " 'projects', coalesce((SELECT json_agg(json_build_object('id', p.id, 'name',"
-    "   coalesce(p.name, p.id), 'description', p.description, 'mode', 'open', 'createdAt', " TS(
-        "p.created_at") ") ORDER BY p.id) FROM projects p WHERE p.id IN @P@), '[]'),"
+    "   coalesce(p.name, p.id), 'description', p.description, 'mode', 'open', 'createdAt', "
+    "to_char(p.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) ORDER BY p.id) FROM projects p "
+    "WHERE p.id IN @P@), '[]'),"
     " 'environments', coalesce((SELECT json_agg(json_build_object('name', e.name, 'type',"
     "   coalesce(e.type, 'development'), 'enabled', coalesce(e.enabled, true), 'sortOrder',"
     "   coalesce(e.sort_order, 0)) ORDER BY e.sort_order, e.name) FROM environments e), '[]'),"
@@ -34,23 +32,26 @@ static const char doc_sql[] =
     "   FROM project_environments pe WHERE pe.project_id IN @P@), '[]'),"
     " 'segments', coalesce((SELECT json_agg(json_build_object('id', s.id, 'name', s.name,"
     "   'description', s.description, 'project', s.segment_project_id, 'constraints',"
-    "   coalesce(s.constraints, '[]'::jsonb), 'createdAt', " TS(
-        "s.created_at") ") ORDER BY s.id) FROM segments s), '[]'),"
+    "   coalesce(s.constraints, '[]'::jsonb), 'createdAt', to_char(s.created_at, "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) ORDER BY s.id) FROM segments s), '[]'),"
     " 'tagTypes', coalesce((SELECT json_agg(json_build_object('name', t.name, 'description',"
     "   t.description, 'icon', t.icon) ORDER BY t.name) FROM tag_types t), '[]'),"
     " 'contextFields', coalesce((SELECT json_agg(json_build_object('name', c.name, 'description',"
     "   c.description, 'stickiness', coalesce(c.stickiness, false), 'sortOrder',"
     "   coalesce(c.sort_order, 0), 'legalValues', coalesce(c.legal_values, '[]'::json),"
-    "   'createdAt', " TS("c.created_at") ") ORDER BY c.name) FROM context_fields c), '[]'),"
+    "   'createdAt', to_char(c.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) ORDER BY c.name) "
+    "FROM context_fields c), '[]'),"
     " 'strategyDefinitions', coalesce((SELECT json_agg(json_build_object('name', d.name, 'title',"
     "   d.title, 'description', d.description, 'parameters', coalesce(d.parameters, '[]'::json),"
-    "   'deprecated', coalesce(d.deprecated, false), 'createdAt', " TS(
-        "d.created_at") ") ORDER BY d.name) FROM strategies d WHERE coalesce(d.built_in, 0) = 0),"
+    "   'deprecated', coalesce(d.deprecated, false), 'createdAt', to_char(d.created_at, "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')) ORDER BY d.name) FROM strategies d WHERE "
+    "coalesce(d.built_in, 0) = 0),"
     "   '[]'),"
     " 'features', coalesce((SELECT json_agg(json_build_object('name', f.name, 'type',"
     "   coalesce(f.type, 'release'), 'description', f.description, 'project', f.project,"
     "   'stale', coalesce(f.stale, false), 'impressionData', coalesce(f.impression_data, false),"
-    "   'archived', f.archived_at IS NOT NULL, 'createdAt', " TS("f.created_at") ","
+    "   'archived', f.archived_at IS NOT NULL, 'createdAt', to_char(f.created_at, "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
     "   'environments', coalesce((SELECT json_agg(json_build_object('name', fe.environment,"
     "     'enabled', fe.enabled, 'variants', coalesce(fe.variants, '[]'::jsonb), 'strategies',"
     "     coalesce((SELECT json_agg(json_build_object('id', fs.id, 'name', fs.strategy_name,"
@@ -126,10 +127,11 @@ static bool yes(PGresult *r, int row, int col)
 static bool has_column(src_t *s, const char *table, const char *column)
 {
     const char *params[2] = {table, column};
-    PGresult *r = PQexecParams(s->c,
-                               "SELECT 1 FROM information_schema.columns WHERE table_name = $1"
-                               " AND column_name = $2 AND table_schema = ANY (current_schemas(false))",
-                               2, NULL, params, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(s->c,
+                     "SELECT 1 FROM information_schema.columns WHERE table_name = $1"
+                     " AND column_name = $2 AND table_schema = ANY (current_schemas(false))",
+                     2, NULL, params, NULL, NULL, 0);
     bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0;
     PQclear(r);
     return ok;
@@ -190,11 +192,13 @@ static int read_doc(src_t *s, lt__unleash_data_t *out)
 
 static int read_users(src_t *s, lt__unleash_data_t *out)
 {
-    bool deleted = has_column(s, "users", "deleted_at"), system = has_column(s, "users", "is_system"),
+    bool deleted = has_column(s, "users", "deleted_at"),
+         system = has_column(s, "users", "is_system"),
          service = has_column(s, "users", "is_service");
     char sql[1024];
     snprintf(sql, sizeof(sql),
-             "SELECT u.id, u.username, u.email, u.name, %s, " MS("u.created_at") ","
+             "SELECT u.id, u.username, u.email, u.name, %s, (extract(epoch FROM u.created_at) * "
+             "1000)::bigint,"
              " u.password_hash, (SELECT ru.role_id FROM role_user ru JOIN roles r ON r.id ="
              " ru.role_id WHERE ru.user_id = u.id AND r.type IN ('root', 'root-custom')"
              " ORDER BY ru.role_id LIMIT 1) FROM users u WHERE u.id > 0%s%s ORDER BY u.id",
@@ -232,7 +236,8 @@ static int read_users(src_t *s, lt__unleash_data_t *out)
 
 static int read_roles(src_t *s, lt__unleash_data_t *out)
 {
-    PGresult *r = query(s, "SELECT id, name, description, type FROM roles WHERE id > 5 ORDER BY id");
+    PGresult *r =
+        query(s, "SELECT id, name, description, type FROM roles WHERE id > 5 ORDER BY id");
     if (!r)
         return LT_ERR;
     PGresult *p = query(s, "SELECT role_id, permission, nullif(environment, '') FROM"
@@ -395,6 +400,14 @@ static int read_api_tokens(src_t *s, lt__unleash_data_t *out, PGresult *r, bool 
     return LT_OK;
 }
 
+/* Unleash 8's v2 API tokens: the selector and verifier, never a secret. */
+static const char v2_sql[] =
+    "SELECT t.selector, t.token_name, t.type, t.environment,"
+    " (extract(epoch FROM t.expires_at) * 1000)::bigint,"
+    " (SELECT string_agg(p.project, ',' ORDER BY p.project) FROM api_tokens_v2_project p"
+    " WHERE p.selector = t.selector), t.verifier"
+    " FROM api_tokens_v2 t ORDER BY t.created_at, t.selector";
+
 static int read_tokens(src_t *s, lt__unleash_data_t *out)
 {
     bool v2 = has_column(s, "api_tokens_v2", "selector"),
@@ -402,26 +415,22 @@ static int read_tokens(src_t *s, lt__unleash_data_t *out)
          named = has_column(s, "api_tokens", "token_name");
     char sql[1024];
     snprintf(sql, sizeof(sql),
-             "SELECT t.secret, %s, t.type, t.environment, " MS("t.expires_at") ","
+             "SELECT t.secret, %s, t.type, t.environment, (extract(epoch FROM t.expires_at) * "
+             "1000)::bigint,"
              " (SELECT string_agg(p.project, ',' ORDER BY p.project) FROM api_token_project p"
              " WHERE p.secret = t.secret) FROM api_tokens t ORDER BY t.created_at, t.secret",
              named ? "coalesce(t.token_name, t.username)" : "t.username");
     PGresult *r1 = query(s, sql);
-    PGresult *r2 = !r1 || !v2 ? NULL
-                              : query(s, "SELECT t.selector, t.token_name, t.type, t.environment, "
-                                         MS("t.expires_at") ", (SELECT string_agg(p.project, ','"
-                                         " ORDER BY p.project) FROM api_tokens_v2_project p"
-                                         " WHERE p.selector = t.selector), t.verifier"
-                                         " FROM api_tokens_v2 t ORDER BY t.created_at, t.selector");
+    PGresult *r2 = !r1 || !v2 ? NULL : query(s, v2_sql);
     snprintf(sql, sizeof(sql),
-             "SELECT t.secret, t.description, t.user_id, " MS("t.expires_at") ", %s"
+             "SELECT t.secret, t.description, t.user_id, (extract(epoch FROM t.expires_at) * "
+             "1000)::bigint, %s"
              " FROM personal_access_tokens t ORDER BY t.created_at, t.user_id",
              pat_v2 ? "t.selector, t.verifier" : "NULL, NULL");
     PGresult *r3 = r1 && (r2 || !v2) ? query(s, sql) : NULL;
     int rc = r1 && (r2 || !v2) && r3 ? LT_OK : LT_ERR;
     if (rc == LT_OK) {
-        size_t n = (size_t)PQntuples(r1) + (size_t)(r2 ? PQntuples(r2) : 0) +
-                   (size_t)PQntuples(r3);
+        size_t n = (size_t)PQntuples(r1) + (size_t)(r2 ? PQntuples(r2) : 0) + (size_t)PQntuples(r3);
         out->acc.tokens = lt_arena_calloc(s->a, n + 1, sizeof(*out->acc.tokens));
         read_api_tokens(s, out, r1, false);
         if (r2)

@@ -10,10 +10,10 @@
 
 /* What an Unleash database holds, as latch records (every string in the arena given). */
 typedef struct {
-    lt_export_doc_t doc;    /* the flag side */
-    lt_import_access_t acc; /* users, roles, bindings, tokens (digests only), events */
-    size_t skipped_hashes;  /* password hashes not of bcrypt's shape: those users get none */
-    size_t skipped_tokens;  /* tokens latch cannot verify (an unknown type or verifier) */
+    lt_export_doc_t doc;        /* the flag side */
+    lt_import_access_t acc;     /* users, roles, bindings, tokens (digests only), events */
+    size_t skipped_hashes;      /* password hashes not of bcrypt's shape: those users get none */
+    size_t skipped_tokens;      /* tokens latch cannot verify (an unknown type or verifier) */
     size_t skipped_permissions; /* custom roles' permissions latch has no use for */
 } lt__unleash_data_t;
 
