@@ -395,6 +395,13 @@ static int read_api_tokens(src_t *s, lt__unleash_data_t *out, PGresult *r, bool 
         if (!ok) {
             acc->n_tokens--;
             out->skipped_tokens++;
+        } else if (!v2 && !PQgetisnull(r, i, 6) && PQgetvalue(r, i, 6)[0]) {
+            /* an alias (Unleash's embedded-proxy migration) is accepted as the token itself:
+             * one more record of the same scope under the alias's digest */
+            lt_token_new_t *al = next_token(acc);
+            *al = *t;
+            classic_digest(s, al, r, i, 6);
+            out->aliases++;
         }
     }
     return LT_OK;
@@ -418,8 +425,9 @@ static int read_tokens(src_t *s, lt__unleash_data_t *out)
              "SELECT t.secret, %s, t.type, t.environment, (extract(epoch FROM t.expires_at) * "
              "1000)::bigint,"
              " (SELECT string_agg(p.project, ',' ORDER BY p.project) FROM api_token_project p"
-             " WHERE p.secret = t.secret) FROM api_tokens t ORDER BY t.created_at, t.secret",
-             named ? "coalesce(t.token_name, t.username)" : "t.username");
+             " WHERE p.secret = t.secret), %s FROM api_tokens t ORDER BY t.created_at, t.secret",
+             named ? "coalesce(t.token_name, t.username)" : "t.username",
+             has_column(s, "api_tokens", "alias") ? "t.alias" : "NULL");
     PGresult *r1 = query(s, sql);
     PGresult *r2 = !r1 || !v2 ? NULL : query(s, v2_sql);
     snprintf(sql, sizeof(sql),
@@ -430,7 +438,8 @@ static int read_tokens(src_t *s, lt__unleash_data_t *out)
     PGresult *r3 = r1 && (r2 || !v2) ? query(s, sql) : NULL;
     int rc = r1 && (r2 || !v2) && r3 ? LT_OK : LT_ERR;
     if (rc == LT_OK) {
-        size_t n = (size_t)PQntuples(r1) + (size_t)(r2 ? PQntuples(r2) : 0) + (size_t)PQntuples(r3);
+        size_t n =
+            2 * (size_t)PQntuples(r1) + (size_t)(r2 ? PQntuples(r2) : 0) + (size_t)PQntuples(r3);
         out->acc.tokens = lt_arena_calloc(s->a, n + 1, sizeof(*out->acc.tokens));
         read_api_tokens(s, out, r1, false);
         if (r2)

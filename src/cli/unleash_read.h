@@ -15,6 +15,7 @@ typedef struct {
     size_t skipped_hashes;      /* password hashes not of bcrypt's shape: those users get none */
     size_t skipped_tokens;      /* tokens latch cannot verify (an unknown type or verifier) */
     size_t skipped_permissions; /* custom roles' permissions latch has no use for */
+    size_t aliases;             /* classic tokens' aliases, each one more token record */
 } lt__unleash_data_t;
 
 /*

@@ -35,6 +35,7 @@ const hex = () => randomBytes(24).toString('hex');
 const ADMIN = `*:*.${hex()}`;
 const CLIENT = `*:development.${hex()}`;
 const FRONTEND = `default:development.${hex()}`;
+const ALIAS = `proxy-key-${hex()}`;
 const ED_PASSWORD = `Ed-${hex().slice(0, 12)}!`;
 const VI_PASSWORD = `Vi-${hex().slice(0, 12)}!`;
 const DB_PASSWORD = `pw-${hex().slice(0, 16)}`; // in the --from-unleash URL: must never be printed
@@ -182,7 +183,9 @@ async function seed() {
   // a last write through the API so Unleash's client cache reads the SQL-written rows
   await call('POST', '/api/admin/projects/shop/features/shop-cart/environments/development/off');
   await call('POST', '/api/admin/projects/shop/features/shop-cart/environments/development/on');
-  secrets.push(ADMIN, CLIENT, FRONTEND, pat, ...Object.values(v2Tokens));
+  // a token's alias (Unleash's embedded-proxy migration): accepted as the token itself
+  q(`UPDATE api_tokens SET alias = '${ALIAS}' WHERE secret = '${CLIENT}'`);
+  secrets.push(ADMIN, CLIENT, FRONTEND, ALIAS, pat, ...Object.values(v2Tokens));
 }
 
 const clientTokens = () => [CLIENT, ...Object.values(v2Tokens)];
@@ -233,7 +236,7 @@ test('--dry-run names what it would import and writes nothing', { skip: SKIP, ti
   assert.match(out, /^projects\s+2: default, shop$/m);
   assert.match(out, /^custom roles\s+\d+: .*Flipper/m);
   assert.match(out, /^users\s+3: admin, ed@example.com, vi$/m);
-  assert.match(out, /^tokens\s+7: /m, 'three classic tokens, three v2 tokens, one PAT');
+  assert.match(out, /^tokens\s+8: /m, 'three classic tokens, an alias, three v2 tokens, one PAT');
   assert.match(out, /sdk-shopProd \(client shop:production\.v2_/);
   assert.match(out, /note: 1 permissions of custom roles are for Unleash features latch does not have/);
   assertNoSecret(out, 'the dry run');
@@ -267,6 +270,11 @@ test('the import: the client features of every Unleash token are Unleash\'s, fie
       assert.equal(mine.version, direct.version);
     }
   }
+  // the alias gets what its token gets
+  const viaAlias = await srv.fetch('/api/client/features', { headers: { Authorization: ALIAS } });
+  assert.equal(viaAlias.status, 200, 'the alias is a token');
+  const viaToken = await (await srv.fetch('/api/client/features', { headers: { Authorization: CLIENT } })).json();
+  assert.deepEqual((await viaAlias.json()).features, viaToken.features);
   // the front-end token: the same toggles as Unleash's front-end API for a few users
   for (const userId of ['alice', 'bob', 'zed']) {
     const direct = await call('GET', `/api/frontend?userId=${userId}`, undefined, { token: FRONTEND });
