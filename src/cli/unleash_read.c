@@ -279,12 +279,21 @@ static int read_roles(src_t *s, lt__unleash_data_t *out)
     return LT_OK;
 }
 
+/* Project roles: a user's own, and those of the groups they are in (latch has no groups: each
+ * member gets the group's project roles), grouped by (user, project). */
 static int read_bindings(src_t *s, lt__unleash_data_t *out)
 {
-    PGresult *r = query(s, "SELECT ru.user_id, ru.project, ru.role_id FROM role_user ru JOIN"
-                           " roles r ON r.id = ru.role_id WHERE r.type NOT IN ('root',"
-                           " 'root-custom') AND ru.project IS NOT NULL"
-                           " ORDER BY ru.user_id, ru.project, ru.role_id");
+    char sql[1024];
+    snprintf(sql, sizeof(sql),
+             "SELECT DISTINCT b.user_id, b.project, b.role_id FROM (SELECT ru.user_id,"
+             " ru.project, ru.role_id FROM role_user ru%s) b JOIN roles r ON r.id = b.role_id"
+             " WHERE r.type NOT IN ('root', 'root-custom') AND b.project IS NOT NULL"
+             " ORDER BY b.user_id, b.project, b.role_id",
+             has_column(s, "group_role", "project")
+                 ? " UNION SELECT gu.user_id, gr.project, gr.role_id FROM group_role gr"
+                   " JOIN group_user gu ON gu.group_id = gr.group_id"
+                 : "");
+    PGresult *r = query(s, sql);
     if (!r)
         return LT_ERR;
     lt_import_access_t *acc = &out->acc;

@@ -158,6 +158,10 @@ async function seed() {
   q(`INSERT INTO role_permission (role_id, permission, environment) VALUES (${flipper}, 'UPDATE_FEATURE_ENVIRONMENT', 'development'), (${flipper}, 'UPDATE_FEATURE', NULL),
        (${flipper}, 'PROJECT_USER_ACCESS_READ', NULL);
      INSERT INTO role_user (role_id, user_id, project) VALUES (${flipper}, ${vi.id}, 'shop'), (4, ${ed.id}, 'shop')`);
+  // a group (latch has none: its members get its project roles)
+  const [[team]] = q(`INSERT INTO groups (name, description) VALUES ('shop-team', 'the shop team') RETURNING id`);
+  q(`INSERT INTO group_user (group_id, user_id) VALUES (${team}, ${ed.id});
+     INSERT INTO group_role (group_id, role_id, project) VALUES (${team}, 5, 'shop'), (${team}, 5, 'default')`);
   // v2 API tokens through the admin API, and a v2 PAT of ed (logged in with his password)
   for (const [name, body] of Object.entries({
     shopProd: { type: 'client', environment: 'production', projects: ['shop'] },
@@ -236,6 +240,7 @@ test('--dry-run names what it would import and writes nothing', { skip: SKIP, ti
   assert.match(out, /^projects\s+2: default, shop$/m);
   assert.match(out, /^custom roles\s+\d+: .*Flipper/m);
   assert.match(out, /^users\s+3: admin, ed@example.com, vi$/m);
+  assert.match(out, /^project roles\s+4$/m, 'vi\'s, ed\'s own, and ed\'s two through his group');
   assert.match(out, /^tokens\s+8: /m, 'three classic tokens, an alias, three v2 tokens, one PAT');
   assert.match(out, /sdk-shopProd \(client shop:production\.v2_/);
   assert.match(out, /note: 1 permissions of custom roles are for Unleash features latch does not have/);
@@ -290,7 +295,10 @@ test('the import: the client features of every Unleash token are Unleash\'s, fie
     const ids = (await r.json()).projects.map((p) => p.id).sort();
     assert.deepEqual(ids, ['default', 'shop']);
   }
-  // roles: vi holds the custom role in shop, ed owns shop
+  // roles: vi holds the custom role in shop, ed owns shop and is a Member of default (group)
+  const edRoles = sql(db, `SELECT b.project, b.role_id FROM role_bindings b JOIN users u ON u.id = b.user_id
+    WHERE u.email = 'ed@example.com' ORDER BY 1, 2`); // no admin API lists a user's project roles
+  assert.deepEqual(edRoles.map((x) => [x.project, x.role_id]), [['default', 5], ['shop', 4], ['shop', 5]]);
   const users = await (await srv.fetch('/api/admin/user-admin', { headers: { Authorization: ADMIN } })).json();
   const vi = users.users.find((x) => x.username === 'vi');
   assert.equal(vi.rootRole, 3, 'vi is a Viewer');
