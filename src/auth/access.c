@@ -1,13 +1,17 @@
 /*
  * access.c: Unleash's permission model over the dataset: root roles Admin, Editor, Viewer,
  * project roles Owner and Member, and custom roles (global "root-custom" or per-project
- * "custom") as stored permission rows. Also password hashing with argon2id.
+ * "custom") as stored permission rows. Also password hashing with argon2id, and the check of
+ * bcrypt hashes imported from Unleash (libxcrypt's crypt_rn).
  */
 #include "access.h"
 
+#include <crypt.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "../model/dataset.h"
@@ -206,10 +210,37 @@ int lt_password_hash(const char *password, char out[LT_PASSWORD_HASH_MAX])
     return LT_OK;
 }
 
+bool lt_password_bcrypt_shaped(const char *h)
+{
+    static const char b64[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    if (!h || strlen(h) != 60 || strncmp(h, "$2", 2) != 0 || (h[2] != 'a' && h[2] != 'b') ||
+        h[3] != '$' || h[6] != '$' || !isdigit((unsigned char)h[4]) ||
+        !isdigit((unsigned char)h[5]))
+        return false;
+    int cost = (h[4] - '0') * 10 + (h[5] - '0');
+    return cost >= 4 && cost <= 31 && strspn(h + 7, b64) == 53;
+}
+
+/* bcrypt through crypt_rn: the whole hash recomputed from the stored one's salt and cost,
+ * then compared in constant time. */
+static bool bcrypt_verify(const char *password, const char *hash)
+{
+    if (!lt_password_bcrypt_shaped(hash) || strlen(password) > 72 * 16)
+        return false;
+    struct crypt_data *cd = lt_xcalloc(1, sizeof(*cd)); /* 32 KiB: not on a worker's stack */
+    const char *out = crypt_rn(password, hash, cd, (int)sizeof(*cd));
+    bool ok = out && strlen(out) == 60 && sodium_memcmp(out, hash, 60) == 0;
+    sodium_memzero(cd, sizeof(*cd)); /* it held the password */
+    free(cd);
+    return ok;
+}
+
 bool lt_password_verify(const char *password, const char *hash)
 {
     if (!hash || !password)
         return false;
+    if (strncmp(hash, "$2", 2) == 0)
+        return bcrypt_verify(password, hash);
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 

@@ -427,4 +427,43 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
  * removed. LT_EINVAL on a constraint violation (nothing kept). */
 int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const char *actor);
 
+/* The access records of another system to import (an Unleash database): ids are the source's
+ * own, so bindings, root roles and PAT owners name source ids; lt_store_import_access maps them
+ * to the store's. */
+typedef struct {
+    lt_user_t *users; /* id: the source's; root_role: a source role id */
+    const char **password_hashes; /* per user: a bcrypt hash as the source kept it, or NULL */
+    size_t n_users;
+    lt_role_t *roles; /* custom roles (source id > LT_ROLE_MEMBER) with their permissions */
+    size_t n_roles;
+    lt_binding_t *bindings; /* project roles: source user and role ids */
+    size_t n_bindings;
+    lt_token_new_t *tokens; /* API tokens and PATs (user_id: the source's), digests only */
+    size_t n_tokens;
+    lt_event_t *events; /* the source's event log, oldest first (may be none) */
+    size_t n_events;
+} lt_import_access_t;
+
+/* What lt_store_import_unleash did, per kind. */
+typedef struct {
+    size_t users_created, users_updated, roles_created, roles_updated, tokens, bindings;
+    size_t passwords_kept; /* users whose store password (set or upgraded here) was kept */
+    size_t events;
+    bool events_skipped; /* the event log had been imported by an earlier run */
+} lt_import_result_t;
+
+/*
+ * Import another system's data in ONE transaction with one "unleash-imported" event: doc as
+ * lt_store_import_all, then acc: custom roles matched by name (replaced, else created), users
+ * matched by username or email case-insensitively (updated, else created; a bcrypt hash is
+ * written for a user with no password or another bcrypt hash, and never over a password the
+ * store already holds in its own form), their project roles replaced per project, tokens and
+ * PATs upserted by digest (a PAT whose owner was not imported is skipped). Events are appended
+ * once: a store that holds an "unleash-events-imported" event is not given them again.
+ * Nothing absent from the source is removed. LT_EINVAL on a constraint violation (nothing kept).
+ */
+int lt_store_import_unleash(lt_store_t *s, const struct lt_export_doc *doc,
+                            const lt_import_access_t *acc, const char *actor,
+                            lt_import_result_t *out);
+
 #endif

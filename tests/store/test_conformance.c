@@ -689,6 +689,117 @@ static void test_import_all_roundtrip(void **state)
     lt_arena_dispose(&other.a);
 }
 
+/* The records of an Unleash import: a project, a custom role (source id 7), two users (source
+ * ids 2 and 3) with a bcrypt hash, vi's project role, a client token and ed's PAT. */
+typedef struct {
+    lt_project_t proj;
+    lt_export_doc_t doc;
+    lt_perm_t perm;
+    lt_role_t role;
+    lt_user_t users[3];
+    const char *hashes[3];
+    lt_binding_t binding;
+    lt_token_new_t tokens[2];
+    lt_import_access_t acc;
+} unleash_fx_t;
+
+static void unleash_fx(unleash_fx_t *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->proj = (lt_project_t){"shop", "Shop", NULL, "open", 0};
+    u->doc.projects = &u->proj;
+    u->doc.n_projects = 1;
+    u->perm = (lt_perm_t){"UPDATE_FEATURE", NULL, NULL};
+    u->role = (lt_role_t){7, "Flipper", "flips", "custom", &u->perm, 1};
+    u->users[0] = (lt_user_t){2, NULL, "ed@example.com", "Ed", LT_ROLE_EDITOR, 0, 0, 0, false};
+    u->users[1] = (lt_user_t){3, "vi", "vi@example.com", "Vi", LT_ROLE_VIEWER, 0, 0, 0, false};
+    u->hashes[0] = "$2b$10$Ukw1uS3Xu/sfkboQ0vQUf.vlViFo4XwsHBYj/ebaoGC.EdJ1sJxyi";
+    u->binding = (lt_binding_t){3, "shop", 7};
+    u->tokens[0] = fx_token_new(0x51, "development", NULL, 0);
+    u->tokens[1] = fx_token_new(0x52, "*", NULL, 0);
+    u->tokens[1].type = LT_TOKEN_PAT;
+    u->tokens[1].user_id = 2;
+    u->acc = (lt_import_access_t){u->users, u->hashes, 2, &u->role, 1, &u->binding, 1,
+                                  u->tokens, 2, NULL, 0};
+}
+
+static const lt_user_t *user_by_email(const lt_dataset_t *d, const char *email)
+{
+    for (size_t i = 0; i < d->n_users; i++)
+        if (d->users[i].email && strcmp(d->users[i].email, email) == 0)
+            return &d->users[i];
+    return NULL;
+}
+
+static void test_import_unleash(void **state)
+{
+    fx_t *fx = *state;
+    unleash_fx_t u;
+    unleash_fx(&u);
+    lt_import_result_t res;
+    assert_int_equal(lt_store_import_unleash(fx->s, &u.doc, &u.acc, "import", &res), LT_OK);
+    assert_int_equal(res.users_created, 2);
+    assert_int_equal(res.roles_created, 1);
+    assert_int_equal(res.tokens, 2);
+    lt_dataset_t d = fx_load(fx);
+    const lt_user_t *ed = user_by_email(&d, "ed@example.com"), *vi = user_by_email(&d, "vi@example.com");
+    assert_non_null(ed);
+    assert_non_null(vi);
+    const lt_role_t *flipper = NULL;
+    for (size_t i = 0; i < d.n_roles; i++)
+        if (strcmp(d.roles[i].name, "Flipper") == 0)
+            flipper = &d.roles[i];
+    assert_non_null(flipper);
+    assert_int_equal(flipper->n_perms, 1);
+    assert_int_equal(d.n_bindings, 1); /* source ids mapped to the store's */
+    assert_int_equal(d.bindings[0].user_id, vi->id);
+    assert_int_equal(d.bindings[0].role_id, flipper->id);
+    assert_int_equal(fx_token(&d, 0x52)->user_id, ed->id);
+    lt_user_auth_t ua;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "ed@example.com", &ua), LT_OK);
+    assert_string_equal(ua.password_hash, u.hashes[0]);
+    size_t n_users = d.n_users, n_roles = d.n_roles, n_tokens = d.n_tokens;
+
+    /* a second run updates: nothing twice; a password of the store's own form is kept */
+    assert_int_equal(lt_store_user_put(fx->s, ed, "$argon2id$v=19$m=19456,t=2,p=1$x$y", NULL, NULL),
+                     LT_OK);
+    assert_int_equal(lt_store_import_unleash(fx->s, &u.doc, &u.acc, "import", &res), LT_OK);
+    assert_int_equal(res.users_created, 0);
+    assert_int_equal(res.users_updated, 2);
+    assert_int_equal(res.roles_updated, 1);
+    assert_int_equal(res.passwords_kept, 1);
+    d = fx_load(fx);
+    assert_int_equal(d.n_users, n_users);
+    assert_int_equal(d.n_roles, n_roles);
+    assert_int_equal(d.n_tokens, n_tokens);
+    assert_int_equal(d.n_bindings, 1);
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "ed@example.com", &ua), LT_OK);
+    assert_string_equal(ua.password_hash, "$argon2id$v=19$m=19456,t=2,p=1$x$y");
+}
+
+static void test_import_unleash_all_or_nothing(void **state)
+{
+    fx_t *fx = *state;
+    unleash_fx_t u;
+    unleash_fx(&u);
+    int64_t rev0 = 0, rev1 = 0;
+    assert_int_equal(lt_store_revision(fx->s, &rev0), LT_OK);
+    /* a third user with ed's email under another id: refused after the others were written */
+    u.users[2] = (lt_user_t){9, "eddie", "ed@example.com", NULL, LT_ROLE_VIEWER, 0, 0, 0, false};
+    u.acc.n_users = 3;
+    lt_import_result_t res;
+    fx_quiet(true);
+    int rc = lt_store_import_unleash(fx->s, &u.doc, &u.acc, "import", &res);
+    fx_quiet(false);
+    assert_int_equal(rc, LT_EINVAL);
+    lt_dataset_t d = fx_load(fx);
+    assert_null(user_by_email(&d, "ed@example.com"));
+    assert_null(lt_dataset_project(&d, "shop"));
+    assert_null(fx_token(&d, 0x51));
+    assert_int_equal(lt_store_revision(fx->s, &rev1), LT_OK);
+    assert_int_equal(rev1, rev0);
+}
+
 static void test_usage(void **state)
 {
     fx_t *fx = *state;
@@ -790,6 +901,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_unleash, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_unleash_all_or_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };
