@@ -126,6 +126,15 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+     * chain starts from (the rows there are at migration time stay before it) */
+    "ALTER TABLE events ADD COLUMN prev_hash " T ";"
+    "ALTER TABLE events ADD COLUMN hash " T ";"
+    "CREATE TABLE event_chain ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), anchor_id BIGINT NOT NULL,"
+    "  anchor_hash " T " NOT NULL);"
+    "INSERT INTO event_chain (id, anchor_id, anchor_hash)"
+    "  SELECT 1, coalesce(max(id), 0), '0000000000000000000000000000000000000000000000000000000000000000' FROM events;",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);
