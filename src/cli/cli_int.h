@@ -82,6 +82,7 @@ int lt__cli_token(int argc, char **argv);
 int lt__cli_user(int argc, char **argv);
 int lt__cli_import(int argc, char **argv);
 int lt__cli_export(int argc, char **argv);
+int lt__cli_events(int argc, char **argv);
 /* `latch --version`: the version, revision, build date and the libraries linked. */
 int lt__cli_version(int argc, char **argv);
 

@@ -1,0 +1,149 @@
+/*
+ * cmd_events.c: `latch events verify` (the event log's hash chain checked in id order, the
+ * first broken link named) and `latch events export --format jsonl` (the log streamed, one
+ * JSON object a line). Both read the store row by row (store/chain.c), so a log of millions of
+ * events takes the memory of one.
+ */
+#include "cli_int.h"
+
+static const char usage_events[] =
+    "usage: latch events verify [--db URL]\n"
+    "       latch events export [--format jsonl] [--since ID] [--db URL]\n"
+    "\n"
+    "Every event stores the hash of the one before it and its own: SHA-256 of that hash and\n"
+    "the event's canonical JSON (docs/ACCESS.md). verify walks the log in id order, checks\n"
+    "each event's hash and its link, and prints how many events it checked and OK, with the\n"
+    "last event's id and hash: keep them elsewhere, since events cut off the end of the log\n"
+    "show only against them. Otherwise it names the first broken link (the event, and whether\n"
+    "its content changed, events before it are missing, it was inserted, or two changed\n"
+    "places) and exits 1; 3 when the store cannot be read. Events stored before the chain\n"
+    "existed (before this version) are counted and not checked.\n"
+    "export writes the events, oldest first, as JSON lines on standard output: the admin API's\n"
+    "fields with prevHash and hash. Event data never holds a secret (tokens by display prefix).\n"
+    "  --db URL              store: sqlite:///path, a path, or postgres://... (env\n"
+    "                        DATABASE_URL; default ./latch.db)\n"
+    "  --format jsonl        the export's format (the only one)\n"
+    "  --since ID            export only the events after event ID\n";
+
+static int verify(lt_store_t *store)
+{
+    lt_chain_report_t r;
+    if (lt_store_events_verify(store, &r) != LT_OK) {
+        fprintf(stderr, "latch events: the event log could not be read\n");
+        return 3;
+    }
+    if (r.before)
+        printf("%lld events before the chain began (at event %lld), not checked\n",
+               (long long)r.before, (long long)r.anchor.id);
+    if (r.broken == LT_CHAIN_OK) {
+        printf("%lld events checked: OK\nhead: event %lld %s\n", (long long)r.checked,
+               (long long)r.head_id, r.head_hash);
+        return 0;
+    }
+    printf("%lld events checked before the first broken link\n", (long long)r.checked);
+    long long at = (long long)r.at_id, other = (long long)r.other_id;
+    switch (r.broken) {
+    case LT_CHAIN_CHANGED:
+        printf("BROKEN at event %lld: content changed (its stored fields or hashes are not what "
+               "was hashed)\n",
+               at);
+        break;
+    case LT_CHAIN_DELETED:
+        if (other)
+            printf("BROKEN at event %lld: events deleted before it (it does not link to event "
+                   "%lld)\n",
+                   at, other);
+        else
+            printf("BROKEN at event %lld: events deleted before it (it does not link to the "
+                   "chain's start)\n",
+                   at);
+        break;
+    case LT_CHAIN_INSERTED:
+        printf("BROKEN at event %lld: inserted (event %lld links over it)\n", at, other);
+        break;
+    case LT_CHAIN_ORDER:
+        printf("BROKEN at event %lld: order changed (event %lld belongs before it)\n", at, other);
+        break;
+    case LT_CHAIN_OK:
+        break;
+    }
+    return 1;
+}
+
+typedef struct {
+    lt_buf_t line;
+    bool failed; /* standard output took an error */
+} export_t;
+
+static int export_row(void *ctx, const lt_event_row_t *e)
+{
+    export_t *x = ctx;
+    lt_buf_reset(&x->line);
+    lt_store_event_write_json(&x->line, e, true);
+    lt_buf_putc(&x->line, '\n');
+    if (!lt_buf_ok(&x->line) || fwrite(x->line.ptr, 1, x->line.len, stdout) != x->line.len) {
+        x->failed = true;
+        return 1;
+    }
+    return 0;
+}
+
+static int export_jsonl(lt_store_t *store, int64_t since)
+{
+    export_t x = {.failed = false};
+    lt_buf_init(&x.line, 0);
+    int rc = lt_store_events_walk(store, since, NULL, export_row, &x);
+    lt_buf_dispose(&x.line);
+    if (!x.failed && fflush(stdout) != 0)
+        x.failed = true;
+    if (x.failed) {
+        fprintf(stderr, "latch events: cannot write stdout\n");
+        return 1;
+    }
+    if (rc != LT_OK) {
+        fprintf(stderr, "latch events: the event log could not be read\n");
+        return 3;
+    }
+    return 0;
+}
+
+int lt__cli_events(int argc, char **argv)
+{
+    const char *db = lt__cli_default_db(), *format = "jsonl", *since = NULL, *sub = NULL;
+    opts_t o = {argc, argv, 1, {NULL}, 0};
+    for (; o.i < argc; o.i++) {
+        if (lt__cli_is_help(argv[o.i])) {
+            fputs(usage_events, stdout);
+            return 0;
+        }
+        if (lt__cli_opt(&o, "--db", &db) || lt__cli_opt(&o, "--format", &format) ||
+            lt__cli_opt(&o, "--since", &since))
+            continue;
+        if (!sub && argv[o.i][0] != '-') {
+            sub = argv[o.i];
+            continue;
+        }
+        fprintf(stderr, "latch events: unexpected %s\n%s", argv[o.i], usage_events);
+        return 2;
+    }
+    bool is_verify = sub && strcmp(sub, "verify") == 0, is_export = sub && strcmp(sub, "export") == 0;
+    if (!is_verify && !is_export) {
+        fputs(usage_events, stderr);
+        return 2;
+    }
+    if (is_verify && since) {
+        fprintf(stderr, "latch events: verify checks the whole log; --since is for export\n");
+        return 2;
+    }
+    if (strcmp(format, "jsonl") != 0) {
+        fprintf(stderr, "latch events: --format takes jsonl\n");
+        return 2;
+    }
+    int64_t after = since ? lt__cli_parse_int(since, "--since", 0, 0x7fffffffL) : 0;
+    lt_store_t *store;
+    if (lt__cli_store_open(&store, db) != LT_OK)
+        return 3;
+    int rc = is_verify ? verify(store) : export_jsonl(store, after);
+    lt_store_close(store);
+    return rc;
+}
