@@ -16,8 +16,8 @@ static const char usage_events[] =
     "last event's id and hash: keep them elsewhere, since events cut off the end of the log\n"
     "show only against them. Otherwise it names the first broken link (the event, and whether\n"
     "its content changed, events before it are missing, it was inserted, or two changed\n"
-    "places) and exits 1; 3 when the store cannot be read. Events stored before the chain\n"
-    "existed (before this version) are counted and not checked.\n"
+    "places) and exits 1; 3 when the store cannot be read (or a SQLite file does not exist).\n"
+    "Events stored before the chain existed (before this version) are counted, not checked.\n"
     "export writes the events, oldest first, as JSON lines on standard output: the admin API's\n"
     "fields with prevHash and hash. Event data never holds a secret (tokens by display prefix).\n"
     "  --db URL              store: sqlite:///path, a path, or postgres://... (env\n"
@@ -107,6 +107,19 @@ static int export_jsonl(lt_store_t *store, int64_t since)
     return 0;
 }
 
+/* A SQLite store must exist already: opening one creates it, and a mistyped path would then
+ * verify as a fresh, intact log. */
+static bool store_exists(const char *db)
+{
+    if (strncmp(db, "postgres://", 11) == 0 || strncmp(db, "postgresql://", 13) == 0)
+        return true;
+    const char *path = strncmp(db, "sqlite://", 9) == 0 ? db + 9 : db;
+    if (access(path, F_OK) == 0)
+        return true;
+    fprintf(stderr, "latch events: no store at %s\n", path);
+    return false;
+}
+
 int lt__cli_events(int argc, char **argv)
 {
     const char *db = lt__cli_default_db(), *format = "jsonl", *since = NULL, *sub = NULL;
@@ -141,7 +154,7 @@ int lt__cli_events(int argc, char **argv)
     }
     int64_t after = since ? lt__cli_parse_int(since, "--since", 0, 0x7fffffffL) : 0;
     lt_store_t *store;
-    if (lt__cli_store_open(&store, db) != LT_OK)
+    if (!store_exists(db) || lt__cli_store_open(&store, db) != LT_OK)
         return 3;
     int rc = is_verify ? verify(store) : export_jsonl(store, after);
     lt_store_close(store);

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { LATCH_BIN, Latch } from './harness.mjs';
 import { psql } from './pg_harness.mjs';
 
@@ -135,6 +136,11 @@ test('bad arguments: usage and status 2', () => {
     const r = events(args);
     assert.equal(r.status, 2, `latch events ${args.join(' ')}: ${r.status} ${r.stdout}${r.stderr}`);
   }
+  // a SQLite file that is not there is not a fresh, intact log: 3, and nothing is created
+  const missing = `${l.dir}/no-such.db`;
+  const r = spawnSync(LATCH_BIN, ['events', 'verify', '--db', missing], { encoding: 'utf8' });
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+  assert.ok(!existsSync(missing));
   const help = spawnSync(LATCH_BIN, ['events', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
   assert.match(help.stdout, /latch events verify/);
