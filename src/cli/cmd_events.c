@@ -7,8 +7,8 @@
 #include "cli_int.h"
 
 static const char usage_events[] =
-    "usage: latch events verify [--db URL]\n"
-    "       latch events export [--format jsonl] [--since ID] [--db URL]\n"
+    "usage: latch events verify [--db URL | --config FILE]\n"
+    "       latch events export [--format jsonl] [--since ID] [--db URL | --config FILE]\n"
     "\n"
     "Every event stores the hash of the one before it and its own: SHA-256 of that hash and\n"
     "the event's canonical JSON (docs/ACCESS.md). verify walks the log in id order, checks\n"
@@ -20,8 +20,11 @@ static const char usage_events[] =
     "Events stored before the chain existed (before this version) are counted, not checked.\n"
     "export writes the events, oldest first, as JSON lines on standard output: the admin API's\n"
     "fields with prevHash and hash. Event data never holds a secret (tokens by display prefix).\n"
-    "  --db URL              store: sqlite:///path, a path, or postgres://... (env\n"
-    "                        DATABASE_URL; default ./latch.db)\n"
+    "  --db URL              store: sqlite:///path, a path, or postgres://... (default:\n"
+    "                        the one `latch serve` would open from its configuration\n"
+    "                        file and DATABASE_URL, else ./latch.db)\n"
+    "  --config FILE         the configuration file of `latch serve` to take db from (env\n"
+    "                        LATCH_CONFIG; default /etc/latch/latch.conf when it exists)\n"
     "  --format jsonl        the export's format (the only one)\n"
     "  --since ID            export only the events after event ID\n";
 
@@ -122,14 +125,15 @@ static bool store_exists(const char *db)
 
 int lt__cli_events(int argc, char **argv)
 {
-    const char *db = lt__cli_default_db(), *format = "jsonl", *since = NULL, *sub = NULL;
+    const char *db = NULL, *config = NULL, *format = "jsonl", *since = NULL, *sub = NULL;
     opts_t o = {argc, argv, 1, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (lt__cli_is_help(argv[o.i])) {
             fputs(usage_events, stdout);
             return 0;
         }
-        if (lt__cli_opt(&o, "--db", &db) || lt__cli_opt(&o, "--format", &format) ||
+        if (lt__cli_opt(&o, "--db", &db) || lt__cli_opt(&o, "--config", &config) ||
+            lt__cli_opt(&o, "--format", &format) ||
             lt__cli_opt(&o, "--since", &since))
             continue;
         if (!sub && argv[o.i][0] != '-') {
@@ -153,10 +157,24 @@ int lt__cli_events(int argc, char **argv)
         return 2;
     }
     int64_t after = since ? lt__cli_parse_int(since, "--since", 0, 0x7fffffffL) : 0;
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    int rc = 2;
+    if (db && config) {
+        fprintf(stderr, "latch events: --db or --config, not both\n");
+        goto done;
+    }
+    if (!db && lt__cli_serve_db(&a, config, &db) != LT_OK)
+        goto done;
+    if (!db)
+        db = lt__cli_default_db();
     lt_store_t *store;
+    rc = 3;
     if (!store_exists(db) || lt__cli_store_open(&store, db) != LT_OK)
-        return 3;
-    int rc = is_verify ? verify(store) : export_jsonl(store, after);
+        goto done;
+    rc = is_verify ? verify(store) : export_jsonl(store, after);
     lt_store_close(store);
+done:
+    lt_arena_dispose(&a);
     return rc;
 }
