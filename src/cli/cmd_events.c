@@ -133,8 +133,7 @@ int lt__cli_events(int argc, char **argv)
             return 0;
         }
         if (lt__cli_opt(&o, "--db", &db) || lt__cli_opt(&o, "--config", &config) ||
-            lt__cli_opt(&o, "--format", &format) ||
-            lt__cli_opt(&o, "--since", &since))
+            lt__cli_opt(&o, "--format", &format) || lt__cli_opt(&o, "--since", &since))
             continue;
         if (!sub && argv[o.i][0] != '-') {
             sub = argv[o.i];
@@ -143,7 +142,8 @@ int lt__cli_events(int argc, char **argv)
         fprintf(stderr, "latch events: unexpected %s\n%s", argv[o.i], usage_events);
         return 2;
     }
-    bool is_verify = sub && strcmp(sub, "verify") == 0, is_export = sub && strcmp(sub, "export") == 0;
+    bool is_verify = sub && strcmp(sub, "verify") == 0,
+         is_export = sub && strcmp(sub, "export") == 0;
     if (!is_verify && !is_export) {
         fputs(usage_events, stderr);
         return 2;

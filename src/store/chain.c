@@ -89,8 +89,8 @@ void lt__event_row_read(const lt__row_t *r, lt_event_row_t *e)
     e->hash = r->text(r, 11);
 }
 
-int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor,
-                         lt_event_fn fn, void *ctx)
+int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                         void *ctx)
 {
     return s->be->events_walk(s, after_id, anchor, fn, ctx);
 }

@@ -24,8 +24,7 @@ typedef struct lt__sql_exec {
     int (*explicit_id)(lt_store_t *s, const char *table);
     /* Run a query in the caller's transaction: the first column of its first row as text in
      * out (cap bytes, truncated), "" when none or NULL. LT_OK or LT_ERR (logged). */
-    int (*text)(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt,
-                va_list ap);
+    int (*text)(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt, va_list ap);
 } lt__sql_exec_t;
 
 /* The runner of an SQL backend's handle (its lt_store_t is the first member of a struct whose

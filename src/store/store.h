@@ -227,8 +227,8 @@ typedef struct lt_store_backend {
                        lt_event_row_t **out, size_t *n, int64_t *total);
     /* Every event after after_id in id order, streamed (bounded memory), in one read
      * transaction with the chain's anchor (*anchor, may be NULL). LT_OK, LT_ERR, or fn's. */
-    int (*events_walk)(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor,
-                       lt_event_fn fn, void *ctx);
+    int (*events_walk)(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx);
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
@@ -409,8 +409,8 @@ void lt_store_event_canon(lt_buf_t *b, const lt_event_row_t *e);
 /* hex(SHA-256(prev || canonical JSON of e)), prev the 64 hex of the row before: out[65]. */
 void lt_store_event_hash(const char *prev, const lt_event_row_t *e, char out[65]);
 /* Every event after after_id in id order, streamed (see lt_event_fn); *anchor may be NULL. */
-int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor,
-                         lt_event_fn fn, void *ctx);
+int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                         void *ctx);
 
 /* What a verification found: the first broken link only. */
 typedef enum {
@@ -422,12 +422,12 @@ typedef enum {
 } lt_chain_break_t;
 
 typedef struct {
-    int64_t checked;           /* events verified (after the anchor) */
-    int64_t before;            /* events at or before the anchor, not chained */
+    int64_t checked; /* events verified (after the anchor) */
+    int64_t before;  /* events at or before the anchor, not chained */
     lt_chain_anchor_t anchor;
-    int64_t head_id;           /* the last event verified (anchor id when none) */
-    char head_hash[65];        /* and its hash: a truncated tail shows only against it */
-    lt_chain_break_t broken;   /* LT_CHAIN_OK when the whole chain holds */
+    int64_t head_id;         /* the last event verified (anchor id when none) */
+    char head_hash[65];      /* and its hash: a truncated tail shows only against it */
+    lt_chain_break_t broken; /* LT_CHAIN_OK when the whole chain holds */
     int64_t at_id, other_id;
 } lt_chain_report_t;
 /* Walk the whole log and check each link, in bounded memory. LT_OK with *out (broken or not),

@@ -134,7 +134,9 @@ const char *const lt_pg_migrations[] = {
     "  id INTEGER PRIMARY KEY CHECK (id = 1), anchor_id BIGINT NOT NULL,"
     "  anchor_hash " T " NOT NULL);"
     "INSERT INTO event_chain (id, anchor_id, anchor_hash)"
-    "  SELECT 1, coalesce(max(id), 0), '0000000000000000000000000000000000000000000000000000000000000000' FROM events;",
+    "  SELECT 1, coalesce(max(id), 0),"
+    "  '0000000000000000000000000000000000000000000000000000000000000000'"
+    "  FROM events;",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

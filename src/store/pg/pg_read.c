@@ -228,8 +228,8 @@ static int read_anchor(PGconn *c, lt_chain_anchor_t *anchor)
     anchor->id = 0;
     snprintf(anchor->hash, sizeof(anchor->hash), "%s", LT_CHAIN_GENESIS);
     PGresult *res = NULL;
-    int rc = lt__pg_exec(c, &res, "SELECT anchor_id, anchor_hash FROM event_chain WHERE id = 1",
-                         "");
+    int rc =
+        lt__pg_exec(c, &res, "SELECT anchor_id, anchor_hash FROM event_chain WHERE id = 1", "");
     if (rc == LT_OK && PQntuples(res) > 0) {
         anchor->id = lt__pg_num(res, 0, 0);
         snprintf(anchor->hash, sizeof(anchor->hash), "%s", PQgetvalue(res, 0, 1));
@@ -265,8 +265,8 @@ static int events_walk(PGconn *c, int64_t after_id, lt_chain_anchor_t *anchor, l
     }
 }
 
-int lt__pg_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor,
-                       lt_event_fn fn, void *ctx)
+int lt__pg_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
 {
     PGconn *c = lt__pg_reader_get(s);
     if (!c)

@@ -125,7 +125,9 @@ const char *const lt_sqlite_migrations[] = {
     "  id INTEGER PRIMARY KEY CHECK (id = 1), anchor_id INTEGER NOT NULL,"
     "  anchor_hash TEXT NOT NULL);"
     "INSERT INTO event_chain (id, anchor_id, anchor_hash)"
-    "  SELECT 1, coalesce(max(id), 0), '0000000000000000000000000000000000000000000000000000000000000000' FROM events;",
+    "  SELECT 1, coalesce(max(id), 0),"
+    "  '0000000000000000000000000000000000000000000000000000000000000000'"
+    "  FROM events;",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

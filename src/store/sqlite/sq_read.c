@@ -304,8 +304,8 @@ static int events_walk(sqlite3 *db, int64_t after_id, lt_chain_anchor_t *anchor,
 {
     if (anchor && read_anchor(db, anchor) != LT_OK)
         return LT_ERR;
-    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT " LT__EVENT_COLUMNS
-                                          " FROM events WHERE id > ? ORDER BY id");
+    sqlite3_stmt *st =
+        lt__sq_prepare(db, "SELECT " LT__EVENT_COLUMNS " FROM events WHERE id > ? ORDER BY id");
     if (!st)
         return LT_ERR;
     sqlite3_bind_int64(st, 1, after_id);
@@ -325,8 +325,8 @@ static int events_walk(sqlite3 *db, int64_t after_id, lt_chain_anchor_t *anchor,
     return rc;
 }
 
-int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor,
-                       lt_event_fn fn, void *ctx)
+int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
 {
     sqlite3 *db = reader_begin(s);
     if (!db)
