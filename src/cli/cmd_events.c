@@ -7,7 +7,7 @@
 #include "cli_int.h"
 
 static const char usage_events[] =
-    "usage: latch events verify [--db URL | --config FILE]\n"
+    "usage: latch events verify [--expect-head ID:HASH] [--db URL | --config FILE]\n"
     "       latch events export [--format jsonl] [--since ID] [--db URL | --config FILE]\n"
     "\n"
     "Every event stores the hash of the one before it and its own: SHA-256 of that hash and\n"
@@ -25,13 +25,32 @@ static const char usage_events[] =
     "                        file and DATABASE_URL, else ./latch.db)\n"
     "  --config FILE         the configuration file of `latch serve` to take db from (env\n"
     "                        LATCH_CONFIG; default /etc/latch/latch.conf when it exists)\n"
+    "  --expect-head ID:HASH also check that event ID is still in the log with HASH (a head\n"
+    "                        an earlier verify printed): shows events cut off the end, or\n"
+    "                        a log rewritten up to it, which the chain alone cannot\n"
     "  --format jsonl        the export's format (the only one)\n"
     "  --since ID            export only the events after event ID\n";
 
-static int verify(lt_store_t *store)
+/* --expect-head ID:HASH, as verify prints a head ("event ID HASH" with a colon). */
+static bool parse_head(const char *s, lt_chain_anchor_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long id = strtoll(s, &end, 10);
+    if (errno || id <= 0 || *end != ':' || strlen(end + 1) != 64)
+        return false;
+    for (const char *h = end + 1; *h; h++)
+        if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+            return false;
+    out->id = id;
+    memcpy(out->hash, end + 1, 65);
+    return true;
+}
+
+static int verify(lt_store_t *store, const lt_chain_anchor_t *expect)
 {
     lt_chain_report_t r;
-    if (lt_store_events_verify(store, &r) != LT_OK) {
+    if (lt_store_events_verify(store, expect, &r) != LT_OK) {
         fprintf(stderr, "latch events: the event log could not be read\n");
         return 3;
     }
@@ -66,6 +85,16 @@ static int verify(lt_store_t *store)
         break;
     case LT_CHAIN_ORDER:
         printf("BROKEN at event %lld: order changed (event %lld belongs before it)\n", at, other);
+        break;
+    case LT_CHAIN_HEAD_MISSING:
+        printf("BROKEN at event %lld: the expected head is not in the log (its last checked "
+               "event is %lld): events were cut off or removed\n",
+               at, other);
+        break;
+    case LT_CHAIN_HEAD_CHANGED:
+        printf("BROKEN at event %lld: its hash is not the expected head's: the log up to it was "
+               "rewritten\n",
+               at);
         break;
     case LT_CHAIN_OK:
         break;
@@ -125,7 +154,8 @@ static bool store_exists(const char *db)
 
 int lt__cli_events(int argc, char **argv)
 {
-    const char *db = NULL, *config = NULL, *format = "jsonl", *since = NULL, *sub = NULL;
+    const char *db = NULL, *config = NULL, *format = "jsonl", *since = NULL, *sub = NULL,
+               *head = NULL;
     opts_t o = {argc, argv, 1, {NULL}, 0};
     for (; o.i < argc; o.i++) {
         if (lt__cli_is_help(argv[o.i])) {
@@ -133,7 +163,8 @@ int lt__cli_events(int argc, char **argv)
             return 0;
         }
         if (lt__cli_opt(&o, "--db", &db) || lt__cli_opt(&o, "--config", &config) ||
-            lt__cli_opt(&o, "--format", &format) || lt__cli_opt(&o, "--since", &since))
+            lt__cli_opt(&o, "--format", &format) || lt__cli_opt(&o, "--since", &since) ||
+            lt__cli_opt(&o, "--expect-head", &head))
             continue;
         if (!sub && argv[o.i][0] != '-') {
             sub = argv[o.i];
@@ -150,6 +181,12 @@ int lt__cli_events(int argc, char **argv)
     }
     if (is_verify && since) {
         fprintf(stderr, "latch events: verify checks the whole log; --since is for export\n");
+        return 2;
+    }
+    lt_chain_anchor_t expect;
+    if (head && (!is_verify || !parse_head(head, &expect))) {
+        fprintf(stderr, "latch events: --expect-head takes ID:HASH (64 lower-case hex), for "
+                        "verify\n");
         return 2;
     }
     if (strcmp(format, "jsonl") != 0) {
@@ -172,7 +209,7 @@ int lt__cli_events(int argc, char **argv)
     rc = 3;
     if (!store_exists(db) || lt__cli_store_open(&store, db) != LT_OK)
         goto done;
-    rc = is_verify ? verify(store) : export_jsonl(store, after);
+    rc = is_verify ? verify(store, head ? &expect : NULL) : export_jsonl(store, after);
     lt_store_close(store);
 done:
     lt_arena_dispose(&a);

@@ -101,6 +101,8 @@ int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anc
  * failed, held back until the next row tells how it failed. */
 typedef struct {
     lt_chain_report_t *r;
+    const lt_chain_anchor_t *expect; /* the head to find, or NULL */
+    bool expect_seen;
     char h1[65], h2[65]; /* the last good row's hash (the anchor's at first), the one before */
     int64_t id1;
     bool started; /* h1 and id1 set from the anchor (the walk fills it before the first row) */
@@ -157,6 +159,17 @@ static int verify_row(void *ctx, const lt_event_row_t *e)
             settle(v);
         return STOP;
     }
+    if (link && self && v->expect && !v->expect_seen && e->id >= v->expect->id) {
+        v->expect_seen = true;
+        if (e->id > v->expect->id) { /* passed over: the expected head is not there */
+            broken(v, LT_CHAIN_HEAD_MISSING, v->expect->id, v->id1);
+            return STOP;
+        }
+        if (strcmp(e->hash, v->expect->hash) != 0) {
+            broken(v, LT_CHAIN_HEAD_CHANGED, e->id, 0);
+            return STOP;
+        }
+    }
     if (link && self) {
         memcpy(v->h2, v->h1, sizeof(v->h2));
         snprintf(v->h1, sizeof(v->h1), "%s", e->hash);
@@ -179,10 +192,10 @@ static int verify_row(void *ctx, const lt_event_row_t *e)
     return 0;
 }
 
-int lt_store_events_verify(lt_store_t *s, lt_chain_report_t *out)
+int lt_store_events_verify(lt_store_t *s, const lt_chain_anchor_t *expect, lt_chain_report_t *out)
 {
     memset(out, 0, sizeof(*out));
-    verify_t v = {.r = out, .pending = false};
+    verify_t v = {.r = out, .expect = expect, .pending = false};
     int rc = lt_store_events_walk(s, 0, &out->anchor, verify_row, &v);
     if (rc != LT_OK && rc != STOP)
         return LT_ERR;
@@ -190,6 +203,8 @@ int lt_store_events_verify(lt_store_t *s, lt_chain_report_t *out)
         settle(&v);
     out->head_id = v.started ? v.id1 : out->anchor.id;
     memcpy(out->head_hash, v.started ? v.h1 : out->anchor.hash, sizeof(out->head_hash));
+    if (out->broken == LT_CHAIN_OK && expect && !v.expect_seen) /* the log ends before it */
+        broken(&v, LT_CHAIN_HEAD_MISSING, expect->id, out->head_id);
     return LT_OK;
 }
 

@@ -408,17 +408,20 @@ int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *
 void lt_store_event_canon(lt_buf_t *b, const lt_event_row_t *e);
 /* hex(SHA-256(prev || canonical JSON of e)), prev the 64 hex of the row before: out[65]. */
 void lt_store_event_hash(const char *prev, const lt_event_row_t *e, char out[65]);
-/* Every event after after_id in id order, streamed (see lt_event_fn); *anchor may be NULL. */
+/* Every event after after_id in id order, streamed (see lt_event_fn); *anchor may be NULL.
+ * Any thread; SQLite's read connection is held for the whole walk. */
 int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
                          void *ctx);
 
 /* What a verification found: the first broken link only. */
 typedef enum {
     LT_CHAIN_OK = 0,
-    LT_CHAIN_CHANGED,  /* at_id's stored content (or its hashes) is not what was hashed */
-    LT_CHAIN_DELETED,  /* rows are missing between other_id (0: the anchor) and at_id */
-    LT_CHAIN_INSERTED, /* at_id is not part of the chain: other_id links over it */
-    LT_CHAIN_ORDER,    /* at_id and other_id are in each other's place */
+    LT_CHAIN_CHANGED,      /* at_id's stored content (or its hashes) is not what was hashed */
+    LT_CHAIN_DELETED,      /* rows are missing between other_id (0: the anchor) and at_id */
+    LT_CHAIN_INSERTED,     /* at_id is not part of the chain: other_id links over it */
+    LT_CHAIN_ORDER,        /* at_id and other_id are in each other's place */
+    LT_CHAIN_HEAD_MISSING, /* the expected head at_id is not in the log (other_id: its last) */
+    LT_CHAIN_HEAD_CHANGED, /* the expected head at_id has another hash: rewritten up to it */
 } lt_chain_break_t;
 
 typedef struct {
@@ -430,9 +433,11 @@ typedef struct {
     lt_chain_break_t broken; /* LT_CHAIN_OK when the whole chain holds */
     int64_t at_id, other_id;
 } lt_chain_report_t;
-/* Walk the whole log and check each link, in bounded memory. LT_OK with *out (broken or not),
- * or LT_ERR when the log could not be read. Any thread. */
-int lt_store_events_verify(lt_store_t *s, lt_chain_report_t *out);
+/* Walk the whole log and check each link, in bounded memory; with expect (may be NULL), also
+ * that event expect->id is in the checked log with hash expect->hash (a head verified before:
+ * what a chain cannot show by itself, its end cut off or the log rewritten whole). LT_OK with
+ * *out (broken or not), or LT_ERR when the log could not be read. Any thread. */
+int lt_store_events_verify(lt_store_t *s, const lt_chain_anchor_t *expect, lt_chain_report_t *out);
 /* An event as the admin API shows it (Unleash's shape), with prevHash and hash when chain. */
 void lt_store_event_write_json(lt_buf_t *b, const lt_event_row_t *e, bool chain);
 

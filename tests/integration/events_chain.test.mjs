@@ -184,3 +184,21 @@ test('a deleted row: verify names the event after the gap', () => {
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, new RegExp(`BROKEN at event ${lines[3].id}: events deleted before it \\(it does not link to event ${lines[1].id}\\)`));
 });
+
+test('--expect-head: events cut off the end, which the chain alone cannot show', async () => {
+  tamper('DELETE FROM events'); // start over: the deleted-row test above left the chain broken
+  tamper(`UPDATE event_chain SET anchor_id = 0, anchor_hash = '${GENESIS}'`);
+  for (const name of ['head-a', 'head-b', 'head-c'])
+    assert.equal((await admin('POST', '/api/admin/projects/default/features', { name })).status, 201);
+  const m = /^head: event (\d+) ([0-9a-f]{64})$/m.exec(events(['verify']).stdout);
+  assert.ok(m);
+  const head = `${m[1]}:${m[2]}`;
+  assert.equal(events(['verify', '--expect-head', head]).status, 0);
+  tamper(`DELETE FROM events WHERE id >= ${m[1]}`);
+  assert.equal(events(['verify']).status, 0, 'the chain alone still holds');
+  const r = events(['verify', '--expect-head', head]);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, new RegExp(`BROKEN at event ${m[1]}: the expected head is not in the log`));
+  for (const bad of ['12', 'x:y', `${m[1]}:${m[2].toUpperCase()}`])
+    assert.equal(events(['verify', '--expect-head', bad]).status, 2, bad);
+});

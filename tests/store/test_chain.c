@@ -58,7 +58,7 @@ static void write_n(fx_t *fx, int n)
 static lt_chain_report_t verify(fx_t *fx)
 {
     lt_chain_report_t r;
-    assert_int_equal(lt_store_events_verify(fx->s, &r), LT_OK);
+    assert_int_equal(lt_store_events_verify(fx->s, NULL, &r), LT_OK);
     return r;
 }
 
@@ -184,6 +184,34 @@ static void test_chain_inserted_row(void **state)
     assert_int_equal(r.other_id, 5);
 }
 
+/* What the chain cannot show alone, a head kept from an earlier verify shows: the end cut off,
+ * or the log rewritten with fresh hashes up to the head. */
+static void test_chain_expected_head(void **state)
+{
+    fx_t *fx = *state;
+    write_n(fx, 5);
+    lt_chain_report_t r = verify(fx);
+    lt_chain_anchor_t head = {r.head_id, ""};
+    memcpy(head.hash, r.head_hash, sizeof(head.hash));
+    assert_int_equal(put_tag_type(fx->s, "later"), LT_OK); /* the log grows past the head */
+    assert_int_equal(lt_store_events_verify(fx->s, &head, &r), LT_OK);
+    assert_int_equal(r.broken, LT_CHAIN_OK);
+    assert_int_equal(r.checked, 7);
+    /* the last two cut off: the chain alone holds, the head does not */
+    fx_sql(fx, "DELETE FROM events WHERE id >= 6");
+    assert_int_equal(verify(fx).broken, LT_CHAIN_OK);
+    assert_int_equal(lt_store_events_verify(fx->s, &head, &r), LT_OK);
+    assert_int_equal(r.broken, LT_CHAIN_HEAD_MISSING);
+    assert_int_equal(r.at_id, 6);
+    assert_int_equal(r.other_id, 5);
+    /* the log rewritten whole with fresh hashes: another head hash */
+    lt_chain_anchor_t old = {3, ""};
+    memset(old.hash, 'a', 64);
+    assert_int_equal(lt_store_events_verify(fx->s, &old, &r), LT_OK);
+    assert_int_equal(r.broken, LT_CHAIN_HEAD_CHANGED);
+    assert_int_equal(r.at_id, 3);
+}
+
 /* Rows from before the chain: the migration anchors the chain after them. Simulated by taking
  * migration 7 back (the columns and the anchor table dropped) and opening the store again. */
 static void test_chain_anchor_for_old_rows(void **state)
@@ -266,6 +294,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chain_deleted_row, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_chain_swapped_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_chain_inserted_row, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_chain_expected_head, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_chain_anchor_for_old_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_chain_two_writers, fx_setup, fx_teardown),
     };
