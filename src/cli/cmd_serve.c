@@ -338,6 +338,23 @@ static const char *config_path(const char *given)
     return access(LT_CONF_DEFAULT_PATH, F_OK) == 0 ? LT_CONF_DEFAULT_PATH : NULL;
 }
 
+int lt__cli_serve_db(lt_arena_t *a, const char *config, const char **out)
+{
+    lt_conf_item_t s[N_SETTINGS];
+    settings_init(s);
+    *out = NULL;
+    const char *path = config_path(config);
+    lt_conf_err_t err;
+    if (path && lt_conf_load(a, path, s, N_SETTINGS, &err) != LT_OK) {
+        fprintf(stderr, "latch: %s\n", err.msg);
+        return LT_EINVAL;
+    }
+    lt_conf_apply_env(s, N_SETTINGS);
+    if (s[S_DB].origin[0]) /* set by the file or the environment, not the default */
+        *out = s[S_DB].value;
+    return LT_OK;
+}
+
 /* The base path as the server takes it: "" and "/" are none (NULL), a final "/" goes. */
 static int base_path_read(lt_arena_t *a, lt_conf_item_t *it)
 {

@@ -82,6 +82,16 @@ static int explicit_id(lt_store_t *s, const char *table)
     return x->explicit_id ? x->explicit_id(s, table) : LT_OK;
 }
 
+/* The first column of the first row as text ("" when none). */
+static int first_text(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = ((lt__sql_store_t *)s)->exec->text(s, out, cap, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 /* insert ("INSERT INTO t (...) VALUES (...)") with the clause of mode m: key is the conflict
  * target, set the columns an update changes; restore adds created_at (RESTORE mode). */
 static int put_row(lt_store_t *db, lt_put_mode_t m, bool restore, const char *insert,
@@ -554,4 +564,48 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before)
                  " OR (hour < ? AND instance_id = '')",
                  "ii", raw_before, agg_before);
     return rc;
+}
+
+/* ---------- the event row ---------- */
+
+int lt__sql_event_append(lt_store_t *s, const lt_event_t *ev, int64_t *out_id)
+{
+    char prev[65];
+    /* the last row after the anchor, else the anchor: inside the write transaction, so no
+     * other writer (another instance on PostgreSQL) appends in between */
+    if (first_text(s, prev, sizeof(prev),
+                   "SELECT coalesce((SELECT hash FROM events WHERE id > c.anchor_id"
+                   " ORDER BY id DESC LIMIT 1), c.anchor_hash) FROM event_chain c WHERE c.id = 1",
+                   "") != LT_OK)
+        return LT_ERR;
+    if (!prev[0]) /* no anchor row (removed by hand): chain from the genesis; verify tells */
+        snprintf(prev, sizeof(prev), "%s", LT_CHAIN_GENESIS);
+    lt_event_row_t row = {
+        .type = ev->type,
+        .created_at = lt_now_ms(),
+        .created_by = ev->created_by ? ev->created_by : "system",
+        .created_by_user_id = ev->created_by_user_id,
+        .project = ev->project,
+        .environment = ev->environment,
+        .feature_name = ev->feature_name,
+        .data = ev->data,
+        .pre_data = ev->pre_data,
+        .prev_hash = prev,
+        .hash = NULL,
+    };
+    if (call(s, NULL, &row.id,
+             "INSERT INTO events (type, created_at, created_by, created_by_user_id, project,"
+             " environment, feature_name, data, pre_data) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+             "titottttt", row.type, row.created_at, row.created_by, row.created_by_user_id,
+             row.project, row.environment, row.feature_name, row.data, row.pre_data) != LT_OK ||
+        row.id <= 0)
+        return LT_ERR;
+    char hash[65];
+    lt_store_event_hash(prev, &row, hash);
+    if (run(s, "UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", "tti", prev, hash,
+            row.id) != LT_OK)
+        return LT_ERR;
+    if (out_id)
+        *out_id = row.id;
+    return LT_OK;
 }

@@ -22,6 +22,9 @@ typedef struct lt__sql_exec {
                va_list ap);
     /* After a row was inserted into table with an id given, not drawn (NULL: nothing to do). */
     int (*explicit_id)(lt_store_t *s, const char *table);
+    /* Run a query in the caller's transaction: the first column of its first row as text in
+     * out (cap bytes, truncated), "" when none or NULL. LT_OK or LT_ERR (logged). */
+    int (*text)(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt, va_list ap);
 } lt__sql_exec_t;
 
 /* The runner of an SQL backend's handle (its lt_store_t is the first member of a struct whose
@@ -63,6 +66,10 @@ int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_u
                         bool expiry_noted);
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
 int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+/* The event row of a write, chained (chain.c): the previous row's hash (or the anchor's) read
+ * in the same write transaction, so under the backend's write lock; *out_id (may be NULL) gets
+ * its id. */
+int lt__sql_event_append(lt_store_t *s, const lt_event_t *ev, int64_t *out_id);
 /* Usage retention: hourly rows before raw_before summed into day rows (instance ""), day rows
  * before agg_before dropped. */
 int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);

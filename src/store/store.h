@@ -35,7 +35,19 @@ typedef struct {
     const char *created_by;
     int64_t created_by_user_id;
     const char *project, *environment, *feature_name, *data, *pre_data;
+    const char *prev_hash, *hash; /* the chain (chain.c): 64 lower-case hex, NULL before it */
 } lt_event_row_t;
+
+/* Where the event chain starts: the events up to id are before it (those stored before the
+ * chain existed); the first event after id links to hash (LT_CHAIN_GENESIS at first). */
+typedef struct {
+    int64_t id;
+    char hash[65];
+} lt_chain_anchor_t;
+
+/* Called for each event of a walk, in id order; e and its strings live for the call only.
+ * Non-zero stops the walk, which returns it. */
+typedef int (*lt_event_fn)(void *ctx, const lt_event_row_t *e);
 
 typedef struct {
     const char *feature; /* NULL = any */
@@ -226,6 +238,10 @@ typedef struct lt_store_backend {
     int (*user_auth)(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
     int (*events_list)(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
+    /* Every event after after_id in id order, streamed (bounded memory), in one read
+     * transaction with the chain's anchor (*anchor, may be NULL). LT_OK, LT_ERR, or fn's. */
+    int (*events_walk)(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx);
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
@@ -403,6 +419,49 @@ int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
 /* Events newest first, in a; *total counts all that match. */
 int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                          lt_event_row_t **out, size_t *n, int64_t *total);
+
+/* --- the event chain (chain.c; docs/ACCESS.md, "The event log's chain") --- */
+/* The hash the chain starts from when nothing came before it. */
+#define LT_CHAIN_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+/* The canonical JSON of a stored row: id, type, created_at, created_by, created_by_user_id,
+ * project, environment, feature_name, data, pre_data in that order, the stored values (text
+ * as a JSON string, a NULL as null, created_by_user_id 0 as null), no whitespace. */
+void lt_store_event_canon(lt_buf_t *b, const lt_event_row_t *e);
+/* hex(SHA-256(prev || canonical JSON of e)), prev the 64 hex of the row before: out[65]. */
+void lt_store_event_hash(const char *prev, const lt_event_row_t *e, char out[65]);
+/* Every event after after_id in id order, streamed (see lt_event_fn); *anchor may be NULL.
+ * Any thread; SQLite's read connection is held for the whole walk. */
+int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                         void *ctx);
+
+/* What a verification found: the first broken link only. */
+typedef enum {
+    LT_CHAIN_OK = 0,
+    LT_CHAIN_CHANGED,      /* at_id's stored content (or its hashes) is not what was hashed */
+    LT_CHAIN_DELETED,      /* rows are missing between other_id (0: the anchor) and at_id */
+    LT_CHAIN_INSERTED,     /* at_id is not part of the chain: other_id links over it */
+    LT_CHAIN_ORDER,        /* at_id and other_id are in each other's place */
+    LT_CHAIN_HEAD_MISSING, /* the expected head at_id is not in the log (other_id: its last) */
+    LT_CHAIN_HEAD_CHANGED, /* the expected head at_id has another hash: rewritten up to it */
+} lt_chain_break_t;
+
+typedef struct {
+    int64_t checked; /* events verified (after the anchor) */
+    int64_t before;  /* events at or before the anchor, not chained */
+    lt_chain_anchor_t anchor;
+    int64_t head_id;         /* the last event verified (anchor id when none) */
+    char head_hash[65];      /* and its hash: a truncated tail shows only against it */
+    lt_chain_break_t broken; /* LT_CHAIN_OK when the whole chain holds */
+    int64_t at_id, other_id;
+} lt_chain_report_t;
+/* Walk the whole log and check each link, in bounded memory; with expect (may be NULL), also
+ * that event expect->id is in the checked log with hash expect->hash (a head verified before:
+ * what a chain cannot show by itself, its end cut off or the log rewritten whole). LT_OK with
+ * *out (broken or not), or LT_ERR when the log could not be read. Any thread. */
+int lt_store_events_verify(lt_store_t *s, const lt_chain_anchor_t *expect, lt_chain_report_t *out);
+/* An event as the admin API shows it (Unleash's shape), with prevHash and hash when chain. */
+void lt_store_event_write_json(lt_buf_t *b, const lt_event_row_t *e, bool chain);
+
 /* Applications as stored, in a. */
 int lt_store_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
 /* Hourly counts of a flag since an epoch ms, with their variant counts, in a. */

@@ -122,6 +122,17 @@ const char *const lt_sqlite_migrations[] = {
     /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
     "CREATE TABLE token_usage (digest BLOB PRIMARY KEY, data TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /* 9: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+     * chain starts from (the rows there are at migration time stay before it) */
+    "ALTER TABLE events ADD COLUMN prev_hash TEXT;"
+    "ALTER TABLE events ADD COLUMN hash TEXT;"
+    "CREATE TABLE event_chain ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), anchor_id INTEGER NOT NULL,"
+    "  anchor_hash TEXT NOT NULL);"
+    "INSERT INTO event_chain (id, anchor_id, anchor_hash)"
+    "  SELECT 1, coalesce(max(id), 0),"
+    "  '0000000000000000000000000000000000000000000000000000000000000000'"
+    "  FROM events;",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

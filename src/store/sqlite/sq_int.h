@@ -99,6 +99,8 @@ int lt__sq_revision(lt_store_t *s, int64_t *out);
 int lt__sq_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
 int lt__sq_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
+int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx);
 int lt__sq_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
 int lt__sq_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);

@@ -288,6 +288,68 @@ int lt__sq_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
     return reader_end(s, events_list(db, a, f, out, n, total));
 }
 
+/* The chain's anchor ({0, genesis} when its row is missing: verification then tells). */
+static int read_anchor(sqlite3 *db, lt_chain_anchor_t *anchor)
+{
+    anchor->id = 0;
+    snprintf(anchor->hash, sizeof(anchor->hash), "%s", LT_CHAIN_GENESIS);
+    sqlite3_stmt *st =
+        lt__sq_prepare(db, "SELECT anchor_id, anchor_hash FROM event_chain WHERE id = 1");
+    if (!st)
+        return LT_ERR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        anchor->id = sqlite3_column_int64(st, 0);
+        const unsigned char *h = sqlite3_column_text(st, 1);
+        snprintf(anchor->hash, sizeof(anchor->hash), "%s", h ? (const char *)h : "");
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        lt_log_error("store: event chain: %s", sqlite3_errmsg(db));
+        return LT_ERR;
+    }
+    return LT_OK;
+}
+
+/* One statement stepped row by row: memory stays one row whatever the log's length. */
+static int events_walk(sqlite3 *db, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
+{
+    if (anchor && read_anchor(db, anchor) != LT_OK)
+        return LT_ERR;
+    sqlite3_stmt *st =
+        lt__sq_prepare(db, "SELECT " LT__EVENT_COLUMNS " FROM events WHERE id > ? ORDER BY id");
+    if (!st)
+        return LT_ERR;
+    sqlite3_bind_int64(st, 1, after_id);
+    int rc = LT_OK, step;
+    while (rc == LT_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        lt__row_t row;
+        lt_event_row_t e;
+        lt__sq_row_of(st, &row);
+        lt__event_row_read(&row, &e);
+        rc = fn(ctx, &e);
+    }
+    if (rc == LT_OK && step != SQLITE_DONE) {
+        lt_log_error("store: events read: %s", sqlite3_errmsg(db));
+        rc = LT_ERR;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
+{
+    sqlite3 *db = reader_begin(s);
+    if (!db)
+        return LT_ERR;
+    int rc = events_walk(db, after_id, anchor, fn, ctx);
+    int end = reader_end(s, rc == LT_ERR ? LT_ERR : LT_OK);
+    return rc == LT_OK && end != LT_OK ? LT_ERR : rc;
+}
+
 static int usage_apps(sqlite3 *db, lt_arena_t *a, lt_app_row_t **out, size_t *n)
 {
     size_t cap = 0;
