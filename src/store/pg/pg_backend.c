@@ -53,6 +53,7 @@ const lt_store_backend_t lt_store_postgres = {
     .revision = lt__pg_revision,
     .user_auth = lt__pg_user_auth,
     .events_list = lt__pg_events_list,
+    .integration_events_list = lt__pg_integration_events_list,
     .usage_apps = lt__pg_usage_apps,
     .usage_feature = lt__pg_usage_feature,
     .wait_change = pg_wait_change,

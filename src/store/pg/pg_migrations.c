@@ -126,6 +126,17 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: addons (integrations) and the record of their deliveries */
+    "CREATE TABLE addons ("
+    "  id BIGINT PRIMARY KEY, provider " T " NOT NULL, description " T ","
+    "  enabled INTEGER NOT NULL DEFAULT 1, parameters " T " NOT NULL DEFAULT '{}',"
+    "  events " T " NOT NULL DEFAULT '[]', projects " T " NOT NULL DEFAULT '[]',"
+    "  environments " T " NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL);"
+    "CREATE TABLE integration_events ("
+    "  id BIGSERIAL PRIMARY KEY, addon_id BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL, state " T " NOT NULL, state_details " T " NOT NULL,"
+    "  event " T " NOT NULL, details " T " NOT NULL);"
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

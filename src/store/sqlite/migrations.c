@@ -117,6 +117,17 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: addons (integrations) and the record of their deliveries */
+    "CREATE TABLE addons ("
+    "  id INTEGER PRIMARY KEY, provider TEXT NOT NULL, description TEXT,"
+    "  enabled INTEGER NOT NULL DEFAULT 1, parameters TEXT NOT NULL DEFAULT '{}',"
+    "  events TEXT NOT NULL DEFAULT '[]', projects TEXT NOT NULL DEFAULT '[]',"
+    "  environments TEXT NOT NULL DEFAULT '[]', created_at INTEGER NOT NULL);"
+    "CREATE TABLE integration_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, addon_id INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, state TEXT NOT NULL, state_details TEXT NOT NULL,"
+    "  event TEXT NOT NULL, details TEXT NOT NULL);"
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

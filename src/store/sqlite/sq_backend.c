@@ -49,6 +49,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .revision = lt__sq_revision,
     .user_auth = lt__sq_user_auth,
     .events_list = lt__sq_events_list,
+    .integration_events_list = lt__sq_integration_events_list,
     .usage_apps = lt__sq_usage_apps,
     .usage_feature = lt__sq_usage_feature,
 };
