@@ -7,48 +7,8 @@
 #include <stdio.h>
 
 #include "admin_int.h"
+#include "../addons.h"
 #include "../api.h"
-
-/* Write stored JSON text as a value: verbatim when it parses, else as a string. */
-static void write_json_text(lt_buf_t *b, const char *text)
-{
-    if (!text) {
-        lt_buf_puts(b, "null");
-        return;
-    }
-    cJSON *j = cJSON_Parse(text);
-    if (j)
-        lt_buf_puts(b, text);
-    else
-        lt_json_cstr(b, text);
-    cJSON_Delete(j);
-}
-
-static void write_event(lt_buf_t *b, const lt_event_row_t *e)
-{
-    lt_buf_printf(b, "{\"id\":%lld,\"type\":", (long long)e->id);
-    lt_json_cstr(b, e->type);
-    lt_buf_puts(b, ",\"createdAt\":");
-    lt_json_time(b, e->created_at);
-    lt_buf_puts(b, ",\"createdBy\":");
-    lt_json_cstr_or_null(b, e->created_by);
-    lt_buf_puts(b, ",\"createdByUserId\":");
-    if (e->created_by_user_id)
-        lt_json_i64(b, e->created_by_user_id);
-    else
-        lt_buf_puts(b, "null");
-    lt_buf_puts(b, ",\"environment\":");
-    lt_json_cstr_or_null(b, e->environment);
-    lt_buf_puts(b, ",\"project\":");
-    lt_json_cstr_or_null(b, e->project);
-    lt_buf_puts(b, ",\"featureName\":");
-    lt_json_cstr_or_null(b, e->feature_name);
-    lt_buf_puts(b, ",\"data\":");
-    write_json_text(b, e->data);
-    lt_buf_puts(b, ",\"preData\":");
-    write_json_text(b, e->pre_data);
-    lt_buf_puts(b, ",\"tags\":[],\"label\":null,\"summary\":null}");
-}
 
 /* A query value as a NUL-terminated arena string, without Unleash's "IS:" operator prefix;
  * NULL when absent or empty. */
@@ -148,7 +108,7 @@ static void events_list(lt_req_t *r, const lt_params_t *params)
     for (size_t i = 0; i < n; i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        write_event(&b, &rows[i]);
+        lt_api_write_event(&b, &rows[i]);
     }
     lt_buf_printf(&b, "],\"totalEvents\":%lld}", (long long)total);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
@@ -176,7 +136,7 @@ static void events_search(lt_req_t *r, const lt_params_t *params)
     for (size_t i = 0; i < n; i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        write_event(&b, &rows[i]);
+        lt_api_write_event(&b, &rows[i]);
     }
     lt_buf_printf(&b, "],\"total\":%lld}", (long long)total);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
