@@ -634,7 +634,7 @@ cJSON *lt_addon_context(const lt_event_row_t *e)
 /* ---------- the delivery worker ---------- */
 
 typedef struct {
-    int64_t addon_id;
+    int64_t addon_id, addon_created; /* with its creation time: ids of deleted addons recur */
     char *url, *content_type, *authorization, *custom_headers; /* the last two may be NULL */
     char *body;       /* rendered, or the event JSON */
     char *event_json; /* the event delivered */
@@ -790,6 +790,7 @@ static delivery_t *delivery_new(const lt_addon_t *x, const lt_event_row_t *e, co
     cJSON *params = cJSON_Parse(x->parameters ? x->parameters : "{}");
     delivery_t *d = lt_xcalloc(1, sizeof(*d));
     d->addon_id = x->id;
+    d->addon_created = x->created_at;
     d->url = param(params, "url");
     if (!d->url)
         d->url = lt_xstrdup("");
@@ -1071,9 +1072,27 @@ done:
     curl_url_cleanup(u);
 }
 
+/* Is d's addon still there and enabled (deleted or disabled since: nothing more is sent)? */
+static bool addon_live(const delivery_t *d)
+{
+    lt_snapshot_t *s = lt_snapshot_acquire();
+    bool live = false;
+    for (size_t i = 0; s && i < s->data.n_addons && !live; i++) {
+        const lt_addon_t *x = &s->data.addons[i];
+        live = x->id == d->addon_id && x->created_at == d->addon_created && x->enabled;
+    }
+    lt_snapshot_release(s);
+    return live;
+}
+
 /* One attempt of d, recorded; true when d is done (delivered, or out of attempts). */
 static bool attempt(CURL *h, delivery_t *d)
 {
+    if (!addon_live(d)) {
+        lt_log_info("addons: addon %lld was deleted or disabled; its queued delivery is dropped",
+                    (long long)d->addon_id);
+        return true;
+    }
     d->attempts++;
     if (d->render_err) {
         char msg[256];
