@@ -225,8 +225,10 @@ const char *lt_addon_url_check(const char *url)
     if (strlen(url) > 2048)
         return "\"url\" must be at most 2048 characters long";
     for (const char *c = url; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f)
-            return "\"url\" must not hold spaces or control characters";
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+            return "\"url\" must be printable ASCII without spaces (a name in punycode)";
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return "\"url\" must be an absolute URL that starts with http:// or https://";
     CURLU *u = curl_url();
     const char *msg = NULL;
     char *scheme = NULL, *user = NULL;
