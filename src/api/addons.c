@@ -265,6 +265,8 @@ typedef struct {
     int depth;
     long steps;
     const char *err;
+    size_t scanned;       /* in_json_string's: how far the output was read */
+    bool in_string, esc; /* and what it found there */
 } render_t;
 
 /* A tag: its kind ('#', '^', '/', '!', '>', '=', '&', '{' for a triple, 0 a variable), its
@@ -397,27 +399,29 @@ static void value_text(lt_buf_t *b, const cJSON *v, bool top)
     }
 }
 
-/* Is offset n of b inside a JSON string (an odd number of unescaped quotes before it)? */
-static bool in_json_string(const lt_buf_t *b)
+/* Is the end of the output inside a JSON string (an odd number of unescaped quotes before it)?
+ * Scanned on from where the last call stopped, so a template full of {{eventMarkdown}} costs
+ * one pass over its output. */
+static bool in_json_string(render_t *r)
 {
-    bool in = false, esc = false;
-    for (size_t i = 0; i < b->len; i++) {
-        char c = b->ptr[i];
-        if (esc)
-            esc = false;
+    const lt_buf_t *b = r->out;
+    for (; r->scanned < b->len; r->scanned++) {
+        char c = b->ptr[r->scanned];
+        if (r->esc)
+            r->esc = false;
         else if (c == '\\')
-            esc = true;
+            r->esc = true;
         else if (c == '"')
-            in = !in;
+            r->in_string = !r->in_string;
     }
-    return in;
+    return r->in_string;
 }
 
 static void variable(render_t *r, const tag_t *t)
 {
     const cJSON *v = lookup(r, t->name, t->name_len);
     if (t->name_len == 13 && memcmp(t->name, "eventMarkdown", 13) == 0 && cJSON_IsString(v)) {
-        if (in_json_string(r->out)) {
+        if (in_json_string(r)) {
             lt_buf_t q;
             lt_buf_init(&q, LT_ADDON_BODY_MAX + 16);
             lt_json_cstr(&q, v->valuestring);
@@ -543,7 +547,14 @@ static void render_span(render_t *r, const char *p, const char *end)
 
 int lt_addon_render(lt_buf_t *out, const char *tmpl, const cJSON *ctx, const char **err)
 {
-    render_t r = {.out = out, .stack = {ctx}, .depth = 0, .steps = 0, .err = NULL};
+    render_t r = {.out = out,
+                  .stack = {ctx},
+                  .depth = 0,
+                  .steps = 0,
+                  .err = NULL,
+                  .scanned = 0,
+                  .in_string = false,
+                  .esc = false};
     render_span(&r, tmpl, tmpl + strlen(tmpl));
     if (!r.err && !lt_buf_ok(out))
         r.err = "the rendered body is over 256 KiB";
@@ -631,6 +642,27 @@ cJSON *lt_addon_context(const lt_event_row_t *e)
     free(quoted);
     free(json);
     return ctx;
+}
+
+int lt_addon_template_check(const char *tmpl, const char **err)
+{
+    static const lt_event_row_t sample = {.id = 1,
+                                          .type = "feature-created",
+                                          .created_at = 1,
+                                          .created_by = "admin",
+                                          .created_by_user_id = 1,
+                                          .project = "default",
+                                          .environment = NULL,
+                                          .feature_name = "flag",
+                                          .data = "{\"name\":\"flag\"}",
+                                          .pre_data = NULL};
+    cJSON *ctx = lt_addon_context(&sample);
+    lt_buf_t b;
+    lt_buf_init(&b, LT_ADDON_BODY_MAX);
+    int rc = lt_addon_render(&b, tmpl, ctx, err);
+    lt_buf_dispose(&b);
+    cJSON_Delete(ctx);
+    return rc;
 }
 
 /* ---------- the delivery worker ---------- */

@@ -67,6 +67,10 @@ const char *lt_addon_url_check(const char *url);
  */
 int lt_addon_render(lt_buf_t *out, const char *tmpl, const cJSON *ctx, const char **err);
 
+/* Does tmpl render (over a sample feature-created event)? LT_OK, or LT_EINVAL with *err set as
+ * lt_addon_render sets it: the admin API's check of a bodyTemplate. */
+int lt_addon_template_check(const char *tmpl, const char **err);
+
 /* The event as Unleash's eventSchema writes it: {id, type, createdAt, createdBy,
  * createdByUserId, environment, project, featureName, data, preData, tags, label, summary}
  * (admin/events.c writes the event log with it too). */

@@ -102,6 +102,21 @@ static void test_limits(void **state)
     assert_string_equal(render("{{v}}{{v}}{{v}}", ctx), "ERR: the rendered body is over 256 KiB");
     free(big);
     free(ctx);
+    /* many {{eventMarkdown}} in one string: one pass over the output, not one per tag */
+    char *many = malloc(17 * 3000 + 8);
+    strcpy(many, "\"");
+    for (int i = 0; i < 3000; i++)
+        strcat(many + i * 17, "{{eventMarkdown}}");
+    strcat(many, "\"");
+    cJSON *md = cJSON_Parse("{\"eventMarkdown\":\"*admin* \\\"enabled\\\" *a-flag* in *prod*\"}");
+    lt_buf_t mb;
+    lt_buf_init(&mb, LT_ADDON_BODY_MAX);
+    const char *merr = NULL;
+    assert_int_equal(lt_addon_render(&mb, many, md, &merr), LT_OK);
+    assert_int_equal(mb.len, 2 + 3000 * strlen("*admin* \\\"enabled\\\" *a-flag* in *prod*"));
+    lt_buf_dispose(&mb);
+    cJSON_Delete(md);
+    free(many);
     /* work bounded: nested sections over lists that render nothing */
     const char *list = "{\"l\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]}";
     char t[512] = "";

@@ -189,23 +189,8 @@ static int check_webhook(const cJSON *p, lt_write_t *w)
     if (cJSON_IsString(t) && t->valuestring[0]) {
         if (strlen(t->valuestring) > LT_ADDON_TEMPLATE_MAX)
             return BAD("\"bodyTemplate\" must be at most %d bytes", LT_ADDON_TEMPLATE_MAX);
-        lt_event_row_t sample = {.id = 1,
-                                 .type = "feature-created",
-                                 .created_at = 1,
-                                 .created_by = "admin",
-                                 .created_by_user_id = 1,
-                                 .project = "default",
-                                 .environment = NULL,
-                                 .feature_name = "flag",
-                                 .data = "{\"name\":\"flag\"}",
-                                 .pre_data = NULL};
-        cJSON *ctx = lt_addon_context(&sample);
-        lt_buf_t b;
-        lt_buf_init(&b, LT_ADDON_BODY_MAX);
         const char *err = NULL;
-        int rc = lt_addon_render(&b, t->valuestring, ctx, &err);
-        lt_buf_dispose(&b);
-        cJSON_Delete(ctx);
+        int rc = lt_addon_template_check(t->valuestring, &err);
         if (rc != LT_OK)
             return BAD("\"bodyTemplate\" is not a template latch can render: %s", err);
     }
