@@ -897,6 +897,15 @@ static void feed(const lt_dataset_t *d, int64_t rev)
         for (size_t i = 0; i < d->n_addons; i++) {
             if (!addon_matches(&d->addons[i], e))
                 continue;
+            bool mine = false;
+            lt_store_t *ws = lt_state_lock(); /* instances sharing a database: one delivers */
+            int rc = ws ? lt_store_addon_claim(ws, d->addons[i].id, e->id, &mine) : LT_ERR;
+            lt_state_unlock();
+            if (rc != LT_OK)
+                lt_log_warn("addons: could not claim event %lld for addon %lld; not delivered",
+                            (long long)e->id, (long long)d->addons[i].id);
+            if (!mine)
+                continue;
             if (!ctx)
                 ctx = lt_addon_context(e);
             delivery_t *dl = delivery_new(&d->addons[i], e, ctx);

@@ -370,6 +370,14 @@ int lt_store_addon_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
     return lt__tx_end(s, s->be->addon_delete(s, id), ev);
 }
 
+int lt_store_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out)
+{
+    *out = false;
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->addon_claim(s, addon_id, event_id, out), NULL);
+}
+
 int lt_store_integration_event_add(lt_store_t *s, const lt_integration_event_t *e)
 {
     if (lt__tx_write(s) != LT_OK)

@@ -374,9 +374,22 @@ int lt__sql_addon_put(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m)
 
 int lt__sql_addon_delete(lt_store_t *s, int64_t id)
 {
-    if (run(s, "DELETE FROM integration_events WHERE addon_id = ?", "i", id) != LT_OK)
+    if (run(s, "DELETE FROM integration_events WHERE addon_id = ?", "i", id) != LT_OK ||
+        run(s, "DELETE FROM addon_claims WHERE addon_id = ?", "i", id) != LT_OK)
         return LT_ERR;
     return run_changed(s, "DELETE FROM addons WHERE id = ?", "i", id);
+}
+
+int lt__sql_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out)
+{
+    int64_t changed = 0;
+    *out = false;
+    if (call(s, &changed, NULL,
+             "INSERT INTO addon_claims (addon_id, event_id) VALUES (?,?) ON CONFLICT DO NOTHING",
+             "ii", addon_id, event_id) != LT_OK)
+        return LT_ERR;
+    *out = changed == 1;
+    return run(s, "DELETE FROM addon_claims WHERE event_id < ?", "i", event_id - 10000);
 }
 
 int lt__sql_integration_event_add(lt_store_t *s, const lt_integration_event_t *e, int64_t keep)

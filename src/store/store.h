@@ -211,6 +211,9 @@ typedef struct lt_store_backend {
      * the day's start), then removed; such day rows of days before agg_before are removed. */
     int (*usage_prune)(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
+    /* Claim the delivery of event_id to addon_id for this process: *out true when no process
+     * claimed it before (claims of events 10,000 ids older are dropped). */
+    int (*addon_claim)(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
     /* Record a delivery attempt, then keep only the newest `keep` of its addon. */
     int (*integration_event_add)(lt_store_t *s, const lt_integration_event_t *e, int64_t keep);
 
@@ -379,6 +382,9 @@ int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event
 int lt_store_addon_put(lt_store_t *s, const lt_addon_t *x, bool create, const lt_event_t *ev);
 /* Delete an addon and its recorded deliveries. LT_ENOTFOUND when there is none. */
 int lt_store_addon_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Claim the delivery of an event to an addon (no event; one transaction, caller's lock): *out
+ * true for the first process that asks, so instances sharing a database deliver it once. */
+int lt_store_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
 /* Record one delivery attempt (no event; one transaction, caller's lock), keeping the newest
  * LT_ADDON_EVENTS_KEPT of the addon. */
 #define LT_ADDON_EVENTS_KEPT 100

@@ -118,7 +118,7 @@ test('bad addons are refused with a 400 and nothing is stored', async () => {
     [webhook('/x', { provider: 'slack' }), /slack/],
     [webhook('/x', { provider: 'nope' }), /Unknown addon provider nope/],
     [{ ...webhook('/x'), provider: undefined }, /No addon provider/],
-    [{ ...webhook('/x'), parameters: { url: 'ftp://example.com/x' } }, /http or https/],
+    [{ ...webhook('/x'), parameters: { url: 'ftp://example.com/x' } }, /http:\/\/ or https:\/\//],
     [{ ...webhook('/x'), parameters: { url: 'not a url' } }, /url/],
     [{ ...webhook('/x'), parameters: { url: 'http://user:pw@example.com/' } }, /credentials/],
     [webhook('/x', {}, { authorization: 'a\r\nX-Evil: 1' }), /authorization/],

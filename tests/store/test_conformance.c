@@ -397,6 +397,16 @@ static void test_addons(void **state)
     assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 99, 10, &rows, &n), LT_OK);
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].state_details, "attempt 5");
+    /* claims: the first asker gets a delivery, a second does not */
+    bool claimed = false;
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_false(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 4, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1); /* no event rows */
     assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_OK);
     assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_ENOTFOUND);
     assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 50, &rows, &n), LT_OK);

@@ -136,7 +136,9 @@ const char *const lt_pg_migrations[] = {
     "  id BIGSERIAL PRIMARY KEY, addon_id BIGINT NOT NULL,"
     "  created_at BIGINT NOT NULL, state " T " NOT NULL, state_details " T " NOT NULL,"
     "  event " T " NOT NULL, details " T " NOT NULL);"
-    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);",
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
+    "CREATE TABLE addon_claims ("
+    "  addon_id BIGINT NOT NULL, event_id BIGINT NOT NULL, PRIMARY KEY (addon_id, event_id));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

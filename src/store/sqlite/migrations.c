@@ -127,7 +127,9 @@ const char *const lt_sqlite_migrations[] = {
     "  id INTEGER PRIMARY KEY AUTOINCREMENT, addon_id INTEGER NOT NULL,"
     "  created_at INTEGER NOT NULL, state TEXT NOT NULL, state_details TEXT NOT NULL,"
     "  event TEXT NOT NULL, details TEXT NOT NULL);"
-    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);",
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
+    "CREATE TABLE addon_claims ("
+    "  addon_id INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (addon_id, event_id));",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
