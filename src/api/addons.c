@@ -943,6 +943,7 @@ static void *feeder(void *arg)
         if (s && s->data.revision > last_event) {
             feed(&s->data, s->data.revision);
             last_event = s->data.revision;
+            lt_log_debug("addons: events up to %lld looked at", (long long)last_event);
         }
         lt_snapshot_release(s);
         pthread_mutex_lock(&q_lock);

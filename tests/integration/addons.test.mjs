@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Latch, waitFor } from './harness.mjs';
+import { startPostgres, postgresAvailable } from './pg_harness.mjs';
 
 let srv;
 let admin;
@@ -315,6 +316,41 @@ test('without --addons-allow-private, loopback and private URLs are refused', as
     assert.equal(ok.status, 201, ok.text);
   } finally {
     await plain.dispose();
+  }
+});
+
+test('two instances on one PostgreSQL database deliver each event once', { skip: postgresAvailable() ? false : 'no PostgreSQL' }, async () => {
+  const pg = await startPostgres();
+  const url = pg.createDatabase('addons');
+  const args = ['--addons-allow-private', '1', '--log-level', 'debug'];
+  const a = await Latch.start({ db: url, args, tokens: { admin: { type: 'admin', name: 'admin-token' } } });
+  const b = await Latch.start({ db: url, args, fixtures: {} });
+  try {
+    const auth = { Authorization: a.tokens.admin, 'Content-Type': 'application/json' };
+    const res = await a.request('POST', '/api/admin/addons', { headers: auth, body: JSON.stringify(webhook('/twice')) });
+    assert.equal(res.status, 201, res.text);
+    for (const on of [false, true, false, true]) {
+      const path = `/api/admin/projects/default/features/new-navigation/environments/development/${on ? 'on' : 'off'}`;
+      assert.equal((await a.request('POST', path, { headers: auth })).status, 200);
+    }
+    const last = await a.lastEventId(a.tokens.admin);
+    // both feeders have looked at every event (the other instance heard of them from the database)
+    for (const n of [a, b])
+      await waitFor(() => [...n.stderr.matchAll(/addons: events up to (\d+) looked at/g)].some((m) => Number(m[1]) >= last), {
+        what: `the feeder of ${n.url} at event ${last}`,
+      });
+    const want = (await a.eventsSince(0, a.tokens.admin)).filter((e) => /^feature-environment-/.test(e.type)).length;
+    await waitReceived('/twice', want);
+    assert.equal(want, 4);
+    assert.equal(received('/twice').length, want, 'an event was delivered twice');
+    // each once, in the order of the events
+    assert.deepEqual(received('/twice').map((g) => JSON.parse(g.body).type), [
+      'feature-environment-disabled', 'feature-environment-enabled', 'feature-environment-disabled', 'feature-environment-enabled',
+    ]);
+  } finally {
+    await a.dispose();
+    await b.dispose();
+    pg.dispose();
   }
 });
 
