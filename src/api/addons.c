@@ -770,7 +770,7 @@ static bool enqueue(delivery_t *d)
     bool ok = n_queued < LT_ADDON_QUEUE_MAX && !stopping;
     if (ok) {
         queue[n_queued++] = d;
-        pthread_cond_signal(&q_cond);
+        pthread_cond_broadcast(&q_cond); /* the feeder waits on it too: wake the sender surely */
     }
     pthread_mutex_unlock(&q_lock);
     return ok;
