@@ -319,6 +319,17 @@ test('without --addons-allow-private, loopback and private URLs are refused', as
   }
 });
 
+test('at most 100 addons', async () => {
+  const have = (await call('GET', '/api/admin/addons')).json().addons.length;
+  const made = [];
+  for (let i = have; i < 100; i++) made.push((await create(webhook('/many', { enabled: false }))).id);
+  const res = await call('POST', '/api/admin/addons', webhook('/many'));
+  assert.equal(res.status, 400, res.text);
+  assert.match(res.json().message, /at most 100 addons/);
+  for (const id of made) assert.equal((await call('DELETE', `/api/admin/addons/${id}`)).status, 200);
+  assert.equal((await call('POST', '/api/admin/addons', webhook('/many', { enabled: false }))).status, 201);
+});
+
 test('two instances on one PostgreSQL database deliver each event once', { skip: postgresAvailable() ? false : 'no PostgreSQL' }, async () => {
   const pg = await startPostgres();
   const url = pg.createDatabase('addons');

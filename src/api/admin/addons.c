@@ -21,6 +21,7 @@
 #define MAX_LIST 100       /* events, projects, environments of one addon */
 #define MAX_PARAMS 32      /* parameters of one addon */
 #define MAX_DESCRIPTION 1000
+#define MAX_ADDONS 100 /* each event is matched against every one */
 
 static const lt_addon_t *find_addon(const lt_dataset_t *d, int64_t id)
 {
@@ -299,6 +300,8 @@ static int ad_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
         x->id = prev->id;
         x->created_at = prev->created_at;
     } else {
+        if (d->n_addons >= MAX_ADDONS)
+            return BAD("latch keeps at most %d addons", MAX_ADDONS);
         for (size_t i = 0; i < d->n_addons; i++)
             if (d->addons[i].id > x->id)
                 x->id = d->addons[i].id;
