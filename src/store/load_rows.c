@@ -272,6 +272,21 @@ static int fill_strategy_def(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r,
     return LT_OK;
 }
 
+static int fill_addon(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_addon_t *x = elem;
+    x->id = r->num(r, 0);
+    x->provider = lt__row_str(a, r, 1);
+    x->description = lt__row_str(a, r, 2);
+    x->enabled = r->num(r, 3) != 0;
+    x->parameters = lt__row_str(a, r, 4);
+    x->events = lt__row_str(a, r, 5);
+    x->projects = lt__row_str(a, r, 6);
+    x->environments = lt__row_str(a, r, 7);
+    x->created_at = r->num(r, 8);
+    return LT_OK;
+}
+
 static int fill_user(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
 {
     lt_user_t *u = elem;
@@ -436,6 +451,10 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT name, title, description, parameters, deprecated,"
         " created_at FROM strategy_definitions ORDER BY name",
         lt_strategy_def_t, strategy_defs, fill_strategy_def),
+    TOP("addons",
+        "SELECT id, provider, description, enabled, parameters, events, projects,"
+        " environments, created_at FROM addons ORDER BY id",
+        lt_addon_t, addons, fill_addon),
     TOP("users",
         "SELECT id, username, email, name, root_role, created_at, seen_at,"
         " login_attempts, service FROM users ORDER BY id",

@@ -342,6 +342,79 @@ static void test_config_records(void **state)
     assert_int_equal(d.n_tag_types + d.n_context_fields + d.n_strategy_defs, 7);
 }
 
+static void test_addons(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("addon-config-created");
+    lt_addon_t x = {.id = 3,
+                    .provider = "webhook",
+                    .description = "d",
+                    .enabled = true,
+                    .parameters = "{\"url\":\"http://h/\"}",
+                    .events = "[\"feature-created\"]",
+                    .projects = "[]",
+                    .environments = "[\"production\"]",
+                    .created_at = 0};
+    assert_int_equal(lt_store_addon_put(fx->s, &x, true, &ev), LT_OK);
+    assert_int_equal(lt_store_addon_put(fx->s, &x, true, &ev), LT_EINVAL); /* id taken */
+    x.enabled = false;
+    assert_int_equal(lt_store_addon_put(fx->s, &x, false, &ev), LT_OK);
+    lt_addon_t y = x;
+    y.id = 4;
+    assert_int_equal(lt_store_addon_put(fx->s, &y, false, &ev), LT_ENOTFOUND);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_addons, 1);
+    assert_int_equal(d.addons[0].id, 3);
+    assert_false(d.addons[0].enabled);
+    assert_string_equal(d.addons[0].environments, "[\"production\"]");
+    assert_string_equal(d.addons[0].parameters, "{\"url\":\"http://h/\"}");
+    /* deliveries: newest first, the newest LT_ADDON_EVENTS_KEPT kept, no event row written */
+    int64_t r0 = 0, r1 = 0;
+    lt_store_revision(fx->s, &r0);
+    for (int i = 0; i < LT_ADDON_EVENTS_KEPT + 5; i++) {
+        char det[32];
+        snprintf(det, sizeof(det), "attempt %d", i);
+        lt_integration_event_t e = {.id = 0,
+                                    .addon_id = 3,
+                                    .created_at = 0,
+                                    .state = i % 2 ? "failed" : "success",
+                                    .state_details = det,
+                                    .event = "{\"id\":1}",
+                                    .details = "{}"};
+        assert_int_equal(lt_store_integration_event_add(fx->s, &e), LT_OK);
+    }
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1);
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_integration_event_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 100, &rows, &n), LT_OK);
+    assert_int_equal(n, LT_ADDON_EVENTS_KEPT);
+    assert_string_equal(rows[0].state_details, "attempt 104");
+    assert_string_equal(rows[0].state, "success");
+    assert_true(rows[0].id > rows[1].id);
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 99, 10, &rows, &n), LT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].state_details, "attempt 5");
+    /* claims: the first asker gets a delivery, a second does not */
+    bool claimed = false;
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_false(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 4, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1); /* no event rows */
+    assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_OK);
+    assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_ENOTFOUND);
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 50, &rows, &n), LT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(fx_load(fx).n_addons, 0);
+    lt_arena_dispose(&a);
+}
+
 /* ---------- tokens ---------- */
 
 static void test_tokens(void **state)
@@ -904,6 +977,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_unleash, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_unleash_all_or_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_addons, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };
     int failed = 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "admin_int.h"
+#include "../addons.h"
 #include "../api.h"
 
 /* A query value as a NUL-terminated arena string, without Unleash's "IS:" operator prefix;
