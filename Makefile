@@ -5,7 +5,7 @@
 
 CC ?= cc
 .DEFAULT_GOAL := all
-PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib libcurl libpq
+PKGS := libmicrohttpd libcjson sqlite3 libsodium libpcre2-8 zlib libcurl libpq libxcrypt
 WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-unused-parameter
 ifneq ($(CI),)
@@ -150,10 +150,13 @@ integration: $(BUILD)/latch
 
 # The integration suites again with every server on a fresh PostgreSQL database, but for the
 # ones about SQLite's file (damaged pages, the raw bytes of the file, a full disk under it) and
-# the edge in front of unleash-server (no latch store there).
+# the edge in front of unleash-server (no latch store there), and the import from
+# unleash-server (it makes a SQLite and a PostgreSQL store of its own), and latch beside a
+# real unleash-server (its own PostgreSQL).
 PG_SUITES := $(filter-out tests/integration/store_faults.test.mjs tests/integration/access_secrets.test.mjs \
                tests/integration/store_full.test.mjs tests/integration/edge_unleash.test.mjs \
                tests/integration/admin_unleash.test.mjs \
+               tests/integration/import_unleash.test.mjs \
                tests/integration/pg_%,$(wildcard tests/integration/*.test.mjs))
 integration-pg: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/with-pg.sh sh -c \

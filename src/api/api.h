@@ -56,6 +56,7 @@ extern const lt_route_t lt_routes_admin_dependencies[];
 extern const lt_route_t lt_routes_admin_strategy_defs[];
 extern const lt_route_t lt_routes_admin_context[];
 extern const lt_route_t lt_routes_admin_tag_types[];
+extern const lt_route_t lt_routes_admin_addons[]; /* admin/addons.c */
 extern const lt_route_t lt_routes_admin_applications[];
 /* profile.c: the current user's own password (POST /api/admin/user/change-password) */
 extern const lt_route_t lt_routes_admin_profile[];

@@ -60,6 +60,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_strategy_defs,
         lt_routes_admin_context,
         lt_routes_admin_tag_types,
+        lt_routes_admin_addons,
         lt_routes_admin_applications,
         lt_routes_admin_profile,
         lt_routes_admin_ui_config,

@@ -151,6 +151,22 @@ typedef struct {
     int64_t created_at;
 } lt_strategy_def_t;
 
+/* An addon (an integration): a provider ("webhook") told of the events that match its filters.
+ * The lists are JSON text; empty projects/environments (or ["*"]) match every one. parameters
+ * holds the provider's settings in clear (a webhook's Authorization must be sent as given);
+ * the admin API masks the sensitive ones and no log line or event carries them. */
+typedef struct {
+    int64_t id;
+    const char *provider;
+    const char *description; /* may be NULL */
+    bool enabled;
+    const char *parameters;   /* JSON object text: {"url": ..., ...} */
+    const char *events;       /* JSON list text of event types */
+    const char *projects;     /* JSON list text */
+    const char *environments; /* JSON list text */
+    int64_t created_at;
+} lt_addon_t;
+
 typedef struct {
     const char *name;
     const char *type; /* "development", "production", ... */

@@ -15,6 +15,7 @@
 #include "../../base/util.h"
 #include "../guard.h"
 #include "../quota.h"
+#include "../token_usage.h"
 #include "../token_ops.h"
 
 static void reply_unauthorized(lt_req_t *r)
@@ -118,6 +119,7 @@ bool lt_admin_auth(lt_req_t *r, lt_principal_t *p)
             return false;
         }
         lt_snapshot_token_seen(s, t, now);
+        lt_token_usage_note(r, t, LT_TOKEN_ADMIN);
         if ((t->type == LT_TOKEN_ADMIN || t->type == LT_TOKEN_PAT) && !lt_quota_admit(r, t))
             return false;
         if (t->type == LT_TOKEN_ADMIN) {
