@@ -8,11 +8,22 @@
 
 #include "store.h"
 
+/* Forget the touches of the last transaction (store.c). */
+void lt__touch_reset(lt_store_t *s);
+
 /* Begin a write transaction on s. LT_OK or LT_ERR. */
 static inline int lt__tx_write(lt_store_t *s)
 {
+    lt__touch_reset(s);
     return s->be->begin(s, LT_TX_WRITE);
 }
+
+/* Note what the current write transaction changes in the dataset: the flag named feature (its
+ * row, states, strategies, dependencies or tags), or (feature NULL) anything else. */
+void lt__touch(lt_store_t *s, const char *feature);
+
+/* Append an event row in the current write transaction, counted for its changes rows. */
+int lt__event_append(lt_store_t *s, const lt_event_t *ev);
 
 /* End the transaction: when rc is LT_OK, append ev (NULL: none) and commit; else roll back.
  * Returns rc, or LT_ERR when the event or the commit fails. */

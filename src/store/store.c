@@ -4,15 +4,76 @@
  * The write rules are in rules.c and rules_access.c, the imports in import.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/log.h"
 #include "rules_int.h"
 
+void lt__touch_reset(lt_store_t *s)
+{
+    for (size_t i = 0; i < s->n_touched; i++)
+        free(s->touched[i]);
+    s->n_touched = 0;
+    s->touched_all = false;
+    s->tx_events = 0;
+}
+
+void lt__touch(lt_store_t *s, const char *feature)
+{
+    if (s->touched_all)
+        return;
+    if (!feature || s->n_touched >= LT_STORE_CHANGES_MAX) {
+        s->touched_all = true;
+        return;
+    }
+    for (size_t i = 0; i < s->n_touched; i++)
+        if (strcmp(s->touched[i], feature) == 0)
+            return;
+    if (s->n_touched == s->cap_touched) {
+        s->cap_touched = s->cap_touched ? s->cap_touched * 2 : 8;
+        s->touched = lt_xrealloc(s->touched, s->cap_touched * sizeof(*s->touched));
+    }
+    s->touched[s->n_touched++] = lt_xstrdup(feature);
+}
+
+int lt__event_append(lt_store_t *s, const lt_event_t *ev)
+{
+    int rc = s->be->event_append(s, ev);
+    if (rc == LT_OK)
+        s->tx_events++;
+    return rc;
+}
+
+/* The changes rows of a write with events: a count row, then '*' or one row per flag. */
+static int changes_write(lt_store_t *s)
+{
+    size_t n = 1 + (s->touched_all ? 1 : s->n_touched);
+    char *kinds = lt_xcalloc(n + 1, 1);
+    const char **keys = lt_xcalloc(n, sizeof(*keys));
+    kinds[0] = 'n';
+    keys[0] = "";
+    if (s->touched_all) {
+        kinds[1] = '*';
+        keys[1] = "";
+    }
+    for (size_t i = 0; !s->touched_all && i < s->n_touched; i++) {
+        kinds[1 + i] = 'f';
+        keys[1 + i] = s->touched[i];
+    }
+    int rc = s->be->changes_append(s, kinds, keys, n, s->tx_events);
+    free(kinds);
+    free(keys);
+    return rc;
+}
+
 int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
 {
-    if (rc == LT_OK && ev && s->be->event_append(s, ev) != LT_OK)
+    if (rc == LT_OK && ev && lt__event_append(s, ev) != LT_OK)
         rc = LT_ERR;
+    if (rc == LT_OK && s->tx_events > 0 && changes_write(s) != LT_OK)
+        rc = LT_ERR;
+    lt__touch_reset(s);
     if (rc != LT_OK) {
         s->be->rollback(s);
         return rc;
@@ -47,8 +108,13 @@ int lt_store_open(lt_store_t **out, const char *url)
 
 void lt_store_close(lt_store_t *s)
 {
-    if (s)
-        s->be->close(s);
+    if (!s)
+        return;
+    lt__touch_reset(s);
+    free(s->touched);
+    s->touched = NULL;
+    s->cap_touched = 0;
+    s->be->close(s);
 }
 
 int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out)

@@ -126,6 +126,12 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: what each write touched, for the incremental reload (rev: the id of its last event;
+     * kind 'f' a flag by name, '*' anything else, 'n' the count of its events in n) */
+    "CREATE TABLE changes ("
+    "  rev BIGINT NOT NULL, kind " T " NOT NULL, key " T " NOT NULL DEFAULT '',"
+    "  n BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX changes_rev ON changes(rev);",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -117,6 +117,12 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: what each write touched, for the incremental reload (rev: the id of its last event;
+     * kind 'f' a flag by name, '*' anything else, 'n' the count of its events in n) */
+    "CREATE TABLE changes ("
+    "  rev INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',"
+    "  n INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX changes_rev ON changes(rev);",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
