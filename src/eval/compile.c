@@ -407,6 +407,8 @@ static void compile_feature(lt_eval_env_t *e, lt_arena_t *a, const lt_feature_t 
                      &out->variants);
 }
 
+static void link_dependencies(lt_eval_env_t *e, lt_arena_t *a);
+
 static void table_insert(lt_eval_env_t *e, size_t idx)
 {
     lt_str_t name = e->features[idx].name;
@@ -421,6 +423,7 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
 {
     lt_eval_env_t *e = lt_arena_calloc(a, 1, sizeof(*e));
     e->mctx = pcre2_match_context_create(NULL);
+    e->owns_mctx = true;
     if (e->mctx) {
         pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
         pcre2_set_heap_limit(e->mctx, HEAP_LIMIT_KIB);
@@ -451,8 +454,14 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
         e->n_features++;
     }
 
-    /* Dependencies: one level only. A missing parent, or a parent that has dependencies of its
-     * own (which also covers cycles), can never be satisfied. */
+    link_dependencies(e, a);
+    return e;
+}
+
+/* Dependencies: one level only. A missing parent, or a parent that has dependencies of its own
+ * (which also covers cycles), can never be satisfied. */
+static void link_dependencies(lt_eval_env_t *e, lt_arena_t *a)
+{
     for (size_t i = 0; i < e->n_features; i++) {
         lt_eval_feature_t *f = &e->features[i];
         f->deps = lt_arena_calloc(a, f->n_deps ? f->n_deps : 1, sizeof(*f->deps));
@@ -469,7 +478,69 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
             x->n_variants = d->n_variants;
         }
     }
+}
+
+lt_eval_env_t *lt_eval_compile_from(lt_arena_t *a, lt_arena_t *content, const lt_eval_env_t *prev,
+                                    const lt_feature_t *features, size_t n, const char *env,
+                                    const bool *fresh, size_t *from)
+{
+    lt_eval_env_t *e = lt_arena_calloc(a, 1, sizeof(*e));
+    e->mctx = prev->mctx; /* shared, as the compiled regexes that point to it */
+    e->owns_mctx = false;
+    e->segs = prev->segs; /* the segments are the same: prev's compiled ones are shared */
+    e->n_segs = prev->n_segs;
+    size_t cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
+    e->table = lt_arena_calloc(a, cap, sizeof(*e->table));
+    e->mask = cap - 1;
+    e->features = lt_arena_calloc(a, n ? n : 1, sizeof(*e->features));
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *f = &features[i];
+        if (f->archived || !f->name || lt_eval_find(e, f->name, strlen(f->name)))
+            continue;
+        lt_eval_feature_t *out = &e->features[e->n_features];
+        const lt_eval_feature_t *old = fresh[i] ? NULL : lt_eval_find(prev, f->name, strlen(f->name));
+        if (old) { /* unchanged: its compiled strategies and variants are shared */
+            *out = *old;
+            out->src = f;
+            out->deps = NULL;
+            out->deps_never = false;
+            from[e->n_features] = lt_eval_index(prev, old);
+        } else {
+            compile_feature(e, content, f, env, out);
+            from[e->n_features] = SIZE_MAX;
+        }
+        table_insert(e, e->n_features);
+        e->n_features++;
+    }
+    link_dependencies(e, a);
     return e;
+}
+
+struct lt_eval_owned {
+    lt__regex_node_t *regexes;
+    pcre2_match_context *mctx;
+};
+
+struct lt_eval_owned *lt_eval_take_owned(lt_eval_env_t *e)
+{
+    struct lt_eval_owned *o = lt_xcalloc(1, sizeof(*o));
+    o->regexes = e->regexes;
+    o->mctx = e->owns_mctx ? e->mctx : NULL;
+    e->regexes = NULL;
+    e->owns_mctx = false;
+    return o;
+}
+
+void lt_eval_owned_free(struct lt_eval_owned *o)
+{
+    if (!o)
+        return;
+    for (lt__regex_node_t *r = o->regexes; r; r = r->next)
+        pcre2_code_free(r->code);
+    pcre2_match_context_free(o->mctx);
+    free(o);
 }
 
 void lt_eval_free(lt_eval_env_t *e)
@@ -479,8 +550,10 @@ void lt_eval_free(lt_eval_env_t *e)
     for (lt__regex_node_t *r = e->regexes; r; r = r->next)
         pcre2_code_free(r->code);
     e->regexes = NULL;
-    pcre2_match_context_free(e->mctx);
+    if (e->owns_mctx)
+        pcre2_match_context_free(e->mctx);
     e->mctx = NULL;
+    e->owns_mctx = false;
 }
 
 /* ---- look-up ---- */
