@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         if (round == 0) {
             first_load = load_ms;
             first_build = build_ms;
-            arena_bytes = s->arena.total;
+            arena_bytes = lt_snapshot_bytes(s);
             rss_before = r0;
             rss_after = rss_kb();
             printf("dataset: %zu features, %zu tokens; arena after load %.1f MB\n", d.n_features,

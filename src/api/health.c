@@ -59,7 +59,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                       "# TYPE latch_snapshot_bytes gauge\n"
                       "latch_snapshot_bytes %zu\n",
                       (unsigned long long)s->revision, s->data.n_features, s->tokens.count,
-                      s->arena.total);
+                      lt_snapshot_bytes(s));
         size_t soon[4] = {0};
         int64_t now = lt_now_ms();
         for (size_t i = 0; i < s->data.n_tokens; i++)

@@ -21,49 +21,254 @@ static int feature_ptr_cmp(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
-lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
+/* ---------- generations: the memory snapshots built from one another share ---------- */
+
+struct lt_snap_gen {
+    int refs; /* atomic: released by whichever thread frees a snapshot */
+    lt_arena_t arena;
+    struct lt_eval_owned **owned; /* the compiled regexes its flags hold */
+    size_t n_owned;
+    struct lt_snap_gen *prev;
+    size_t bytes; /* its arena's and every older generation's */
+};
+
+static struct lt_snap_gen *gen_new(lt_arena_t *a, struct lt_snap_gen *prev)
+{
+    struct lt_snap_gen *g = lt_xcalloc(1, sizeof(*g));
+    g->refs = 1;
+    g->arena = *a;
+    g->prev = prev;
+    if (prev)
+        __atomic_add_fetch(&prev->refs, 1, __ATOMIC_RELAXED);
+    return g;
+}
+
+static void gen_own(struct lt_snap_gen *g, struct lt_eval_owned *o)
+{
+    g->owned = lt_xrealloc(g->owned, (g->n_owned + 1) * sizeof(*g->owned));
+    g->owned[g->n_owned++] = o;
+}
+
+static void gen_release(struct lt_snap_gen *g)
+{
+    while (g && __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        struct lt_snap_gen *prev = g->prev;
+        for (size_t i = 0; i < g->n_owned; i++)
+            lt_eval_owned_free(g->owned[i]);
+        free(g->owned);
+        lt_arena_dispose(&g->arena);
+        free(g);
+        g = prev;
+    }
+}
+
+static lt_snapshot_t *snapshot_new(uint64_t revision)
 {
     lt_snapshot_t *s = lt_xcalloc(1, sizeof(*s));
     s->refs = 1;
-    s->arena = *a;
-    s->data = *d;
-    s->revision = (uint64_t)d->revision;
+    s->revision = revision;
     s->built_at = lt_now_ms();
     pthread_mutex_init(&s->memo_lock, NULL);
-    lt_arena_t *ar = &s->arena;
+    s->memo_slots = 64;
+    s->memo = lt_xcalloc(s->memo_slots, sizeof(*s->memo));
+    return s;
+}
+
+/* Each compiled flag's name as a JSON string, in a (new ones) or shared with prev (from[i]). */
+static void names_json(lt_env_view_t *v, lt_arena_t *ar, lt_arena_t *a, const lt_env_view_t *prev,
+                       const size_t *from)
+{
+    size_t n = lt_eval_count(v->eval);
+    v->name_json = lt_arena_calloc(ar, n ? n : 1, sizeof(*v->name_json));
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (prev && from[i] != SIZE_MAX) {
+            v->name_json[i] = prev->name_json[from[i]];
+            continue;
+        }
+        lt_buf_reset(&b);
+        lt_json_cstr(&b, lt_eval_feature_name(lt_eval_at(v->eval, i)));
+        v->name_json[i] = (lt_str_t){lt_arena_strndup(a, b.ptr, b.len), b.len};
+    }
+    lt_buf_dispose(&b);
+}
+
+/* The visible flags of a dataset, in its order (by name). */
+static void view_features(lt_env_view_t *v, lt_arena_t *ar, const lt_dataset_t *d)
+{
+    v->features = lt_arena_calloc(ar, d->n_features ? d->n_features : 1, sizeof(*v->features));
+    for (size_t i = 0; i < d->n_features; i++)
+        if (!d->features[i].archived)
+            v->features[v->n_features++] = &d->features[i];
+}
+
+lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
+{
+    lt_snapshot_t *s = snapshot_new((uint64_t)d->revision);
+    s->gen = gen_new(a, NULL);
+    s->data = *d;
+    lt_arena_init(&s->arena, 0);
+    lt_arena_t *ar = &s->gen->arena;
 
     s->envs = lt_arena_calloc(ar, d->n_envs ? d->n_envs : 1, sizeof(*s->envs));
     s->n_envs = d->n_envs;
     for (size_t e = 0; e < d->n_envs; e++) {
         lt_env_view_t *v = &s->envs[e];
         v->name = d->envs[e].name;
-        v->features = lt_arena_calloc(ar, d->n_features ? d->n_features : 1,
-                                      sizeof(*v->features));
-        for (size_t i = 0; i < d->n_features; i++)
-            if (!d->features[i].archived)
-                v->features[v->n_features++] = &d->features[i];
+        view_features(v, ar, d);
         qsort(v->features, v->n_features, sizeof(*v->features), feature_ptr_cmp);
         v->eval = lt_eval_compile(ar, d->features, d->n_features, v->name, d->segments,
                                   d->n_segments);
-        size_t n = lt_eval_count(v->eval);
-        v->name_json = lt_arena_calloc(ar, n ? n : 1, sizeof(*v->name_json));
-        lt_buf_t b;
-        lt_buf_init(&b, 0);
-        for (size_t i = 0; i < n; i++) {
-            lt_buf_reset(&b);
-            lt_json_cstr(&b, lt_eval_feature_name(lt_eval_at(v->eval, i)));
-            v->name_json[i] = (lt_str_t){lt_arena_strndup(ar, b.ptr, b.len), b.len};
-        }
-        lt_buf_dispose(&b);
+        gen_own(s->gen, lt_eval_take_owned(v->eval));
+        names_json(v, ar, ar, NULL, NULL);
     }
     lt_token_table_build(&s->tokens, ar, d->tokens, d->n_tokens);
     s->token_seen = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_seen));
     s->token_written = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_written));
     for (size_t i = 0; i < d->n_tokens; i++)
         s->token_seen[i] = s->token_written[i] = d->tokens[i].seen_at;
-    s->memo_slots = 64;
-    s->memo = lt_xcalloc(s->memo_slots, sizeof(*s->memo));
+    s->gen->bytes = s->gen->arena.total;
     return s;
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int feature_cmp(const void *a, const void *b)
+{
+    return strcmp(((const lt_feature_t *)a)->name, ((const lt_feature_t *)b)->name);
+}
+
+/* Is the flag named name one of ch's (changed or gone)? */
+static bool changed_flag(const lt_store_changes_t *ch, const char *name)
+{
+    lt_feature_t key = {.name = name};
+    return bsearch(&key, ch->features, ch->n_features, sizeof(*ch->features), feature_cmp) ||
+           bsearch(&name, ch->gone, ch->n_gone, sizeof(*ch->gone), str_ptr_cmp);
+}
+
+static int tag_cmp(const lt_tag_t *a, const lt_tag_t *b)
+{
+    int c = strcmp(a->feature, b->feature);
+    if (!c)
+        c = strcmp(a->type, b->type);
+    return c ? c : strcmp(a->value, b->value);
+}
+
+/* prev's flags with ch's in place (sorted by name); fresh[i]: features[i] is one of ch's. */
+static void merge_features(lt_dataset_t *d, bool **fresh, lt_arena_t *ar, const lt_dataset_t *pd,
+                           const lt_store_changes_t *ch)
+{
+    size_t cap = pd->n_features + ch->n_features, m = 0, i = 0, k = 0;
+    lt_feature_t *fs = lt_arena_calloc(ar, cap ? cap : 1, sizeof(*fs));
+    bool *fr = lt_arena_calloc(ar, cap ? cap : 1, sizeof(*fr));
+    while (i < pd->n_features || k < ch->n_features) {
+        int cmp = i == pd->n_features   ? 1
+                  : k == ch->n_features ? -1
+                                        : strcmp(pd->features[i].name, ch->features[k].name);
+        if (cmp < 0) {
+            if (!bsearch(&pd->features[i].name, ch->gone, ch->n_gone, sizeof(*ch->gone),
+                         str_ptr_cmp))
+                fs[m++] = pd->features[i];
+            i++;
+            continue;
+        }
+        fr[m] = true;
+        fs[m++] = ch->features[k++];
+        if (cmp == 0)
+            i++;
+    }
+    d->features = fs;
+    d->n_features = m;
+    *fresh = fr;
+}
+
+/* prev's tags of unchanged flags merged with ch's (sorted by feature, type, value). */
+static void merge_tags(lt_dataset_t *d, lt_arena_t *ar, const lt_dataset_t *pd,
+                       const lt_store_changes_t *ch)
+{
+    size_t cap = pd->n_tags + ch->n_tags, m = 0, i = 0, k = 0;
+    lt_tag_t *ts = lt_arena_calloc(ar, cap ? cap : 1, sizeof(*ts));
+    while (i < pd->n_tags || k < ch->n_tags) {
+        if (i < pd->n_tags && changed_flag(ch, pd->tags[i].feature)) {
+            i++;
+            continue;
+        }
+        if (k == ch->n_tags || (i < pd->n_tags && tag_cmp(&pd->tags[i], &ch->tags[k]) < 0))
+            ts[m++] = pd->tags[i++];
+        else
+            ts[m++] = ch->tags[k++];
+    }
+    d->tags = ts;
+    d->n_tags = m;
+}
+
+/* The names of ch's flags, changed and gone, sorted. */
+static void changed_names(lt_snapshot_t *s, lt_arena_t *ar, const lt_store_changes_t *ch)
+{
+    size_t n = ch->n_features + ch->n_gone, i = 0, k = 0;
+    s->changed = lt_arena_calloc(ar, n ? n : 1, sizeof(*s->changed));
+    while (i < ch->n_features || k < ch->n_gone) {
+        if (k == ch->n_gone || (i < ch->n_features && strcmp(ch->features[i].name, ch->gone[k]) < 0))
+            s->changed[s->n_changed++] = ch->features[i++].name;
+        else
+            s->changed[s->n_changed++] = ch->gone[k++];
+    }
+}
+
+lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *content,
+                                      const lt_store_changes_t *ch)
+{
+    lt_snapshot_t *s = snapshot_new((uint64_t)ch->revision);
+    s->gen = gen_new(content, prev->gen);
+    s->depth = prev->depth + 1;
+    s->from_revision = prev->revision;
+    lt_arena_init(&s->arena, 64 * 1024);
+    lt_arena_t *ar = &s->arena, *ca = &s->gen->arena;
+    lt_dataset_t *d = &s->data;
+    *d = prev->data;
+    d->revision = ch->revision;
+    bool *fresh;
+    merge_features(d, &fresh, ar, &prev->data, ch);
+    merge_tags(d, ar, &prev->data, ch);
+    changed_names(s, ar, ch);
+
+    s->envs = lt_arena_calloc(ar, d->n_envs ? d->n_envs : 1, sizeof(*s->envs));
+    s->n_envs = d->n_envs;
+    size_t *from = lt_arena_calloc(ar, d->n_features ? d->n_features : 1, sizeof(*from));
+    for (size_t e = 0; e < d->n_envs; e++) {
+        lt_env_view_t *v = &s->envs[e];
+        const lt_env_view_t *pv = e < prev->n_envs ? &prev->envs[e] : NULL;
+        v->name = d->envs[e].name;
+        view_features(v, ar, d);
+        if (pv && strcmp(pv->name, v->name) == 0) {
+            v->eval = lt_eval_compile_from(ar, ca, pv->eval, d->features, d->n_features, v->name,
+                                           fresh, from);
+        } else { /* cannot happen (an environment change loads everything): compile it whole */
+            pv = NULL;
+            v->eval = lt_eval_compile(ca, d->features, d->n_features, v->name, d->segments,
+                                      d->n_segments);
+        }
+        gen_own(s->gen, lt_eval_take_owned(v->eval));
+        names_json(v, ar, ca, pv, from);
+    }
+    s->tokens = prev->tokens; /* the same records: tokens change only in a whole load */
+    s->token_seen = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_seen));
+    s->token_written = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_written));
+    for (size_t i = 0; i < d->n_tokens; i++) {
+        s->token_seen[i] = __atomic_load_n(&prev->token_seen[i], __ATOMIC_RELAXED);
+        s->token_written[i] = __atomic_load_n(&prev->token_written[i], __ATOMIC_RELAXED);
+    }
+    s->gen->bytes = s->gen->arena.total + prev->gen->bytes;
+    return s;
+}
+
+size_t lt_snapshot_bytes(const lt_snapshot_t *s)
+{
+    return s->arena.total + s->gen->bytes;
 }
 
 void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_ms)
@@ -193,6 +398,7 @@ static void snapshot_free(lt_snapshot_t *s)
         lt_eval_free(s->envs[i].eval);
     pthread_mutex_destroy(&s->memo_lock);
     lt_arena_dispose(&s->arena);
+    gen_release(s->gen);
     free(s);
 }
 

@@ -43,11 +43,20 @@ typedef struct lt_memo {
     bool transient; /* not stored in the snapshot: free it after the request */
 } lt_memo_t;
 
+/* The memory a snapshot shares with the snapshots built from it (snapshot.c): refcounted, each
+ * holding the one it was built from. */
+struct lt_snap_gen;
+
 typedef struct lt_snapshot {
     int refs; /* guarded by the publication mutex */
     uint64_t revision;
     int64_t built_at;
-    lt_arena_t arena;
+    lt_arena_t arena;        /* what this snapshot alone uses (empty when built whole) */
+    struct lt_snap_gen *gen; /* what it shares: the dataset's records, compiled flags */
+    unsigned depth;          /* builds from a previous snapshot since the last whole one */
+    uint64_t from_revision;  /* the revision it was built from, 0 when built whole */
+    const char **changed;    /* then the flags changed since, sorted by name */
+    size_t n_changed;
     lt_dataset_t data;
     lt_env_view_t *envs;
     size_t n_envs;
@@ -67,6 +76,18 @@ typedef struct lt_snapshot {
 
 /* Build a snapshot that owns arena a and the dataset loaded into it. Never fails. */
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
+/*
+ * Build the snapshot after prev from what changed since it (lt_store_load_changes, loaded into
+ * content, which the new snapshot takes over; ch must not be full): the changed flags and
+ * their tags replace prev's, and everything else is shared with prev (records, compiled
+ * flags, their names as JSON, the token table), so the cost is the changed flags' and a pass
+ * over the flag list. Answers exactly as lt_snapshot_build over a whole load would. Never
+ * fails.
+ */
+lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *content,
+                                      const lt_store_changes_t *ch);
+/* The bytes a snapshot holds, shared ones included. */
+size_t lt_snapshot_bytes(const lt_snapshot_t *s);
 /* The environment view named env, or NULL. */
 const lt_env_view_t *lt_snapshot_env(const lt_snapshot_t *s, const char *env);
 /* Is there a project with this id? */

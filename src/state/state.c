@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../auth/session.h"
@@ -73,8 +75,58 @@ static int session_load(lt_session_add_fn add, void *table)
 
 static const lt_session_backing_t session_backing = {session_put, session_del, session_load};
 
+/* Incremental reloads (lt_snapshot_build_from) before a whole one, which frees what the older
+ * snapshots' changed flags still hold. */
+#define INCREMENTAL_MAX_DEPTH 256
+
+/* Whether reloads apply what changed (LATCH_INCREMENTAL=0 turns it off: every reload whole). */
+static bool incremental_on(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *v = getenv("LATCH_INCREMENTAL");
+        on = !(v && strcmp(v, "0") == 0);
+    }
+    return on == 1;
+}
+
+/* Apply what changed in the store since the current snapshot: LT_OK when a new snapshot was
+ * published that way, else (nothing to apply, a change it cannot apply, a read error) LT_ERR
+ * and the caller loads everything. */
+static int reload_incremental(void)
+{
+    lt_snapshot_t *cur = lt_snapshot_acquire();
+    if (!cur || !incremental_on() || cur->depth >= INCREMENTAL_MAX_DEPTH ||
+        (int64_t)cur->revision != loaded_revision) {
+        lt_snapshot_release(cur);
+        return LT_ERR;
+    }
+    uint64_t t0 = lt_mono_ns();
+    lt_arena_t a;
+    lt_arena_init(&a, 16 * 1024);
+    lt_store_changes_t ch;
+    if (lt_store_load_changes(store, &a, loaded_revision, &ch) != LT_OK || ch.full ||
+        ch.revision == loaded_revision) {
+        lt_arena_dispose(&a);
+        lt_snapshot_release(cur);
+        return LT_ERR;
+    }
+    lt_snapshot_t *s = lt_snapshot_build_from(cur, &a, &ch);
+    lt_snapshot_release(cur);
+    loaded_revision = ch.revision;
+    lt_snapshot_publish(s);
+    set_health(NULL);
+    lt_log_debug("state: snapshot at revision %lld built from the last in %.2f ms (%zu flags "
+                 "changed, %zu gone)",
+                 (long long)ch.revision, (double)(lt_mono_ns() - t0) / 1e6, ch.n_features,
+                 ch.n_gone);
+    return LT_OK;
+}
+
 int lt_state_reload_locked(void)
 {
+    if (reload_incremental() == LT_OK)
+        return LT_OK;
     lt_arena_t a;
     lt_arena_init(&a, 64 * 1024);
     lt_dataset_t d;
