@@ -464,7 +464,9 @@ static void link_dependencies(lt_eval_env_t *e, lt_arena_t *a)
 {
     for (size_t i = 0; i < e->n_features; i++) {
         lt_eval_feature_t *f = &e->features[i];
-        f->deps = lt_arena_calloc(a, f->n_deps ? f->n_deps : 1, sizeof(*f->deps));
+        if (!f->n_deps)
+            continue;
+        f->deps = lt_arena_calloc(a, f->n_deps, sizeof(*f->deps));
         for (size_t k = 0; k < f->n_deps; k++) {
             const lt_dependency_t *d = &f->src->dependencies[k];
             lt__dep_t *x = &f->deps[k];
@@ -489,30 +491,49 @@ lt_eval_env_t *lt_eval_compile_from(lt_arena_t *a, lt_arena_t *content, const lt
     e->owns_mctx = false;
     e->segs = prev->segs; /* the segments are the same: prev's compiled ones are shared */
     e->n_segs = prev->n_segs;
-    size_t cap = 16;
-    while (cap < n * 2)
-        cap *= 2;
-    e->table = lt_arena_calloc(a, cap, sizeof(*e->table));
-    e->mask = cap - 1;
-    e->features = lt_arena_calloc(a, n ? n : 1, sizeof(*e->features));
+    e->features = lt_arena_alloc(a, (n ? n : 1) * sizeof(*e->features));
+    /* Both lists are sorted by name (a dataset's flags are, and compiled in their order), so
+     * one walk pairs each flag with prev's compiled form of it. */
+    size_t j = 0;
+    bool same_names = true; /* the compiled names are prev's, at the same positions */
     for (size_t i = 0; i < n; i++) {
         const lt_feature_t *f = &features[i];
-        if (f->archived || !f->name || lt_eval_find(e, f->name, strlen(f->name)))
+        if (f->archived || !f->name)
             continue;
-        lt_eval_feature_t *out = &e->features[e->n_features];
-        const lt_eval_feature_t *old = fresh[i] ? NULL : lt_eval_find(prev, f->name, strlen(f->name));
-        if (old) { /* unchanged: its compiled strategies and variants are shared */
-            *out = *old;
+        size_t at = e->n_features;
+        lt_eval_feature_t *out = &e->features[at];
+        int cmp = -1;
+        while (j < prev->n_features && (cmp = strcmp(prev->features[j].name.ptr, f->name)) < 0)
+            j++;
+        if (j == prev->n_features)
+            cmp = -1;
+        if (cmp != 0 || j != at)
+            same_names = false;
+        if (cmp == 0 && !fresh[i]) { /* unchanged: its compiled strategies and variants shared */
+            *out = prev->features[j];
             out->src = f;
             out->deps = NULL;
             out->deps_never = false;
-            from[e->n_features] = lt_eval_index(prev, old);
+            from[at] = j;
         } else {
             compile_feature(e, content, f, env, out);
-            from[e->n_features] = SIZE_MAX;
+            from[at] = SIZE_MAX;
         }
-        table_insert(e, e->n_features);
         e->n_features++;
+    }
+    if (same_names && e->n_features == prev->n_features) {
+        /* the same names at the same positions: the same table, copied without hashing */
+        e->mask = prev->mask;
+        e->table = lt_arena_alloc(a, (e->mask + 1) * sizeof(*e->table));
+        memcpy(e->table, prev->table, (e->mask + 1) * sizeof(*e->table));
+    } else {
+        size_t cap = 16;
+        while (cap < n * 2)
+            cap *= 2;
+        e->table = lt_arena_calloc(a, cap, sizeof(*e->table));
+        e->mask = cap - 1;
+        for (size_t i = 0; i < e->n_features; i++)
+            table_insert(e, i);
     }
     link_dependencies(e, a);
     return e;

@@ -62,9 +62,11 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
 /*
  * Compile the same environment again after some features changed, sharing the rest with prev
  * (compiled from the same segments, which must not have changed, and kept alive with their
- * arena as long as the result). features/n as for lt_eval_compile; fresh[i]: features[i] is new
+ * arena as long as the result). features/n as for lt_eval_compile, sorted by name with no name
+ * twice (as a dataset keeps them; prev compiled from such a list too); fresh[i]: features[i] is new
  * or changed and is compiled anew into content, else its compiled form is prev's (found by
- * name; compiled anew when prev has none). The table and the dependency links go to a. from
+ * name; compiled anew when prev has none). The look-up table (prev's copied when the names are
+ * the same) and the dependency links go to a. from
  * (n entries) gets, per compiled feature of the result in order, the index of the compiled
  * form it shares in prev, or SIZE_MAX. Never returns NULL.
  */
