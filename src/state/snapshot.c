@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "../base/gzip.h"
 #include "../base/util.h"
 #include "../eval/eval.h"
 
@@ -69,6 +70,7 @@ static lt_snapshot_t *snapshot_new(uint64_t revision)
     s->revision = revision;
     s->built_at = lt_now_ms();
     pthread_mutex_init(&s->memo_lock, NULL);
+    pthread_mutex_init(&s->json_lock, NULL);
     s->memo_slots = 64;
     s->memo = lt_xcalloc(s->memo_slots, sizeof(*s->memo));
     return s;
@@ -101,6 +103,94 @@ static void view_features(lt_env_view_t *v, lt_arena_t *ar, const lt_dataset_t *
     for (size_t i = 0; i < d->n_features; i++)
         if (!d->features[i].archived)
             v->features[v->n_features++] = &d->features[i];
+}
+
+/* One flag's client JSON (segments by reference) copied into a. */
+static lt_str_t flag_json(lt_buf_t *b, lt_arena_t *a, const lt_feature_t *f, const char *env)
+{
+    lt_write_opts_t opts = {false, NULL, 0, false};
+    lt_buf_reset(b);
+    lt_model_write_feature(b, f, lt_feature_env(f, env), &opts);
+    return (lt_str_t){lt_arena_strndup(a, b->ptr, b->len), b->len};
+}
+
+/* v's flag JSON from prev's view pv when that one has it: the unchanged flags' shared (paired
+ * by one walk over both name-sorted lists), the others written into a. */
+static void flag_json_from(lt_env_view_t *v, lt_arena_t *ar, lt_arena_t *a,
+                           const lt_env_view_t *pv, const bool *fresh, const lt_dataset_t *d)
+{
+    if (!pv || !__atomic_load_n(&pv->json_ready, __ATOMIC_ACQUIRE))
+        return; /* written on first use */
+    v->flag_json = lt_arena_calloc(ar, v->n_features ? v->n_features : 1, sizeof(*v->flag_json));
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    size_t j = 0;
+    for (size_t i = 0; i < v->n_features; i++) {
+        const lt_feature_t *f = v->features[i];
+        int cmp = -1;
+        while (j < pv->n_features && (cmp = strcmp(pv->features[j]->name, f->name)) < 0)
+            j++;
+        if (j == pv->n_features)
+            cmp = -1;
+        if (cmp == 0 && !fresh[f - d->features])
+            v->flag_json[i] = pv->flag_json[j];
+        else
+            v->flag_json[i] = flag_json(&b, a, f, v->name);
+    }
+    lt_buf_dispose(&b);
+    v->json_ready = 1; /* before publication: no reader yet */
+}
+
+const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *cv)
+{
+    lt_env_view_t *v = &s->envs[cv - s->envs];
+    if (__atomic_load_n(&v->json_ready, __ATOMIC_ACQUIRE))
+        return v->flag_json;
+    pthread_mutex_lock(&s->json_lock);
+    if (!v->json_ready) {
+        /* the generation's arena: nothing else allocates in it once the snapshot is built */
+        lt_arena_t *a = &s->gen->arena;
+        size_t before = a->total;
+        lt_str_t *json = lt_arena_calloc(a, v->n_features ? v->n_features : 1, sizeof(*json));
+        lt_buf_t b;
+        lt_buf_init(&b, 0);
+        for (size_t i = 0; i < v->n_features; i++)
+            json[i] = flag_json(&b, a, v->features[i], v->name);
+        lt_buf_dispose(&b);
+        __atomic_add_fetch(&s->gen->bytes, a->total - before, __ATOMIC_RELAXED);
+        v->flag_json = json;
+        __atomic_store_n(&v->json_ready, 1, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&s->json_lock);
+    return v->flag_json;
+}
+
+const char *lt_snapshot_memo_gz(lt_snapshot_t *s, lt_memo_t *m)
+{
+    char *gz = __atomic_load_n(&m->gz, __ATOMIC_ACQUIRE);
+    if (gz)
+        return gz;
+    size_t n = 0;
+    char *z = lt_gzip(m->body, m->len, &n);
+    if (!z)
+        return NULL;
+    if (m->transient) { /* the request's own */
+        m->gz_len = n;
+        m->gz = z;
+        return z;
+    }
+    pthread_mutex_lock(&s->memo_lock);
+    gz = m->gz;
+    if (!gz) {
+        m->gz_len = n;
+        __atomic_store_n(&m->gz, z, __ATOMIC_RELEASE);
+        s->memo_bytes += n;
+        gz = z;
+        z = NULL;
+    }
+    pthread_mutex_unlock(&s->memo_lock);
+    free(z);
+    return gz;
 }
 
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
@@ -254,6 +344,7 @@ lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *con
         }
         gen_own(s->gen, lt_eval_take_owned(v->eval));
         names_json(v, ar, ca, pv, from);
+        flag_json_from(v, ar, ca, pv, fresh, d);
     }
     s->tokens = prev->tokens; /* the same records: tokens change only in a whole load */
     s->token_seen = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_seen));
@@ -262,13 +353,13 @@ lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *con
         s->token_seen[i] = __atomic_load_n(&prev->token_seen[i], __ATOMIC_RELAXED);
         s->token_written[i] = __atomic_load_n(&prev->token_written[i], __ATOMIC_RELAXED);
     }
-    s->gen->bytes = s->gen->arena.total + prev->gen->bytes;
+    s->gen->bytes = s->gen->arena.total + __atomic_load_n(&prev->gen->bytes, __ATOMIC_RELAXED);
     return s;
 }
 
 size_t lt_snapshot_bytes(const lt_snapshot_t *s)
 {
-    return s->arena.total + s->gen->bytes;
+    return s->arena.total + __atomic_load_n(&s->gen->bytes, __ATOMIC_RELAXED);
 }
 
 void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_ms)
@@ -397,6 +488,7 @@ static void snapshot_free(lt_snapshot_t *s)
     for (size_t i = 0; i < s->n_envs; i++)
         lt_eval_free(s->envs[i].eval);
     pthread_mutex_destroy(&s->memo_lock);
+    pthread_mutex_destroy(&s->json_lock);
     lt_arena_dispose(&s->arena);
     gen_release(s->gen);
     free(s);

@@ -13,13 +13,16 @@
 #include "../store/store.h"
 
 /* The visible (not archived) features of one environment, sorted by name. */
-typedef struct {
+typedef struct lt_env_view {
     const char *name;
     const lt_feature_t **features;
     size_t n_features;
     struct lt_eval_env *eval; /* the compiled evaluation form (src/eval/eval.h) */
     lt_str_t *name_json;      /* per compiled flag (lt_eval_at order): its name as a JSON
                                * string, escaped once for every answer that lists flags */
+    lt_str_t *flag_json;      /* per flag of features: its client JSON with segments by
+                               * reference, once json_ready (lt_snapshot_flag_json) */
+    int json_ready;           /* atomic: set once flag_json is complete */
 } lt_env_view_t;
 
 /* A memoized response body with its ETag, gzip form and per-feature slices. */
@@ -64,6 +67,7 @@ typedef struct lt_snapshot {
     int64_t *token_seen;    /* parallel to data.tokens: last use (ms), updated atomically */
     int64_t *token_written; /* what the usage flush last stored for each */
     pthread_mutex_t memo_lock; /* held only to look up or insert, never while building */
+    pthread_mutex_t json_lock; /* held while an environment's flag JSON is written */
     lt_memo_t **memo;
     size_t memo_slots, memo_count;
     size_t memo_bytes; /* what the stored memos hold, bounded by LT_MEMO_MAX_BYTES */
@@ -99,6 +103,15 @@ void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_m
 /* When t was last used: the newer of the stored time and this snapshot's sightings. */
 int64_t lt_snapshot_token_last_seen(const lt_snapshot_t *s, const lt_token_t *t);
 
+/*
+ * The client JSON of each flag of view v (one of s's), segments by reference, in v->features
+ * order: written on first use, or when the snapshot is built from one that has it, only the
+ * changed flags' (the others' shared). Thread-safe.
+ */
+const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *v);
+/* The gzip copy of memo m of s, made on first use (NULL when it cannot be made); sets
+ * m->gz and m->gz_len for good. Thread-safe. */
+const char *lt_snapshot_memo_gz(lt_snapshot_t *s, lt_memo_t *m);
 /* Look up a memoized body; NULL when absent. */
 lt_memo_t *lt_snapshot_memo_find(lt_snapshot_t *s, const char *key, size_t key_len);
 /*
