@@ -43,6 +43,14 @@ bool lt_state_healthy(char *reason, size_t cap, uint64_t *failures)
     return ok;
 }
 
+static uint64_t reloads_incremental, reloads_whole; /* atomic */
+
+void lt_state_reload_counts(uint64_t *incremental, uint64_t *whole)
+{
+    *incremental = __atomic_load_n(&reloads_incremental, __ATOMIC_RELAXED);
+    *whole = __atomic_load_n(&reloads_whole, __ATOMIC_RELAXED);
+}
+
 static pthread_t watcher;
 static bool watching;
 static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -115,6 +123,7 @@ static int reload_incremental(void)
     lt_snapshot_release(cur);
     loaded_revision = ch.revision;
     lt_snapshot_publish(s);
+    __atomic_add_fetch(&reloads_incremental, 1, __ATOMIC_RELAXED);
     set_health(NULL);
     lt_log_debug("state: snapshot at revision %lld built from the last in %.2f ms (%zu flags "
                  "changed, %zu gone)",
@@ -141,6 +150,7 @@ int lt_state_reload_locked(void)
     lt_snapshot_t *s = lt_snapshot_build(&a, &d);
     loaded_revision = d.revision;
     lt_snapshot_publish(s);
+    __atomic_add_fetch(&reloads_whole, 1, __ATOMIC_RELAXED);
     set_health(NULL);
     lt_log_debug("state: snapshot at revision %lld built in %.2f ms (%zu features, %zu tokens)",
                  (long long)d.revision, (double)(lt_mono_ns() - t0) / 1e6, d.n_features,
