@@ -167,15 +167,6 @@ static int64_t id_list_has(const int64_t *ids, size_t n, int64_t id)
     return 0;
 }
 
-/* Does a flag's state have a strategy the client API shows with segments? */
-static bool uses_segments(const lt_feature_env_t *fe)
-{
-    for (size_t k = 0; fe && k < fe->n_strategies; k++)
-        if (!fe->strategies[k].disabled && fe->strategies[k].n_segments)
-            return true;
-    return false;
-}
-
 /* Build the body for q from the snapshot: the one place client JSON is serialised. */
 static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const char *key,
                              size_t key_len)
@@ -183,7 +174,7 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
     const lt_env_view_t *ev = lt_snapshot_env(s, q->env);
     lt_write_opts_t opts = {q->inline_segments, s->data.segments, s->data.n_segments, false};
     /* each flag's JSON with segments by reference is kept per snapshot, shared with the next */
-    const lt_str_t *json = ev ? lt_snapshot_flag_json(s, ev) : NULL;
+    const lt_str_t *json = ev ? lt_snapshot_flag_json(s, ev, q->inline_segments) : NULL;
     lt_memo_t *m = lt_xcalloc(1, sizeof(*m));
     m->key = lt_xstrndup(key, key_len);
     m->key_len = key_len;
@@ -204,7 +195,7 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
         if (m->n_slices)
             lt_buf_putc(&b, ',');
         size_t off = b.len;
-        if (json && (!q->inline_segments || !uses_segments(fe))) /* the same either way */
+        if (json)
             lt_buf_append(&b, json[i].ptr, json[i].len);
         else
             lt_model_write_feature(&b, f, fe, &opts);

@@ -105,49 +105,55 @@ static void view_features(lt_env_view_t *v, lt_arena_t *ar, const lt_dataset_t *
             v->features[v->n_features++] = &d->features[i];
 }
 
-/* One flag's client JSON (segments by reference) copied into a. */
-static lt_str_t flag_json(lt_buf_t *b, lt_arena_t *a, const lt_feature_t *f, const char *env)
+/* One flag's client JSON (segments inlined or by reference) copied into a. */
+static lt_str_t flag_json(lt_buf_t *b, lt_arena_t *a, const lt_feature_t *f, const char *env,
+                          bool inl, const lt_dataset_t *d)
 {
-    lt_write_opts_t opts = {false, NULL, 0, false};
+    lt_write_opts_t opts = {inl, d->segments, d->n_segments, false};
     lt_buf_reset(b);
     lt_model_write_feature(b, f, lt_feature_env(f, env), &opts);
     return (lt_str_t){lt_arena_strndup(a, b->ptr, b->len), b->len};
 }
 
-/* v's flag JSON from prev's view pv when that one has it: the unchanged flags' shared (paired
- * by one walk over both name-sorted lists), the others written into a. */
+/* v's flag JSON from prev's view pv, each form prev has: the unchanged flags' shared (paired by
+ * one walk over both name-sorted lists; the segments are prev's), the others written into a. */
 static void flag_json_from(lt_env_view_t *v, lt_arena_t *ar, lt_arena_t *a,
                            const lt_env_view_t *pv, const bool *fresh, const lt_dataset_t *d)
 {
-    if (!pv || !__atomic_load_n(&pv->json_ready, __ATOMIC_ACQUIRE))
-        return; /* written on first use */
-    v->flag_json = lt_arena_calloc(ar, v->n_features ? v->n_features : 1, sizeof(*v->flag_json));
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    size_t j = 0;
-    for (size_t i = 0; i < v->n_features; i++) {
-        const lt_feature_t *f = v->features[i];
-        int cmp = -1;
-        while (j < pv->n_features && (cmp = strcmp(pv->features[j]->name, f->name)) < 0)
-            j++;
-        if (j == pv->n_features)
-            cmp = -1;
-        if (cmp == 0 && !fresh[f - d->features])
-            v->flag_json[i] = pv->flag_json[j];
-        else
-            v->flag_json[i] = flag_json(&b, a, f, v->name);
+    for (int inl = 0; pv && inl < 2; inl++) {
+        if (!__atomic_load_n(&pv->json_ready[inl], __ATOMIC_ACQUIRE))
+            continue; /* written on first use */
+        lt_str_t *json = lt_arena_calloc(ar, v->n_features ? v->n_features : 1, sizeof(*json));
+        size_t j = 0;
+        for (size_t i = 0; i < v->n_features; i++) {
+            const lt_feature_t *f = v->features[i];
+            int cmp = -1;
+            while (j < pv->n_features && (cmp = strcmp(pv->features[j]->name, f->name)) < 0)
+                j++;
+            if (j == pv->n_features)
+                cmp = -1;
+            if (cmp == 0 && !fresh[f - d->features])
+                json[i] = pv->flag_json[inl][j];
+            else
+                json[i] = flag_json(&b, a, f, v->name, inl, d);
+        }
+        v->flag_json[inl] = json;
+        v->json_ready[inl] = 1; /* before publication: no reader yet */
     }
     lt_buf_dispose(&b);
-    v->json_ready = 1; /* before publication: no reader yet */
 }
 
-const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *cv)
+const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *cv,
+                                      bool inline_segments)
 {
     lt_env_view_t *v = &s->envs[cv - s->envs];
-    if (__atomic_load_n(&v->json_ready, __ATOMIC_ACQUIRE))
-        return v->flag_json;
+    int inl = inline_segments ? 1 : 0;
+    if (__atomic_load_n(&v->json_ready[inl], __ATOMIC_ACQUIRE))
+        return v->flag_json[inl];
     pthread_mutex_lock(&s->json_lock);
-    if (!v->json_ready) {
+    if (!v->json_ready[inl]) {
         /* the generation's arena: nothing else allocates in it once the snapshot is built */
         lt_arena_t *a = &s->gen->arena;
         size_t before = a->total;
@@ -155,14 +161,14 @@ const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *cv)
         lt_buf_t b;
         lt_buf_init(&b, 0);
         for (size_t i = 0; i < v->n_features; i++)
-            json[i] = flag_json(&b, a, v->features[i], v->name);
+            json[i] = flag_json(&b, a, v->features[i], v->name, inl, &s->data);
         lt_buf_dispose(&b);
         __atomic_add_fetch(&s->gen->bytes, a->total - before, __ATOMIC_RELAXED);
-        v->flag_json = json;
-        __atomic_store_n(&v->json_ready, 1, __ATOMIC_RELEASE);
+        v->flag_json[inl] = json;
+        __atomic_store_n(&v->json_ready[inl], 1, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&s->json_lock);
-    return v->flag_json;
+    return v->flag_json[inl];
 }
 
 const char *lt_snapshot_memo_gz(lt_snapshot_t *s, lt_memo_t *m)

@@ -20,9 +20,9 @@ typedef struct lt_env_view {
     struct lt_eval_env *eval; /* the compiled evaluation form (src/eval/eval.h) */
     lt_str_t *name_json;      /* per compiled flag (lt_eval_at order): its name as a JSON
                                * string, escaped once for every answer that lists flags */
-    lt_str_t *flag_json;      /* per flag of features: its client JSON with segments by
-                               * reference, once json_ready (lt_snapshot_flag_json) */
-    int json_ready;           /* atomic: set once flag_json is complete */
+    lt_str_t *flag_json[2];   /* per flag of features: its client JSON, [0] segments by
+                               * reference, [1] inlined; once json_ready[i] (atomic) */
+    int json_ready[2];
 } lt_env_view_t;
 
 /* A memoized response body with its ETag, gzip form and per-feature slices. */
@@ -104,11 +104,12 @@ void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_m
 int64_t lt_snapshot_token_last_seen(const lt_snapshot_t *s, const lt_token_t *t);
 
 /*
- * The client JSON of each flag of view v (one of s's), segments by reference, in v->features
- * order: written on first use, or when the snapshot is built from one that has it, only the
- * changed flags' (the others' shared). Thread-safe.
+ * The client JSON of each flag of view v (one of s's), segments by reference or inlined, in
+ * v->features order: written on first use, or when the snapshot is built from one that has it,
+ * only the changed flags' (the others' shared). Thread-safe.
  */
-const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *v);
+const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *v,
+                                      bool inline_segments);
 /* The gzip copy of memo m of s, made on first use (NULL when it cannot be made); sets
  * m->gz and m->gz_len for good. Thread-safe. */
 const char *lt_snapshot_memo_gz(lt_snapshot_t *s, lt_memo_t *m);

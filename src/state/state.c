@@ -16,6 +16,7 @@
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_store_t *store;
 static int64_t loaded_revision = -1;
+static uint64_t loaded_silent; /* lt_store_silent_writes when the snapshot was loaded */
 
 /* The store's health as the last reload saw it (guarded by health_lock, read by /ready). */
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -117,7 +118,10 @@ static int reload_incremental(void)
         ch.revision == loaded_revision) {
         lt_arena_dispose(&a);
         lt_snapshot_release(cur);
-        return LT_ERR;
+        if (ch.revision != loaded_revision || ch.full || lt_store_silent_writes(store) != loaded_silent)
+            return LT_ERR;
+        set_health(NULL); /* read, and nothing changed (a write that wrote nothing) */
+        return LT_OK;
     }
     lt_snapshot_t *s = lt_snapshot_build_from(cur, &a, &ch);
     lt_snapshot_release(cur);
@@ -149,6 +153,7 @@ int lt_state_reload_locked(void)
     }
     lt_snapshot_t *s = lt_snapshot_build(&a, &d);
     loaded_revision = d.revision;
+    loaded_silent = lt_store_silent_writes(store);
     lt_snapshot_publish(s);
     __atomic_add_fetch(&reloads_whole, 1, __ATOMIC_RELAXED);
     set_health(NULL);

@@ -73,12 +73,22 @@ int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
         rc = LT_ERR;
     if (rc == LT_OK && s->tx_events > 0 && changes_write(s) != LT_OK)
         rc = LT_ERR;
+    bool silent = s->tx_events == 0 && (s->touched_all || s->n_touched);
     lt__touch_reset(s);
     if (rc != LT_OK) {
         s->be->rollback(s);
         return rc;
     }
-    return s->be->commit(s) == LT_OK ? LT_OK : LT_ERR;
+    if (s->be->commit(s) != LT_OK)
+        return LT_ERR;
+    if (silent)
+        s->silent_writes++;
+    return LT_OK;
+}
+
+uint64_t lt_store_silent_writes(const lt_store_t *s)
+{
+    return s->silent_writes;
 }
 
 int lt_store_open(lt_store_t **out, const char *url)

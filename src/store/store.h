@@ -248,6 +248,7 @@ struct lt_store {
     size_t n_touched, cap_touched;
     bool touched_all;
     int64_t tx_events;
+    uint64_t silent_writes; /* committed writes that touched the dataset without an event */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -302,6 +303,9 @@ typedef struct {
  * since. Caller's lock. LT_OK or LT_ERR (*out then empty).
  */
 int lt_store_load_changes(lt_store_t *s, lt_arena_t *a, int64_t since, lt_store_changes_t *out);
+/* How many write transactions of this handle committed changes to the dataset without an event
+ * (so without a new revision): a reload after one cannot rely on the revision. Caller's lock. */
+uint64_t lt_store_silent_writes(const lt_store_t *s);
 /* Id of the latest event (0 when none). Any thread. */
 int lt_store_revision(lt_store_t *s, int64_t *out);
 /* After a write failed: was it for want of disk space (a full disk; writes work again once

@@ -300,12 +300,14 @@ static void same(const lt_snapshot_t *want, lt_snapshot_t *got, bool json)
         const lt_env_view_t *wv = &want->envs[e], *gv = &got->envs[e];
         assert_string_equal(wv->name, gv->name);
         assert_int_equal(wv->n_features, gv->n_features);
-        const lt_str_t *fj = json ? lt_snapshot_flag_json(got, gv) : NULL;
-        for (size_t i = 0; fj && i < wv->n_features; i++) {
-            char *direct = feature_json(want, wv->features[i], wv->name, false);
-            assert_int_equal(strlen(direct), fj[i].len);
-            assert_memory_equal(direct, fj[i].ptr, fj[i].len);
-            free(direct);
+        for (int inl = 0; json && inl < 2; inl++) {
+            const lt_str_t *fj = lt_snapshot_flag_json(got, gv, inl);
+            for (size_t i = 0; i < wv->n_features; i++) {
+                char *direct = feature_json(want, wv->features[i], wv->name, inl);
+                assert_int_equal(strlen(direct), fj[i].len);
+                assert_memory_equal(direct, fj[i].ptr, fj[i].len);
+                free(direct);
+            }
         }
         for (size_t i = 0; i < wv->n_features; i++)
             for (int inl = 0; inl < 2; inl++) {
