@@ -6,9 +6,11 @@
 // A private cluster (tests/integration/pg_harness.mjs; LATCH_TEST_PG_URL's server when set).
 // For each size: a fresh database with that many flags (bench/gen-state.mjs), instances a and b
 // (b's fallback poll 10 s: what it measures is LISTEN/NOTIFY and b's reload), then one client
-// toggling flags on a for S seconds (default 5), then N toggles (default 50) on a one at a time,
-// each followed by polling b's GET /api/client/features/:name every 2 ms until it shows the
-// change: its median and 99th percentile (nearest rank), and the largest.
+// switching flags on a for S seconds (default 5), each write a change (the flag's state
+// flipped; before, most were a switch to the state it had, which writes nothing), then N
+// toggles (default 50) on a one at a time, each followed by polling b's
+// GET /api/client/features/:name every 2 ms until it shows the change: its median and 99th
+// percentile (nearest rank), and the largest.
 // By hand, never in the test suite: the figures depend on the machine.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,10 +84,16 @@ try {
       const b = await startServer(db, ['--watch-interval', '10000']);
       servers.push(b);
       const names = Array.from({ length: Math.min(n, 100) }, (_, i) => `flag-${String(i * Math.floor(n / Math.min(n, 100))).padStart(4, '0')}`);
+      // every write a change (a switch already in the state asked writes nothing): each flag's
+      // state is read first, then flipped
+      const state = new Map();
+      for (const name of names) state.set(name, await enabled(a.url, client, name));
       let count = 0;
       const t0 = Date.now();
       while (Date.now() - t0 < seconds * 1000) {
-        await toggle(a.url, admin, names[count % names.length], (count >> 1) % 2 === 0);
+        const name = names[count % names.length];
+        state.set(name, !state.get(name));
+        await toggle(a.url, admin, name, state.get(name));
         count++;
       }
       const rate = (count * 1000) / (Date.now() - t0);
