@@ -568,9 +568,15 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before)
 /* ---------- the changes rows of a write (store.h changes_append) ---------- */
 
 int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
-                           int64_t n_events)
+                           int64_t n_events, bool prune)
 {
-    int rc = LT_OK;
+    /* rows far behind the latest event serve no reload: one that far behind counts fewer events
+     * in the rows than in the log, and loads everything */
+    int rc = prune ? run(s,
+                         "DELETE FROM changes WHERE rev < (SELECT COALESCE(max(id), 0) FROM events)"
+                         " - ?",
+                         "i", (int64_t)LT_STORE_CHANGES_KEEP)
+                   : LT_OK;
     for (size_t i = 0; rc == LT_OK && i < n; i++) {
         char kind[2] = {kinds[i], '\0'};
         rc = run(s,

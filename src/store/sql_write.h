@@ -68,7 +68,7 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
 
 /* The changes rows of a write, one statement each (store.h changes_append). */
 int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
-                           int64_t n_events);
+                           int64_t n_events, bool prune);
 
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \

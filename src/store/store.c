@@ -61,7 +61,8 @@ static int changes_write(lt_store_t *s)
         kinds[1 + i] = 'f';
         keys[1 + i] = s->touched[i];
     }
-    int rc = s->be->changes_append(s, kinds, keys, n, s->tx_events);
+    bool prune = ++s->changes_written % LT_STORE_CHANGES_PRUNE_EVERY == 0;
+    int rc = s->be->changes_append(s, kinds, keys, n, s->tx_events, prune);
     free(kinds);
     free(keys);
     return rc;

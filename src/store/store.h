@@ -221,9 +221,10 @@ typedef struct lt_store_backend {
     /* --- the incremental reload (lt_store_load_changes) --- */
     /* In a write transaction, after its events: what it touched, as rows of the changes table
      * (rev: the id of the transaction's last event). kinds[i] 'f' (keys[i] a flag name), '*'
-     * (anything else; keys[i] ""), 'n' (n_events in the row's n). */
+     * (anything else; keys[i] ""), 'n' (n_events in the row's n). prune: first drop the rows
+     * more than LT_STORE_CHANGES_KEEP revisions behind the latest. */
     int (*changes_append)(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
-                          int64_t n_events);
+                          int64_t n_events, bool prune);
     /* In a transaction: run one query (fmt as lt__sql_exec_t: 't' a string, 'i' an int64_t)
      * and hand its row count and a cursor over its rows (load_rows.h) to fn, whose result is
      * returned (LT_ERR, logged, when the query fails). */
@@ -249,6 +250,7 @@ struct lt_store {
     bool touched_all;
     int64_t tx_events;
     uint64_t silent_writes; /* committed writes that touched the dataset without an event */
+    uint64_t changes_written; /* write transactions that stored changes rows */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -295,6 +297,10 @@ typedef struct {
 } lt_store_changes_t;
 /* Most flags one incremental answer carries; past it, full. */
 #define LT_STORE_CHANGES_MAX 256
+/* How many revisions of changes rows are kept (pruned every LT_STORE_CHANGES_PRUNE_EVERY writes
+ * of a handle); a reader further behind loads everything. */
+#define LT_STORE_CHANGES_KEEP 100000
+#define LT_STORE_CHANGES_PRUNE_EVERY 1024
 /*
  * The flags (rows, states, strategies, dependencies, tags) written since revision since, in
  * one consistent read, from the changes rows each write stores with its events. out->full when
