@@ -352,12 +352,27 @@ lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *con
         names_json(v, ar, ca, pv, from);
         flag_json_from(v, ar, ca, pv, fresh, d);
     }
-    s->tokens = prev->tokens; /* the same records: tokens change only in a whole load */
+    if (ch->tokens) { /* new records, and their table where the next snapshots can share it */
+        d->tokens = ch->token_rows;
+        d->n_tokens = ch->n_tokens;
+        lt_token_table_build(&s->tokens, ca, d->tokens, d->n_tokens);
+    } else {
+        s->tokens = prev->tokens; /* the same records and table */
+    }
     s->token_seen = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_seen));
     s->token_written = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_written));
     for (size_t i = 0; i < d->n_tokens; i++) {
-        s->token_seen[i] = __atomic_load_n(&prev->token_seen[i], __ATOMIC_RELAXED);
-        s->token_written[i] = __atomic_load_n(&prev->token_written[i], __ATOMIC_RELAXED);
+        /* what this process saw of a token and last wrote of it stays with it */
+        const lt_token_t *t = &d->tokens[i];
+        const lt_token_t *was = ch->tokens ? lt_token_table_find(&prev->tokens, t->digest) : t;
+        size_t j = was ? (size_t)(was - prev->data.tokens) : SIZE_MAX;
+        int64_t seen = j < prev->data.n_tokens
+                           ? __atomic_load_n(&prev->token_seen[j], __ATOMIC_RELAXED)
+                           : t->seen_at;
+        s->token_seen[i] = seen > t->seen_at ? seen : t->seen_at;
+        s->token_written[i] = j < prev->data.n_tokens
+                                  ? __atomic_load_n(&prev->token_written[j], __ATOMIC_RELAXED)
+                                  : t->seen_at;
     }
     s->gen->bytes = s->gen->arena.total + __atomic_load_n(&prev->gen->bytes, __ATOMIC_RELAXED);
     return s;

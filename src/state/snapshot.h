@@ -83,8 +83,8 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
 /*
  * Build the snapshot after prev from what changed since it (lt_store_load_changes, loaded into
  * content, which the new snapshot takes over; ch must not be full): the changed flags and
- * their tags replace prev's, and everything else is shared with prev (records, compiled
- * flags, their names as JSON, the token table), so the cost is the changed flags' and a pass
+ * their tags replace prev's, and the tokens with their table when they changed; everything
+ * else is shared with prev (records, compiled flags, their JSON, the token table), so the cost is the changed flags' and a pass
  * over the flag list. Answers exactly as lt_snapshot_build over a whole load would. Never
  * fails.
  */

@@ -3,8 +3,9 @@
  * SQL backend over its select primitive. Every write with events stores, in its transaction,
  * changes rows at the id of its last event: one counting its events, then one per flag it wrote
  * ('f') or one saying it wrote something else ('*'). Since a revision, the flags those rows name
- * are read with the load's own fills (load_rows.c); the event count tells whether every write
- * since then left its rows (a write from before migration 7 did not: full).
+ * are read with the load's own fills (load_rows.c), and all the tokens when a 't' row says
+ * they changed; the event count tells whether every write since then left its rows (a write
+ * from before migration 7 did not: full).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ typedef struct {
     lt_arena_t *a;
     int64_t counted; /* the events their count rows add up to */
     bool all;        /* a '*' row */
+    bool tokens;     /* a 't' row */
     const char **names; /* the flags named, sorted, once each */
     size_t n_names;
 } rows_t;
@@ -55,6 +57,8 @@ static int read_rows(void *ctx, size_t n, lt__row_next_fn next, void *cursor)
                 return LT_ERR;
             if (!k->n_names || strcmp(k->names[k->n_names - 1], key) != 0)
                 k->names[k->n_names++] = lt_arena_strdup(k->a, key);
+        } else if (kind[0] == 't') {
+            k->tokens = true;
         } else {
             k->all = true;
         }
@@ -90,7 +94,7 @@ static int load(lt_store_t *s, lt_arena_t *a, int64_t since, lt_store_changes_t 
     if (s->be->select(s, first_int, &events, "SELECT count(*) FROM events WHERE id > ? AND id <= ?",
                       "ii", since, rev.value) != LT_OK)
         return LT_ERR;
-    rows_t k = {a, 0, false, NULL, 0};
+    rows_t k = {a, 0, false, false, NULL, 0};
     if (s->be->select(s, read_rows, &k,
                       "SELECT kind, key, n FROM changes WHERE rev > ? AND rev <= ?"
                       " ORDER BY kind, key",
@@ -111,6 +115,19 @@ static int load(lt_store_t *s, lt_arena_t *a, int64_t since, lt_store_changes_t 
     out->n_features = d.n_features;
     out->tags = d.tags;
     out->n_tags = d.n_tags;
+    /* the tokens, when any changed: all of them, as the load reads them (they are few beside
+     * the flags, and a token's scope is rows of two tables) */
+    for (size_t i = 0; k.tokens && i < lt__n_load_tables; i++) {
+        const lt__load_table_t *t = &lt__load_tables[i];
+        if (strcmp(t->table, "api_tokens") != 0 && strcmp(t->table, "api_token_projects") != 0)
+            continue;
+        scan_t sc = {t, a, &d};
+        if (s->be->select(s, scan_rows, &sc, t->sql, "") != LT_OK)
+            return LT_ERR;
+    }
+    out->tokens = k.tokens;
+    out->token_rows = d.tokens;
+    out->n_tokens = d.n_tokens;
     out->gone = lt_arena_calloc(a, k.n_names ? k.n_names : 1, sizeof(*out->gone));
     for (size_t i = 0; i < k.n_names; i++)
         if (lt_dataset_feature_index(&d, k.names[i]) == SIZE_MAX)

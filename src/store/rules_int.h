@@ -21,6 +21,8 @@ static inline int lt__tx_write(lt_store_t *s)
 /* Note what the current write transaction changes in the dataset: the flag named feature (its
  * row, states, strategies, dependencies or tags), or (feature NULL) anything else. */
 void lt__touch(lt_store_t *s, const char *feature);
+/* Note that the current write transaction changes API tokens or PATs. */
+void lt__touch_tokens(lt_store_t *s);
 
 /* Append an event row in the current write transaction, counted for its changes rows. */
 int lt__event_append(lt_store_t *s, const lt_event_t *ev);

@@ -476,7 +476,7 @@ int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
 
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id)
 {
-    lt__touch(s, NULL);
+    lt__touch_tokens(s);
     lt_store_t *db = s;
     bool replace = m != LT_PUT_CREATE;
     char sql[640];
@@ -511,14 +511,14 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                         bool expiry_noted)
 {
-    lt__touch(s, NULL);
+    lt__touch_tokens(s);
     return run_changed(s, "UPDATE api_tokens SET grace_until = ?, expiry_noted = ? WHERE digest = ?",
                        "oib", grace_until, (int64_t)expiry_noted, digest);
 }
 
 int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32])
 {
-    lt__touch(s, NULL);
+    lt__touch_tokens(s);
     return run_changed(s, "DELETE FROM api_tokens WHERE digest = ?", "b", digest);
 }
 

@@ -16,6 +16,7 @@ void lt__touch_reset(lt_store_t *s)
         free(s->touched[i]);
     s->n_touched = 0;
     s->touched_all = false;
+    s->touched_tokens = false;
     s->tx_events = 0;
 }
 
@@ -37,6 +38,11 @@ void lt__touch(lt_store_t *s, const char *feature)
     s->touched[s->n_touched++] = lt_xstrdup(feature);
 }
 
+void lt__touch_tokens(lt_store_t *s)
+{
+    s->touched_tokens = true;
+}
+
 int lt__event_append(lt_store_t *s, const lt_event_t *ev)
 {
     int rc = s->be->event_append(s, ev);
@@ -45,10 +51,12 @@ int lt__event_append(lt_store_t *s, const lt_event_t *ev)
     return rc;
 }
 
-/* The changes rows of a write with events: a count row, then '*' or one row per flag. */
+/* The changes rows of a write with events: a count row, then '*', or one row per flag and 't'
+ * for tokens. */
 static int changes_write(lt_store_t *s)
 {
-    size_t n = 1 + (s->touched_all ? 1 : s->n_touched);
+    bool tokens = s->touched_tokens && !s->touched_all;
+    size_t n = 1 + (s->touched_all ? 1 : s->n_touched) + (tokens ? 1 : 0);
     char *kinds = lt_xcalloc(n + 1, 1);
     const char **keys = lt_xcalloc(n, sizeof(*keys));
     kinds[0] = 'n';
@@ -60,6 +68,10 @@ static int changes_write(lt_store_t *s)
     for (size_t i = 0; !s->touched_all && i < s->n_touched; i++) {
         kinds[1 + i] = 'f';
         keys[1 + i] = s->touched[i];
+    }
+    if (tokens) {
+        kinds[n - 1] = 't';
+        keys[n - 1] = "";
     }
     bool prune = ++s->changes_written % LT_STORE_CHANGES_PRUNE_EVERY == 0;
     int rc = s->be->changes_append(s, kinds, keys, n, s->tx_events, prune);
@@ -74,7 +86,7 @@ int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
         rc = LT_ERR;
     if (rc == LT_OK && s->tx_events > 0 && changes_write(s) != LT_OK)
         rc = LT_ERR;
-    bool silent = s->tx_events == 0 && (s->touched_all || s->n_touched);
+    bool silent = s->tx_events == 0 && (s->touched_all || s->n_touched || s->touched_tokens);
     lt__touch_reset(s);
     if (rc != LT_OK) {
         s->be->rollback(s);

@@ -220,8 +220,8 @@ typedef struct lt_store_backend {
 
     /* --- the incremental reload (lt_store_load_changes) --- */
     /* In a write transaction, after its events: what it touched, as rows of the changes table
-     * (rev: the id of the transaction's last event). kinds[i] 'f' (keys[i] a flag name), '*'
-     * (anything else; keys[i] ""), 'n' (n_events in the row's n). prune: first drop the rows
+     * (rev: the id of the transaction's last event). kinds[i] 'f' (keys[i] a flag name), 't'
+     * (the tokens), '*' (anything else; keys[i] ""), 'n' (n_events in the row's n). prune: first drop the rows
      * more than LT_STORE_CHANGES_KEEP revisions behind the latest. */
     int (*changes_append)(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
                           int64_t n_events, bool prune);
@@ -248,6 +248,7 @@ struct lt_store {
     char **touched;
     size_t n_touched, cap_touched;
     bool touched_all;
+    bool touched_tokens; /* the API tokens (or PATs) */
     int64_t tx_events;
     uint64_t silent_writes; /* committed writes that touched the dataset without an event */
     uint64_t changes_written; /* write transactions that stored changes rows */
@@ -294,6 +295,9 @@ typedef struct {
     size_t n_gone;
     lt_tag_t *tags;         /* the tags of the changed flags, sorted by feature, type, value */
     size_t n_tags;
+    bool tokens;            /* the tokens changed: all of them are here, as the load reads them */
+    lt_token_t *token_rows;
+    size_t n_tokens;
 } lt_store_changes_t;
 /* Most flags one incremental answer carries; past it, full. */
 #define LT_STORE_CHANGES_MAX 256
@@ -302,9 +306,9 @@ typedef struct {
 #define LT_STORE_CHANGES_KEEP 100000
 #define LT_STORE_CHANGES_PRUNE_EVERY 1024
 /*
- * The flags (rows, states, strategies, dependencies, tags) written since revision since, in
- * one consistent read, from the changes rows each write stores with its events. out->full when
- * that cannot be told: a change of anything else, more than LT_STORE_CHANGES_MAX flags, or
+ * The flags (rows, states, strategies, dependencies, tags) written since revision since, and
+ * the tokens when any changed, in one consistent read, from the changes rows each write stores
+ * with its events. out->full when that cannot be told: a change of anything else, more than LT_STORE_CHANGES_MAX flags, or
  * events without changes rows (written before migration 7). Nothing changed: revision ==
  * since. Caller's lock. LT_OK or LT_ERR (*out then empty).
  */

@@ -1,11 +1,13 @@
 // The incremental reload across instances on one PostgreSQL database: instance a takes random
 // admin writes (flags created, switched, given strategies with constraints and segments,
-// dependencies and tags, archived, revived and deleted; segments rewritten; projects, tokens),
+// dependencies and tags, archived, revived and deleted; segments rewritten; projects; tokens
+// created and revoked),
 // instance b follows with incremental reloads (its own default), and instance c is started with
 // LATCH_INCREMENTAL=0, so every reload it makes is whole: the reference. After each write, once
 // both serve a's revision, b must answer byte for byte what c answers: client features per
 // token scope (segments inlined and by reference), front-end evaluations for several users, the
-// delta API's hydration. a itself (incremental after its own writes) is compared the same way.
+// delta API's hydration, what each token created or revoked on the way gets. a itself
+// (incremental after its own writes) is compared the same way.
 // Uses a private cluster (pg_harness.mjs), or LATCH_TEST_PG_URL's server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,10 +114,19 @@ async function randomWrite(step) {
     const id = `proj${projects.length}`;
     const r = await admin.post('/api/admin/projects', { id, name: id });
     if (r.status < 300) projects.push(id);
+  } else if (made.length && rnd(2)) {
+    const t = made.splice(rnd(made.length), 1)[0];
+    await admin.del(`/api/admin/api-tokens/${encodeURIComponent(t)}`);
+    gone.push(t);
   } else {
-    await admin.post('/api/admin/api-tokens', { tokenName: `t${rnd(1000)}`, type: 'client', environment: 'development' });
+    const body = { tokenName: `t${rnd(1000)}`, type: 'client', environment: env };
+    if (rnd(2)) body.projects = [pick(projects)];
+    const r = await admin.post('/api/admin/api-tokens', body);
+    if (r.status === 201) made.push(r.json().secret);
   }
 }
+const made = []; // tokens created by the writes, live ones
+const gone = []; // and revoked ones (401 everywhere)
 
 const revisionOf = async (n) => {
   const r = await n.get('/api/client/features', { Authorization: tokens.dev });
@@ -137,6 +148,7 @@ async function answers(n) {
   await get('delta', '/api/client/delta', { Authorization: tokens.dev });
   for (const u of ['1', '2', '7']) await get(`front-${u}`, `/api/frontend?userId=${u}&email=u${u}@x&version=2.0.0&appName=web`, { Authorization: tokens.front });
   for (const f of FLAGS.slice(0, 3)) await get(`one-${f}`, `/api/client/features/${f}`, { Authorization: tokens.dev });
+  for (const [i, t] of [...made, ...gone].entries()) await get(`token-${i}`, '/api/client/features', { Authorization: t });
   return out;
 }
 

@@ -5,8 +5,8 @@
  * and delete; tags; segments; environments on and off; projects; tokens), and after each the
  * snapshot built from the previous one by what changed is compared with one built from a whole
  * load: the client JSON of every flag per environment (segments by reference and inlined), the
- * evaluation of every flag for a set of contexts, the names as JSON, the tags, the token
- * table. The chain of incremental snapshots is kept going across the whole run, so shared
+ * evaluation of every flag for a set of contexts, the names as JSON, the tags, the tokens
+ * and their table. The chain of incremental snapshots is kept going across the whole run, so shared
  * memory is used long after the snapshot that made it is gone. On every backend (store_fx.h).
  * LATCH_TEST_SEED picks another sequence.
  */
@@ -180,9 +180,14 @@ static void random_write(fx_t *fx, lt_arena_t *a)
         lt_store_project_put(fx->s, &p, &ev);
     } else if (k < 92) {
         lt_store_project_env_set(fx->s, projects[rnd(3)], envs[rnd(2)], rnd(2), &ev);
-    } else if (k < 96) {
-        lt_token_new_t t = fx_token_new((uint8_t)(1 + rnd(4)), envs[rnd(2)], NULL, 0);
+    } else if (k < 94) {
+        const char *scope[] = {projects[rnd(3)]};
+        lt_token_new_t t = fx_token_new((uint8_t)(1 + rnd(4)), envs[rnd(2)], scope, rnd(2));
         lt_store_token_create(fx->s, &t, &ev, NULL);
+    } else if (k < 96) {
+        uint8_t digest[32];
+        memset(digest, (int)(1 + rnd(4)), sizeof(digest));
+        lt_store_token_set_quota(fx->s, digest, rnd(3), &ev);
     } else {
         uint8_t digest[32];
         memset(digest, (int)(1 + rnd(4)), sizeof(digest));
@@ -326,8 +331,22 @@ static void same(const lt_snapshot_t *want, lt_snapshot_t *got, bool json)
         assert_string_equal(want->data.tags[i].value, got->data.tags[i].value);
     }
     assert_int_equal(want->tokens.count, got->tokens.count);
-    for (size_t i = 0; i < want->data.n_tokens; i++)
-        assert_non_null(lt_token_table_find(&got->tokens, want->data.tokens[i].digest));
+    assert_int_equal(want->data.n_tokens, got->data.n_tokens);
+    for (size_t i = 0; i < want->data.n_tokens; i++) {
+        const lt_token_t *w = &want->data.tokens[i];
+        const lt_token_t *g = lt_token_table_find(&got->tokens, w->digest);
+        assert_non_null(g);
+        assert_ptr_equal(g, &got->data.tokens[i]); /* the table is over got's own records */
+        assert_int_equal(w->type, g->type);
+        assert_string_equal(w->environment, g->environment);
+        assert_int_equal(w->all_projects, g->all_projects);
+        assert_int_equal(w->n_projects, g->n_projects);
+        for (size_t k = 0; k < w->n_projects; k++)
+            assert_string_equal(w->projects[k], g->projects[k]);
+        assert_int_equal(w->expires_at, g->expires_at);
+        assert_int_equal(w->quota_rps, g->quota_rps);
+        assert_int_equal(w->grace_until, g->grace_until);
+    }
     assert_int_equal(want->data.n_segments, got->data.n_segments);
     assert_int_equal(want->data.n_projects, got->data.n_projects);
 }
