@@ -1,9 +1,9 @@
 // The incremental reload across instances on one PostgreSQL database: instance a takes random
 // admin writes (flags created, switched, given strategies with constraints and segments,
 // dependencies and tags, archived, revived and deleted; segments rewritten; projects; tokens
-// created and revoked),
-// instance b follows with incremental reloads (its own default), and instance c is started with
-// LATCH_INCREMENTAL=0, so every reload it makes is whole: the reference. After each write, once
+// created and revoked), instance b follows with incremental reloads (its own default), and
+// instance c is started with LATCH_INCREMENTAL=0, so every reload it makes is whole: the
+// reference. After each write, once
 // both serve a's revision, b must answer byte for byte what c answers: client features per
 // token scope (segments inlined and by reference), front-end evaluations for several users, the
 // delta API's hydration, what each token created or revoked on the way gets. a itself
