@@ -41,8 +41,8 @@ typedef struct lt_hist {
 
 /*
  * The digest of snapshot s: the kept one for its revision, or built now (hashing each visible
- * flag's client JSON per environment, lt_snapshot_flag_json) and kept. Returns a reference: lt_hist_release it.
- * Thread-safe; two callers for a new revision build it once.
+ * flag's client JSON per environment, lt_snapshot_flag_json) and kept. Returns a reference:
+ * lt_hist_release it. Thread-safe; two callers for a new revision build it once.
  */
 lt_hist_t *lt_hist_of(lt_snapshot_t *s);
 /* The kept digest of a revision (a reference), or NULL when it is not (or no longer) kept. */

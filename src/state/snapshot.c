@@ -302,19 +302,6 @@ static void merge_tags(lt_dataset_t *d, lt_arena_t *ar, const lt_dataset_t *pd,
     d->n_tags = m;
 }
 
-/* The names of ch's flags, changed and gone, sorted. */
-static void changed_names(lt_snapshot_t *s, lt_arena_t *ar, const lt_store_changes_t *ch)
-{
-    size_t n = ch->n_features + ch->n_gone, i = 0, k = 0;
-    s->changed = lt_arena_calloc(ar, n ? n : 1, sizeof(*s->changed));
-    while (i < ch->n_features || k < ch->n_gone) {
-        if (k == ch->n_gone || (i < ch->n_features && strcmp(ch->features[i].name, ch->gone[k]) < 0))
-            s->changed[s->n_changed++] = ch->features[i++].name;
-        else
-            s->changed[s->n_changed++] = ch->gone[k++];
-    }
-}
-
 lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *content,
                                       const lt_store_changes_t *ch)
 {
@@ -330,7 +317,6 @@ lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *con
     bool *fresh;
     merge_features(d, &fresh, ar, &prev->data, ch);
     merge_tags(d, ar, &prev->data, ch);
-    changed_names(s, ar, ch);
 
     s->envs = lt_arena_calloc(ar, d->n_envs ? d->n_envs : 1, sizeof(*s->envs));
     s->n_envs = d->n_envs;

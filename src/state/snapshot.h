@@ -58,8 +58,6 @@ typedef struct lt_snapshot {
     struct lt_snap_gen *gen; /* what it shares: the dataset's records, compiled flags */
     unsigned depth;          /* builds from a previous snapshot since the last whole one */
     uint64_t from_revision;  /* the revision it was built from, 0 when built whole */
-    const char **changed;    /* then the flags changed since, sorted by name */
-    size_t n_changed;
     lt_dataset_t data;
     lt_env_view_t *envs;
     size_t n_envs;
@@ -84,9 +82,9 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
  * Build the snapshot after prev from what changed since it (lt_store_load_changes, loaded into
  * content, which the new snapshot takes over; ch must not be full): the changed flags and
  * their tags replace prev's, and the tokens with their table when they changed; everything
- * else is shared with prev (records, compiled flags, their JSON, the token table), so the cost is the changed flags' and a pass
- * over the flag list. Answers exactly as lt_snapshot_build over a whole load would. Never
- * fails.
+ * else is shared with prev (records, compiled flags, their JSON, the token table), so the
+ * cost is the changed flags' and a pass over the flag list. Answers exactly as
+ * lt_snapshot_build over a whole load would. Never fails.
  */
 lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *content,
                                       const lt_store_changes_t *ch);

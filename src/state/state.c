@@ -114,11 +114,12 @@ static int reload_incremental(void)
     lt_arena_t a;
     lt_arena_init(&a, 16 * 1024);
     lt_store_changes_t ch;
-    if (lt_store_load_changes(store, &a, loaded_revision, &ch) != LT_OK || ch.full ||
-        ch.revision == loaded_revision) {
+    bool read = lt_store_load_changes(store, &a, loaded_revision, &ch) == LT_OK;
+    if (!read || ch.full || ch.revision == loaded_revision) {
         lt_arena_dispose(&a);
         lt_snapshot_release(cur);
-        if (ch.revision != loaded_revision || ch.full || lt_store_silent_writes(store) != loaded_silent)
+        if (!read || ch.full || ch.revision != loaded_revision ||
+            lt_store_silent_writes(store) != loaded_silent)
             return LT_ERR;
         set_health(NULL); /* read, and nothing changed (a write that wrote nothing) */
         return LT_OK;

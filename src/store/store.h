@@ -221,8 +221,8 @@ typedef struct lt_store_backend {
     /* --- the incremental reload (lt_store_load_changes) --- */
     /* In a write transaction, after its events: what it touched, as rows of the changes table
      * (rev: the id of the transaction's last event). kinds[i] 'f' (keys[i] a flag name), 't'
-     * (the tokens), '*' (anything else; keys[i] ""), 'n' (n_events in the row's n). prune: first drop the rows
-     * more than LT_STORE_CHANGES_KEEP revisions behind the latest. */
+     * (the tokens), '*' (anything else; keys[i] ""), 'n' (n_events in the row's n). prune:
+     * first drop the rows more than LT_STORE_CHANGES_KEEP revisions behind the latest. */
     int (*changes_append)(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
                           int64_t n_events, bool prune);
     /* In a transaction: run one query (fmt as lt__sql_exec_t: 't' a string, 'i' an int64_t)
@@ -308,9 +308,9 @@ typedef struct {
 /*
  * The flags (rows, states, strategies, dependencies, tags) written since revision since, and
  * the tokens when any changed, in one consistent read, from the changes rows each write stores
- * with its events. out->full when that cannot be told: a change of anything else, more than LT_STORE_CHANGES_MAX flags, or
- * events without changes rows (written before migration 7). Nothing changed: revision ==
- * since. Caller's lock. LT_OK or LT_ERR (*out then empty).
+ * with its events. out->full when that cannot be told: a change of anything else, more than
+ * LT_STORE_CHANGES_MAX flags, or events without changes rows (written before migration 7).
+ * Nothing changed: revision == since. Caller's lock. LT_OK or LT_ERR (*out then empty).
  */
 int lt_store_load_changes(lt_store_t *s, lt_arena_t *a, int64_t since, lt_store_changes_t *out);
 /* How many write transactions of this handle committed changes to the dataset without an event

@@ -388,7 +388,8 @@ static void test_incremental_equals_whole(void **state)
         cur = next;
     }
     fx_quiet(false);
-    printf("    %zu incremental, %zu whole, chain depth %u\n", incremental, whole_loads, cur->depth);
+    printf("    %zu incremental, %zu whole, chain depth %u\n", incremental, whole_loads,
+           cur->depth);
     assert_true(incremental > STEPS / 3);
     lt_snapshot_release(cur);
     lt_arena_dispose(&scratch);
