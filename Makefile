@@ -73,7 +73,7 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all test layers unit store-tests integration integration-pg reliability check deps deps-test \
-        serve clean format bench-smoke bench-micro bench-compare bench-admin bench-ui man install \
+        serve clean format bench-smoke bench-micro bench-compare bench-admin bench-pg bench-ui man install \
         deb deb-check
 
 all: $(BUILD)/latch $(BUILD)/latch.1
@@ -179,6 +179,10 @@ bench-micro: $(BUILD)/latch $(BUILD)/liblatch.a
 
 bench-admin: $(BUILD)/latch
 	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/admin_writes.mjs
+
+# Two instances on one PostgreSQL database: admin writes/s and write-to-other-instance times.
+bench-pg: $(BUILD)/latch
+	LATCH_BIN=$(abspath $(BUILD)/latch) scripts/node.sh bench/pg_instances.mjs
 
 # The admin page with a 10,000-flag project in Chromium (docs/BENCHMARKS.md).
 bench-ui: $(BUILD)/latch

@@ -1,7 +1,8 @@
 // admin_writes.mjs: admin API writes per second against `latch serve`, by dataset size.
 //   LATCH_BIN=build/latch node bench/admin_writes.mjs [--seconds S] [--sizes 200,2000,10000]
 // For each size: a fresh store with that many flags (bench/gen-state.mjs), `latch serve`, then
-// one client switching flags on and off in `development` (POST .../environments/:env/on|off)
+// one client switching flags on and off in `development` (POST .../environments/:env/on|off,
+// each write flipping its flag: a change, bar the first write of each flag)
 // back to back for S seconds (default 5), each acknowledged only after the store committed the
 // change with its event and the new snapshot was published. A second number, the same with
 // 4 clients at once, shows whether writers queue behind one another. Prints one line per size.
@@ -42,11 +43,15 @@ async function startServer(db) {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
+// Each writer flips its own flags (disjoint between writers), so that every write after the
+// first of each flag is a change (a switch to the state a flag has writes nothing).
 async function writer(url, token, names, deadline, counts) {
   let i = 0;
+  const state = new Map();
   while (Date.now() < deadline) {
     const name = names[i % names.length];
-    const on = (i >> 1) % 2 === 0;
+    const on = !(state.get(name) ?? false);
+    state.set(name, on);
     const res = await fetch(`${url}/api/admin/projects/default/features/${name}/environments/development/${on ? 'on' : 'off'}`, {
       method: 'POST',
       headers: { Authorization: token },
@@ -62,7 +67,7 @@ async function measure(url, token, names, clients) {
   const counts = { n: 0 };
   const t0 = Date.now();
   const deadline = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: clients }, (_, k) => writer(url, token, names.slice(k * 7), deadline, counts)));
+  await Promise.all(Array.from({ length: clients }, (_, k) => writer(url, token, names.filter((_, j) => j % clients === k), deadline, counts)));
   return (counts.n * 1000) / (Date.now() - t0);
 }
 

@@ -3,7 +3,8 @@
  * imports a client-features document (bench/gen-state.mjs N), inserts T tokens, then times
  * what `latch serve` does on every reload (src/state/state.c lt_state_reload_locked): the
  * store load and lt_snapshot_build; reports the arena bytes and the RSS growth of the first
- * build, and the best of a few rebuilds. bench/micro.sh builds and runs it.
+ * build, and the best of a few rebuilds; then the incremental reload after one flag's change
+ * (lt_store_load_changes + lt_snapshot_build_from). bench/micro.sh builds and runs it.
  *   snapshot_bench STATE.json TOKENS DB [SECRETS-FILE]
  * DB is left in place (bench/micro.sh serves it); token i has the secret
  * "*:development.bench<i, 8 digits><pad>", client tokens at even i, front-end ones at odd i;
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
     if (lt_store_open(&store, db) != LT_OK)
         return 1;
     uint64_t t0 = lt_mono_ns();
-    if (lt_store_import(store, &doc, "development", "bench") != LT_OK)
+    if (lt_store_import_doc(store, &doc, "development", "bench") != LT_OK)
         return 1;
     uint64_t t1 = lt_mono_ns();
     for (size_t i = 0; i < n_tokens; i++) {
@@ -98,7 +99,8 @@ int main(int argc, char **argv)
         t.environment = "development";
         t.all_projects = true;
         t.display = display;
-        if (lt_store_token_insert(store, &t, "bench") != LT_OK)
+        lt_event_t ev = {"api-token-created", "bench", 0, NULL, NULL, NULL, NULL, NULL};
+        if (lt_store_token_create(store, &t, &ev, NULL) != LT_OK)
             return 1;
     }
     uint64_t t2 = lt_mono_ns();
@@ -134,7 +136,7 @@ int main(int argc, char **argv)
         if (round == 0) {
             first_load = load_ms;
             first_build = build_ms;
-            arena_bytes = s->arena.total;
+            arena_bytes = lt_snapshot_bytes(s);
             rss_before = r0;
             rss_after = rss_kb();
             printf("dataset: %zu features, %zu tokens; arena after load %.1f MB\n", d.n_features,
@@ -146,6 +148,40 @@ int main(int argc, char **argv)
             best_build = build_ms;
         lt_snapshot_publish(s); /* frees the previous one */
     }
+    /* the incremental reload after a change of one flag: lt_store_load_changes +
+     * lt_snapshot_build_from, with the flag JSON of the snapshot written first (as the first
+     * client request does), best of 8 */
+    double best_inc_load = 1e18, best_inc_build = 1e18;
+    lt_snapshot_t *cur = lt_snapshot_acquire();
+    for (size_t i = 0; i < 2 * cur->n_envs; i++)
+        lt_snapshot_flag_json(cur, &cur->envs[i / 2], i % 2 == 1);
+    for (int round = 0; round < 8; round++) {
+        const lt_feature_t *f = &cur->data.features[(size_t)round * 7 % cur->data.n_features];
+        lt_feature_t changed = *f;
+        changed.description = round % 2 ? "changed" : "changed again";
+        lt_event_t ev = {"feature-metadata-updated", "bench", 0, f->project, NULL, f->name,
+                         NULL, NULL};
+        if (lt_store_feature_put(store, &changed, &ev) != LT_OK)
+            return 1;
+        lt_arena_t a;
+        lt_arena_init(&a, 16 * 1024);
+        lt_store_changes_t ch;
+        uint64_t s0 = lt_mono_ns();
+        if (lt_store_load_changes(store, &a, (int64_t)cur->revision, &ch) != LT_OK || ch.full)
+            return 1;
+        uint64_t s1 = lt_mono_ns();
+        lt_snapshot_t *next = lt_snapshot_build_from(cur, &a, &ch);
+        uint64_t s2 = lt_mono_ns();
+        if ((double)(s1 - s0) / 1e6 < best_inc_load)
+            best_inc_load = (double)(s1 - s0) / 1e6;
+        if ((double)(s2 - s1) / 1e6 < best_inc_build)
+            best_inc_build = (double)(s2 - s1) / 1e6;
+        lt_snapshot_release(cur);
+        cur = next;
+    }
+    printf("incremental (one flag changed), best of 8: load %.2f ms + build %.2f ms\n",
+           best_inc_load, best_inc_build);
+    lt_snapshot_release(cur);
     printf("import %.0f ms; %zu token inserts %.0f ms (%.1f us each)\n", (double)(t1 - t0) / 1e6,
            n_tokens, (double)(t2 - t1) / 1e6,
            n_tokens ? (double)(t2 - t1) / 1e3 / (double)n_tokens : 0.0);
@@ -155,9 +191,10 @@ int main(int argc, char **argv)
            (double)arena_bytes / 1048576, (double)rss_before / 1024, (double)rss_after / 1024,
            (double)(rss_after - rss_before) / 1024);
     /* one machine-readable line for bench/micro.sh */
-    printf("RESULT features=%zu tokens=%zu load_ms=%.1f build_ms=%.1f arena_mb=%.1f rss_mb=%.1f\n",
+    printf("RESULT features=%zu tokens=%zu load_ms=%.1f build_ms=%.1f arena_mb=%.1f rss_mb=%.1f"
+           " inc_load_ms=%.2f inc_build_ms=%.2f\n",
            doc.n_features, n_tokens, best_load, best_build, (double)arena_bytes / 1048576,
-           (double)(rss_after - rss_before) / 1024);
+           (double)(rss_after - rss_before) / 1024, best_inc_load, best_inc_build);
     lt_snapshot_shutdown();
     lt_store_close(store);
     return 0;

@@ -173,6 +173,8 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
 {
     const lt_env_view_t *ev = lt_snapshot_env(s, q->env);
     lt_write_opts_t opts = {q->inline_segments, s->data.segments, s->data.n_segments, false};
+    /* each flag's JSON with segments by reference is kept per snapshot, shared with the next */
+    const lt_str_t *json = ev ? lt_snapshot_flag_json(s, ev, q->inline_segments) : NULL;
     lt_memo_t *m = lt_xcalloc(1, sizeof(*m));
     m->key = lt_xstrndup(key, key_len);
     m->key_len = key_len;
@@ -193,7 +195,10 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
         if (m->n_slices)
             lt_buf_putc(&b, ',');
         size_t off = b.len;
-        lt_model_write_feature(&b, f, fe, &opts);
+        if (json)
+            lt_buf_append(&b, json[i].ptr, json[i].len);
+        else
+            lt_model_write_feature(&b, f, fe, &opts);
         m->slices[m->n_slices++] = (lt_memo_slice_t){f->name, off, b.len - off};
         for (size_t k = 0; fe && k < fe->n_strategies; k++) {
             const lt_strategy_t *st = &fe->strategies[k];
@@ -257,8 +262,7 @@ static lt_memo_t *build_memo(lt_snapshot_t *s, const features_query_t *q, const 
     lt_buf_printf(&b, ",\"queryHash\":\"%s\"}}", hash);
     m->body = lt_buf_take(&b, &m->len);
     qsort(m->slices, m->n_slices, sizeof(*m->slices), slice_cmp);
-    m->gz = lt_gzip(m->body, m->len, &m->gz_len);
-    return m;
+    return m; /* its gzip copy when a client first asks for it (lt_snapshot_memo_gz) */
 }
 
 /*
@@ -370,7 +374,8 @@ void lt_api_client_features(lt_req_t *r, const lt_params_t *p)
     if (inm.ptr && lt_str_eq_c(inm, m->etag)) {
         lt_reply_empty(r, 304);
     } else {
-        lt_reply_memo(r, 200, m, m->gz && lt_api_accepts_gzip(r));
+        bool gz = lt_api_accepts_gzip(r) && lt_snapshot_memo_gz(lt_req_snapshot(r), m);
+        lt_reply_memo(r, 200, m, gz);
     }
     if (m->transient)
         lt_memo_free(m);

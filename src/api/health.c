@@ -59,7 +59,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                       "# TYPE latch_snapshot_bytes gauge\n"
                       "latch_snapshot_bytes %zu\n",
                       (unsigned long long)s->revision, s->data.n_features, s->tokens.count,
-                      s->arena.total);
+                      lt_snapshot_bytes(s));
         size_t soon[4] = {0};
         int64_t now = lt_now_ms();
         for (size_t i = 0; i < s->data.n_tokens; i++)
@@ -86,6 +86,15 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p)
                   "# TYPE latch_streams_open gauge\n"
                   "latch_streams_open %zu\n",
                   healthy ? 1 : 0, (unsigned long long)failures, lt_http_streams());
+    uint64_t incremental = 0, whole = 0;
+    lt_state_reload_counts(&incremental, &whole);
+    lt_buf_printf(&b,
+                  "# HELP latch_snapshot_reloads_total Snapshots built after a change: from the "
+                  "previous one and what changed, or from a whole load.\n"
+                  "# TYPE latch_snapshot_reloads_total counter\n"
+                  "latch_snapshot_reloads_total{kind=\"incremental\"} %llu\n"
+                  "latch_snapshot_reloads_total{kind=\"whole\"} %llu\n",
+                  (unsigned long long)incremental, (unsigned long long)whole);
     lt_buf_printf(&b,
                   "# HELP latch_build_info The version and git revision of the running latch.\n"
                   "# TYPE latch_build_info gauge\n"

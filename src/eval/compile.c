@@ -407,6 +407,8 @@ static void compile_feature(lt_eval_env_t *e, lt_arena_t *a, const lt_feature_t 
                      &out->variants);
 }
 
+static void link_dependencies(lt_eval_env_t *e, lt_arena_t *a);
+
 static void table_insert(lt_eval_env_t *e, size_t idx)
 {
     lt_str_t name = e->features[idx].name;
@@ -421,6 +423,7 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
 {
     lt_eval_env_t *e = lt_arena_calloc(a, 1, sizeof(*e));
     e->mctx = pcre2_match_context_create(NULL);
+    e->owns_mctx = true;
     if (e->mctx) {
         pcre2_set_match_limit(e->mctx, MATCH_LIMIT);
         pcre2_set_heap_limit(e->mctx, HEAP_LIMIT_KIB);
@@ -451,11 +454,19 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
         e->n_features++;
     }
 
-    /* Dependencies: one level only. A missing parent, or a parent that has dependencies of its
-     * own (which also covers cycles), can never be satisfied. */
+    link_dependencies(e, a);
+    return e;
+}
+
+/* Dependencies: one level only. A missing parent, or a parent that has dependencies of its own
+ * (which also covers cycles), can never be satisfied. */
+static void link_dependencies(lt_eval_env_t *e, lt_arena_t *a)
+{
     for (size_t i = 0; i < e->n_features; i++) {
         lt_eval_feature_t *f = &e->features[i];
-        f->deps = lt_arena_calloc(a, f->n_deps ? f->n_deps : 1, sizeof(*f->deps));
+        if (!f->n_deps)
+            continue;
+        f->deps = lt_arena_calloc(a, f->n_deps, sizeof(*f->deps));
         for (size_t k = 0; k < f->n_deps; k++) {
             const lt_dependency_t *d = &f->src->dependencies[k];
             lt__dep_t *x = &f->deps[k];
@@ -469,7 +480,88 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
             x->n_variants = d->n_variants;
         }
     }
+}
+
+lt_eval_env_t *lt_eval_compile_from(lt_arena_t *a, lt_arena_t *content, const lt_eval_env_t *prev,
+                                    const lt_feature_t *features, size_t n, const char *env,
+                                    const bool *fresh, size_t *from)
+{
+    lt_eval_env_t *e = lt_arena_calloc(a, 1, sizeof(*e));
+    e->mctx = prev->mctx; /* shared, as the compiled regexes that point to it */
+    e->owns_mctx = false;
+    e->segs = prev->segs; /* the segments are the same: prev's compiled ones are shared */
+    e->n_segs = prev->n_segs;
+    e->features = lt_arena_alloc(a, (n ? n : 1) * sizeof(*e->features));
+    /* Both lists are sorted by name (a dataset's flags are, and compiled in their order), so
+     * one walk pairs each flag with prev's compiled form of it. */
+    size_t j = 0;
+    bool same_names = true; /* the compiled names are prev's, at the same positions */
+    for (size_t i = 0; i < n; i++) {
+        const lt_feature_t *f = &features[i];
+        if (f->archived || !f->name)
+            continue;
+        size_t at = e->n_features;
+        lt_eval_feature_t *out = &e->features[at];
+        int cmp = -1;
+        while (j < prev->n_features && (cmp = strcmp(prev->features[j].name.ptr, f->name)) < 0)
+            j++;
+        if (j == prev->n_features)
+            cmp = -1;
+        if (cmp != 0 || j != at)
+            same_names = false;
+        if (cmp == 0 && !fresh[i]) { /* unchanged: its compiled strategies and variants shared */
+            *out = prev->features[j];
+            out->src = f;
+            out->deps = NULL;
+            out->deps_never = false;
+            from[at] = j;
+        } else {
+            compile_feature(e, content, f, env, out);
+            from[at] = SIZE_MAX;
+        }
+        e->n_features++;
+    }
+    if (same_names && e->n_features == prev->n_features) {
+        /* the same names at the same positions: the same table, copied without hashing */
+        e->mask = prev->mask;
+        e->table = lt_arena_alloc(a, (e->mask + 1) * sizeof(*e->table));
+        memcpy(e->table, prev->table, (e->mask + 1) * sizeof(*e->table));
+    } else {
+        size_t cap = 16;
+        while (cap < n * 2)
+            cap *= 2;
+        e->table = lt_arena_calloc(a, cap, sizeof(*e->table));
+        e->mask = cap - 1;
+        for (size_t i = 0; i < e->n_features; i++)
+            table_insert(e, i);
+    }
+    link_dependencies(e, a);
     return e;
+}
+
+struct lt_eval_owned {
+    lt__regex_node_t *regexes;
+    pcre2_match_context *mctx;
+};
+
+struct lt_eval_owned *lt_eval_take_owned(lt_eval_env_t *e)
+{
+    struct lt_eval_owned *o = lt_xcalloc(1, sizeof(*o));
+    o->regexes = e->regexes;
+    o->mctx = e->owns_mctx ? e->mctx : NULL;
+    e->regexes = NULL;
+    e->owns_mctx = false;
+    return o;
+}
+
+void lt_eval_owned_free(struct lt_eval_owned *o)
+{
+    if (!o)
+        return;
+    for (lt__regex_node_t *r = o->regexes; r; r = r->next)
+        pcre2_code_free(r->code);
+    pcre2_match_context_free(o->mctx);
+    free(o);
 }
 
 void lt_eval_free(lt_eval_env_t *e)
@@ -479,8 +571,10 @@ void lt_eval_free(lt_eval_env_t *e)
     for (lt__regex_node_t *r = e->regexes; r; r = r->next)
         pcre2_code_free(r->code);
     e->regexes = NULL;
-    pcre2_match_context_free(e->mctx);
+    if (e->owns_mctx)
+        pcre2_match_context_free(e->mctx);
     e->mctx = NULL;
+    e->owns_mctx = false;
 }
 
 /* ---- look-up ---- */

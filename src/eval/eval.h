@@ -60,6 +60,32 @@ lt_eval_env_t *lt_eval_compile(lt_arena_t *a, const lt_feature_t *features, size
                                const char *env, const lt_segment_t *segs, size_t n_segs);
 
 /*
+ * Compile the same environment again after some features changed, sharing the rest with prev
+ * (compiled from the same segments, which must not have changed, and kept alive with their
+ * arena as long as the result). features/n as for lt_eval_compile, sorted by name with no name
+ * twice (as a dataset keeps them; prev compiled from such a list too); fresh[i]: features[i] is new
+ * or changed and is compiled anew into content, else its compiled form is prev's (found by
+ * name; compiled anew when prev has none). The look-up table (prev's copied when the names are
+ * the same) and the dependency links go to a. from
+ * (n entries) gets, per compiled feature of the result in order, the index of the compiled
+ * form it shares in prev, or SIZE_MAX. Never returns NULL.
+ */
+lt_eval_env_t *lt_eval_compile_from(lt_arena_t *a, lt_arena_t *content, const lt_eval_env_t *prev,
+                                    const lt_feature_t *features, size_t n, const char *env,
+                                    const bool *fresh, size_t *from);
+
+/*
+ * What a compiled environment holds outside its arena and can hand over to whoever keeps the
+ * compiled forms alive (the PCRE2 code of its regexes and their match context, which
+ * lt_eval_compile_from shares): taken off e, so that lt_eval_free(e)
+ * no longer frees it; free it with lt_eval_owned_free (NULL is fine) once no environment
+ * sharing those forms is in use.
+ */
+struct lt_eval_owned;
+struct lt_eval_owned *lt_eval_take_owned(lt_eval_env_t *e);
+void lt_eval_owned_free(struct lt_eval_owned *o);
+
+/*
  * Release what the compiled environment holds outside its arena (PCRE2 code objects and match
  * context). Call once, before disposing of the arena; e may be NULL.
  */

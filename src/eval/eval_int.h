@@ -218,6 +218,7 @@ struct lt_eval_env {
     size_t n_segs;
     lt__regex_node_t *regexes;
     pcre2_match_context *mctx;
+    bool owns_mctx; /* false when shared with the environment it was compiled from */
 };
 
 #endif

@@ -55,7 +55,7 @@ static int flag_cmp(const void *a, const void *b)
     return strcmp(((const lt_hist_flag_t *)a)->name, ((const lt_hist_flag_t *)b)->name);
 }
 
-static lt_hist_t *build(const lt_snapshot_t *s)
+static lt_hist_t *build(lt_snapshot_t *s)
 {
     lt_hist_t *h = lt_xcalloc(1, sizeof(*h));
     h->revision = s->revision;
@@ -63,7 +63,6 @@ static lt_hist_t *build(const lt_snapshot_t *s)
     lt_arena_init(&h->arena, 16 * 1024);
     lt_arena_t *a = &h->arena;
     const lt_dataset_t *d = &s->data;
-    lt_write_opts_t opts = {false, d->segments, d->n_segments, false};
     lt_buf_t b;
     lt_buf_init(&b, 0);
     h->envs = lt_arena_calloc(a, s->n_envs ? s->n_envs : 1, sizeof(*h->envs));
@@ -74,13 +73,14 @@ static lt_hist_t *build(const lt_snapshot_t *s)
         he->env = lt_arena_strdup(a, v->name);
         he->flags = lt_arena_calloc(a, v->n_features ? v->n_features : 1, sizeof(*he->flags));
         he->n_flags = v->n_features;
+        /* the snapshot's own JSON of each flag (segments by reference), shared along a chain of
+         * incremental snapshots: only the changed flags' is written for a new revision */
+        const lt_str_t *json = lt_snapshot_flag_json(s, v, false);
         for (size_t i = 0; i < v->n_features; i++) {
             const lt_feature_t *f = v->features[i];
-            lt_buf_reset(&b);
-            lt_model_write_feature(&b, f, lt_feature_env(f, v->name), &opts);
             he->flags[i] = (lt_hist_flag_t){lt_arena_strdup(a, f->name),
                                             lt_arena_strdup(a, f->project),
-                                            lt_fnv1a(b.ptr, b.len)};
+                                            lt_fnv1a(json[i].ptr, json[i].len)};
         }
         qsort(he->flags, he->n_flags, sizeof(*he->flags), flag_cmp); /* already sorted: cheap */
     }
@@ -95,7 +95,7 @@ static lt_hist_t *build(const lt_snapshot_t *s)
     return h;
 }
 
-lt_hist_t *lt_hist_of(const lt_snapshot_t *s)
+lt_hist_t *lt_hist_of(lt_snapshot_t *s)
 {
     lt_hist_t *h = lt_hist_find(s->revision);
     if (h)

@@ -40,11 +40,11 @@ typedef struct lt_hist {
 } lt_hist_t;
 
 /*
- * The digest of snapshot s: the kept one for its revision, or built now (serialising every
- * visible flag once per environment) and kept. Returns a reference: lt_hist_release it.
- * Thread-safe; two callers for a new revision build it once.
+ * The digest of snapshot s: the kept one for its revision, or built now (hashing each visible
+ * flag's client JSON per environment, lt_snapshot_flag_json) and kept. Returns a reference:
+ * lt_hist_release it. Thread-safe; two callers for a new revision build it once.
  */
-lt_hist_t *lt_hist_of(const lt_snapshot_t *s);
+lt_hist_t *lt_hist_of(lt_snapshot_t *s);
 /* The kept digest of a revision (a reference), or NULL when it is not (or no longer) kept. */
 lt_hist_t *lt_hist_find(uint64_t revision);
 void lt_hist_release(lt_hist_t *h);

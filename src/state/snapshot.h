@@ -13,13 +13,16 @@
 #include "../store/store.h"
 
 /* The visible (not archived) features of one environment, sorted by name. */
-typedef struct {
+typedef struct lt_env_view {
     const char *name;
     const lt_feature_t **features;
     size_t n_features;
     struct lt_eval_env *eval; /* the compiled evaluation form (src/eval/eval.h) */
     lt_str_t *name_json;      /* per compiled flag (lt_eval_at order): its name as a JSON
                                * string, escaped once for every answer that lists flags */
+    lt_str_t *flag_json[2];   /* per flag of features: its client JSON, [0] segments by
+                               * reference, [1] inlined; once json_ready[i] (atomic) */
+    int json_ready[2];
 } lt_env_view_t;
 
 /* A memoized response body with its ETag, gzip form and per-feature slices. */
@@ -43,11 +46,18 @@ typedef struct lt_memo {
     bool transient; /* not stored in the snapshot: free it after the request */
 } lt_memo_t;
 
+/* The memory a snapshot shares with the snapshots built from it (snapshot.c): refcounted, each
+ * holding the one it was built from. */
+struct lt_snap_gen;
+
 typedef struct lt_snapshot {
     int refs; /* guarded by the publication mutex */
     uint64_t revision;
     int64_t built_at;
-    lt_arena_t arena;
+    lt_arena_t arena;        /* what this snapshot alone uses (empty when built whole) */
+    struct lt_snap_gen *gen; /* what it shares: the dataset's records, compiled flags */
+    unsigned depth;          /* builds from a previous snapshot since the last whole one */
+    uint64_t from_revision;  /* the revision it was built from, 0 when built whole */
     lt_dataset_t data;
     lt_env_view_t *envs;
     size_t n_envs;
@@ -59,6 +69,7 @@ typedef struct lt_snapshot {
     const char **frontend_origins;
     size_t n_frontend_origins;
     pthread_mutex_t memo_lock; /* held only to look up or insert, never while building */
+    pthread_mutex_t json_lock; /* held while an environment's flag JSON is written */
     lt_memo_t **memo;
     size_t memo_slots, memo_count;
     size_t memo_bytes; /* what the stored memos hold, bounded by LT_MEMO_MAX_BYTES */
@@ -71,6 +82,18 @@ typedef struct lt_snapshot {
 
 /* Build a snapshot that owns arena a and the dataset loaded into it. Never fails. */
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d);
+/*
+ * Build the snapshot after prev from what changed since it (lt_store_load_changes, loaded into
+ * content, which the new snapshot takes over; ch must not be full): the changed flags and
+ * their tags replace prev's, and the tokens with their table when they changed; everything
+ * else is shared with prev (records, compiled flags, their JSON, the token table), so the
+ * cost is the changed flags' and a pass over the flag list. Answers exactly as
+ * lt_snapshot_build over a whole load would. Never fails.
+ */
+lt_snapshot_t *lt_snapshot_build_from(const lt_snapshot_t *prev, lt_arena_t *content,
+                                      const lt_store_changes_t *ch);
+/* The bytes a snapshot holds, shared ones included. */
+size_t lt_snapshot_bytes(const lt_snapshot_t *s);
 /* The environment view named env, or NULL. */
 const lt_env_view_t *lt_snapshot_env(const lt_snapshot_t *s, const char *env);
 /* Is there a project with this id? */
@@ -85,6 +108,16 @@ int64_t lt_snapshot_token_last_seen(const lt_snapshot_t *s, const lt_token_t *t)
 /* Does some live front-end token of s allow origin (exactly, or by "*")? */
 bool lt_snapshot_frontend_origin(const lt_snapshot_t *s, lt_str_t origin);
 
+/*
+ * The client JSON of each flag of view v (one of s's), segments by reference or inlined, in
+ * v->features order: written on first use, or when the snapshot is built from one that has it,
+ * only the changed flags' (the others' shared). Thread-safe.
+ */
+const lt_str_t *lt_snapshot_flag_json(lt_snapshot_t *s, const lt_env_view_t *v,
+                                      bool inline_segments);
+/* The gzip copy of memo m of s, made on first use (NULL when it cannot be made); sets
+ * m->gz and m->gz_len for good. Thread-safe. */
+const char *lt_snapshot_memo_gz(lt_snapshot_t *s, lt_memo_t *m);
 /* Look up a memoized body; NULL when absent. */
 lt_memo_t *lt_snapshot_memo_find(lt_snapshot_t *s, const char *key, size_t key_len);
 /*

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../auth/session.h"
@@ -14,6 +16,7 @@
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static lt_store_t *store;
 static int64_t loaded_revision = -1;
+static uint64_t loaded_silent; /* lt_store_silent_writes when the snapshot was loaded */
 
 /* The store's health as the last reload saw it (guarded by health_lock, read by /ready). */
 static pthread_mutex_t health_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -39,6 +42,14 @@ bool lt_state_healthy(char *reason, size_t cap, uint64_t *failures)
         *failures = reload_failures;
     pthread_mutex_unlock(&health_lock);
     return ok;
+}
+
+static uint64_t reloads_incremental, reloads_whole; /* atomic */
+
+void lt_state_reload_counts(uint64_t *incremental, uint64_t *whole)
+{
+    *incremental = __atomic_load_n(&reloads_incremental, __ATOMIC_RELAXED);
+    *whole = __atomic_load_n(&reloads_whole, __ATOMIC_RELAXED);
 }
 
 static pthread_t watcher;
@@ -73,8 +84,63 @@ static int session_load(lt_session_add_fn add, void *table)
 
 static const lt_session_backing_t session_backing = {session_put, session_del, session_load};
 
+/* Incremental reloads (lt_snapshot_build_from) before a whole one, which frees what the older
+ * snapshots' changed flags still hold. */
+#define INCREMENTAL_MAX_DEPTH 256
+
+/* Whether reloads apply what changed (LATCH_INCREMENTAL=0 turns it off: every reload whole). */
+static bool incremental_on(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *v = getenv("LATCH_INCREMENTAL");
+        on = !(v && strcmp(v, "0") == 0);
+    }
+    return on == 1;
+}
+
+/* Apply what changed in the store since the current snapshot: LT_OK when a new snapshot was
+ * published that way, else (nothing to apply, a change it cannot apply, a read error) LT_ERR
+ * and the caller loads everything. */
+static int reload_incremental(void)
+{
+    lt_snapshot_t *cur = lt_snapshot_acquire();
+    if (!cur || !incremental_on() || cur->depth >= INCREMENTAL_MAX_DEPTH ||
+        (int64_t)cur->revision != loaded_revision) {
+        lt_snapshot_release(cur);
+        return LT_ERR;
+    }
+    uint64_t t0 = lt_mono_ns();
+    lt_arena_t a;
+    lt_arena_init(&a, 16 * 1024);
+    lt_store_changes_t ch;
+    bool read = lt_store_load_changes(store, &a, loaded_revision, &ch) == LT_OK;
+    if (!read || ch.full || ch.revision == loaded_revision) {
+        lt_arena_dispose(&a);
+        lt_snapshot_release(cur);
+        if (!read || ch.full || ch.revision != loaded_revision ||
+            lt_store_silent_writes(store) != loaded_silent)
+            return LT_ERR;
+        set_health(NULL); /* read, and nothing changed (a write that wrote nothing) */
+        return LT_OK;
+    }
+    lt_snapshot_t *s = lt_snapshot_build_from(cur, &a, &ch);
+    lt_snapshot_release(cur);
+    loaded_revision = ch.revision;
+    lt_snapshot_publish(s);
+    __atomic_add_fetch(&reloads_incremental, 1, __ATOMIC_RELAXED);
+    set_health(NULL);
+    lt_log_debug("state: snapshot at revision %lld built from the last in %.2f ms (%zu flags "
+                 "changed, %zu gone)",
+                 (long long)ch.revision, (double)(lt_mono_ns() - t0) / 1e6, ch.n_features,
+                 ch.n_gone);
+    return LT_OK;
+}
+
 int lt_state_reload_locked(void)
 {
+    if (reload_incremental() == LT_OK)
+        return LT_OK;
     lt_arena_t a;
     lt_arena_init(&a, 64 * 1024);
     lt_dataset_t d;
@@ -88,7 +154,9 @@ int lt_state_reload_locked(void)
     }
     lt_snapshot_t *s = lt_snapshot_build(&a, &d);
     loaded_revision = d.revision;
+    loaded_silent = lt_store_silent_writes(store);
     lt_snapshot_publish(s);
+    __atomic_add_fetch(&reloads_whole, 1, __ATOMIC_RELAXED);
     set_health(NULL);
     lt_log_debug("state: snapshot at revision %lld built in %.2f ms (%zu features, %zu tokens)",
                  (long long)d.revision, (double)(lt_mono_ns() - t0) / 1e6, d.n_features,

@@ -30,6 +30,9 @@ int lt_state_reload_locked(void);
  * of failed reloads since start. Either may be NULL. Thread-safe, never blocks on the store.
  */
 bool lt_state_healthy(char *reason, size_t cap, uint64_t *failures);
+/* Snapshots published since start: built from the previous one and what changed (incremental),
+ * or from a whole load (the first one included). Thread-safe. */
+void lt_state_reload_counts(uint64_t *incremental, uint64_t *whole);
 /* After a failed write: is the store out of reach (its revision cannot be read)? Then the store
  * is marked unhealthy (as a failed reload does) until the watcher reads it again. The caller
  * holds the store lock. */

@@ -170,7 +170,7 @@ int lt_store_import_into(lt_store_t *s, const lt_export_doc_t *d, const lt_event
         return LT_ERR;
     int rc = import_everything(s, d);
     for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 
@@ -363,12 +363,12 @@ static int import_events(lt_store_t *s, const lt_import_access_t *acc, const cha
         return rc;
     }
     for (size_t i = 0; rc == LT_OK && i < acc->n_events; i++)
-        rc = s->be->event_append(s, &acc->events[i]);
+        rc = lt__event_append(s, &acc->events[i]);
     char data[64];
     snprintf(data, sizeof(data), "{\"events\":%zu}", acc->n_events);
     lt_event_t ev = {"unleash-events-imported", actor, 0, NULL, NULL, NULL, data, NULL};
     if (rc == LT_OK)
-        rc = s->be->event_append(s, &ev);
+        rc = lt__event_append(s, &ev);
     out->events = rc == LT_OK ? acc->n_events : 0;
     return rc;
 }

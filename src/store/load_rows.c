@@ -474,6 +474,36 @@ const lt__load_table_t lt__load_tables[] = {
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);
 
+/* The flags named by the changes rows of revisions (?1, ?2], as the load reads them. */
+#define CHANGED "(SELECT key FROM changes WHERE kind = 'f' AND rev > ? AND rev <= ?)"
+
+const lt__load_table_t lt__load_changed_tables[] = {
+    TOP("features",
+        "SELECT name, project, type, description, stale, impression_data, archived,"
+        " created_at FROM features WHERE name IN " CHANGED " ORDER BY name",
+        lt_feature_t, features, fill_feature),
+    CHILD("feature_environments",
+          "SELECT feature, environment, enabled, variants FROM feature_environments"
+          " WHERE feature IN " CHANGED " ORDER BY feature, environment",
+          lt_feature_env_t, fill_feature_env),
+    CHILD("strategies",
+          "SELECT feature, environment, id, name, title, parameters, constraints,"
+          " variants, segments, sort_order, disabled FROM strategies"
+          " WHERE feature IN " CHANGED " ORDER BY feature, environment, sort_order, id",
+          lt_strategy_t, fill_strategy),
+    CHILD("dependencies",
+          "SELECT child, parent, enabled, variants FROM dependencies"
+          " WHERE child IN " CHANGED " ORDER BY child, parent",
+          lt_dependency_t, fill_dependency),
+    TOP("feature_tags",
+        "SELECT feature, type, value FROM feature_tags"
+        " WHERE feature IN " CHANGED " ORDER BY feature, type, value",
+        lt_tag_t, tags, fill_tag),
+};
+
+const size_t lt__n_load_changed_tables =
+    sizeof(lt__load_changed_tables) / sizeof(*lt__load_changed_tables);
+
 int lt__load_scan(const lt__load_table_t *t, lt_arena_t *a, lt_dataset_t *d, size_t n,
                   lt__row_next_fn next, void *cursor)
 {

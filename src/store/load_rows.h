@@ -41,6 +41,11 @@ extern const lt__load_table_t lt__load_tables[];
 extern const size_t lt__n_load_tables;
 extern const lt__load_table_t lt__load_environments;
 
+/* The same tables of the flag model restricted to the flags the changes rows of revisions
+ * (?1, ?2] name (two int64_t parameters): features, states, strategies, dependencies, tags. */
+extern const lt__load_table_t lt__load_changed_tables[];
+extern const size_t lt__n_load_changed_tables;
+
 /* A backend's cursor over one table's result: 1 with *row set, 0 at the end, LT_ERR (logged). */
 typedef int (*lt__row_next_fn)(void *cursor, lt__row_t *row);
 

@@ -82,7 +82,7 @@ int lt_store_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const
     for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
         rc = s->be->tag_put(s, &tags[i]);
     for (size_t i = 0; rc == LT_OK && i < n; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 
@@ -107,7 +107,7 @@ int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
     for (size_t i = 0; rc == LT_OK && i < n; i++)
         rc = s->be->feature_delete(s, names[i]);
     for (size_t i = 0; rc == LT_OK && i < n; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 
@@ -123,7 +123,7 @@ int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_f
     for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
         rc = s->be->tag_put(s, &tags[i]);
     for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 

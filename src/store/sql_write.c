@@ -14,6 +14,7 @@
 #include "../base/log.h"
 #include "../base/util.h"
 #include "load_rows.h"
+#include "rules_int.h"
 #include "sql_write.h"
 
 /* ---------- running statements through the backend ---------- */
@@ -21,6 +22,7 @@
 static int vrun(lt_store_t *s, int64_t *changed, int64_t *first, const char *sql, const char *fmt,
                 va_list ap)
 {
+    lt__touch_sql(s, sql);
     return ((lt__sql_store_t *)s)->exec->run(s, changed, first, sql, fmt, ap);
 }
 
@@ -120,6 +122,7 @@ static int64_t created(int64_t at)
 
 int lt__sql_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, bool *out_created)
 {
+    lt__touch(s, NULL);
     lt_store_t *db = s;
     bool had = false;
     if (exists(db, &had, "SELECT 1 FROM projects WHERE id = ?", "t", p->id) != LT_OK)
@@ -139,12 +142,14 @@ int lt__sql_project_put(lt_store_t *s, const lt_project_t *p, lt_put_mode_t m, b
 
 int lt__sql_project_delete(lt_store_t *s, const char *id)
 {
+    lt__touch(s, NULL);
     /* flags still in it: a foreign key violation, LT_EINVAL */
     return run_changed(s, "DELETE FROM projects WHERE id = ?", "t", id);
 }
 
 int lt__sql_environment_put(lt_store_t *s, const lt_environment_t *e, lt_put_mode_t m)
 {
+    lt__touch(s, NULL);
     return put_row(s, m, false,
                    "INSERT INTO environments (name, type, enabled, sort_order, created_at)"
                    " VALUES (?,?,?,?,?)",
@@ -157,11 +162,13 @@ int lt__sql_environment_put(lt_store_t *s, const lt_environment_t *e, lt_put_mod
 
 int lt__sql_environment_delete(lt_store_t *s, const char *name)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM environments WHERE name = ?", "t", name);
 }
 
 int lt__sql_project_env_put(lt_store_t *s, const char *project, const char *env)
 {
+    lt__touch(s, NULL);
     return run(s,
                "INSERT INTO project_environments (project, environment)"
                " VALUES (?,?) ON CONFLICT DO NOTHING",
@@ -170,6 +177,7 @@ int lt__sql_project_env_put(lt_store_t *s, const char *project, const char *env)
 
 int lt__sql_project_env_delete(lt_store_t *s, const char *project, const char *env)
 {
+    lt__touch(s, NULL);
     return run_changed(s,
                        "DELETE FROM project_environments WHERE project = ? AND"
                        " environment = ?",
@@ -236,6 +244,7 @@ static int dependencies_put(lt_store_t *db, const lt_feature_t *f)
 int lt__sql_feature_put(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
                         bool only_listed_envs)
 {
+    lt__touch(s, f->name);
     lt_store_t *db = s;
     int64_t now = lt_now_ms();
     int rc = put_row(db, m, f->created_at != 0,
@@ -259,11 +268,13 @@ int lt__sql_feature_put(lt_store_t *s, const lt_feature_t *f, lt_put_mode_t m,
 
 int lt__sql_feature_delete(lt_store_t *s, const char *name)
 {
+    lt__touch(s, name);
     return run_changed(s, "DELETE FROM features WHERE name = ?", "t", name);
 }
 
 int lt__sql_feature_envs_delete(lt_store_t *s, const char *project, const char *env)
 {
+    lt__touch(s, NULL);
     return run(s,
                "DELETE FROM feature_environments WHERE environment = ? AND"
                " feature IN (SELECT name FROM features WHERE project = ?)",
@@ -272,6 +283,7 @@ int lt__sql_feature_envs_delete(lt_store_t *s, const char *project, const char *
 
 int lt__sql_tag_put(lt_store_t *s, const lt_tag_t *t)
 {
+    lt__touch(s, t->feature);
     return run(s,
                "INSERT INTO feature_tags (feature, type, value)"
                " VALUES (?,?,?) ON CONFLICT DO NOTHING",
@@ -280,6 +292,7 @@ int lt__sql_tag_put(lt_store_t *s, const lt_tag_t *t)
 
 int lt__sql_tags_delete(lt_store_t *s, const char *feature)
 {
+    lt__touch(s, feature);
     return run(s, "DELETE FROM feature_tags WHERE feature = ?", "t", feature);
 }
 
@@ -289,6 +302,7 @@ int lt__sql_tags_delete(lt_store_t *s, const char *feature)
  * serialised, so no two transactions pick the same one. */
 int lt__sql_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id)
 {
+    lt__touch(s, NULL);
     lt_store_t *db = s;
     int64_t id = g->id;
     if (!id && first_int(db, &id, "SELECT coalesce(max(id), 0) + 1 FROM segments", "") != LT_OK)
@@ -310,11 +324,13 @@ int lt__sql_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, i
 
 int lt__sql_segment_delete(lt_store_t *s, int64_t id)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM segments WHERE id = ?", "i", id);
 }
 
 int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
 {
+    lt__touch(s, NULL);
     return put_row(s, m, false,
                    "INSERT INTO tag_types (name, description, icon, color) VALUES (?,?,?,?)", "name",
                    "description = excluded.description, icon = excluded.icon, "
@@ -324,11 +340,13 @@ int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
 
 int lt__sql_tag_type_delete(lt_store_t *s, const char *name)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM tag_types WHERE name = ?", "t", name);
 }
 
 int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m)
 {
+    lt__touch(s, NULL);
     return put_row(s, m, c->created_at != 0,
                    "INSERT INTO context_fields (name, description, stickiness, legal_values,"
                    " sort_order, created_at) VALUES (?,?,?,?,?,?)",
@@ -342,11 +360,13 @@ int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put
 
 int lt__sql_context_field_delete(lt_store_t *s, const char *name)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM context_fields WHERE name = ?", "t", name);
 }
 
 int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m)
 {
+    lt__touch(s, NULL);
     return put_row(s, m, d->created_at != 0,
                    "INSERT INTO strategy_definitions (name, title, description, parameters,"
                    " deprecated, created_at) VALUES (?,?,?,?,?,?)",
@@ -360,6 +380,7 @@ int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_m
 
 int lt__sql_strategy_def_delete(lt_store_t *s, const char *name)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM strategy_definitions WHERE name = ?", "t", name);
 }
 
@@ -424,6 +445,7 @@ int lt__sql_integration_event_add(lt_store_t *s, const lt_integration_event_t *e
 
 int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id)
 {
+    lt__touch(s, NULL);
     lt_store_t *db = s;
     if (u->id != 0)
         return run_changed(db,
@@ -446,6 +468,7 @@ int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_has
 
 int lt__sql_user_delete(lt_store_t *s, int64_t id)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM users WHERE id = ?", "i", id);
 }
 
@@ -481,6 +504,7 @@ static int role_row_put(lt_store_t *db, const lt_role_t *r, lt_put_mode_t m, int
 
 int lt__sql_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id)
 {
+    lt__touch(s, NULL);
     lt_store_t *db = s;
     bool written = false;
     int64_t id = 0;
@@ -499,12 +523,14 @@ int lt__sql_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t
 
 int lt__sql_role_delete(lt_store_t *s, int64_t id)
 {
+    lt__touch(s, NULL);
     return run_changed(s, "DELETE FROM roles WHERE id = ?", "i", id);
 }
 
 int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
                          const int64_t *role_ids, size_t n)
 {
+    lt__touch(s, NULL);
     lt_store_t *db = s;
     int rc = run(db, "DELETE FROM role_bindings WHERE user_id = ? AND project = ?", "it", user_id,
                  project);
@@ -537,6 +563,7 @@ int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, s
 
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id)
 {
+    lt__touch_tokens(s);
     lt_store_t *db = s;
     bool replace = m != LT_PUT_CREATE;
     char sql[720];
@@ -573,12 +600,14 @@ int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, i
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                         bool expiry_noted)
 {
+    lt__touch_tokens(s);
     return run_changed(s, "UPDATE api_tokens SET grace_until = ?, expiry_noted = ? WHERE digest = ?",
                        "oib", grace_until, (int64_t)expiry_noted, digest);
 }
 
 int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32])
 {
+    lt__touch_tokens(s);
     return run_changed(s, "DELETE FROM api_tokens WHERE digest = ?", "b", digest);
 }
 
@@ -667,4 +696,26 @@ int lt__sql_event_append(lt_store_t *s, const lt_event_t *ev, int64_t *out_id)
     if (out_id)
         *out_id = row.id;
     return LT_OK;
+}
+
+/* ---------- the changes rows of a write (store.h changes_append) ---------- */
+
+int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
+                           int64_t n_events, bool prune)
+{
+    /* rows far behind the latest event serve no reload: one that far behind counts fewer events
+     * in the rows than in the log, and loads everything */
+    int rc = prune ? run(s,
+                         "DELETE FROM changes WHERE rev < (SELECT COALESCE(max(id), 0) FROM events)"
+                         " - ?",
+                         "i", (int64_t)LT_STORE_CHANGES_KEEP)
+                   : LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++) {
+        char kind[2] = {kinds[i], '\0'};
+        rc = run(s,
+                 "INSERT INTO changes (rev, kind, key, n)"
+                 " VALUES ((SELECT COALESCE(max(id), 0) FROM events), ?, ?, ?)",
+                 "tti", kind, keys[i], kinds[i] == 'n' ? n_events : (int64_t)0);
+    }
+    return rc;
 }

@@ -78,6 +78,10 @@ int lt__sql_event_append(lt_store_t *s, const lt_event_t *ev, int64_t *out_id);
  * before agg_before dropped. */
 int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
 
+/* The changes rows of a write, one statement each (store.h changes_append). */
+int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
+                           int64_t n_events, bool prune);
+
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \
     .project_put = lt__sql_project_put, \
@@ -113,6 +117,7 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
     .token_usage_write = lt__sql_token_usage_write, \
-    .usage_prune = lt__sql_usage_prune
+    .usage_prune = lt__sql_usage_prune, \
+    .changes_append = lt__sql_changes_append
 
 #endif

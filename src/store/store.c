@@ -4,20 +4,154 @@
  * The write rules are in rules.c and rules_access.c, the imports in import.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../base/log.h"
 #include "rules_int.h"
 
+void lt__touch_reset(lt_store_t *s)
+{
+    for (size_t i = 0; i < s->n_touched; i++)
+        free(s->touched[i]);
+    s->n_touched = 0;
+    s->touched_all = false;
+    s->touched_tokens = false;
+    s->tx_events = 0;
+}
+
+void lt__touch(lt_store_t *s, const char *feature)
+{
+    if (s->touched_all)
+        return;
+    if (!feature || s->n_touched >= LT_STORE_CHANGES_MAX) {
+        s->touched_all = true;
+        return;
+    }
+    for (size_t i = 0; i < s->n_touched; i++)
+        if (strcmp(s->touched[i], feature) == 0)
+            return;
+    if (s->n_touched == s->cap_touched) {
+        s->cap_touched = s->cap_touched ? s->cap_touched * 2 : 8;
+        s->touched = lt_xrealloc(s->touched, s->cap_touched * sizeof(*s->touched));
+    }
+    s->touched[s->n_touched++] = lt_xstrdup(feature);
+}
+
+void lt__touch_tokens(lt_store_t *s)
+{
+    s->touched_tokens = true;
+}
+
+static bool table_in(const char *t, size_t n, const char *const *list, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (strlen(list[i]) == n && strncmp(t, list[i], n) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * What a statement a write runs changes, by the table it writes, so that a primitive that
+ * says nothing of its touches (or a new one) reloads everything rather than nothing: the
+ * tables of a flag count only where the transaction has named its flags (lt__touch), the
+ * token tables as tokens, the tables outside the dataset (the log, usage, sessions, delivery
+ * records, the changes rows themselves) not at all, and every other table as everything.
+ */
+void lt__touch_sql(lt_store_t *s, const char *sql)
+{
+    static const char *const flag_tables[] = {"features", "feature_environments", "strategies",
+                                              "dependencies", "feature_tags"};
+    static const char *const token_tables[] = {"api_tokens", "api_token_projects"};
+    static const char *const outside[] = {
+        "events",           "event_chain",   "changes",         "sessions",
+        "client_applications", "client_metrics", "client_metrics_variants", "token_usage",
+        "integration_events", "addon_claims", "latch_migrations"};
+    while (*sql == ' ' || *sql == '\n' || *sql == '(')
+        sql++;
+    const char *t = NULL;
+    if (strncasecmp(sql, "INSERT INTO ", 12) == 0)
+        t = sql + 12;
+    else if (strncasecmp(sql, "UPDATE ", 7) == 0)
+        t = sql + 7;
+    else if (strncasecmp(sql, "DELETE FROM ", 12) == 0)
+        t = sql + 12;
+    if (!t || s->touched_all)
+        return; /* a read (SELECT, WITH), or everything is reloaded already */
+    size_t n = strcspn(t, " (;\n");
+#define IS_IN(list) table_in(t, n, list, sizeof(list) / sizeof(*list))
+    if (IS_IN(outside))
+        return;
+    if (IS_IN(token_tables)) {
+        lt__touch_tokens(s);
+        return;
+    }
+    if (IS_IN(flag_tables) && s->n_touched > 0)
+        return;
+#undef IS_IN
+    lt__touch(s, NULL);
+}
+
+int lt__event_append(lt_store_t *s, const lt_event_t *ev)
+{
+    int rc = s->be->event_append(s, ev);
+    if (rc == LT_OK)
+        s->tx_events++;
+    return rc;
+}
+
+/* The changes rows of a write with events: a count row, then '*', or one row per flag and 't'
+ * for tokens. */
+static int changes_write(lt_store_t *s)
+{
+    bool tokens = s->touched_tokens && !s->touched_all;
+    size_t n = 1 + (s->touched_all ? 1 : s->n_touched) + (tokens ? 1 : 0);
+    char *kinds = lt_xcalloc(n + 1, 1);
+    const char **keys = lt_xcalloc(n, sizeof(*keys));
+    kinds[0] = 'n';
+    keys[0] = "";
+    if (s->touched_all) {
+        kinds[1] = '*';
+        keys[1] = "";
+    }
+    for (size_t i = 0; !s->touched_all && i < s->n_touched; i++) {
+        kinds[1 + i] = 'f';
+        keys[1 + i] = s->touched[i];
+    }
+    if (tokens) {
+        kinds[n - 1] = 't';
+        keys[n - 1] = "";
+    }
+    bool prune = ++s->changes_written % LT_STORE_CHANGES_PRUNE_EVERY == 0;
+    int rc = s->be->changes_append(s, kinds, keys, n, s->tx_events, prune);
+    free(kinds);
+    free(keys);
+    return rc;
+}
+
 int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
 {
-    if (rc == LT_OK && ev && s->be->event_append(s, ev) != LT_OK)
+    if (rc == LT_OK && ev && lt__event_append(s, ev) != LT_OK)
         rc = LT_ERR;
+    if (rc == LT_OK && s->tx_events > 0 && changes_write(s) != LT_OK)
+        rc = LT_ERR;
+    bool silent = s->tx_events == 0 && (s->touched_all || s->n_touched || s->touched_tokens);
+    lt__touch_reset(s);
     if (rc != LT_OK) {
         s->be->rollback(s);
         return rc;
     }
-    return s->be->commit(s) == LT_OK ? LT_OK : LT_ERR;
+    if (s->be->commit(s) != LT_OK)
+        return LT_ERR;
+    if (silent)
+        s->silent_writes++;
+    return LT_OK;
+}
+
+uint64_t lt_store_silent_writes(const lt_store_t *s)
+{
+    return s->silent_writes;
 }
 
 int lt_store_open(lt_store_t **out, const char *url)
@@ -47,8 +181,13 @@ int lt_store_open(lt_store_t **out, const char *url)
 
 void lt_store_close(lt_store_t *s)
 {
-    if (s)
-        s->be->close(s);
+    if (!s)
+        return;
+    lt__touch_reset(s);
+    free(s->touched);
+    s->touched = NULL;
+    s->cap_touched = 0;
+    s->be->close(s);
 }
 
 int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out)

@@ -16,6 +16,7 @@
 #include "../model/dataset.h"
 
 typedef struct lt_store lt_store_t;
+struct lt__row; /* load_rows.h */
 struct lt_export_doc; /* model/export.h */
 
 /* The event row every admin write stores in its transaction (UNLEASH-API.md §6.7). */
@@ -270,6 +271,20 @@ typedef struct lt_store_backend {
                                    int64_t offset, int64_t limit, lt_integration_event_t **out,
                                    size_t *n);
 
+    /* --- the incremental reload (lt_store_load_changes) --- */
+    /* In a write transaction, after its events: what it touched, as rows of the changes table
+     * (rev: the id of the transaction's last event). kinds[i] 'f' (keys[i] a flag name), 't'
+     * (the tokens), '*' (anything else; keys[i] ""), 'n' (n_events in the row's n). prune:
+     * first drop the rows more than LT_STORE_CHANGES_KEEP revisions behind the latest. */
+    int (*changes_append)(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
+                          int64_t n_events, bool prune);
+    /* In a transaction: run one query (fmt as lt__sql_exec_t: 't' a string, 'i' an int64_t)
+     * and hand its row count and a cursor over its rows (load_rows.h) to fn, whose result is
+     * returned (LT_ERR, logged, when the query fails). */
+    int (*select)(lt_store_t *s, int (*fn)(void *ctx, size_t n_rows,
+                                           int (*next)(void *cursor, struct lt__row *row),
+                                           void *cursor),
+                  void *ctx, const char *sql, const char *fmt, ...);
     /* --- optional (NULL: the caller polls the revision): one thread at a time --- */
     /* Wait up to timeout_ms for another process's commit: 1 when one may have come (a
      * notification, or the channel was re-made and one may have been missed), 0 on timeout,
@@ -281,6 +296,15 @@ typedef struct lt_store_backend {
 struct lt_store {
     const lt_store_backend_t *be;
     int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
+    /* The current write transaction's touches (rules_int.h lt__touch), written as changes rows
+     * with its events at commit: the flags it wrote, or all (anything else). */
+    char **touched;
+    size_t n_touched, cap_touched;
+    bool touched_all;
+    bool touched_tokens; /* the API tokens (or PATs) */
+    int64_t tx_events;
+    uint64_t silent_writes; /* committed writes that touched the dataset without an event */
+    uint64_t changes_written; /* write transactions that stored changes rows */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -313,6 +337,38 @@ int lt_store_seed(lt_store_t *s);
  * any error fails the whole load (never LT_OK with part of the data; *out is left empty).
  * Caller's lock. */
 int lt_store_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);
+/* What changed since revision since (lt_store_load_changes), in the arena given. */
+typedef struct {
+    int64_t revision;       /* the store's revision the answer is at */
+    bool full;              /* not to be told incrementally (a write of anything but flags and
+                             * their tags, a gap, too many flags): load everything instead */
+    lt_feature_t *features; /* the changed flags as stored now, sorted by name */
+    size_t n_features;
+    const char **gone;      /* changed flags no longer stored, sorted */
+    size_t n_gone;
+    lt_tag_t *tags;         /* the tags of the changed flags, sorted by feature, type, value */
+    size_t n_tags;
+    bool tokens;            /* the tokens changed: all of them are here, as the load reads them */
+    lt_token_t *token_rows;
+    size_t n_tokens;
+} lt_store_changes_t;
+/* Most flags one incremental answer carries; past it, full. */
+#define LT_STORE_CHANGES_MAX 256
+/* How many revisions of changes rows are kept (pruned every LT_STORE_CHANGES_PRUNE_EVERY writes
+ * of a handle); a reader further behind loads everything. */
+#define LT_STORE_CHANGES_KEEP 100000
+#define LT_STORE_CHANGES_PRUNE_EVERY 1024
+/*
+ * The flags (rows, states, strategies, dependencies, tags) written since revision since, and
+ * the tokens when any changed, in one consistent read, from the changes rows each write stores
+ * with its events. out->full when that cannot be told: a change of anything else, more than
+ * LT_STORE_CHANGES_MAX flags, or events without changes rows (written before migration 7).
+ * Nothing changed: revision == since. Caller's lock. LT_OK or LT_ERR (*out then empty).
+ */
+int lt_store_load_changes(lt_store_t *s, lt_arena_t *a, int64_t since, lt_store_changes_t *out);
+/* How many write transactions of this handle committed changes to the dataset without an event
+ * (so without a new revision): a reload after one cannot rely on the revision. Caller's lock. */
+uint64_t lt_store_silent_writes(const lt_store_t *s);
 /* Id of the latest event (0 when none). Any thread. */
 int lt_store_revision(lt_store_t *s, int64_t *out);
 /* After a write failed: was it for want of disk space (a full disk; writes work again once

@@ -90,6 +90,19 @@ static __attribute__((unused)) bool fx_backend_available(const fx_backend_t *b)
 
 static const fx_backend_t *backend; /* the one the current group runs against */
 
+/* Run the tests as one group per backend available here; the exit status for main. */
+static __attribute__((unused)) int fx_run_backends(const struct CMUnitTest *tests, size_t n)
+{
+    int failed = 0;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(*backends); i++) {
+        backend = &backends[i];
+        if (!fx_backend_available(backend))
+            continue;
+        failed += _cmocka_run_group_tests(backend->name, tests, n, NULL, NULL);
+    }
+    return failed ? 1 : 0;
+}
+
 static __attribute__((unused)) int fx_setup(void **state)
 {
     fx_t *fx = calloc(1, sizeof(*fx));

@@ -39,7 +39,7 @@ static void fx_sql(fx_t *fx, const char *sql)
 
 static int put_tag_type(lt_store_t *s, const char *name)
 {
-    lt_tag_type_t t = {name, "a tag type \"quoted\"\n", NULL};
+    lt_tag_type_t t = {.name = name, .description = "a tag type \"quoted\"\n", .icon = NULL};
     lt_event_t ev = fx_ev("tag-type-created");
     ev.data = "{\"name\":\"x\"}";
     return lt_store_tag_type_put(s, &t, &ev);

@@ -1041,13 +1041,5 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_addons, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };
-    int failed = 0;
-    for (size_t i = 0; i < sizeof(backends) / sizeof(*backends); i++) {
-        backend = &backends[i];
-        if (!fx_backend_available(backend))
-            continue;
-        failed += _cmocka_run_group_tests(backend->name, tests, sizeof(tests) / sizeof(*tests),
-                                          NULL, NULL);
-    }
-    return failed ? 1 : 0;
+    return fx_run_backends(tests, sizeof(tests) / sizeof(*tests));
 }

@@ -37,6 +37,7 @@ const lt_store_backend_t lt_store_postgres = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .load = lt__pg_load,
+    .select = lt__pg_select,
     .event_append = lt__pg_event_append,
     LT__SQL_WRITE_PRIMITIVES,
     .session_put = lt__pg_session_put,

@@ -144,7 +144,15 @@ const char *const lt_pg_migrations[] = {
     "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
     "CREATE TABLE addon_claims ("
     "  addon_id BIGINT NOT NULL, event_id BIGINT NOT NULL, PRIMARY KEY (addon_id, event_id));",
-    /* 10: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+    /* 10: a tag type's colour */
+    "ALTER TABLE tag_types ADD COLUMN color " T ";",
+    /* 11: what each write touched, for the incremental reload (rev: the id of its last event;
+     * kind 'f' a flag by name, '*' anything else, 'n' the count of its events in n) */
+    "CREATE TABLE changes ("
+    "  rev BIGINT NOT NULL, kind " T " NOT NULL, key " T " NOT NULL DEFAULT '',"
+    "  n BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX changes_rev ON changes(rev);",
+    /* 12: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
      * chain starts from (the rows there are at migration time stay before it) */
     "ALTER TABLE events ADD COLUMN prev_hash " T ";"
     "ALTER TABLE events ADD COLUMN hash " T ";"
@@ -155,8 +163,6 @@ const char *const lt_pg_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
-    /* 11: a tag type's colour */
-    "ALTER TABLE tag_types ADD COLUMN color " T ";",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

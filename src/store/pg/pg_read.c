@@ -4,6 +4,7 @@
  * one snapshot of every table). Revision, login, events and usage take a connection of the read
  * pool: any thread, and never behind a write.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,22 @@ int lt__pg_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *d)
 }
 
 /* ---------- in the caller's transaction ---------- */
+
+int lt__pg_select(lt_store_t *s, int (*fn)(void *ctx, size_t n, lt__row_next_fn next, void *cursor),
+                  void *ctx, const char *sql, const char *fmt, ...)
+{
+    lt__pg_cursor_t k = {NULL, -1, 0, {0}};
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = lt__pg_vexec(lt__pg_w(s), &k.res, NULL, sql, fmt, ap);
+    va_end(ap);
+    if (rc != LT_OK)
+        return LT_ERR;
+    k.n = PQntuples(k.res);
+    rc = fn(ctx, (size_t)k.n, lt__pg_next, &k);
+    PQclear(k.res);
+    return rc;
+}
 
 int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
 {

@@ -135,7 +135,15 @@ const char *const lt_sqlite_migrations[] = {
     "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
     "CREATE TABLE addon_claims ("
     "  addon_id INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (addon_id, event_id));",
-    /* 10: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+    /* 10: a tag type's colour */
+    "ALTER TABLE tag_types ADD COLUMN color TEXT;",
+    /* 11: what each write touched, for the incremental reload (rev: the id of its last event;
+     * kind 'f' a flag by name, '*' anything else, 'n' the count of its events in n) */
+    "CREATE TABLE changes ("
+    "  rev INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',"
+    "  n INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX changes_rev ON changes(rev);",
+    /* 12: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
      * chain starts from (the rows there are at migration time stay before it) */
     "ALTER TABLE events ADD COLUMN prev_hash TEXT;"
     "ALTER TABLE events ADD COLUMN hash TEXT;"
@@ -146,8 +154,6 @@ const char *const lt_sqlite_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
-    /* 11: a tag type's colour */
-    "ALTER TABLE tag_types ADD COLUMN color TEXT;",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

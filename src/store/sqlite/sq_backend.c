@@ -33,6 +33,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .rollback = sq_rollback,
     .out_of_space = sq_out_of_space,
     .load = lt__sq_load,
+    .select = lt__sq_select,
     .event_append = lt__sq_event_append,
     LT__SQL_WRITE_PRIMITIVES,
     .session_put = lt__sq_session_put,

@@ -41,6 +41,8 @@ int lt__sq_exec(sqlite3 *db, const char *sql);
 sqlite3_stmt *lt__sq_prepare(sqlite3 *db, const char *sql);
 /* Bind a string, or NULL when s is NULL. */
 void lt__sq_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Bind fmt's arguments (as lt__sq_exec_bound) to ?1, ?2, ... */
+void lt__sq_bind_all(sqlite3_stmt *st, const char *fmt, va_list ap);
 /* Bind v, or NULL when v is 0. */
 void lt__sq_bind_opt_int(sqlite3_stmt *st, int i, int64_t v);
 /* Step a statement that returns no rows and finalize it (st may be NULL: LT_ERR). A
@@ -73,6 +75,9 @@ const char *lt__sq_text(lt_arena_t *a, sqlite3_stmt *st, int i);
 int lt__sq_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out);            /* sq_load.c */
 /* The environments alone, as the load reads them (sorted by sort order, then name). */
 int lt__sq_load_environments(sqlite3 *db, lt_arena_t *a, lt_dataset_t *d);
+/* store.h select: one query, its count and a cursor over its rows handed to fn. */
+int lt__sq_select(lt_store_t *s, int (*fn)(void *ctx, size_t n, lt__row_next_fn next, void *cursor),
+                  void *ctx, const char *sql, const char *fmt, ...);
 /* A row reader (load_rows.h) over the current row of st. */
 void lt__sq_row_of(sqlite3_stmt *st, lt__row_t *row);
 

@@ -4,6 +4,9 @@
  * SQLite statements. Fails closed: every row loop must end in SQLITE_DONE (a row beyond the
  * counted ones or an SQLite error fails the load, logged with the table name).
  */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../base/log.h"
@@ -87,4 +90,38 @@ int lt__sq_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *d)
         if (scan(db, a, d, &lt__load_tables[i]) != LT_OK)
             return LT_ERR;
     return LT_OK;
+}
+
+int lt__sq_select(lt_store_t *s, int (*fn)(void *ctx, size_t n, lt__row_next_fn next, void *cursor),
+                  void *ctx, const char *sql, const char *fmt, ...)
+{
+    sqlite3 *db = lt__sq_db(s);
+    size_t len = strlen(sql) + 40;
+    char *count_sql = lt_xmalloc(len);
+    snprintf(count_sql, len, "SELECT count(*) FROM (%s)", sql);
+    sqlite3_stmt *c = lt__sq_prepare(db, count_sql);
+    free(count_sql);
+    cursor_t k = {db, c ? lt__sq_prepare(db, sql) : NULL, "a query"};
+    if (!k.st) {
+        sqlite3_finalize(c);
+        return LT_ERR;
+    }
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    lt__sq_bind_all(c, fmt, ap);
+    lt__sq_bind_all(k.st, fmt, ap2);
+    va_end(ap2);
+    va_end(ap);
+    int rc = sqlite3_step(c);
+    size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(c, 0) : 0;
+    sqlite3_finalize(c);
+    if (rc != SQLITE_ROW) {
+        lt_log_error("store: read failed: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(k.st);
+        return LT_ERR;
+    }
+    rc = fn(ctx, n, next_row, &k);
+    sqlite3_finalize(k.st);
+    return rc;
 }

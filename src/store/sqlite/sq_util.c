@@ -74,7 +74,7 @@ int lt__sq_run_changed(sqlite3 *db, sqlite3_stmt *st)
 
 /* Bind fmt's arguments ('t' a string or NULL, 'o' an int64_t bound as NULL when 0, 'b' 32
  * bytes, else an int64_t) to ?1, ?2, ... */
-static void bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
+void lt__sq_bind_all(sqlite3_stmt *st, const char *fmt, va_list ap)
 {
     for (int i = 0; fmt[i]; i++) {
         if (fmt[i] == 't')
@@ -92,7 +92,7 @@ int lt__sq_exec_vbound(sqlite3 *db, const char *sql, const char *fmt, va_list ap
 {
     sqlite3_stmt *st = lt__sq_prepare(db, sql);
     if (st)
-        bind_all(st, fmt, ap);
+        lt__sq_bind_all(st, fmt, ap);
     return lt__sq_run(db, st);
 }
 
@@ -108,7 +108,7 @@ static int exec_run(lt_store_t *s, int64_t *changed, int64_t *first, const char 
         *first = 0;
     if (!st)
         return LT_ERR;
-    bind_all(st, fmt, ap);
+    lt__sq_bind_all(st, fmt, ap);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && first)
         *first = sqlite3_column_int64(st, 0);
@@ -135,7 +135,7 @@ static int exec_text(lt_store_t *s, char *out, size_t cap, const char *sql, cons
     out[0] = '\0';
     if (!st)
         return LT_ERR;
-    bind_all(st, fmt, ap);
+    lt__sq_bind_all(st, fmt, ap);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         const unsigned char *t = sqlite3_column_text(st, 0);
