@@ -61,3 +61,27 @@ bool lt_dataset_project_has_env(const lt_dataset_t *d, const char *project, cons
             return true;
     return false;
 }
+
+const char *lt_dataset_setting(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->n_settings; i++)
+        if (strcmp(d->settings[i].name, name) == 0)
+            return d->settings[i].value;
+    return NULL;
+}
+
+bool lt_dataset_maintenance(const lt_dataset_t *d)
+{
+    const char *v = lt_dataset_setting(d, "maintenance.mode");
+    /* the store writes this value itself, always as one of these two texts */
+    return v && strcmp(v, "{\"enabled\":true}") == 0;
+}
+
+const char *lt_dataset_env_default(const lt_dataset_t *d, const char *project, const char *env)
+{
+    for (size_t i = 0; project && env && i < d->n_env_defaults; i++)
+        if (strcmp(d->env_defaults[i].project, project) == 0 &&
+            strcmp(d->env_defaults[i].environment, env) == 0)
+            return d->env_defaults[i].strategy;
+    return NULL;
+}

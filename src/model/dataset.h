@@ -37,6 +37,12 @@ typedef struct lt_dataset {
     size_t n_roles;
     lt_binding_t *bindings;
     size_t n_bindings;
+    lt_setting_t *settings; /* sorted by name */
+    size_t n_settings;
+    lt_env_default_t *env_defaults; /* default strategies, sorted by project, environment */
+    size_t n_env_defaults;
+    lt_link_t *links; /* sorted by feature, then creation */
+    size_t n_links;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 
@@ -52,5 +58,11 @@ const lt_environment_t *lt_dataset_env(const lt_dataset_t *d, const char *name);
 const lt_context_field_t *lt_dataset_context_field(const lt_dataset_t *d, const char *name);
 /* Is environment env enabled for project? */
 bool lt_dataset_project_has_env(const lt_dataset_t *d, const char *project, const char *env);
+/* The JSON text of instance setting name, or NULL when it is not set. */
+const char *lt_dataset_setting(const lt_dataset_t *d, const char *name);
+/* Is maintenance mode on (setting "maintenance.mode" is {"enabled":true})? */
+bool lt_dataset_maintenance(const lt_dataset_t *d);
+/* The default strategy (JSON text) of project's environment env, or NULL. */
+const char *lt_dataset_env_default(const lt_dataset_t *d, const char *project, const char *env);
 
 #endif

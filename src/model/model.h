@@ -131,6 +131,23 @@ typedef struct {
     const char *icon;
 } lt_tag_type_t;
 
+/* A link of a flag (Unleash's feature links): its id, the URL and an optional title. */
+typedef struct {
+    const char *id;
+    const char *feature;
+    const char *url;
+    const char *title; /* NULL when none */
+    int64_t created_at;
+} lt_link_t;
+
+/* The strategy a project's environment adds when a flag is switched on there with none
+ * (Unleash's default strategy), as the JSON text of a strategy without an id. */
+typedef struct {
+    const char *project;
+    const char *environment;
+    const char *strategy;
+} lt_env_default_t;
+
 typedef struct {
     const char *name;
     const char *description;

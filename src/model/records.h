@@ -48,6 +48,13 @@ typedef struct {
     int64_t role_id;
 } lt_binding_t;
 
+/* An instance setting (Unleash's settings table): a name and its JSON value, e.g.
+ * "maintenance.mode" = {"enabled":true}. */
+typedef struct {
+    const char *name;
+    const char *value;
+} lt_setting_t;
+
 typedef enum {
     LT_TOKEN_CLIENT = 0, /* backend SDKs; "client" and "backend" on the wire */
     LT_TOKEN_FRONTEND,

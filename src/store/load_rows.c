@@ -319,6 +319,34 @@ static int fill_binding(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void
     return LT_OK;
 }
 
+static int fill_setting(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_setting_t *st = elem;
+    st->name = lt__row_str(a, r, 0);
+    st->value = lt__row_str(a, r, 1);
+    return LT_OK;
+}
+
+static int fill_env_default(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_env_default_t *e = elem;
+    e->project = lt__row_str(a, r, 0);
+    e->environment = lt__row_str(a, r, 1);
+    e->strategy = lt__row_str(a, r, 2);
+    return LT_OK;
+}
+
+static int fill_link(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_link_t *l = elem;
+    l->id = lt__row_str(a, r, 0);
+    l->feature = lt__row_str(a, r, 1);
+    l->url = lt__row_str(a, r, 2);
+    l->title = lt__row_str(a, r, 3);
+    l->created_at = r->num(r, 4);
+    return LT_OK;
+}
+
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
 {
     const uint8_t *digest = r->digest(r, 0);
@@ -432,6 +460,16 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT user_id, project, role_id FROM role_bindings"
         " ORDER BY user_id, project, role_id",
         lt_binding_t, bindings, fill_binding),
+    TOP("settings", "SELECT name, value FROM settings ORDER BY name", lt_setting_t, settings,
+        fill_setting),
+    TOP("project_env_defaults",
+        "SELECT project, environment, strategy FROM project_env_defaults"
+        " ORDER BY project, environment",
+        lt_env_default_t, env_defaults, fill_env_default),
+    TOP("feature_links",
+        "SELECT id, feature, url, title, created_at FROM feature_links"
+        " ORDER BY feature, created_at, id",
+        lt_link_t, links, fill_link),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

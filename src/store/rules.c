@@ -353,3 +353,35 @@ int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event
         return LT_ERR;
     return lt__tx_end(s, s->be->strategy_def_delete(s, name), ev);
 }
+
+/* ---------- instance settings, default strategies, flag links ---------- */
+
+int lt_store_setting_put(lt_store_t *s, const char *name, const char *value, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->setting_put(s, name, value), ev);
+}
+
+int lt_store_env_default_put(lt_store_t *s, const char *project, const char *env,
+                             const char *strategy, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->env_default_put(s, project, env, strategy), ev);
+}
+
+int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->link_put(s, l, m);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->link_delete(s, id), ev);
+}

@@ -536,3 +536,40 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before)
                  "ii", raw_before, agg_before);
     return rc;
 }
+
+/* ---------- instance settings, default strategies, flag links ---------- */
+
+int lt__sql_setting_put(lt_store_t *s, const char *name, const char *value)
+{
+    if (!value)
+        return run(s, "DELETE FROM settings WHERE name = ?", "t", name);
+    return put_row(s, LT_PUT_REPLACE, false, "INSERT INTO settings (name, value) VALUES (?,?)",
+                   "name", "value = excluded.value", "tt", name, value);
+}
+
+int lt__sql_env_default_put(lt_store_t *s, const char *project, const char *env,
+                            const char *strategy)
+{
+    if (!strategy)
+        return run(s, "DELETE FROM project_env_defaults WHERE project = ? AND environment = ?",
+                   "tt", project, env);
+    return put_row(s, LT_PUT_REPLACE, false,
+                   "INSERT INTO project_env_defaults (project, environment, strategy)"
+                   " VALUES (?,?,?)",
+                   "project, environment", "strategy = excluded.strategy", "ttt", project, env,
+                   strategy);
+}
+
+int lt__sql_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m)
+{
+    return put_row(s, m, false,
+                   "INSERT INTO feature_links (id, feature, url, title, created_at)"
+                   " VALUES (?,?,?,?,?)",
+                   "id", "url = excluded.url, title = excluded.title", "tttti", l->id,
+                   l->feature, l->url, l->title, created(l->created_at));
+}
+
+int lt__sql_link_delete(lt_store_t *s, const char *id)
+{
+    return run_changed(s, "DELETE FROM feature_links WHERE id = ?", "t", id);
+}

@@ -66,6 +66,14 @@ int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
  * before agg_before dropped. */
 int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
 
+/* Instance settings (value NULL: removed), a project environment's default strategy (NULL:
+ * removed; LT_EINVAL when the environment is not the project's), flag links. */
+int lt__sql_setting_put(lt_store_t *s, const char *name, const char *value);
+int lt__sql_env_default_put(lt_store_t *s, const char *project, const char *env,
+                            const char *strategy);
+int lt__sql_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
+int lt__sql_link_delete(lt_store_t *s, const char *id);
+
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \
     .project_put = lt__sql_project_put, \
@@ -96,6 +104,10 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .token_delete = lt__sql_token_delete, \
     .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
-    .usage_prune = lt__sql_usage_prune
+    .usage_prune = lt__sql_usage_prune, \
+    .setting_put = lt__sql_setting_put, \
+    .env_default_put = lt__sql_env_default_put, \
+    .link_put = lt__sql_link_put, \
+    .link_delete = lt__sql_link_delete
 
 #endif

@@ -187,6 +187,16 @@ typedef struct lt_store_backend {
     /* Drop expired sessions, then call fn for each live one. */
     int (*sessions_load)(lt_store_t *s, lt_session_fn fn, void *ctx);
 
+    /* Instance settings: value (JSON text) NULL removes the setting. */
+    int (*setting_put)(lt_store_t *s, const char *name, const char *value);
+    /* The default strategy (JSON text) of a project's environment; NULL removes it. LT_EINVAL
+     * when env is not enabled in project. */
+    int (*env_default_put)(lt_store_t *s, const char *project, const char *env,
+                           const char *strategy);
+    /* A flag link under its id: CREATE or REPLACE (url and title). */
+    int (*link_put)(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
+    int (*link_delete)(lt_store_t *s, const char *id);
+
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
@@ -344,6 +354,16 @@ int lt_store_project_env_remove(lt_store_t *s, const char *project, const char *
 int lt_store_environments_order(lt_store_t *s, const char *const *names, const int *orders,
                                 size_t n, const lt_event_t *ev);
 
+/* --- instance settings, default strategies, flag links --- */
+/* Set instance setting name to value (JSON text; NULL removes it). */
+int lt_store_setting_put(lt_store_t *s, const char *name, const char *value, const lt_event_t *ev);
+/* Set (strategy JSON text) or remove (NULL) the default strategy of project's environment env;
+ * LT_EINVAL when env is not enabled in project. */
+int lt_store_env_default_put(lt_store_t *s, const char *project, const char *env,
+                             const char *strategy, const lt_event_t *ev);
+/* Add (LT_PUT_CREATE) or replace the url and title of (LT_PUT_REPLACE) a flag link. */
+int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const lt_event_t *ev);
+int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev);
 /* --- tag types, context fields, strategy definitions --- */
 int lt_store_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
 int lt_store_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev);

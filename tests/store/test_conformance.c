@@ -342,6 +342,51 @@ static void test_config_records(void **state)
     assert_int_equal(d.n_tag_types + d.n_context_fields + d.n_strategy_defs, 7);
 }
 
+/* ---------- instance settings, default strategies, flag links ---------- */
+
+static void test_settings_defaults_links(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("x");
+    assert_int_equal(lt_store_setting_put(fx->s, "maintenance.mode", "{\"enabled\":true}", &ev),
+                     LT_OK);
+    assert_int_equal(lt_store_setting_put(fx->s, "a.first", "{}", &ev), LT_OK);
+    assert_int_equal(lt_store_setting_put(fx->s, "maintenance.mode", "{\"enabled\":false}", &ev),
+                     LT_OK);
+    const char *st = "{\"name\":\"flexibleRollout\",\"parameters\":{\"rollout\":\"50\"}}";
+    assert_int_equal(lt_store_env_default_put(fx->s, "default", "production", st, &ev), LT_OK);
+    fx_quiet(true); /* not an environment of the project: refused, nothing kept */
+    assert_int_equal(lt_store_env_default_put(fx->s, "default", "staging", st, &ev), LT_EINVAL);
+    fx_quiet(false);
+    assert_int_equal(put_flag(fx, "linked", "default", "development", NULL), LT_OK);
+    lt_link_t l = {"l1", "linked", "https://example.com/a", "A", 0};
+    assert_int_equal(lt_store_link_put(fx->s, &l, LT_PUT_CREATE, &ev), LT_OK);
+    assert_int_equal(lt_store_link_put(fx->s, &l, LT_PUT_CREATE, &ev), LT_EINVAL);
+    l.url = "https://example.com/b";
+    l.title = NULL;
+    assert_int_equal(lt_store_link_put(fx->s, &l, LT_PUT_REPLACE, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_settings, 2);
+    assert_string_equal(d.settings[0].name, "a.first");
+    assert_string_equal(lt_dataset_setting(&d, "maintenance.mode"), "{\"enabled\":false}");
+    assert_false(lt_dataset_maintenance(&d));
+    assert_string_equal(lt_dataset_env_default(&d, "default", "production"), st);
+    assert_null(lt_dataset_env_default(&d, "default", "development"));
+    assert_int_equal(d.n_links, 1);
+    assert_string_equal(d.links[0].url, "https://example.com/b");
+    assert_null(d.links[0].title);
+    assert_true(d.links[0].created_at > 0);
+    /* removing the environment from the project takes its default; deleting the flag its
+     * links */
+    assert_int_equal(lt_store_project_env_remove(fx->s, "default", "production", &ev), LT_OK);
+    assert_int_equal(lt_store_feature_delete(fx->s, "linked", &ev), LT_OK);
+    assert_int_equal(lt_store_link_delete(fx->s, "l1", &ev), LT_ENOTFOUND);
+    assert_int_equal(lt_store_setting_put(fx->s, "a.first", NULL, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_env_defaults + d.n_links, 0);
+    assert_int_equal(d.n_settings, 1);
+}
+
 /* ---------- tokens ---------- */
 
 static void test_tokens(void **state)
@@ -729,6 +774,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_project_env_remove_and_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settings_defaults_links, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),

@@ -1,7 +1,8 @@
 /*
  * ui_config.c: what Unleash's admin UI and instance tooling read about the server rather than
  * its flags: GET /api/admin/ui-config (version, base path, limits, front-end origins, which
- * authentication), the maintenance mode (latch has none: always off), telemetry settings
+ * authentication), the maintenance mode (a stored setting; admin.c's guard refuses writes
+ * while it is on), telemetry settings
  * (latch collects nothing), the instance statistics, counted from the request's snapshot, and
  * the errors the UI reports (logged).
  */
@@ -12,6 +13,11 @@
 #include "../frontend.h"
 #include "admin_int.h"
 #include "../api.h"
+
+/* The setting maintenance mode is kept in, and its two values (lt_dataset_maintenance). */
+#define MAINTENANCE_KEY "maintenance.mode"
+#define MAINTENANCE_ON "{\"enabled\":true}"
+#define MAINTENANCE_OFF "{\"enabled\":false}"
 
 /* The Unleash version whose admin API latch answers as. */
 #define LT_ADM_UNLEASH_VERSION "8.2.0"
@@ -42,7 +48,7 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
     lt_json_key(&b, &first, "emailEnabled");
     lt_json_bool(&b, false);
     lt_json_key(&b, &first, "maintenanceMode");
-    lt_json_bool(&b, false);
+    lt_json_bool(&b, lt_dataset_maintenance(&lt_req_snapshot(r)->data));
     size_t values = lt_adm_segment_values_limit();
     lt_json_key(&b, &first, "segmentValuesLimit");
     lt_json_i64(&b, (int64_t)values);
@@ -89,7 +95,33 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
 static void maintenance_get(lt_req_t *r, const lt_params_t *p)
 {
     LT_UNUSED(p);
-    lt_reply_json(r, 200, "{\"enabled\":false}");
+    bool on = lt_dataset_maintenance(&lt_req_snapshot(r)->data);
+    lt_reply_json(r, 200, on ? MAINTENANCE_ON : MAINTENANCE_OFF);
+}
+
+/* POST /api/admin/maintenance {enabled}: stored as setting "maintenance.mode", with Unleash's
+ * event (setting-created the first time, then setting-updated), answered 204. */
+static int do_maintenance(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    const lt_adm_ctx_t *c = w->ctx;
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->body, "enabled");
+    if (!cJSON_IsBool(en))
+        return lt_write_fail(w, 400, "ValidationError", "\"enabled\" is required and a boolean.");
+    const char *pre = lt_dataset_setting(&snap->data, MAINTENANCE_KEY);
+    bool on = cJSON_IsTrue(en);
+    lt_event_t ev = lt_admin_event(&c->who, pre ? "setting-updated" : "setting-created");
+    ev.data = on ? "{\"id\":\"" MAINTENANCE_KEY "\",\"enabled\":true}"
+                 : "{\"id\":\"" MAINTENANCE_KEY "\",\"enabled\":false}";
+    ev.pre_data = pre;
+    return lt_store_setting_put(s, MAINTENANCE_KEY, on ? MAINTENANCE_ON : MAINTENANCE_OFF, &ev);
+}
+
+static void maintenance_set(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_write_t w = {.ctx = lt_adm_ctx(r)};
+    if (lt_admin_write(r, do_maintenance, &w) == LT_OK)
+        lt_reply_empty(r, 204);
 }
 
 static void telemetry_settings(lt_req_t *r, const lt_params_t *p)
@@ -192,6 +224,7 @@ static void record_ui_error(lt_req_t *r, const lt_params_t *p)
 const lt_route_t lt_routes_admin_ui_config[] = {
     ROUTE(LT_GET, "/api/admin/ui-config", ui_config, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/maintenance", maintenance_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/maintenance", maintenance_set, LT_PERM("ADMIN"), LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/telemetry/settings", telemetry_settings, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics", instance_stats, LT_PERM("ADMIN")),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics/csv", instance_stats, LT_PERM("ADMIN"),

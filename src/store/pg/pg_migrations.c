@@ -126,6 +126,17 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: instance settings (maintenance mode), default strategies per project and
+     * environment, flag links */
+    "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
+    "CREATE TABLE project_env_defaults ("
+    "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
+    "  PRIMARY KEY (project, environment), FOREIGN KEY (project, environment)"
+    "  REFERENCES project_environments(project, environment) ON DELETE CASCADE);"
+    "CREATE TABLE feature_links ("
+    "  id " T " PRIMARY KEY, feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  url " T " NOT NULL, title " T ", created_at BIGINT NOT NULL);"
+    "CREATE INDEX feature_links_feature ON feature_links(feature);",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -117,6 +117,17 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: instance settings (maintenance mode), default strategies per project and
+     * environment, flag links */
+    "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE project_env_defaults ("
+    "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
+    "  PRIMARY KEY (project, environment), FOREIGN KEY (project, environment)"
+    "  REFERENCES project_environments(project, environment) ON DELETE CASCADE);"
+    "CREATE TABLE feature_links ("
+    "  id TEXT PRIMARY KEY, feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  url TEXT NOT NULL, title TEXT, created_at INTEGER NOT NULL);"
+    "CREATE INDEX feature_links_feature ON feature_links(feature);",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
