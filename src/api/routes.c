@@ -48,6 +48,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_tokens,
         lt_routes_admin_events,
         lt_routes_admin_projects,
+        lt_routes_admin_env_defaults,
         lt_routes_admin_environments,
         lt_routes_admin_features,
         lt_routes_admin_strategies,

@@ -100,3 +100,86 @@ test('maintenance: bad bodies are 400, a Viewer is 403', async () => {
   assertPermissionError(await viewer.post('/api/admin/maintenance', { enabled: true }), 'ADMIN');
   assert.deepEqual((await admin.get('/api/admin/maintenance')).json(), { enabled: false });
 });
+
+// ---------- default strategies per project and environment ----------
+
+const DS_PATH = '/api/admin/projects/default/environments/production/default-strategy';
+
+test('default strategy: stored with its event, shown in the project views, used when a flag is switched on', async () => {
+  const since = await srv.lastEventId();
+  const body = {
+    name: 'flexibleRollout',
+    title: 'Half of prod',
+    constraints: [{ contextName: 'userId', operator: 'IN', values: ['a', 'b'] }],
+    parameters: { rollout: '50', stickiness: 'userId', groupId: '' },
+  };
+  let res = await admin.post(DS_PATH, body);
+  assert.equal(res.status, 200, res.text);
+  const saved = res.json();
+  assert.equal(saved.name, 'flexibleRollout');
+  assert.equal(saved.title, 'Half of prod');
+  assert.equal(saved.id, undefined);
+  assert.deepEqual(saved.parameters, { rollout: '50', stickiness: 'userId', groupId: '' });
+  assert.equal(saved.constraints.length, 1);
+  assert.deepEqual(saved.constraints[0].values, ['a', 'b']);
+  const [ev] = await eventsOf('default-strategy-updated', since);
+  assert.equal(ev.project, 'default');
+  assert.equal(ev.environment, 'production');
+  assert.deepEqual(ev.data, saved);
+  assert.equal(ev.preData, null);
+
+  // the views of the project's environments
+  const overview = (await admin.get('/api/admin/projects/default/overview')).json();
+  const prodO = overview.environments.find((e) => e.environment === 'production');
+  assert.deepEqual(prodO.defaultStrategy, saved);
+  assert.equal(overview.environments.find((e) => e.environment === 'development').defaultStrategy, undefined);
+  const envs = (await admin.get('/api/admin/environments/project/default')).json().environments;
+  assert.deepEqual(envs.find((e) => e.name === 'production').defaultStrategy, saved);
+  const proj = (await admin.get('/api/admin/projects')).json().projects.find((p) => p.id === 'default');
+  assert.deepEqual(proj.environments.find((e) => e.environment === 'production').defaultStrategy, saved);
+
+  // a new flag switched on in production gets it (groupId: the flag's name); in development,
+  // with no default there, Unleash's built-in 100% rollout
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'ds-flag' })).status, 201);
+  const envPath = '/api/admin/projects/default/features/ds-flag/environments';
+  assert.deepEqual((await admin.get(`${envPath}/production`)).json().defaultStrategy, saved);
+  assert.equal((await admin.post(`${envPath}/production/on`)).status, 200);
+  assert.equal((await admin.post(`${envPath}/development/on`)).status, 200);
+  const flag = (await admin.get('/api/admin/projects/default/features/ds-flag')).json();
+  const prod = flag.environments.find((e) => e.name === 'production');
+  assert.equal(prod.enabled, true);
+  assert.equal(prod.strategies.length, 1);
+  assert.equal(prod.strategies[0].name, 'flexibleRollout');
+  assert.equal(prod.strategies[0].title, 'Half of prod');
+  assert.match(prod.strategies[0].id, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(prod.strategies[0].parameters, { rollout: '50', stickiness: 'userId', groupId: 'ds-flag' });
+  assert.deepEqual(prod.strategies[0].constraints.map((c) => c.values), [['a', 'b']]);
+  const dev = flag.environments.find((e) => e.name === 'development');
+  assert.deepEqual(dev.strategies[0].parameters, { rollout: '100', stickiness: 'default', groupId: 'ds-flag' });
+  assert.deepEqual(dev.strategies[0].constraints, []);
+
+  // replaced: the event carries the one before
+  const since2 = await srv.lastEventId();
+  res = await admin.post(DS_PATH, { name: 'flexibleRollout', parameters: { rollout: '25', groupId: 'shared' } });
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.json().parameters, { rollout: '25', stickiness: 'default', groupId: 'shared' });
+  const [ev2] = await eventsOf('default-strategy-updated', since2);
+  assert.deepEqual(ev2.preData, saved);
+});
+
+test('default strategy: bad input is 400 (no event), unknown project or environment 404, a Viewer 403', async () => {
+  const since = await srv.lastEventId();
+  let res = await admin.post(DS_PATH, { name: 'default' });
+  assertError(res, 400, 'BadDataError', 'Only "flexibleRollout" strategy can be used as a default strategy for an environment');
+  assertError(await admin.post(DS_PATH, {}), 400, 'ValidationError', undefined, 'no name');
+  res = await admin.post(DS_PATH, { name: 'flexibleRollout', parameters: { rollout: '101' } });
+  assert.equal(res.status, 400, res.text);
+  res = await admin.post(DS_PATH, { name: 'flexibleRollout', constraints: [{ contextName: 'userId', operator: 'NOPE', values: [] }] });
+  assert.equal(res.status, 400, res.text);
+  res = await admin.post(DS_PATH, { name: 'flexibleRollout', segments: [987654] });
+  assert.equal(res.status, 400, res.text);
+  assertError(await admin.post('/api/admin/projects/nope/environments/production/default-strategy', { name: 'flexibleRollout' }), 404, 'NotFoundError');
+  assertError(await admin.post('/api/admin/projects/default/environments/nope/default-strategy', { name: 'flexibleRollout' }), 404, 'NotFoundError');
+  assertPermissionError(await viewer.post(DS_PATH, { name: 'flexibleRollout' }), 'UPDATE_PROJECT');
+  assert.deepEqual(await eventsOf('default-strategy-updated', since), []);
+});

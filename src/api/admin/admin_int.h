@@ -174,6 +174,17 @@ bool lt_adm_write_strategy_def_named(lt_buf_t *b, const lt_dataset_t *d, const c
 /* Copy the buffer's bytes into the arena (NUL-terminated) and dispose of the buffer. */
 char *lt_adm_buf_arena(lt_arena_t *a, lt_buf_t *b);
 
+/* ---------- default strategies of project environments (env_defaults.c) ---------- */
+/* ,"defaultStrategy":{...} when project's environment env has one, else nothing. */
+void lt_adm_write_env_default(lt_buf_t *b, const lt_dataset_t *d, const char *project,
+                              const char *env);
+/* The strategy to add when feature is switched on in env with none enabled: the default of the
+ * project's environment (groupId "" as the flag's name), else Unleash's built-in 100%
+ * flexibleRollout; with a fresh id and sort_order, in a. */
+lt_strategy_t lt_adm_env_default_strategy(lt_arena_t *a, const lt_dataset_t *d,
+                                          const char *project, const char *env,
+                                          const char *feature, int sort_order);
+
 /* ---------- validation (flag_validate.c): LT_OK, or LT_EINVAL with w's error set ---------- */
 /*
  * A strategy body as Unleash accepts it (create and update): name known, constraints with a

@@ -291,24 +291,9 @@ static int do_stale_one(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 /* ---------- environments of a flag: on/off ---------- */
 
-static lt_strategy_t default_strategy(lt_arena_t *a, const char *feature, int sort_order)
-{
-    lt_strategy_t st = {0};
-    char id[37];
-    lt_uuid(id);
-    st.id = lt_arena_strdup(a, id);
-    st.name = "flexibleRollout";
-    st.params = lt_arena_calloc(a, 3, sizeof(*st.params));
-    st.params[0] = (lt_param_t){"rollout", "100"};
-    st.params[1] = (lt_param_t){"stickiness", "default"};
-    st.params[2] = (lt_param_t){"groupId", feature};
-    st.n_params = 3;
-    st.sort_order = sort_order;
-    return st;
-}
-
 /* Switch env of f (a dup) on or off as Unleash does; returns whether anything changed. */
-static bool toggle_env(lt_adm_wctx_t *c, lt_feature_t *f, const char *env, bool on, bool activate)
+static bool toggle_env(lt_adm_wctx_t *c, const lt_dataset_t *d, lt_feature_t *f, const char *env,
+                       bool on, bool activate)
 {
     lt_feature_env_t *fe = lt_adm_env_state(c->a, f, env);
     bool changed = fe->enabled != on;
@@ -325,7 +310,8 @@ static bool toggle_env(lt_adm_wctx_t *c, lt_feature_t *f, const char *env, bool 
             for (size_t i = 0; i < fe->n_strategies; i++)
                 next =
                     fe->strategies[i].sort_order >= next ? fe->strategies[i].sort_order + 1 : next;
-            *lt_adm_add_strategy(c->a, fe) = default_strategy(c->a, f->name, next);
+            *lt_adm_add_strategy(c->a, fe) =
+                lt_adm_env_default_strategy(c->a, d, f->project, env, f->name, next);
             changed = true;
         }
     }
@@ -342,7 +328,7 @@ static int do_env_toggle(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (!e)
         return LT_EINVAL;
     lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    if (!toggle_env(c, f, c->env, c->on, c->activate))
+    if (!toggle_env(c, d, f, c->env, c->on, c->activate))
         return LT_OK; /* already so: nothing is written, as Unleash */
     return lt_adm_commit(s, c, f,
                          c->on ? "feature-environment-enabled" : "feature-environment-disabled",
@@ -370,7 +356,7 @@ static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         if (!e)
             return LT_EINVAL;
         lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-        if (!toggle_env(c, f, c->env, c->on, c->activate))
+        if (!toggle_env(c, d, f, c->env, c->on, c->activate))
             continue;
         fs[k] = *f;
         evs[k] = lt_admin_event(&c->who, c->on ? "feature-environment-enabled"
@@ -484,12 +470,16 @@ static void api_feature_env_get(lt_req_t *r, const lt_params_t *p)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_adm_write_feature_env(&b, f, e, fe);
-    /* Unleash names the flag here: {name: featureName, environment, enabled, strategies} */
+    /* Unleash names the flag here: {name: featureName, environment, enabled, strategies,
+     * defaultStrategy} */
     char *body = lt_adm_buf_arena(lt_req_arena(r), &b);
+    body[strlen(body) - 1] = '\0'; /* its closing brace */
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"name\":");
     lt_json_cstr(&b, f->name);
     lt_buf_puts(&b, strchr(body, ',')); /* the rest after the env name */
+    lt_adm_write_env_default(&b, d, f->project, e->name);
+    lt_buf_putc(&b, '}');
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 

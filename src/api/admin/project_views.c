@@ -137,6 +137,7 @@ static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_
             continue;
         lt_buf_puts(b, any ? ",{\"environment\":" : "{\"environment\":");
         lt_json_cstr(b, d->envs[i].name);
+        lt_adm_write_env_default(b, d, proj->id, d->envs[i].name);
         lt_buf_putc(b, '}');
         any = true;
     }

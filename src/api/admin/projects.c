@@ -77,6 +77,7 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
             lt_buf_putc(b, ',');
         lt_buf_puts(b, "{\"environment\":");
         lt_json_cstr(b, d->envs[i].name);
+        lt_adm_write_env_default(b, d, p->id, d->envs[i].name);
         lt_buf_putc(b, '}');
         any = true;
     }
