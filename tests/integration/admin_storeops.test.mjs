@@ -183,3 +183,75 @@ test('default strategy: bad input is 400 (no event), unknown project or environm
   assertPermissionError(await viewer.post(DS_PATH, { name: 'flexibleRollout' }), 'UPDATE_PROJECT');
   assert.deepEqual(await eventsOf('default-strategy-updated', since), []);
 });
+
+// ---------- flag links ----------
+
+const LF = '/api/admin/projects/default/features/link-flag';
+
+test('links: added, changed and removed with 204 and their events, listed on the flag', async () => {
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'link-flag' })).status, 201);
+  assert.deepEqual((await admin.get(LF)).json().links, []);
+  const since = await srv.lastEventId();
+  let res = await admin.post(`${LF}/link`, { url: 'WWW.Example.COM/issues/42/', title: 'Issue 42' });
+  assert.equal(res.status, 204, res.text);
+  assert.equal(res.text, '');
+  res = await admin.post(`${LF}/link`, { url: 'http://grafana.internal:80/d/abc?from=now-1h' });
+  assert.equal(res.status, 204, res.text);
+  let links = (await admin.get(LF)).json().links;
+  assert.equal(links.length, 2);
+  assert.match(links[0].id, /^[0-9A-HJKMNP-TV-Z]{26}$/);
+  assert.deepEqual(links.map(({ url, title, feature }) => ({ url, title, feature })), [
+    { url: 'https://example.com/issues/42', title: 'Issue 42', feature: 'link-flag' },
+    { url: 'http://grafana.internal/d/abc?from=now-1h', title: null, feature: 'link-flag' },
+  ]);
+  const added = await eventsOf('feature-link-added', since);
+  assert.equal(added.length, 2);
+  assert.equal(added[0].featureName, 'link-flag');
+  assert.equal(added[0].project, 'default');
+  assert.deepEqual(added[0].data, { url: 'https://example.com/issues/42', title: 'Issue 42' });
+
+  const since2 = await srv.lastEventId();
+  res = await admin.put(`${LF}/link/${links[1].id}`, { url: 'https://grafana.internal/d/xyz', title: 'Dashboard' });
+  assert.equal(res.status, 204, res.text);
+  const [upd] = await eventsOf('feature-link-updated', since2);
+  assert.deepEqual(upd.data, { url: 'https://grafana.internal/d/xyz', title: 'Dashboard' });
+  assert.deepEqual(upd.preData, { url: 'http://grafana.internal/d/abc?from=now-1h', title: null });
+  res = await admin.del(`${LF}/link/${links[0].id}`);
+  assert.equal(res.status, 204, res.text);
+  const [rem] = await eventsOf('feature-link-removed', since2);
+  assert.deepEqual(rem.preData, { url: 'https://example.com/issues/42', title: 'Issue 42' });
+  links = (await admin.get(LF)).json().links;
+  assert.deepEqual(links.map((l) => [l.url, l.title]), [['https://grafana.internal/d/xyz', 'Dashboard']]);
+  assert.equal((await admin.get(`${LF}`)).json().links[0].id, links[0].id);
+});
+
+test('links: bad input 400, unknown flag or link 404, more than 10 refused, a Viewer 403', async () => {
+  const since = await srv.lastEventId();
+  for (const body of [{}, { url: 7 }, { url: '' }, { url: 'not a url' }, { url: 'javascript:alert(1)' }, { url: 'ftp://x.example.com' },
+    { url: 'mailto:a@b.example' }, { url: 'https://ok.example', title: 5 }, { url: 'https://ok.example', title: 'x'.repeat(256) },
+    { url: `https://example.com/${'a'.repeat(2100)}` }]) {
+    const res = await admin.post(`${LF}/link`, body);
+    assert.equal(res.status, 400, `${JSON.stringify(body).slice(0, 80)}: ${res.text}`);
+    assert.match(res.json().name, /ValidationError|BadDataError/);
+  }
+  assertError(await admin.post(`${LF}/link`, { url: 'not a url' }), 400, 'BadDataError', 'Invalid URL: not a url');
+  assertError(await admin.post('/api/admin/projects/default/features/no-such-flag/link', { url: 'https://a.example' }), 404, 'NotFoundError');
+  assertError(await admin.put(`${LF}/link/01JUNKJUNKJUNKJUNKJUNKJUNK`, { url: 'https://a.example' }), 404, 'NotFoundError');
+  assertError(await admin.del(`${LF}/link/01JUNKJUNKJUNKJUNKJUNKJUNK`), 404, 'NotFoundError');
+  // a link of another flag is not this flag's
+  const other = (await admin.get(LF)).json().links[0].id;
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'link-flag-2' })).status, 201);
+  assertError(await admin.del(`/api/admin/projects/default/features/link-flag-2/link/${other}`), 404, 'NotFoundError');
+  assertPermissionError(await viewer.post(`${LF}/link`, { url: 'https://a.example' }), 'UPDATE_FEATURE');
+  assertPermissionError(await viewer.del(`${LF}/link/${other}`), 'UPDATE_FEATURE');
+  assert.equal((await eventsOf('feature-link-added', since)).length, 0);
+  // 10 at most
+  for (let i = 1; i < 10; i++) assert.equal((await admin.post(`${LF}/link`, { url: `https://e.example/${i}` })).status, 204);
+  assertError(await admin.post(`${LF}/link`, { url: 'https://e.example/11' }), 403, 'OperationDeniedError', 'Too many links (10) exist for this feature');
+  assert.equal((await admin.get(LF)).json().links.length, 10);
+  // archived and deleted: the links go with the flag
+  assert.equal((await admin.del(LF)).status, 202);
+  assert.equal((await admin.del('/api/admin/archive/link-flag')).status, 200);
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'link-flag' })).status, 201);
+  assert.deepEqual((await admin.get(LF)).json().links, []);
+});

@@ -214,6 +214,8 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
         }
     }
     lt_buf_putc(b, ']');
+    lt_json_key(b, &first, "links");
+    lt_adm_write_links(b, d, f->name);
     lt_buf_putc(b, '}');
 }
 
