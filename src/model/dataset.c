@@ -85,3 +85,20 @@ const char *lt_dataset_env_default(const lt_dataset_t *d, const char *project, c
             return d->env_defaults[i].strategy;
     return NULL;
 }
+
+bool lt_dataset_favorite(const lt_favorite_t *favs, size_t n, int64_t user, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (user && name && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = favs[mid].user_id < user ? -1 : favs[mid].user_id > user ? 1
+                                                                          : strcmp(favs[mid].name, name);
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}

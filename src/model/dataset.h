@@ -43,6 +43,10 @@ typedef struct lt_dataset {
     size_t n_env_defaults;
     lt_link_t *links; /* sorted by feature, then creation */
     size_t n_links;
+    lt_favorite_t *fav_projects; /* sorted by user, then project */
+    size_t n_fav_projects;
+    lt_favorite_t *fav_features; /* sorted by user, then flag */
+    size_t n_fav_features;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 
@@ -62,6 +66,8 @@ bool lt_dataset_project_has_env(const lt_dataset_t *d, const char *project, cons
 const char *lt_dataset_setting(const lt_dataset_t *d, const char *name);
 /* Is maintenance mode on (setting "maintenance.mode" is {"enabled":true})? */
 bool lt_dataset_maintenance(const lt_dataset_t *d);
+/* Is name among user's favourites (favs: d->fav_projects or d->fav_features)? O(log n). */
+bool lt_dataset_favorite(const lt_favorite_t *favs, size_t n, int64_t user, const char *name);
 /* The default strategy (JSON text) of project's environment env, or NULL. */
 const char *lt_dataset_env_default(const lt_dataset_t *d, const char *project, const char *env);
 

@@ -48,6 +48,12 @@ typedef struct {
     int64_t role_id;
 } lt_binding_t;
 
+/* A user's favourite project or flag. */
+typedef struct {
+    int64_t user_id;
+    const char *name;
+} lt_favorite_t;
+
 /* An instance setting (Unleash's settings table): a name and its JSON value, e.g.
  * "maintenance.mode" = {"enabled":true}. */
 typedef struct {

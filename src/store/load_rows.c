@@ -347,6 +347,14 @@ static int fill_link(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *e
     return LT_OK;
 }
 
+static int fill_favorite(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_favorite_t *f = elem;
+    f->user_id = r->num(r, 0);
+    f->name = lt__row_str(a, r, 1);
+    return LT_OK;
+}
+
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
 {
     const uint8_t *digest = r->digest(r, 0);
@@ -470,6 +478,12 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT id, feature, url, title, created_at FROM feature_links"
         " ORDER BY feature, created_at, id",
         lt_link_t, links, fill_link),
+    TOP("favorite_projects",
+        "SELECT user_id, project FROM favorite_projects ORDER BY user_id, project",
+        lt_favorite_t, fav_projects, fill_favorite),
+    TOP("favorite_features",
+        "SELECT user_id, feature FROM favorite_features ORDER BY user_id, feature",
+        lt_favorite_t, fav_features, fill_favorite),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

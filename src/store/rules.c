@@ -354,7 +354,7 @@ int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event
     return lt__tx_end(s, s->be->strategy_def_delete(s, name), ev);
 }
 
-/* ---------- instance settings, default strategies, flag links ---------- */
+/* ---------- instance settings, default strategies, flag links, favourites ---------- */
 
 int lt_store_setting_put(lt_store_t *s, const char *name, const char *value, const lt_event_t *ev)
 {
@@ -384,4 +384,12 @@ int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev)
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     return lt__tx_end(s, s->be->link_delete(s, id), ev);
+}
+
+int lt_store_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on,
+                          const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->favorite_set(s, feature, user_id, name, on), ev);
 }

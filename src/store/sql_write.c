@@ -573,3 +573,18 @@ int lt__sql_link_delete(lt_store_t *s, const char *id)
 {
     return run_changed(s, "DELETE FROM feature_links WHERE id = ?", "t", id);
 }
+
+int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on)
+{
+    if (feature)
+        return run(s,
+                   on ? "INSERT INTO favorite_features (user_id, feature) VALUES (?,?)"
+                        " ON CONFLICT DO NOTHING"
+                      : "DELETE FROM favorite_features WHERE user_id = ? AND feature = ?",
+                   "it", user_id, name);
+    return run(s,
+               on ? "INSERT INTO favorite_projects (user_id, project) VALUES (?,?)"
+                    " ON CONFLICT DO NOTHING"
+                  : "DELETE FROM favorite_projects WHERE user_id = ? AND project = ?",
+               "it", user_id, name);
+}

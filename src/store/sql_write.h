@@ -73,6 +73,7 @@ int lt__sql_env_default_put(lt_store_t *s, const char *project, const char *env,
                             const char *strategy);
 int lt__sql_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
 int lt__sql_link_delete(lt_store_t *s, const char *id);
+int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on);
 
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \
@@ -108,6 +109,7 @@ int lt__sql_link_delete(lt_store_t *s, const char *id);
     .setting_put = lt__sql_setting_put, \
     .env_default_put = lt__sql_env_default_put, \
     .link_put = lt__sql_link_put, \
-    .link_delete = lt__sql_link_delete
+    .link_delete = lt__sql_link_delete, \
+    .favorite_set = lt__sql_favorite_set
 
 #endif

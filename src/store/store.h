@@ -196,6 +196,9 @@ typedef struct lt_store_backend {
     /* A flag link under its id: CREATE or REPLACE (url and title). */
     int (*link_put)(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
     int (*link_delete)(lt_store_t *s, const char *id);
+    /* Add (on) or remove user's favourite flag (feature) or project name; either is LT_OK
+     * when it already is so, LT_EINVAL when the user or name does not exist. */
+    int (*favorite_set)(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on);
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
@@ -364,6 +367,10 @@ int lt_store_env_default_put(lt_store_t *s, const char *project, const char *env
 /* Add (LT_PUT_CREATE) or replace the url and title of (LT_PUT_REPLACE) a flag link. */
 int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const lt_event_t *ev);
 int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev);
+/* Add (on) or remove a favourite flag (feature) or project of user_id; LT_OK when it already
+ * was so (the event is written all the same, as Unleash does). */
+int lt_store_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on,
+                          const lt_event_t *ev);
 /* --- tag types, context fields, strategy definitions --- */
 int lt_store_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
 int lt_store_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev);

@@ -255,3 +255,58 @@ test('links: bad input 400, unknown flag or link 404, more than 10 refused, a Vi
   assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'link-flag' })).status, 201);
   assert.deepEqual((await admin.get(LF)).json().links, []);
 });
+
+// ---------- favourites ----------
+
+test('favourites: per user, any signed-in user may set them, shown as favorite and first in search', async () => {
+  for (const name of ['fav-a', 'fav-b', 'fav-c']) assert.equal((await admin.post('/api/admin/projects/default/features', { name })).status, 201);
+  assert.equal((await admin.post('/api/admin/projects', { id: 'favproj', name: 'Fav project' })).status, 201);
+  const since = await srv.lastEventId();
+  // a Viewer may (Unleash asks no permission): 200, empty
+  let res = await viewer.post('/api/admin/projects/default/features/fav-b/favorites');
+  assert.equal(res.status, 200, res.text);
+  res = await viewer.post('/api/admin/projects/favproj/favorites');
+  assert.equal(res.status, 200, res.text);
+  const [fe] = await eventsOf('feature-favorited', since);
+  assert.equal(fe.featureName, 'fav-b');
+  assert.equal(fe.createdBy, 'viewer1');
+  assert.deepEqual(fe.data, { feature: 'fav-b' });
+  const [pe] = await eventsOf('project-favorited', since);
+  assert.equal(pe.project, 'favproj');
+  assert.deepEqual(pe.data, { project: 'favproj' });
+
+  // the Viewer sees them; another user does not
+  assert.equal((await viewer.get('/api/admin/projects/default/features/fav-b')).json().favorite, true);
+  assert.equal((await viewer.get('/api/admin/projects/default/features/fav-a')).json().favorite, false);
+  assert.equal((await admin.get('/api/admin/projects/default/features/fav-b')).json().favorite, false);
+  const projects = (await viewer.get('/api/admin/projects')).json().projects;
+  assert.equal(projects.find((p) => p.id === 'favproj').favorite, true);
+  assert.equal(projects.find((p) => p.id === 'default').favorite, false);
+  assert.equal((await viewer.get('/api/admin/projects/favproj/overview')).json().favorite, true);
+  assert.equal((await admin.get('/api/admin/projects')).json().projects.find((p) => p.id === 'favproj').favorite, false);
+
+  // search: favoritesFirst puts them first, whatever the order asked
+  const q = '/api/admin/search/features?query=fav-&sortBy=name&sortOrder=asc';
+  assert.deepEqual((await viewer.get(q)).json().features.map((f) => f.name), ['fav-a', 'fav-b', 'fav-c']);
+  let hits = (await viewer.get(`${q}&favoritesFirst=true`)).json().features;
+  assert.deepEqual(hits.map((f) => [f.name, f.favorite]), [['fav-b', true], ['fav-a', false], ['fav-c', false]]);
+
+  // twice is fine; removed: the event all the same
+  assert.equal((await viewer.post('/api/admin/projects/default/features/fav-b/favorites')).status, 200);
+  const since2 = await srv.lastEventId();
+  assert.equal((await viewer.del('/api/admin/projects/default/features/fav-b/favorites')).status, 200);
+  assert.equal((await viewer.del('/api/admin/projects/favproj/favorites')).status, 200);
+  assert.equal((await eventsOf('feature-unfavorited', since2)).length, 1);
+  assert.equal((await eventsOf('project-unfavorited', since2)).length, 1);
+  assert.equal((await viewer.get('/api/admin/projects/default/features/fav-b')).json().favorite, false);
+  hits = (await viewer.get(`${q}&favoritesFirst=true`)).json().features;
+  assert.deepEqual(hits.map((f) => f.name), ['fav-a', 'fav-b', 'fav-c']);
+});
+
+test('favourites: unknown flag or project 404, an admin token (no user) 400, no session 401', async () => {
+  assertError(await viewer.post('/api/admin/projects/default/features/no-such/favorites'), 404, 'NotFoundError');
+  assertError(await viewer.post('/api/admin/projects/no-such/favorites'), 404, 'NotFoundError');
+  assertError(await admin.post('/api/admin/projects/default/favorites'), 400, 'BadDataError');
+  const res = await srv.request('POST', '/api/admin/projects/default/favorites', {});
+  assert.equal(res.status, 401);
+});

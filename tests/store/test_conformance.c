@@ -387,6 +387,39 @@ static void test_settings_defaults_links(void **state)
     assert_int_equal(d.n_settings, 1);
 }
 
+static void test_favorites(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("feature-favorited");
+    lt_user_t u = {.username = "fan", .root_role = LT_ROLE_VIEWER};
+    int64_t uid = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, &uid), LT_OK);
+    assert_int_equal(put_flag(fx, "b-flag", "default", "development", NULL), LT_OK);
+    assert_int_equal(put_flag(fx, "a-flag", "default", "development", NULL), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "b-flag", true, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "b-flag", true, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "a-flag", true, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, false, uid, "default", true, &ev), LT_OK);
+    fx_quiet(true); /* no such flag */
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "nope", true, &ev), LT_EINVAL);
+    fx_quiet(false);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_fav_features, 2);
+    assert_string_equal(d.fav_features[0].name, "a-flag");
+    assert_true(lt_dataset_favorite(d.fav_features, d.n_fav_features, uid, "b-flag"));
+    assert_false(lt_dataset_favorite(d.fav_features, d.n_fav_features, uid + 1, "b-flag"));
+    assert_true(lt_dataset_favorite(d.fav_projects, d.n_fav_projects, uid, "default"));
+    /* removing is LT_OK whether or not it was there; the flag and the user take theirs along */
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "a-flag", false, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "a-flag", false, &ev), LT_OK);
+    assert_int_equal(lt_store_feature_delete(fx->s, "b-flag", &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_fav_features, 0);
+    assert_int_equal(lt_store_user_delete(fx->s, uid, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_fav_projects, 0);
+}
+
 /* ---------- tokens ---------- */
 
 static void test_tokens(void **state)
@@ -775,6 +808,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_project_env_remove_and_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settings_defaults_links, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_favorites, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),

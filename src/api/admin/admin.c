@@ -226,8 +226,18 @@ static bool maintenance_refuses(lt_req_t *r)
     return true;
 }
 
+/* The user the admin request on this thread acts for (lt_adm_viewer): set by every guard, so a
+ * value never outlives its request on the thread; 0 on threads that ran no guard. */
+static _Thread_local int64_t viewer_id;
+
+int64_t lt_adm_viewer(void)
+{
+    return viewer_id;
+}
+
 bool lt__adm_guard(lt_req_t *r, const lt_route_t *rt, const lt_params_t *p)
 {
+    viewer_id = 0;
     const lt_adm_decl_t *d = rt->decl;
     lt_adm_ctx_t *c = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c));
     c->params = p;
@@ -235,6 +245,7 @@ bool lt__adm_guard(lt_req_t *r, const lt_route_t *rt, const lt_params_t *p)
     lt_req_set_ctx(r, c);
     if (d->access != LT_ADM_PUBLIC && !lt_admin_auth(r, &c->who))
         return false;
+    viewer_id = c->who.user ? c->who.user->id : 0;
     if (maintenance_refuses(r))
         return false;
     switch (d->access) {

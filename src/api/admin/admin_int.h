@@ -39,6 +39,10 @@ bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm, co
  * 415/400 and return NULL. Free with cJSON_Delete. */
 cJSON *lt_admin_body(lt_req_t *r, int type);
 
+/* The user id the admin request this thread answers acts for (0: an admin token), set by the
+ * guard: the flag and project JSON show that user's favourites (favorites.c). */
+int64_t lt_adm_viewer(void);
+
 /* An event attributed to p. */
 lt_event_t lt_admin_event(const lt_principal_t *p, const char *type);
 

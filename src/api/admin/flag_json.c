@@ -148,7 +148,8 @@ static void write_meta(lt_buf_t *b, bool *first, const lt_dataset_t *d, const lt
     lt_json_key(b, first, "archived");
     lt_json_bool(b, f->archived);
     lt_json_key(b, first, "favorite");
-    lt_json_bool(b, false);
+    lt_json_bool(b, lt_dataset_favorite(d->fav_features, d->n_fav_features, lt_adm_viewer(),
+                                        f->name));
     lt_json_key(b, first, "createdAt");
     lt_json_time(b, f->created_at);
     lt_json_key(b, first, "lastSeenAt");

@@ -66,7 +66,8 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
     lt_json_key(b, &first, "archivedAt");
     lt_buf_puts(b, "null");
     lt_json_key(b, &first, "favorite");
-    lt_json_bool(b, false);
+    lt_json_bool(b, lt_dataset_favorite(d->fav_projects, d->n_fav_projects, lt_adm_viewer(),
+                                        p->id));
     lt_json_key(b, &first, "environments");
     lt_buf_putc(b, '[');
     bool any = false;

@@ -127,7 +127,7 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
     /* 7: instance settings (maintenance mode), default strategies per project and
-     * environment, flag links */
+     * environment, flag links, favourite projects and flags of each user */
     "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
@@ -136,7 +136,15 @@ const char *const lt_pg_migrations[] = {
     "CREATE TABLE feature_links ("
     "  id " T " PRIMARY KEY, feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
     "  url " T " NOT NULL, title " T ", created_at BIGINT NOT NULL);"
-    "CREATE INDEX feature_links_feature ON feature_links(feature);",
+    "CREATE INDEX feature_links_feature ON feature_links(feature);"
+    "CREATE TABLE favorite_projects ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  project " T " NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, project));"
+    "CREATE TABLE favorite_features ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, feature));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

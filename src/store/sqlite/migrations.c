@@ -118,7 +118,7 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
     /* 7: instance settings (maintenance mode), default strategies per project and
-     * environment, flag links */
+     * environment, flag links, favourite projects and flags of each user */
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
@@ -127,7 +127,15 @@ const char *const lt_sqlite_migrations[] = {
     "CREATE TABLE feature_links ("
     "  id TEXT PRIMARY KEY, feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
     "  url TEXT NOT NULL, title TEXT, created_at INTEGER NOT NULL);"
-    "CREATE INDEX feature_links_feature ON feature_links(feature);",
+    "CREATE INDEX feature_links_feature ON feature_links(feature);"
+    "CREATE TABLE favorite_projects ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, project));"
+    "CREATE TABLE favorite_features ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, feature));",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
