@@ -53,6 +53,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_features,
         lt_routes_admin_links,
         lt_routes_admin_favorites,
+        lt_routes_admin_lifecycle,
         lt_routes_admin_strategies,
         lt_routes_admin_variants,
         lt_routes_admin_tags,

@@ -102,3 +102,32 @@ bool lt_dataset_favorite(const lt_favorite_t *favs, size_t n, int64_t user, cons
     }
     return false;
 }
+
+size_t lt_dataset_stages(const lt_dataset_t *d, const char *name, size_t *start)
+{
+    size_t lo = 0, hi = d->n_stages;
+    while (name && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(d->stages[mid].feature, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t n = 0;
+    while (name && lo + n < d->n_stages && strcmp(d->stages[lo + n].feature, name) == 0)
+        n++;
+    *start = lo;
+    return n;
+}
+
+const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name)
+{
+    static const char *const order[] = {"archived", "completed", "live", "pre-live", "initial"};
+    size_t start;
+    size_t n = lt_dataset_stages(d, name, &start);
+    for (size_t o = 0; o < sizeof(order) / sizeof(*order); o++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(d->stages[start + i].stage, order[o]) == 0)
+                return &d->stages[start + i];
+    return NULL;
+}

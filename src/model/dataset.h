@@ -47,6 +47,8 @@ typedef struct lt_dataset {
     size_t n_fav_projects;
     lt_favorite_t *fav_features; /* sorted by user, then flag */
     size_t n_fav_features;
+    lt_stage_t *stages; /* lifecycle stages, sorted by flag, then when entered */
+    size_t n_stages;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 
@@ -68,6 +70,12 @@ const char *lt_dataset_setting(const lt_dataset_t *d, const char *name);
 bool lt_dataset_maintenance(const lt_dataset_t *d);
 /* Is name among user's favourites (favs: d->fav_projects or d->fav_features)? O(log n). */
 bool lt_dataset_favorite(const lt_favorite_t *favs, size_t n, int64_t user, const char *name);
+/* The lifecycle stages of flag name (in d->stages, oldest first): their count, the first at
+ * *start. O(log n). */
+size_t lt_dataset_stages(const lt_dataset_t *d, const char *name, size_t *start);
+/* The current stage of a flag, as Unleash picks it (archived, completed, live, pre-live,
+ * initial: the first it entered of these), or NULL when it has none. */
+const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name);
 /* The default strategy (JSON text) of project's environment env, or NULL. */
 const char *lt_dataset_env_default(const lt_dataset_t *d, const char *project, const char *env);
 

@@ -140,6 +140,16 @@ typedef struct {
     int64_t created_at;
 } lt_link_t;
 
+/* A lifecycle stage a flag entered (Unleash's feature lifecycle): initial, pre-live, live,
+ * completed (with status "kept" or "discarded" and a status value), archived. */
+typedef struct {
+    const char *feature;
+    const char *stage;
+    const char *status;       /* completed only, else NULL */
+    const char *status_value; /* may be NULL */
+    int64_t entered_at;
+} lt_stage_t;
+
 /* The strategy a project's environment adds when a flag is switched on there with none
  * (Unleash's default strategy), as the JSON text of a strategy without an id. */
 typedef struct {

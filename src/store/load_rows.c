@@ -355,6 +355,17 @@ static int fill_favorite(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, voi
     return LT_OK;
 }
 
+static int fill_stage(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_stage_t *st = elem;
+    st->feature = lt__row_str(a, r, 0);
+    st->stage = lt__row_str(a, r, 1);
+    st->status = lt__row_str(a, r, 2);
+    st->status_value = lt__row_str(a, r, 3);
+    st->entered_at = r->num(r, 4);
+    return LT_OK;
+}
+
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
 {
     const uint8_t *digest = r->digest(r, 0);
@@ -484,6 +495,10 @@ const lt__load_table_t lt__load_tables[] = {
     TOP("favorite_features",
         "SELECT user_id, feature FROM favorite_features ORDER BY user_id, feature",
         lt_favorite_t, fav_features, fill_favorite),
+    TOP("feature_lifecycles",
+        "SELECT feature, stage, status, status_value, created_at FROM feature_lifecycles"
+        " ORDER BY feature, created_at, stage",
+        lt_stage_t, stages, fill_stage),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

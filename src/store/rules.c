@@ -82,7 +82,7 @@ int lt_store_features_put(lt_store_t *s, const lt_feature_t *fs, size_t n, const
     for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
         rc = s->be->tag_put(s, &tags[i]);
     for (size_t i = 0; rc == LT_OK && i < n; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 
@@ -107,7 +107,7 @@ int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
     for (size_t i = 0; rc == LT_OK && i < n; i++)
         rc = s->be->feature_delete(s, names[i]);
     for (size_t i = 0; rc == LT_OK && i < n; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 
@@ -123,7 +123,7 @@ int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_f
     for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
         rc = s->be->tag_put(s, &tags[i]);
     for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
-        rc = s->be->event_append(s, &evs[i]);
+        rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
 }
 
@@ -375,8 +375,7 @@ int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const 
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    int rc = s->be->link_put(s, l, m);
-    return lt__tx_end(s, rc, ev);
+    return lt__tx_end(s, s->be->link_put(s, l, m), ev);
 }
 
 int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev)
@@ -392,4 +391,22 @@ int lt_store_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const ch
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     return lt__tx_end(s, s->be->favorite_set(s, feature, user_id, name, on), ev);
+}
+
+/* ---------- flag lifecycle ---------- */
+
+int lt_store_lifecycle_complete(lt_store_t *s, const char *feature, const char *status,
+                                const char *status_value, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->lifecycle_put(s, feature, "completed", status, status_value, 0),
+                      ev);
+}
+
+int lt_store_lifecycle_uncomplete(lt_store_t *s, const char *feature, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->lifecycle_delete(s, feature, "completed"), ev);
 }

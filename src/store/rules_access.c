@@ -4,6 +4,7 @@
  * (a password change ends their sessions; their PATs and sessions go with them), roles (one in
  * use as a root role cannot be deleted), bindings, sessions, and the no-event batch writes.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/buf.h"
@@ -109,6 +110,32 @@ int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int6
     return lt__tx_end(s, s->be->tokens_seen(s, digests, at, n), NULL);
 }
 
+static int row_flag_env_cmp(const void *pa, const void *pb)
+{
+    const lt_metric_row_t *a = *(const lt_metric_row_t *const *)pa;
+    const lt_metric_row_t *b = *(const lt_metric_row_t *const *)pb;
+    int c = strcmp(a->feature, b->feature);
+    return c ? c : strcmp(a->environment, b->environment);
+}
+
+/* The lifecycle stages the counted rows move their flags to, once per flag and environment. */
+static int lifecycle_from_metrics(lt_store_t *s, const lt_metric_row_t *rows, size_t n,
+                                  int64_t now, bool *staged)
+{
+    const lt_metric_row_t **by = lt_xcalloc(n + 1, sizeof(*by));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].yes || rows[i].no)
+            by[k++] = &rows[i];
+    qsort(by, k, sizeof(*by), row_flag_env_cmp);
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < k; i++)
+        if (i == 0 || row_flag_env_cmp(&by[i - 1], &by[i]) != 0)
+            rc = s->be->lifecycle_metrics(s, by[i]->feature, by[i]->environment, now, staged);
+    free(by);
+    return rc;
+}
+
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                          const lt_metric_row_t *rows, size_t n_rows)
 {
@@ -116,6 +143,10 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
         return LT_ERR;
     int rc = s->be->usage_write(s, apps, n_apps, rows, n_rows);
     int64_t now = lt_now_ms(), hour = 3600000;
+    s->usage_staged = false;
+    bool staged = false;
+    if (rc == LT_OK)
+        rc = lifecycle_from_metrics(s, rows, n_rows, now, &staged);
     bool prune = rc == LT_OK && s->be->usage_prune && now - s->usage_pruned_at >= hour;
     if (prune)
         rc = s->be->usage_prune(s, now - LT_USAGE_RAW_HOURS * hour,
@@ -123,7 +154,13 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
     rc = lt__tx_end(s, rc, NULL);
     if (prune && rc == LT_OK)
         s->usage_pruned_at = now;
+    s->usage_staged = rc == LT_OK && staged;
     return rc;
+}
+
+bool lt_store_usage_staged(const lt_store_t *s)
+{
+    return s->usage_staged;
 }
 
 /* ---------- users, roles ---------- */

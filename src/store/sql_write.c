@@ -588,3 +588,46 @@ int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const cha
                   : "DELETE FROM favorite_projects WHERE user_id = ? AND project = ?",
                "it", user_id, name);
 }
+
+/* ---------- flag lifecycle ---------- */
+
+int lt__sql_lifecycle_put(lt_store_t *s, const char *feature, const char *stage,
+                          const char *status, const char *status_value, int64_t at)
+{
+    return run(s,
+               "INSERT INTO feature_lifecycles (feature, stage, status, status_value, created_at)"
+               " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+               "tttti", feature, stage, status, status_value, created(at));
+}
+
+int lt__sql_lifecycle_delete(lt_store_t *s, const char *feature, const char *stage)
+{
+    if (!stage)
+        return run(s, "DELETE FROM feature_lifecycles WHERE feature = ?", "t", feature);
+    return run(s, "DELETE FROM feature_lifecycles WHERE feature = ? AND stage = ?", "tt", feature,
+               stage);
+}
+
+int lt__sql_lifecycle_backfill(lt_store_t *s)
+{
+    int rc = run(s, LT_LIFECYCLE_BACKFILL_INITIAL, "");
+    return rc == LT_OK ? run(s, LT_LIFECYCLE_BACKFILL_ARCHIVED, "") : rc;
+}
+
+int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *env, int64_t at,
+                              bool *moved)
+{
+    int64_t changed = 0;
+    int rc = call(s, &changed, NULL,
+                  "INSERT INTO feature_lifecycles (feature, stage, created_at)"
+                  " SELECT f.name, st.stage, CAST(? AS BIGINT) + st.rank FROM features f,"
+                  " (SELECT 'pre-live' AS stage, 0 AS rank UNION ALL SELECT 'live', 1) st,"
+                  " environments e WHERE f.name = ? AND e.name = ? AND (st.stage = 'pre-live' OR"
+                  " (e.type = 'production' AND EXISTS (SELECT 1 FROM feature_environments fe"
+                  " WHERE fe.feature = f.name AND fe.environment = e.name AND fe.enabled = 1)))"
+                  " ON CONFLICT DO NOTHING",
+                  "itt", at, feature, env);
+    if (rc == LT_OK && changed > 0)
+        *moved = true;
+    return rc;
+}

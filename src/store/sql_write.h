@@ -75,6 +75,30 @@ int lt__sql_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
 int lt__sql_link_delete(lt_store_t *s, const char *id);
 int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on);
 
+/* The flag lifecycle (Unleash's feature_lifecycles): one row per (flag, stage) with when it
+ * was entered. A stage already entered is kept as it was (Unleash's insert-or-ignore). */
+int lt__sql_lifecycle_put(lt_store_t *s, const char *feature, const char *stage,
+                          const char *status, const char *status_value, int64_t at);
+/* stage NULL: every stage of the flag. */
+int lt__sql_lifecycle_delete(lt_store_t *s, const char *feature, const char *stage);
+/* Flags without a stage enter "initial" (at their creation), archived ones "archived". */
+int lt__sql_lifecycle_backfill(lt_store_t *s);
+/* Metrics of feature in env: "pre-live" when env exists, "live" too when it is of type
+ * production and the flag is on there; *moved: whether a stage was entered. */
+int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *env, int64_t at,
+                              bool *moved);
+/* The backfill as SQL, for the migrations too (each one statement). */
+#define LT_LIFECYCLE_BACKFILL_INITIAL                                                             \
+    "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
+    " SELECT name, 'initial', created_at FROM features WHERE NOT EXISTS"                          \
+    " (SELECT 1 FROM feature_lifecycles l WHERE l.feature = features.name)"                       \
+    " ON CONFLICT DO NOTHING"
+#define LT_LIFECYCLE_BACKFILL_ARCHIVED                                                            \
+    "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
+    " SELECT name, 'archived', created_at + 1 FROM features WHERE archived = 1"                   \
+    " ON CONFLICT DO NOTHING"
+#define LT_LIFECYCLE_BACKFILL LT_LIFECYCLE_BACKFILL_INITIAL ";" LT_LIFECYCLE_BACKFILL_ARCHIVED
+
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \
     .project_put = lt__sql_project_put, \
@@ -110,6 +134,10 @@ int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const cha
     .env_default_put = lt__sql_env_default_put, \
     .link_put = lt__sql_link_put, \
     .link_delete = lt__sql_link_delete, \
-    .favorite_set = lt__sql_favorite_set
+    .favorite_set = lt__sql_favorite_set, \
+    .lifecycle_put = lt__sql_lifecycle_put, \
+    .lifecycle_delete = lt__sql_lifecycle_delete, \
+    .lifecycle_backfill = lt__sql_lifecycle_backfill, \
+    .lifecycle_metrics = lt__sql_lifecycle_metrics
 
 #endif

@@ -9,9 +9,28 @@
 #include "../base/log.h"
 #include "rules_int.h"
 
+int lt__event_append(lt_store_t *s, const lt_event_t *ev)
+{
+    int rc = s->be->event_append(s, ev);
+    const char *f = ev->feature_name, *t = ev->type;
+    if (rc != LT_OK || !t)
+        return rc;
+    if (f && strcmp(t, "feature-created") == 0)
+        rc = s->be->lifecycle_put(s, f, "initial", NULL, NULL, 0);
+    else if (f && strcmp(t, "feature-archived") == 0)
+        rc = s->be->lifecycle_put(s, f, "archived", NULL, NULL, 0);
+    else if (f && strcmp(t, "feature-revived") == 0) {
+        rc = s->be->lifecycle_delete(s, f, NULL);
+        if (rc == LT_OK)
+            rc = s->be->lifecycle_put(s, f, "initial", NULL, NULL, 0);
+    } else if (strcmp(t, "features-imported") == 0)
+        rc = s->be->lifecycle_backfill(s);
+    return rc;
+}
+
 int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev)
 {
-    if (rc == LT_OK && ev && s->be->event_append(s, ev) != LT_OK)
+    if (rc == LT_OK && ev && lt__event_append(s, ev) != LT_OK)
         rc = LT_ERR;
     if (rc != LT_OK) {
         s->be->rollback(s);

@@ -199,6 +199,15 @@ typedef struct lt_store_backend {
     /* Add (on) or remove user's favourite flag (feature) or project name; either is LT_OK
      * when it already is so, LT_EINVAL when the user or name does not exist. */
     int (*favorite_set)(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on);
+    /* The flag lifecycle: a stage entered (kept as it was when already entered), removed
+     * (stage NULL: all), the backfill of flags without stages, the stages metrics of feature in
+     * env move it to (*moved set when one was entered); sql_write.h. */
+    int (*lifecycle_put)(lt_store_t *s, const char *feature, const char *stage,
+                         const char *status, const char *status_value, int64_t at);
+    int (*lifecycle_delete)(lt_store_t *s, const char *feature, const char *stage);
+    int (*lifecycle_backfill)(lt_store_t *s);
+    int (*lifecycle_metrics)(lt_store_t *s, const char *feature, const char *env, int64_t at,
+                             bool *moved);
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
@@ -241,6 +250,7 @@ typedef struct lt_store_backend {
 struct lt_store {
     const lt_store_backend_t *be;
     int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
+    bool usage_staged;       /* the last usage write moved a flag to a lifecycle stage */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -369,6 +379,18 @@ int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const 
 int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev);
 /* Add (on) or remove a favourite flag (feature) or project of user_id; LT_OK when it already
  * was so (the event is written all the same, as Unleash does). */
+/* The flag lifecycle. Stages follow the events as Unleash's do: feature-created enters
+ * "initial", feature-archived "archived", feature-revived starts over at "initial",
+ * features-imported gives the flags without one "initial"; metrics (lt_store_usage_write) enter
+ * "pre-live" and, in a production environment where the flag is on, "live". complete enters
+ * "completed" with status ("kept"/"discarded") and status_value (may be NULL); uncomplete
+ * leaves it. Each with its event. */
+int lt_store_lifecycle_complete(lt_store_t *s, const char *feature, const char *status,
+                                const char *status_value, const lt_event_t *ev);
+int lt_store_lifecycle_uncomplete(lt_store_t *s, const char *feature, const lt_event_t *ev);
+/* Did the last lt_store_usage_write move a flag to a lifecycle stage? (Then the snapshot is
+ * stale: no event marks it.) */
+bool lt_store_usage_staged(const lt_store_t *s);
 int lt_store_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on,
                           const lt_event_t *ev);
 /* --- tag types, context fields, strategy definitions --- */

@@ -1,9 +1,11 @@
 // The admin operations of Unleash 8.2 that need state of their own in the store: maintenance
 // mode (a stored setting that refuses admin writes with 503), default strategies per project and
-// environment (used when a flag is switched on with none), flag links. Each with its events, bad
-// input and a Viewer's 403; runs on PostgreSQL too (integration-pg).
+// environment (used when a flag is switched on with none), flag links, favourites, the flag
+// lifecycle. Each with its events, bad input and a Viewer's 403 (where Unleash asks a
+// permission); runs on PostgreSQL too (integration-pg).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from './harness.mjs';
 import { Api, startAccess, createUser, loginOk, assertError, assertPermissionError, USER_PASSWORD } from './access_harness.mjs';
 
 let srv;
@@ -18,7 +20,14 @@ async function eventsOf(type, since) {
 }
 
 before(async () => {
-  srv = await startAccess({ tokens: { admin: { type: 'admin', name: 'admin-token' } } });
+  srv = await startAccess({
+    tokens: {
+      admin: { type: 'admin', name: 'admin-token' },
+      dev: { type: 'client', environment: 'development' },
+      prod: { type: 'client', environment: 'production' },
+    },
+    args: ['--metrics-interval', '1'],
+  });
   admin = new Api(srv, { token: srv.tokens.admin });
   await createUser(admin, 'viewer1', 'Viewer');
   viewer = new Api(srv, { cookie: await loginOk(srv, 'viewer1', USER_PASSWORD) });
@@ -309,4 +318,88 @@ test('favourites: unknown flag or project 404, an admin token (no user) 400, no 
   assertError(await admin.post('/api/admin/projects/default/favorites'), 400, 'BadDataError');
   const res = await srv.request('POST', '/api/admin/projects/default/favorites', {});
   assert.equal(res.status, 401);
+});
+
+// ---------- flag lifecycle ----------
+
+const LC = '/api/admin/projects/default/features';
+const stagesOf = async (name) => (await admin.get(`${LC}/${name}/lifecycle`)).json().map((s) => s.stage);
+const sendMetrics = (token, toggles) => {
+  const now = new Date();
+  return srv.post('/api/client/metrics', {
+    appName: 'lc-app', instanceId: 'i-1',
+    bucket: { start: new Date(now.getTime() - 1000).toISOString(), stop: now.toISOString(), toggles },
+  }, { Authorization: token });
+};
+
+test('lifecycle: initial on create, pre-live on metrics, live on production metrics while on, completed, archived', async () => {
+  // flags imported at start have theirs too
+  const all = (await admin.get('/api/admin/search/features?limit=100')).json().features;
+  assert.ok(all.length > 3);
+  for (const f of all) assert.ok(f.lifecycle?.stage, `${f.name}: ${JSON.stringify(f.lifecycle)}`);
+
+  for (const name of ['lc-flag', 'lc-off']) assert.equal((await admin.post(LC, { name })).status, 201);
+  let res = await admin.get(`${LC}/lc-flag/lifecycle`);
+  assert.equal(res.status, 200);
+  const [initial] = res.json();
+  assert.deepEqual(Object.keys(initial), ['stage', 'enteredStageAt']);
+  assert.equal(initial.stage, 'initial');
+  assert.ok(Math.abs(Date.parse(initial.enteredStageAt) - Date.now()) < 60000);
+  assert.deepEqual((await admin.get(`${LC}/lc-flag`)).json().lifecycle, initial);
+
+  // metrics: pre-live anywhere; live only from a production environment where the flag is on
+  assert.equal((await admin.post(`${LC}/lc-flag/environments/production/on`)).status, 200);
+  assert.equal((await sendMetrics(srv.tokens.dev, { 'lc-flag': { yes: 1, no: 0 } })).status, 202);
+  await waitFor(async () => (await stagesOf('lc-flag')).includes('pre-live'), { what: 'pre-live' });
+  assert.equal((await sendMetrics(srv.tokens.prod, { 'lc-flag': { yes: 3, no: 1 }, 'lc-off': { yes: 0, no: 2 } })).status, 202);
+  await waitFor(async () => (await stagesOf('lc-flag')).includes('live'), { what: 'live' });
+  await waitFor(async () => (await stagesOf('lc-off')).includes('pre-live'), { what: 'lc-off pre-live' });
+  assert.deepEqual(await stagesOf('lc-off'), ['initial', 'pre-live']);
+  assert.deepEqual(await stagesOf('lc-flag'), ['initial', 'pre-live', 'live']);
+  assert.equal((await admin.get(`${LC}/lc-flag`)).json().lifecycle.stage, 'live');
+
+  // completed by hand, with its event; uncompleted
+  const since = await srv.lastEventId();
+  res = await admin.post(`${LC}/lc-flag/lifecycle/complete`, { status: 'kept', statusValue: 'variant-b' });
+  assert.equal(res.status, 200, res.text);
+  const [ev] = await eventsOf('feature-completed', since);
+  assert.equal(ev.featureName, 'lc-flag');
+  assert.equal(ev.project, 'default');
+  assert.deepEqual(ev.data, { status: 'kept', statusValue: 'variant-b', kept: true });
+  const cur = (await admin.get(`${LC}/lc-flag`)).json().lifecycle;
+  assert.equal(cur.stage, 'completed');
+  assert.equal(cur.status, 'kept');
+  const stages = (await admin.get(`${LC}/lc-flag/lifecycle`)).json();
+  assert.deepEqual(Object.keys(stages[3]), ['stage', 'status', 'enteredStageAt']);
+  let count = (await admin.get('/api/admin/lifecycle/count')).json();
+  assert.deepEqual(Object.keys(count), ['initial', 'preLive', 'live', 'completed', 'archived']);
+  assert.equal(count.completed, 1);
+  assert.ok(count.preLive >= 1);
+  assert.ok(count.initial >= all.length);
+  res = await admin.post(`${LC}/lc-flag/lifecycle/uncomplete`);
+  assert.equal(res.status, 200, res.text);
+  assert.equal((await eventsOf('feature-uncompleted', since)).length, 1);
+  assert.equal((await admin.get(`${LC}/lc-flag`)).json().lifecycle.stage, 'live');
+  assert.equal((await admin.get('/api/admin/lifecycle/count')).json().completed, 0);
+
+  // archived; revived starts over
+  assert.equal((await admin.del(`${LC}/lc-flag`)).status, 202);
+  assert.deepEqual(await stagesOf('lc-flag'), ['initial', 'pre-live', 'live', 'archived']);
+  count = (await admin.get('/api/admin/lifecycle/count')).json();
+  assert.equal(count.archived, 1);
+  assert.equal((await admin.post('/api/admin/archive/revive/lc-flag')).status, 200);
+  assert.deepEqual(await stagesOf('lc-flag'), ['initial']);
+});
+
+test('lifecycle: bad input 400, unknown flag 404, a Viewer 403 on complete', async () => {
+  for (const body of [{}, { status: 'maybe' }, { status: 'kept', extra: 1 }, { status: 'kept', statusValue: 5 }]) {
+    assertError(await admin.post(`${LC}/lc-off/lifecycle/complete`, body), 400, 'ValidationError', undefined, JSON.stringify(body));
+  }
+  assertError(await admin.get(`${LC}/nope/lifecycle`), 404, 'NotFoundError');
+  assertError(await admin.post(`${LC}/nope/lifecycle/complete`, { status: 'kept' }), 404, 'NotFoundError');
+  assertPermissionError(await viewer.post(`${LC}/lc-off/lifecycle/complete`, { status: 'kept' }), 'UPDATE_FEATURE');
+  assertPermissionError(await viewer.post(`${LC}/lc-off/lifecycle/uncomplete`), 'UPDATE_FEATURE');
+  assert.equal((await viewer.get(`${LC}/lc-off/lifecycle`)).status, 200);
+  assert.equal((await viewer.get('/api/admin/lifecycle/count')).status, 200);
+  assert.deepEqual(await stagesOf('lc-off'), ['initial', 'pre-live']);
 });

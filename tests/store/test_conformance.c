@@ -741,6 +741,72 @@ static void test_usage(void **state)
     assert_int_equal(n, 0);
 }
 
+/* The stages of flag name, joined by ',' (in a static buffer). */
+static const char *stages_of(fx_t *fx, const char *name)
+{
+    static char out[128];
+    lt_dataset_t d = fx_load(fx);
+    size_t start, n = lt_dataset_stages(&d, name, &start);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? "," : "",
+                 d.stages[start + i].stage);
+    return out;
+}
+
+static void test_lifecycle(void **state)
+{
+    fx_t *fx = *state;
+    /* the stages follow the events: created, archived, revived */
+    lt_feature_env_t fe = {"production", true, NULL, 0, NULL, 0};
+    lt_feature_t f = one_flag("lc", "default", &fe, 1);
+    lt_event_t ev = fx_ev("feature-created");
+    ev.feature_name = "lc";
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "lc"), "initial");
+    /* metrics: pre-live from any environment, live from production where the flag is on; once
+     * each, and a usage write says whether one was entered */
+    int64_t hour = lt_now_ms() / 3600000 * 3600000;
+    lt_metric_row_t rows[] = {{"app", "i1", "development", "lc", hour, 1, 0, NULL, NULL, 0},
+                              {"app", "i2", "development", "lc", hour, 0, 1, NULL, NULL, 0},
+                              {"app", "i1", "production", "lc", hour, 2, 0, NULL, NULL, 0},
+                              {"app", "i1", "production", "gone", hour, 2, 0, NULL, NULL, 0}};
+    assert_int_equal(lt_store_usage_write(fx->s, NULL, 0, rows, 4), LT_OK);
+    assert_true(lt_store_usage_staged(fx->s));
+    assert_string_equal(stages_of(fx, "lc"), "initial,pre-live,live");
+    assert_int_equal(lt_store_usage_write(fx->s, NULL, 0, rows, 4), LT_OK);
+    assert_false(lt_store_usage_staged(fx->s));
+    /* completed (kept once: a second completion changes nothing), uncompleted */
+    ev = fx_ev("feature-completed");
+    assert_int_equal(lt_store_lifecycle_complete(fx->s, "lc", "kept", "v", &ev), LT_OK);
+    assert_int_equal(lt_store_lifecycle_complete(fx->s, "lc", "discarded", NULL, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    const lt_stage_t *now = lt_dataset_stage_now(&d, "lc");
+    assert_string_equal(now->stage, "completed");
+    assert_string_equal(now->status, "kept");
+    assert_string_equal(now->status_value, "v");
+    assert_int_equal(lt_store_lifecycle_uncomplete(fx->s, "lc", &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "lc"), "initial,pre-live,live");
+    f.archived = true;
+    ev = fx_ev("feature-archived");
+    ev.feature_name = "lc";
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_string_equal(lt_dataset_stage_now(&d, "lc")->stage, "archived");
+    f.archived = false;
+    ev = fx_ev("feature-revived");
+    ev.feature_name = "lc";
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "lc"), "initial");
+    /* an import gives the flags without a stage "initial" */
+    assert_int_equal(put_flag(fx, "quiet", "default", "development", NULL), LT_OK);
+    assert_string_equal(stages_of(fx, "quiet"), "");
+    ev = fx_ev("features-imported");
+    assert_int_equal(lt_store_setting_put(fx->s, "x", "{}", &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "quiet"), "initial");
+    assert_string_equal(stages_of(fx, "lc"), "initial");
+}
+
 /* The text of a one-value query (in a static buffer). */
 static const char *sql_text(sqlite3 *db, const char *q)
 {
@@ -809,6 +875,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_settings_defaults_links, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_favorites, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),

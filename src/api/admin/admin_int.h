@@ -192,6 +192,10 @@ lt_strategy_t lt_adm_env_default_strategy(lt_arena_t *a, const lt_dataset_t *d,
 /* links.c: the links of a flag as [{id, url, title, feature}], oldest first. */
 void lt_adm_write_links(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
 
+/* lifecycle.c: "lifecycle": the flag's current stage {stage, status?, enteredStageAt}, when it
+ * has one (the key too, after the ones *first tells of). */
+void lt_adm_write_lifecycle(lt_buf_t *b, bool *first, const lt_dataset_t *d, const char *feature);
+
 /* ---------- validation (flag_validate.c): LT_OK, or LT_EINVAL with w's error set ---------- */
 /*
  * A strategy body as Unleash accepts it (create and update): name known, constraints with a

@@ -154,6 +154,7 @@ static void write_meta(lt_buf_t *b, bool *first, const lt_dataset_t *d, const lt
     lt_json_time(b, f->created_at);
     lt_json_key(b, first, "lastSeenAt");
     lt_buf_puts(b, "null");
+    lt_adm_write_lifecycle(b, first, d, f->name);
 }
 
 void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f)

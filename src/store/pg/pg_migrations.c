@@ -127,7 +127,8 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
     /* 7: instance settings (maintenance mode), default strategies per project and
-     * environment, flag links, favourite projects and flags of each user */
+     * environment, flag links, favourite projects and flags of each user, flag lifecycle
+     * stages (the flags there are start in "initial", archived ones in "archived" too) */
     "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
@@ -144,7 +145,12 @@ const char *const lt_pg_migrations[] = {
     "CREATE TABLE favorite_features ("
     "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
-    "  PRIMARY KEY (user_id, feature));",
+    "  PRIMARY KEY (user_id, feature));"
+    "CREATE TABLE feature_lifecycles ("
+    "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  stage " T " NOT NULL, status " T ", status_value " T ", created_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (feature, stage));"
+    LT_LIFECYCLE_BACKFILL ";",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -5,6 +5,8 @@
  */
 #include "migrations.h"
 
+#include "../sql_write.h"
+
 const char *const lt_sqlite_migrations[] = {
     /* 1: projects, environments, flags, strategies */
     "CREATE TABLE projects ("
@@ -118,7 +120,8 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
     /* 7: instance settings (maintenance mode), default strategies per project and
-     * environment, flag links, favourite projects and flags of each user */
+     * environment, flag links, favourite projects and flags of each user, flag lifecycle
+     * stages (the flags there are start in "initial", archived ones in "archived" too) */
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
@@ -135,7 +138,12 @@ const char *const lt_sqlite_migrations[] = {
     "CREATE TABLE favorite_features ("
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
-    "  PRIMARY KEY (user_id, feature));",
+    "  PRIMARY KEY (user_id, feature));"
+    "CREATE TABLE feature_lifecycles ("
+    "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  stage TEXT NOT NULL, status TEXT, status_value TEXT, created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (feature, stage));"
+    LT_LIFECYCLE_BACKFILL ";",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
