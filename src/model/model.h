@@ -165,6 +165,7 @@ typedef struct {
     const char *legal_values; /* JSON list text: [{"value","description"}] */
     int sort_order;
     int64_t created_at;
+    const char *project; /* the project a project-scoped field belongs to, NULL: global */
 } lt_context_field_t;
 
 /* A custom strategy definition (built-in ones are compiled in). */

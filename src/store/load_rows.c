@@ -257,6 +257,7 @@ static int fill_context_field(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r
     c->legal_values = lt__row_str(a, r, 3);
     c->sort_order = (int)r->num(r, 4);
     c->created_at = r->num(r, 5);
+    c->project = lt__row_str(a, r, 6);
     return LT_OK;
 }
 
@@ -459,7 +460,7 @@ const lt__load_table_t lt__load_tables[] = {
         tag_types, fill_tag_type),
     TOP("context_fields",
         "SELECT name, description, stickiness, legal_values, sort_order,"
-        " created_at FROM context_fields ORDER BY sort_order, name",
+        " created_at, project FROM context_fields ORDER BY sort_order, name",
         lt_context_field_t, context_fields, fill_context_field),
     TOP("strategy_definitions",
         "SELECT name, title, description, parameters, deprecated,"

@@ -319,13 +319,14 @@ int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put
 {
     return put_row(s, m, c->created_at != 0,
                    "INSERT INTO context_fields (name, description, stickiness, legal_values,"
-                   " sort_order, created_at) VALUES (?,?,?,?,?,?)",
+                   " sort_order, created_at, project) VALUES (?,?,?,?,?,?,?)",
                    "name",
                    "description = excluded.description, stickiness = excluded.stickiness,"
-                   " legal_values = excluded.legal_values, sort_order = excluded.sort_order",
-                   "ttitii", c->name, c->description, (int64_t)c->stickiness,
+                   " legal_values = excluded.legal_values, sort_order = excluded.sort_order,"
+                   " project = excluded.project",
+                   "ttitiit", c->name, c->description, (int64_t)c->stickiness,
                    c->legal_values ? c->legal_values : "[]", (int64_t)c->sort_order,
-                   created(c->created_at));
+                   created(c->created_at), c->project);
 }
 
 int lt__sql_context_field_delete(lt_store_t *s, const char *name)

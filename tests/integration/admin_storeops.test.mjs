@@ -403,3 +403,61 @@ test('lifecycle: bad input 400, unknown flag 404, a Viewer 403 on complete', asy
   assert.equal((await viewer.get('/api/admin/lifecycle/count')).status, 200);
   assert.deepEqual(await stagesOf('lc-off'), ['initial', 'pre-live']);
 });
+
+// ---------- project-scoped context fields ----------
+
+const PCX = '/api/admin/projects/ctxproj/context';
+
+test('project context fields: created in a project, listed there (not globally), scoped writes, usable in its flags', async () => {
+  assert.equal((await admin.post('/api/admin/projects', { id: 'ctxproj', name: 'Ctx project' })).status, 201);
+  const since = await srv.lastEventId();
+  let res = await admin.post(PCX, { name: 'tenant', description: 'Tenant id', legalValues: [{ value: 'acme' }] });
+  assert.equal(res.status, 201, res.text);
+  assert.equal(res.json().project, 'ctxproj');
+  assert.equal(res.json().name, 'tenant');
+  const [ev] = await eventsOf('context-field-created', since);
+  assert.equal(ev.project, 'ctxproj');
+  assert.equal(ev.data.project, 'ctxproj');
+
+  assert.deepEqual((await admin.get(PCX)).json().map((c) => c.name), ['tenant']);
+  const global = (await admin.get('/api/admin/context')).json().map((c) => c.name);
+  assert.ok(!global.includes('tenant'), JSON.stringify(global));
+  assert.ok(global.includes('userId'));
+  assert.ok((await admin.get('/api/admin/context?include=project')).json().some((c) => c.name === 'tenant'));
+  const withRoot = (await admin.get(`${PCX}?include=root`)).json().map((c) => c.name);
+  assert.ok(withRoot.includes('tenant') && withRoot.includes('userId'));
+  assert.equal((await admin.get(`${PCX}/tenant`)).json().project, 'ctxproj');
+
+  // update, legal values, in its project
+  assert.equal((await admin.put(`${PCX}/tenant`, { name: 'tenant', description: 'The tenant', legalValues: [{ value: 'acme' }] })).status, 200);
+  assert.equal((await admin.post(`${PCX}/tenant/legal-values`, { value: 'globex', description: 'G' })).status, 200);
+  let got = (await admin.get(`${PCX}/tenant`)).json();
+  assert.equal(got.description, 'The tenant');
+  assert.equal(got.project, 'ctxproj');
+  assert.deepEqual(got.legalValues.map((v) => v.value), ['acme', 'globex']);
+  assert.equal((await admin.del(`${PCX}/tenant/legal-values/acme`)).status, 200);
+  assert.deepEqual((await admin.get(`${PCX}/tenant`)).json().legalValues.map((v) => v.value), ['globex']);
+  assert.deepEqual((await admin.get(`${PCX}/tenant/strategies`)).json(), { strategies: [] });
+
+  // not another project's, nor a global field through a project
+  assertError(await admin.put('/api/admin/projects/default/context/tenant', { name: 'tenant' }), 404, 'NotFoundError', 'Could not find context field tenant in project default');
+  assertError(await admin.del('/api/admin/projects/default/context/userId'), 404, 'NotFoundError');
+  assertError(await admin.post('/api/admin/projects/nope/context', { name: 'x1' }), 404, 'NotFoundError');
+  assertError(await admin.get('/api/admin/projects/nope/context'), 404, 'NotFoundError');
+  assertError(await admin.post(PCX, { name: 'tenant' }), 409, 'NameExistsError');
+  assertError(await admin.post(`${PCX}/validate`, { name: 'tenant' }), 409, 'NameExistsError');
+  assert.equal((await admin.post(`${PCX}/validate`, { name: 'fresh-name' })).status, 200);
+  assert.equal((await admin.post(PCX, { name: 'bad name!' })).status, 400);
+  assert.equal((await admin.post(PCX, { name: 'x2', legalValues: 'no' })).status, 400);
+
+  // a Viewer may read, not write; deleting it, then the project takes nothing else along
+  assert.equal((await viewer.get(PCX)).status, 200);
+  assertPermissionError(await viewer.post(PCX, { name: 'v1' }), 'CREATE_CONTEXT_FIELD');
+  assertPermissionError(await viewer.del(`${PCX}/tenant`), 'DELETE_CONTEXT_FIELD');
+  assert.equal((await admin.del(`${PCX}/tenant`)).status, 200);
+  assert.deepEqual((await admin.get(PCX)).json(), []);
+  // a field goes with its project
+  assert.equal((await admin.post(PCX, { name: 'region-x' })).status, 201);
+  assert.equal((await admin.del('/api/admin/projects/ctxproj')).status, 200);
+  assert.ok(!(await admin.get('/api/admin/context?include=project')).json().some((c) => c.name === 'region-x'));
+});

@@ -322,7 +322,7 @@ static void test_config_records(void **state)
     fx_t *fx = *state;
     lt_event_t ev = fx_ev("x");
     lt_tag_type_t tt = {"team", "Team", "t"};
-    lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0};
+    lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0, NULL};
     lt_strategy_def_t sd = {"custom", "Custom", "d", "[]", false, 0};
     assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
     assert_int_equal(lt_store_context_field_put(fx->s, &cf, &ev), LT_OK);

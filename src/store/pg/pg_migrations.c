@@ -128,7 +128,8 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
     /* 7: instance settings (maintenance mode), default strategies per project and
      * environment, flag links, favourite projects and flags of each user, flag lifecycle
-     * stages (the flags there are start in "initial", archived ones in "archived" too) */
+     * stages (the flags there are start in "initial", archived ones in "archived" too),
+     * project-scoped context fields */
     "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
@@ -150,7 +151,8 @@ const char *const lt_pg_migrations[] = {
     "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
     "  stage " T " NOT NULL, status " T ", status_value " T ", created_at BIGINT NOT NULL,"
     "  PRIMARY KEY (feature, stage));"
-    LT_LIFECYCLE_BACKFILL ";",
+    LT_LIFECYCLE_BACKFILL ";"
+    "ALTER TABLE context_fields ADD COLUMN project " T " REFERENCES projects(id) ON DELETE CASCADE;",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

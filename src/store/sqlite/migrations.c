@@ -121,7 +121,8 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
     /* 7: instance settings (maintenance mode), default strategies per project and
      * environment, flag links, favourite projects and flags of each user, flag lifecycle
-     * stages (the flags there are start in "initial", archived ones in "archived" too) */
+     * stages (the flags there are start in "initial", archived ones in "archived" too),
+     * project-scoped context fields */
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
@@ -143,7 +144,8 @@ const char *const lt_sqlite_migrations[] = {
     "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
     "  stage TEXT NOT NULL, status TEXT, status_value TEXT, created_at INTEGER NOT NULL,"
     "  PRIMARY KEY (feature, stage));"
-    LT_LIFECYCLE_BACKFILL ";",
+    LT_LIFECYCLE_BACKFILL ";"
+    "ALTER TABLE context_fields ADD COLUMN project TEXT REFERENCES projects(id) ON DELETE CASCADE;",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
