@@ -461,3 +461,34 @@ test('project context fields: created in a project, listed there (not globally),
   assert.equal((await admin.del('/api/admin/projects/ctxproj')).status, 200);
   assert.ok(!(await admin.get('/api/admin/context?include=project')).json().some((c) => c.name === 'region-x'));
 });
+
+// ---------- feature-type lifetimes ----------
+
+test('feature types: a lifetime is stored (0 and null: never), with its event; bad input 400, unknown 404, a Viewer 403', async () => {
+  const types = () => admin.get('/api/admin/feature-types').then((r) => Object.fromEntries(r.json().types.map((t) => [t.id, t.lifetimeDays])));
+  assert.equal((await types()).release, 40);
+  const since = await srv.lastEventId();
+  let res = await admin.put('/api/admin/feature-types/release/lifetime', { lifetimeDays: 12 });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(Object.keys(res.json()), ['id', 'name', 'description', 'lifetimeDays']);
+  assert.equal(res.json().lifetimeDays, 12);
+  const [ev] = await eventsOf('feature-type-updated', since);
+  assert.equal(ev.data.lifetimeDays, 12);
+  assert.equal(ev.preData.lifetimeDays, 40);
+  assert.equal(ev.data.id, 'release');
+  assert.equal((await types()).release, 12);
+  res = await admin.put('/api/admin/feature-types/Experiment/lifetime', { lifetimeDays: 0 });
+  assert.equal(res.status, 200);
+  assert.equal(res.json().lifetimeDays, null);
+  assert.equal((await admin.put('/api/admin/feature-types/kill-switch/lifetime', { lifetimeDays: null })).status, 200);
+  const t = await types();
+  assert.equal(t.experiment, null);
+  assert.equal(t['kill-switch'], null);
+  assert.equal(t.operational, 7);
+  for (const body of [{}, { lifetimeDays: -1 }, { lifetimeDays: 1.5 }, { lifetimeDays: '3' }, { lifetimeDays: 3e9 }]) {
+    assertError(await admin.put('/api/admin/feature-types/release/lifetime', body), 400, 'ValidationError', undefined, JSON.stringify(body));
+  }
+  assertError(await admin.put('/api/admin/feature-types/nope/lifetime', { lifetimeDays: 3 }), 404, 'NotFoundError', 'The feature type you tried to update ("nope") does not exist.');
+  assertPermissionError(await viewer.put('/api/admin/feature-types/release/lifetime', { lifetimeDays: 3 }), 'ADMIN');
+  assert.equal((await types()).release, 12);
+});

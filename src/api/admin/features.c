@@ -6,6 +6,7 @@
  * variants, tags and the archive have their own files; dependencies are dependencies.c's.
  */
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 
 #include "../../base/util.h"
@@ -483,25 +484,95 @@ static void api_feature_env_get(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* The setting a feature type's lifetime is kept in once changed: {"lifetimeDays": N | null}. */
+static void lifetime_key(char out[64], const char *type)
+{
+    snprintf(out, 64, "feature-type.%s.lifetime", type);
+}
+
+/* {id, name, description, lifetimeDays} of feature_types[i], with its stored lifetime. */
+static void write_feature_type(lt_buf_t *b, const lt_dataset_t *d, size_t i)
+{
+    char key[64];
+    lifetime_key(key, feature_types[i][0]);
+    const char *stored = lt_dataset_setting(d, key);
+    lt_buf_puts(b, "{\"id\":");
+    lt_json_cstr(b, feature_types[i][0]);
+    lt_buf_puts(b, ",\"name\":");
+    lt_json_cstr(b, feature_types[i][1]);
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr(b, feature_types[i][2]);
+    if (stored) /* {"lifetimeDays":...}, written by do_type_lifetime */
+        lt_buf_printf(b, ",%s", stored + 1);
+    else
+        lt_buf_printf(b, ",\"lifetimeDays\":%s}",
+                      feature_types[i][3] ? feature_types[i][3] : "null");
+}
+
 static void api_feature_types(lt_req_t *r, const lt_params_t *p)
 {
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"version\":1,\"types\":[");
     for (size_t i = 0; i < LT_ARRAY_LEN(feature_types); i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        lt_buf_puts(&b, "{\"id\":");
-        lt_json_cstr(&b, feature_types[i][0]);
-        lt_buf_puts(&b, ",\"name\":");
-        lt_json_cstr(&b, feature_types[i][1]);
-        lt_buf_puts(&b, ",\"description\":");
-        lt_json_cstr(&b, feature_types[i][2]);
-        lt_buf_printf(&b, ",\"lifetimeDays\":%s}",
-                      feature_types[i][3] ? feature_types[i][3] : "null");
+        write_feature_type(&b, d, i);
     }
     lt_buf_puts(&b, "]}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* PUT /api/admin/feature-types/:id/lifetime {lifetimeDays}: a whole number of days, 0 or null
+ * for never; kept as an instance setting, with Unleash's feature-type-updated event. */
+static int do_type_lifetime(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    size_t i = 0;
+    while (i < LT_ARRAY_LEN(feature_types) && strcasecmp(feature_types[i][0], c->feature) != 0)
+        i++;
+    if (i == LT_ARRAY_LEN(feature_types))
+        return lt_write_fail(w, 404, "NotFoundError",
+                             "The feature type you tried to update (\"%s\") does not exist.",
+                             c->feature);
+    const cJSON *days = cJSON_GetObjectItemCaseSensitive(c->body, "lifetimeDays");
+    if (!days || !(cJSON_IsNull(days) ||
+                   (cJSON_IsNumber(days) && days->valuedouble >= 0 &&
+                    days->valuedouble <= 2147483647 &&
+                    days->valuedouble == (double)(int64_t)days->valuedouble)))
+        return lt_write_fail(w, 400, "ValidationError",
+                             "\"lifetimeDays\" is required: a whole number of days from 0 to "
+                             "2147483647, or null.");
+    int64_t n = cJSON_IsNumber(days) ? (int64_t)days->valuedouble : 0;
+    char value[64];
+    if (n)
+        snprintf(value, sizeof(value), "{\"lifetimeDays\":%lld}", (long long)n);
+    else
+        snprintf(value, sizeof(value), "{\"lifetimeDays\":null}");
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_feature_type(&b, d, i);
+    lt_event_t ev = lt_admin_event(&c->who, "feature-type-updated");
+    ev.pre_data = lt_adm_buf_arena(c->a, &b);
+    char key[64];
+    lifetime_key(key, feature_types[i][0]);
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "%.*s,%s", (int)(strstr(ev.pre_data, ",\"lifetimeDays\"") - ev.pre_data),
+                  ev.pre_data, value + 1);
+    ev.data = c->reply = lt_adm_buf_arena(c->a, &b);
+    return lt_store_setting_put(s, key, lt_arena_strdup(c->a, value), &ev);
+}
+
+static void api_type_lifetime(lt_req_t *r, const lt_params_t *p)
+{
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    lt_adm_wctx_t c = {
+        .who = ac->who, .a = lt_req_arena(r), .feature = lt_adm_param(p, "id"), .body = ac->body};
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, do_type_lifetime, &w) == LT_OK)
+        lt_reply_json(r, 200, c.reply);
 }
 
 static void api_validate(lt_req_t *r, const lt_params_t *p)
@@ -549,6 +620,8 @@ static void api_bulk_on(lt_req_t *r, const lt_params_t *p)
 
 const lt_route_t lt_routes_admin_features[] = {
     ROUTE(LT_GET, "/api/admin/feature-types", api_feature_types, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/feature-types/:id/lifetime", api_type_lifetime,
+          LT_PERM("ADMIN"), LT_JSON_OBJECT),
     ROUTE(LT_POST, "/api/admin/features/validate", api_validate, LT_AUTHENTICATED, LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/features", api_features_list, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/features/:featureName", api_feature_get, LT_AUTHENTICATED),
