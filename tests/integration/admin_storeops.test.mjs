@@ -492,3 +492,35 @@ test('feature types: a lifetime is stored (0 and null: never), with its event; b
   assertPermissionError(await viewer.put('/api/admin/feature-types/release/lifetime', { lifetimeDays: 3 }), 'ADMIN');
   assert.equal((await types()).release, 12);
 });
+
+// ---------- outdated SDKs ----------
+
+test('outdated SDKs: registrations older than Unleash 8.2.0\'s minimum versions, in all and per project', async () => {
+  const reg = (appName, sdkVersion) => srv.post('/api/client/register', {
+    appName, instanceId: `${appName}-1`, sdkVersion, strategies: ['default'], started: new Date().toISOString(), interval: 15000,
+  }, { Authorization: srv.tokens.dev });
+  assert.equal((await reg('old-shop', 'unleash-client-node:5.0.0')).status, 202);
+  assert.equal((await reg('old-shop-2', 'unleash-client-node:5.0.0')).status, 202);
+  assert.equal((await reg('new-shop', 'unleash-client-node:6.12.1')).status, 202);
+  assert.equal((await reg('renamed', 'unleash-node-sdk:6.6.0-beta.1')).status, 202);
+  assert.equal((await reg('other', 'my-own-sdk:0.0.1')).status, 202);
+  let res = await admin.get('/api/admin/metrics/sdks/outdated');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.json(), { sdks: [
+    { sdkVersion: 'unleash-client-node:5.0.0', applications: ['old-shop', 'old-shop-2'] },
+    { sdkVersion: 'unleash-node-sdk:6.6.0-beta.1', applications: ['renamed'] },
+  ] });
+  // in a project: the applications that evaluated its flags
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'sdk-flag' })).status, 201);
+  const now = new Date();
+  assert.equal((await srv.post('/api/client/metrics', {
+    appName: 'old-shop', instanceId: 'old-shop-1',
+    bucket: { start: new Date(now.getTime() - 1000).toISOString(), stop: now.toISOString(), toggles: { 'sdk-flag': { yes: 1, no: 0 } } },
+  }, { Authorization: srv.tokens.dev })).status, 202);
+  await waitFor(async () => (await admin.get('/api/admin/projects/default/sdks/outdated')).json().sdks.length === 1, { what: 'project usage' });
+  assert.deepEqual((await admin.get('/api/admin/projects/default/sdks/outdated')).json(), { sdks: [
+    { sdkVersion: 'unleash-client-node:5.0.0', applications: ['old-shop'] },
+  ] });
+  assertError(await admin.get('/api/admin/projects/nope/sdks/outdated'), 404, 'NotFoundError');
+  assert.equal((await viewer.get('/api/admin/metrics/sdks/outdated')).status, 200);
+});

@@ -510,17 +510,11 @@ static void api_application_instances(lt_req_t *r, const lt_params_t *pp)
 /* GET /api/admin/projects/:projectId/applications: the applications that evaluated the
  * project's flags in the last 24 hours, with the environments and instances they did it from
  * and their SDKs (from their registrations, "name:version" split at the last colon). */
-static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+/* Every usage row of the last 24 hours of project's live flags, in a; their count in *out_n. */
+static const lt_metric_row_t **project_usage(lt_arena_t *a, const lt_dataset_t *d,
+                                             const char *project, size_t *out_n)
 {
-    lt_arena_t *a = lt_req_arena(r);
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *project = lt_adm_param(pp, "projectId");
-    if (!lt_dataset_project(d, project)) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
-        return;
-    }
     int64_t since = lt_now_ms() - 24 * HOUR_MS;
-    /* every usage row of the project's flags */
     size_t cap = 64, n = 0;
     const lt_metric_row_t **seen = lt_arena_calloc(a, cap, sizeof(*seen));
     for (size_t f = 0; f < d->n_features; f++) {
@@ -538,6 +532,21 @@ static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
             seen[n++] = &m[k];
         }
     }
+    *out_n = n;
+    return seen;
+}
+
+static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *project = lt_adm_param(pp, "projectId");
+    if (!lt_dataset_project(d, project)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
+        return;
+    }
+    size_t n;
+    const lt_metric_row_t **seen = project_usage(a, d, project, &n);
     const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
     size_t n_apps = 0;
     for (size_t k = 0; k < n; k++)
@@ -644,11 +653,128 @@ static void api_unknown_flags(lt_req_t *r, const lt_params_t *p)
     lt_adm_reply(r, 200, &b);
 }
 
+/* ---------- outdated SDKs ---------- */
+
+/* The oldest SDK versions Unleash 8.2.0 does not call outdated (the table of its
+ * findOutdatedSdks.js, by the names SDKs register with before and after their rename). */
+static const char *const sdk_minimums[][2] = {
+    {"unleash-client-node", "5.3.2"},   {"unleash-client-nextjs", "1.6.2"},
+    {"unleash-client-java", "9.2.0"},   {"unleash-client-go", "4.1.0"},
+    {"unleash-client-python", "5.11.0"}, {"unleash-client-ruby", "5.0.0"},
+    {"unleash-client-dotnet", "4.1.3"}, {"unleash-client-php", "2.3.0"},
+    {"unleash-node-sdk", "6.6.0"},      {"unleash-nextjs-sdk", "1.6.2"},
+    {"unleash-java-sdk", "11.0.2"},     {"unleash-go-sdk", "5.0.3"},
+    {"unleash-python-sdk", "6.3.0"},    {"unleash-ruby-sdk", "6.3.1"},
+    {"unleash-dotnet-sdk", "5.3.0"},    {"unleash-php-sdk", "2.9.1"},
+};
+
+/* Is "name:version" a known SDK older than its minimum (a pre-release of it too)? */
+static bool sdk_outdated(const char *sdk)
+{
+    const char *colon = sdk ? strchr(sdk, ':') : NULL;
+    if (!colon)
+        return false;
+    const char *ver = colon + 1;
+    size_t vlen = strcspn(ver, ":"); /* "name:1.2.3" has no second colon; be strict */
+    int64_t have[3], min[3];
+    for (size_t i = 0; i < LT_ARRAY_LEN(sdk_minimums); i++) {
+        if (strlen(sdk_minimums[i][0]) != (size_t)(colon - sdk) ||
+            strncmp(sdk, sdk_minimums[i][0], (size_t)(colon - sdk)) != 0)
+            continue;
+        if (ver[vlen] || lt_semver_core(ver, vlen, have) != LT_OK ||
+            lt_semver_core(sdk_minimums[i][1], strlen(sdk_minimums[i][1]), min) != LT_OK)
+            return false;
+        for (int k = 0; k < 3; k++)
+            if (have[k] != min[k])
+                return have[k] < min[k];
+        return strcspn(ver, "-+") < vlen && ver[strcspn(ver, "-+")] == '-';
+    }
+    return false;
+}
+
+/* {"sdks": [{sdkVersion, applications}]}: the outdated SDK versions among the registrations
+ * (of the apps in apps, when not NULL), each with the applications using it, sorted. */
+static void reply_outdated(lt_req_t *r, const char **apps, size_t n_apps)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    size_t n_regs;
+    lt_app_row_t *regs = load_apps(a, &n_regs);
+    if (!regs) {
+        lt_reply_error(r, 500, "InternalError", "The registrations could not be read.");
+        return;
+    }
+    const char **versions = lt_arena_calloc(a, n_regs + 1, sizeof(*versions));
+    const char **names = lt_arena_calloc(a, n_regs + 1, sizeof(*names));
+    size_t nv = 0;
+    for (size_t i = 0; i < n_regs; i++) {
+        bool in = !apps;
+        for (size_t k = 0; !in && k < n_apps; k++)
+            in = strcmp(apps[k], regs[i].app_name) == 0;
+        if (in && sdk_outdated(regs[i].sdk_version))
+            lt_adm_set_add(versions, &nv, regs[i].sdk_version);
+    }
+    lt_adm_sort_names(versions, nv);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"sdks\":[");
+    for (size_t v = 0; v < nv; v++) {
+        size_t nn = 0;
+        for (size_t i = 0; i < n_regs; i++)
+            if (regs[i].sdk_version && strcmp(regs[i].sdk_version, versions[v]) == 0)
+                lt_adm_set_add(names, &nn, regs[i].app_name);
+        lt_adm_sort_names(names, nn);
+        lt_buf_puts(&b, v ? ",{\"sdkVersion\":" : "{\"sdkVersion\":");
+        lt_json_cstr(&b, versions[v]);
+        lt_buf_puts(&b, ",\"applications\":[");
+        for (size_t k = 0, w = 0; k < nn; k++) {
+            bool in = !apps;
+            for (size_t q = 0; !in && q < n_apps; q++)
+                in = strcmp(apps[q], names[k]) == 0;
+            if (!in)
+                continue;
+            if (w++)
+                lt_buf_putc(&b, ',');
+            lt_json_cstr(&b, names[k]);
+        }
+        lt_buf_puts(&b, "]}");
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
+static void api_outdated_sdks(lt_req_t *r, const lt_params_t *pp)
+{
+    LT_UNUSED(pp);
+    reply_outdated(r, NULL, 0);
+}
+
+/* A project's: the applications that evaluated its flags in the last 24 hours. */
+static void api_project_outdated_sdks(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *project = lt_adm_param(pp, "projectId");
+    if (!lt_dataset_project(d, project)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
+        return;
+    }
+    size_t n;
+    const lt_metric_row_t **seen = project_usage(a, d, project, &n);
+    const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
+    size_t n_apps = 0;
+    for (size_t k = 0; k < n; k++)
+        lt_adm_set_add(apps, &n_apps, seen[k]->app_name);
+    reply_outdated(r, apps, n_apps);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_applications[] = {
     ROUTE(LT_GET, "/api/admin/metrics/unknown-flags", api_unknown_flags, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/metrics/sdks/outdated", api_outdated_sdks, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/sdks/outdated", api_project_outdated_sdks,
+          LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/applications", api_project_applications,
           LT_AUTHENTICATED),
