@@ -4,6 +4,7 @@
  */
 #include "dataset.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -103,21 +104,38 @@ bool lt_dataset_favorite(const lt_favorite_t *favs, size_t n, int64_t user, cons
     return false;
 }
 
-size_t lt_dataset_stages(const lt_dataset_t *d, const char *name, size_t *start)
+/* The range of the n elements of size sz in arr (sorted by the string at offset off, a flag's
+ * name) whose name is name: its length, its first index in *start. O(log n). */
+static size_t feature_range(const void *arr, size_t n, size_t sz, size_t off, const char *name,
+                            size_t *start)
 {
-    size_t lo = 0, hi = d->n_stages;
+#define NAME_AT(i) (*(const char *const *)(const void *)((const char *)arr + (i) * sz + off))
+    size_t lo = 0, hi = n;
     while (name && lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(d->stages[mid].feature, name) < 0)
+        if (strcmp(NAME_AT(mid), name) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    size_t n = 0;
-    while (name && lo + n < d->n_stages && strcmp(d->stages[lo + n].feature, name) == 0)
-        n++;
+    size_t k = 0;
+    while (name && lo + k < n && strcmp(NAME_AT(lo + k), name) == 0)
+        k++;
+#undef NAME_AT
     *start = lo;
-    return n;
+    return k;
+}
+
+size_t lt_dataset_stages(const lt_dataset_t *d, const char *name, size_t *start)
+{
+    return feature_range(d->stages, d->n_stages, sizeof(*d->stages),
+                         offsetof(lt_stage_t, feature), name, start);
+}
+
+size_t lt_dataset_links(const lt_dataset_t *d, const char *name, size_t *start)
+{
+    return feature_range(d->links, d->n_links, sizeof(*d->links), offsetof(lt_link_t, feature),
+                         name, start);
 }
 
 const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name)

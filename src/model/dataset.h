@@ -73,6 +73,8 @@ bool lt_dataset_favorite(const lt_favorite_t *favs, size_t n, int64_t user, cons
 /* The lifecycle stages of flag name (in d->stages, oldest first): their count, the first at
  * *start. O(log n). */
 size_t lt_dataset_stages(const lt_dataset_t *d, const char *name, size_t *start);
+/* The links of flag name (in d->links), as lt_dataset_stages. */
+size_t lt_dataset_links(const lt_dataset_t *d, const char *name, size_t *start);
 /* The current stage of a flag, as Unleash picks it (archived, completed, live, pre-live,
  * initial: the first it entered of these), or NULL when it has none. */
 const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name);

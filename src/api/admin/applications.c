@@ -536,22 +536,35 @@ static const lt_metric_row_t **project_usage(lt_arena_t *a, const lt_dataset_t *
     return seen;
 }
 
-static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+/* The usage rows of the path's project (project_usage) and the distinct applications in them,
+ * sorted; false after a 404 when there is no such project. */
+static bool project_apps(lt_req_t *r, const lt_params_t *pp, const lt_metric_row_t ***seen,
+                         size_t *n, const char ***apps, size_t *n_apps)
 {
     lt_arena_t *a = lt_req_arena(r);
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const char *project = lt_adm_param(pp, "projectId");
     if (!lt_dataset_project(d, project)) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
-        return;
+        return false;
     }
-    size_t n;
-    const lt_metric_row_t **seen = project_usage(a, d, project, &n);
-    const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
-    size_t n_apps = 0;
-    for (size_t k = 0; k < n; k++)
-        lt_adm_set_add(apps, &n_apps, seen[k]->app_name);
-    lt_adm_sort_names(apps, n_apps);
+    *seen = project_usage(a, d, project, n);
+    *apps = lt_arena_calloc(a, *n + 1, sizeof(**apps));
+    *n_apps = 0;
+    for (size_t k = 0; k < *n; k++)
+        lt_adm_set_add(*apps, n_apps, (*seen)[k]->app_name);
+    lt_adm_sort_names(*apps, *n_apps);
+    return true;
+}
+
+static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_metric_row_t **seen;
+    const char **apps;
+    size_t n, n_apps;
+    if (!project_apps(r, pp, &seen, &n, &apps, &n_apps))
+        return;
     size_t n_regs;
     lt_app_row_t *regs = load_apps(a, &n_regs);
     lt_buf_t b;
@@ -751,20 +764,11 @@ static void api_outdated_sdks(lt_req_t *r, const lt_params_t *pp)
 /* A project's: the applications that evaluated its flags in the last 24 hours. */
 static void api_project_outdated_sdks(lt_req_t *r, const lt_params_t *pp)
 {
-    lt_arena_t *a = lt_req_arena(r);
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *project = lt_adm_param(pp, "projectId");
-    if (!lt_dataset_project(d, project)) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
-        return;
-    }
-    size_t n;
-    const lt_metric_row_t **seen = project_usage(a, d, project, &n);
-    const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
-    size_t n_apps = 0;
-    for (size_t k = 0; k < n; k++)
-        lt_adm_set_add(apps, &n_apps, seen[k]->app_name);
-    reply_outdated(r, apps, n_apps);
+    const lt_metric_row_t **seen;
+    const char **apps;
+    size_t n, n_apps;
+    if (project_apps(r, pp, &seen, &n, &apps, &n_apps))
+        reply_outdated(r, apps, n_apps);
 }
 
 #define ROUTE LT_ADM_ROUTE

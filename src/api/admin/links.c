@@ -18,28 +18,10 @@
 #define MAX_URL 2048       /* bytes, after normalising */
 #define MAX_TITLE LT_ADM_MAX_FIELD
 
-/* How many links feature has; *start: the index of its first in d->links (sorted by feature). */
-static size_t links_of(const lt_dataset_t *d, const char *feature, size_t *start)
-{
-    size_t lo = 0, hi = d->n_links;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(d->links[mid].feature, feature) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t n = 0;
-    while (lo + n < d->n_links && strcmp(d->links[lo + n].feature, feature) == 0)
-        n++;
-    *start = lo;
-    return n;
-}
-
 void lt_adm_write_links(lt_buf_t *b, const lt_dataset_t *d, const char *feature)
 {
     size_t start;
-    size_t n = links_of(d, feature, &start);
+    size_t n = lt_dataset_links(d, feature, &start);
     lt_buf_putc(b, '[');
     for (size_t i = 0; i < n; i++) {
         const lt_link_t *l = &d->links[start + i];
@@ -210,7 +192,7 @@ static int do_link_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (!f)
         return LT_EINVAL;
     size_t start;
-    if (links_of(d, f->name, &start) >= MAX_LINKS)
+    if (lt_dataset_links(d, f->name, &start) >= MAX_LINKS)
         return lt_write_fail(w, 403, "OperationDeniedError",
                              "Too many links (%d) exist for this feature", MAX_LINKS);
     lt_link_t l = {0};
