@@ -149,3 +149,11 @@ const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name)
                 return &d->stages[start + i];
     return NULL;
 }
+
+const lt_app_meta_t *lt_dataset_app_meta(const lt_dataset_t *d, const char *name)
+{
+    for (size_t i = 0; name && i < d->n_app_meta; i++)
+        if (strcmp(d->app_meta[i].app_name, name) == 0)
+            return &d->app_meta[i];
+    return NULL;
+}

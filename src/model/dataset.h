@@ -49,6 +49,8 @@ typedef struct lt_dataset {
     size_t n_fav_features;
     lt_stage_t *stages; /* lifecycle stages, sorted by flag, then when entered */
     size_t n_stages;
+    lt_app_meta_t *app_meta; /* sorted by application */
+    size_t n_app_meta;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 
@@ -78,6 +80,8 @@ size_t lt_dataset_links(const lt_dataset_t *d, const char *name, size_t *start);
 /* The current stage of a flag, as Unleash picks it (archived, completed, live, pre-live,
  * initial: the first it entered of these), or NULL when it has none. */
 const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name);
+/* The metadata of application name, or NULL. */
+const lt_app_meta_t *lt_dataset_app_meta(const lt_dataset_t *d, const char *name);
 /* The default strategy (JSON text) of project's environment env, or NULL. */
 const char *lt_dataset_env_default(const lt_dataset_t *d, const char *project, const char *env);
 

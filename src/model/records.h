@@ -54,6 +54,13 @@ typedef struct {
     const char *name;
 } lt_favorite_t;
 
+/* What an admin says of an application (Unleash's client_applications metadata). */
+typedef struct {
+    const char *app_name;
+    const char *description, *url, *color, *icon; /* each may be NULL */
+    int64_t created_at;
+} lt_app_meta_t;
+
 /* An instance setting (Unleash's settings table): a name and its JSON value, e.g.
  * "maintenance.mode" = {"enabled":true}. */
 typedef struct {

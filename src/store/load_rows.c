@@ -367,6 +367,18 @@ static int fill_stage(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *
     return LT_OK;
 }
 
+static int fill_app_meta(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_app_meta_t *m = elem;
+    m->app_name = lt__row_str(a, r, 0);
+    m->description = lt__row_str(a, r, 1);
+    m->url = lt__row_str(a, r, 2);
+    m->color = lt__row_str(a, r, 3);
+    m->icon = lt__row_str(a, r, 4);
+    m->created_at = r->num(r, 5);
+    return LT_OK;
+}
+
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
 {
     const uint8_t *digest = r->digest(r, 0);
@@ -500,6 +512,10 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT feature, stage, status, status_value, created_at FROM feature_lifecycles"
         " ORDER BY feature, created_at, stage",
         lt_stage_t, stages, fill_stage),
+    TOP("application_meta",
+        "SELECT app_name, description, url, color, icon, created_at FROM application_meta"
+        " ORDER BY app_name",
+        lt_app_meta_t, app_meta, fill_app_meta),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

@@ -158,6 +158,20 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
     return rc;
 }
 
+int lt_store_app_meta_put(lt_store_t *s, const lt_app_meta_t *m, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->app_meta_put(s, m), ev);
+}
+
+int lt_store_app_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->app_delete(s, name), ev);
+}
+
 bool lt_store_usage_staged(const lt_store_t *s)
 {
     return s->usage_staged;

@@ -632,3 +632,24 @@ int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *en
         *moved = true;
     return rc;
 }
+
+/* ---------- applications ---------- */
+
+int lt__sql_app_meta_put(lt_store_t *s, const lt_app_meta_t *m)
+{
+    return put_row(s, LT_PUT_REPLACE, false,
+                   "INSERT INTO application_meta (app_name, description, url, color, icon,"
+                   " created_at) VALUES (?,?,?,?,?,?)",
+                   "app_name",
+                   "description = excluded.description, url = excluded.url,"
+                   " color = excluded.color, icon = excluded.icon",
+                   "ttttti", m->app_name, m->description, m->url, m->color, m->icon,
+                   created(m->created_at));
+}
+
+int lt__sql_app_delete(lt_store_t *s, const char *name)
+{
+    int rc = run(s, "DELETE FROM application_meta WHERE app_name = ?", "t", name);
+    return rc == LT_OK ? run(s, "DELETE FROM client_applications WHERE app_name = ?", "t", name)
+                       : rc;
+}

@@ -87,6 +87,10 @@ int lt__sql_lifecycle_backfill(lt_store_t *s);
  * production and the flag is on there; *moved: whether a stage was entered. */
 int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *env, int64_t at,
                               bool *moved);
+/* An application's metadata (replaced), and an application deleted: its metadata and its
+ * registrations (its usage counts stay, as in Unleash). */
+int lt__sql_app_meta_put(lt_store_t *s, const lt_app_meta_t *m);
+int lt__sql_app_delete(lt_store_t *s, const char *name);
 /* The backfill as SQL, for the migrations too (each one statement). */
 #define LT_LIFECYCLE_BACKFILL_INITIAL                                                             \
     "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
@@ -138,6 +142,8 @@ int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *en
     .lifecycle_put = lt__sql_lifecycle_put, \
     .lifecycle_delete = lt__sql_lifecycle_delete, \
     .lifecycle_backfill = lt__sql_lifecycle_backfill, \
-    .lifecycle_metrics = lt__sql_lifecycle_metrics
+    .lifecycle_metrics = lt__sql_lifecycle_metrics, \
+    .app_meta_put = lt__sql_app_meta_put, \
+    .app_delete = lt__sql_app_delete
 
 #endif

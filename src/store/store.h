@@ -208,6 +208,10 @@ typedef struct lt_store_backend {
     int (*lifecycle_backfill)(lt_store_t *s);
     int (*lifecycle_metrics)(lt_store_t *s, const char *feature, const char *env, int64_t at,
                              bool *moved);
+    /* An application's metadata, replaced; an application deleted (metadata and
+     * registrations; LT_OK when there was none). */
+    int (*app_meta_put)(lt_store_t *s, const lt_app_meta_t *m);
+    int (*app_delete)(lt_store_t *s, const char *name);
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
@@ -427,6 +431,10 @@ int lt_store_session_delete(lt_store_t *s, const uint8_t digest[32]);
 /* Drop expired sessions and call fn for every live one. */
 int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
 
+/* Set an application's metadata (description, url, color, icon); delete an application: its
+ * metadata and registrations (LT_OK when it had none). */
+int lt_store_app_meta_put(lt_store_t *s, const lt_app_meta_t *m, const lt_event_t *ev);
+int lt_store_app_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
 /* --- events and usage (any thread) --- */
 /* Events newest first, in a; *total counts all that match. */
 int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,

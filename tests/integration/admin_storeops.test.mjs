@@ -524,3 +524,52 @@ test('outdated SDKs: registrations older than Unleash 8.2.0\'s minimum versions,
   assertError(await admin.get('/api/admin/projects/nope/sdks/outdated'), 404, 'NotFoundError');
   assert.equal((await viewer.get('/api/admin/metrics/sdks/outdated')).status, 200);
 });
+
+// ---------- applications: metadata and deletion ----------
+
+test('applications: metadata set (202) and shown, an application deleted (200) with its registrations; bad input 400, a Viewer 403', async () => {
+  const since = await srv.lastEventId();
+  let res = await admin.post('/api/admin/metrics/applications/new-shop', { description: 'The shop', url: 'https://shop.example', color: '#ff0000', icon: 'shop' });
+  assert.equal(res.status, 202, res.text);
+  res = await admin.post('/api/admin/metrics/applications/meta-only', { appName: 'meta-only', description: 'Not seen yet' });
+  assert.equal(res.status, 202, res.text);
+  assert.equal((await eventsOf('application-created', since)).length, 2);
+  const list = (await admin.get('/api/admin/metrics/applications')).json();
+  const byName = Object.fromEntries(list.applications.map((a) => [a.appName, a]));
+  assert.equal(list.total, list.applications.length);
+  assert.equal(byName['new-shop'].description, 'The shop');
+  assert.equal(byName['new-shop'].color, '#ff0000');
+  assert.equal(byName['new-shop'].sdkVersion, 'unleash-client-node:6.12.1');
+  assert.equal(byName['meta-only'].description, 'Not seen yet');
+  assert.deepEqual(byName['meta-only'].usage, []);
+  const names = list.applications.map((a) => a.appName);
+  assert.deepEqual(names, [...names].sort());
+  const one = (await admin.get('/api/admin/metrics/applications/new-shop')).json();
+  assert.equal(one.url, 'https://shop.example');
+  assert.equal(one.instances.length, 1);
+  const meta = await admin.get('/api/admin/metrics/applications/meta-only');
+  assert.equal(meta.status, 200, meta.text);
+  assert.deepEqual(meta.json().instances, []);
+  // replaced whole, as Unleash's upsert
+  assert.equal((await admin.post('/api/admin/metrics/applications/new-shop', { description: 'Shop v2' })).status, 202);
+  const v2 = (await admin.get('/api/admin/metrics/applications/new-shop')).json();
+  assert.equal(v2.description, 'Shop v2');
+  assert.equal(v2.url, undefined);
+  assert.equal((await eventsOf('application-updated', since)).length, 1);
+
+  for (const body of [{ description: 5 }, { url: ['x'] }, { color: 'c'.repeat(300) }]) {
+    assertError(await admin.post('/api/admin/metrics/applications/new-shop', body), 400, 'ValidationError', undefined, JSON.stringify(body));
+  }
+  assertPermissionError(await viewer.post('/api/admin/metrics/applications/new-shop', { description: 'x' }), 'UPDATE_APPLICATION');
+  assertPermissionError(await viewer.del('/api/admin/metrics/applications/new-shop'), 'UPDATE_APPLICATION');
+
+  // deleted: registrations and metadata go; deleting what is not there is a 200 too
+  assert.equal((await admin.del('/api/admin/metrics/applications/new-shop')).status, 200);
+  assert.equal((await admin.del('/api/admin/metrics/applications/meta-only')).status, 200);
+  assert.equal((await admin.del('/api/admin/metrics/applications/never-was')).status, 200);
+  assertError(await admin.get('/api/admin/metrics/applications/new-shop'), 404, 'NotFoundError');
+  assertError(await admin.get('/api/admin/metrics/applications/meta-only'), 404, 'NotFoundError');
+  const left = (await admin.get('/api/admin/metrics/applications')).json().applications.map((a) => a.appName);
+  assert.ok(!left.includes('new-shop') && !left.includes('meta-only') && left.includes('old-shop'), JSON.stringify(left));
+  assert.equal((await eventsOf('application-deleted', since)).length, 3);
+});

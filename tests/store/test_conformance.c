@@ -741,6 +741,32 @@ static void test_usage(void **state)
     assert_int_equal(n, 0);
 }
 
+static void test_app_meta(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("application-created");
+    lt_app_row_t app = {"shop", "i1", "development", "node:1", NULL, NULL, "backend", 1, 15000,
+                        1000};
+    assert_int_equal(lt_store_usage_write(fx->s, &app, 1, NULL, 0), LT_OK);
+    lt_app_meta_t m = {"shop", "The shop", NULL, "#fff", NULL, 0};
+    assert_int_equal(lt_store_app_meta_put(fx->s, &m, &ev), LT_OK);
+    m.description = "Shop";
+    assert_int_equal(lt_store_app_meta_put(fx->s, &m, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_app_meta, 1);
+    assert_string_equal(lt_dataset_app_meta(&d, "shop")->description, "Shop");
+    assert_null(lt_dataset_app_meta(&d, "shop")->url);
+    assert_true(lt_dataset_app_meta(&d, "shop")->created_at > 0);
+    assert_int_equal(lt_store_app_delete(fx->s, "shop", &ev), LT_OK);
+    assert_int_equal(lt_store_app_delete(fx->s, "shop", &ev), LT_OK);
+    lt_app_row_t *apps = NULL;
+    size_t n = 1;
+    assert_int_equal(lt_store_usage_apps(fx->s, &fx->a, &apps, &n), LT_OK);
+    assert_int_equal(n, 0);
+    d = fx_load(fx);
+    assert_int_equal(d.n_app_meta, 0);
+}
+
 /* The stages of flag name, joined by ',' (in a static buffer). */
 static const char *stages_of(fx_t *fx, const char *name)
 {
@@ -876,6 +902,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settings_defaults_links, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_favorites, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_app_meta, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
