@@ -42,6 +42,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_login,
         lt_routes_admin_pats,
         lt_routes_admin_user_views, /* before users: /user-admin/search is no :id */
+        lt_routes_admin_password_reset, /* before users: /user-admin/reset-password too */
         lt_routes_admin_service_accounts,
         lt_routes_admin_users,
         lt_routes_admin_roles,

@@ -157,3 +157,11 @@ const lt_app_meta_t *lt_dataset_app_meta(const lt_dataset_t *d, const char *name
             return &d->app_meta[i];
     return NULL;
 }
+
+const lt_reset_token_t *lt_dataset_reset_token(const lt_dataset_t *d, const uint8_t digest[32])
+{
+    for (size_t i = 0; i < d->n_reset_tokens; i++)
+        if (memcmp(d->reset_tokens[i].digest, digest, 32) == 0)
+            return &d->reset_tokens[i];
+    return NULL;
+}

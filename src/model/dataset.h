@@ -51,6 +51,8 @@ typedef struct lt_dataset {
     size_t n_stages;
     lt_app_meta_t *app_meta; /* sorted by application */
     size_t n_app_meta;
+    lt_reset_token_t *reset_tokens; /* by digest */
+    size_t n_reset_tokens;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 
@@ -80,6 +82,8 @@ size_t lt_dataset_links(const lt_dataset_t *d, const char *name, size_t *start);
 /* The current stage of a flag, as Unleash picks it (archived, completed, live, pre-live,
  * initial: the first it entered of these), or NULL when it has none. */
 const lt_stage_t *lt_dataset_stage_now(const lt_dataset_t *d, const char *name);
+/* The password-reset token with this digest, or NULL. */
+const lt_reset_token_t *lt_dataset_reset_token(const lt_dataset_t *d, const uint8_t digest[32]);
 /* The metadata of application name, or NULL. */
 const lt_app_meta_t *lt_dataset_app_meta(const lt_dataset_t *d, const char *name);
 /* The default strategy (JSON text) of project's environment env, or NULL. */

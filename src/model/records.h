@@ -54,6 +54,16 @@ typedef struct {
     const char *name;
 } lt_favorite_t;
 
+/* A password-reset token an admin made for a user: the digest of its secret, never the
+ * secret. Good once, until expires_at. */
+typedef struct {
+    uint8_t digest[32];
+    int64_t user_id;
+    const char *created_by;
+    int64_t created_at, expires_at;
+    int64_t used_at; /* 0: not used */
+} lt_reset_token_t;
+
 /* What an admin says of an application (Unleash's client_applications metadata). */
 typedef struct {
     const char *app_name;

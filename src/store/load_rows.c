@@ -379,6 +379,23 @@ static int fill_app_meta(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, voi
     return LT_OK;
 }
 
+static int fill_reset_token(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_reset_token_t *t = elem;
+    const uint8_t *digest = r->digest(r, 0);
+    if (!digest) {
+        lt_log_error("store: load failed: reset_tokens has a bad digest");
+        return LT_ERR;
+    }
+    memcpy(t->digest, digest, 32);
+    t->user_id = r->num(r, 1);
+    t->created_by = lt__row_str(a, r, 2);
+    t->created_at = r->num(r, 3);
+    t->expires_at = r->num(r, 4);
+    t->used_at = r->num(r, 5);
+    return LT_OK;
+}
+
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
 {
     const uint8_t *digest = r->digest(r, 0);
@@ -516,6 +533,10 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT app_name, description, url, color, icon, created_at FROM application_meta"
         " ORDER BY app_name",
         lt_app_meta_t, app_meta, fill_app_meta),
+    TOP("reset_tokens",
+        "SELECT digest, user_id, created_by, created_at, expires_at, used_at FROM reset_tokens"
+        " ORDER BY digest",
+        lt_reset_token_t, reset_tokens, fill_reset_token),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

@@ -172,6 +172,26 @@ int lt_store_app_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
     return lt__tx_end(s, s->be->app_delete(s, name), ev);
 }
 
+int lt_store_reset_token_create(lt_store_t *s, const lt_reset_token_t *t, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->reset_token_put(s, t), ev);
+}
+
+int lt_store_password_reset(lt_store_t *s, const uint8_t digest[32], const lt_user_t *u,
+                            const char *password_hash, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->reset_token_use(s, digest, lt_now_ms());
+    if (rc == LT_OK)
+        rc = s->be->user_put(s, u, password_hash, NULL);
+    if (rc == LT_OK) /* a new password ends the user's sessions */
+        rc = s->be->sessions_delete_user(s, u->id);
+    return lt__tx_end(s, rc, ev);
+}
+
 bool lt_store_usage_staged(const lt_store_t *s)
 {
     return s->usage_staged;

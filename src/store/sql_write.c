@@ -653,3 +653,31 @@ int lt__sql_app_delete(lt_store_t *s, const char *name)
     return rc == LT_OK ? run(s, "DELETE FROM client_applications WHERE app_name = ?", "t", name)
                        : rc;
 }
+
+/* ---------- password-reset tokens ---------- */
+
+int lt__sql_reset_token_put(lt_store_t *s, const lt_reset_token_t *t)
+{
+    int64_t now = lt_now_ms();
+    int rc = run(s,
+                 "UPDATE reset_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL"
+                 " AND expires_at > ?",
+                 "iii", now, t->user_id, now);
+    if (rc != LT_OK)
+        return rc;
+    return run(s,
+               "INSERT INTO reset_tokens (digest, user_id, created_by, created_at, expires_at)"
+               " VALUES (?,?,?,?,?)",
+               "bitii", t->digest, t->user_id, t->created_by, created(t->created_at),
+               t->expires_at);
+}
+
+int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at)
+{
+    int64_t changed = 0;
+    int rc = call(s, &changed, NULL,
+                  "UPDATE reset_tokens SET used_at = ? WHERE digest = ? AND used_at IS NULL"
+                  " AND expires_at > ?",
+                  "ibi", at, digest, at);
+    return rc == LT_OK && changed != 1 ? LT_EINVAL : rc;
+}

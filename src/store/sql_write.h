@@ -91,6 +91,10 @@ int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *en
  * registrations (its usage counts stay, as in Unleash). */
 int lt__sql_app_meta_put(lt_store_t *s, const lt_app_meta_t *m);
 int lt__sql_app_delete(lt_store_t *s, const char *name);
+/* A password-reset token stored (the user's unused ones expire now); one used at `at`
+ * (LT_EINVAL when it is unknown, used or expired). */
+int lt__sql_reset_token_put(lt_store_t *s, const lt_reset_token_t *t);
+int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at);
 /* The backfill as SQL, for the migrations too (each one statement). */
 #define LT_LIFECYCLE_BACKFILL_INITIAL                                                             \
     "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
@@ -144,6 +148,8 @@ int lt__sql_app_delete(lt_store_t *s, const char *name);
     .lifecycle_backfill = lt__sql_lifecycle_backfill, \
     .lifecycle_metrics = lt__sql_lifecycle_metrics, \
     .app_meta_put = lt__sql_app_meta_put, \
-    .app_delete = lt__sql_app_delete
+    .app_delete = lt__sql_app_delete, \
+    .reset_token_put = lt__sql_reset_token_put, \
+    .reset_token_use = lt__sql_reset_token_use
 
 #endif

@@ -212,6 +212,10 @@ typedef struct lt_store_backend {
      * registrations; LT_OK when there was none). */
     int (*app_meta_put)(lt_store_t *s, const lt_app_meta_t *m);
     int (*app_delete)(lt_store_t *s, const char *name);
+    /* A password-reset token (its digest) stored, the user's unused ones expired; one marked
+     * used (LT_EINVAL when unknown, used or expired). */
+    int (*reset_token_put)(lt_store_t *s, const lt_reset_token_t *t);
+    int (*reset_token_use)(lt_store_t *s, const uint8_t digest[32], int64_t at);
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
@@ -431,6 +435,14 @@ int lt_store_session_delete(lt_store_t *s, const uint8_t digest[32]);
 /* Drop expired sessions and call fn for every live one. */
 int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
 
+/* Store a password-reset token for t->user_id (its digest, never the secret); the user's
+ * earlier unused tokens expire. */
+int lt_store_reset_token_create(lt_store_t *s, const lt_reset_token_t *t, const lt_event_t *ev);
+/* Use the reset token with this digest to set user u's password hash, in one transaction: the
+ * token is then used, and the user's sessions end. LT_EINVAL when the token is unknown, used
+ * or expired (nothing changes). */
+int lt_store_password_reset(lt_store_t *s, const uint8_t digest[32], const lt_user_t *u,
+                            const char *password_hash, const lt_event_t *ev);
 /* Set an application's metadata (description, url, color, icon); delete an application: its
  * metadata and registrations (LT_OK when it had none). */
 int lt_store_app_meta_put(lt_store_t *s, const lt_app_meta_t *m, const lt_event_t *ev);

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from './harness.mjs';
-import { Api, startAccess, createUser, loginOk, assertError, assertPermissionError, USER_PASSWORD } from './access_harness.mjs';
+import { Api, startAccess, createUser, login, loginOk, assertError, assertPermissionError, storeBytes, USER_PASSWORD } from './access_harness.mjs';
 
 let srv;
 let admin; // Api with the admin token
@@ -572,4 +572,53 @@ test('applications: metadata set (202) and shown, an application deleted (200) w
   const left = (await admin.get('/api/admin/metrics/applications')).json().applications.map((a) => a.appName);
   assert.ok(!left.includes('new-shop') && !left.includes('meta-only') && left.includes('old-shop'), JSON.stringify(left));
   assert.equal((await eventsOf('application-deleted', since)).length, 3);
+});
+
+// ---------- password-reset links ----------
+
+test('password reset: an admin makes a link; its token is checked, sets the password once, ends the sessions, is kept only as a digest', async () => {
+  const since = await srv.lastEventId();
+  let res = await admin.post('/api/admin/user-admin/reset-password', { id: 'VIEWER1@example.com' });
+  assert.equal(res.status, 200, res.text);
+  const url = res.json().resetPasswordUrl;
+  const m = /^http:\/\/127\.0\.0\.1:\d+\/reset-password\?token=([0-9a-f]{64})$/.exec(url);
+  assert.ok(m, url);
+  const token = m[1];
+  assertError(await admin.post('/api/admin/user-admin/reset-password', { id: 'viewer1@example.com' }), 429, 'RateLimitError');
+  assertError(await admin.post('/api/admin/user-admin/reset-password', { id: 'nobody@example.com' }), 404, 'NotFoundError');
+  assertError(await admin.post('/api/admin/user-admin/reset-password', {}), 400, 'ValidationError');
+  assertPermissionError(await viewer.post('/api/admin/user-admin/reset-password', { id: 'viewer1@example.com' }), 'ADMIN');
+
+  // validate: public, with the user it is for
+  res = await srv.request('GET', `/auth/reset/validate?token=${token}`);
+  assert.equal(res.status, 200, res.text);
+  const tu = res.json();
+  assert.equal(tu.token, token);
+  assert.equal(tu.email, 'viewer1@example.com');
+  assert.equal(tu.createdBy, 'admin-token');
+  assert.equal(tu.role.name, 'Viewer');
+  assertError(await srv.request('GET', `/auth/reset/validate?token=${'0'.repeat(64)}`), 401, 'InvalidTokenError', 'Token was not valid');
+  assertError(await srv.request('GET', '/auth/reset/validate'), 401, 'InvalidTokenError');
+
+  // a weak password is refused and leaves the token usable
+  const post = (body) => srv.request('POST', '/auth/reset/password', { headers: { 'Content-Type': 'application/json' }, body });
+  assertError(await post({ token, password: 'short' }), 400, 'OwaspValidationError');
+  assertError(await post({ token: 'f'.repeat(64), password: 'N3w-Passw0rd!x' }), 401, 'InvalidTokenError');
+  assertError(await post({ password: 'N3w-Passw0rd!x' }), 400, 'ValidationError');
+  res = await post({ token, password: 'N3w-Passw0rd!x' });
+  assert.equal(res.status, 200, res.text);
+  // once only; the old session and password are gone, the new one logs in
+  assertError(await post({ token, password: 'An0ther-Passw0rd!' }), 403, 'UsedTokenError');
+  assertError(await srv.request('GET', `/auth/reset/validate?token=${token}`), 403, 'UsedTokenError');
+  assert.equal((await viewer.get('/api/admin/projects')).status, 401);
+  assert.equal((await login(srv, 'viewer1', USER_PASSWORD)).res.status, 401);
+  viewer = new Api(srv, { cookie: await loginOk(srv, 'viewer1', 'N3w-Passw0rd!x') });
+  assert.equal((await viewer.get('/api/admin/projects')).status, 200);
+
+  // the secret is in no event and not in the store
+  const evs = await srv.eventsSince(since, srv.tokens.admin);
+  assert.ok(evs.some((e) => e.type === 'user-password-reset-link-created'));
+  assert.ok(evs.some((e) => e.type === 'user-password-changed'));
+  assert.ok(!JSON.stringify(evs).includes(token));
+  if (!process.env.LATCH_IT_PG_URL) assert.ok(!storeBytes(srv).includes(Buffer.from(token)), 'the secret is stored');
 });

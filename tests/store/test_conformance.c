@@ -767,6 +767,38 @@ static void test_app_meta(void **state)
     assert_int_equal(d.n_app_meta, 0);
 }
 
+static void test_reset_tokens(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("x");
+    lt_user_t u = {.username = "forgetful", .root_role = LT_ROLE_VIEWER};
+    int64_t uid = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "old-hash", &ev, &uid), LT_OK);
+    u.id = uid;
+    int64_t now = lt_now_ms();
+    lt_reset_token_t a = {{1}, uid, "admin", 0, now + 60000, 0};
+    lt_reset_token_t b = {{2}, uid, "admin", 0, now + 60000, 0};
+    assert_int_equal(lt_store_reset_token_create(fx->s, &a, &ev), LT_OK);
+    assert_int_equal(lt_store_reset_token_create(fx->s, &b, &ev), LT_OK); /* a expires */
+    fx_quiet(true);
+    assert_int_equal(lt_store_password_reset(fx->s, a.digest, &u, "h1", &ev), LT_EINVAL);
+    fx_quiet(false);
+    assert_int_equal(lt_store_password_reset(fx->s, b.digest, &u, "new-hash", &ev), LT_OK);
+    assert_int_equal(lt_store_password_reset(fx->s, b.digest, &u, "h2", &ev), LT_EINVAL);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_reset_tokens, 2);
+    const lt_reset_token_t *got = lt_dataset_reset_token(&d, b.digest);
+    assert_non_null(got);
+    assert_true(got->used_at > 0);
+    assert_true(lt_dataset_reset_token(&d, a.digest)->expires_at <= lt_now_ms());
+    lt_user_auth_t auth;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "forgetful", &auth), LT_OK);
+    assert_string_equal(auth.password_hash, "new-hash");
+    assert_int_equal(lt_store_user_delete(fx->s, uid, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_reset_tokens, 0);
+}
+
 /* The stages of flag name, joined by ',' (in a static buffer). */
 static const char *stages_of(fx_t *fx, const char *name)
 {
@@ -903,6 +935,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_favorites, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_app_meta, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reset_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),

@@ -127,6 +127,9 @@ void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
 /* The current snapshot holding user id, reloading once when another process just created
  * them. The user or NULL; the caller releases *out either way. */
 const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
+/* password hashed with argon2id in the request arena once it passes Unleash's rules, or NULL
+ * after replying 400 OwaspValidationError (500 when hashing fails). Slow: outside the lock. */
+char *lt_adm_hash_password(lt_req_t *r, const char *password);
 /* The root role a body's rootRole names (an id or a name), or 0. */
 int64_t lt_adm_root_role_of(const lt_dataset_t *d, const cJSON *v);
 /* {id, name, description, type[, permissions]} */

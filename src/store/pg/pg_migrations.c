@@ -129,7 +129,7 @@ const char *const lt_pg_migrations[] = {
     /* 7: instance settings (maintenance mode), default strategies per project and
      * environment, flag links, favourite projects and flags of each user, flag lifecycle
      * stages (the flags there are start in "initial", archived ones in "archived" too),
-     * project-scoped context fields, applications' metadata */
+     * project-scoped context fields, applications' metadata, password-reset tokens (digests) */
     "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
@@ -155,7 +155,10 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE context_fields ADD COLUMN project " T " REFERENCES projects(id) ON DELETE CASCADE;"
     "CREATE TABLE application_meta ("
     "  app_name " T " PRIMARY KEY, description " T ", url " T ", color " T ", icon " T ","
-    "  created_at BIGINT NOT NULL);",
+    "  created_at BIGINT NOT NULL);"
+    "CREATE TABLE reset_tokens ("
+    "  digest BYTEA PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_by " T ", created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

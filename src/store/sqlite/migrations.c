@@ -122,7 +122,7 @@ const char *const lt_sqlite_migrations[] = {
     /* 7: instance settings (maintenance mode), default strategies per project and
      * environment, flag links, favourite projects and flags of each user, flag lifecycle
      * stages (the flags there are start in "initial", archived ones in "archived" too),
-     * project-scoped context fields, applications' metadata */
+     * project-scoped context fields, applications' metadata, password-reset tokens (digests) */
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
@@ -148,7 +148,10 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE context_fields ADD COLUMN project TEXT REFERENCES projects(id) ON DELETE CASCADE;"
     "CREATE TABLE application_meta ("
     "  app_name TEXT PRIMARY KEY, description TEXT, url TEXT, color TEXT, icon TEXT,"
-    "  created_at INTEGER NOT NULL);",
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE reset_tokens ("
+    "  digest BLOB PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_by TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
