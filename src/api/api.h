@@ -50,6 +50,7 @@ extern const lt_route_t lt_routes_admin_links[];        /* links.c */
 extern const lt_route_t lt_routes_admin_favorites[];    /* favorites.c */
 extern const lt_route_t lt_routes_admin_lifecycle[];    /* lifecycle.c */
 extern const lt_route_t lt_routes_admin_password_reset[]; /* password_reset.c */
+extern const lt_route_t lt_routes_admin_ui_prompts[];   /* ui_prompts.c */
 extern const lt_route_t lt_routes_admin_environments[];
 extern const lt_route_t lt_routes_admin_features[];
 extern const lt_route_t lt_routes_admin_strategies[];

@@ -55,6 +55,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_links,
         lt_routes_admin_favorites,
         lt_routes_admin_lifecycle,
+        lt_routes_admin_ui_prompts,
         lt_routes_admin_strategies,
         lt_routes_admin_variants,
         lt_routes_admin_tags,

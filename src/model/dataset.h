@@ -53,6 +53,8 @@ typedef struct lt_dataset {
     size_t n_app_meta;
     lt_reset_token_t *reset_tokens; /* by digest */
     size_t n_reset_tokens;
+    lt_user_mark_t *user_marks; /* sorted by user, kind, name */
+    size_t n_user_marks;
     int64_t revision; /* id of the latest event */
 } lt_dataset_t;
 

@@ -54,6 +54,16 @@ typedef struct {
     const char *name;
 } lt_favorite_t;
 
+/* What a user did with a prompt of Unleash's UI: a splash screen seen (kind "splash") or a
+ * feedback prompt answered (kind "feedback", given when, and whether never to show it again). */
+typedef struct {
+    int64_t user_id;
+    const char *kind;
+    const char *name;
+    int64_t given; /* feedback: when (0: not given) */
+    bool never_show;
+} lt_user_mark_t;
+
 /* A password-reset token an admin made for a user: the digest of its secret, never the
  * secret. Good once, until expires_at. */
 typedef struct {

@@ -396,6 +396,17 @@ static int fill_reset_token(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, 
     return LT_OK;
 }
 
+static int fill_user_mark(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_user_mark_t *m = elem;
+    m->user_id = r->num(r, 0);
+    m->kind = lt__row_str(a, r, 1);
+    m->name = lt__row_str(a, r, 2);
+    m->given = r->num(r, 3);
+    m->never_show = r->num(r, 4) != 0;
+    return LT_OK;
+}
+
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
 {
     const uint8_t *digest = r->digest(r, 0);
@@ -537,6 +548,10 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT digest, user_id, created_by, created_at, expires_at, used_at FROM reset_tokens"
         " ORDER BY digest",
         lt_reset_token_t, reset_tokens, fill_reset_token),
+    TOP("user_marks",
+        "SELECT user_id, kind, name, given, never_show FROM user_marks"
+        " ORDER BY user_id, kind, name",
+        lt_user_mark_t, user_marks, fill_user_mark),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

@@ -192,6 +192,13 @@ int lt_store_password_reset(lt_store_t *s, const uint8_t digest[32], const lt_us
     return lt__tx_end(s, rc, ev);
 }
 
+int lt_store_user_mark_put(lt_store_t *s, const lt_user_mark_t *m, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->user_mark_put(s, m), ev);
+}
+
 bool lt_store_usage_staged(const lt_store_t *s)
 {
     return s->usage_staged;

@@ -681,3 +681,12 @@ int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at)
                   "ibi", at, digest, at);
     return rc == LT_OK && changed != 1 ? LT_EINVAL : rc;
 }
+
+int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m)
+{
+    return put_row(s, LT_PUT_REPLACE, false,
+                   "INSERT INTO user_marks (user_id, kind, name, given, never_show)"
+                   " VALUES (?,?,?,?,?)",
+                   "user_id, kind, name", "given = excluded.given, never_show = excluded.never_show",
+                   "ittoi", m->user_id, m->kind, m->name, m->given, (int64_t)m->never_show);
+}

@@ -95,6 +95,8 @@ int lt__sql_app_delete(lt_store_t *s, const char *name);
  * (LT_EINVAL when it is unknown, used or expired). */
 int lt__sql_reset_token_put(lt_store_t *s, const lt_reset_token_t *t);
 int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at);
+/* A user's mark of a UI prompt, replaced. */
+int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m);
 /* The backfill as SQL, for the migrations too (each one statement). */
 #define LT_LIFECYCLE_BACKFILL_INITIAL                                                             \
     "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
@@ -150,6 +152,7 @@ int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at)
     .app_meta_put = lt__sql_app_meta_put, \
     .app_delete = lt__sql_app_delete, \
     .reset_token_put = lt__sql_reset_token_put, \
-    .reset_token_use = lt__sql_reset_token_use
+    .reset_token_use = lt__sql_reset_token_use, \
+    .user_mark_put = lt__sql_user_mark_put
 
 #endif

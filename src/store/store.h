@@ -216,6 +216,8 @@ typedef struct lt_store_backend {
      * used (LT_EINVAL when unknown, used or expired). */
     int (*reset_token_put)(lt_store_t *s, const lt_reset_token_t *t);
     int (*reset_token_use)(lt_store_t *s, const uint8_t digest[32], int64_t at);
+    /* A user's mark of a UI prompt (splash seen, feedback given), replaced. */
+    int (*user_mark_put)(lt_store_t *s, const lt_user_mark_t *m);
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
@@ -443,6 +445,8 @@ int lt_store_reset_token_create(lt_store_t *s, const lt_reset_token_t *t, const 
  * or expired (nothing changes). */
 int lt_store_password_reset(lt_store_t *s, const uint8_t digest[32], const lt_user_t *u,
                             const char *password_hash, const lt_event_t *ev);
+/* Record what a user did with a prompt of the UI (a splash screen, a feedback prompt). */
+int lt_store_user_mark_put(lt_store_t *s, const lt_user_mark_t *m, const lt_event_t *ev);
 /* Set an application's metadata (description, url, color, icon); delete an application: its
  * metadata and registrations (LT_OK when it had none). */
 int lt_store_app_meta_put(lt_store_t *s, const lt_app_meta_t *m, const lt_event_t *ev);

@@ -622,3 +622,33 @@ test('password reset: an admin makes a link; its token is checked, sets the pass
   assert.ok(!JSON.stringify(evs).includes(token));
   if (!process.env.LATCH_IT_PG_URL) assert.ok(!storeBytes(srv).includes(Buffer.from(token)), 'the secret is stored');
 });
+
+// ---------- UI prompts: splash screens and feedback ----------
+
+test('splash and feedback: kept per user and listed in /api/admin/user; an admin token 400, bad input 400', async () => {
+  let res = await viewer.post('/api/admin/splash/new-ui');
+  assert.equal(res.status, 200, res.text);
+  const me = (await viewer.get('/api/admin/user')).json();
+  assert.deepEqual(me.splash, { 'new-ui': true });
+  assert.equal(res.json().seen, true);
+  assert.equal(res.json().splashId, 'new-ui');
+  assert.equal(res.json().userId, me.user.id);
+  res = await viewer.post('/api/admin/feedback', { feedbackId: 'pnps', neverShow: false });
+  assert.equal(res.status, 200, res.text);
+  assert.equal(res.json().feedbackId, 'pnps');
+  assert.equal(res.json().neverShow, false);
+  assert.ok(Math.abs(Date.parse(res.json().given) - Date.now()) < 60000);
+  res = await viewer.put('/api/admin/feedback/pnps', { neverShow: true, given: '2026-01-02T03:04:05.000Z' });
+  assert.equal(res.status, 200, res.text);
+  const fb = (await viewer.get('/api/admin/user')).json().feedback;
+  assert.deepEqual(fb, [{ userId: me.user.id, feedbackId: 'pnps', given: '2026-01-02T03:04:05.000Z', neverShow: true }]);
+  // another user sees none of it
+  const adminMe = (await admin.get('/api/admin/user')).json();
+  assert.deepEqual([adminMe.feedback, adminMe.splash], [[], {}]);
+  assertError(await admin.post('/api/admin/splash/new-ui'), 400, 'BadDataError');
+  assertError(await viewer.post('/api/admin/feedback', {}), 400, 'BadDataError');
+  assert.equal((await viewer.post('/api/admin/feedback', { feedbackId: 'x', neverShow: 'yes' })).status, 400);
+  assert.equal((await viewer.put('/api/admin/feedback/pnps', { given: 'not a date' })).status, 400);
+  assert.equal((await viewer.post(`/api/admin/splash/${'s'.repeat(101)}`)).status, 400);
+  assert.equal((await srv.request('POST', '/api/admin/splash/new-ui', {})).status, 401);
+});

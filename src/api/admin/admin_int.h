@@ -199,6 +199,9 @@ void lt_adm_write_links(lt_buf_t *b, const lt_dataset_t *d, const char *feature)
  * has one (the key too, after the ones *first tells of). */
 void lt_adm_write_lifecycle(lt_buf_t *b, bool *first, const lt_dataset_t *d, const char *feature);
 
+/* ui_prompts.c: ,"feedback":[...],"splash":{...} of user (0: empty), for GET /api/admin/user. */
+void lt_adm_write_user_marks(lt_buf_t *b, const lt_dataset_t *d, int64_t user);
+
 /* ---------- validation (flag_validate.c): LT_OK, or LT_EINVAL with w's error set ---------- */
 /*
  * A strategy body as Unleash accepts it (create and update): name known, constraints with a

@@ -129,7 +129,8 @@ const char *const lt_pg_migrations[] = {
     /* 7: instance settings (maintenance mode), default strategies per project and
      * environment, flag links, favourite projects and flags of each user, flag lifecycle
      * stages (the flags there are start in "initial", archived ones in "archived" too),
-     * project-scoped context fields, applications' metadata, password-reset tokens (digests) */
+     * project-scoped context fields, applications' metadata, password-reset tokens (digests),
+     * the splash screens and feedback prompts each user has seen */
     "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
@@ -158,7 +159,11 @@ const char *const lt_pg_migrations[] = {
     "  created_at BIGINT NOT NULL);"
     "CREATE TABLE reset_tokens ("
     "  digest BYTEA PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-    "  created_by " T ", created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);",
+    "  created_by " T ", created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"
+    "CREATE TABLE user_marks ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, kind " T " NOT NULL,"
+    "  name " T " NOT NULL, given BIGINT, never_show INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (user_id, kind, name));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -122,7 +122,8 @@ const char *const lt_sqlite_migrations[] = {
     /* 7: instance settings (maintenance mode), default strategies per project and
      * environment, flag links, favourite projects and flags of each user, flag lifecycle
      * stages (the flags there are start in "initial", archived ones in "archived" too),
-     * project-scoped context fields, applications' metadata, password-reset tokens (digests) */
+     * project-scoped context fields, applications' metadata, password-reset tokens (digests),
+     * the splash screens and feedback prompts each user has seen */
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE project_env_defaults ("
     "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
@@ -151,7 +152,11 @@ const char *const lt_sqlite_migrations[] = {
     "  created_at INTEGER NOT NULL);"
     "CREATE TABLE reset_tokens ("
     "  digest BLOB PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-    "  created_by TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);",
+    "  created_by TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);"
+    "CREATE TABLE user_marks ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL, given INTEGER, never_show INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (user_id, kind, name));",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
