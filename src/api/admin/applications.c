@@ -797,6 +797,15 @@ static bool sdk_outdated(const char *sdk)
     return false;
 }
 
+/* Is name in apps (NULL: every name is)? */
+static bool among(const char **apps, size_t n_apps, const char *name)
+{
+    for (size_t k = 0; apps && k < n_apps; k++)
+        if (strcmp(apps[k], name) == 0)
+            return true;
+    return !apps;
+}
+
 /* {"sdks": [{sdkVersion, applications}]}: the outdated SDK versions among the registrations
  * (of the apps in apps, when not NULL), each with the applications using it, sorted. */
 static void reply_outdated(lt_req_t *r, const char **apps, size_t n_apps)
@@ -812,10 +821,7 @@ static void reply_outdated(lt_req_t *r, const char **apps, size_t n_apps)
     const char **names = lt_arena_calloc(a, n_regs + 1, sizeof(*names));
     size_t nv = 0;
     for (size_t i = 0; i < n_regs; i++) {
-        bool in = !apps;
-        for (size_t k = 0; !in && k < n_apps; k++)
-            in = strcmp(apps[k], regs[i].app_name) == 0;
-        if (in && sdk_outdated(regs[i].sdk_version))
+        if (among(apps, n_apps, regs[i].app_name) && sdk_outdated(regs[i].sdk_version))
             lt_adm_set_add(versions, &nv, regs[i].sdk_version);
     }
     lt_adm_sort_names(versions, nv);
@@ -832,10 +838,7 @@ static void reply_outdated(lt_req_t *r, const char **apps, size_t n_apps)
         lt_json_cstr(&b, versions[v]);
         lt_buf_puts(&b, ",\"applications\":[");
         for (size_t k = 0, w = 0; k < nn; k++) {
-            bool in = !apps;
-            for (size_t q = 0; !in && q < n_apps; q++)
-                in = strcmp(apps[q], names[k]) == 0;
-            if (!in)
+            if (!among(apps, n_apps, names[k]))
                 continue;
             if (w++)
                 lt_buf_putc(&b, ',');
