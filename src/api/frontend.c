@@ -9,6 +9,7 @@
 #include "../model/model_json.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -59,6 +60,21 @@ static bool any_origin(void)
     return cfg.n_origins == 0;
 }
 
+/* Is the quoted origin o in the stored list (the JSON text of the "unleash.frontend" setting,
+ * written by the admin API with origins that need no escaping)? o must be of origin characters
+ * only, so that no part of the text can pass for it. */
+static bool stored_origin(const char *text, lt_str_t o)
+{
+    if (!o.len || o.len > 255)
+        return false;
+    char quoted[260];
+    for (size_t i = 0; i < o.len; i++)
+        if (!(isalnum((unsigned char)o.ptr[i]) || strchr(".-:/[]", o.ptr[i])))
+            return false;
+    snprintf(quoted, sizeof(quoted), "\"%.*s\"", (int)o.len, o.ptr);
+    return strstr(text, quoted) != NULL;
+}
+
 bool lt_frontend_pre(lt_req_t *r)
 {
     if (!is_frontend_path(lt_req_path(r)))
@@ -66,11 +82,17 @@ bool lt_frontend_pre(lt_req_t *r)
     lt_str_t origin = lt_req_header(r, "Origin");
     lt_reply_header(r, "Vary", "Origin");
     bool allowed = false;
-    if (any_origin()) {
+    /* origins set through the admin API (POST /api/admin/ui-config/cors) win over the
+     * configured ones */
+    lt_snapshot_t *snap = lt_req_snapshot(r);
+    const char *stored = snap ? lt_dataset_setting(&snap->data, LT_FRONTEND_SETTINGS) : NULL;
+    if (stored ? strstr(stored, "\"*\"") != NULL : any_origin()) {
         lt_reply_header(r, "Access-Control-Allow-Origin", "*");
         allowed = true;
     } else if (origin.ptr) {
-        for (size_t i = 0; i < cfg.n_origins && !allowed; i++)
+        if (stored)
+            allowed = stored_origin(stored, origin);
+        for (size_t i = 0; !stored && i < cfg.n_origins && !allowed; i++)
             allowed = lt_str_eq_c(origin, cfg.origins[i]);
         if (allowed)
             lt_reply_header(r, "Access-Control-Allow-Origin", origin.ptr);

@@ -33,6 +33,9 @@ void lt_frontend_configure(const lt_frontend_config_t *cfg);
 const lt_frontend_config_t *lt_frontend_config(void);
 /* The HTTP pre-routing hook: CORS preflight and headers on front-end paths. */
 bool lt_frontend_pre(lt_req_t *r);
+/* The instance setting holding the front-end CORS origins set at run time
+ * ({"frontendApiOrigins": [...]}, Unleash's "unleash.frontend"); they replace the configured. */
+#define LT_FRONTEND_SETTINGS "unleash.frontend"
 
 /*
  * A context as the front-end API builds it, from a JSON context object (NULL: none) read in

@@ -652,3 +652,33 @@ test('splash and feedback: kept per user and listed in /api/admin/user; an admin
   assert.equal((await viewer.post(`/api/admin/splash/${'s'.repeat(101)}`)).status, 400);
   assert.equal((await srv.request('POST', '/api/admin/splash/new-ui', {})).status, 401);
 });
+
+// ---------- front-end CORS origins at run time ----------
+
+test('ui-config/cors: origins stored (204, setting event), shown in ui-config and applied to the front-end API at once', async () => {
+  const preflight = (origin) => srv.request('OPTIONS', '/api/frontend', { headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' } });
+  assert.deepEqual((await admin.get('/api/admin/ui-config')).json().frontendApiOrigins, ['*']);
+  assert.equal((await preflight('https://anything.example')).headers['access-control-allow-origin'], '*');
+  const since = await srv.lastEventId();
+  let res = await admin.post('/api/admin/ui-config/cors', { frontendApiOrigins: ['https://app.example.com', 'http://localhost:3000'] });
+  assert.equal(res.status, 204, res.text);
+  const [ev] = await eventsOf('setting-created', since);
+  assert.deepEqual(ev.data, { id: 'unleash.frontend', frontendApiOrigins: ['https://app.example.com', 'http://localhost:3000'] });
+  assert.deepEqual((await admin.get('/api/admin/ui-config')).json().frontendApiOrigins, ['https://app.example.com', 'http://localhost:3000']);
+  res = await preflight('https://app.example.com');
+  assert.equal(res.status, 204);
+  assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
+  assert.equal((await preflight('http://localhost:3000')).headers['access-control-allow-origin'], 'http://localhost:3000');
+  for (const o of ['https://evil.example', 'https://app.example.com.evil.example', 'https://app.example', '"https://app.example.com"']) {
+    assert.equal((await preflight(o)).headers['access-control-allow-origin'], undefined, o);
+  }
+  for (const body of [{}, { frontendApiOrigins: 'https://a.example' }, { frontendApiOrigins: ['not-an-origin'] },
+    { frontendApiOrigins: ['https://a.example/path'] }, { frontendApiOrigins: ['https://*.example'] }, { frontendApiOrigins: [7] }]) {
+    res = await admin.post('/api/admin/ui-config/cors', body);
+    assert.equal(res.status, 400, `${JSON.stringify(body)}: ${res.text}`);
+  }
+  assertError(await admin.post('/api/admin/ui-config/cors', { frontendApiOrigins: ['not-an-origin'] }), 400, 'BadDataError', 'Invalid origin: not-an-origin');
+  assertPermissionError(await viewer.post('/api/admin/ui-config/cors', { frontendApiOrigins: ['*'] }), 'ADMIN');
+  assert.equal((await admin.post('/api/admin/ui-config/cors', { frontendApiOrigins: ['*'] })).status, 204);
+  assert.equal((await preflight('https://evil.example')).headers['access-control-allow-origin'], '*');
+});
