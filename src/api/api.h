@@ -45,6 +45,12 @@ extern const lt_route_t lt_routes_admin_roles[];
 extern const lt_route_t lt_routes_admin_tokens[];
 extern const lt_route_t lt_routes_admin_events[];
 extern const lt_route_t lt_routes_admin_projects[];
+extern const lt_route_t lt_routes_admin_env_defaults[]; /* env_defaults.c */
+extern const lt_route_t lt_routes_admin_links[];        /* links.c */
+extern const lt_route_t lt_routes_admin_favorites[];    /* favorites.c */
+extern const lt_route_t lt_routes_admin_lifecycle[];    /* lifecycle.c */
+extern const lt_route_t lt_routes_admin_password_reset[]; /* password_reset.c */
+extern const lt_route_t lt_routes_admin_ui_prompts[];   /* ui_prompts.c */
 extern const lt_route_t lt_routes_admin_environments[];
 extern const lt_route_t lt_routes_admin_features[];
 extern const lt_route_t lt_routes_admin_strategies[];

@@ -9,6 +9,7 @@
 #include "../model/model_json.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -59,21 +60,55 @@ static bool any_origin(void)
     return cfg.n_origins == 0;
 }
 
-/* Is origin in the server's own list (or is every origin allowed)? */
-static bool server_allows(lt_str_t origin)
+/* Is the quoted origin o in the stored list (the JSON text of the "unleash.frontend" setting,
+ * written by the admin API with origins that need no escaping)? o must be of origin characters
+ * only, so that no part of the text can pass for it. */
+static bool stored_origin(const char *text, lt_str_t o)
 {
-    if (any_origin())
+    if (!o.len || o.len > 255)
+        return false;
+    char quoted[260];
+    for (size_t i = 0; i < o.len; i++)
+        if (!(isalnum((unsigned char)o.ptr[i]) || strchr(".-:/[]", o.ptr[i])))
+            return false;
+    snprintf(quoted, sizeof(quoted), "\"%.*s\"", (int)o.len, o.ptr);
+    return strstr(text, quoted) != NULL;
+}
+
+/* The server's own list as set through the admin API (POST /api/admin/ui-config/cors: it wins
+ * over the configured one), or NULL. */
+static const char *stored_origins(lt_req_t *r)
+{
+    const lt_snapshot_t *snap = lt_req_snapshot(r);
+    return snap ? lt_dataset_setting(&snap->data, LT_FRONTEND_SETTINGS) : NULL;
+}
+
+/* Does the server's own list allow every origin? */
+static bool server_any(const char *stored)
+{
+    return stored ? strstr(stored, "\"*\"") != NULL : any_origin();
+}
+
+/* Is origin in the server's own list (or is every origin allowed)? */
+static bool server_allows(const char *stored, lt_str_t origin)
+{
+    if (server_any(stored))
         return true;
-    for (size_t i = 0; origin.ptr && i < cfg.n_origins; i++)
+    if (!origin.ptr)
+        return false;
+    if (stored)
+        return stored_origin(stored, origin);
+    for (size_t i = 0; i < cfg.n_origins; i++)
         if (lt_str_eq_c(origin, cfg.origins[i]))
             return true;
     return false;
 }
 
 /* The CORS headers of an allowed request: the origin echoed, or "*" when any is allowed. */
-static void allow_origin(lt_req_t *r, lt_str_t origin)
+static void allow_origin(lt_req_t *r, const char *stored, lt_str_t origin)
 {
-    lt_reply_header(r, "Access-Control-Allow-Origin", any_origin() || !origin.ptr ? "*" : origin.ptr);
+    lt_reply_header(r, "Access-Control-Allow-Origin",
+                    server_any(stored) || !origin.ptr ? "*" : origin.ptr);
     lt_reply_header(r, "Access-Control-Allow-Credentials", "true");
     lt_reply_header(r, "Access-Control-Expose-Headers", "ETag");
 }
@@ -81,11 +116,14 @@ static void allow_origin(lt_req_t *r, lt_str_t origin)
 void lt_frontend_cors_token(lt_req_t *r, const lt_token_t *t)
 {
     lt_str_t origin = lt_req_header(r, "Origin");
-    if (!origin.ptr || !t || t->n_origins == 0 || server_allows(origin))
-        return; /* no origin, nothing of its own, or the pre-hook has answered already */
+    if (!origin.ptr || !t || t->n_origins == 0)
+        return;
+    const char *stored = stored_origins(r);
+    if (server_allows(stored, origin))
+        return; /* the pre-hook has answered already */
     for (size_t i = 0; i < t->n_origins; i++)
         if (strcmp(t->origins[i], "*") == 0 || lt_str_eq_c(origin, t->origins[i])) {
-            allow_origin(r, origin);
+            allow_origin(r, stored, origin);
             return;
         }
 }
@@ -96,15 +134,16 @@ bool lt_frontend_pre(lt_req_t *r)
         return false;
     lt_str_t origin = lt_req_header(r, "Origin");
     lt_reply_header(r, "Vary", "Origin");
+    const char *stored = stored_origins(r);
     bool preflight = lt_req_method(r) == LT_OPTIONS;
     /* a request that is not a preflight carries its token: an origin the server does not
      * allow may still be its token's own, decided once it is authenticated */
-    bool allowed = server_allows(origin) ||
+    bool allowed = server_allows(stored, origin) ||
                    (preflight && origin.ptr &&
                     (lt_snapshot_frontend_origin(lt_req_snapshot(r), origin) ||
                      (cfg.origin_known && cfg.origin_known(origin))));
     if (allowed)
-        allow_origin(r, origin);
+        allow_origin(r, stored, origin);
     if (!preflight)
         return false;
     if (allowed) {

@@ -41,6 +41,9 @@ bool lt_frontend_pre(lt_req_t *r);
 /* The CORS headers for the request's Origin when t (authenticated, may be NULL) allows it and
  * the server's list does not (the pre-hook answered those already). */
 void lt_frontend_cors_token(lt_req_t *r, const lt_token_t *t);
+/* The instance setting holding the front-end CORS origins set at run time
+ * ({"frontendApiOrigins": [...]}, Unleash's "unleash.frontend"); they replace the configured. */
+#define LT_FRONTEND_SETTINGS "unleash.frontend"
 
 /*
  * A context as the front-end API builds it, from a JSON context object (NULL: none) read in

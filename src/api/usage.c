@@ -503,6 +503,8 @@ int lt_usage_flush(void)
     } else {
         lt_store_t *store = lt_state_lock();
         rc = store ? lt_store_usage_write(store, b.apps, b.n_apps, b.rows, b.n_rows) : LT_ERR;
+        if (rc == LT_OK && lt_store_usage_staged(store)) /* a flag's lifecycle moved on */
+            lt_state_reload_locked();
         lt_state_unlock();
         if (rc != LT_OK) {
             /* acknowledged to the SDKs already: keep them (bounded by the key limit) and try

@@ -132,6 +132,33 @@ typedef struct {
     const char *color; /* "#rrggbb" or NULL */
 } lt_tag_type_t;
 
+/* A link of a flag (Unleash's feature links): its id, the URL and an optional title. */
+typedef struct {
+    const char *id;
+    const char *feature;
+    const char *url;
+    const char *title; /* NULL when none */
+    int64_t created_at;
+} lt_link_t;
+
+/* A lifecycle stage a flag entered (Unleash's feature lifecycle): initial, pre-live, live,
+ * completed (with status "kept" or "discarded" and a status value), archived. */
+typedef struct {
+    const char *feature;
+    const char *stage;
+    const char *status;       /* completed only, else NULL */
+    const char *status_value; /* may be NULL */
+    int64_t entered_at;
+} lt_stage_t;
+
+/* The strategy a project's environment adds when a flag is switched on there with none
+ * (Unleash's default strategy), as the JSON text of a strategy without an id. */
+typedef struct {
+    const char *project;
+    const char *environment;
+    const char *strategy;
+} lt_env_default_t;
+
 typedef struct {
     const char *name;
     const char *description;
@@ -139,6 +166,7 @@ typedef struct {
     const char *legal_values; /* JSON list text: [{"value","description"}] */
     int sort_order;
     int64_t created_at;
+    const char *project; /* the project a project-scoped field belongs to, NULL: global */
 } lt_context_field_t;
 
 /* A custom strategy definition (built-in ones are compiled in). */

@@ -48,6 +48,46 @@ typedef struct {
     int64_t role_id;
 } lt_binding_t;
 
+/* A user's favourite project or flag. */
+typedef struct {
+    int64_t user_id;
+    const char *name;
+} lt_favorite_t;
+
+/* What a user did with a prompt of Unleash's UI: a splash screen seen (kind "splash") or a
+ * feedback prompt answered (kind "feedback", given when, and whether never to show it again). */
+typedef struct {
+    int64_t user_id;
+    const char *kind;
+    const char *name;
+    int64_t given; /* feedback: when (0: not given) */
+    bool never_show;
+} lt_user_mark_t;
+
+/* A password-reset token an admin made for a user: the digest of its secret, never the
+ * secret. Good once, until expires_at. */
+typedef struct {
+    uint8_t digest[32];
+    int64_t user_id;
+    const char *created_by;
+    int64_t created_at, expires_at;
+    int64_t used_at; /* 0: not used */
+} lt_reset_token_t;
+
+/* What an admin says of an application (Unleash's client_applications metadata). */
+typedef struct {
+    const char *app_name;
+    const char *description, *url, *color, *icon; /* each may be NULL */
+    int64_t created_at;
+} lt_app_meta_t;
+
+/* An instance setting (Unleash's settings table): a name and its JSON value, e.g.
+ * "maintenance.mode" = {"enabled":true}. */
+typedef struct {
+    const char *name;
+    const char *value;
+} lt_setting_t;
+
 typedef enum {
     LT_TOKEN_CLIENT = 0, /* backend SDKs; "client" and "backend" on the wire */
     LT_TOKEN_FRONTEND,

@@ -258,6 +258,7 @@ static int fill_context_field(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r
     c->legal_values = lt__row_str(a, r, 3);
     c->sort_order = (int)r->num(r, 4);
     c->created_at = r->num(r, 5);
+    c->project = lt__row_str(a, r, 6);
     return LT_OK;
 }
 
@@ -332,6 +333,93 @@ static int fill_binding(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void
     b->user_id = r->num(r, 0);
     b->project = lt__row_str(a, r, 1);
     b->role_id = r->num(r, 2);
+    return LT_OK;
+}
+
+static int fill_setting(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_setting_t *st = elem;
+    st->name = lt__row_str(a, r, 0);
+    st->value = lt__row_str(a, r, 1);
+    return LT_OK;
+}
+
+static int fill_env_default(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_env_default_t *e = elem;
+    e->project = lt__row_str(a, r, 0);
+    e->environment = lt__row_str(a, r, 1);
+    e->strategy = lt__row_str(a, r, 2);
+    return LT_OK;
+}
+
+static int fill_link(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_link_t *l = elem;
+    l->id = lt__row_str(a, r, 0);
+    l->feature = lt__row_str(a, r, 1);
+    l->url = lt__row_str(a, r, 2);
+    l->title = lt__row_str(a, r, 3);
+    l->created_at = r->num(r, 4);
+    return LT_OK;
+}
+
+static int fill_favorite(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_favorite_t *f = elem;
+    f->user_id = r->num(r, 0);
+    f->name = lt__row_str(a, r, 1);
+    return LT_OK;
+}
+
+static int fill_stage(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_stage_t *st = elem;
+    st->feature = lt__row_str(a, r, 0);
+    st->stage = lt__row_str(a, r, 1);
+    st->status = lt__row_str(a, r, 2);
+    st->status_value = lt__row_str(a, r, 3);
+    st->entered_at = r->num(r, 4);
+    return LT_OK;
+}
+
+static int fill_app_meta(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_app_meta_t *m = elem;
+    m->app_name = lt__row_str(a, r, 0);
+    m->description = lt__row_str(a, r, 1);
+    m->url = lt__row_str(a, r, 2);
+    m->color = lt__row_str(a, r, 3);
+    m->icon = lt__row_str(a, r, 4);
+    m->created_at = r->num(r, 5);
+    return LT_OK;
+}
+
+static int fill_reset_token(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_reset_token_t *t = elem;
+    const uint8_t *digest = r->digest(r, 0);
+    if (!digest) {
+        lt_log_error("store: load failed: reset_tokens has a bad digest");
+        return LT_ERR;
+    }
+    memcpy(t->digest, digest, 32);
+    t->user_id = r->num(r, 1);
+    t->created_by = lt__row_str(a, r, 2);
+    t->created_at = r->num(r, 3);
+    t->expires_at = r->num(r, 4);
+    t->used_at = r->num(r, 5);
+    return LT_OK;
+}
+
+static int fill_user_mark(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_user_mark_t *m = elem;
+    m->user_id = r->num(r, 0);
+    m->kind = lt__row_str(a, r, 1);
+    m->name = lt__row_str(a, r, 2);
+    m->given = r->num(r, 3);
+    m->never_show = r->num(r, 4) != 0;
     return LT_OK;
 }
 
@@ -446,7 +534,7 @@ const lt__load_table_t lt__load_tables[] = {
         tag_types, fill_tag_type),
     TOP("context_fields",
         "SELECT name, description, stickiness, legal_values, sort_order,"
-        " created_at FROM context_fields ORDER BY sort_order, name",
+        " created_at, project FROM context_fields ORDER BY sort_order, name",
         lt_context_field_t, context_fields, fill_context_field),
     TOP("strategy_definitions",
         "SELECT name, title, description, parameters, deprecated,"
@@ -470,6 +558,38 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT user_id, project, role_id FROM role_bindings"
         " ORDER BY user_id, project, role_id",
         lt_binding_t, bindings, fill_binding),
+    TOP("settings", "SELECT name, value FROM settings ORDER BY name", lt_setting_t, settings,
+        fill_setting),
+    TOP("project_env_defaults",
+        "SELECT project, environment, strategy FROM project_env_defaults"
+        " ORDER BY project, environment",
+        lt_env_default_t, env_defaults, fill_env_default),
+    TOP("feature_links",
+        "SELECT id, feature, url, title, created_at FROM feature_links"
+        " ORDER BY feature, created_at, id",
+        lt_link_t, links, fill_link),
+    TOP("favorite_projects",
+        "SELECT user_id, project FROM favorite_projects ORDER BY user_id, project",
+        lt_favorite_t, fav_projects, fill_favorite),
+    TOP("favorite_features",
+        "SELECT user_id, feature FROM favorite_features ORDER BY user_id, feature",
+        lt_favorite_t, fav_features, fill_favorite),
+    TOP("feature_lifecycles",
+        "SELECT feature, stage, status, status_value, created_at FROM feature_lifecycles"
+        " ORDER BY feature, created_at, stage",
+        lt_stage_t, stages, fill_stage),
+    TOP("application_meta",
+        "SELECT app_name, description, url, color, icon, created_at FROM application_meta"
+        " ORDER BY app_name",
+        lt_app_meta_t, app_meta, fill_app_meta),
+    TOP("reset_tokens",
+        "SELECT digest, user_id, created_by, created_at, expires_at, used_at FROM reset_tokens"
+        " ORDER BY digest",
+        lt_reset_token_t, reset_tokens, fill_reset_token),
+    TOP("user_marks",
+        "SELECT user_id, kind, name, given, never_show FROM user_marks"
+        " ORDER BY user_id, kind, name",
+        lt_user_mark_t, user_marks, fill_user_mark),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

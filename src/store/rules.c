@@ -393,3 +393,60 @@ int lt_store_integration_events(lt_store_t *s, lt_arena_t *a, int64_t addon_id, 
     *n = 0;
     return s->be->integration_events_list(s, a, addon_id, offset, limit, out, n);
 }
+
+/* ---------- instance settings, default strategies, flag links, favourites ---------- */
+
+int lt_store_setting_put(lt_store_t *s, const char *name, const char *value, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->setting_put(s, name, value), ev);
+}
+
+int lt_store_env_default_put(lt_store_t *s, const char *project, const char *env,
+                             const char *strategy, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->env_default_put(s, project, env, strategy), ev);
+}
+
+int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->link_put(s, l, m), ev);
+}
+
+int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->link_delete(s, id), ev);
+}
+
+int lt_store_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on,
+                          const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->favorite_set(s, feature, user_id, name, on), ev);
+}
+
+/* ---------- flag lifecycle ---------- */
+
+int lt_store_lifecycle_complete(lt_store_t *s, const char *feature, const char *status,
+                                const char *status_value, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->lifecycle_put(s, feature, "completed", status, status_value, 0),
+                      ev);
+}
+
+int lt_store_lifecycle_uncomplete(lt_store_t *s, const char *feature, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->lifecycle_delete(s, feature, "completed"), ev);
+}

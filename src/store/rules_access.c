@@ -4,6 +4,7 @@
  * (a password change ends their sessions; their PATs and sessions go with them), roles (one in
  * use as a root role cannot be deleted), bindings, sessions, and the no-event batch writes.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/buf.h"
@@ -139,6 +140,32 @@ int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
     return lt__tx_end(s, s->be->token_usage_load(s, fn, ctx), NULL);
 }
 
+static int row_flag_env_cmp(const void *pa, const void *pb)
+{
+    const lt_metric_row_t *a = *(const lt_metric_row_t *const *)pa;
+    const lt_metric_row_t *b = *(const lt_metric_row_t *const *)pb;
+    int c = strcmp(a->feature, b->feature);
+    return c ? c : strcmp(a->environment, b->environment);
+}
+
+/* The lifecycle stages the counted rows move their flags to, once per flag and environment. */
+static int lifecycle_from_metrics(lt_store_t *s, const lt_metric_row_t *rows, size_t n,
+                                  int64_t now, bool *staged)
+{
+    const lt_metric_row_t **by = lt_xcalloc(n + 1, sizeof(*by));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].yes || rows[i].no)
+            by[k++] = &rows[i];
+    qsort(by, k, sizeof(*by), row_flag_env_cmp);
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < k; i++)
+        if (i == 0 || row_flag_env_cmp(&by[i - 1], &by[i]) != 0)
+            rc = s->be->lifecycle_metrics(s, by[i]->feature, by[i]->environment, now, staged);
+    free(by);
+    return rc;
+}
+
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                          const lt_metric_row_t *rows, size_t n_rows)
 {
@@ -146,6 +173,10 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
         return LT_ERR;
     int rc = s->be->usage_write(s, apps, n_apps, rows, n_rows);
     int64_t now = lt_now_ms(), hour = 3600000;
+    s->usage_staged = false;
+    bool staged = false;
+    if (rc == LT_OK)
+        rc = lifecycle_from_metrics(s, rows, n_rows, now, &staged);
     bool prune = rc == LT_OK && s->be->usage_prune && now - s->usage_pruned_at >= hour;
     if (prune)
         rc = s->be->usage_prune(s, now - LT_USAGE_RAW_HOURS * hour,
@@ -153,7 +184,54 @@ int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
     rc = lt__tx_end(s, rc, NULL);
     if (prune && rc == LT_OK)
         s->usage_pruned_at = now;
+    s->usage_staged = rc == LT_OK && staged;
     return rc;
+}
+
+int lt_store_app_meta_put(lt_store_t *s, const lt_app_meta_t *m, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->app_meta_put(s, m), ev);
+}
+
+int lt_store_app_delete(lt_store_t *s, const char *name, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->app_delete(s, name), ev);
+}
+
+int lt_store_reset_token_create(lt_store_t *s, const lt_reset_token_t *t, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->reset_token_put(s, t), ev);
+}
+
+int lt_store_password_reset(lt_store_t *s, const uint8_t digest[32], const lt_user_t *u,
+                            const char *password_hash, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->reset_token_use(s, digest, lt_now_ms());
+    if (rc == LT_OK)
+        rc = s->be->user_put(s, u, password_hash, NULL);
+    if (rc == LT_OK) /* a new password ends the user's sessions */
+        rc = s->be->sessions_delete_user(s, u->id);
+    return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_user_mark_put(lt_store_t *s, const lt_user_mark_t *m, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->user_mark_put(s, m), ev);
+}
+
+bool lt_store_usage_staged(const lt_store_t *s)
+{
+    return s->usage_staged;
 }
 
 /* ---------- users, roles ---------- */

@@ -33,6 +33,9 @@ int lt__event_append(lt_store_t *s, const lt_event_t *ev);
 /* End the transaction: when rc is LT_OK, append ev (NULL: none) and commit; else roll back.
  * Returns rc, or LT_ERR when the event or the commit fails. */
 int lt__tx_end(lt_store_t *s, int rc, const lt_event_t *ev);
+/* Append ev in the current transaction, with what follows from it: the lifecycle stage its
+ * type enters (feature-created, -archived, -revived, features-imported). LT_OK or the error. */
+int lt__event_append(lt_store_t *s, const lt_event_t *ev);
 
 /* Write a feature through the backend after replacing every strategy id that is empty, used
  * twice in f, or used by another flag (or, only_listed_envs, by another environment of this

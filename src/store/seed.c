@@ -28,12 +28,12 @@ static const lt_tag_type_t seed_tag_type = {"simple", "Used to simplify filterin
                                             "#", NULL};
 
 static const lt_context_field_t seed_fields[] = {
-    {"environment", "Allows you to constrain on application environment", false, NULL, 0, 0},
-    {"userId", "Allows you to constrain on userId", true, NULL, 1, 0},
-    {"appName", "Allows you to constrain on application name", false, NULL, 2, 0},
-    {"currentTime", "Allows you to constrain on date values", false, NULL, 3, 0},
-    {"sessionId", "Allows you to constrain on sessionId", true, NULL, 4, 0},
-    {"remoteAddress", "Allows you to constrain on remoteAddress", false, NULL, 5, 0},
+    {"environment", "Allows you to constrain on application environment", false, NULL, 0, 0, NULL},
+    {"userId", "Allows you to constrain on userId", true, NULL, 1, 0, NULL},
+    {"appName", "Allows you to constrain on application name", false, NULL, 2, 0, NULL},
+    {"currentTime", "Allows you to constrain on date values", false, NULL, 3, 0, NULL},
+    {"sessionId", "Allows you to constrain on sessionId", true, NULL, 4, 0, NULL},
+    {"remoteAddress", "Allows you to constrain on remoteAddress", false, NULL, 5, 0, NULL},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof(*(a)))

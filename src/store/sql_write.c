@@ -349,13 +349,14 @@ int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put
     lt__touch(s, NULL);
     return put_row(s, m, c->created_at != 0,
                    "INSERT INTO context_fields (name, description, stickiness, legal_values,"
-                   " sort_order, created_at) VALUES (?,?,?,?,?,?)",
+                   " sort_order, created_at, project) VALUES (?,?,?,?,?,?,?)",
                    "name",
                    "description = excluded.description, stickiness = excluded.stickiness,"
-                   " legal_values = excluded.legal_values, sort_order = excluded.sort_order",
-                   "ttitii", c->name, c->description, (int64_t)c->stickiness,
+                   " legal_values = excluded.legal_values, sort_order = excluded.sort_order,"
+                   " project = excluded.project",
+                   "ttitiit", c->name, c->description, (int64_t)c->stickiness,
                    c->legal_values ? c->legal_values : "[]", (int64_t)c->sort_order,
-                   created(c->created_at));
+                   created(c->created_at), c->project);
 }
 
 int lt__sql_context_field_delete(lt_store_t *s, const char *name)
@@ -718,4 +719,157 @@ int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *
                  "tti", kind, keys[i], kinds[i] == 'n' ? n_events : (int64_t)0);
     }
     return rc;
+}
+
+/* ---------- instance settings, default strategies, flag links ---------- */
+
+int lt__sql_setting_put(lt_store_t *s, const char *name, const char *value)
+{
+    if (!value)
+        return run(s, "DELETE FROM settings WHERE name = ?", "t", name);
+    return put_row(s, LT_PUT_REPLACE, false, "INSERT INTO settings (name, value) VALUES (?,?)",
+                   "name", "value = excluded.value", "tt", name, value);
+}
+
+int lt__sql_env_default_put(lt_store_t *s, const char *project, const char *env,
+                            const char *strategy)
+{
+    if (!strategy)
+        return run(s, "DELETE FROM project_env_defaults WHERE project = ? AND environment = ?",
+                   "tt", project, env);
+    return put_row(s, LT_PUT_REPLACE, false,
+                   "INSERT INTO project_env_defaults (project, environment, strategy)"
+                   " VALUES (?,?,?)",
+                   "project, environment", "strategy = excluded.strategy", "ttt", project, env,
+                   strategy);
+}
+
+int lt__sql_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m)
+{
+    return put_row(s, m, false,
+                   "INSERT INTO feature_links (id, feature, url, title, created_at)"
+                   " VALUES (?,?,?,?,?)",
+                   "id", "url = excluded.url, title = excluded.title", "tttti", l->id,
+                   l->feature, l->url, l->title, created(l->created_at));
+}
+
+int lt__sql_link_delete(lt_store_t *s, const char *id)
+{
+    return run_changed(s, "DELETE FROM feature_links WHERE id = ?", "t", id);
+}
+
+int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on)
+{
+    if (feature)
+        return run(s,
+                   on ? "INSERT INTO favorite_features (user_id, feature) VALUES (?,?)"
+                        " ON CONFLICT DO NOTHING"
+                      : "DELETE FROM favorite_features WHERE user_id = ? AND feature = ?",
+                   "it", user_id, name);
+    return run(s,
+               on ? "INSERT INTO favorite_projects (user_id, project) VALUES (?,?)"
+                    " ON CONFLICT DO NOTHING"
+                  : "DELETE FROM favorite_projects WHERE user_id = ? AND project = ?",
+               "it", user_id, name);
+}
+
+/* ---------- flag lifecycle ---------- */
+
+int lt__sql_lifecycle_put(lt_store_t *s, const char *feature, const char *stage,
+                          const char *status, const char *status_value, int64_t at)
+{
+    return run(s,
+               "INSERT INTO feature_lifecycles (feature, stage, status, status_value, created_at)"
+               " VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+               "tttti", feature, stage, status, status_value, created(at));
+}
+
+int lt__sql_lifecycle_delete(lt_store_t *s, const char *feature, const char *stage)
+{
+    if (!stage)
+        return run(s, "DELETE FROM feature_lifecycles WHERE feature = ?", "t", feature);
+    return run(s, "DELETE FROM feature_lifecycles WHERE feature = ? AND stage = ?", "tt", feature,
+               stage);
+}
+
+int lt__sql_lifecycle_backfill(lt_store_t *s)
+{
+    int rc = run(s, LT_LIFECYCLE_BACKFILL_INITIAL, "");
+    return rc == LT_OK ? run(s, LT_LIFECYCLE_BACKFILL_ARCHIVED, "") : rc;
+}
+
+int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *env, int64_t at,
+                              bool *moved)
+{
+    int64_t changed = 0;
+    int rc = call(s, &changed, NULL,
+                  "INSERT INTO feature_lifecycles (feature, stage, created_at)"
+                  " SELECT f.name, st.stage, CAST(? AS BIGINT) + st.rank FROM features f,"
+                  " (SELECT 'pre-live' AS stage, 0 AS rank UNION ALL SELECT 'live', 1) st,"
+                  " environments e WHERE f.name = ? AND e.name = ? AND (st.stage = 'pre-live' OR"
+                  " (e.type = 'production' AND EXISTS (SELECT 1 FROM feature_environments fe"
+                  " WHERE fe.feature = f.name AND fe.environment = e.name AND fe.enabled = 1)))"
+                  " ON CONFLICT DO NOTHING",
+                  "itt", at, feature, env);
+    if (rc == LT_OK && changed > 0)
+        *moved = true;
+    return rc;
+}
+
+/* ---------- applications ---------- */
+
+int lt__sql_app_meta_put(lt_store_t *s, const lt_app_meta_t *m)
+{
+    return put_row(s, LT_PUT_REPLACE, false,
+                   "INSERT INTO application_meta (app_name, description, url, color, icon,"
+                   " created_at) VALUES (?,?,?,?,?,?)",
+                   "app_name",
+                   "description = excluded.description, url = excluded.url,"
+                   " color = excluded.color, icon = excluded.icon",
+                   "ttttti", m->app_name, m->description, m->url, m->color, m->icon,
+                   created(m->created_at));
+}
+
+int lt__sql_app_delete(lt_store_t *s, const char *name)
+{
+    int rc = run(s, "DELETE FROM application_meta WHERE app_name = ?", "t", name);
+    return rc == LT_OK ? run(s, "DELETE FROM client_applications WHERE app_name = ?", "t", name)
+                       : rc;
+}
+
+/* ---------- password-reset tokens ---------- */
+
+int lt__sql_reset_token_put(lt_store_t *s, const lt_reset_token_t *t)
+{
+    int64_t now = lt_now_ms();
+    int rc = run(s,
+                 "UPDATE reset_tokens SET expires_at = ? WHERE user_id = ? AND used_at IS NULL"
+                 " AND expires_at > ?",
+                 "iii", now, t->user_id, now);
+    if (rc != LT_OK)
+        return rc;
+    return run(s,
+               "INSERT INTO reset_tokens (digest, user_id, created_by, created_at, expires_at)"
+               " VALUES (?,?,?,?,?)",
+               "bitii", t->digest, t->user_id, t->created_by, created(t->created_at),
+               t->expires_at);
+}
+
+int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at)
+{
+    int64_t changed = 0;
+    int rc = call(s, &changed, NULL,
+                  "UPDATE reset_tokens SET used_at = ? WHERE digest = ? AND used_at IS NULL"
+                  " AND expires_at > ?",
+                  "ibi", at, digest, at);
+    return rc == LT_OK && changed != 1 ? LT_EINVAL : rc;
+}
+
+int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m)
+{
+    return put_row(s, LT_PUT_REPLACE, false,
+                   "INSERT INTO user_marks (user_id, kind, name, given, never_show)"
+                   " VALUES (?,?,?,?,?)",
+                   "user_id, kind, name", "given = excluded.given, never_show = excluded.never_show",
+                   "ittoi", m->user_id, m->kind, m->name, m->given, (int64_t)m->never_show);
 }

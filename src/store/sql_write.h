@@ -81,6 +81,48 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
 /* The changes rows of a write, one statement each (store.h changes_append). */
 int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *keys, size_t n,
                            int64_t n_events, bool prune);
+/* Instance settings (value NULL: removed), a project environment's default strategy (NULL:
+ * removed; LT_EINVAL when the environment is not the project's), flag links. */
+int lt__sql_setting_put(lt_store_t *s, const char *name, const char *value);
+int lt__sql_env_default_put(lt_store_t *s, const char *project, const char *env,
+                            const char *strategy);
+int lt__sql_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
+int lt__sql_link_delete(lt_store_t *s, const char *id);
+int lt__sql_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on);
+
+/* The flag lifecycle (Unleash's feature_lifecycles): one row per (flag, stage) with when it
+ * was entered. A stage already entered is kept as it was (Unleash's insert-or-ignore). */
+int lt__sql_lifecycle_put(lt_store_t *s, const char *feature, const char *stage,
+                          const char *status, const char *status_value, int64_t at);
+/* stage NULL: every stage of the flag. */
+int lt__sql_lifecycle_delete(lt_store_t *s, const char *feature, const char *stage);
+/* Flags without a stage enter "initial" (at their creation), archived ones "archived". */
+int lt__sql_lifecycle_backfill(lt_store_t *s);
+/* Metrics of feature in env: "pre-live" when env exists, "live" too when it is of type
+ * production and the flag is on there; *moved: whether a stage was entered. */
+int lt__sql_lifecycle_metrics(lt_store_t *s, const char *feature, const char *env, int64_t at,
+                              bool *moved);
+/* An application's metadata (replaced), and an application deleted: its metadata and its
+ * registrations (its usage counts stay, as in Unleash). */
+int lt__sql_app_meta_put(lt_store_t *s, const lt_app_meta_t *m);
+int lt__sql_app_delete(lt_store_t *s, const char *name);
+/* A password-reset token stored (the user's unused ones expire now); one used at `at`
+ * (LT_EINVAL when it is unknown, used or expired). */
+int lt__sql_reset_token_put(lt_store_t *s, const lt_reset_token_t *t);
+int lt__sql_reset_token_use(lt_store_t *s, const uint8_t digest[32], int64_t at);
+/* A user's mark of a UI prompt, replaced. */
+int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m);
+/* The backfill as SQL, for the migrations too (each one statement). */
+#define LT_LIFECYCLE_BACKFILL_INITIAL                                                             \
+    "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
+    " SELECT name, 'initial', created_at FROM features WHERE NOT EXISTS"                          \
+    " (SELECT 1 FROM feature_lifecycles l WHERE l.feature = features.name)"                       \
+    " ON CONFLICT DO NOTHING"
+#define LT_LIFECYCLE_BACKFILL_ARCHIVED                                                            \
+    "INSERT INTO feature_lifecycles (feature, stage, created_at)"                                 \
+    " SELECT name, 'archived', created_at + 1 FROM features WHERE archived = 1"                   \
+    " ON CONFLICT DO NOTHING"
+#define LT_LIFECYCLE_BACKFILL LT_LIFECYCLE_BACKFILL_INITIAL ";" LT_LIFECYCLE_BACKFILL_ARCHIVED
 
 /* The function-table entries of the shared write primitives (in a lt_store_backend_t). */
 #define LT__SQL_WRITE_PRIMITIVES \
@@ -117,7 +159,21 @@ int lt__sql_changes_append(lt_store_t *s, const char *kinds, const char *const *
     .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
     .token_usage_write = lt__sql_token_usage_write, \
+    .changes_append = lt__sql_changes_append, \
     .usage_prune = lt__sql_usage_prune, \
-    .changes_append = lt__sql_changes_append
+    .setting_put = lt__sql_setting_put, \
+    .env_default_put = lt__sql_env_default_put, \
+    .link_put = lt__sql_link_put, \
+    .link_delete = lt__sql_link_delete, \
+    .favorite_set = lt__sql_favorite_set, \
+    .lifecycle_put = lt__sql_lifecycle_put, \
+    .lifecycle_delete = lt__sql_lifecycle_delete, \
+    .lifecycle_backfill = lt__sql_lifecycle_backfill, \
+    .lifecycle_metrics = lt__sql_lifecycle_metrics, \
+    .app_meta_put = lt__sql_app_meta_put, \
+    .app_delete = lt__sql_app_delete, \
+    .reset_token_put = lt__sql_reset_token_put, \
+    .reset_token_use = lt__sql_reset_token_use, \
+    .user_mark_put = lt__sql_user_mark_put
 
 #endif

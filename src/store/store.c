@@ -93,11 +93,26 @@ void lt__touch_sql(lt_store_t *s, const char *sql)
     lt__touch(s, NULL);
 }
 
+/* The event row, counted for the changes rows, and the lifecycle stage it enters a flag in. */
 int lt__event_append(lt_store_t *s, const lt_event_t *ev)
 {
     int rc = s->be->event_append(s, ev);
-    if (rc == LT_OK)
-        s->tx_events++;
+    if (rc != LT_OK)
+        return rc;
+    s->tx_events++;
+    const char *f = ev->feature_name, *t = ev->type;
+    if (!t)
+        return rc;
+    if (f && strcmp(t, "feature-created") == 0)
+        rc = s->be->lifecycle_put(s, f, "initial", NULL, NULL, 0);
+    else if (f && strcmp(t, "feature-archived") == 0)
+        rc = s->be->lifecycle_put(s, f, "archived", NULL, NULL, 0);
+    else if (f && strcmp(t, "feature-revived") == 0) {
+        rc = s->be->lifecycle_delete(s, f, NULL);
+        if (rc == LT_OK)
+            rc = s->be->lifecycle_put(s, f, "initial", NULL, NULL, 0);
+    } else if (strcmp(t, "features-imported") == 0)
+        rc = s->be->lifecycle_backfill(s);
     return rc;
 }
 

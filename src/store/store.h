@@ -224,6 +224,38 @@ typedef struct lt_store_backend {
     /* Drop expired sessions, then call fn for each live one. */
     int (*sessions_load)(lt_store_t *s, lt_session_fn fn, void *ctx);
 
+    /* Instance settings: value (JSON text) NULL removes the setting. */
+    int (*setting_put)(lt_store_t *s, const char *name, const char *value);
+    /* The default strategy (JSON text) of a project's environment; NULL removes it. LT_EINVAL
+     * when env is not enabled in project. */
+    int (*env_default_put)(lt_store_t *s, const char *project, const char *env,
+                           const char *strategy);
+    /* A flag link under its id: CREATE or REPLACE (url and title). */
+    int (*link_put)(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m);
+    int (*link_delete)(lt_store_t *s, const char *id);
+    /* Add (on) or remove user's favourite flag (feature) or project name; either is LT_OK
+     * when it already is so, LT_EINVAL when the user or name does not exist. */
+    int (*favorite_set)(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on);
+    /* The flag lifecycle: a stage entered (kept as it was when already entered), removed
+     * (stage NULL: all), the backfill of flags without stages, the stages metrics of feature in
+     * env move it to (*moved set when one was entered); sql_write.h. */
+    int (*lifecycle_put)(lt_store_t *s, const char *feature, const char *stage,
+                         const char *status, const char *status_value, int64_t at);
+    int (*lifecycle_delete)(lt_store_t *s, const char *feature, const char *stage);
+    int (*lifecycle_backfill)(lt_store_t *s);
+    int (*lifecycle_metrics)(lt_store_t *s, const char *feature, const char *env, int64_t at,
+                             bool *moved);
+    /* An application's metadata, replaced; an application deleted (metadata and
+     * registrations; LT_OK when there was none). */
+    int (*app_meta_put)(lt_store_t *s, const lt_app_meta_t *m);
+    int (*app_delete)(lt_store_t *s, const char *name);
+    /* A password-reset token (its digest) stored, the user's unused ones expired; one marked
+     * used (LT_EINVAL when unknown, used or expired). */
+    int (*reset_token_put)(lt_store_t *s, const lt_reset_token_t *t);
+    int (*reset_token_use)(lt_store_t *s, const uint8_t digest[32], int64_t at);
+    /* A user's mark of a UI prompt (splash seen, feedback given), replaced. */
+    int (*user_mark_put)(lt_store_t *s, const lt_user_mark_t *m);
+
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
     /* Replace the usage rows of n tokens; drop the rows of tokens no longer stored. */
@@ -296,6 +328,7 @@ typedef struct lt_store_backend {
 struct lt_store {
     const lt_store_backend_t *be;
     int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
+    bool usage_staged;       /* the last usage write moved a flag to a lifecycle stage */
     /* The current write transaction's touches (rules_int.h lt__touch), written as changes rows
      * with its events at commit: the flags it wrote, or all (anything else). */
     char **touched;
@@ -461,6 +494,32 @@ int lt_store_project_env_remove(lt_store_t *s, const char *project, const char *
 int lt_store_environments_order(lt_store_t *s, const char *const *names, const int *orders,
                                 size_t n, const lt_event_t *ev);
 
+/* --- instance settings, default strategies, flag links --- */
+/* Set instance setting name to value (JSON text; NULL removes it). */
+int lt_store_setting_put(lt_store_t *s, const char *name, const char *value, const lt_event_t *ev);
+/* Set (strategy JSON text) or remove (NULL) the default strategy of project's environment env;
+ * LT_EINVAL when env is not enabled in project. */
+int lt_store_env_default_put(lt_store_t *s, const char *project, const char *env,
+                             const char *strategy, const lt_event_t *ev);
+/* Add (LT_PUT_CREATE) or replace the url and title of (LT_PUT_REPLACE) a flag link. */
+int lt_store_link_put(lt_store_t *s, const lt_link_t *l, lt_put_mode_t m, const lt_event_t *ev);
+int lt_store_link_delete(lt_store_t *s, const char *id, const lt_event_t *ev);
+/* Add (on) or remove a favourite flag (feature) or project of user_id; LT_OK when it already
+ * was so (the event is written all the same, as Unleash does). */
+/* The flag lifecycle. Stages follow the events as Unleash's do: feature-created enters
+ * "initial", feature-archived "archived", feature-revived starts over at "initial",
+ * features-imported gives the flags without one "initial"; metrics (lt_store_usage_write) enter
+ * "pre-live" and, in a production environment where the flag is on, "live". complete enters
+ * "completed" with status ("kept"/"discarded") and status_value (may be NULL); uncomplete
+ * leaves it. Each with its event. */
+int lt_store_lifecycle_complete(lt_store_t *s, const char *feature, const char *status,
+                                const char *status_value, const lt_event_t *ev);
+int lt_store_lifecycle_uncomplete(lt_store_t *s, const char *feature, const lt_event_t *ev);
+/* Did the last lt_store_usage_write move a flag to a lifecycle stage? (Then the snapshot is
+ * stale: no event marks it.) */
+bool lt_store_usage_staged(const lt_store_t *s);
+int lt_store_favorite_set(lt_store_t *s, bool feature, int64_t user_id, const char *name, bool on,
+                          const lt_event_t *ev);
 /* --- tag types, context fields, strategy definitions --- */
 int lt_store_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, const lt_event_t *ev);
 int lt_store_tag_type_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
@@ -512,6 +571,20 @@ int lt_store_session_delete(lt_store_t *s, const uint8_t digest[32]);
 /* Drop expired sessions and call fn for every live one. */
 int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
 
+/* Store a password-reset token for t->user_id (its digest, never the secret); the user's
+ * earlier unused tokens expire. */
+int lt_store_reset_token_create(lt_store_t *s, const lt_reset_token_t *t, const lt_event_t *ev);
+/* Use the reset token with this digest to set user u's password hash, in one transaction: the
+ * token is then used, and the user's sessions end. LT_EINVAL when the token is unknown, used
+ * or expired (nothing changes). */
+int lt_store_password_reset(lt_store_t *s, const uint8_t digest[32], const lt_user_t *u,
+                            const char *password_hash, const lt_event_t *ev);
+/* Record what a user did with a prompt of the UI (a splash screen, a feedback prompt). */
+int lt_store_user_mark_put(lt_store_t *s, const lt_user_mark_t *m, const lt_event_t *ev);
+/* Set an application's metadata (description, url, color, icon); delete an application: its
+ * metadata and registrations (LT_OK when it had none). */
+int lt_store_app_meta_put(lt_store_t *s, const lt_app_meta_t *m, const lt_event_t *ev);
+int lt_store_app_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
 /* --- events and usage (any thread) --- */
 /* Events newest first, in a; *total counts all that match. */
 int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,

@@ -322,7 +322,7 @@ static void test_config_records(void **state)
     fx_t *fx = *state;
     lt_event_t ev = fx_ev("x");
     lt_tag_type_t tt = {"team", "Team", "t", "#00ff00"};
-    lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0};
+    lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0, NULL};
     lt_strategy_def_t sd = {"custom", "Custom", "d", "[]", false, 0};
     assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
     assert_int_equal(lt_store_context_field_put(fx->s, &cf, &ev), LT_OK);
@@ -414,6 +414,84 @@ static void test_addons(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(fx_load(fx).n_addons, 0);
     lt_arena_dispose(&a);
+}
+
+/* ---------- instance settings, default strategies, flag links ---------- */
+
+static void test_settings_defaults_links(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("x");
+    assert_int_equal(lt_store_setting_put(fx->s, "maintenance.mode", "{\"enabled\":true}", &ev),
+                     LT_OK);
+    assert_int_equal(lt_store_setting_put(fx->s, "a.first", "{}", &ev), LT_OK);
+    assert_int_equal(lt_store_setting_put(fx->s, "maintenance.mode", "{\"enabled\":false}", &ev),
+                     LT_OK);
+    const char *st = "{\"name\":\"flexibleRollout\",\"parameters\":{\"rollout\":\"50\"}}";
+    assert_int_equal(lt_store_env_default_put(fx->s, "default", "production", st, &ev), LT_OK);
+    fx_quiet(true); /* not an environment of the project: refused, nothing kept */
+    assert_int_equal(lt_store_env_default_put(fx->s, "default", "staging", st, &ev), LT_EINVAL);
+    fx_quiet(false);
+    assert_int_equal(put_flag(fx, "linked", "default", "development", NULL), LT_OK);
+    lt_link_t l = {"l1", "linked", "https://example.com/a", "A", 0};
+    assert_int_equal(lt_store_link_put(fx->s, &l, LT_PUT_CREATE, &ev), LT_OK);
+    assert_int_equal(lt_store_link_put(fx->s, &l, LT_PUT_CREATE, &ev), LT_EINVAL);
+    l.url = "https://example.com/b";
+    l.title = NULL;
+    assert_int_equal(lt_store_link_put(fx->s, &l, LT_PUT_REPLACE, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_settings, 2);
+    assert_string_equal(d.settings[0].name, "a.first");
+    assert_string_equal(lt_dataset_setting(&d, "maintenance.mode"), "{\"enabled\":false}");
+    assert_false(lt_dataset_maintenance(&d));
+    assert_string_equal(lt_dataset_env_default(&d, "default", "production"), st);
+    assert_null(lt_dataset_env_default(&d, "default", "development"));
+    assert_int_equal(d.n_links, 1);
+    assert_string_equal(d.links[0].url, "https://example.com/b");
+    assert_null(d.links[0].title);
+    assert_true(d.links[0].created_at > 0);
+    /* removing the environment from the project takes its default; deleting the flag its
+     * links */
+    assert_int_equal(lt_store_project_env_remove(fx->s, "default", "production", &ev), LT_OK);
+    assert_int_equal(lt_store_feature_delete(fx->s, "linked", &ev), LT_OK);
+    assert_int_equal(lt_store_link_delete(fx->s, "l1", &ev), LT_ENOTFOUND);
+    assert_int_equal(lt_store_setting_put(fx->s, "a.first", NULL, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_env_defaults + d.n_links, 0);
+    assert_int_equal(d.n_settings, 1);
+}
+
+static void test_favorites(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("feature-favorited");
+    lt_user_t u = {.username = "fan", .root_role = LT_ROLE_VIEWER};
+    int64_t uid = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, NULL, &ev, &uid), LT_OK);
+    assert_int_equal(put_flag(fx, "b-flag", "default", "development", NULL), LT_OK);
+    assert_int_equal(put_flag(fx, "a-flag", "default", "development", NULL), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "b-flag", true, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "b-flag", true, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "a-flag", true, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, false, uid, "default", true, &ev), LT_OK);
+    fx_quiet(true); /* no such flag */
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "nope", true, &ev), LT_EINVAL);
+    fx_quiet(false);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_fav_features, 2);
+    assert_string_equal(d.fav_features[0].name, "a-flag");
+    assert_true(lt_dataset_favorite(d.fav_features, d.n_fav_features, uid, "b-flag"));
+    assert_false(lt_dataset_favorite(d.fav_features, d.n_fav_features, uid + 1, "b-flag"));
+    assert_true(lt_dataset_favorite(d.fav_projects, d.n_fav_projects, uid, "default"));
+    /* removing is LT_OK whether or not it was there; the flag and the user take theirs along */
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "a-flag", false, &ev), LT_OK);
+    assert_int_equal(lt_store_favorite_set(fx->s, true, uid, "a-flag", false, &ev), LT_OK);
+    assert_int_equal(lt_store_feature_delete(fx->s, "b-flag", &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_fav_features, 0);
+    assert_int_equal(lt_store_user_delete(fx->s, uid, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_fav_projects, 0);
 }
 
 /* ---------- tokens ---------- */
@@ -782,7 +860,7 @@ static void test_import_into(void **state)
     lt_feature_t fs[1] = {one_flag("in1", "default", envs, 2)};
     lt_tag_t tags[1] = {{"in1", "team", "web"}};
     lt_tag_type_t tt = {"team", "Team", NULL, "#123456"};
-    lt_context_field_t cf = {"plan", NULL, false, "[]", 0, 0};
+    lt_context_field_t cf = {"plan", NULL, false, "[]", 0, 0, NULL};
     lt_export_doc_t doc;
     memset(&doc, 0, sizeof(doc));
     doc.features = fs;
@@ -960,6 +1038,130 @@ static void test_usage(void **state)
     assert_int_equal(n, 0);
 }
 
+static void test_app_meta(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("application-created");
+    lt_app_row_t app = {"shop", "i1", "development", "node:1", NULL, NULL, "backend", 1, 15000,
+                        1000};
+    assert_int_equal(lt_store_usage_write(fx->s, &app, 1, NULL, 0), LT_OK);
+    lt_app_meta_t m = {"shop", "The shop", NULL, "#fff", NULL, 0};
+    assert_int_equal(lt_store_app_meta_put(fx->s, &m, &ev), LT_OK);
+    m.description = "Shop";
+    assert_int_equal(lt_store_app_meta_put(fx->s, &m, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_app_meta, 1);
+    assert_string_equal(lt_dataset_app_meta(&d, "shop")->description, "Shop");
+    assert_null(lt_dataset_app_meta(&d, "shop")->url);
+    assert_true(lt_dataset_app_meta(&d, "shop")->created_at > 0);
+    assert_int_equal(lt_store_app_delete(fx->s, "shop", &ev), LT_OK);
+    assert_int_equal(lt_store_app_delete(fx->s, "shop", &ev), LT_OK);
+    lt_app_row_t *apps = NULL;
+    size_t n = 1;
+    assert_int_equal(lt_store_usage_apps(fx->s, &fx->a, &apps, &n), LT_OK);
+    assert_int_equal(n, 0);
+    d = fx_load(fx);
+    assert_int_equal(d.n_app_meta, 0);
+}
+
+static void test_reset_tokens(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("x");
+    lt_user_t u = {.username = "forgetful", .root_role = LT_ROLE_VIEWER};
+    int64_t uid = 0;
+    assert_int_equal(lt_store_user_put(fx->s, &u, "old-hash", &ev, &uid), LT_OK);
+    u.id = uid;
+    int64_t now = lt_now_ms();
+    lt_reset_token_t a = {{1}, uid, "admin", 0, now + 60000, 0};
+    lt_reset_token_t b = {{2}, uid, "admin", 0, now + 60000, 0};
+    assert_int_equal(lt_store_reset_token_create(fx->s, &a, &ev), LT_OK);
+    assert_int_equal(lt_store_reset_token_create(fx->s, &b, &ev), LT_OK); /* a expires */
+    fx_quiet(true);
+    assert_int_equal(lt_store_password_reset(fx->s, a.digest, &u, "h1", &ev), LT_EINVAL);
+    fx_quiet(false);
+    assert_int_equal(lt_store_password_reset(fx->s, b.digest, &u, "new-hash", &ev), LT_OK);
+    assert_int_equal(lt_store_password_reset(fx->s, b.digest, &u, "h2", &ev), LT_EINVAL);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_reset_tokens, 2);
+    const lt_reset_token_t *got = lt_dataset_reset_token(&d, b.digest);
+    assert_non_null(got);
+    assert_true(got->used_at > 0);
+    assert_true(lt_dataset_reset_token(&d, a.digest)->expires_at <= lt_now_ms());
+    lt_user_auth_t auth;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "forgetful", &auth), LT_OK);
+    assert_string_equal(auth.password_hash, "new-hash");
+    assert_int_equal(lt_store_user_delete(fx->s, uid, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(d.n_reset_tokens, 0);
+}
+
+/* The stages of flag name, joined by ',' (in a static buffer). */
+static const char *stages_of(fx_t *fx, const char *name)
+{
+    static char out[128];
+    lt_dataset_t d = fx_load(fx);
+    size_t start, n = lt_dataset_stages(&d, name, &start);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? "," : "",
+                 d.stages[start + i].stage);
+    return out;
+}
+
+static void test_lifecycle(void **state)
+{
+    fx_t *fx = *state;
+    /* the stages follow the events: created, archived, revived */
+    lt_feature_env_t fe = {"production", true, NULL, 0, NULL, 0};
+    lt_feature_t f = one_flag("lc", "default", &fe, 1);
+    lt_event_t ev = fx_ev("feature-created");
+    ev.feature_name = "lc";
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "lc"), "initial");
+    /* metrics: pre-live from any environment, live from production where the flag is on; once
+     * each, and a usage write says whether one was entered */
+    int64_t hour = lt_now_ms() / 3600000 * 3600000;
+    lt_metric_row_t rows[] = {{"app", "i1", "development", "lc", hour, 1, 0, NULL, NULL, 0},
+                              {"app", "i2", "development", "lc", hour, 0, 1, NULL, NULL, 0},
+                              {"app", "i1", "production", "lc", hour, 2, 0, NULL, NULL, 0},
+                              {"app", "i1", "production", "gone", hour, 2, 0, NULL, NULL, 0}};
+    assert_int_equal(lt_store_usage_write(fx->s, NULL, 0, rows, 4), LT_OK);
+    assert_true(lt_store_usage_staged(fx->s));
+    assert_string_equal(stages_of(fx, "lc"), "initial,pre-live,live");
+    assert_int_equal(lt_store_usage_write(fx->s, NULL, 0, rows, 4), LT_OK);
+    assert_false(lt_store_usage_staged(fx->s));
+    /* completed (kept once: a second completion changes nothing), uncompleted */
+    ev = fx_ev("feature-completed");
+    assert_int_equal(lt_store_lifecycle_complete(fx->s, "lc", "kept", "v", &ev), LT_OK);
+    assert_int_equal(lt_store_lifecycle_complete(fx->s, "lc", "discarded", NULL, &ev), LT_OK);
+    lt_dataset_t d = fx_load(fx);
+    const lt_stage_t *now = lt_dataset_stage_now(&d, "lc");
+    assert_string_equal(now->stage, "completed");
+    assert_string_equal(now->status, "kept");
+    assert_string_equal(now->status_value, "v");
+    assert_int_equal(lt_store_lifecycle_uncomplete(fx->s, "lc", &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "lc"), "initial,pre-live,live");
+    f.archived = true;
+    ev = fx_ev("feature-archived");
+    ev.feature_name = "lc";
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_string_equal(lt_dataset_stage_now(&d, "lc")->stage, "archived");
+    f.archived = false;
+    ev = fx_ev("feature-revived");
+    ev.feature_name = "lc";
+    assert_int_equal(lt_store_feature_put(fx->s, &f, &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "lc"), "initial");
+    /* an import gives the flags without a stage "initial" */
+    assert_int_equal(put_flag(fx, "quiet", "default", "development", NULL), LT_OK);
+    assert_string_equal(stages_of(fx, "quiet"), "");
+    ev = fx_ev("features-imported");
+    assert_int_equal(lt_store_setting_put(fx->s, "x", "{}", &ev), LT_OK);
+    assert_string_equal(stages_of(fx, "quiet"), "initial");
+    assert_string_equal(stages_of(fx, "lc"), "initial");
+}
+
 /* The text of a one-value query (in a static buffer). */
 static const char *sql_text(sqlite3 *db, const char *q)
 {
@@ -1026,6 +1228,11 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_project_env_remove_and_order, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_settings_defaults_links, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_favorites, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_app_meta, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reset_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_usage_rows, fx_setup, fx_teardown),

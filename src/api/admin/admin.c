@@ -214,14 +214,41 @@ static const char *scope_project(lt_req_t *r, const lt_adm_ctx_t *c)
     return project;
 }
 
+/* Unleash's maintenance mode: while it is on, a POST, PUT or DELETE under /api/admin other than
+ * the maintenance routes is refused with 503 and Unleash's body, after authentication and before
+ * any permission check (PATCH and reads go on, as in Unleash). True when it replied. */
+static bool maintenance_refuses(lt_req_t *r)
+{
+    const char *path = lt_req_path(r);
+    if (!(lt_req_method(r) & (LT_POST | LT_PUT | LT_DELETE)) ||
+        strncmp(path, "/api/admin/", 11) != 0 || strstr(path, "/maintenance") ||
+        !lt_dataset_maintenance(&lt_req_snapshot(r)->data))
+        return false;
+    lt_reply_json(r, 503, "{\"message\":\"Unleash is currently in maintenance mode.\"}");
+    return true;
+}
+
+/* The user the admin request on this thread acts for (lt_adm_viewer): set by every guard, so a
+ * value never outlives its request on the thread; 0 on threads that ran no guard. */
+static _Thread_local int64_t viewer_id;
+
+int64_t lt_adm_viewer(void)
+{
+    return viewer_id;
+}
+
 bool lt__adm_guard(lt_req_t *r, const lt_route_t *rt, const lt_params_t *p)
 {
+    viewer_id = 0;
     const lt_adm_decl_t *d = rt->decl;
     lt_adm_ctx_t *c = lt_arena_calloc(lt_req_arena(r), 1, sizeof(*c));
     c->params = p;
     c->decl = d;
     lt_req_set_ctx(r, c);
     if (d->access != LT_ADM_PUBLIC && !lt_admin_auth(r, &c->who))
+        return false;
+    viewer_id = c->who.user ? c->who.user->id : 0;
+    if (maintenance_refuses(r))
         return false;
     switch (d->access) {
     case LT_ADM_PUBLIC:

@@ -39,6 +39,10 @@ bool lt_admin_require(lt_req_t *r, const lt_principal_t *p, const char *perm, co
  * 415/400 and return NULL. Free with cJSON_Delete. */
 cJSON *lt_admin_body(lt_req_t *r, int type);
 
+/* The user id the admin request this thread answers acts for (0: an admin token), set by the
+ * guard: the flag and project JSON show that user's favourites (favorites.c). */
+int64_t lt_adm_viewer(void);
+
 /* An event attributed to p. */
 lt_event_t lt_admin_event(const lt_principal_t *p, const char *type);
 
@@ -147,6 +151,9 @@ void lt_adm_write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project
 /* The current snapshot holding user id, reloading once when another process just created
  * them. The user or NULL; the caller releases *out either way. */
 const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
+/* password hashed with argon2id in the request arena once it passes Unleash's rules, or NULL
+ * after replying 400 OwaspValidationError (500 when hashing fails). Slow: outside the lock. */
+char *lt_adm_hash_password(lt_req_t *r, const char *password);
 /* The root role a body's rootRole names (an id or a name), or 0. */
 int64_t lt_adm_root_role_of(const lt_dataset_t *d, const cJSON *v);
 /* {id, name, description, type[, permissions]} */
@@ -205,6 +212,27 @@ void lt_adm_write_list_text(lt_buf_t *b, const char *text);
 bool lt_adm_write_strategy_def_named(lt_buf_t *b, const lt_dataset_t *d, const char *name);
 /* Copy the buffer's bytes into the arena (NUL-terminated) and dispose of the buffer. */
 char *lt_adm_buf_arena(lt_arena_t *a, lt_buf_t *b);
+
+/* ---------- default strategies of project environments (env_defaults.c) ---------- */
+/* ,"defaultStrategy":{...} when project's environment env has one, else nothing. */
+void lt_adm_write_env_default(lt_buf_t *b, const lt_dataset_t *d, const char *project,
+                              const char *env);
+/* The strategy to add when feature is switched on in env with none enabled: the default of the
+ * project's environment (groupId "" as the flag's name), else Unleash's built-in 100%
+ * flexibleRollout; with a fresh id and sort_order, in a. */
+lt_strategy_t lt_adm_env_default_strategy(lt_arena_t *a, const lt_dataset_t *d,
+                                          const char *project, const char *env,
+                                          const char *feature, int sort_order);
+
+/* links.c: the links of a flag as [{id, url, title, feature}], oldest first. */
+void lt_adm_write_links(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
+
+/* lifecycle.c: "lifecycle": the flag's current stage {stage, status?, enteredStageAt}, when it
+ * has one (the key too, after the ones *first tells of). */
+void lt_adm_write_lifecycle(lt_buf_t *b, bool *first, const lt_dataset_t *d, const char *feature);
+
+/* ui_prompts.c: ,"feedback":[...],"splash":{...} of user (0: empty), for GET /api/admin/user. */
+void lt_adm_write_user_marks(lt_buf_t *b, const lt_dataset_t *d, int64_t user);
 
 /* ---------- validation (flag_validate.c): LT_OK, or LT_EINVAL with w's error set ---------- */
 /*

@@ -67,28 +67,52 @@ static void write_app_strategies(lt_buf_t *b, lt_arena_t *a, const lt_app_row_t 
     lt_buf_putc(b, ']');
 }
 
+/* ,"description",... of an application's metadata: the fields set. */
+static void write_app_meta(lt_buf_t *b, const lt_app_meta_t *m)
+{
+    const char *const keys[] = {"description", "url", "color", "icon"};
+    const char *const vals[] = {m ? m->description : NULL, m ? m->url : NULL,
+                                m ? m->color : NULL, m ? m->icon : NULL};
+    for (size_t k = 0; k < LT_ARRAY_LEN(keys); k++)
+        if (vals[k]) {
+            lt_buf_printf(b, ",\"%s\":", keys[k]);
+            lt_json_cstr(b, vals[k]);
+        }
+}
+
 static void api_applications(lt_req_t *r, const lt_params_t *pp)
 {
     lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     size_t n;
     lt_app_row_t *rows = load_apps(a, &n);
     if (!rows) {
         lt_reply_error(r, 500, "InternalError", "The applications could not be read.");
         return;
     }
+    /* the registered applications and those with only metadata, by name */
+    const char **names = lt_arena_calloc(a, n + d->n_app_meta + 1, sizeof(*names));
+    size_t n_names = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(rows[i].app_name, rows[i - 1].app_name) != 0)
+            names[n_names++] = rows[i].app_name;
+    for (size_t i = 0; i < d->n_app_meta; i++)
+        lt_adm_set_add(names, &n_names, d->app_meta[i].app_name);
+    lt_adm_sort_names(names, n_names);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"applications\":[");
-    size_t total = 0;
     /* rows are ordered by application, environment, instance */
-    for (size_t i = 0; i < n;) {
+    for (size_t t = 0, i = 0; t < n_names; t++) {
+        while (i < n && strcmp(rows[i].app_name, names[t]) < 0)
+            i++;
         size_t j = i;
-        while (j < n && strcmp(rows[j].app_name, rows[i].app_name) == 0)
+        while (j < n && strcmp(rows[j].app_name, names[t]) == 0)
             j++;
-        if (total++)
+        if (t)
             lt_buf_putc(&b, ',');
         lt_buf_puts(&b, "{\"appName\":");
-        lt_json_cstr(&b, rows[i].app_name);
+        lt_json_cstr(&b, names[t]);
         const char *sdk = NULL;
         int64_t seen = 0;
         for (size_t k = i; k < j; k++)
@@ -100,20 +124,21 @@ static void api_applications(lt_req_t *r, const lt_params_t *pp)
             lt_buf_puts(&b, ",\"sdkVersion\":");
             lt_json_cstr(&b, sdk);
         }
+        write_app_meta(&b, lt_dataset_app_meta(d, names[t]));
         lt_buf_puts(&b, ",\"strategies\":");
         write_app_strategies(&b, a, rows, i, j);
         /* the project of a registration is not kept: one usage entry for all projects */
-        lt_buf_puts(&b, ",\"usage\":[{\"project\":\"*\",\"environments\":[");
+        lt_buf_puts(&b, i < j ? ",\"usage\":[{\"project\":\"*\",\"environments\":[" : ",\"usage\":[");
         for (size_t k = i; k < j; k++)
             if (k == i || strcmp(rows[k].environment, rows[k - 1].environment) != 0) {
                 if (k != i)
                     lt_buf_putc(&b, ',');
                 lt_json_cstr(&b, rows[k].environment);
             }
-        lt_buf_puts(&b, "]}]}");
+        lt_buf_puts(&b, i < j ? "]}]}" : "]}");
         i = j;
     }
-    lt_buf_printf(&b, "],\"total\":%zu}", total);
+    lt_buf_printf(&b, "],\"total\":%zu}", n_names);
     lt_adm_reply(r, 200, &b);
 }
 
@@ -129,7 +154,8 @@ static lt_app_row_t *app_rows(lt_req_t *r, const char *app, size_t *i, size_t *j
     *j = *i;
     while (rows && *j < n && strcmp(rows[*j].app_name, app) == 0)
         (*j)++;
-    if (!rows || *i == n) {
+    /* an application with metadata only has no registrations: rows[*i..*j) is empty */
+    if (!rows || (*i == n && !lt_dataset_app_meta(&lt_req_snapshot(r)->data, app))) {
         lt_reply_error(r, 404, "NotFoundError", "Could not find application with appName %s", app);
         return NULL;
     }
@@ -165,7 +191,9 @@ static void api_application(lt_req_t *r, const lt_params_t *pp)
     lt_buf_puts(&b, "{\"appName\":");
     lt_json_cstr(&b, app);
     lt_buf_puts(&b, ",\"createdAt\":");
-    lt_json_time(&b, created);
+    const lt_app_meta_t *meta = lt_dataset_app_meta(d, app);
+    lt_json_time(&b, created ? created : meta ? meta->created_at : 0);
+    write_app_meta(&b, meta);
     lt_buf_puts(&b, ",\"strategies\":");
     /* each strategy the app announced, as the definition, or {name, notFound} */
     lt_buf_t names;
@@ -510,17 +538,11 @@ static void api_application_instances(lt_req_t *r, const lt_params_t *pp)
 /* GET /api/admin/projects/:projectId/applications: the applications that evaluated the
  * project's flags in the last 24 hours, with the environments and instances they did it from
  * and their SDKs (from their registrations, "name:version" split at the last colon). */
-static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+/* Every usage row of the last 24 hours of project's live flags, in a; their count in *out_n. */
+static const lt_metric_row_t **project_usage(lt_arena_t *a, const lt_dataset_t *d,
+                                             const char *project, size_t *out_n)
 {
-    lt_arena_t *a = lt_req_arena(r);
-    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const char *project = lt_adm_param(pp, "projectId");
-    if (!lt_dataset_project(d, project)) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
-        return;
-    }
     int64_t since = lt_now_ms() - 24 * HOUR_MS;
-    /* every usage row of the project's flags */
     size_t cap = 64, n = 0;
     const lt_metric_row_t **seen = lt_arena_calloc(a, cap, sizeof(*seen));
     for (size_t f = 0; f < d->n_features; f++) {
@@ -538,11 +560,39 @@ static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
             seen[n++] = &m[k];
         }
     }
-    const char **apps = lt_arena_calloc(a, n + 1, sizeof(*apps));
-    size_t n_apps = 0;
-    for (size_t k = 0; k < n; k++)
-        lt_adm_set_add(apps, &n_apps, seen[k]->app_name);
-    lt_adm_sort_names(apps, n_apps);
+    *out_n = n;
+    return seen;
+}
+
+/* The usage rows of the path's project (project_usage) and the distinct applications in them,
+ * sorted; false after a 404 when there is no such project. */
+static bool project_apps(lt_req_t *r, const lt_params_t *pp, const lt_metric_row_t ***seen,
+                         size_t *n, const char ***apps, size_t *n_apps)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *project = lt_adm_param(pp, "projectId");
+    if (!lt_dataset_project(d, project)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
+        return false;
+    }
+    *seen = project_usage(a, d, project, n);
+    *apps = lt_arena_calloc(a, *n + 1, sizeof(**apps));
+    *n_apps = 0;
+    for (size_t k = 0; k < *n; k++)
+        lt_adm_set_add(*apps, n_apps, (*seen)[k]->app_name);
+    lt_adm_sort_names(*apps, *n_apps);
+    return true;
+}
+
+static void api_project_applications(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    const lt_metric_row_t **seen;
+    const char **apps;
+    size_t n, n_apps;
+    if (!project_apps(r, pp, &seen, &n, &apps, &n_apps))
+        return;
     size_t n_regs;
     lt_app_row_t *regs = load_apps(a, &n_regs);
     lt_buf_t b;
@@ -644,12 +694,191 @@ static void api_unknown_flags(lt_req_t *r, const lt_params_t *p)
     lt_adm_reply(r, 200, &b);
 }
 
+/* ---------- an application's metadata, deleting one ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    lt_arena_t *a;
+    const char *app;
+    const cJSON *body; /* NULL: delete */
+} app_write_t;
+
+static int do_app_write(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    app_write_t *c = w->ctx;
+    const lt_app_meta_t *prev = lt_dataset_app_meta(&snap->data, c->app);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"appName\":");
+    lt_json_cstr(&b, c->app);
+    if (!c->body) {
+        write_app_meta(&b, prev);
+        lt_buf_putc(&b, '}');
+        lt_event_t ev = lt_admin_event(c->who, "application-deleted");
+        ev.pre_data = lt_adm_buf_arena(c->a, &b);
+        return lt_store_app_delete(s, c->app, &ev);
+    }
+    lt_app_meta_t m = {.app_name = c->app, .created_at = prev ? prev->created_at : 0};
+    const char **fields[] = {&m.description, &m.url, &m.color, &m.icon};
+    const char *const keys[] = {"description", "url", "color", "icon"};
+    for (size_t k = 0; k < LT_ARRAY_LEN(keys); k++) {
+        bool bad = false;
+        const char *v = lt_adm_opt_str(c->body, keys[k], LT_ADM_MAX_FIELD, &bad);
+        if (bad) {
+            lt_buf_dispose(&b);
+            return lt_write_fail(w, 400, "ValidationError",
+                                 "\"%s\" must be a string of at most %d bytes.", keys[k],
+                                 LT_ADM_MAX_FIELD);
+        }
+        *fields[k] = v ? lt_arena_strdup(c->a, v) : NULL;
+    }
+    write_app_meta(&b, &m);
+    lt_buf_putc(&b, '}');
+    lt_event_t ev = lt_admin_event(c->who, prev ? "application-updated" : "application-created");
+    ev.data = lt_adm_buf_arena(c->a, &b);
+    return lt_store_app_meta_put(s, &m, &ev);
+}
+
+/* POST (decl->op 0: 202, the metadata set) and DELETE (op 1: 200, registrations and metadata
+ * gone; what is counted in memory is written first, so it does not bring them back). */
+static void api_application_write(lt_req_t *r, const lt_params_t *pp)
+{
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    bool del = ac->decl->op == 1;
+    const char *app = lt_adm_param(pp, "appName");
+    if (!lt_adm_name_valid(app, 1, LT_ADM_MAX_FIELD)) {
+        lt_reply_error(r, 400, "ValidationError", "\"appName\" must be URL friendly");
+        return;
+    }
+    if (del)
+        lt_usage_flush();
+    app_write_t c = {&ac->who, lt_req_arena(r), app, del ? NULL : ac->body};
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, do_app_write, &w) == LT_OK)
+        lt_reply_empty(r, del ? 200 : 202);
+}
+
+/* ---------- outdated SDKs ---------- */
+
+/* The oldest SDK versions Unleash 8.2.0 does not call outdated (the table of its
+ * findOutdatedSdks.js, by the names SDKs register with before and after their rename). */
+static const char *const sdk_minimums[][2] = {
+    {"unleash-client-node", "5.3.2"},   {"unleash-client-nextjs", "1.6.2"},
+    {"unleash-client-java", "9.2.0"},   {"unleash-client-go", "4.1.0"},
+    {"unleash-client-python", "5.11.0"}, {"unleash-client-ruby", "5.0.0"},
+    {"unleash-client-dotnet", "4.1.3"}, {"unleash-client-php", "2.3.0"},
+    {"unleash-node-sdk", "6.6.0"},      {"unleash-nextjs-sdk", "1.6.2"},
+    {"unleash-java-sdk", "11.0.2"},     {"unleash-go-sdk", "5.0.3"},
+    {"unleash-python-sdk", "6.3.0"},    {"unleash-ruby-sdk", "6.3.1"},
+    {"unleash-dotnet-sdk", "5.3.0"},    {"unleash-php-sdk", "2.9.1"},
+};
+
+/* Is "name:version" a known SDK older than its minimum (a pre-release of it too)? */
+static bool sdk_outdated(const char *sdk)
+{
+    const char *colon = sdk ? strchr(sdk, ':') : NULL;
+    if (!colon)
+        return false;
+    const char *ver = colon + 1;
+    size_t vlen = strcspn(ver, ":"); /* "name:1.2.3" has no second colon; be strict */
+    int64_t have[3], min[3];
+    for (size_t i = 0; i < LT_ARRAY_LEN(sdk_minimums); i++) {
+        if (strlen(sdk_minimums[i][0]) != (size_t)(colon - sdk) ||
+            strncmp(sdk, sdk_minimums[i][0], (size_t)(colon - sdk)) != 0)
+            continue;
+        if (ver[vlen] || lt_semver_core(ver, vlen, have) != LT_OK ||
+            lt_semver_core(sdk_minimums[i][1], strlen(sdk_minimums[i][1]), min) != LT_OK)
+            return false;
+        for (int k = 0; k < 3; k++)
+            if (have[k] != min[k])
+                return have[k] < min[k];
+        return strcspn(ver, "-+") < vlen && ver[strcspn(ver, "-+")] == '-';
+    }
+    return false;
+}
+
+/* Is name in apps (NULL: every name is)? */
+static bool among(const char **apps, size_t n_apps, const char *name)
+{
+    for (size_t k = 0; apps && k < n_apps; k++)
+        if (strcmp(apps[k], name) == 0)
+            return true;
+    return !apps;
+}
+
+/* {"sdks": [{sdkVersion, applications}]}: the outdated SDK versions among the registrations
+ * (of the apps in apps, when not NULL), each with the applications using it, sorted. */
+static void reply_outdated(lt_req_t *r, const char **apps, size_t n_apps)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    size_t n_regs;
+    lt_app_row_t *regs = load_apps(a, &n_regs);
+    if (!regs) {
+        lt_reply_error(r, 500, "InternalError", "The registrations could not be read.");
+        return;
+    }
+    const char **versions = lt_arena_calloc(a, n_regs + 1, sizeof(*versions));
+    const char **names = lt_arena_calloc(a, n_regs + 1, sizeof(*names));
+    size_t nv = 0;
+    for (size_t i = 0; i < n_regs; i++) {
+        if (among(apps, n_apps, regs[i].app_name) && sdk_outdated(regs[i].sdk_version))
+            lt_adm_set_add(versions, &nv, regs[i].sdk_version);
+    }
+    lt_adm_sort_names(versions, nv);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"sdks\":[");
+    for (size_t v = 0; v < nv; v++) {
+        size_t nn = 0;
+        for (size_t i = 0; i < n_regs; i++)
+            if (regs[i].sdk_version && strcmp(regs[i].sdk_version, versions[v]) == 0)
+                lt_adm_set_add(names, &nn, regs[i].app_name);
+        lt_adm_sort_names(names, nn);
+        lt_buf_puts(&b, v ? ",{\"sdkVersion\":" : "{\"sdkVersion\":");
+        lt_json_cstr(&b, versions[v]);
+        lt_buf_puts(&b, ",\"applications\":[");
+        for (size_t k = 0, w = 0; k < nn; k++) {
+            if (!among(apps, n_apps, names[k]))
+                continue;
+            if (w++)
+                lt_buf_putc(&b, ',');
+            lt_json_cstr(&b, names[k]);
+        }
+        lt_buf_puts(&b, "]}");
+    }
+    lt_buf_puts(&b, "]}");
+    lt_adm_reply(r, 200, &b);
+}
+
+static void api_outdated_sdks(lt_req_t *r, const lt_params_t *pp)
+{
+    LT_UNUSED(pp);
+    reply_outdated(r, NULL, 0);
+}
+
+/* A project's: the applications that evaluated its flags in the last 24 hours. */
+static void api_project_outdated_sdks(lt_req_t *r, const lt_params_t *pp)
+{
+    const lt_metric_row_t **seen;
+    const char **apps;
+    size_t n, n_apps;
+    if (project_apps(r, pp, &seen, &n, &apps, &n_apps))
+        reply_outdated(r, apps, n_apps);
+}
+
 #define ROUTE LT_ADM_ROUTE
 
 const lt_route_t lt_routes_admin_applications[] = {
     ROUTE(LT_GET, "/api/admin/metrics/unknown-flags", api_unknown_flags, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications", api_applications, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/metrics/sdks/outdated", api_outdated_sdks, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/sdks/outdated", api_project_outdated_sdks,
+          LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName", api_application, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/metrics/applications/:appName", api_application_write,
+          LT_PERM("UPDATE_APPLICATION"), LT_JSON_OBJECT),
+    ROUTE(LT_DELETE, "/api/admin/metrics/applications/:appName", api_application_write,
+          LT_PERM("UPDATE_APPLICATION"), .op = 1),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/applications", api_project_applications,
           LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/metrics/applications/:appName/overview", api_application_overview,

@@ -1,11 +1,14 @@
 /*
  * context.c: the admin API of context fields (list with usage, get, the strategies using one,
- * create, update, delete, legal values one by one, validate a name).
+ * create, update, delete, legal values one by one, validate a name), global ones under
+ * /api/admin/context and project-scoped ones under /api/admin/projects/:projectId/context (the
+ * same handlers: a projectId in the path scopes them, as Unleash's project mode does).
  */
 #include "admin_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "../../base/util.h"
 #include "../../model/model_json.h"
@@ -52,6 +55,10 @@ static void write_context(lt_buf_t *b, lt_arena_t *a, const lt_dataset_t *d,
     lt_adm_write_list_text(b, c->legal_values);
     lt_buf_puts(b, ",\"createdAt\":");
     lt_json_time(b, c->created_at);
+    if (c->project) {
+        lt_buf_puts(b, ",\"project\":");
+        lt_json_cstr(b, c->project);
+    }
     if (usage) {
         size_t n;
         strategy_ref_t *refs = context_users(a, d, c->name, &n);
@@ -68,9 +75,26 @@ static void write_context(lt_buf_t *b, lt_arena_t *a, const lt_dataset_t *d,
     lt_buf_putc(b, '}');
 }
 
+/* Is c listed? Globally the global fields (include=project: all); in a project its own
+ * (include=root: and the global ones). */
+static bool listed(lt_req_t *r, const lt_context_field_t *c, const char *project)
+{
+    lt_str_t inc = lt_req_query(r, "include");
+    bool root = inc.len == 4 && strncasecmp(inc.ptr, "root", 4) == 0;
+    bool all = inc.len == 7 && strncasecmp(inc.ptr, "project", 7) == 0;
+    if (!project)
+        return !c->project || all;
+    return (c->project && strcmp(c->project, project) == 0) || (!c->project && root);
+}
+
 static void api_context_list(lt_req_t *r, const lt_params_t *pp)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *project = lt_adm_param(pp, "projectId");
+    if (project && !lt_dataset_project(d, project)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", project);
+        return;
+    }
     /* by name, as Unleash lists them */
     const lt_context_field_t **order =
         lt_arena_calloc(lt_req_arena(r), d->n_context_fields + 1, sizeof(*order));
@@ -83,10 +107,14 @@ static void api_context_list(lt_req_t *r, const lt_params_t *pp)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_putc(&b, '[');
+    bool any = false;
     for (size_t i = 0; i < d->n_context_fields; i++) {
-        if (i)
+        if (!listed(r, order[i], project))
+            continue;
+        if (any)
             lt_buf_putc(&b, ',');
         write_context(&b, lt_req_arena(r), d, order[i], true);
+        any = true;
     }
     lt_buf_putc(&b, ']');
     lt_adm_reply(r, 200, &b);
@@ -125,7 +153,8 @@ typedef struct {
     lt_arena_t *a;
     const lt_principal_t *p;
     const char *name;
-    const char *legal; /* CF_LEGAL_DELETE: the value */
+    const char *legal;   /* CF_LEGAL_DELETE: the value */
+    const char *project; /* the path's (a project-scoped route), else NULL */
     const cJSON *body;
     cf_op_t op;
     lt_context_field_t result;
@@ -218,6 +247,12 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     if (c->op != CF_CREATE && !prev)
         return lt_write_fail(w, 404, "NotFoundError", "Could not find context field with name %s",
                              c->name);
+    if (c->project && !lt_dataset_project(d, c->project))
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find project with id %s",
+                             c->project);
+    if (c->project && prev && (!prev->project || strcmp(prev->project, c->project) != 0))
+        return lt_write_fail(w, 404, "NotFoundError",
+                             "Could not find context field %s in project %s", c->name, c->project);
     if (prev) {
         lt_buf_init(&b, 0);
         write_context(&b, c->a, d, prev, false);
@@ -262,8 +297,16 @@ static int cf_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
             c->a, cJSON_GetObjectItemCaseSensitive(c->body, "legalValues"), NULL, NULL, w);
         if (!f->legal_values)
             return LT_EINVAL;
-        if (!prev)
+        if (!prev) {
             f->created_at = lt_now_ms();
+            /* the path's project, or (globally) the body's */
+            const char *bp = lt_adm_opt_str(c->body, "project", 0, &bad);
+            if (bad || (!c->project && bp && !lt_dataset_project(d, bp)))
+                return BAD_DATA("\"project\" must name an existing project");
+            f->project = c->project ? c->project : bp ? lt_arena_strdup(c->a, bp) : NULL;
+        }
+        if (c->project)
+            ev.project = c->project;
     }
     lt_buf_init(&b, 0);
     write_context(&b, c->a, d, f, false);
@@ -283,6 +326,7 @@ static void api_context_write(lt_req_t *r, const lt_params_t *pp)
                   &ac->who,
                   lt_arena_strdup(lt_req_arena(r), name),
                   lt_adm_param(pp, "value"),
+                  lt_adm_param(pp, "projectId"),
                   ac->body,
                   op,
                   {0}};
@@ -299,6 +343,17 @@ static void api_context_write(lt_req_t *r, const lt_params_t *pp)
     lt_adm_reply_created(r, "context", c.name, &b);
 }
 
+/* The project-scoped writes: the global permission of the operation (decl->perm), or
+ * UPDATE_PROJECT in the path's project (latch's stand-in for Unleash's UPDATE_PROJECT_CONTEXT,
+ * which Owners hold). */
+static bool authorize_project_context(lt_req_t *r, lt_adm_ctx_t *c)
+{
+    const char *project = lt_adm_param(c->params, "projectId");
+    if (lt_access_can(&lt_req_snapshot(r)->data, &c->who, "UPDATE_PROJECT", project, NULL))
+        return true;
+    return lt_admin_require(r, &c->who, c->decl->perm, NULL, NULL);
+}
+
 static void api_context_validate(lt_req_t *r, const lt_params_t *pp)
 {
     cJSON *body = lt_adm_ctx(r)->body;
@@ -312,6 +367,8 @@ static void api_context_validate(lt_req_t *r, const lt_params_t *pp)
 }
 
 #define ROUTE LT_ADM_ROUTE
+#define PC "/api/admin/projects/:projectId/context"
+#define PC_WRITE(p_) LT_AUTHORIZE(authorize_project_context), .perm = (p_)
 
 const lt_route_t lt_routes_admin_context[] = {
     ROUTE(LT_POST, "/api/admin/context/validate", api_context_validate,
@@ -329,5 +386,21 @@ const lt_route_t lt_routes_admin_context[] = {
           LT_PERM("UPDATE_CONTEXT_FIELD"), LT_JSON_OBJECT, .op = CF_LEGAL_PUT),
     ROUTE(LT_DELETE, "/api/admin/context/:name/legal-values/:value", api_context_write,
           LT_PERM("UPDATE_CONTEXT_FIELD"), .op = CF_LEGAL_DELETE),
+    /* project-scoped fields (Unleash's project mode) */
+    ROUTE(LT_GET, PC, api_context_list, LT_AUTHENTICATED),
+    ROUTE(LT_POST, PC "/validate", api_context_validate, PC_WRITE("UPDATE_CONTEXT_FIELD"),
+          LT_JSON_OBJECT),
+    ROUTE(LT_POST, PC, api_context_write, PC_WRITE("CREATE_CONTEXT_FIELD"), LT_JSON_OBJECT,
+          .op = CF_CREATE),
+    ROUTE(LT_GET, PC "/:name", api_context_get, LT_AUTHENTICATED),
+    ROUTE(LT_GET, PC "/:name/strategies", api_context_strategies, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, PC "/:name", api_context_write, PC_WRITE("UPDATE_CONTEXT_FIELD"),
+          LT_JSON_OBJECT, .op = CF_UPDATE),
+    ROUTE(LT_DELETE, PC "/:name", api_context_write, PC_WRITE("DELETE_CONTEXT_FIELD"),
+          .op = CF_DELETE),
+    ROUTE(LT_POST, PC "/:name/legal-values", api_context_write, PC_WRITE("UPDATE_CONTEXT_FIELD"),
+          LT_JSON_OBJECT, .op = CF_LEGAL_PUT),
+    ROUTE(LT_DELETE, PC "/:name/legal-values/:value", api_context_write,
+          PC_WRITE("UPDATE_CONTEXT_FIELD"), .op = CF_LEGAL_DELETE),
     {0},
 };

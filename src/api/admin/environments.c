@@ -117,6 +117,7 @@ static void api_project_environments(lt_req_t *r, const lt_params_t *p)
         write_env_open(&b, e);
         lt_buf_printf(&b, ",\"projectApiTokenCount\":%zu,\"projectEnabledToggleCount\":%zu",
                       env_token_count(d, e->name, project), env_enabled_count(d, e->name, project));
+        lt_adm_write_env_default(&b, d, project, e->name);
         lt_buf_puts(&b, ",\"visible\":");
         lt_json_bool(&b, lt_dataset_project_has_env(d, project, e->name));
         lt_buf_putc(&b, '}');

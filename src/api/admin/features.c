@@ -6,6 +6,7 @@
  * variants, tags and the archive have their own files; dependencies are dependencies.c's.
  */
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 
 #include "../../base/util.h"
@@ -293,24 +294,9 @@ static int do_stale_one(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 
 /* ---------- environments of a flag: on/off ---------- */
 
-static lt_strategy_t default_strategy(lt_arena_t *a, const char *feature, int sort_order)
-{
-    lt_strategy_t st = {0};
-    char id[37];
-    lt_uuid(id);
-    st.id = lt_arena_strdup(a, id);
-    st.name = "flexibleRollout";
-    st.params = lt_arena_calloc(a, 3, sizeof(*st.params));
-    st.params[0] = (lt_param_t){"rollout", "100"};
-    st.params[1] = (lt_param_t){"stickiness", "default"};
-    st.params[2] = (lt_param_t){"groupId", feature};
-    st.n_params = 3;
-    st.sort_order = sort_order;
-    return st;
-}
-
 /* Switch env of f (a dup) on or off as Unleash does; returns whether anything changed. */
-static bool toggle_env(lt_adm_wctx_t *c, lt_feature_t *f, const char *env, bool on, bool activate)
+static bool toggle_env(lt_adm_wctx_t *c, const lt_dataset_t *d, lt_feature_t *f, const char *env,
+                       bool on, bool activate)
 {
     lt_feature_env_t *fe = lt_adm_env_state(c->a, f, env);
     bool changed = fe->enabled != on;
@@ -327,7 +313,8 @@ static bool toggle_env(lt_adm_wctx_t *c, lt_feature_t *f, const char *env, bool 
             for (size_t i = 0; i < fe->n_strategies; i++)
                 next =
                     fe->strategies[i].sort_order >= next ? fe->strategies[i].sort_order + 1 : next;
-            *lt_adm_add_strategy(c->a, fe) = default_strategy(c->a, f->name, next);
+            *lt_adm_add_strategy(c->a, fe) =
+                lt_adm_env_default_strategy(c->a, d, f->project, env, f->name, next);
             changed = true;
         }
     }
@@ -344,7 +331,7 @@ static int do_env_toggle(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     if (!e)
         return LT_EINVAL;
     lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-    if (!toggle_env(c, f, c->env, c->on, c->activate))
+    if (!toggle_env(c, d, f, c->env, c->on, c->activate))
         return LT_OK; /* already so: nothing is written, as Unleash */
     return lt_adm_commit(s, c, f,
                          c->on ? "feature-environment-enabled" : "feature-environment-disabled",
@@ -372,7 +359,7 @@ static int do_env_toggle_bulk(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
         if (!e)
             return LT_EINVAL;
         lt_feature_t *f = lt_adm_feature_dup(c->a, old);
-        if (!toggle_env(c, f, c->env, c->on, c->activate))
+        if (!toggle_env(c, d, f, c->env, c->on, c->activate))
             continue;
         fs[k] = *f;
         evs[k] = lt_admin_event(&c->who, c->on ? "feature-environment-enabled"
@@ -568,34 +555,108 @@ static void api_feature_env_get(lt_req_t *r, const lt_params_t *p)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_adm_write_feature_env(&b, f, e, fe);
-    /* Unleash names the flag here: {name: featureName, environment, enabled, strategies} */
+    /* Unleash names the flag here: {name: featureName, environment, enabled, strategies,
+     * defaultStrategy} */
     char *body = lt_adm_buf_arena(lt_req_arena(r), &b);
+    body[strlen(body) - 1] = '\0'; /* its closing brace */
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"name\":");
     lt_json_cstr(&b, f->name);
     lt_buf_puts(&b, strchr(body, ',')); /* the rest after the env name */
+    lt_adm_write_env_default(&b, d, f->project, e->name);
+    lt_buf_putc(&b, '}');
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* The setting a feature type's lifetime is kept in once changed: {"lifetimeDays": N | null}. */
+static void lifetime_key(char out[64], const char *type)
+{
+    snprintf(out, 64, "feature-type.%s.lifetime", type);
+}
+
+/* {id, name, description, lifetimeDays} of feature_types[i], with its stored lifetime. */
+static void write_feature_type(lt_buf_t *b, const lt_dataset_t *d, size_t i)
+{
+    char key[64];
+    lifetime_key(key, feature_types[i][0]);
+    const char *stored = lt_dataset_setting(d, key);
+    lt_buf_puts(b, "{\"id\":");
+    lt_json_cstr(b, feature_types[i][0]);
+    lt_buf_puts(b, ",\"name\":");
+    lt_json_cstr(b, feature_types[i][1]);
+    lt_buf_puts(b, ",\"description\":");
+    lt_json_cstr(b, feature_types[i][2]);
+    if (stored) /* {"lifetimeDays":...}, written by do_type_lifetime */
+        lt_buf_printf(b, ",%s", stored + 1);
+    else
+        lt_buf_printf(b, ",\"lifetimeDays\":%s}",
+                      feature_types[i][3] ? feature_types[i][3] : "null");
 }
 
 static void api_feature_types(lt_req_t *r, const lt_params_t *p)
 {
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"version\":1,\"types\":[");
     for (size_t i = 0; i < LT_ARRAY_LEN(feature_types); i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        lt_buf_puts(&b, "{\"id\":");
-        lt_json_cstr(&b, feature_types[i][0]);
-        lt_buf_puts(&b, ",\"name\":");
-        lt_json_cstr(&b, feature_types[i][1]);
-        lt_buf_puts(&b, ",\"description\":");
-        lt_json_cstr(&b, feature_types[i][2]);
-        lt_buf_printf(&b, ",\"lifetimeDays\":%s}",
-                      feature_types[i][3] ? feature_types[i][3] : "null");
+        write_feature_type(&b, d, i);
     }
     lt_buf_puts(&b, "]}");
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* PUT /api/admin/feature-types/:id/lifetime {lifetimeDays}: a whole number of days, 0 or null
+ * for never; kept as an instance setting, with Unleash's feature-type-updated event. */
+static int do_type_lifetime(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    size_t i = 0;
+    while (i < LT_ARRAY_LEN(feature_types) && strcasecmp(feature_types[i][0], c->feature) != 0)
+        i++;
+    if (i == LT_ARRAY_LEN(feature_types))
+        return lt_write_fail(w, 404, "NotFoundError",
+                             "The feature type you tried to update (\"%s\") does not exist.",
+                             c->feature);
+    const cJSON *days = cJSON_GetObjectItemCaseSensitive(c->body, "lifetimeDays");
+    if (!days || !(cJSON_IsNull(days) ||
+                   (cJSON_IsNumber(days) && days->valuedouble >= 0 &&
+                    days->valuedouble <= 2147483647 &&
+                    days->valuedouble == (double)(int64_t)days->valuedouble)))
+        return lt_write_fail(w, 400, "ValidationError",
+                             "\"lifetimeDays\" is required: a whole number of days from 0 to "
+                             "2147483647, or null.");
+    int64_t n = cJSON_IsNumber(days) ? (int64_t)days->valuedouble : 0;
+    char value[64];
+    if (n)
+        snprintf(value, sizeof(value), "{\"lifetimeDays\":%lld}", (long long)n);
+    else
+        snprintf(value, sizeof(value), "{\"lifetimeDays\":null}");
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_feature_type(&b, d, i);
+    lt_event_t ev = lt_admin_event(&c->who, "feature-type-updated");
+    ev.pre_data = lt_adm_buf_arena(c->a, &b);
+    char key[64];
+    lifetime_key(key, feature_types[i][0]);
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "%.*s,%s", (int)(strstr(ev.pre_data, ",\"lifetimeDays\"") - ev.pre_data),
+                  ev.pre_data, value + 1);
+    ev.data = c->reply = lt_adm_buf_arena(c->a, &b);
+    return lt_store_setting_put(s, key, lt_arena_strdup(c->a, value), &ev);
+}
+
+static void api_type_lifetime(lt_req_t *r, const lt_params_t *p)
+{
+    lt_adm_ctx_t *ac = lt_adm_ctx(r);
+    lt_adm_wctx_t c = {
+        .who = ac->who, .a = lt_req_arena(r), .feature = lt_adm_param(p, "id"), .body = ac->body};
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, do_type_lifetime, &w) == LT_OK)
+        lt_reply_json(r, 200, c.reply);
 }
 
 static void api_validate(lt_req_t *r, const lt_params_t *p)
@@ -643,6 +704,8 @@ static void api_bulk_on(lt_req_t *r, const lt_params_t *p)
 
 const lt_route_t lt_routes_admin_features[] = {
     ROUTE(LT_GET, "/api/admin/feature-types", api_feature_types, LT_AUTHENTICATED),
+    ROUTE(LT_PUT, "/api/admin/feature-types/:id/lifetime", api_type_lifetime,
+          LT_PERM("ADMIN"), LT_JSON_OBJECT),
     ROUTE(LT_POST, "/api/admin/features/validate", api_validate, LT_AUTHENTICATED, LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/features", api_features_list, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/features/:featureName", api_feature_get, LT_AUTHENTICATED),

@@ -148,11 +148,13 @@ static void write_meta(lt_buf_t *b, bool *first, const lt_dataset_t *d, const lt
     lt_json_key(b, first, "archived");
     lt_json_bool(b, f->archived);
     lt_json_key(b, first, "favorite");
-    lt_json_bool(b, false);
+    lt_json_bool(b, lt_dataset_favorite(d->fav_features, d->n_fav_features, lt_adm_viewer(),
+                                        f->name));
     lt_json_key(b, first, "createdAt");
     lt_json_time(b, f->created_at);
     lt_json_key(b, first, "lastSeenAt");
     lt_buf_puts(b, "null");
+    lt_adm_write_lifecycle(b, first, d, f->name);
 }
 
 void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f)
@@ -214,6 +216,8 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
         }
     }
     lt_buf_putc(b, ']');
+    lt_json_key(b, &first, "links");
+    lt_adm_write_links(b, d, f->name);
     lt_buf_putc(b, '}');
 }
 

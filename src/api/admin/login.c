@@ -406,7 +406,8 @@ static void current_user(lt_req_t *r, const lt_params_t *params)
     }
     lt_buf_puts(&b, ",\"permissions\":");
     write_user_permissions(&b, d, p);
-    lt_buf_puts(&b, ",\"feedback\":[],\"splash\":{}}");
+    lt_adm_write_user_marks(&b, d, p->user ? p->user->id : 0);
+    lt_buf_putc(&b, '}');
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 

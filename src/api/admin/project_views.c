@@ -143,6 +143,7 @@ static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_
             continue;
         lt_buf_puts(b, any ? ",{\"environment\":" : "{\"environment\":");
         lt_json_cstr(b, d->envs[i].name);
+        lt_adm_write_env_default(b, d, proj->id, d->envs[i].name);
         lt_buf_putc(b, '}');
         any = true;
     }
@@ -159,7 +160,8 @@ static void write_overview(lt_buf_t *b, const lt_dataset_t *d, const lt_project_
     lt_json_key(b, &first, "archivedAt");
     lt_buf_puts(b, "null");
     lt_json_key(b, &first, "favorite");
-    lt_json_bool(b, false);
+    lt_json_bool(b, lt_dataset_favorite(d->fav_projects, d->n_fav_projects, lt_adm_viewer(),
+                                        proj->id));
     lt_json_key(b, &first, "onboardingStatus");
     lt_buf_puts(b, c->live || c->archived ? "{\"status\":\"onboarded\"}"
                                           : "{\"status\":\"onboarding-started\"}");

@@ -69,7 +69,8 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
     lt_json_key(b, &first, "archivedAt");
     lt_buf_puts(b, "null");
     lt_json_key(b, &first, "favorite");
-    lt_json_bool(b, false);
+    lt_json_bool(b, lt_dataset_favorite(d->fav_projects, d->n_fav_projects, lt_adm_viewer(),
+                                        p->id));
     lt_json_key(b, &first, "environments");
     lt_buf_putc(b, '[');
     bool any = false;
@@ -80,6 +81,7 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
             lt_buf_putc(b, ',');
         lt_buf_puts(b, "{\"environment\":");
         lt_json_cstr(b, d->envs[i].name);
+        lt_adm_write_env_default(b, d, p->id, d->envs[i].name);
         lt_buf_putc(b, '}');
         any = true;
     }

@@ -5,7 +5,8 @@
  * DO_NOT_INCLUDE, INCLUDE_ALL_OF, INCLUDE_ANY_OF, EXCLUDE_IF_ANY_OF, EXCLUDE_ALL; query, a
  * substring of the name, description or a tag value (case-insensitive); then sortBy (name,
  * createdAt, type, project) and sortOrder, and a page by offset and limit. From the request's
- * snapshot; the answer is {features: [...], total}.
+ * snapshot; the answer is {features: [...], total}. favoritesFirst=true puts the caller's
+ * favourite flags first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,12 +161,15 @@ typedef struct {
     const lt_feature_t *f;
     sort_t by;
     int dir;
+    bool fav; /* favoritesFirst=true and the caller's favourite: before the rest */
 } hit_t;
 
 static int cmp_hits(const void *pa, const void *pb)
 {
     const hit_t *ha = pa, *hb = pb;
     const lt_feature_t *a = ha->f, *b = hb->f;
+    if (ha->fav != hb->fav)
+        return ha->fav ? -1 : 1;
     int c = 0;
     switch (ha->by) {
     case SORT_CREATED:
@@ -232,6 +236,7 @@ static void search_features(lt_req_t *r, const lt_params_t *p)
     lt_str_t qs = lt_req_query(r, "query");
     const char *q = qs.ptr && qs.len ? lt_arena_strndup(lt_req_arena(r), qs.ptr, qs.len) : NULL;
 
+    bool fav_first = query_eq(r, "favoritesFirst", "true");
     hit_t *hits = lt_arena_calloc(lt_req_arena(r), d->n_features + 1, sizeof(*hits));
     size_t n = 0;
     for (size_t i = 0; i < d->n_features; i++) {
@@ -241,7 +246,9 @@ static void search_features(lt_req_t *r, const lt_params_t *p)
             !passes(&state, f->stale ? "stale" : "active") || !passes_tags(d, &tag, f->name) ||
             !matches_query(d, f, q))
             continue;
-        hits[n++] = (hit_t){f, by, dir};
+        hits[n++] = (hit_t){f, by, dir,
+                            fav_first && lt_dataset_favorite(d->fav_features, d->n_fav_features,
+                                                             lt_adm_viewer(), f->name)};
     }
     qsort(hits, n, sizeof(*hits), cmp_hits);
 

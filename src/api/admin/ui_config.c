@@ -1,17 +1,24 @@
 /*
  * ui_config.c: what Unleash's admin UI and instance tooling read about the server rather than
  * its flags: GET /api/admin/ui-config (version, base path, limits, front-end origins, which
- * authentication), the maintenance mode (latch has none: always off), telemetry settings
+ * authentication), the maintenance mode (a stored setting; admin.c's guard refuses writes
+ * while it is on), telemetry settings
  * (latch collects nothing), the instance statistics, counted from the request's snapshot, and
  * the errors the UI reports (logged).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../../base/log.h"
 #include "../../base/util.h"
 #include "../frontend.h"
 #include "admin_int.h"
 #include "../api.h"
+
+/* The setting maintenance mode is kept in, and its two values (lt_dataset_maintenance). */
+#define MAINTENANCE_KEY "maintenance.mode"
+#define MAINTENANCE_ON "{\"enabled\":true}"
+#define MAINTENANCE_OFF "{\"enabled\":false}"
 
 /* The Unleash version whose admin API latch answers as. */
 #define LT_ADM_UNLEASH_VERSION "8.2.0"
@@ -42,7 +49,7 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
     lt_json_key(&b, &first, "emailEnabled");
     lt_json_bool(&b, false);
     lt_json_key(&b, &first, "maintenanceMode");
-    lt_json_bool(&b, false);
+    lt_json_bool(&b, lt_dataset_maintenance(&lt_req_snapshot(r)->data));
     size_t values = lt_adm_segment_values_limit();
     lt_json_key(&b, &first, "segmentValuesLimit");
     lt_json_i64(&b, (int64_t)values);
@@ -60,15 +67,21 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
     lt_json_key(&b, &first, "networkViewEnabled");
     lt_json_bool(&b, false);
     lt_json_key(&b, &first, "frontendApiOrigins");
-    lt_buf_putc(&b, '[');
-    for (size_t i = 0; i < fc->n_origins; i++) {
-        if (i)
-            lt_buf_putc(&b, ',');
-        lt_json_cstr(&b, fc->origins[i]);
+    const char *stored = lt_dataset_setting(&lt_req_snapshot(r)->data, LT_FRONTEND_SETTINGS);
+    const char *list = stored ? strchr(stored, '[') : NULL;
+    if (list) { /* {"frontendApiOrigins":[...]}, as cors_set wrote it */
+        lt_buf_append(&b, list, strlen(list) - 1);
+    } else {
+        lt_buf_putc(&b, '[');
+        for (size_t i = 0; i < fc->n_origins; i++) {
+            if (i)
+                lt_buf_putc(&b, ',');
+            lt_json_cstr(&b, fc->origins[i]);
+        }
+        if (!fc->n_origins)
+            lt_json_cstr(&b, "*");
+        lt_buf_putc(&b, ']');
     }
-    if (!fc->n_origins)
-        lt_json_cstr(&b, "*");
-    lt_buf_putc(&b, ']');
     lt_json_key(&b, &first, "flags");
     lt_buf_puts(&b, "{}");
     lt_json_key(&b, &first, "links");
@@ -89,7 +102,108 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
 static void maintenance_get(lt_req_t *r, const lt_params_t *p)
 {
     LT_UNUSED(p);
-    lt_reply_json(r, 200, "{\"enabled\":false}");
+    bool on = lt_dataset_maintenance(&lt_req_snapshot(r)->data);
+    lt_reply_json(r, 200, on ? MAINTENANCE_ON : MAINTENANCE_OFF);
+}
+
+/* POST /api/admin/maintenance {enabled}: stored as setting "maintenance.mode", with Unleash's
+ * event (setting-created the first time, then setting-updated), answered 204. */
+static int do_maintenance(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    const lt_adm_ctx_t *c = w->ctx;
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(c->body, "enabled");
+    if (!cJSON_IsBool(en))
+        return lt_write_fail(w, 400, "ValidationError", "\"enabled\" is required and a boolean.");
+    const char *pre = lt_dataset_setting(&snap->data, MAINTENANCE_KEY);
+    bool on = cJSON_IsTrue(en);
+    lt_event_t ev = lt_admin_event(&c->who, pre ? "setting-updated" : "setting-created");
+    ev.data = on ? "{\"id\":\"" MAINTENANCE_KEY "\",\"enabled\":true}"
+                 : "{\"id\":\"" MAINTENANCE_KEY "\",\"enabled\":false}";
+    ev.pre_data = pre;
+    return lt_store_setting_put(s, MAINTENANCE_KEY, on ? MAINTENANCE_ON : MAINTENANCE_OFF, &ev);
+}
+
+static void maintenance_set(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_write_t w = {.ctx = lt_adm_ctx(r)};
+    if (lt_admin_write(r, do_maintenance, &w) == LT_OK)
+        lt_reply_empty(r, 204);
+}
+
+/* Is o "*" or a web origin (http or https, a host of letters, digits, dots and dashes, an
+ * optional port; no path), as Unleash's validateOrigin takes them? */
+static bool origin_ok(const char *o)
+{
+    if (strcmp(o, "*") == 0)
+        return true;
+    const char *h = strncmp(o, "https://", 8) == 0 ? o + 8 : strncmp(o, "http://", 7) == 0 ? o + 7 : NULL;
+    if (!h || !*h || strlen(o) > 255)
+        return false;
+    bool port = false;
+    for (const char *c = h; *c; c++) {
+        if (*c == ':' && !port && c != h && c[1]) {
+            port = true;
+            continue;
+        }
+        bool ok = port ? (*c >= '0' && *c <= '9')
+                       : ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+                          *c == '-');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+#define MAX_ORIGINS 100
+
+/* POST /api/admin/ui-config/cors {frontendApiOrigins}: the front-end API's CORS origins, kept as
+ * Unleash's "unleash.frontend" setting (they replace the configured ones), answered 204. */
+static int do_cors(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    const lt_adm_ctx_t *c = w->ctx;
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(c->body, "frontendApiOrigins");
+    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > MAX_ORIGINS)
+        return lt_write_fail(w, 400, "ValidationError",
+                             "\"frontendApiOrigins\" is required: a list of at most %d origins.",
+                             MAX_ORIGINS);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"frontendApiOrigins\":[");
+    const cJSON *it;
+    bool first = true;
+    cJSON_ArrayForEach(it, list)
+    {
+        if (!cJSON_IsString(it) || !origin_ok(it->valuestring)) {
+            lt_buf_dispose(&b);
+            return lt_write_fail(w, 400, "BadDataError", "Invalid origin: %.255s",
+                                 cJSON_IsString(it) ? it->valuestring : "(not a string)");
+        }
+        if (!first)
+            lt_buf_putc(&b, ',');
+        first = false;
+        lt_json_cstr(&b, it->valuestring);
+    }
+    lt_buf_puts(&b, "]}");
+    char *value = lt_buf_take(&b, NULL);
+    const char *pre = lt_dataset_setting(&snap->data, LT_FRONTEND_SETTINGS);
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "{\"id\":\"" LT_FRONTEND_SETTINGS "\",%s", value + 1);
+    lt_event_t ev = lt_admin_event(&c->who, pre ? "setting-updated" : "setting-created");
+    ev.data = b.ptr;
+    ev.pre_data = pre;
+    int rc = lt_store_setting_put(s, LT_FRONTEND_SETTINGS, value, &ev);
+    lt_buf_dispose(&b);
+    free(value);
+    return rc;
+}
+
+static void cors_set(lt_req_t *r, const lt_params_t *p)
+{
+    LT_UNUSED(p);
+    lt_write_t w = {.ctx = lt_adm_ctx(r)};
+    if (lt_admin_write(r, do_cors, &w) == LT_OK)
+        lt_reply_empty(r, 204);
 }
 
 static void telemetry_settings(lt_req_t *r, const lt_params_t *p)
@@ -192,6 +306,8 @@ static void record_ui_error(lt_req_t *r, const lt_params_t *p)
 const lt_route_t lt_routes_admin_ui_config[] = {
     ROUTE(LT_GET, "/api/admin/ui-config", ui_config, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/maintenance", maintenance_get, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/maintenance", maintenance_set, LT_PERM("ADMIN"), LT_JSON_OBJECT),
+    ROUTE(LT_POST, "/api/admin/ui-config/cors", cors_set, LT_PERM("ADMIN"), LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/telemetry/settings", telemetry_settings, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics", instance_stats, LT_PERM("ADMIN")),
     ROUTE(LT_GET, "/api/admin/instance-admin/statistics/csv", instance_stats, LT_PERM("ADMIN"),

@@ -217,7 +217,7 @@ static bool user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
 }
 
 /* Hash a password from the body after checking it; NULL (after replying) when refused. */
-static char *hash_password(lt_req_t *r, const char *password)
+char *lt_adm_hash_password(lt_req_t *r, const char *password)
 {
     char *hash = lt_arena_alloc(lt_req_arena(r), LT_PASSWORD_HASH_MAX);
     const char *why;
@@ -247,7 +247,7 @@ static void user_create(lt_req_t *r, const lt_params_t *params)
         lt_reply_error(r, 400, "ValidationError", "rootRole is required.");
         goto done;
     }
-    if (bad || (password && password[0] && !(c.hash = hash_password(r, password)))) {
+    if (bad || (password && password[0] && !(c.hash = lt_adm_hash_password(r, password)))) {
         if (bad)
             lt_reply_error(r, 400, "OwaspValidationError",
                            "The password must be at most 1024 characters long.");
@@ -328,7 +328,7 @@ static void user_change_password(lt_req_t *r, const lt_params_t *params)
     c.user = *old;
     if (!cJSON_IsString(jp)) {
         lt_reply_error(r, 400, "ValidationError", "password is required.");
-    } else if ((c.hash = hash_password(r, jp->valuestring)) != NULL) {
+    } else if ((c.hash = lt_adm_hash_password(r, jp->valuestring)) != NULL) {
         lt_write_t w = {.ctx = &c};
         if (lt_admin_write(r, user_put_fn, &w) == LT_OK) {
             lt_session_end_user(id);

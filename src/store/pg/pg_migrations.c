@@ -152,7 +152,45 @@ const char *const lt_pg_migrations[] = {
     "  rev BIGINT NOT NULL, kind " T " NOT NULL, key " T " NOT NULL DEFAULT '',"
     "  n BIGINT NOT NULL DEFAULT 0);"
     "CREATE INDEX changes_rev ON changes(rev);",
-    /* 12: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+    /* 12: instance settings (maintenance mode), default strategies per project and
+     * environment, flag links, favourite projects and flags of each user, flag lifecycle
+     * stages (the flags there are start in "initial", archived ones in "archived" too),
+     * project-scoped context fields, applications' metadata, password-reset tokens (digests),
+     * the splash screens and feedback prompts each user has seen */
+    "CREATE TABLE settings (name " T " PRIMARY KEY, value " T " NOT NULL);"
+    "CREATE TABLE project_env_defaults ("
+    "  project " T " NOT NULL, environment " T " NOT NULL, strategy " T " NOT NULL,"
+    "  PRIMARY KEY (project, environment), FOREIGN KEY (project, environment)"
+    "  REFERENCES project_environments(project, environment) ON DELETE CASCADE);"
+    "CREATE TABLE feature_links ("
+    "  id " T " PRIMARY KEY, feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  url " T " NOT NULL, title " T ", created_at BIGINT NOT NULL);"
+    "CREATE INDEX feature_links_feature ON feature_links(feature);"
+    "CREATE TABLE favorite_projects ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  project " T " NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, project));"
+    "CREATE TABLE favorite_features ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, feature));"
+    "CREATE TABLE feature_lifecycles ("
+    "  feature " T " NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  stage " T " NOT NULL, status " T ", status_value " T ", created_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (feature, stage));"
+    LT_LIFECYCLE_BACKFILL ";"
+    "ALTER TABLE context_fields ADD COLUMN project " T " REFERENCES projects(id) ON DELETE CASCADE;"
+    "CREATE TABLE application_meta ("
+    "  app_name " T " PRIMARY KEY, description " T ", url " T ", color " T ", icon " T ","
+    "  created_at BIGINT NOT NULL);"
+    "CREATE TABLE reset_tokens ("
+    "  digest BYTEA PRIMARY KEY, user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_by " T ", created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);"
+    "CREATE TABLE user_marks ("
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE, kind " T " NOT NULL,"
+    "  name " T " NOT NULL, given BIGINT, never_show INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (user_id, kind, name));",
+    /* 13: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
      * chain starts from (the rows there are at migration time stay before it) */
     "ALTER TABLE events ADD COLUMN prev_hash " T ";"
     "ALTER TABLE events ADD COLUMN hash " T ";"

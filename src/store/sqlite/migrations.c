@@ -5,6 +5,8 @@
  */
 #include "migrations.h"
 
+#include "../sql_write.h"
+
 const char *const lt_sqlite_migrations[] = {
     /* 1: projects, environments, flags, strategies */
     "CREATE TABLE projects ("
@@ -143,7 +145,45 @@ const char *const lt_sqlite_migrations[] = {
     "  rev INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',"
     "  n INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX changes_rev ON changes(rev);",
-    /* 12: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+    /* 12: instance settings (maintenance mode), default strategies per project and
+     * environment, flag links, favourite projects and flags of each user, flag lifecycle
+     * stages (the flags there are start in "initial", archived ones in "archived" too),
+     * project-scoped context fields, applications' metadata, password-reset tokens (digests),
+     * the splash screens and feedback prompts each user has seen */
+    "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE project_env_defaults ("
+    "  project TEXT NOT NULL, environment TEXT NOT NULL, strategy TEXT NOT NULL,"
+    "  PRIMARY KEY (project, environment), FOREIGN KEY (project, environment)"
+    "  REFERENCES project_environments(project, environment) ON DELETE CASCADE);"
+    "CREATE TABLE feature_links ("
+    "  id TEXT PRIMARY KEY, feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  url TEXT NOT NULL, title TEXT, created_at INTEGER NOT NULL);"
+    "CREATE INDEX feature_links_feature ON feature_links(feature);"
+    "CREATE TABLE favorite_projects ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  project TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, project));"
+    "CREATE TABLE favorite_features ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, feature));"
+    "CREATE TABLE feature_lifecycles ("
+    "  feature TEXT NOT NULL REFERENCES features(name) ON DELETE CASCADE,"
+    "  stage TEXT NOT NULL, status TEXT, status_value TEXT, created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (feature, stage));"
+    LT_LIFECYCLE_BACKFILL ";"
+    "ALTER TABLE context_fields ADD COLUMN project TEXT REFERENCES projects(id) ON DELETE CASCADE;"
+    "CREATE TABLE application_meta ("
+    "  app_name TEXT PRIMARY KEY, description TEXT, url TEXT, color TEXT, icon TEXT,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE reset_tokens ("
+    "  digest BLOB PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_by TEXT, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);"
+    "CREATE TABLE user_marks ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL, given INTEGER, never_show INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (user_id, kind, name));",
+    /* 13: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
      * chain starts from (the rows there are at migration time stay before it) */
     "ALTER TABLE events ADD COLUMN prev_hash TEXT;"
     "ALTER TABLE events ADD COLUMN hash TEXT;"
