@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "../../base/util.h"
 #include "../../model/model_json.h"
@@ -90,6 +91,26 @@ static void api_context_list(lt_req_t *r, const lt_params_t *pp)
     }
     lt_buf_putc(&b, ']');
     lt_adm_reply(r, 200, &b);
+}
+
+/* GET /api/admin/projects/:projectId/context[?include=root]: the project's own context fields,
+ * and with include=root the root ones too. latch has no project-scoped fields (yet), so the
+ * answer is [] or every field, as GET /api/admin/context lists them; 404 for an unknown project.
+ * Unleash's UI asks for it (include=root) to offer fields to a strategy's constraints. */
+static void api_project_context_list(lt_req_t *r, const lt_params_t *pp)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const char *id = lt_adm_param(pp, "projectId");
+    if (!lt_dataset_project(d, id)) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find project with id %s", id);
+        return;
+    }
+    lt_str_t inc = lt_req_query(r, "include");
+    if (inc.len == 4 && strncasecmp(inc.ptr, "root", 4) == 0) {
+        api_context_list(r, pp);
+        return;
+    }
+    lt_reply_json(r, 200, "[]");
 }
 
 static void api_context_get(lt_req_t *r, const lt_params_t *pp)
@@ -325,6 +346,8 @@ const lt_route_t lt_routes_admin_context[] = {
     ROUTE(LT_DELETE, "/api/admin/context/:name", api_context_write, LT_PERM("DELETE_CONTEXT_FIELD"),
           .op = CF_DELETE),
     ROUTE(LT_GET, "/api/admin/context/:name/strategies", api_context_strategies, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/context", api_project_context_list,
+          LT_AUTHENTICATED),
     ROUTE(LT_POST, "/api/admin/context/:name/legal-values", api_context_write,
           LT_PERM("UPDATE_CONTEXT_FIELD"), LT_JSON_OBJECT, .op = CF_LEGAL_PUT),
     ROUTE(LT_DELETE, "/api/admin/context/:name/legal-values/:value", api_context_write,
