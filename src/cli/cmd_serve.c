@@ -58,6 +58,8 @@ static const char usage_serve[] =
     "\n"
     "UNLEASH_FRONTEND_API_ORIGINS: comma-separated origins allowed by CORS on /api/frontend\n"
     "(default *).\n"
+    "UNLEASH_URL: the URL SDKs reach latch at, which the admin UI shows (default: the origin\n"
+    "each request came to).\n"
     "Tokens can be provisioned at start, as Unleash does, when the store has none:\n"
     "  INIT_ADMIN_API_TOKENS, INIT_BACKEND_API_TOKENS (or INIT_CLIENT_API_TOKENS),\n"
     "  INIT_FRONTEND_API_TOKENS: comma-separated full token strings.\n"

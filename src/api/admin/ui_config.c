@@ -34,8 +34,8 @@ static bool host_ok(lt_str_t h)
 }
 
 /* The URL SDKs reach this server at, which Unleash's UI shows beside the tokens: UNLEASH_URL when
- * set (as Unleash reads it), else the request's own origin (http, or the scheme a proxy names in
- * X-Forwarded-Proto) with the base path; the base path alone when the Host header is unfit. */
+ * set (as Unleash reads it), else the request's own origin (https when a trusted proxy says so,
+ * lt_req_https) with the base path; the base path alone when the Host header is unfit. */
 static void write_unleash_url(lt_req_t *r, lt_buf_t *b, const char *base)
 {
     const char *env = getenv("UNLEASH_URL");
@@ -51,8 +51,7 @@ static void write_unleash_url(lt_req_t *r, lt_buf_t *b, const char *base)
         lt_json_cstr(b, base);
         return;
     }
-    lt_str_t proto = lt_req_header(r, "X-Forwarded-Proto");
-    const char *scheme = lt_str_eq_c(proto, "https") ? "https" : "http";
+    const char *scheme = lt_req_https(r) ? "https" : "http";
     char url[512];
     snprintf(url, sizeof(url), "%s://%.*s%s", scheme, (int)host.len, host.ptr, base);
     lt_json_cstr(b, url);
