@@ -130,6 +130,10 @@ test("Unleash's admin UI against latch: log in, projects, a flag switched on wit
             assert.ok(flags.length > 0);
             const table = page.getByRole('table');
             for (const f of flags) await table.getByText(f.name, { exact: true }).waitFor();
+            // a switch per flag and environment (the table shows "-" instead for an archived flag)
+            const envs = (await (await srv.get('/api/admin/projects/default/overview', auth)).json()).environments.length;
+            await waitFor(async () => (await table.getByRole('switch').count()) === flags.length * envs,
+                { what: `${flags.length * envs} switches in the flag table` });
         });
 
         await step('create a flag', async () => {
@@ -145,15 +149,17 @@ test("Unleash's admin UI against latch: log in, projects, a flag switched on wit
             assert.equal(res.json().description, "made in Unleash's UI");
         });
 
-        await step('switch it on in development', async () => {
-            // the dialog may bring the project's page back: open the flag from its table then
-            if (!/\/features\/ui-flag$/.test(page.url())) await page.getByRole('table').getByText('ui-flag', { exact: true }).click();
-            await page.waitForURL(/\/projects\/default\/features\/ui-flag$/);
-            const sw = page.getByRole('switch', { name: 'development' });
+        await step('switch it on in development, from the flag table', async () => {
+            // creating may leave the flag's page or the project's: back to the project's table
+            if (!/\/projects\/default$/.test(page.url())) {
+                await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Default' }).click();
+                await page.waitForURL(/\/projects\/default$/);
+            }
+            const sw = page.getByTestId('TOGGLE-ui-flag-development').getByRole('switch');
             await sw.waitFor({ state: 'attached' });
             assert.equal(await sw.isChecked(), false);
             await sw.click();
-            // with no strategy yet, the UI offers to add the project's default one
+            // with no strategy yet, the UI may offer to add the project's default one first
             const offer = page.getByRole('dialog').getByRole('button', { name: /add default strategy|enable/i });
             if (await offer.isVisible().catch(() => false)) await offer.click();
             await waitFor(async () => {
