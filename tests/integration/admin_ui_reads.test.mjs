@@ -73,3 +73,11 @@ test('event search, a flag\'s events and event creators for any signed-in user; 
     assert.equal((await viewer.get('/api/admin/event-creators')).status, 200);
     assert.equal((await viewer.get('/api/admin/events')).status, 403);
 });
+
+test('a live flag says archivedAt null, in search and in its own answer (the UI takes any other value for archived)', async () => {
+    const search = (await admin.get('/api/admin/search/features?project=IS:default')).json();
+    assert.ok(search.features.length > 0);
+    for (const f of search.features) assert.equal(f.archivedAt, null, f.name);
+    const one = (await admin.get('/api/admin/projects/default/features/new-navigation')).json();
+    assert.equal(one.archivedAt, null);
+});
