@@ -81,3 +81,16 @@ test('a live flag says archivedAt null, in search and in its own answer (the UI 
     const one = (await admin.get('/api/admin/projects/default/features/new-navigation')).json();
     assert.equal(one.archivedAt, null);
 });
+
+test('GET /api/admin/flag-creators: who created flags in any project (the flags overview filter)', async () => {
+    const me = new Api(srv, { cookie: await loginOk(srv, 'admin', 'Adm1n-Passw0rd!') });
+    assert.equal((await me.post('/api/admin/projects/default/features', { name: 'made-by-admin' })).status, 201);
+    const all = await me.get('/api/admin/flag-creators');
+    assert.equal(all.status, 200, all.text);
+    const creators = all.json();
+    assert.ok(Array.isArray(creators));
+    const user = (await me.get('/api/admin/user')).json().user;
+    assert.ok(creators.some((c) => c.id === user.id), JSON.stringify(creators));
+    assert.deepEqual((await me.get('/api/admin/projects/default/flag-creators')).json(), creators);
+    assert.equal((await srv.get('/api/admin/flag-creators')).status, 401);
+});
