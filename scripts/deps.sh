@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libcjson-dev libsqlite3-dev libsodium-dev
-      libpcre2-dev zlib1g-dev libcurl4-openssl-dev libpq-dev perl)
+      libpcre2-dev zlib1g-dev libcurl4-openssl-dev libpq-dev libcrypt-dev perl)
 if [ "${1:-}" = "--test" ]; then
     pkgs+=(libcmocka-dev curl sqlite3 procps wrk postgresql clang libfuzzer-14-dev chromium)
     command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

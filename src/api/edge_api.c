@@ -102,6 +102,10 @@ static void edge_validate(lt_req_t *r, const lt_params_t *p)
         }
         lt_buf_puts(&b, "],\"environment\":");
         lt_json_cstr(&b, t.environment);
+        if (t.type == LT_TOKEN_FRONTEND && t.n_origins) {
+            lt_buf_puts(&b, ",\"allowedOrigins\":");
+            lt_json_strings(&b, (const char *const *)t.origins, t.n_origins);
+        }
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "]}");

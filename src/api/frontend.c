@@ -59,29 +59,54 @@ static bool any_origin(void)
     return cfg.n_origins == 0;
 }
 
+/* Is origin in the server's own list (or is every origin allowed)? */
+static bool server_allows(lt_str_t origin)
+{
+    if (any_origin())
+        return true;
+    for (size_t i = 0; origin.ptr && i < cfg.n_origins; i++)
+        if (lt_str_eq_c(origin, cfg.origins[i]))
+            return true;
+    return false;
+}
+
+/* The CORS headers of an allowed request: the origin echoed, or "*" when any is allowed. */
+static void allow_origin(lt_req_t *r, lt_str_t origin)
+{
+    lt_reply_header(r, "Access-Control-Allow-Origin", any_origin() || !origin.ptr ? "*" : origin.ptr);
+    lt_reply_header(r, "Access-Control-Allow-Credentials", "true");
+    lt_reply_header(r, "Access-Control-Expose-Headers", "ETag");
+}
+
+void lt_frontend_cors_token(lt_req_t *r, const lt_token_t *t)
+{
+    lt_str_t origin = lt_req_header(r, "Origin");
+    if (!origin.ptr || !t || t->n_origins == 0 || server_allows(origin))
+        return; /* no origin, nothing of its own, or the pre-hook has answered already */
+    for (size_t i = 0; i < t->n_origins; i++)
+        if (strcmp(t->origins[i], "*") == 0 || lt_str_eq_c(origin, t->origins[i])) {
+            allow_origin(r, origin);
+            return;
+        }
+}
+
 bool lt_frontend_pre(lt_req_t *r)
 {
     if (!is_frontend_path(lt_req_path(r)))
         return false;
     lt_str_t origin = lt_req_header(r, "Origin");
     lt_reply_header(r, "Vary", "Origin");
-    bool allowed = false;
-    if (any_origin()) {
-        lt_reply_header(r, "Access-Control-Allow-Origin", "*");
-        allowed = true;
-    } else if (origin.ptr) {
-        for (size_t i = 0; i < cfg.n_origins && !allowed; i++)
-            allowed = lt_str_eq_c(origin, cfg.origins[i]);
-        if (allowed)
-            lt_reply_header(r, "Access-Control-Allow-Origin", origin.ptr);
-    }
-    if (allowed) {
-        lt_reply_header(r, "Access-Control-Allow-Credentials", "true");
-        lt_reply_header(r, "Access-Control-Expose-Headers", "ETag");
-    }
-    if (lt_req_method(r) != LT_OPTIONS)
+    bool preflight = lt_req_method(r) == LT_OPTIONS;
+    /* a request that is not a preflight carries its token: an origin the server does not
+     * allow may still be its token's own, decided once it is authenticated */
+    bool allowed = server_allows(origin) ||
+                   (preflight && origin.ptr &&
+                    (lt_snapshot_frontend_origin(lt_req_snapshot(r), origin) ||
+                     (cfg.origin_known && cfg.origin_known(origin))));
+    if (allowed)
+        allow_origin(r, origin);
+    if (!preflight)
         return false;
-    /* preflight */
     if (allowed) {
         lt_reply_header(r, "Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE");
         lt_str_t rh = lt_req_header(r, "Access-Control-Request-Headers");
@@ -348,15 +373,16 @@ static const lt_token_t *key_lookup(lt_req_t *r, lt_str_t v)
     return cfg.client_key && cfg.client_key(v, lt_req_arena(r), t) ? t : NULL;
 }
 
-/* A front-end token (or a proxy client key); NULL after replying. */
+/* A front-end token (or a proxy client key), with its own CORS origins; NULL after replying. */
 static const lt_token_t *frontend_auth(lt_req_t *r)
 {
     if (cfg.n_client_keys && client_key_ok(lt_req_header(r, "Authorization")))
         return &key_scope;
     const lt_token_t *k = cfg.client_key ? key_lookup(r, lt_req_header(r, "Authorization")) : NULL;
-    if (k)
-        return k;
-    return lt_guard_api_token(r, LT_TOKEN_FRONTEND);
+    if (!k)
+        k = lt_guard_api_token(r, LT_TOKEN_FRONTEND);
+    lt_frontend_cors_token(r, k);
+    return k;
 }
 
 /* A proxy client key in the configured header; NULL after replying 401 Unauthorized. */
@@ -365,6 +391,7 @@ static const lt_token_t *proxy_auth(lt_req_t *r)
     if (client_key_ok(lt_req_header(r, cfg.client_key_header)))
         return &key_scope;
     const lt_token_t *k = key_lookup(r, lt_req_header(r, cfg.client_key_header));
+    lt_frontend_cors_token(r, k);
     if (k)
         return k;
     lt_reply(r, 401, "text/plain; charset=utf-8", "Unauthorized", 12);

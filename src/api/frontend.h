@@ -25,14 +25,22 @@ typedef struct {
     const char *client_key_header;
     /* `latch edge`: decides client keys and the scope each grants instead of the list */
     lt_guard_lookup_fn client_key;
+    /* `latch edge`: whether some cached front-end token allows an origin (for preflights; the
+     * snapshot's own list of token origins is used besides) */
+    bool (*origin_known)(lt_str_t origin);
 } lt_frontend_config_t;
 
 /* Set the configuration (the pointers must stay valid while the server runs). */
 void lt_frontend_configure(const lt_frontend_config_t *cfg);
 /* The configuration set last (static; zeroed before lt_frontend_configure). */
 const lt_frontend_config_t *lt_frontend_config(void);
-/* The HTTP pre-routing hook: CORS preflight and headers on front-end paths. */
+/* The HTTP pre-routing hook: CORS preflight and headers on front-end paths. An origin outside
+ * the server's list gets headers on a preflight when some front-end token allows it, and on
+ * another request only when its token does (lt_frontend_cors_token). */
 bool lt_frontend_pre(lt_req_t *r);
+/* The CORS headers for the request's Origin when t (authenticated, may be NULL) allows it and
+ * the server's list does not (the pre-hook answered those already). */
+void lt_frontend_cors_token(lt_req_t *r, const lt_token_t *t);
 
 /*
  * A context as the front-end API builds it, from a JSON context object (NULL: none) read in

@@ -8,6 +8,7 @@
 
 #include "../base/util.h"
 #include "quota.h"
+#include "token_usage.h"
 
 lt_str_t lt_guard_presented(lt_req_t *r)
 {
@@ -59,6 +60,7 @@ const lt_token_t *lt_guard_api_token(lt_req_t *r, lt_token_type_t want)
         lt_reply_json(r, 401, LT_MSG_NEED_TOKEN);
         return NULL;
     }
+    lt_token_usage_note(r, t, want); /* a token of another type too: counted as misuse */
     if (t->type != want) {
         lt_reply_json(r, 403, LT_MSG_WRONG_TYPE);
         return NULL;

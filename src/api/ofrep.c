@@ -21,6 +21,7 @@
 #include "guard.h"
 #include "quota.h"
 #include "route.h"
+#include "token_usage.h"
 
 /* ---------- authentication ---------- */
 
@@ -74,6 +75,7 @@ static const lt_token_t *ofrep_auth(lt_req_t *r, lt_token_type_t want)
         reply_status_only(r, 401, "GENERAL", "The API token is not valid.");
         return NULL;
     }
+    lt_token_usage_note(r, t, want);
     if (t->type != want) {
         reply_status_only(r, 403, "GENERAL",
                           want == LT_TOKEN_CLIENT
@@ -81,6 +83,7 @@ static const lt_token_t *ofrep_auth(lt_req_t *r, lt_token_type_t want)
                               : "Bulk evaluation takes a front-end token or a client key.");
         return NULL;
     }
+    lt_frontend_cors_token(r, t); /* a front-end token's own origins */
     return lt_quota_admit(r, t) ? t : NULL; /* the token's requests per second: 429 past it */
 }
 

@@ -172,6 +172,8 @@ int lt_token_issue(lt_store_t *s, const lt_token_spec_t *spec, const lt_principa
     t.all_projects = spec->all_projects;
     t.expires_at = spec->expires_at;
     t.display = display;
+    t.origins = spec->origins;
+    t.n_origins = spec->n_origins;
     char selector[23] = "";
     lt_token_parts_t parts = lt_token_parse(lt_str_c(secret_out));
     if (parts.selector.ptr) {
@@ -246,6 +248,8 @@ int lt_token_rotate(lt_store_t *s, const lt_token_t *t, int64_t grace_s, const l
     n.display = display;
     n.read_only = t->read_only;
     n.quota_rps = t->quota_rps;
+    n.origins = (const char *const *)t->origins;
+    n.n_origins = t->n_origins;
     int64_t grace_until = lt_now_ms() + grace_s * 1000;
     lt_buf_t data, pre;
     lt_buf_init(&data, 0);
@@ -322,6 +326,74 @@ int lt_token_set_quota(lt_store_t *s, const lt_token_t *t, int64_t rps, const lt
     ev.data = data.ptr;
     ev.pre_data = pre.ptr;
     int rc = lt_store_token_set_quota(s, t->digest, rps, &ev);
+    lt_buf_dispose(&data);
+    lt_buf_dispose(&pre);
+    return rc;
+}
+
+bool lt_token_origin_ok(const char *o)
+{
+    size_t len = strlen(o);
+    if (strcmp(o, "*") == 0)
+        return true;
+    if (len == 0 || len > LT_TOKEN_MAX_ORIGIN_LEN)
+        return false;
+    const char *p = o;
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+        return false;
+    while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+           *p == '+' || *p == '-' || *p == '.')
+        p++;
+    if (strncmp(p, "://", 3) != 0)
+        return false;
+    p += 3;
+    const char *host = p;
+    if (*p == '[') { /* an IPv6 literal */
+        p++;
+        while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F') ||
+               *p == ':' || *p == '.')
+            p++;
+        if (*p++ != ']' || p - host < 4)
+            return false;
+    } else {
+        while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+               *p == '-' || *p == '.')
+            p++;
+        if (p == host || *host == '.' || *host == '-' || p[-1] == '.')
+            return false;
+    }
+    if (*p == ':') {
+        p++;
+        long port = 0;
+        const char *digits = p;
+        while (*p >= '0' && *p <= '9' && p - digits < 6)
+            port = port * 10 + (*p++ - '0');
+        if (p == digits || port < 1 || port > 65535)
+            return false;
+    }
+    return *p == '\0';
+}
+
+int lt_token_set_origins(lt_store_t *s, const lt_token_t *t, const char *const *origins, size_t n,
+                         const lt_principal_t *who)
+{
+    lt_buf_t data, pre;
+    lt_buf_init(&data, 0);
+    lt_buf_init(&pre, 0);
+    write_record_json(&data, t, t->expires_at);
+    if (data.len) /* reopen the object (empty only after an allocation failure) */
+        data.len--;
+    lt_buf_puts(&data, ",\"allowedOrigins\":");
+    lt_json_strings(&data, origins, n);
+    lt_buf_putc(&data, '}');
+    lt_buf_puts(&pre, "{\"allowedOrigins\":");
+    lt_json_strings(&pre, (const char *const *)t->origins, t->n_origins);
+    lt_buf_putc(&pre, '}');
+    lt_event_t ev = event_for(who, "api-token-updated", t->environment, t->projects, t->n_projects,
+                              t->all_projects);
+    ev.data = data.ptr;
+    ev.pre_data = pre.ptr;
+    int rc = lt_store_token_set_origins(s, t->digest, origins, n, &ev);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     return rc;

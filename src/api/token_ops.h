@@ -25,6 +25,8 @@ typedef struct {
     int64_t expires_at;  /* epoch ms; 0 = never */
     const char *secret;  /* a secret to store as it is (INIT tokens, --secret); NULL:
                           * generate one */
+    const char *const *origins; /* front-end tokens: allowed CORS origins (checked already) */
+    size_t n_origins;
 } lt_token_spec_t;
 
 /*
@@ -81,6 +83,15 @@ bool lt_token_expiring_soon(const lt_token_t *t, int64_t now_ms);
 #define LT_TOKEN_MAX_RPS 100000
 /* Set t's request quota (0 = none) with its api-token-updated event. LT_OK, LT_ENOTFOUND. */
 int lt_token_set_quota(lt_store_t *s, const lt_token_t *t, int64_t rps, const lt_principal_t *who);
+
+/* Bounds of a token's allowed origins: how many, and the length of one. */
+#define LT_TOKEN_MAX_ORIGINS 32
+#define LT_TOKEN_MAX_ORIGIN_LEN 255
+/* Is o an allowed-origin value: "*" or scheme://host[:port] (no path, no trailing slash)? */
+bool lt_token_origin_ok(const char *o);
+/* Set t's allowed origins (n = 0: none) with its api-token-updated event. LT_OK, LT_ENOTFOUND. */
+int lt_token_set_origins(lt_store_t *s, const lt_token_t *t, const char *const *origins, size_t n,
+                         const lt_principal_t *who);
 
 /* Delete t with its api-token-deleted event. LT_OK, LT_ENOTFOUND or LT_ERR. */
 int lt_token_revoke(lt_store_t *s, const lt_token_t *t, const lt_principal_t *who);

@@ -13,6 +13,7 @@
 #include "../base/map.h"
 #include "../base/util.h"
 #include "../state/state.h"
+#include "token_usage.h"
 
 typedef struct {
     lt_app_row_t row; /* strings owned */
@@ -473,8 +474,10 @@ static int flush_to_sink(const batch_t *b)
 
 int lt_usage_flush(void)
 {
-    if (!sink)
+    if (!sink) {
         flush_token_seen();
+        lt_token_usage_flush();
+    }
     pthread_mutex_lock(&lock);
     lt_map_t a = apps, m = metrics;
     memset(&apps, 0, sizeof(apps));
@@ -556,6 +559,8 @@ int lt_usage_start(int interval_ms, size_t max)
     interval = interval_ms > 0 ? interval_ms : 10000;
     max_keys = max ? max : 100000;
     stop_flag = false;
+    if (!sink)
+        lt_token_usage_load(); /* before the first request: counts go on from what is stored */
     if (pthread_create(&flusher, NULL, flush_main, NULL) != 0)
         return LT_ERR;
     started = true;

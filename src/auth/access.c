@@ -1,13 +1,17 @@
 /*
  * access.c: Unleash's permission model over the dataset: root roles Admin, Editor, Viewer,
  * project roles Owner and Member, and custom roles (global "root-custom" or per-project
- * "custom") as stored permission rows. Also password hashing with argon2id.
+ * "custom") as stored permission rows. Also password hashing with argon2id, and the check of
+ * bcrypt hashes imported from Unleash (libxcrypt's crypt_rn).
  */
 #include "access.h"
 
+#include <crypt.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include "../model/dataset.h"
@@ -21,6 +25,7 @@ const char *const lt_permissions[] = {
     "UPDATE_APPLICATION", "READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
     "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN", "READ_FRONTEND_API_TOKEN",
     "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN",
+    "CREATE_ADDON", "UPDATE_ADDON", "DELETE_ADDON",
     /* per project */
     "CREATE_FEATURE", "UPDATE_FEATURE", "DELETE_FEATURE", "UPDATE_FEATURE_VARIANTS",
     "UPDATE_FEATURE_DEPENDENCY", "UPDATE_PROJECT", "DELETE_PROJECT", "CREATE_PROJECT_API_TOKEN",
@@ -30,7 +35,7 @@ const char *const lt_permissions[] = {
     "UPDATE_FEATURE_ENVIRONMENT", "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", NULL};
 
 /* Index in lt_permissions where the per-project ones start. */
-#define FIRST_PROJECT_PERM 23
+#define FIRST_PROJECT_PERM 26
 
 /* What Editors may do outside projects. In projects they hold Member's rights in "default"
  * only (as Unleash's role_permission rows give them), and Owner in the projects they create
@@ -41,7 +46,8 @@ static const char *const editor_global[] = {
     "UPDATE_SEGMENT", "DELETE_SEGMENT", "CREATE_TAG_TYPE", "UPDATE_TAG_TYPE", "DELETE_TAG_TYPE",
     "UPDATE_APPLICATION", "READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
     "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN", "READ_FRONTEND_API_TOKEN",
-    "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN", NULL};
+    "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN",
+    "CREATE_ADDON", "UPDATE_ADDON", "DELETE_ADDON", NULL};
 
 /* Project Members: flags and their configuration in the project. */
 static const char *const member_perms[] = {
@@ -69,7 +75,7 @@ bool lt_permission_is_project(const char *perm)
 }
 
 /* Index in lt_permissions where the per-environment ones start. */
-#define FIRST_ENV_PERM 34
+#define FIRST_ENV_PERM 37
 
 bool lt_permission_is_environment(const char *perm)
 {
@@ -206,10 +212,37 @@ int lt_password_hash(const char *password, char out[LT_PASSWORD_HASH_MAX])
     return LT_OK;
 }
 
+bool lt_password_bcrypt_shaped(const char *h)
+{
+    static const char b64[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    if (!h || strlen(h) != 60 || strncmp(h, "$2", 2) != 0 || (h[2] != 'a' && h[2] != 'b') ||
+        h[3] != '$' || h[6] != '$' || !isdigit((unsigned char)h[4]) ||
+        !isdigit((unsigned char)h[5]))
+        return false;
+    int cost = (h[4] - '0') * 10 + (h[5] - '0');
+    return cost >= 4 && cost <= 31 && strspn(h + 7, b64) == 53;
+}
+
+/* bcrypt through crypt_rn: the whole hash recomputed from the stored one's salt and cost,
+ * then compared in constant time. */
+static bool bcrypt_verify(const char *password, const char *hash)
+{
+    if (!lt_password_bcrypt_shaped(hash) || strlen(password) > 72 * 16)
+        return false;
+    struct crypt_data *cd = lt_xcalloc(1, sizeof(*cd)); /* 32 KiB: not on a worker's stack */
+    const char *out = crypt_rn(password, hash, cd, (int)sizeof(*cd));
+    bool ok = out && strlen(out) == 60 && sodium_memcmp(out, hash, 60) == 0;
+    sodium_memzero(cd, sizeof(*cd)); /* it held the password */
+    free(cd);
+    return ok;
+}
+
 bool lt_password_verify(const char *password, const char *hash)
 {
     if (!hash || !password)
         return false;
+    if (strncmp(hash, "$2", 2) == 0)
+        return bcrypt_verify(password, hash);
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 

@@ -54,8 +54,13 @@ const char *lt_user_display(const lt_user_t *u, char *buf, size_t cap);
 /* Hash a password into out (LT_PASSWORD_HASH_MAX bytes). LT_OK or LT_ERR (out of memory). */
 #define LT_PASSWORD_HASH_MAX 128
 int lt_password_hash(const char *password, char out[LT_PASSWORD_HASH_MAX]);
-/* Constant-time verification against a stored hash. */
+/* Constant-time verification against a stored hash: argon2id, or a bcrypt hash of the one
+ * shape lt_password_bcrypt_shaped accepts (imported from Unleash; crypt_rn of libxcrypt). */
 bool lt_password_verify(const char *password, const char *hash);
+/* Is h a bcrypt hash of the only shape latch verifies: "$2a$" or "$2b$", a cost of 04 to 31,
+ * "$", then 53 characters of bcrypt's base64 (60 in all)? Such a hash is replaced by an
+ * argon2id one at the first login that verifies it. */
+bool lt_password_bcrypt_shaped(const char *h);
 /*
  * Unleash's password rules (10 to 1024 characters with an upper-case letter, a lower-case
  * letter, a digit and another character): NULL when the password passes, else a static

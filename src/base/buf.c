@@ -199,6 +199,17 @@ void lt_json_cstr_or_null(lt_buf_t *b, const char *s)
         lt_buf_puts(b, "null");
 }
 
+void lt_json_strings(lt_buf_t *b, const char *const *v, size_t n)
+{
+    lt_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            lt_buf_putc(b, ',');
+        lt_json_cstr(b, v[i]);
+    }
+    lt_buf_putc(b, ']');
+}
+
 void lt_json_key(lt_buf_t *b, bool *first, const char *key)
 {
     if (!*first)

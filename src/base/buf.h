@@ -48,6 +48,8 @@ static inline void lt_json_cstr(lt_buf_t *b, const char *s)
 }
 /* A string, or null when s is NULL. */
 void lt_json_cstr_or_null(lt_buf_t *b, const char *s);
+/* A JSON list of n strings. */
+void lt_json_strings(lt_buf_t *b, const char *const *v, size_t n);
 /* "key": (with a leading comma when first is false; sets *first = false). */
 void lt_json_key(lt_buf_t *b, bool *first, const char *key);
 void lt_json_bool(lt_buf_t *b, bool v);

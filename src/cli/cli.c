@@ -14,6 +14,7 @@ static const char usage_main[] =
     "  serve     run the server (admin, client and front-end APIs) on the embedded store\n"
     "  import    load a latch export or a client-features JSON document into the store\n"
     "  export    write everything (or one environment's client-features document) as JSON\n"
+    "  events    verify the event log's hash chain, or export the log as JSON lines\n"
     "  token     create, list and revoke API tokens in the store\n"
     "  user      add users, set their passwords and list them in the store\n"
     "  offline   serve a features file with no upstream (like Unleash Edge offline)\n"
@@ -46,6 +47,8 @@ int lt_cli_main(int argc, char **argv)
         return lt__cli_import(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0)
         return lt__cli_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "events") == 0)
+        return lt__cli_events(argc - 1, argv + 1);
     if (strcmp(cmd, "token") == 0)
         return lt__cli_token(argc - 1, argv + 1);
     if (strcmp(cmd, "user") == 0)

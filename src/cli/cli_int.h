@@ -74,6 +74,11 @@ void lt__cli_signals_block(sigset_t *set);
 /* Wait for one of the signals of set and log it. */
 void lt__cli_signals_wait(const sigset_t *set);
 
+/* The store `latch serve` would open from its configuration file (config, else LATCH_CONFIG,
+ * else the default file when it exists) and the environment, without its command line: *out,
+ * or NULL when neither sets one. LT_OK, or LT_EINVAL (a message on stderr) for a bad file. */
+int lt__cli_serve_db(lt_arena_t *a, const char *config, const char **out);
+
 /* The commands: argv[0] is the command's name; the exit status is returned. */
 int lt__cli_serve(int argc, char **argv);
 int lt__cli_offline(int argc, char **argv);
@@ -82,6 +87,7 @@ int lt__cli_token(int argc, char **argv);
 int lt__cli_user(int argc, char **argv);
 int lt__cli_import(int argc, char **argv);
 int lt__cli_export(int argc, char **argv);
+int lt__cli_events(int argc, char **argv);
 /* `latch --version`: the version, revision, build date and the libraries linked. */
 int lt__cli_version(int argc, char **argv);
 

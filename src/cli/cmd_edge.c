@@ -236,6 +236,7 @@ int lt__cli_edge(int argc, char **argv)
     lt_arena_init(&conf, 0);
     lt_frontend_config_t fc = {0};
     fc.client_key = lt_edge_client_key;
+    fc.origin_known = lt_edge_origin_known;
     fc.context_env_from_request = true; /* as the Unleash Proxy and `latch offline` do */
     fc.client_key_header = key_header;
     lt__cli_configure_frontend(&conf, &fc, trusted);

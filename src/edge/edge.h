@@ -48,6 +48,9 @@ void lt_edge_reload(const char *const *tokens, size_t n_tokens, const char *cons
  * while a first validation is in flight (at most about the request timeout); cached after.
  */
 bool lt_edge_token_lookup(lt_str_t secret, lt_arena_t *a, lt_token_t *out);
+/* Does a valid cached front-end token allow this CORS origin (exactly, or by "*")? For
+ * preflights, which carry no token. */
+bool lt_edge_origin_known(lt_str_t origin);
 /* The cached record of a token by its digest, never asking the upstream: true with *out
  * filled (strings in a) while it is valid and in scope. For the downstream streams, which
  * look their token up again at every change. */

@@ -27,6 +27,8 @@ typedef struct {
     char **projects;
     size_t n_projects;
     bool all_projects;
+    char **origins; /* front-end tokens: their own allowed CORS origins, from the upstream */
+    size_t n_origins;
     int64_t checked_ms; /* the last answer about it (or failure to get one) */
     int64_t used_ms;
 } tk_entry_t;

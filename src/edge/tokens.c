@@ -19,6 +19,16 @@
 #define VALIDATE_BATCH 1000
 #define WAIT_MS 8000        /* how long a request waits for a first answer at most */
 #define ERROR_RETRY_MS 1000 /* an unanswered token is asked about again after this */
+#define MAX_ORIGINS 32      /* a front-end token's own CORS origins, as latch bounds them */
+
+static void free_origins(tk_entry_t *e)
+{
+    for (size_t i = 0; i < e->n_origins; i++)
+        free(e->origins[i]);
+    free(e->origins);
+    e->origins = NULL;
+    e->n_origins = 0;
+}
 
 tk_entry_t *lt__edge_token_find(const uint8_t digest[32])
 {
@@ -38,6 +48,7 @@ void lt__edge_token_free(void *p)
     for (size_t i = 0; i < e->n_projects; i++)
         free(e->projects[i]);
     free(e->projects);
+    free_origins(e);
     free(e);
 }
 
@@ -50,6 +61,32 @@ static void collect(void *ctx, lt_map_entry_t *me)
 {
     entry_list_t *l = ctx;
     l->v[l->n++] = me->value;
+}
+
+typedef struct {
+    lt_str_t origin;
+    bool found;
+} origin_q_t;
+
+static void origin_match(void *ctx, lt_map_entry_t *me)
+{
+    origin_q_t *q = ctx;
+    const tk_entry_t *e = me->value;
+    if (q->found || e->state != TK_VALID || e->type != LT_TOKEN_FRONTEND)
+        return;
+    for (size_t i = 0; i < e->n_origins && !q->found; i++)
+        q->found = strcmp(e->origins[i], "*") == 0 || lt_str_eq_c(q->origin, e->origins[i]);
+}
+
+bool lt_edge_origin_known(lt_str_t origin)
+{
+    edge_t *E = &lt__edge;
+    origin_q_t q = {origin, false};
+    pthread_mutex_lock(&E->lock);
+    if (E->running && E->tokens.slots)
+        lt_map_each(&E->tokens, origin_match, &q);
+    pthread_mutex_unlock(&E->lock);
+    return q.found;
 }
 
 /* Keep startup and pending entries, then the most recently used valid ones. */
@@ -156,6 +193,10 @@ static void fill(const tk_entry_t *e, lt_arena_t *a, lt_token_t *out)
     out->projects = lt_arena_calloc(a, e->n_projects + 1, sizeof(*out->projects));
     for (size_t i = 0; i < e->n_projects; i++)
         out->projects[i] = lt_arena_strdup(a, e->projects[i]);
+    out->origins = lt_arena_calloc(a, e->n_origins + 1, sizeof(*out->origins));
+    out->n_origins = e->n_origins;
+    for (size_t i = 0; i < e->n_origins; i++)
+        out->origins[i] = lt_arena_strdup(a, e->origins[i]);
     out->display = "edge";
 }
 
@@ -301,6 +342,18 @@ static void set_scope(tk_entry_t *e, const cJSON *t)
         for (size_t i = 0; i < e->n_projects; i++)
             free(e->projects[i]);
         e->n_projects = 0;
+    }
+    /* a front-end token's own origins (latch upstreams send them; others do not) */
+    free_origins(e);
+    const cJSON *origins = cJSON_GetObjectItemCaseSensitive(t, "allowedOrigins");
+    size_t no = cJSON_IsArray(origins) ? (size_t)cJSON_GetArraySize(origins) : 0;
+    if (ty != LT_TOKEN_FRONTEND || no > MAX_ORIGINS)
+        no = 0;
+    e->origins = lt_xcalloc(no + 1, sizeof(*e->origins));
+    cJSON_ArrayForEach(it, origins)
+    {
+        if (e->n_origins < no && cJSON_IsString(it) && strlen(it->valuestring) < 256)
+            e->origins[e->n_origins++] = lt_xstrdup(it->valuestring);
     }
 }
 

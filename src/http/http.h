@@ -89,9 +89,10 @@ typedef struct lt_http lt_http_t;
 /* Start listening; LT_OK or an error (logged). Threads run until lt_http_stop. */
 int lt_http_start(lt_http_t **out, const lt_http_config_t *cfg);
 /*
- * Drain: stop accepting, close idle keep-alive connections, and wait (at most deadline_ms)
- * until every request that has begun (its request line read) is answered. Returns the number
- * of requests still unanswered at the deadline (0 when all were). Call lt_http_stop after.
+ * Drain: close new connections as they are accepted, close idle keep-alive connections, and
+ * wait (at most deadline_ms) until every request that has begun (its request line read) is
+ * answered. Returns the number of requests still unanswered at the deadline (0 when all
+ * were). Call lt_http_stop after.
  */
 int lt_http_drain(lt_http_t *h, int deadline_ms);
 /* Stop: close what is left (requests still open get no answer: drain first), free the server. */

@@ -75,6 +75,8 @@ typedef struct {
     bool read_only;       /* scoped PATs: GET and HEAD only */
     bool expiry_noted;    /* the api-token-expired event has been written */
     int64_t quota_rps;    /* requests admitted per second; 0 = no quota */
+    const char **origins; /* front-end tokens: CORS origins allowed on top of the server's */
+    size_t n_origins;
 } lt_token_t;
 
 /* "client", "frontend", "admin", "pat". */

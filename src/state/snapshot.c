@@ -21,6 +21,58 @@ static int feature_ptr_cmp(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
+static int str_ptr_cmp(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* The sorted, distinct allowed origins of the front-end tokens that have not expired. */
+static void build_frontend_origins(lt_snapshot_t *s, lt_arena_t *ar, const lt_dataset_t *d)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_tokens; i++)
+        if (d->tokens[i].type == LT_TOKEN_FRONTEND)
+            n += d->tokens[i].n_origins;
+    const char **v = lt_arena_calloc(ar, n + 1, sizeof(*v));
+    n = 0;
+    for (size_t i = 0; i < d->n_tokens; i++) {
+        const lt_token_t *t = &d->tokens[i];
+        if (t->type != LT_TOKEN_FRONTEND || (t->expires_at && t->expires_at <= s->built_at))
+            continue;
+        for (size_t k = 0; k < t->n_origins; k++)
+            v[n++] = t->origins[k];
+    }
+    qsort(v, n, sizeof(*v), str_ptr_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+            v[k++] = v[i];
+    s->frontend_origins = v;
+    s->n_frontend_origins = k;
+}
+
+bool lt_snapshot_frontend_origin(const lt_snapshot_t *s, lt_str_t origin)
+{
+    size_t lo = 0, hi = s->n_frontend_origins;
+    if (hi && strcmp(s->frontend_origins[0], "*") == 0) /* '*' sorts before any letter */
+        return true;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *m = s->frontend_origins[mid];
+        size_t ml = strlen(m);
+        int c = memcmp(m, origin.ptr, ml < origin.len ? ml : origin.len);
+        if (c == 0)
+            c = ml < origin.len ? -1 : ml > origin.len ? 1 : 0;
+        if (c == 0)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
 {
     lt_snapshot_t *s = lt_xcalloc(1, sizeof(*s));
@@ -61,6 +113,7 @@ lt_snapshot_t *lt_snapshot_build(lt_arena_t *a, const lt_dataset_t *d)
     s->token_written = lt_arena_calloc(ar, d->n_tokens + 1, sizeof(*s->token_written));
     for (size_t i = 0; i < d->n_tokens; i++)
         s->token_seen[i] = s->token_written[i] = d->tokens[i].seen_at;
+    build_frontend_origins(s, ar, d);
     s->memo_slots = 64;
     s->memo = lt_xcalloc(s->memo_slots, sizeof(*s->memo));
     return s;

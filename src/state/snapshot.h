@@ -54,6 +54,10 @@ typedef struct lt_snapshot {
     lt_token_table_t tokens;
     int64_t *token_seen;    /* parallel to data.tokens: last use (ms), updated atomically */
     int64_t *token_written; /* what the usage flush last stored for each */
+    /* every live front-end token's allowed origins, sorted, each once: preflights carry no
+     * token, so they are answered from these and the server's list */
+    const char **frontend_origins;
+    size_t n_frontend_origins;
     pthread_mutex_t memo_lock; /* held only to look up or insert, never while building */
     lt_memo_t **memo;
     size_t memo_slots, memo_count;
@@ -77,6 +81,9 @@ bool lt_snapshot_has_project(const lt_snapshot_t *s, const char *id);
 void lt_snapshot_token_seen(lt_snapshot_t *s, const lt_token_t *t, int64_t now_ms);
 /* When t was last used: the newer of the stored time and this snapshot's sightings. */
 int64_t lt_snapshot_token_last_seen(const lt_snapshot_t *s, const lt_token_t *t);
+
+/* Does some live front-end token of s allow origin (exactly, or by "*")? */
+bool lt_snapshot_frontend_origin(const lt_snapshot_t *s, lt_str_t origin);
 
 /* Look up a memoized body; NULL when absent. */
 lt_memo_t *lt_snapshot_memo_find(lt_snapshot_t *s, const char *key, size_t key_len);

@@ -245,6 +245,7 @@ static int fill_tag_type(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, voi
     t->name = lt__row_str(a, r, 0);
     t->description = lt__row_str(a, r, 1);
     t->icon = lt__row_str(a, r, 2);
+    t->color = lt__row_str(a, r, 3);
     return LT_OK;
 }
 
@@ -269,6 +270,21 @@ static int fill_strategy_def(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r,
     s->parameters = lt__row_str(a, r, 3);
     s->deprecated = (int)r->num(r, 4) != 0;
     s->created_at = r->num(r, 5);
+    return LT_OK;
+}
+
+static int fill_addon(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_addon_t *x = elem;
+    x->id = r->num(r, 0);
+    x->provider = lt__row_str(a, r, 1);
+    x->description = lt__row_str(a, r, 2);
+    x->enabled = r->num(r, 3) != 0;
+    x->parameters = lt__row_str(a, r, 4);
+    x->events = lt__row_str(a, r, 5);
+    x->projects = lt__row_str(a, r, 6);
+    x->environments = lt__row_str(a, r, 7);
+    x->created_at = r->num(r, 8);
     return LT_OK;
 }
 
@@ -347,6 +363,24 @@ int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t)
     t->read_only = r->num(r, 13) != 0;
     t->expiry_noted = r->num(r, 14) != 0;
     t->quota_rps = r->num(r, 15);
+    const char *txt = r->text(r, 16);
+    cJSON *j = txt ? cJSON_Parse(txt) : NULL;
+    if (txt && !cJSON_IsArray(j)) {
+        cJSON_Delete(j);
+        lt_log_error("store: read failed: api_tokens row %lld has bad allowed_origins",
+                     (long long)t->id);
+        return LT_ERR;
+    }
+    size_t cnt = cJSON_IsArray(j) ? (size_t)cJSON_GetArraySize(j) : 0;
+    t->origins = lt_arena_calloc(a, cnt + 1, sizeof(*t->origins));
+    t->n_origins = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, j)
+    {
+        if (cJSON_IsString(it))
+            t->origins[t->n_origins++] = lt_arena_strdup(a, it->valuestring);
+    }
+    cJSON_Delete(j);
     return LT_OK;
 }
 
@@ -408,7 +442,7 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT feature, type, value FROM feature_tags"
         " ORDER BY feature, type, value",
         lt_tag_t, tags, fill_tag),
-    TOP("tag_types", "SELECT name, description, icon FROM tag_types ORDER BY name", lt_tag_type_t,
+    TOP("tag_types", "SELECT name, description, icon, color FROM tag_types ORDER BY name", lt_tag_type_t,
         tag_types, fill_tag_type),
     TOP("context_fields",
         "SELECT name, description, stickiness, legal_values, sort_order,"
@@ -418,6 +452,10 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT name, title, description, parameters, deprecated,"
         " created_at FROM strategy_definitions ORDER BY name",
         lt_strategy_def_t, strategy_defs, fill_strategy_def),
+    TOP("addons",
+        "SELECT id, provider, description, enabled, parameters, events, projects,"
+        " environments, created_at FROM addons ORDER BY id",
+        lt_addon_t, addons, fill_addon),
     TOP("users",
         "SELECT id, username, email, name, root_role, created_at, seen_at,"
         " login_attempts, service FROM users ORDER BY id",
@@ -501,12 +539,6 @@ char *lt__json_strings(const char *const *v, size_t n)
 {
     lt_buf_t b;
     lt_buf_init(&b, 0);
-    lt_buf_putc(&b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            lt_buf_putc(&b, ',');
-        lt_json_cstr(&b, v[i]);
-    }
-    lt_buf_putc(&b, ']');
+    lt_json_strings(&b, v, n);
     return lt_buf_take(&b, NULL);
 }

@@ -53,8 +53,16 @@ int lt__load_scan(const lt__load_table_t *t, lt_arena_t *a, lt_dataset_t *d, siz
  * unknown type: a read fails closed). */
 #define LT__TOKEN_COLUMNS                                                                          \
     "digest, name, type, environment, all_projects, display, expires_at, created_at, id,"          \
-    " user_id, seen_at, selector, grace_until, read_only, expiry_noted, quota_rps"
+    " user_id, seen_at, selector, grace_until, read_only, expiry_noted, quota_rps,"          \
+    " allowed_origins"
 int lt__load_token_row(lt_arena_t *a, const lt__row_t *r, lt_token_t *t);
+
+/* The columns an event row is read with, and reading one (chain.c): the strings point into
+ * the row, valid while it is. */
+#define LT__EVENT_COLUMNS                                                                          \
+    "id, type, created_at, created_by, created_by_user_id, project, environment, feature_name,"    \
+    " data, pre_data, prev_hash, hash"
+void lt__event_row_read(const lt__row_t *r, lt_event_row_t *e);
 
 /* A text column copied into a, or NULL. */
 const char *lt__row_str(lt_arena_t *a, const lt__row_t *r, int i);

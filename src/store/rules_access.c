@@ -29,9 +29,16 @@ static int token_get(lt_store_t *s, lt_arena_t *a, const uint8_t digest[32], lt_
     return rc == LT_OK && n == 0 ? LT_ENOTFOUND : rc;
 }
 
-/* Rewrite a stored token with a new expiry or quota (NULL: kept), one transaction with ev. */
+/* New allowed origins for token_rewrite. */
+typedef struct {
+    const char *const *v;
+    size_t n;
+} origins_t;
+
+/* Rewrite a stored token with a new expiry, quota or origins (NULL: kept), one transaction
+ * with ev. */
 static int token_rewrite(lt_store_t *s, const uint8_t digest[32], const int64_t *expires_at,
-                         const int64_t *quota_rps, const lt_event_t *ev)
+                         const int64_t *quota_rps, const origins_t *origins, const lt_event_t *ev)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
@@ -46,7 +53,9 @@ static int token_rewrite(lt_store_t *s, const uint8_t digest[32], const int64_t 
                             .expires_at = expires_at ? *expires_at : t->expires_at,
                             .display = t->display, .selector = t->selector,
                             .read_only = t->read_only,
-                            .quota_rps = quota_rps ? *quota_rps : t->quota_rps};
+                            .quota_rps = quota_rps ? *quota_rps : t->quota_rps,
+                            .origins = origins ? origins->v : (const char *const *)t->origins,
+                            .n_origins = origins ? origins->n : t->n_origins};
         memcpy(w.digest, digest, 32);
         rc = s->be->token_put(s, &w, LT_PUT_REPLACE, NULL);
         if (rc == LT_OK && expires_at) /* a new expiry gets its own api-token-expired event */
@@ -59,13 +68,20 @@ static int token_rewrite(lt_store_t *s, const uint8_t digest[32], const int64_t 
 int lt_store_token_update(lt_store_t *s, const uint8_t digest[32], int64_t expires_at,
                           const lt_event_t *ev)
 {
-    return token_rewrite(s, digest, &expires_at, NULL, ev);
+    return token_rewrite(s, digest, &expires_at, NULL, NULL, ev);
 }
 
 int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
                              const lt_event_t *ev)
 {
-    return token_rewrite(s, digest, NULL, &quota_rps, ev);
+    return token_rewrite(s, digest, NULL, &quota_rps, NULL, ev);
+}
+
+int lt_store_token_set_origins(lt_store_t *s, const uint8_t digest[32],
+                               const char *const *origins, size_t n, const lt_event_t *ev)
+{
+    origins_t o = {origins, n};
+    return token_rewrite(s, digest, NULL, NULL, &o, ev);
 }
 
 int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_event_t *ev)
@@ -107,6 +123,20 @@ int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int6
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     return lt__tx_end(s, s->be->tokens_seen(s, digests, at, n), NULL);
+}
+
+int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_usage_write(s, rows, n), NULL);
+}
+
+int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->token_usage_load(s, fn, ctx), NULL);
 }
 
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,

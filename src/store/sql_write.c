@@ -82,6 +82,16 @@ static int explicit_id(lt_store_t *s, const char *table)
     return x->explicit_id ? x->explicit_id(s, table) : LT_OK;
 }
 
+/* The first column of the first row as text ("" when none). */
+static int first_text(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = ((lt__sql_store_t *)s)->exec->text(s, out, cap, sql, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
 /* insert ("INSERT INTO t (...) VALUES (...)") with the clause of mode m: key is the conflict
  * target, set the columns an update changes; restore adds created_at (RESTORE mode). */
 static int put_row(lt_store_t *db, lt_put_mode_t m, bool restore, const char *insert,
@@ -305,9 +315,11 @@ int lt__sql_segment_delete(lt_store_t *s, int64_t id)
 
 int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
 {
-    return put_row(s, m, false, "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?)",
-                   "name", "description = excluded.description, icon = excluded.icon", "ttt",
-                   t->name, t->description, t->icon);
+    return put_row(s, m, false,
+                   "INSERT INTO tag_types (name, description, icon, color) VALUES (?,?,?,?)", "name",
+                   "description = excluded.description, icon = excluded.icon, "
+                   "color = excluded.color",
+                   "tttt", t->name, t->description, t->icon, t->color);
 }
 
 int lt__sql_tag_type_delete(lt_store_t *s, const char *name)
@@ -349,6 +361,63 @@ int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_m
 int lt__sql_strategy_def_delete(lt_store_t *s, const char *name)
 {
     return run_changed(s, "DELETE FROM strategy_definitions WHERE name = ?", "t", name);
+}
+
+/* ---------- addons and their deliveries ---------- */
+
+int lt__sql_addon_put(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m)
+{
+    if (m == LT_PUT_CREATE)
+        return put_row(s, m, false,
+                       "INSERT INTO addons (id, provider, description, enabled, parameters,"
+                       " events, projects, environments, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                       "id", "", "ittitttti", x->id, x->provider, x->description,
+                       (int64_t)x->enabled, x->parameters ? x->parameters : "{}",
+                       x->events ? x->events : "[]", x->projects ? x->projects : "[]",
+                       x->environments ? x->environments : "[]", created(x->created_at));
+    return run_changed(s,
+                       "UPDATE addons SET provider = ?, description = ?, enabled = ?,"
+                       " parameters = ?, events = ?, projects = ?, environments = ? WHERE id = ?",
+                       "ttitttti", x->provider, x->description, (int64_t)x->enabled,
+                       x->parameters ? x->parameters : "{}", x->events ? x->events : "[]",
+                       x->projects ? x->projects : "[]",
+                       x->environments ? x->environments : "[]", x->id);
+}
+
+int lt__sql_addon_delete(lt_store_t *s, int64_t id)
+{
+    if (run(s, "DELETE FROM integration_events WHERE addon_id = ?", "i", id) != LT_OK ||
+        run(s, "DELETE FROM addon_claims WHERE addon_id = ?", "i", id) != LT_OK)
+        return LT_ERR;
+    return run_changed(s, "DELETE FROM addons WHERE id = ?", "i", id);
+}
+
+int lt__sql_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out)
+{
+    int64_t changed = 0;
+    *out = false;
+    if (call(s, &changed, NULL,
+             "INSERT INTO addon_claims (addon_id, event_id) VALUES (?,?) ON CONFLICT DO NOTHING",
+             "ii", addon_id, event_id) != LT_OK)
+        return LT_ERR;
+    *out = changed == 1;
+    return run(s, "DELETE FROM addon_claims WHERE event_id < ?", "i", event_id - 10000);
+}
+
+int lt__sql_integration_event_add(lt_store_t *s, const lt_integration_event_t *e, int64_t keep)
+{
+    int rc = run(s,
+                 "INSERT INTO integration_events (addon_id, created_at, state, state_details,"
+                 " event, details) VALUES (?,?,?,?,?,?)",
+                 "iitttt", e->addon_id, created(e->created_at), e->state,
+                 e->state_details ? e->state_details : "", e->event ? e->event : "{}",
+                 e->details ? e->details : "{}");
+    if (rc != LT_OK)
+        return rc;
+    return run(s,
+               "DELETE FROM integration_events WHERE addon_id = ? AND id NOT IN"
+               " (SELECT id FROM integration_events WHERE addon_id = ? ORDER BY id DESC LIMIT ?)",
+               "iii", e->addon_id, e->addon_id, keep > 0 ? keep : (int64_t)1);
 }
 
 /* ---------- users, roles, bindings ---------- */
@@ -449,27 +518,46 @@ int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
 
 /* ---------- tokens, sessions ---------- */
 
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+{
+    lt_store_t *db = s;
+    int rc = LT_OK;
+    int64_t now = lt_now_ms();
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = run(db,
+                 "INSERT INTO token_usage (digest, data, updated_at) VALUES (?,?,?)"
+                 " ON CONFLICT(digest) DO UPDATE SET data = excluded.data,"
+                 " updated_at = excluded.updated_at",
+                 "bti", rows[i].digest, rows[i].data, now);
+    if (rc == LT_OK)
+        rc = run(db, "DELETE FROM token_usage WHERE digest NOT IN (SELECT digest FROM api_tokens)",
+                 "");
+    return rc;
+}
+
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id)
 {
     lt_store_t *db = s;
     bool replace = m != LT_PUT_CREATE;
-    char sql[640];
+    char sql[720];
     snprintf(sql, sizeof(sql),
              "INSERT INTO api_tokens (digest, name, type, environment, all_projects, display,"
-             " expires_at, created_at, user_id, selector, read_only, quota_rps)"
-             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
+             " expires_at, created_at, user_id, selector, read_only, quota_rps, allowed_origins)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)%s RETURNING id",
              replace ? " ON CONFLICT(digest) DO UPDATE SET name = excluded.name,"
                        " type = excluded.type, environment = excluded.environment,"
                        " all_projects = excluded.all_projects, display = excluded.display,"
                        " expires_at = excluded.expires_at, user_id = excluded.user_id,"
                        " selector = excluded.selector, read_only = excluded.read_only,"
-                       " quota_rps = excluded.quota_rps"
+                       " quota_rps = excluded.quota_rps, allowed_origins = excluded.allowed_origins"
                      : "");
     int64_t id = 0;
-    int rc = first_int(db, &id, sql, "btttitoiotii", t->digest, t->name,
+    char *origins = t->n_origins ? lt__json_strings(t->origins, t->n_origins) : NULL;
+    int rc = first_int(db, &id, sql, "btttitoiotiit", t->digest, t->name,
                        lt_token_type_name(t->type), t->environment, (int64_t)t->all_projects,
                        t->display, t->expires_at, lt_now_ms(), t->user_id, t->selector,
-                       (int64_t)t->read_only, t->quota_rps);
+                       (int64_t)t->read_only, t->quota_rps, origins);
+    free(origins);
     if (rc == LT_OK && out_id && !replace)
         *out_id = id;
     if (rc == LT_OK && replace)
@@ -535,4 +623,48 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before)
                  " OR (hour < ? AND instance_id = '')",
                  "ii", raw_before, agg_before);
     return rc;
+}
+
+/* ---------- the event row ---------- */
+
+int lt__sql_event_append(lt_store_t *s, const lt_event_t *ev, int64_t *out_id)
+{
+    char prev[65];
+    /* the last row after the anchor, else the anchor: inside the write transaction, so no
+     * other writer (another instance on PostgreSQL) appends in between */
+    if (first_text(s, prev, sizeof(prev),
+                   "SELECT coalesce((SELECT hash FROM events WHERE id > c.anchor_id"
+                   " ORDER BY id DESC LIMIT 1), c.anchor_hash) FROM event_chain c WHERE c.id = 1",
+                   "") != LT_OK)
+        return LT_ERR;
+    if (!prev[0]) /* no anchor row (removed by hand): chain from the genesis; verify tells */
+        snprintf(prev, sizeof(prev), "%s", LT_CHAIN_GENESIS);
+    lt_event_row_t row = {
+        .type = ev->type,
+        .created_at = lt_now_ms(),
+        .created_by = ev->created_by ? ev->created_by : "system",
+        .created_by_user_id = ev->created_by_user_id,
+        .project = ev->project,
+        .environment = ev->environment,
+        .feature_name = ev->feature_name,
+        .data = ev->data,
+        .pre_data = ev->pre_data,
+        .prev_hash = prev,
+        .hash = NULL,
+    };
+    if (call(s, NULL, &row.id,
+             "INSERT INTO events (type, created_at, created_by, created_by_user_id, project,"
+             " environment, feature_name, data, pre_data) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+             "titottttt", row.type, row.created_at, row.created_by, row.created_by_user_id,
+             row.project, row.environment, row.feature_name, row.data, row.pre_data) != LT_OK ||
+        row.id <= 0)
+        return LT_ERR;
+    char hash[65];
+    lt_store_event_hash(prev, &row, hash);
+    if (run(s, "UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", "tti", prev, hash,
+            row.id) != LT_OK)
+        return LT_ERR;
+    if (out_id)
+        *out_id = row.id;
+    return LT_OK;
 }

@@ -22,6 +22,9 @@ typedef struct lt__sql_exec {
                va_list ap);
     /* After a row was inserted into table with an id given, not drawn (NULL: nothing to do). */
     int (*explicit_id)(lt_store_t *s, const char *table);
+    /* Run a query in the caller's transaction: the first column of its first row as text in
+     * out (cap bytes, truncated), "" when none or NULL. LT_OK or LT_ERR (logged). */
+    int (*text)(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt, va_list ap);
 } lt__sql_exec_t;
 
 /* The runner of an SQL backend's handle (its lt_store_t is the first member of a struct whose
@@ -51,6 +54,10 @@ int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put
 int lt__sql_context_field_delete(lt_store_t *s, const char *name);
 int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
 int lt__sql_strategy_def_delete(lt_store_t *s, const char *name);
+int lt__sql_addon_put(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m);
+int lt__sql_addon_delete(lt_store_t *s, int64_t id);
+int lt__sql_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
+int lt__sql_integration_event_add(lt_store_t *s, const lt_integration_event_t *e, int64_t keep);
 int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id);
 int lt__sql_user_delete(lt_store_t *s, int64_t id);
 int lt__sql_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id);
@@ -62,6 +69,11 @@ int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                         bool expiry_noted);
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+/* The event row of a write, chained (chain.c): the previous row's hash (or the anchor's) read
+ * in the same write transaction, so under the backend's write lock; *out_id (may be NULL) gets
+ * its id. */
+int lt__sql_event_append(lt_store_t *s, const lt_event_t *ev, int64_t *out_id);
 /* Usage retention: hourly rows before raw_before summed into day rows (instance ""), day rows
  * before agg_before dropped. */
 int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
@@ -87,6 +99,10 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .context_field_delete = lt__sql_context_field_delete, \
     .strategy_def_put = lt__sql_strategy_def_put, \
     .strategy_def_delete = lt__sql_strategy_def_delete, \
+    .addon_put = lt__sql_addon_put, \
+    .addon_delete = lt__sql_addon_delete, \
+    .addon_claim = lt__sql_addon_claim, \
+    .integration_event_add = lt__sql_integration_event_add, \
     .user_put = lt__sql_user_put, \
     .user_delete = lt__sql_user_delete, \
     .role_put = lt__sql_role_put, \
@@ -96,6 +112,7 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .token_delete = lt__sql_token_delete, \
     .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
+    .token_usage_write = lt__sql_token_usage_write, \
     .usage_prune = lt__sql_usage_prune
 
 #endif

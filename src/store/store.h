@@ -35,7 +35,19 @@ typedef struct {
     const char *created_by;
     int64_t created_by_user_id;
     const char *project, *environment, *feature_name, *data, *pre_data;
+    const char *prev_hash, *hash; /* the chain (chain.c): 64 lower-case hex, NULL before it */
 } lt_event_row_t;
+
+/* Where the event chain starts: the events up to id are before it (those stored before the
+ * chain existed); the first event after id links to hash (LT_CHAIN_GENESIS at first). */
+typedef struct {
+    int64_t id;
+    char hash[65];
+} lt_chain_anchor_t;
+
+/* Called for each event of a walk, in id order; e and its strings live for the call only.
+ * Non-zero stops the walk, which returns it. */
+typedef int (*lt_event_fn)(void *ctx, const lt_event_row_t *e);
 
 typedef struct {
     const char *feature; /* NULL = any */
@@ -68,7 +80,16 @@ typedef struct {
     const char *selector; /* v2 tokens, else NULL */
     bool read_only;       /* scoped PATs */
     int64_t quota_rps;    /* requests per second; 0 = no quota */
+    const char *const *origins; /* front-end tokens: allowed CORS origins (may be none) */
+    size_t n_origins;
 } lt_token_new_t;
+
+/* The stored usage of one token (token_usage.c's own JSON form). */
+typedef struct {
+    uint8_t digest[32];
+    const char *data;
+} lt_token_usage_row_t;
+typedef void (*lt_token_usage_fn)(void *ctx, const uint8_t digest[32], const char *data);
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
 typedef struct {
@@ -89,6 +110,17 @@ typedef struct {
     const int64_t *variant_counts;
     size_t n_variants;
 } lt_metric_row_t;
+
+/* One delivery attempt of an addon, as recorded (GET /api/admin/addons/:id/events). */
+typedef struct {
+    int64_t id;       /* 0 on insert */
+    int64_t addon_id;
+    int64_t created_at; /* 0 on insert: now */
+    const char *state;  /* "success", "failed", "successWithErrors" */
+    const char *state_details;
+    const char *event;   /* JSON object text: the event delivered */
+    const char *details; /* JSON object text: url, contentType, body; never a secret */
+} lt_integration_event_t;
 
 typedef void (*lt_session_fn)(void *ctx, const uint8_t digest[32], int64_t user_id,
                               int64_t expires_at);
@@ -163,6 +195,10 @@ typedef struct lt_store_backend {
     int (*context_field_delete)(lt_store_t *s, const char *name);
     int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
     int (*strategy_def_delete)(lt_store_t *s, const char *name);
+    /* CREATE (LT_EINVAL when the id is taken) or REPLACE (LT_ENOTFOUND when absent); the id is
+     * given, never drawn. */
+    int (*addon_put)(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m);
+    int (*addon_delete)(lt_store_t *s, int64_t id); /* its integration events with it */
     /* u->id 0 inserts (new id in *out_id), else updates (LT_ENOTFOUND); a NULL hash keeps. */
     int (*user_put)(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id);
     int (*user_delete)(lt_store_t *s, int64_t id); /* its role bindings with it */
@@ -189,6 +225,10 @@ typedef struct lt_store_backend {
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
+    /* Replace the usage rows of n tokens; drop the rows of tokens no longer stored. */
+    int (*token_usage_write)(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+    /* Call fn for each stored usage row. */
+    int (*token_usage_load)(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
     /* Usage retention: hourly rows (and their variants) of hours before raw_before are summed
@@ -196,6 +236,11 @@ typedef struct lt_store_backend {
      * the day's start), then removed; such day rows of days before agg_before are removed. */
     int (*usage_prune)(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
+    /* Claim the delivery of event_id to addon_id for this process: *out true when no process
+     * claimed it before (claims of events 10,000 ids older are dropped). */
+    int (*addon_claim)(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
+    /* Record a delivery attempt, then keep only the newest `keep` of its addon. */
+    int (*integration_event_add)(lt_store_t *s, const lt_integration_event_t *e, int64_t keep);
 
     /* --- small reads the rules need, in a transaction --- */
     int (*tokens_find)(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
@@ -213,9 +258,17 @@ typedef struct lt_store_backend {
     int (*user_auth)(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
     int (*events_list)(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
+    /* Every event after after_id in id order, streamed (bounded memory), in one read
+     * transaction with the chain's anchor (*anchor, may be NULL). LT_OK, LT_ERR, or fn's. */
+    int (*events_walk)(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx);
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
+    /* The delivery attempts of an addon, newest first (limit 1..100, else 50). */
+    int (*integration_events_list)(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n);
 
     /* --- optional (NULL: the caller polls the revision): one thread at a time --- */
     /* Wait up to timeout_ms for another process's commit: 1 when one may have come (a
@@ -285,6 +338,9 @@ int lt_store_token_remove(lt_store_t *s, const uint8_t digest[32], const lt_even
 /* A new quota (requests per second, 0 = none). LT_ENOTFOUND when no such token. */
 int lt_store_token_set_quota(lt_store_t *s, const uint8_t digest[32], int64_t quota_rps,
                              const lt_event_t *ev);
+/* New allowed origins (n = 0: none). LT_ENOTFOUND when no such token. */
+int lt_store_token_set_origins(lt_store_t *s, const uint8_t digest[32],
+                               const char *const *origins, size_t n, const lt_event_t *ev);
 /* Rotate: insert fresh and end the old token's life at grace_until, with one event (one
  * transaction). LT_ENOTFOUND when old is gone, LT_EINVAL when fresh's digest exists. */
 int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint8_t old[32],
@@ -294,6 +350,11 @@ int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grac
                            const lt_event_t *ev);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
+/* Replace the usage of n tokens and drop that of tokens gone (no event; one transaction). */
+int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+/* Call fn (in the store's transaction: it must not call the store) for each token's stored
+ * usage. */
+int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
 /* --- features, tags, segments --- */
 /* Replace n features whole (row, every env state, strategies, dependencies) in one
  * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they
@@ -352,6 +413,23 @@ int lt_store_context_field_delete(lt_store_t *s, const char *name, const lt_even
 int lt_store_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev);
 int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
 
+/* --- addons (integrations) --- */
+/* Insert (create: LT_EINVAL when x->id is taken) or replace (LT_ENOTFOUND when absent) an
+ * addon with its event. */
+int lt_store_addon_put(lt_store_t *s, const lt_addon_t *x, bool create, const lt_event_t *ev);
+/* Delete an addon and its recorded deliveries. LT_ENOTFOUND when there is none. */
+int lt_store_addon_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Claim the delivery of an event to an addon (no event; one transaction, caller's lock): *out
+ * true for the first process that asks, so instances sharing a database deliver it once. */
+int lt_store_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
+/* Record one delivery attempt (no event; one transaction, caller's lock), keeping the newest
+ * LT_ADDON_EVENTS_KEPT of the addon. */
+#define LT_ADDON_EVENTS_KEPT 100
+int lt_store_integration_event_add(lt_store_t *s, const lt_integration_event_t *e);
+/* The recorded attempts of an addon, newest first, in a. Any thread. */
+int lt_store_integration_events(lt_store_t *s, lt_arena_t *a, int64_t addon_id, int64_t offset,
+                                int64_t limit, lt_integration_event_t **out, size_t *n);
+
 /* --- users, roles, sessions --- */
 /* Insert (u->id == 0) or update a user; password_hash NULL keeps the current one, a new one
  * ends the user's sessions. ev may be NULL (no event). LT_EINVAL: username or email taken. */
@@ -382,6 +460,49 @@ int lt_store_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
 /* Events newest first, in a; *total counts all that match. */
 int lt_store_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                          lt_event_row_t **out, size_t *n, int64_t *total);
+
+/* --- the event chain (chain.c; docs/ACCESS.md, "The event log's chain") --- */
+/* The hash the chain starts from when nothing came before it. */
+#define LT_CHAIN_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+/* The canonical JSON of a stored row: id, type, created_at, created_by, created_by_user_id,
+ * project, environment, feature_name, data, pre_data in that order, the stored values (text
+ * as a JSON string, a NULL as null, created_by_user_id 0 as null), no whitespace. */
+void lt_store_event_canon(lt_buf_t *b, const lt_event_row_t *e);
+/* hex(SHA-256(prev || canonical JSON of e)), prev the 64 hex of the row before: out[65]. */
+void lt_store_event_hash(const char *prev, const lt_event_row_t *e, char out[65]);
+/* Every event after after_id in id order, streamed (see lt_event_fn); *anchor may be NULL.
+ * Any thread; SQLite's read connection is held for the whole walk. */
+int lt_store_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                         void *ctx);
+
+/* What a verification found: the first broken link only. */
+typedef enum {
+    LT_CHAIN_OK = 0,
+    LT_CHAIN_CHANGED,      /* at_id's stored content (or its hashes) is not what was hashed */
+    LT_CHAIN_DELETED,      /* rows are missing between other_id (0: the anchor) and at_id */
+    LT_CHAIN_INSERTED,     /* at_id is not part of the chain: other_id links over it */
+    LT_CHAIN_ORDER,        /* at_id and other_id are in each other's place */
+    LT_CHAIN_HEAD_MISSING, /* the expected head at_id is not in the log (other_id: its last) */
+    LT_CHAIN_HEAD_CHANGED, /* the expected head at_id has another hash: rewritten up to it */
+} lt_chain_break_t;
+
+typedef struct {
+    int64_t checked; /* events verified (after the anchor) */
+    int64_t before;  /* events at or before the anchor, not chained */
+    lt_chain_anchor_t anchor;
+    int64_t head_id;         /* the last event verified (anchor id when none) */
+    char head_hash[65];      /* and its hash: a truncated tail shows only against it */
+    lt_chain_break_t broken; /* LT_CHAIN_OK when the whole chain holds */
+    int64_t at_id, other_id;
+} lt_chain_report_t;
+/* Walk the whole log and check each link, in bounded memory; with expect (may be NULL), also
+ * that event expect->id is in the checked log with hash expect->hash (a head verified before:
+ * what a chain cannot show by itself, its end cut off or the log rewritten whole). LT_OK with
+ * *out (broken or not), or LT_ERR when the log could not be read. Any thread. */
+int lt_store_events_verify(lt_store_t *s, const lt_chain_anchor_t *expect, lt_chain_report_t *out);
+/* An event as the admin API shows it (Unleash's shape), with prevHash and hash when chain. */
+void lt_store_event_write_json(lt_buf_t *b, const lt_event_row_t *e, bool chain);
+
 /* Applications as stored, in a. */
 int lt_store_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
 /* Hourly counts of a flag since an epoch ms, with their variant counts, in a. */
@@ -405,5 +526,49 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
  * replaced whole (states, strategies, dependencies, tags). Nothing absent from the document is
  * removed. LT_EINVAL on a constraint violation (nothing kept). */
 int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const char *actor);
+/* The same load with the caller's n_evs events instead (Unleash's import into one project and
+ * environment, POST /api/admin/features-batch/import: the caller merged each flag with what
+ * it holds elsewhere, lists only the records to create, and names the events). */
+int lt_store_import_into(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *evs,
+                         size_t n_evs);
+
+/* The access records of another system to import (an Unleash database): ids are the source's
+ * own, so bindings, root roles and PAT owners name source ids; lt_store_import_access maps them
+ * to the store's. */
+typedef struct {
+    lt_user_t *users; /* id: the source's; root_role: a source role id */
+    const char **password_hashes; /* per user: a bcrypt hash as the source kept it, or NULL */
+    size_t n_users;
+    lt_role_t *roles; /* custom roles (source id > LT_ROLE_MEMBER) with their permissions */
+    size_t n_roles;
+    lt_binding_t *bindings; /* project roles: source user and role ids */
+    size_t n_bindings;
+    lt_token_new_t *tokens; /* API tokens and PATs (user_id: the source's), digests only */
+    size_t n_tokens;
+    lt_event_t *events; /* the source's event log, oldest first (may be none) */
+    size_t n_events;
+} lt_import_access_t;
+
+/* What lt_store_import_unleash did, per kind. */
+typedef struct {
+    size_t users_created, users_updated, roles_created, roles_updated, tokens, bindings;
+    size_t passwords_kept; /* users whose store password (set or upgraded here) was kept */
+    size_t events;
+    bool events_skipped; /* the event log had been imported by an earlier run */
+} lt_import_result_t;
+
+/*
+ * Import another system's data in ONE transaction with one "unleash-imported" event: doc as
+ * lt_store_import_all, then acc: custom roles matched by name (replaced, else created), users
+ * matched by username or email case-insensitively (updated, else created; a bcrypt hash is
+ * written for a user with no password or another bcrypt hash, and never over a password the
+ * store already holds in its own form), their project roles replaced per project, tokens and
+ * PATs upserted by digest (a PAT whose owner was not imported is skipped). Events are appended
+ * once: a store that holds an "unleash-events-imported" event is not given them again.
+ * Nothing absent from the source is removed. LT_EINVAL on a constraint violation (nothing kept).
+ */
+int lt_store_import_unleash(lt_store_t *s, const struct lt_export_doc *doc,
+                            const lt_import_access_t *acc, const char *actor,
+                            lt_import_result_t *out);
 
 #endif

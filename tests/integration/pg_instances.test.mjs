@@ -141,3 +141,18 @@ test('usage counted on several instances adds up in the database', { skip }, asy
   await c.post('/api/client/metrics', bucket(1000, 0), { Authorization: token });
   await waitFor(async () => (await a.usage('multi-app', ['multi-usage']))[0]?.yes === 1111, { what: 'usage added again' });
 });
+
+test('writes through three instances at once keep one event chain', { skip }, async () => {
+  const auth = { Authorization: nodes[0].tokens.admin };
+  const before = nodes[0].cli(['events', 'export']).trim().split('\n').length;
+  // 3 instances x 12 flags, all in flight together: each write reads the previous hash under
+  // the advisory lock its transaction holds, so no two link to the same row
+  const writes = nodes.flatMap((n, i) =>
+    Array.from({ length: 12 }, (_, k) => n.post('/api/admin/projects/default/features', { name: `chain-${i}-${k}` }, auth)),
+  );
+  for (const r of await Promise.all(writes)) assert.equal(r.status, 201, r.text);
+  const out = nodes[0].cli(['events', 'verify']);
+  const m = /^(\d+) events checked: OK$/m.exec(out);
+  assert.ok(m, out);
+  assert.equal(Number(m[1]), before + 36);
+});

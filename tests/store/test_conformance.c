@@ -321,7 +321,7 @@ static void test_config_records(void **state)
 {
     fx_t *fx = *state;
     lt_event_t ev = fx_ev("x");
-    lt_tag_type_t tt = {"team", "Team", "t"};
+    lt_tag_type_t tt = {"team", "Team", "t", "#00ff00"};
     lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0};
     lt_strategy_def_t sd = {"custom", "Custom", "d", "[]", false, 0};
     assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
@@ -332,6 +332,7 @@ static void test_config_records(void **state)
     lt_dataset_t d = fx_load(fx);
     assert_int_equal(d.n_tag_types, 2);
     assert_string_equal(d.tag_types[1].description, "Teams");
+    assert_string_equal(d.tag_types[1].color, "#00ff00"); /* migration 11: the colour is kept */
     assert_int_equal(d.n_context_fields, 7);
     assert_int_equal(d.n_strategy_defs, 1);
     assert_int_equal(lt_store_tag_type_delete(fx->s, "team", &ev), LT_OK);
@@ -340,6 +341,79 @@ static void test_config_records(void **state)
     assert_int_equal(lt_store_strategy_def_delete(fx->s, "custom", &ev), LT_ENOTFOUND);
     d = fx_load(fx);
     assert_int_equal(d.n_tag_types + d.n_context_fields + d.n_strategy_defs, 7);
+}
+
+static void test_addons(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("addon-config-created");
+    lt_addon_t x = {.id = 3,
+                    .provider = "webhook",
+                    .description = "d",
+                    .enabled = true,
+                    .parameters = "{\"url\":\"http://h/\"}",
+                    .events = "[\"feature-created\"]",
+                    .projects = "[]",
+                    .environments = "[\"production\"]",
+                    .created_at = 0};
+    assert_int_equal(lt_store_addon_put(fx->s, &x, true, &ev), LT_OK);
+    assert_int_equal(lt_store_addon_put(fx->s, &x, true, &ev), LT_EINVAL); /* id taken */
+    x.enabled = false;
+    assert_int_equal(lt_store_addon_put(fx->s, &x, false, &ev), LT_OK);
+    lt_addon_t y = x;
+    y.id = 4;
+    assert_int_equal(lt_store_addon_put(fx->s, &y, false, &ev), LT_ENOTFOUND);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_addons, 1);
+    assert_int_equal(d.addons[0].id, 3);
+    assert_false(d.addons[0].enabled);
+    assert_string_equal(d.addons[0].environments, "[\"production\"]");
+    assert_string_equal(d.addons[0].parameters, "{\"url\":\"http://h/\"}");
+    /* deliveries: newest first, the newest LT_ADDON_EVENTS_KEPT kept, no event row written */
+    int64_t r0 = 0, r1 = 0;
+    lt_store_revision(fx->s, &r0);
+    for (int i = 0; i < LT_ADDON_EVENTS_KEPT + 5; i++) {
+        char det[32];
+        snprintf(det, sizeof(det), "attempt %d", i);
+        lt_integration_event_t e = {.id = 0,
+                                    .addon_id = 3,
+                                    .created_at = 0,
+                                    .state = i % 2 ? "failed" : "success",
+                                    .state_details = det,
+                                    .event = "{\"id\":1}",
+                                    .details = "{}"};
+        assert_int_equal(lt_store_integration_event_add(fx->s, &e), LT_OK);
+    }
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1);
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_integration_event_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 100, &rows, &n), LT_OK);
+    assert_int_equal(n, LT_ADDON_EVENTS_KEPT);
+    assert_string_equal(rows[0].state_details, "attempt 104");
+    assert_string_equal(rows[0].state, "success");
+    assert_true(rows[0].id > rows[1].id);
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 99, 10, &rows, &n), LT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].state_details, "attempt 5");
+    /* claims: the first asker gets a delivery, a second does not */
+    bool claimed = false;
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_false(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 4, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1); /* no event rows */
+    assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_OK);
+    assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_ENOTFOUND);
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 50, &rows, &n), LT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(fx_load(fx).n_addons, 0);
+    lt_arena_dispose(&a);
 }
 
 /* ---------- tokens ---------- */
@@ -383,6 +457,45 @@ static void test_tokens(void **state)
     assert_non_null(strstr(rows[0].pre_data, "tok:display"));
     d = fx_load(fx);
     assert_int_equal(d.n_tokens, 0);
+}
+
+/* Issue 16 §4: usage rows are replaced whole, read back, and go when their token does. */
+static void collect_usage(void *ctx, const uint8_t digest[32], const char *data)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+    snprintf(out + len, 256 - len, "%d=%s;", digest[0], data);
+}
+
+static void test_token_usage_rows(void **state)
+{
+    fx_t *fx = *state;
+    lt_token_new_t a = fx_token_new(7, "development", NULL, 0);
+    lt_token_new_t b = fx_token_new(8, "development", NULL, 0);
+    lt_event_t ev = fx_ev("api-token-created");
+    assert_int_equal(lt_store_token_create(fx->s, &a, &ev, NULL), LT_OK);
+    assert_int_equal(lt_store_token_create(fx->s, &b, &ev, NULL), LT_OK);
+    lt_token_usage_row_t rows[2];
+    memset(rows, 0, sizeof(rows));
+    memcpy(rows[0].digest, a.digest, 32);
+    rows[0].data = "{\"n\":1}";
+    memcpy(rows[1].digest, b.digest, 32);
+    rows[1].data = "{\"n\":2}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, rows, 2), LT_OK);
+    rows[0].data = "{\"n\":3}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, rows, 1), LT_OK);
+    char got[256] = "";
+    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_non_null(strstr(got, "7={\"n\":3};"));
+    assert_non_null(strstr(got, "8={\"n\":2};"));
+    assert_int_equal(strlen(got), strlen("7={\"n\":3};8={\"n\":2};"));
+    /* a row of a token gone is dropped at the next write; one of an unknown digest never stays */
+    assert_int_equal(lt_store_token_remove(fx->s, b.digest, &ev), LT_OK);
+    memset(rows[1].digest, 9, 32);
+    assert_int_equal(lt_store_token_usage_write(fx->s, rows, 2), LT_OK);
+    got[0] = '\0';
+    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_string_equal(got, "7={\"n\":3};");
 }
 
 /* Issue 16: a v2 selector and a read-only mark round-trip (an expiry update keeps them); a
@@ -454,6 +567,20 @@ static void test_token_rotation_marks(void **state)
     assert_int_equal(fx_token(&d, 7)->expires_at, 888888);
     assert_true(fx_token(&d, 7)->read_only);
     assert_int_equal(lt_store_token_set_quota(fx->s, none, 1, &ev), LT_ENOTFOUND);
+    /* allowed origins: their own write, kept by the others; none again with n = 0 */
+    const char *origins[] = {"https://a.example", "http://localhost:3000"};
+    assert_int_equal(lt_store_token_set_origins(fx->s, t.digest, origins, 2, &ev), LT_OK);
+    assert_int_equal(lt_store_token_set_quota(fx->s, t.digest, 3, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->n_origins, 2);
+    assert_string_equal(fx_token(&d, 7)->origins[0], "https://a.example");
+    assert_string_equal(fx_token(&d, 7)->origins[1], "http://localhost:3000");
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 3);
+    assert_int_equal(lt_store_token_set_origins(fx->s, t.digest, NULL, 0, &ev), LT_OK);
+    d = fx_load(fx);
+    assert_int_equal(fx_token(&d, 7)->n_origins, 0);
+    assert_int_equal(fx_token(&d, 7)->quota_rps, 3);
+    assert_int_equal(lt_store_token_set_origins(fx->s, none, origins, 1, &ev), LT_ENOTFOUND);
 }
 
 /* ---------- users, roles, sessions ---------- */
@@ -636,6 +763,176 @@ static void test_import_all_roundtrip(void **state)
     lt_arena_dispose(&other.a);
 }
 
+/* Unleash's import into one project and environment: the flags whole, their tags replaced,
+ * the records created, and only the caller's event; a constraint violation keeps nothing. */
+static void test_import_into(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_flag(fx, "in1", "default", "production", "in1-prod"), LT_OK);
+    lt_tag_t old = {"in1", "simple", "old"};
+    lt_event_t ev0 = fx_ev("x");
+    assert_int_equal(lt_store_feature_tags_put(fx->s, "in1", &old, 1, &ev0), LT_OK);
+    int64_t r0 = 0, r1 = 0;
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    lt_strategy_t st;
+    memset(&st, 0, sizeof(st));
+    st.name = "default"; /* no id: a fresh one */
+    lt_feature_env_t envs[2] = {{"production", true, NULL, 0, NULL, 0},
+                                {"development", true, &st, 1, NULL, 0}};
+    lt_feature_t fs[1] = {one_flag("in1", "default", envs, 2)};
+    lt_tag_t tags[1] = {{"in1", "team", "web"}};
+    lt_tag_type_t tt = {"team", "Team", NULL, "#123456"};
+    lt_context_field_t cf = {"plan", NULL, false, "[]", 0, 0};
+    lt_export_doc_t doc;
+    memset(&doc, 0, sizeof(doc));
+    doc.features = fs;
+    doc.n_features = 1;
+    doc.tags = tags;
+    doc.n_tags = 1;
+    doc.tag_types = &tt;
+    doc.n_tag_types = 1;
+    doc.context_fields = &cf;
+    doc.n_context_fields = 1;
+    lt_event_t ev = fx_ev("features-imported");
+    ev.project = "default";
+    ev.environment = "development";
+    lt_event_t evs[2] = {fx_ev("feature-created"), ev};
+    assert_int_equal(lt_store_import_into(fx->s, &doc, evs, 2), LT_OK);
+    assert_int_equal(lt_store_revision(fx->s, &r1), LT_OK);
+    assert_int_equal(r1, r0 + 2); /* the events given */
+    lt_dataset_t d = fx_load(fx);
+    const lt_feature_t *g = fx_feature(&d, "in1");
+    assert_int_equal(g->n_envs, 2);
+    assert_non_null(g->envs[0].strategies[0].id);
+    assert_int_equal(d.n_tags, 1);
+    assert_string_equal(d.tags[0].value, "web");
+    assert_string_equal(d.tag_types[1].color, "#123456");
+    assert_non_null(fx_feature(&d, "in1"));
+    /* a flag of a project that does not exist: nothing kept, no event */
+    lt_feature_t bad = one_flag("in2", "no-such-project", envs, 1);
+    doc.features = &bad;
+    doc.n_tags = 0;
+    doc.n_tag_types = 0;
+    doc.n_context_fields = 0;
+    fx_quiet(true);
+    int rc = lt_store_import_into(fx->s, &doc, evs, 2);
+    fx_quiet(false);
+    assert_int_equal(rc, LT_EINVAL);
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    assert_int_equal(r0, r1);
+}
+
+/* The records of an Unleash import: a project, a custom role (source id 7), two users (source
+ * ids 2 and 3) with a bcrypt hash, vi's project role, a client token and ed's PAT. */
+typedef struct {
+    lt_project_t proj;
+    lt_export_doc_t doc;
+    lt_perm_t perm;
+    lt_role_t role;
+    lt_user_t users[3];
+    const char *hashes[3];
+    lt_binding_t binding;
+    lt_token_new_t tokens[2];
+    lt_import_access_t acc;
+} unleash_fx_t;
+
+static void unleash_fx(unleash_fx_t *u)
+{
+    memset(u, 0, sizeof(*u));
+    u->proj = (lt_project_t){"shop", "Shop", NULL, "open", 0};
+    u->doc.projects = &u->proj;
+    u->doc.n_projects = 1;
+    u->perm = (lt_perm_t){"UPDATE_FEATURE", NULL, NULL};
+    u->role = (lt_role_t){7, "Flipper", "flips", "custom", &u->perm, 1};
+    u->users[0] = (lt_user_t){2, NULL, "ed@example.com", "Ed", LT_ROLE_EDITOR, 0, 0, 0, false};
+    u->users[1] = (lt_user_t){3, "vi", "vi@example.com", "Vi", LT_ROLE_VIEWER, 0, 0, 0, false};
+    u->hashes[0] = "$2b$10$Ukw1uS3Xu/sfkboQ0vQUf.vlViFo4XwsHBYj/ebaoGC.EdJ1sJxyi";
+    u->binding = (lt_binding_t){3, "shop", 7};
+    u->tokens[0] = fx_token_new(0x51, "development", NULL, 0);
+    u->tokens[1] = fx_token_new(0x52, "*", NULL, 0);
+    u->tokens[1].type = LT_TOKEN_PAT;
+    u->tokens[1].user_id = 2;
+    u->acc = (lt_import_access_t){u->users, u->hashes, 2, &u->role, 1, &u->binding, 1,
+                                  u->tokens, 2, NULL, 0};
+}
+
+static const lt_user_t *user_by_email(const lt_dataset_t *d, const char *email)
+{
+    for (size_t i = 0; i < d->n_users; i++)
+        if (d->users[i].email && strcmp(d->users[i].email, email) == 0)
+            return &d->users[i];
+    return NULL;
+}
+
+static void test_import_unleash(void **state)
+{
+    fx_t *fx = *state;
+    unleash_fx_t u;
+    unleash_fx(&u);
+    lt_import_result_t res;
+    assert_int_equal(lt_store_import_unleash(fx->s, &u.doc, &u.acc, "import", &res), LT_OK);
+    assert_int_equal(res.users_created, 2);
+    assert_int_equal(res.roles_created, 1);
+    assert_int_equal(res.tokens, 2);
+    lt_dataset_t d = fx_load(fx);
+    const lt_user_t *ed = user_by_email(&d, "ed@example.com"), *vi = user_by_email(&d, "vi@example.com");
+    assert_non_null(ed);
+    assert_non_null(vi);
+    const lt_role_t *flipper = NULL;
+    for (size_t i = 0; i < d.n_roles; i++)
+        if (strcmp(d.roles[i].name, "Flipper") == 0)
+            flipper = &d.roles[i];
+    assert_non_null(flipper);
+    assert_int_equal(flipper->n_perms, 1);
+    assert_int_equal(d.n_bindings, 1); /* source ids mapped to the store's */
+    assert_int_equal(d.bindings[0].user_id, vi->id);
+    assert_int_equal(d.bindings[0].role_id, flipper->id);
+    assert_int_equal(fx_token(&d, 0x52)->user_id, ed->id);
+    lt_user_auth_t ua;
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "ed@example.com", &ua), LT_OK);
+    assert_string_equal(ua.password_hash, u.hashes[0]);
+    size_t n_users = d.n_users, n_roles = d.n_roles, n_tokens = d.n_tokens;
+
+    /* a second run updates: nothing twice; a password of the store's own form is kept */
+    assert_int_equal(lt_store_user_put(fx->s, ed, "$argon2id$v=19$m=19456,t=2,p=1$x$y", NULL, NULL),
+                     LT_OK);
+    assert_int_equal(lt_store_import_unleash(fx->s, &u.doc, &u.acc, "import", &res), LT_OK);
+    assert_int_equal(res.users_created, 0);
+    assert_int_equal(res.users_updated, 2);
+    assert_int_equal(res.roles_updated, 1);
+    assert_int_equal(res.passwords_kept, 1);
+    d = fx_load(fx);
+    assert_int_equal(d.n_users, n_users);
+    assert_int_equal(d.n_roles, n_roles);
+    assert_int_equal(d.n_tokens, n_tokens);
+    assert_int_equal(d.n_bindings, 1);
+    assert_int_equal(lt_store_user_auth(fx->s, &fx->a, "ed@example.com", &ua), LT_OK);
+    assert_string_equal(ua.password_hash, "$argon2id$v=19$m=19456,t=2,p=1$x$y");
+}
+
+static void test_import_unleash_all_or_nothing(void **state)
+{
+    fx_t *fx = *state;
+    unleash_fx_t u;
+    unleash_fx(&u);
+    int64_t rev0 = 0, rev1 = 0;
+    assert_int_equal(lt_store_revision(fx->s, &rev0), LT_OK);
+    /* a third user with ed's email under another id: refused after the others were written */
+    u.users[2] = (lt_user_t){9, "eddie", "ed@example.com", NULL, LT_ROLE_VIEWER, 0, 0, 0, false};
+    u.acc.n_users = 3;
+    lt_import_result_t res;
+    fx_quiet(true);
+    int rc = lt_store_import_unleash(fx->s, &u.doc, &u.acc, "import", &res);
+    fx_quiet(false);
+    assert_int_equal(rc, LT_EINVAL);
+    lt_dataset_t d = fx_load(fx);
+    assert_null(user_by_email(&d, "ed@example.com"));
+    assert_null(lt_dataset_project(&d, "shop"));
+    assert_null(fx_token(&d, 0x51));
+    assert_int_equal(lt_store_revision(fx->s, &rev1), LT_OK);
+    assert_int_equal(rev1, rev0);
+}
+
 static void test_usage(void **state)
 {
     fx_t *fx = *state;
@@ -731,12 +1028,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_records, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_token_usage_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_service_user, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_into, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_unleash, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_unleash_all_or_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_addons, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };
     int failed = 0;

@@ -1,7 +1,8 @@
 /*
  * test_snapshot.c: unit tests for the memo table of src/state/snapshot.c: equal keys share one
  * entry, and the table is bounded by count (LT_MEMO_MAX) and by bytes (LT_MEMO_MAX_BYTES): past
- * either a memo comes back transient, for its request alone.
+ * either a memo comes back transient, for its request alone. And the front-end tokens' allowed
+ * origins a preflight is answered from.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,11 +83,67 @@ static void test_memo_bounded_by_count(void **state)
     lt_snapshot_release(s);
 }
 
+static void test_frontend_origins(void **state)
+{
+    (void)state;
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_dataset_t d;
+    memset(&d, 0, sizeof(d));
+    static const char *o1[] = {"https://b.example", "https://a.example"};
+    static const char *o2[] = {"https://a.example", "http://localhost:3000"};
+    static const char *o3[] = {"https://expired.example"};
+    static const char *o4[] = {"https://client.example"};
+    lt_token_t *t = lt_arena_calloc(&a, 4, sizeof(*t));
+    t[0] = (lt_token_t){.name = "fe1", .type = LT_TOKEN_FRONTEND, .environment = "development",
+                        .all_projects = true, .display = "d1", .origins = o1, .n_origins = 2};
+    t[1] = (lt_token_t){.name = "fe2", .type = LT_TOKEN_FRONTEND, .environment = "development",
+                        .all_projects = true, .display = "d2", .origins = o2, .n_origins = 2};
+    t[2] = (lt_token_t){.name = "old", .type = LT_TOKEN_FRONTEND, .environment = "development",
+                        .all_projects = true, .display = "d3", .origins = o3, .n_origins = 1,
+                        .expires_at = 1000};
+    t[3] = (lt_token_t){.name = "cl", .type = LT_TOKEN_CLIENT, .environment = "development",
+                        .all_projects = true, .display = "d4", .origins = o4, .n_origins = 1};
+    for (int i = 0; i < 4; i++)
+        t[i].digest[0] = (uint8_t)(i + 1);
+    d.tokens = t;
+    d.n_tokens = 4;
+    lt_snapshot_t *s = lt_snapshot_build(&a, &d);
+    assert_int_equal(s->n_frontend_origins, 3); /* sorted, once each, live front-end tokens */
+    assert_string_equal(s->frontend_origins[0], "http://localhost:3000");
+    assert_string_equal(s->frontend_origins[1], "https://a.example");
+    assert_string_equal(s->frontend_origins[2], "https://b.example");
+    assert_true(lt_snapshot_frontend_origin(s, lt_str_c("https://a.example")));
+    assert_true(lt_snapshot_frontend_origin(s, lt_str_c("https://b.example")));
+    assert_true(lt_snapshot_frontend_origin(s, lt_str_c("http://localhost:3000")));
+    assert_false(lt_snapshot_frontend_origin(s, lt_str_c("https://a.exampl")));
+    assert_false(lt_snapshot_frontend_origin(s, lt_str_c("https://a.example.evil")));
+    assert_false(lt_snapshot_frontend_origin(s, lt_str_c("https://expired.example")));
+    assert_false(lt_snapshot_frontend_origin(s, lt_str_c("https://client.example")));
+    lt_snapshot_release(s);
+    /* "*" on one token: every origin */
+    lt_arena_init(&a, 0);
+    memset(&d, 0, sizeof(d));
+    static const char *any[] = {"*"};
+    t = lt_arena_calloc(&a, 2, sizeof(*t));
+    t[0] = (lt_token_t){.name = "fe", .type = LT_TOKEN_FRONTEND, .environment = "development",
+                        .all_projects = true, .display = "d", .origins = o1, .n_origins = 2};
+    t[1] = (lt_token_t){.name = "any", .type = LT_TOKEN_FRONTEND, .environment = "development",
+                        .all_projects = true, .display = "e", .origins = any, .n_origins = 1};
+    t[1].digest[0] = 9;
+    d.tokens = t;
+    d.n_tokens = 2;
+    s = lt_snapshot_build(&a, &d);
+    assert_true(lt_snapshot_frontend_origin(s, lt_str_c("https://anything.example")));
+    lt_snapshot_release(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memo_bounded_by_bytes),
         cmocka_unit_test(test_memo_bounded_by_count),
+        cmocka_unit_test(test_frontend_origins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

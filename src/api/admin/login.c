@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "../../auth/session.h"
+#include "../../base/log.h"
 #include "../../base/util.h"
 #include "admin_int.h"
 #include "../api.h"
@@ -259,6 +260,19 @@ static void write_user_permissions(lt_buf_t *b, const lt_dataset_t *d, const lt_
     "The combination of password and username you provided is invalid. If you have forgotten "     \
     "your password, visit /forgotten-password or get in touch with your instance administrator."
 
+/* Store the argon2id hash that replaces a user's bcrypt one: no event (the password is the
+ * same; Unleash records nothing either), no snapshot change (hashes are not in snapshots).
+ * Under the store lock. A failure is logged and the bcrypt hash stays, verified next time. */
+static void upgrade_password(lt_store_t *store, int64_t user_id, const char *hash)
+{
+    lt_snapshot_t *s;
+    const lt_user_t *u = lt_adm_user_now(user_id, &s);
+    if (u && lt_store_user_put(store, u, hash, NULL, NULL) != LT_OK)
+        lt_log_warn("login: the password hash of user %lld could not be upgraded",
+               (long long)user_id);
+    lt_snapshot_release(s);
+}
+
 /* On a worker thread: look the user up, verify the password, answer. */
 static void login_verify(lt_req_t *r, void *arg)
 {
@@ -279,14 +293,21 @@ static void login_verify(lt_req_t *r, void *arg)
         lt_password_verify(password, dummy_hash);
         ok = false;
     }
+    /* a bcrypt hash imported from Unleash is replaced by an argon2id one at its first login */
+    char upgraded[LT_PASSWORD_HASH_MAX] = {0};
+    bool upgrade = ok && lt_password_bcrypt_shaped(ua.password_hash) &&
+                   lt_password_hash(password, upgraded) == LT_OK;
     sodium_memzero(password, strlen(password));
     limit_result(user_key, now, ok);
     if (rc == LT_OK) {
         store = lt_state_lock(); /* a write */
         if (store)
             lt_store_user_login_result(store, ua.user_id, ok);
+        if (store && upgrade)
+            upgrade_password(store, ua.user_id, upgraded);
         lt_state_unlock();
     }
+    sodium_memzero(upgraded, sizeof(upgraded));
     if (!ok) {
         lt_reply_error(r, 401, "PasswordMismatch", "%s", PASSWORD_MISMATCH);
         return;

@@ -13,6 +13,7 @@
 #include "admin_int.h"
 #include "../api.h"
 #include "../token_ops.h"
+#include "../token_usage.h"
 
 /* Unleash's default resource limit on API tokens. */
 #define MAX_API_TOKENS LT_ADM_MAX_API_TOKENS
@@ -141,6 +142,8 @@ static void write_token(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t
     lt_buf_printf(b, ",\"alias\":null,\"secure\":%s,\"id\":%lld", t->selector ? "true" : "false",
                   (long long)t->id);
     lt_adm_write_token_life(b, t, lt_now_ms());
+    lt_buf_puts(b, ",\"allowedOrigins\":");
+    lt_json_strings(b, (const char *const *)t->origins, t->n_origins);
     lt_buf_putc(b, '}');
 }
 
@@ -221,10 +224,50 @@ typedef struct {
     size_t n_projects;
     bool all;
     int64_t expires_at;
+    const char **origins;
+    size_t n_origins;
     lt_arena_t *a;
     char secret[LT_TOKEN_SECRET_MAX];
     uint8_t digest[32];
 } create_t;
+
+/* Parse allowedOrigins (a list, or null / absent: none) into *out (strings point into v); each
+ * "*" or scheme://host[:port], at most LT_TOKEN_MAX_ORIGINS, duplicates dropped. Replies 400 and
+ * returns false on a bad value. */
+static bool parse_origins(lt_req_t *r, const cJSON *v, const char ***out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!v || cJSON_IsNull(v))
+        return true;
+    int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : -1;
+    if (n < 0 || n > LT_TOKEN_MAX_ORIGINS) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "allowedOrigins must be a list of at most %d origins.", LT_TOKEN_MAX_ORIGINS);
+        return false;
+    }
+    const char **list = lt_arena_calloc(lt_req_arena(r), (size_t)n + 1, sizeof(*list));
+    size_t k = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v)
+    {
+        if (!cJSON_IsString(it) || !lt_token_origin_ok(it->valuestring)) {
+            lt_reply_error(r, 400, "ValidationError",
+                           "allowedOrigins must hold origins: \"*\" or scheme://host[:port] "
+                           "(no path), each at most %d characters.",
+                           LT_TOKEN_MAX_ORIGIN_LEN);
+            return false;
+        }
+        bool dup = false;
+        for (size_t i = 0; i < k; i++)
+            dup |= strcmp(list[i], it->valuestring) == 0;
+        if (!dup)
+            list[k++] = it->valuestring;
+    }
+    *out = list;
+    *n_out = k;
+    return true;
+}
 
 static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
 {
@@ -237,7 +280,9 @@ static int create_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                             .n_projects = c->n_projects,
                             .all_projects = c->all,
                             .projects_given = true,
-                            .expires_at = c->expires_at};
+                            .expires_at = c->expires_at,
+                            .origins = c->origins,
+                            .n_origins = c->n_origins};
     char msg[sizeof(w->msg)];
     if (lt_token_spec_check(c->a, &spec, d, msg, sizeof(msg)) != LT_OK)
         return lt_write_fail(w, 400, "BadDataError", "%s", msg);
@@ -345,6 +390,13 @@ static bool parse_create(lt_req_t *r, const cJSON *body, create_t *c)
     }
     if (c->all)
         c->n_projects = 0;
+    if (!parse_origins(r, cJSON_GetObjectItemCaseSensitive(body, "allowedOrigins"), &c->origins,
+                       &c->n_origins))
+        return false;
+    if (c->n_origins && c->type != LT_TOKEN_FRONTEND) {
+        lt_reply_error(r, 400, "ValidationError", "Only frontend tokens carry allowedOrigins.");
+        return false;
+    }
     return parse_expiry(r, body, &c->expires_at, false);
 }
 
@@ -574,6 +626,144 @@ static void api_tokens_quota(lt_req_t *r, const lt_params_t *params)
         lt_reply_empty(r, 200);
 }
 
+/* ---------- allowed origins ---------- */
+
+typedef struct {
+    const lt_principal_t *who;
+    uint8_t digest[32];
+    const char **origins;
+    size_t n_origins;
+} origins_t;
+
+static int origins_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
+{
+    origins_t *c = w->ctx;
+    const lt_token_t *t = find_api_token(snap, c->digest);
+    if (!t)
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find a token with that secret.");
+    if (t->type != LT_TOKEN_FRONTEND && c->n_origins)
+        return lt_write_fail(w, 400, "ValidationError",
+                             "Only frontend tokens carry allowedOrigins.");
+    return lt_token_set_origins(store, t, c->origins, c->n_origins, c->who);
+}
+
+/* PUT /api/admin/api-tokens/:token/origins {"allowedOrigins": [...]|null} */
+static void api_tokens_origins(lt_req_t *r, const lt_params_t *params)
+{
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(lt_adm_ctx(r)->body, "allowedOrigins");
+    origins_t c = {p, {0}, NULL, 0};
+    if (!v) {
+        lt_reply_error(r, 400, "ValidationError",
+                       "allowedOrigins is required: a list of origins, or null (none).");
+        return;
+    }
+    if (!parse_origins(r, v, &c.origins, &c.n_origins))
+        return;
+    ref_digest(r, params->value[0], c.digest);
+    const lt_token_t *t = find_api_token(lt_req_snapshot(r), c.digest);
+    if (t && !lt_admin_require(r, p, perm_for(t->type, OP_UPDATE), NULL, NULL))
+        return;
+    lt_write_t w = {.ctx = &c};
+    if (lt_admin_write(r, origins_fn, &w) == LT_OK)
+        lt_reply_empty(r, 200);
+}
+
+/* ---------- usage ---------- */
+
+/* The thresholds of a usage report from the query (unusedDays, windowSeconds,
+ * addressThreshold), or false after replying 400. */
+static bool usage_opts(lt_req_t *r, lt_token_usage_opts_t *o)
+{
+    static const struct {
+        const char *name;
+        int64_t min, max, def;
+    } q[] = {{"unusedDays", 1, 3650, 30}, {"windowSeconds", 1, 86400, 600},
+             {"addressThreshold", 2, LT_TOKEN_USAGE_KEEP, 10}};
+    int64_t v[3];
+    for (size_t i = 0; i < 3; i++) {
+        v[i] = q[i].def;
+        if (!lt_req_query(r, q[i].name).ptr)
+            continue;
+        if (!lt_admin_query_int(r, q[i].name, &v[i]) || v[i] < q[i].min || v[i] > q[i].max) {
+            lt_reply_error(r, 400, "ValidationError", "%s must be a whole number from %lld to %lld.",
+                           q[i].name, (long long)q[i].min, (long long)q[i].max);
+            return false;
+        }
+    }
+    *o = (lt_token_usage_opts_t){lt_now_ms(), (int)v[0], (int)v[1], (int)v[2]};
+    return true;
+}
+
+static bool write_usage_entry(lt_buf_t *b, const lt_snapshot_t *s, const lt_token_t *t,
+                              const lt_token_usage_opts_t *o)
+{
+    lt_buf_puts(b, "{\"secret\":");
+    lt_json_cstr(b, t->selector ? t->selector : t->display);
+    lt_buf_puts(b, ",\"tokenName\":");
+    lt_json_cstr(b, t->name);
+    lt_buf_puts(b, ",\"type\":");
+    lt_json_cstr(b, lt_token_type_name(t->type));
+    lt_buf_puts(b, ",\"usage\":");
+    bool safe = lt_token_usage_write(b, s, t, o);
+    lt_buf_putc(b, '}');
+    return safe;
+}
+
+/* GET /api/admin/api-tokens/:token/usage: one token's usage (the permission to read its type). */
+static void api_tokens_usage(lt_req_t *r, const lt_params_t *params)
+{
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    lt_token_usage_opts_t o;
+    if (!usage_opts(r, &o))
+        return;
+    uint8_t digest[32];
+    ref_digest(r, params->value[0], digest);
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    const lt_token_t *t = find_api_token(s, digest);
+    if (!t) {
+        lt_reply_error(r, 404, "NotFoundError", "Could not find a token with that secret.");
+        return;
+    }
+    if (!lt_admin_require(r, p, perm_for(t->type, OP_READ), NULL, NULL))
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_usage_entry(&b, s, t, &o);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* GET /api/admin/api-tokens-usage: every API token the caller may read, with its usage, and
+ * the counts of those safe to delete and showing misuse. */
+static void api_tokens_usage_all(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    const lt_principal_t *p = &lt_adm_ctx(r)->who;
+    lt_token_usage_opts_t o;
+    if (!usage_opts(r, &o))
+        return;
+    bool admin = can(r, p, "ADMIN", NULL);
+    bool client = admin || can(r, p, perm_for(LT_TOKEN_CLIENT, OP_READ), NULL);
+    bool frontend = admin || can(r, p, perm_for(LT_TOKEN_FRONTEND, OP_READ), NULL);
+    lt_snapshot_t *s = lt_req_snapshot(r);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "{\"unusedDays\":%d,\"tokens\":[", o.unused_days);
+    size_t n = 0, safe = 0;
+    for (size_t i = 0; i < s->data.n_tokens; i++) {
+        const lt_token_t *t = &s->data.tokens[i];
+        if (t->type == LT_TOKEN_PAT || (t->type == LT_TOKEN_CLIENT && !client) ||
+            (t->type == LT_TOKEN_FRONTEND && !frontend) || (t->type == LT_TOKEN_ADMIN && !admin))
+            continue;
+        if (n++)
+            lt_buf_putc(&b, ',');
+        safe += write_usage_entry(&b, s, t, &o);
+    }
+    lt_buf_printf(&b, "],\"safeToDelete\":%zu,\"untracked\":%llu}", safe,
+                  (unsigned long long)lt_token_usage_dropped());
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
 /* GET /api/admin/api-tokens-expiring: live tokens and PATs whose expiry is within 7 days. */
 static void api_tokens_expiring(lt_req_t *r, const lt_params_t *params)
 {
@@ -707,6 +897,7 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
         if (!first)
             lt_buf_putc(&b, ',');
         first = false;
+        lt_token_usage_edge(r, t); /* the edges that validated it, in its usage */
         /* the caller presented the secret: echoing it back tells it nothing new */
         lt_buf_puts(&b, "{\"token\":");
         lt_json_cstr(&b, it->valuestring);
@@ -716,6 +907,10 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
         write_projects(&b, t);
         lt_buf_puts(&b, ",\"environment\":");
         lt_json_cstr(&b, t->environment);
+        if (t->type == LT_TOKEN_FRONTEND && t->n_origins) { /* latch's own (Unleash's shape otherwise): an edge answers CORS per token */
+            lt_buf_puts(&b, ",\"allowedOrigins\":");
+            lt_json_strings(&b, (const char *const *)t->origins, t->n_origins);
+        }
         lt_buf_putc(&b, '}');
     }
     lt_buf_puts(&b, "]}");
@@ -735,6 +930,10 @@ const lt_route_t lt_routes_admin_tokens[] = {
     ROUTE(LT_POST, "/api/admin/api-tokens/:token/rotate", api_tokens_rotate, TOKEN_OP(OP_UPDATE),
           LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/api-tokens-expiring", api_tokens_expiring, LT_PERM("ADMIN")),
+    ROUTE(LT_GET, "/api/admin/api-tokens/:token/usage", api_tokens_usage, TOKEN_OP(OP_READ)),
+    ROUTE(LT_GET, "/api/admin/api-tokens-usage", api_tokens_usage_all, TOKEN_OP(OP_READ)),
+    ROUTE(LT_PUT, "/api/admin/api-tokens/:token/origins", api_tokens_origins, TOKEN_OP(OP_UPDATE),
+          LT_JSON_OBJECT),
     ROUTE(LT_PUT, "/api/admin/api-tokens/:token/quota", api_tokens_quota, TOKEN_OP(OP_UPDATE),
           LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/api-tokens", project_tokens_list,

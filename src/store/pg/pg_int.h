@@ -87,6 +87,7 @@ void lt__pg_reader_put(lt_store_t *s, PGconn *c);
 /* ---- the primitives (see store.h), by file ---- */
 int lt__pg_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out); /* pg_read.c */
 int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
+int lt__pg_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
 int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
                        size_t *n);
 int lt__pg_environments_list(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);
@@ -96,8 +97,13 @@ int lt__pg_strategy_id_taken(lt_store_t *s, const char *id, const char *feature,
                              bool *out);
 int lt__pg_revision(lt_store_t *s, int64_t *out);
 int lt__pg_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
+int lt__pg_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n);
 int lt__pg_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
+int lt__pg_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx);
 int lt__pg_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
 int lt__pg_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);

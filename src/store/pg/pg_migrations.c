@@ -126,6 +126,37 @@ const char *const lt_pg_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: per-token allowed origins (a JSON list of strings; NULL = none) */
+    "ALTER TABLE api_tokens ADD COLUMN allowed_origins " T ";",
+    /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
+    "CREATE TABLE token_usage (digest BYTEA PRIMARY KEY, data " T " NOT NULL,"
+    "  updated_at BIGINT NOT NULL);",
+    /* 9: addons (integrations) and the record of their deliveries */
+    "CREATE TABLE addons ("
+    "  id BIGINT PRIMARY KEY, provider " T " NOT NULL, description " T ","
+    "  enabled INTEGER NOT NULL DEFAULT 1, parameters " T " NOT NULL DEFAULT '{}',"
+    "  events " T " NOT NULL DEFAULT '[]', projects " T " NOT NULL DEFAULT '[]',"
+    "  environments " T " NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL);"
+    "CREATE TABLE integration_events ("
+    "  id BIGSERIAL PRIMARY KEY, addon_id BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL, state " T " NOT NULL, state_details " T " NOT NULL,"
+    "  event " T " NOT NULL, details " T " NOT NULL);"
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
+    "CREATE TABLE addon_claims ("
+    "  addon_id BIGINT NOT NULL, event_id BIGINT NOT NULL, PRIMARY KEY (addon_id, event_id));",
+    /* 10: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+     * chain starts from (the rows there are at migration time stay before it) */
+    "ALTER TABLE events ADD COLUMN prev_hash " T ";"
+    "ALTER TABLE events ADD COLUMN hash " T ";"
+    "CREATE TABLE event_chain ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), anchor_id BIGINT NOT NULL,"
+    "  anchor_hash " T " NOT NULL);"
+    "INSERT INTO event_chain (id, anchor_id, anchor_hash)"
+    "  SELECT 1, coalesce(max(id), 0),"
+    "  '0000000000000000000000000000000000000000000000000000000000000000'"
+    "  FROM events;",
+    /* 11: a tag type's colour */
+    "ALTER TABLE tag_types ADD COLUMN color " T ";",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

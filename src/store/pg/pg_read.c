@@ -58,6 +58,24 @@ int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
     return LT_OK;
 }
 
+int lt__pg_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+{
+    PGconn *db = lt__pg_w(s);
+    lt__pg_cursor_t k = {NULL, -1, 0, {0}};
+    if (lt__pg_exec(db, &k.res, "SELECT digest, data FROM token_usage", "") != LT_OK)
+        return LT_ERR;
+    k.n = PQntuples(k.res);
+    lt__row_t r;
+    while (lt__pg_next(&k, &r) == 1) {
+        const uint8_t *digest = r.digest(&r, 0);
+        const char *data = r.text(&r, 1);
+        if (digest && data)
+            fn(ctx, digest, data);
+    }
+    PQclear(k.res);
+    return LT_OK;
+}
+
 int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
                        size_t *n)
 {
@@ -218,6 +236,100 @@ int lt__pg_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
     int rc = events_list(c, a, f, out, n, total);
     lt__pg_reader_put(s, c);
     return rc;
+}
+
+#define WALK_BATCH 1000 /* rows a page of the walk holds: its bound on memory */
+
+/* The chain's anchor ({0, genesis} when its row is missing: verification then tells). */
+static int read_anchor(PGconn *c, lt_chain_anchor_t *anchor)
+{
+    anchor->id = 0;
+    snprintf(anchor->hash, sizeof(anchor->hash), "%s", LT_CHAIN_GENESIS);
+    PGresult *res = NULL;
+    int rc =
+        lt__pg_exec(c, &res, "SELECT anchor_id, anchor_hash FROM event_chain WHERE id = 1", "");
+    if (rc == LT_OK && PQntuples(res) > 0) {
+        anchor->id = lt__pg_num(res, 0, 0);
+        snprintf(anchor->hash, sizeof(anchor->hash), "%s", PQgetvalue(res, 0, 1));
+    }
+    PQclear(res);
+    return rc == LT_OK ? LT_OK : LT_ERR;
+}
+
+/* Pages of WALK_BATCH rows by id, in one REPEATABLE READ transaction: one consistent log. */
+static int events_walk(PGconn *c, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
+{
+    if (anchor && read_anchor(c, anchor) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (;;) {
+        PGresult *res = NULL;
+        if (lt__pg_exec(c, &res,
+                        "SELECT " LT__EVENT_COLUMNS " FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                        "ii", after_id, (int64_t)WALK_BATCH) != LT_OK)
+            return LT_ERR;
+        lt__pg_cursor_t k = {res, -1, PQntuples(res), {0}};
+        lt__row_t row;
+        while (rc == LT_OK && lt__pg_next(&k, &row) == 1) {
+            lt_event_row_t e;
+            lt__event_row_read(&row, &e);
+            after_id = e.id;
+            rc = fn(ctx, &e);
+        }
+        PQclear(res);
+        if (rc != LT_OK || k.n < WALK_BATCH)
+            return rc;
+    }
+}
+
+int lt__pg_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
+{
+    PGconn *c = lt__pg_reader_get(s);
+    if (!c)
+        return LT_ERR;
+    int rc = lt__pg_run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "");
+    if (rc == LT_OK)
+        rc = events_walk(c, after_id, anchor, fn, ctx);
+    if (lt__pg_run(c, rc == LT_ERR ? "ROLLBACK" : "COMMIT", "") != LT_OK && rc == LT_OK)
+        rc = LT_ERR;
+    lt__pg_reader_put(s, c);
+    return rc;
+}
+
+int lt__pg_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n)
+{
+    *n = 0;
+    PGconn *c = lt__pg_reader_get(s);
+    if (!c)
+        return LT_ERR;
+    PGresult *res = NULL;
+    int rc = lt__pg_exec(c, &res,
+                         "SELECT id, addon_id, created_at, state, state_details, event, details"
+                         " FROM integration_events WHERE addon_id = ? ORDER BY id DESC"
+                         " LIMIT ? OFFSET ?",
+                         "iii", addon_id, limit > 0 && limit <= 100 ? limit : (int64_t)50,
+                         offset > 0 ? offset : (int64_t)0);
+    lt__pg_reader_put(s, c);
+    if (rc != LT_OK)
+        return LT_ERR;
+    int rows = PQntuples(res);
+    *out = lt_arena_calloc(a, rows ? (size_t)rows : 1, sizeof(**out));
+    for (int i = 0; i < rows; i++) {
+        lt_integration_event_t *e = &(*out)[(*n)++];
+        e->id = lt__pg_num(res, i, 0);
+        e->addon_id = lt__pg_num(res, i, 1);
+        e->created_at = lt__pg_num(res, i, 2);
+        e->state = lt__pg_text(a, res, i, 3);
+        e->state_details = lt__pg_text(a, res, i, 4);
+        e->event = lt__pg_text(a, res, i, 5);
+        e->details = lt__pg_text(a, res, i, 6);
+    }
+    PQclear(res);
+    return LT_OK;
 }
 
 int lt__pg_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n)

@@ -135,7 +135,20 @@ static int exec_explicit_id(lt_store_t *s, const char *table)
     return lt__pg_run(lt__pg_w(s), sql, "");
 }
 
-const lt__sql_exec_t lt__pg_exec_ops = {exec_run, exec_explicit_id};
+/* lt__sql_exec_t.text on the transaction connection. */
+static int exec_text(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt,
+                     va_list ap)
+{
+    PGresult *res = NULL;
+    out[0] = '\0';
+    int rc = lt__pg_vexec(lt__pg_w(s), &res, NULL, sql, fmt, ap);
+    if (rc == LT_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return rc == LT_OK ? LT_OK : LT_ERR;
+}
+
+const lt__sql_exec_t lt__pg_exec_ops = {exec_run, exec_explicit_id, exec_text};
 
 int lt__pg_exec(PGconn *c, PGresult **out, const char *sql, const char *fmt, ...)
 {

@@ -15,15 +15,11 @@
 /* The notification is sent when the transaction commits, and only then. */
 int lt__pg_event_append(lt_store_t *s, const lt_event_t *ev)
 {
-    return lt__pg_run(lt__pg_w(s),
-                      "WITH e AS (INSERT INTO events (type, created_at, created_by,"
-                      " created_by_user_id, project, environment, feature_name, data,"
-                      " pre_data) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id)"
-                      " SELECT pg_notify('" LT__PG_CHANNEL "', id::text) FROM e",
-                      "titottttt", ev->type, lt_now_ms(),
-                      ev->created_by ? ev->created_by : "system", ev->created_by_user_id,
-                      ev->project, ev->environment, ev->feature_name, ev->data,
-                      ev->pre_data) == LT_OK
+    int64_t id = 0;
+    if (lt__sql_event_append(s, ev, &id) != LT_OK)
+        return LT_ERR;
+    return lt__pg_run(lt__pg_w(s), "SELECT pg_notify('" LT__PG_CHANNEL "', ?::text)", "i", id) ==
+                   LT_OK
                ? LT_OK
                : LT_ERR;
 }

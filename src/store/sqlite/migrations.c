@@ -117,6 +117,37 @@ const char *const lt_sqlite_migrations[] = {
     "ALTER TABLE api_tokens ADD COLUMN expiry_noted INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE api_tokens ADD COLUMN quota_rps BIGINT NOT NULL DEFAULT 0;",
+    /* 7: per-token allowed origins (a JSON list of strings; NULL = none) */
+    "ALTER TABLE api_tokens ADD COLUMN allowed_origins TEXT;",
+    /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
+    "CREATE TABLE token_usage (digest BLOB PRIMARY KEY, data TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
+    /* 9: addons (integrations) and the record of their deliveries */
+    "CREATE TABLE addons ("
+    "  id INTEGER PRIMARY KEY, provider TEXT NOT NULL, description TEXT,"
+    "  enabled INTEGER NOT NULL DEFAULT 1, parameters TEXT NOT NULL DEFAULT '{}',"
+    "  events TEXT NOT NULL DEFAULT '[]', projects TEXT NOT NULL DEFAULT '[]',"
+    "  environments TEXT NOT NULL DEFAULT '[]', created_at INTEGER NOT NULL);"
+    "CREATE TABLE integration_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, addon_id INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, state TEXT NOT NULL, state_details TEXT NOT NULL,"
+    "  event TEXT NOT NULL, details TEXT NOT NULL);"
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
+    "CREATE TABLE addon_claims ("
+    "  addon_id INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (addon_id, event_id));",
+    /* 10: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+     * chain starts from (the rows there are at migration time stay before it) */
+    "ALTER TABLE events ADD COLUMN prev_hash TEXT;"
+    "ALTER TABLE events ADD COLUMN hash TEXT;"
+    "CREATE TABLE event_chain ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), anchor_id INTEGER NOT NULL,"
+    "  anchor_hash TEXT NOT NULL);"
+    "INSERT INTO event_chain (id, anchor_id, anchor_hash)"
+    "  SELECT 1, coalesce(max(id), 0),"
+    "  '0000000000000000000000000000000000000000000000000000000000000000'"
+    "  FROM events;",
+    /* 11: a tag type's colour */
+    "ALTER TABLE tag_types ADD COLUMN color TEXT;",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

@@ -39,6 +39,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .session_delete = lt__sq_session_delete,
     .sessions_delete_user = lt__sq_sessions_delete_user,
     .sessions_load = lt__sq_sessions_load,
+    .token_usage_load = lt__sq_token_usage_load,
     .tokens_seen = lt__sq_tokens_seen,
     .usage_write = lt__sq_usage_write,
     .tokens_find = lt__sq_tokens_find,
@@ -49,6 +50,8 @@ const lt_store_backend_t lt_store_sqlite = {
     .revision = lt__sq_revision,
     .user_auth = lt__sq_user_auth,
     .events_list = lt__sq_events_list,
+    .events_walk = lt__sq_events_walk,
+    .integration_events_list = lt__sq_integration_events_list,
     .usage_apps = lt__sq_usage_apps,
     .usage_feature = lt__sq_usage_feature,
 };

@@ -87,6 +87,7 @@ int lt__sq_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
 
 int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);         /* sq_read.c */
+int lt__sq_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);  /* sq_read.c */
 int lt__sq_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
                        lt_token_t **out, size_t *n);
 int lt__sq_environments_list(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);
@@ -96,8 +97,13 @@ int lt__sq_strategy_id_taken(lt_store_t *s, const char *id, const char *feature,
                              const char *env, bool *out);
 int lt__sq_revision(lt_store_t *s, int64_t *out);
 int lt__sq_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
+int lt__sq_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n);
 int lt__sq_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
+int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx);
 int lt__sq_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
 int lt__sq_usage_feature(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);

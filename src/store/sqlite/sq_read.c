@@ -52,6 +52,20 @@ int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
     return row == 0 ? LT_OK : LT_ERR;
 }
 
+int lt__sq_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+{
+    sqlite3 *db = lt__sq_db(s);
+    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT digest, data FROM token_usage");
+    if (!st)
+        return LT_ERR;
+    int row;
+    while ((row = lt__sq_row(db, st, 0, 1, "token_usage")) == 1)
+        if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_text(st, 1))
+            fn(ctx, sqlite3_column_blob(st, 0), (const char *)sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    return row == 0 ? LT_OK : LT_ERR;
+}
+
 static int token_projects(sqlite3 *db, lt_arena_t *a, lt_token_t *t)
 {
     sqlite3_stmt *st = lt__sq_prepare(db, "SELECT project FROM api_token_projects"
@@ -272,6 +286,109 @@ int lt__sq_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
     if (!db)
         return LT_ERR;
     return reader_end(s, events_list(db, a, f, out, n, total));
+}
+
+/* The chain's anchor ({0, genesis} when its row is missing: verification then tells). */
+static int read_anchor(sqlite3 *db, lt_chain_anchor_t *anchor)
+{
+    anchor->id = 0;
+    snprintf(anchor->hash, sizeof(anchor->hash), "%s", LT_CHAIN_GENESIS);
+    sqlite3_stmt *st =
+        lt__sq_prepare(db, "SELECT anchor_id, anchor_hash FROM event_chain WHERE id = 1");
+    if (!st)
+        return LT_ERR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        anchor->id = sqlite3_column_int64(st, 0);
+        const unsigned char *h = sqlite3_column_text(st, 1);
+        snprintf(anchor->hash, sizeof(anchor->hash), "%s", h ? (const char *)h : "");
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        lt_log_error("store: event chain: %s", sqlite3_errmsg(db));
+        return LT_ERR;
+    }
+    return LT_OK;
+}
+
+/* One statement stepped row by row: memory stays one row whatever the log's length. */
+static int events_walk(sqlite3 *db, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
+{
+    if (anchor && read_anchor(db, anchor) != LT_OK)
+        return LT_ERR;
+    sqlite3_stmt *st =
+        lt__sq_prepare(db, "SELECT " LT__EVENT_COLUMNS " FROM events WHERE id > ? ORDER BY id");
+    if (!st)
+        return LT_ERR;
+    sqlite3_bind_int64(st, 1, after_id);
+    int rc = LT_OK, step;
+    while (rc == LT_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        lt__row_t row;
+        lt_event_row_t e;
+        lt__sq_row_of(st, &row);
+        lt__event_row_read(&row, &e);
+        rc = fn(ctx, &e);
+    }
+    if (rc == LT_OK && step != SQLITE_DONE) {
+        lt_log_error("store: events read: %s", sqlite3_errmsg(db));
+        rc = LT_ERR;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,
+                       void *ctx)
+{
+    sqlite3 *db = reader_begin(s);
+    if (!db)
+        return LT_ERR;
+    int rc = events_walk(db, after_id, anchor, fn, ctx);
+    int end = reader_end(s, rc == LT_ERR ? LT_ERR : LT_OK);
+    return rc == LT_OK && end != LT_OK ? LT_ERR : rc;
+}
+
+static int integration_events(sqlite3 *db, lt_arena_t *a, int64_t addon_id, int64_t offset,
+                              int64_t limit, lt_integration_event_t **out, size_t *n)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT id, addon_id, created_at, state, state_details,"
+                                          " event, details FROM integration_events"
+                                          " WHERE addon_id = ?1 ORDER BY id DESC LIMIT ?2"
+                                          " OFFSET ?3");
+    if (!st)
+        return LT_ERR;
+    sqlite3_bind_int64(st, 1, addon_id);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    *out = lt_arena_calloc(a, (size_t)limit, sizeof(**out));
+    int row;
+    while ((row = lt__sq_row(db, st, *n, (size_t)limit, "integration_events")) == 1) {
+        lt_integration_event_t *e = &(*out)[(*n)++];
+        e->id = sqlite3_column_int64(st, 0);
+        e->addon_id = sqlite3_column_int64(st, 1);
+        e->created_at = sqlite3_column_int64(st, 2);
+        e->state = lt__sq_text(a, st, 3);
+        e->state_details = lt__sq_text(a, st, 4);
+        e->event = lt__sq_text(a, st, 5);
+        e->details = lt__sq_text(a, st, 6);
+    }
+    sqlite3_finalize(st);
+    return row == 0 ? LT_OK : LT_ERR;
+}
+
+int lt__sq_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n)
+{
+    *n = 0;
+    sqlite3 *db = reader_begin(s);
+    if (!db)
+        return LT_ERR;
+    limit = limit > 0 && limit <= 100 ? limit : 50;
+    return reader_end(
+        s, integration_events(db, a, addon_id, offset > 0 ? offset : 0, limit, out, n));
 }
 
 static int usage_apps(sqlite3 *db, lt_arena_t *a, lt_app_row_t **out, size_t *n)

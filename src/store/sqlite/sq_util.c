@@ -126,7 +126,32 @@ static int exec_run(lt_store_t *s, int64_t *changed, int64_t *first, const char 
     return LT_OK;
 }
 
-const lt__sql_exec_t lt__sq_exec_ops = {exec_run, NULL};
+/* lt__sql_exec_t.text: the first column of the first row as text. */
+static int exec_text(lt_store_t *s, char *out, size_t cap, const char *sql, const char *fmt,
+                     va_list ap)
+{
+    sqlite3 *db = lt__sq_db(s);
+    sqlite3_stmt *st = lt__sq_prepare(db, sql);
+    out[0] = '\0';
+    if (!st)
+        return LT_ERR;
+    bind_all(st, fmt, ap);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        if (t)
+            snprintf(out, cap, "%s", (const char *)t);
+        rc = SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        lt_log_error("store: %s", sqlite3_errmsg(db));
+        return LT_ERR;
+    }
+    return LT_OK;
+}
+
+const lt__sql_exec_t lt__sq_exec_ops = {exec_run, NULL, exec_text};
 
 int lt__sq_exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
 {

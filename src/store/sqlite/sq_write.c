@@ -13,16 +13,7 @@
 
 int lt__sq_event_append(lt_store_t *s, const lt_event_t *ev)
 {
-    return lt__sq_exec_bound(lt__sq_db(s),
-                             "INSERT INTO events (type, created_at, created_by, created_by_user_id,"
-                             " project, environment, feature_name, data, pre_data)"
-                             " VALUES (?,?,?,?,?,?,?,?,?)",
-                             "titottttt", ev->type, lt_now_ms(),
-                             ev->created_by ? ev->created_by : "system", ev->created_by_user_id,
-                             ev->project, ev->environment, ev->feature_name, ev->data,
-                             ev->pre_data) == LT_OK
-               ? LT_OK
-               : LT_ERR;
+    return lt__sql_event_append(s, ev, NULL) == LT_OK ? LT_OK : LT_ERR;
 }
 
 int lt__sq_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id, int64_t expires_at)
