@@ -131,6 +131,12 @@ bool lt_admin_query_int(lt_req_t *r, const char *name, int64_t *out);
 #define LT_ADM_MAX_CONSTRAINTS 30 /* per strategy */
 #define LT_ADM_MAX_CONSTRAINT_VALUES 250
 #define LT_ADM_MAX_SEGMENTS 5 /* per strategy */
+#define LT_ADM_MAX_API_TOKENS 2000 /* API tokens in the store (tokens.c refuses more) */
+/* Counts Unleash caps and latch does not (ui-config reports Unleash's defaults, for its UI). */
+#define LT_ADM_UI_LIMIT_ENVIRONMENTS 50
+#define LT_ADM_UI_LIMIT_PROJECTS 500
+#define LT_ADM_UI_LIMIT_SEGMENTS 300
+#define LT_ADM_UI_LIMIT_FLAGS 5000
 /* segments.c: values per segment (UNLEASH_SEGMENT_VALUES_LIMIT, 1000 by default). */
 size_t lt_adm_segment_values_limit(void);
 

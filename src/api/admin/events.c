@@ -197,8 +197,10 @@ static void events_search(lt_req_t *r, const lt_params_t *params)
 
 const lt_route_t lt_routes_admin_events[] = {
     LT_ADM_ROUTE(LT_GET, "/api/admin/events", events_list, LT_PERM("ADMIN")),
-    LT_ADM_ROUTE(LT_GET, "/api/admin/events/:featureName", events_list, LT_PERM("ADMIN")),
-    LT_ADM_ROUTE(LT_GET, "/api/admin/search/events", events_search, LT_PERM("ADMIN")),
-    LT_ADM_ROUTE(LT_GET, "/api/admin/event-creators", event_creators, LT_PERM("ADMIN")),
+    /* as in Unleash, anyone signed in reads a flag's events, searches the log (the UI's
+     * dashboard timeline does) and lists who wrote events; the whole log is for admins */
+    LT_ADM_ROUTE(LT_GET, "/api/admin/events/:featureName", events_list, LT_AUTHENTICATED),
+    LT_ADM_ROUTE(LT_GET, "/api/admin/search/events", events_search, LT_AUTHENTICATED),
+    LT_ADM_ROUTE(LT_GET, "/api/admin/event-creators", event_creators, LT_AUTHENTICATED),
     {0},
 };

@@ -147,6 +147,12 @@ static void write_meta(lt_buf_t *b, bool *first, const lt_dataset_t *d, const lt
     lt_json_bool(b, f->impression_data);
     lt_json_key(b, first, "archived");
     lt_json_bool(b, f->archived);
+    /* Unleash's UI takes a flag whose archivedAt is not null for archived (its project table
+     * then offers no switches); latch keeps no archive time, so only a live flag says null */
+    if (!f->archived) {
+        lt_json_key(b, first, "archivedAt");
+        lt_buf_puts(b, "null");
+    }
     lt_json_key(b, first, "favorite");
     lt_json_bool(b, lt_dataset_favorite(d->fav_features, d->n_fav_features, lt_adm_viewer(),
                                         f->name));

@@ -266,18 +266,24 @@ static void status(lt_req_t *r, const lt_params_t *p)
 
 /* [{id, name}]: who created the project's flags, once each, from its feature-created events
  * (an admin token has no user id: 0). */
+/* GET /api/admin/projects/:projectId/flag-creators, and /api/admin/flag-creators (op 1: every
+ * project; Unleash's UI reads it for the flags overview's "Created by" filter). */
 static void flag_creators(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
-    const lt_project_t *proj = path_project(r, d, p);
-    if (!proj)
-        return;
+    const char *project = NULL;
+    if (lt_adm_ctx(r)->decl->op != 1) {
+        const lt_project_t *proj = path_project(r, d, p);
+        if (!proj)
+            return;
+        project = proj->id;
+    }
     lt_arena_t *a = lt_req_arena(r);
     lt_store_t *store = lt_state_store();
     lt_event_row_t *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
-    lt_event_filter_t f = {.type = "feature-created", .project = proj->id, .limit = 1000};
+    lt_event_filter_t f = {.type = "feature-created", .project = project, .limit = 1000};
     if (!store || lt_store_events_list(store, a, &f, &rows, &n, &total) != LT_OK) {
         lt_reply_error(r, 500, "InternalError", "The events could not be read.");
         return;
@@ -482,6 +488,7 @@ const lt_route_t lt_routes_admin_project_views[] = {
     ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/insights", insights, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/flag-creators", flag_creators, LT_AUTHENTICATED, .op = 1),
     ROUTE(LT_GET, "/api/admin/personal-dashboard", personal_dashboard, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/personal-dashboard/:projectId", personal_dashboard_project,
           LT_AUTHENTICATED),

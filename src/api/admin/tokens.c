@@ -16,7 +16,7 @@
 #include "../token_usage.h"
 
 /* Unleash's default resource limit on API tokens. */
-#define MAX_API_TOKENS 2000
+#define MAX_API_TOKENS LT_ADM_MAX_API_TOKENS
 #define MAX_NAME_LEN 255
 #define MAX_PROJECTS 500
 #define MAX_VALIDATE 1000

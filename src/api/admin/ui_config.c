@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../base/log.h"
 #include "../../base/util.h"
@@ -22,6 +23,45 @@
 
 /* The Unleash version whose admin API latch answers as. */
 #define LT_ADM_UNLEASH_VERSION "8.2.0"
+
+/* A Host header fit to print back: a name or address and a port, at most 255 bytes. */
+static bool host_ok(lt_str_t h)
+{
+    if (h.len == 0 || h.len > 255)
+        return false;
+    for (size_t i = 0; i < h.len; i++) {
+        char c = h.ptr[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The URL SDKs reach this server at, which Unleash's UI shows beside the tokens: UNLEASH_URL when
+ * set (as Unleash reads it), else the request's own origin (https when a trusted proxy says so,
+ * lt_req_https) with the base path; the base path alone when the Host header is unfit. */
+static void write_unleash_url(lt_req_t *r, lt_buf_t *b, const char *base)
+{
+    const char *env = getenv("UNLEASH_URL");
+    if (env && *env) {
+        size_t n = strlen(env);
+        while (n > 0 && env[n - 1] == '/')
+            n--;
+        lt_json_str(b, env, n);
+        return;
+    }
+    lt_str_t host = lt_req_header(r, "Host");
+    if (!host_ok(host)) {
+        lt_json_cstr(b, base);
+        return;
+    }
+    const char *scheme = lt_req_https(r) ? "https" : "http";
+    char url[512];
+    snprintf(url, sizeof(url), "%s://%.*s%s", scheme, (int)host.len, host.ptr, base);
+    lt_json_cstr(b, url);
+}
 
 static void ui_config(lt_req_t *r, const lt_params_t *p)
 {
@@ -41,7 +81,7 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
     lt_json_key(&b, &first, "environment");
     lt_json_cstr(&b, "Open source");
     lt_json_key(&b, &first, "unleashUrl");
-    lt_json_cstr(&b, base);
+    write_unleash_url(r, &b, base);
     lt_json_key(&b, &first, "baseUriPath");
     lt_json_cstr(&b, base);
     lt_json_key(&b, &first, "disablePasswordAuth");
@@ -61,9 +101,12 @@ static void ui_config(lt_req_t *r, const lt_params_t *p)
                   "\"actionSetsPerProject\":0,\"actionSetFilters\":0,"
                   "\"actionSetFilterValues\":0,\"signalEndpoints\":0,"
                   "\"signalTokensPerEndpoint\":0,\"featureEnvironmentStrategies\":%d,"
-                  "\"constraintValues\":%d,\"constraints\":%d}",
+                  "\"constraintValues\":%d,\"constraints\":%d,\"environments\":%d,"
+                  "\"projects\":%d,\"apiTokens\":%d,\"segments\":%d,\"featureFlags\":%d,"
+                  "\"releaseTemplates\":0}",
                   values, LT_ADM_MAX_SEGMENTS, LT_ADM_MAX_STRATEGIES, LT_ADM_MAX_CONSTRAINT_VALUES,
-                  LT_ADM_MAX_CONSTRAINTS);
+                  LT_ADM_MAX_CONSTRAINTS, LT_ADM_UI_LIMIT_ENVIRONMENTS, LT_ADM_UI_LIMIT_PROJECTS,
+                  LT_ADM_MAX_API_TOKENS, LT_ADM_UI_LIMIT_SEGMENTS, LT_ADM_UI_LIMIT_FLAGS);
     lt_json_key(&b, &first, "networkViewEnabled");
     lt_json_bool(&b, false);
     lt_json_key(&b, &first, "frontendApiOrigins");
