@@ -189,6 +189,43 @@ int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok)
     return lt__tx_end(s, s->be->user_login_result(s, id, ok), NULL);
 }
 
+int lt_store_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, size_t n)
+{
+    if (!s->be->login_count || lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    /* the previous window stays (a Retry-After may still point into it); older ones go */
+    int64_t prune = s->login_pruned != window ? window - 1 : 0;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = s->be->login_count(s, window, &c[i], i == 0 ? prune : 0);
+    rc = lt__tx_end(s, rc, NULL);
+    if (rc == LT_OK && prune)
+        s->login_pruned = window;
+    return rc;
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int lt_store_login_secret(lt_store_t *s, uint8_t out[32])
+{
+    char hex[80] = "";
+    if (!s->be->secret_get || s->be->begin(s, LT_TX_READ) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->secret_get(s, "login_limit", hex, sizeof(hex));
+    s->be->rollback(s); /* a read: nothing to keep */
+    bool ok = rc == LT_OK && strlen(hex) == 64;
+    for (size_t i = 0; ok && i < 32; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        ok = hi >= 0 && lo >= 0;
+        out[i] = ok ? (uint8_t)(hi << 4 | lo) : 0;
+    }
+    memset(hex, 0, sizeof(hex));
+    return ok ? LT_OK : LT_ERR;
+}
+
 int lt_store_role_put(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id)
 {
     if (lt__tx_write(s) != LT_OK)

@@ -114,6 +114,16 @@ typedef struct {
 typedef void (*lt_session_fn)(void *ctx, const uint8_t digest[32], int64_t user_id,
                               int64_t expires_at);
 
+/* One counter of the login limits shared by the instances on one database (api/admin/login.c):
+ * key is a keyed digest the store never sees the input of; window the minute (epoch ms / 60000).
+ * n: the count after the operation (READ, ADD), 0 when there is none. */
+typedef enum { LT_LOGIN_READ, LT_LOGIN_ADD, LT_LOGIN_CLEAR } lt_login_op_t;
+typedef struct {
+    const uint8_t *key; /* 32 bytes */
+    lt_login_op_t op;
+    int64_t n;
+} lt_login_count_t;
+
 /* ------------------------------------------------------------------------------------------
  * Backend primitives. Unless marked "any thread", a primitive runs inside a transaction the
  * rules layer opened with begin() and ends with commit() or rollback(); it never commits.
@@ -221,6 +231,12 @@ typedef struct lt_store_backend {
      * the day's start), then removed; such day rows of days before agg_before are removed. */
     int (*usage_prune)(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
+    /* One login counter, one statement: ADD counts one in window (`INSERT ... ON CONFLICT DO
+     * UPDATE SET n = n + 1 RETURNING n`), READ reads it, CLEAR removes the key's rows; c->n is
+     * set. Rows of windows before prune_before (0: none) are removed first. */
+    int (*login_count)(lt_store_t *s, int64_t window, lt_login_count_t *c, int64_t prune_before);
+    /* The stored secret called name (hex text, drawn at migration) in out, "" when none. */
+    int (*secret_get)(lt_store_t *s, const char *name, char *out, size_t cap);
 
     /* --- small reads the rules need, in a transaction --- */
     int (*tokens_find)(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
@@ -257,6 +273,7 @@ typedef struct lt_store_backend {
 struct lt_store {
     const lt_store_backend_t *be;
     int64_t usage_pruned_at; /* the rules': when the usage retention last ran (0: never) */
+    int64_t login_pruned;    /* the rules': the login window old counters were last pruned in */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -401,6 +418,13 @@ int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
 int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
 /* After a login attempt: ok resets the failure count and sets seen_at. No event. */
 int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok);
+/* The login limits shared by every instance on the database: the n counters of c in window,
+ * one statement each, in one write transaction (no event); the counters of windows before the
+ * previous one are pruned at most once a window. LT_OK, or LT_ERR (nothing counted). */
+int lt_store_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, size_t n);
+/* The 32-byte key of the login limits, the same on every instance on the database: drawn once
+ * at migration, never exported, logged or put in an event. LT_OK, LT_ERR. */
+int lt_store_login_secret(lt_store_t *s, uint8_t out[32]);
 /* Insert (r->id == 0) or replace a role with its permissions. LT_EINVAL: name taken. */
 int lt_store_role_put(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id);
 /* LT_EINVAL while the role is someone's root role. */

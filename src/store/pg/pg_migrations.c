@@ -142,6 +142,15 @@ const char *const lt_pg_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
+    /* 10: the login limits shared by the instances on one database (api/admin/login.c): one
+     * counter per keyed digest and minute, and the key's secret, drawn here once (two gen_random_uuid(): 244 bits of
+     * pg_strong_random()) */
+    "CREATE TABLE login_limits (k BYTEA NOT NULL, win BIGINT NOT NULL, n BIGINT NOT NULL,"
+    "  PRIMARY KEY (k, win));"
+    "CREATE INDEX login_limits_win ON login_limits(win);"
+    "CREATE TABLE secrets (name " T " PRIMARY KEY, value " T " NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('login_limit',"
+    "  replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -133,6 +133,14 @@ const char *const lt_sqlite_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
+    /* 10: the login limits shared by the instances on one database (api/admin/login.c): one
+     * counter per keyed digest and minute, and the key's secret, drawn here once (randomblob(),
+     * from the OS's generator) */
+    "CREATE TABLE login_limits (k BLOB NOT NULL, win INTEGER NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (k, win));"
+    "CREATE INDEX login_limits_win ON login_limits(win);"
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('login_limit', lower(hex(randomblob(32))));",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
