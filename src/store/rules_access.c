@@ -129,14 +129,18 @@ int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, 
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    return lt__tx_end(s, s->be->token_usage_write(s, rows, n), NULL);
+    int64_t stale = lt_now_ms() - (int64_t)LT_TOKEN_USAGE_STALE_DAYS * 86400000;
+    return lt__tx_end(s, s->be->token_usage_write(s, rows, n, stale), NULL);
 }
 
-int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+int lt_store_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                              void *ctx)
 {
-    if (lt__tx_write(s) != LT_OK)
+    if (s->be->begin(s, LT_TX_READ) != LT_OK)
         return LT_ERR;
-    return lt__tx_end(s, s->be->token_usage_load(s, fn, ctx), NULL);
+    int rc = s->be->token_usage_load(s, digest, fn, ctx);
+    s->be->rollback(s); /* a read: nothing to keep */
+    return rc;
 }
 
 int lt_store_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,

@@ -489,20 +489,25 @@ int lt__sql_secret_get(lt_store_t *s, const char *name, char *out, size_t cap)
 
 /* ---------- tokens, sessions ---------- */
 
-int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,
+                              int64_t stale_before)
 {
     lt_store_t *db = s;
     int rc = LT_OK;
     int64_t now = lt_now_ms();
     for (size_t i = 0; rc == LT_OK && i < n; i++)
         rc = run(db,
-                 "INSERT INTO token_usage (digest, data, updated_at) VALUES (?,?,?)"
-                 " ON CONFLICT(digest) DO UPDATE SET data = excluded.data,"
+                 "INSERT INTO token_usage (digest, instance, data, updated_at) VALUES (?,?,?,?)"
+                 " ON CONFLICT(digest, instance) DO UPDATE SET data = excluded.data,"
                  " updated_at = excluded.updated_at",
-                 "bti", rows[i].digest, rows[i].data, now);
+                 "btti", rows[i].digest, rows[i].instance ? rows[i].instance : "", rows[i].data,
+                 now);
     if (rc == LT_OK)
         rc = run(db, "DELETE FROM token_usage WHERE digest NOT IN (SELECT digest FROM api_tokens)",
                  "");
+    if (rc == LT_OK)
+        rc = run(db, "DELETE FROM token_usage WHERE instance <> '' AND updated_at < ?", "i",
+                 stale_before);
     return rc;
 }
 

@@ -67,7 +67,8 @@ int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_u
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
 int lt__sql_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, int64_t prune_before);
 int lt__sql_secret_get(lt_store_t *s, const char *name, char *out, size_t cap);
-int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,
+                              int64_t stale_before);
 /* The event row of a write, chained (chain.c): the previous row's hash (or the anchor's) read
  * in the same write transaction, so under the backend's write lock; *out_id (may be NULL) gets
  * its id. */

@@ -84,12 +84,15 @@ typedef struct {
     size_t n_origins;
 } lt_token_new_t;
 
-/* The stored usage of one token (token_usage.c's own JSON form). */
+/* The stored usage of one token as one instance counted it (token_usage.c's own JSON form):
+ * instances on one database write rows of their own, so counts add up and never overwrite. */
 typedef struct {
     uint8_t digest[32];
+    const char *instance; /* "" for the one process on a SQLite file */
     const char *data;
 } lt_token_usage_row_t;
-typedef void (*lt_token_usage_fn)(void *ctx, const uint8_t digest[32], const char *data);
+typedef void (*lt_token_usage_fn)(void *ctx, const uint8_t digest[32], const char *instance,
+                                  const char *data);
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
 typedef struct {
@@ -220,10 +223,13 @@ typedef struct lt_store_backend {
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
-    /* Replace the usage rows of n tokens; drop the rows of tokens no longer stored. */
-    int (*token_usage_write)(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
-    /* Call fn for each stored usage row. */
-    int (*token_usage_load)(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
+    /* Replace the usage rows of n (token, instance); drop the rows of tokens no longer stored,
+     * and those of an instance (not "") not written since stale_before. */
+    int (*token_usage_write)(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,
+                             int64_t stale_before);
+    /* Call fn for each stored usage row (of digest only, when not NULL). */
+    int (*token_usage_load)(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
     /* Usage retention: hourly rows (and their variants) of hours before raw_before are summed
@@ -343,11 +349,15 @@ int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grac
                            const lt_event_t *ev);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
-/* Replace the usage of n tokens and drop that of tokens gone (no event; one transaction). */
+/* Replace the usage of n (token, instance) rows and drop that of tokens gone, and the rows of
+ * an instance of a shared store (not "") not written in LT_TOKEN_USAGE_STALE_DAYS (no event;
+ * one transaction). */
+#define LT_TOKEN_USAGE_STALE_DAYS 8
 int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
-/* Call fn (in the store's transaction: it must not call the store) for each token's stored
- * usage. */
-int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
+/* Call fn (in the store's read transaction: it must not call the store) for each stored usage
+ * row, of digest only when not NULL. */
+int lt_store_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                              void *ctx);
 /* --- features, tags, segments --- */
 /* Replace n features whole (row, every env state, strategies, dependencies) in one
  * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they

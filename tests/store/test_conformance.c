@@ -386,11 +386,13 @@ static void test_tokens(void **state)
 }
 
 /* Issue 16 §4: usage rows are replaced whole, read back, and go when their token does. */
-static void collect_usage(void *ctx, const uint8_t digest[32], const char *data)
+static void collect_usage(void *ctx, const uint8_t digest[32], const char *instance,
+                          const char *data)
 {
     char *out = ctx;
     size_t len = strlen(out);
-    snprintf(out + len, 256 - len, "%d=%s;", digest[0], data);
+    snprintf(out + len, 256 - len, "%d%s%s=%s;", digest[0], instance[0] ? "@" : "", instance,
+             data);
 }
 
 static void test_token_usage_rows(void **state)
@@ -411,7 +413,7 @@ static void test_token_usage_rows(void **state)
     rows[0].data = "{\"n\":3}";
     assert_int_equal(lt_store_token_usage_write(fx->s, rows, 1), LT_OK);
     char got[256] = "";
-    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_int_equal(lt_store_token_usage_load(fx->s, NULL, collect_usage, got), LT_OK);
     assert_non_null(strstr(got, "7={\"n\":3};"));
     assert_non_null(strstr(got, "8={\"n\":2};"));
     assert_int_equal(strlen(got), strlen("7={\"n\":3};8={\"n\":2};"));
@@ -420,8 +422,30 @@ static void test_token_usage_rows(void **state)
     memset(rows[1].digest, 9, 32);
     assert_int_equal(lt_store_token_usage_write(fx->s, rows, 2), LT_OK);
     got[0] = '\0';
-    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_int_equal(lt_store_token_usage_load(fx->s, NULL, collect_usage, got), LT_OK);
     assert_string_equal(got, "7={\"n\":3};");
+    /* issue 11: rows of other instances sit beside it (never overwriting it); a read of one
+     * digest gets every instance's row of that token only */
+    lt_token_usage_row_t inst[2];
+    memset(inst, 0, sizeof(inst));
+    memcpy(inst[0].digest, a.digest, 32);
+    inst[0].instance = "i1";
+    inst[0].data = "{\"n\":10}";
+    assert_int_equal(lt_store_token_create(fx->s, &b, &ev, NULL), LT_OK);
+    memcpy(inst[1].digest, b.digest, 32);
+    inst[1].instance = "i2";
+    inst[1].data = "{\"n\":20}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, inst, 2), LT_OK);
+    inst[0].data = "{\"n\":11}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, inst, 1), LT_OK);
+    got[0] = '\0';
+    assert_int_equal(lt_store_token_usage_load(fx->s, a.digest, collect_usage, got), LT_OK);
+    assert_int_equal(strlen(got), strlen("7={\"n\":3};7@i1={\"n\":11};"));
+    assert_non_null(strstr(got, "7={\"n\":3};"));
+    assert_non_null(strstr(got, "7@i1={\"n\":11};"));
+    got[0] = '\0';
+    assert_int_equal(lt_store_token_usage_load(fx->s, b.digest, collect_usage, got), LT_OK);
+    assert_string_equal(got, "8@i2={\"n\":20};");
 }
 
 /* Issue 11: the login limits shared by the instances on one database. The secret is the same

@@ -87,7 +87,8 @@ void lt__pg_reader_put(lt_store_t *s, PGconn *c);
 /* ---- the primitives (see store.h), by file ---- */
 int lt__pg_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out); /* pg_read.c */
 int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
-int lt__pg_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
+int lt__pg_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx);
 int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
                        size_t *n);
 int lt__pg_environments_list(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);
