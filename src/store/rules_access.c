@@ -117,6 +117,18 @@ int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grac
     return lt__tx_end(s, s->be->token_marks(s, digest, grace_until, true), ev);
 }
 
+int lt_store_tokens_read(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                         size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (s->be->begin(s, LT_TX_READ) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->tokens_find(s, a, q, out, n);
+    s->be->rollback(s); /* a read: nothing to keep */
+    return rc;
+}
+
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,
                          size_t n)
 {

@@ -347,6 +347,10 @@ int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint
 /* Note that a token has expired (its api-token-expired event): written once. */
 int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                            const lt_event_t *ev);
+/* The stored tokens matching q, in a (a read transaction): what another instance wrote since
+ * the snapshot, such as last-seen times. */
+int lt_store_tokens_read(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                         size_t *n);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
 /* Replace the usage of n (token, instance) rows and drop that of tokens gone, and the rows of
