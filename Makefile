@@ -58,6 +58,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UI_FILES := $(shell find ui -type f | sort)
 UI_GEN := $(BUILD)/gen/ui_assets.c
 LIB_OBJ += $(BUILD)/gen/ui_assets.o
+# The names of latch's OpenAPI document (src/api/openapi.c): Unleash's operations and latch's own.
+OPENAPI_TSV := tests/data/unleash-8.2.0-operations.tsv src/api/openapi_latch.tsv
+OPENAPI_GEN := $(BUILD)/gen/openapi_ops.c
+LIB_OBJ += $(BUILD)/gen/openapi_ops.o
 MAIN_OBJ := $(BUILD)/src/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -83,6 +87,13 @@ $(UI_GEN): $(UI_FILES) $(shell find ui -type d) scripts/embed-ui.pl
 	scripts/embed-ui.pl ui > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/ui_assets.o: $(UI_GEN)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -c $< -o $@
+
+$(OPENAPI_GEN): $(OPENAPI_TSV) scripts/embed-openapi.pl
+	@mkdir -p $(dir $@)
+	scripts/embed-openapi.pl $(OPENAPI_TSV) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/openapi_ops.o: $(OPENAPI_GEN)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Isrc -c $< -o $@
 
 # Objects are stored under their full paths (P), so two files of one name in different
@@ -140,9 +151,11 @@ integration: $(BUILD)/latch
 # The integration suites again with every server on a fresh PostgreSQL database, but for the
 # ones about SQLite's file (damaged pages, the raw bytes of the file, a full disk under it) and
 # the edge in front of unleash-server (no latch store there), and the import from
-# unleash-server (it makes a SQLite and a PostgreSQL store of its own).
+# unleash-server (it makes a SQLite and a PostgreSQL store of its own), and latch beside a
+# real unleash-server (its own PostgreSQL).
 PG_SUITES := $(filter-out tests/integration/store_faults.test.mjs tests/integration/access_secrets.test.mjs \
                tests/integration/store_full.test.mjs tests/integration/edge_unleash.test.mjs \
+               tests/integration/admin_unleash.test.mjs \
                tests/integration/import_unleash.test.mjs \
                tests/integration/pg_%,$(wildcard tests/integration/*.test.mjs))
 integration-pg: $(BUILD)/latch

@@ -56,6 +56,7 @@ extern const lt_route_t lt_routes_admin_dependencies[];
 extern const lt_route_t lt_routes_admin_strategy_defs[];
 extern const lt_route_t lt_routes_admin_context[];
 extern const lt_route_t lt_routes_admin_tag_types[];
+extern const lt_route_t lt_routes_admin_addons[]; /* admin/addons.c */
 extern const lt_route_t lt_routes_admin_applications[];
 /* profile.c: the current user's own password (POST /api/admin/user/change-password) */
 extern const lt_route_t lt_routes_admin_profile[];
@@ -67,6 +68,8 @@ extern const lt_route_t lt_routes_admin_search[];
 extern const lt_route_t lt_routes_admin_project_views[];
 /* playground.c: POST /api/admin/playground, every flag evaluated for one context. */
 extern const lt_route_t lt_routes_admin_playground[];
+/* features_batch.c: Unleash's import/export format (features-batch export, validate, import). */
+extern const lt_route_t lt_routes_admin_features_batch[];
 /* user_views.c: admin count, user search, access lists, inactive users. */
 extern const lt_route_t lt_routes_admin_user_views[];
 

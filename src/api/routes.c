@@ -7,6 +7,7 @@
 #include "client_stream.h"
 #include "frontend.h"
 #include "ofrep.h"
+#include "openapi.h"
 #include "route.h"
 
 const lt_adm_decl_t lt_api_public = {.access = LT_ADM_PUBLIC};
@@ -59,12 +60,15 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_strategy_defs,
         lt_routes_admin_context,
         lt_routes_admin_tag_types,
+        lt_routes_admin_addons,
         lt_routes_admin_applications,
         lt_routes_admin_profile,
         lt_routes_admin_ui_config,
         lt_routes_admin_search,
         lt_routes_admin_project_views,
         lt_routes_admin_playground,
+        lt_routes_admin_features_batch,
+        lt_routes_docs,
         lt_routes_ui,
     };
     size_t total = 0;

@@ -25,6 +25,7 @@ const char *const lt_permissions[] = {
     "UPDATE_APPLICATION", "READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
     "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN", "READ_FRONTEND_API_TOKEN",
     "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN",
+    "CREATE_ADDON", "UPDATE_ADDON", "DELETE_ADDON",
     /* per project */
     "CREATE_FEATURE", "UPDATE_FEATURE", "DELETE_FEATURE", "UPDATE_FEATURE_VARIANTS",
     "UPDATE_FEATURE_DEPENDENCY", "UPDATE_PROJECT", "DELETE_PROJECT", "CREATE_PROJECT_API_TOKEN",
@@ -34,7 +35,7 @@ const char *const lt_permissions[] = {
     "UPDATE_FEATURE_ENVIRONMENT", "UPDATE_FEATURE_ENVIRONMENT_VARIANTS", NULL};
 
 /* Index in lt_permissions where the per-project ones start. */
-#define FIRST_PROJECT_PERM 23
+#define FIRST_PROJECT_PERM 26
 
 /* What Editors may do outside projects. In projects they hold Member's rights in "default"
  * only (as Unleash's role_permission rows give them), and Owner in the projects they create
@@ -45,7 +46,8 @@ static const char *const editor_global[] = {
     "UPDATE_SEGMENT", "DELETE_SEGMENT", "CREATE_TAG_TYPE", "UPDATE_TAG_TYPE", "DELETE_TAG_TYPE",
     "UPDATE_APPLICATION", "READ_CLIENT_API_TOKEN", "CREATE_CLIENT_API_TOKEN",
     "UPDATE_CLIENT_API_TOKEN", "DELETE_CLIENT_API_TOKEN", "READ_FRONTEND_API_TOKEN",
-    "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN", NULL};
+    "CREATE_FRONTEND_API_TOKEN", "UPDATE_FRONTEND_API_TOKEN", "DELETE_FRONTEND_API_TOKEN",
+    "CREATE_ADDON", "UPDATE_ADDON", "DELETE_ADDON", NULL};
 
 /* Project Members: flags and their configuration in the project. */
 static const char *const member_perms[] = {
@@ -73,7 +75,7 @@ bool lt_permission_is_project(const char *perm)
 }
 
 /* Index in lt_permissions where the per-environment ones start. */
-#define FIRST_ENV_PERM 34
+#define FIRST_ENV_PERM 37
 
 bool lt_permission_is_environment(const char *perm)
 {

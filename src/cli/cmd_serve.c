@@ -6,6 +6,7 @@
 
 #include "cli_int.h"
 #include "conf.h"
+#include "../api/addons.h"
 #include "../api/client_stream.h"
 #include "../base/log.h"
 
@@ -51,6 +52,8 @@ static const char usage_serve[] =
     "  --drain-timeout S     on SIGTERM, seconds to finish requests begun (default 10)\n"
     "  --login-limit N       login attempts a minute from one client address (env\n"
     "                        SIMPLE_LOGIN_LIMIT_PER_MINUTE; default 10)\n"
+    "  --addons-allow-private 0|1  1: webhook addons may post to loopback, private and\n"
+    "                        link-local addresses (env LATCH_ADDONS_ALLOW_PRIVATE; default 0)\n"
     "\n"
     "The configuration file holds `key = value` lines and `#` comments; the keys are the\n"
     "long options without --, e.g. `port = 4242`. The environment overrides the file and the\n"
@@ -289,7 +292,7 @@ enum { S_PORT, S_BIND, S_DB, S_THREADS, S_MAX_BODY, S_METRICS, S_WATCH, S_TRUSTE
        S_LOG_LEVEL, S_FIRST_START_FILE, S_SECURE_COOKIES, S_STREAM_HB, S_STREAM_PER_TOKEN,
        S_STREAM_MAX, S_BASE_PATH, S_MAX_CONNS, S_MAX_CONNS_ADDR, S_HEADER_TIMEOUT,
        S_BODY_TIMEOUT, S_IDLE_TIMEOUT, S_DRAIN_TIMEOUT, S_LOGIN_LIMIT,
-       S_TOKEN_FORMAT, S_TOKEN_SWEEP, N_SETTINGS };
+       S_TOKEN_FORMAT, S_TOKEN_SWEEP, S_ADDONS_PRIVATE, N_SETTINGS };
 
 static void settings_init(lt_conf_item_t s[N_SETTINGS])
 {
@@ -322,6 +325,8 @@ static void settings_init(lt_conf_item_t s[N_SETTINGS])
         [S_DRAIN_TIMEOUT] = {"drain-timeout", LT_CONF_INT, 0, 3600, {NULL}, "10"},
         [S_LOGIN_LIMIT] = {"login-limit", LT_CONF_INT, 1, 1000000,
                            {"SIMPLE_LOGIN_LIMIT_PER_MINUTE"}, "10"},
+        [S_ADDONS_PRIVATE] = {"addons-allow-private", LT_CONF_INT, 0, 1,
+                              {"LATCH_ADDONS_ALLOW_PRIVATE"}, "0"},
     };
     memcpy(s, init, sizeof(init));
 }
@@ -489,12 +494,14 @@ int lt__cli_serve(int argc, char **argv)
     lt_ui_configure(base_path);
     cfg.routes = lt_serve_routes(&cfg.n_routes);
     lt_admin_set_login_limit((int)s[S_LOGIN_LIMIT].num);
+    lt_addons_set_allow_private(s[S_ADDONS_PRIVATE].num == 1);
     lt_http_t *http;
     lt_stream_config_t sc = {(int)s[S_STREAM_HB].num * 1000, (size_t)s[S_STREAM_MAX].num,
                              (size_t)s[S_STREAM_PER_TOKEN].num, 0};
     if (lt_usage_start(metrics_s_v * 1000, 0) != LT_OK || lt_state_watch_start(watch_ms) != LT_OK ||
         lt_token_sweep_start((int)s[S_TOKEN_SWEEP].num) != LT_OK ||
-        lt_stream_start(&sc) != LT_OK || lt_http_start(&http, &cfg) != LT_OK) {
+        lt_stream_start(&sc) != LT_OK || lt_addons_start() != LT_OK ||
+        lt_http_start(&http, &cfg) != LT_OK) {
         sodium_memzero(first_password, sizeof(first_password));
         sodium_memzero(first_secret, sizeof(first_secret));
         goto out;
@@ -509,6 +516,7 @@ int lt__cli_serve(int argc, char **argv)
     lt_http_stop(http);
     rc = 0;
 out:
+    lt_addons_stop(); /* after the requests: what they committed is queued, then recorded */
     lt_stream_stop();
     lt_token_sweep_stop();
     lt_usage_stop();

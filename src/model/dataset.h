@@ -31,6 +31,8 @@ typedef struct lt_dataset {
     size_t n_context_fields;
     lt_strategy_def_t *strategy_defs;
     size_t n_strategy_defs;
+    lt_addon_t *addons; /* sorted by id */
+    size_t n_addons;
     lt_user_t *users; /* sorted by id */
     size_t n_users;
     lt_role_t *roles; /* sorted by id */

@@ -183,6 +183,8 @@ static void write_tag_type(lt_buf_t *b, const void *elem)
     lt_json_cstr_or_null(b, t->description);
     lt_buf_puts(b, ",\"icon\":");
     lt_json_cstr_or_null(b, t->icon);
+    lt_buf_puts(b, ",\"color\":");
+    lt_json_cstr_or_null(b, t->color);
     lt_buf_putc(b, '}');
 }
 
@@ -533,6 +535,7 @@ static int parse_config(lt_arena_t *a, const cJSON *root, lt_export_doc_t *d, lt
         t->name = str_or_null(a, it, "name", &ok);
         t->description = str_or_null(a, it, "description", &ok);
         t->icon = str_or_null(a, it, "icon", &ok);
+        t->color = str_or_null(a, it, "color", &ok);
         if (!ok || !t->name || !t->name[0])
             FAIL("a tag type needs a name");
     }

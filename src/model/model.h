@@ -129,6 +129,7 @@ typedef struct {
     const char *name;
     const char *description;
     const char *icon;
+    const char *color; /* "#rrggbb" or NULL */
 } lt_tag_type_t;
 
 typedef struct {
@@ -149,6 +150,22 @@ typedef struct {
     bool deprecated;
     int64_t created_at;
 } lt_strategy_def_t;
+
+/* An addon (an integration): a provider ("webhook") told of the events that match its filters.
+ * The lists are JSON text; empty projects/environments (or ["*"]) match every one. parameters
+ * holds the provider's settings in clear (a webhook's Authorization must be sent as given);
+ * the admin API masks the sensitive ones and no log line or event carries them. */
+typedef struct {
+    int64_t id;
+    const char *provider;
+    const char *description; /* may be NULL */
+    bool enabled;
+    const char *parameters;   /* JSON object text: {"url": ..., ...} */
+    const char *events;       /* JSON list text of event types */
+    const char *projects;     /* JSON list text */
+    const char *environments; /* JSON list text */
+    int64_t created_at;
+} lt_addon_t;
 
 typedef struct {
     const char *name;

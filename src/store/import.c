@@ -163,6 +163,17 @@ int lt_store_import_all(lt_store_t *s, const lt_export_doc_t *d, const char *act
     return lt__tx_end(s, rc, &ev);
 }
 
+int lt_store_import_into(lt_store_t *s, const lt_export_doc_t *d, const lt_event_t *evs,
+                         size_t n_evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = import_everything(s, d);
+    for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
+        rc = s->be->event_append(s, &evs[i]);
+    return lt__tx_end(s, rc, NULL);
+}
+
 /* ---------- another system's access records (lt_store_import_unleash) ---------- */
 
 /* One source id and the store's id for it. */

@@ -245,6 +245,7 @@ static int fill_tag_type(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, voi
     t->name = lt__row_str(a, r, 0);
     t->description = lt__row_str(a, r, 1);
     t->icon = lt__row_str(a, r, 2);
+    t->color = lt__row_str(a, r, 3);
     return LT_OK;
 }
 
@@ -269,6 +270,21 @@ static int fill_strategy_def(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r,
     s->parameters = lt__row_str(a, r, 3);
     s->deprecated = (int)r->num(r, 4) != 0;
     s->created_at = r->num(r, 5);
+    return LT_OK;
+}
+
+static int fill_addon(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_addon_t *x = elem;
+    x->id = r->num(r, 0);
+    x->provider = lt__row_str(a, r, 1);
+    x->description = lt__row_str(a, r, 2);
+    x->enabled = r->num(r, 3) != 0;
+    x->parameters = lt__row_str(a, r, 4);
+    x->events = lt__row_str(a, r, 5);
+    x->projects = lt__row_str(a, r, 6);
+    x->environments = lt__row_str(a, r, 7);
+    x->created_at = r->num(r, 8);
     return LT_OK;
 }
 
@@ -426,7 +442,7 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT feature, type, value FROM feature_tags"
         " ORDER BY feature, type, value",
         lt_tag_t, tags, fill_tag),
-    TOP("tag_types", "SELECT name, description, icon FROM tag_types ORDER BY name", lt_tag_type_t,
+    TOP("tag_types", "SELECT name, description, icon, color FROM tag_types ORDER BY name", lt_tag_type_t,
         tag_types, fill_tag_type),
     TOP("context_fields",
         "SELECT name, description, stickiness, legal_values, sort_order,"
@@ -436,6 +452,10 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT name, title, description, parameters, deprecated,"
         " created_at FROM strategy_definitions ORDER BY name",
         lt_strategy_def_t, strategy_defs, fill_strategy_def),
+    TOP("addons",
+        "SELECT id, provider, description, enabled, parameters, events, projects,"
+        " environments, created_at FROM addons ORDER BY id",
+        lt_addon_t, addons, fill_addon),
     TOP("users",
         "SELECT id, username, email, name, root_role, created_at, seen_at,"
         " login_attempts, service FROM users ORDER BY id",

@@ -355,3 +355,41 @@ int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event
         return LT_ERR;
     return lt__tx_end(s, s->be->strategy_def_delete(s, name), ev);
 }
+
+/* ---------- addons ---------- */
+
+int lt_store_addon_put(lt_store_t *s, const lt_addon_t *x, bool create, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->addon_put(s, x, create ? LT_PUT_CREATE : LT_PUT_REPLACE), ev);
+}
+
+int lt_store_addon_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->addon_delete(s, id), ev);
+}
+
+int lt_store_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out)
+{
+    *out = false;
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->addon_claim(s, addon_id, event_id, out), NULL);
+}
+
+int lt_store_integration_event_add(lt_store_t *s, const lt_integration_event_t *e)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->integration_event_add(s, e, LT_ADDON_EVENTS_KEPT), NULL);
+}
+
+int lt_store_integration_events(lt_store_t *s, lt_arena_t *a, int64_t addon_id, int64_t offset,
+                                int64_t limit, lt_integration_event_t **out, size_t *n)
+{
+    *n = 0;
+    return s->be->integration_events_list(s, a, addon_id, offset, limit, out, n);
+}

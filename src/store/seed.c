@@ -25,7 +25,7 @@ static const lt_role_t seed_roles[] = {
 };
 
 static const lt_tag_type_t seed_tag_type = {"simple", "Used to simplify filtering of features",
-                                            "#"};
+                                            "#", NULL};
 
 static const lt_context_field_t seed_fields[] = {
     {"environment", "Allows you to constrain on application environment", false, NULL, 0, 0},

@@ -315,9 +315,11 @@ int lt__sql_segment_delete(lt_store_t *s, int64_t id)
 
 int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
 {
-    return put_row(s, m, false, "INSERT INTO tag_types (name, description, icon) VALUES (?,?,?)",
-                   "name", "description = excluded.description, icon = excluded.icon", "ttt",
-                   t->name, t->description, t->icon);
+    return put_row(s, m, false,
+                   "INSERT INTO tag_types (name, description, icon, color) VALUES (?,?,?,?)", "name",
+                   "description = excluded.description, icon = excluded.icon, "
+                   "color = excluded.color",
+                   "tttt", t->name, t->description, t->icon, t->color);
 }
 
 int lt__sql_tag_type_delete(lt_store_t *s, const char *name)
@@ -359,6 +361,63 @@ int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_m
 int lt__sql_strategy_def_delete(lt_store_t *s, const char *name)
 {
     return run_changed(s, "DELETE FROM strategy_definitions WHERE name = ?", "t", name);
+}
+
+/* ---------- addons and their deliveries ---------- */
+
+int lt__sql_addon_put(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m)
+{
+    if (m == LT_PUT_CREATE)
+        return put_row(s, m, false,
+                       "INSERT INTO addons (id, provider, description, enabled, parameters,"
+                       " events, projects, environments, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                       "id", "", "ittitttti", x->id, x->provider, x->description,
+                       (int64_t)x->enabled, x->parameters ? x->parameters : "{}",
+                       x->events ? x->events : "[]", x->projects ? x->projects : "[]",
+                       x->environments ? x->environments : "[]", created(x->created_at));
+    return run_changed(s,
+                       "UPDATE addons SET provider = ?, description = ?, enabled = ?,"
+                       " parameters = ?, events = ?, projects = ?, environments = ? WHERE id = ?",
+                       "ttitttti", x->provider, x->description, (int64_t)x->enabled,
+                       x->parameters ? x->parameters : "{}", x->events ? x->events : "[]",
+                       x->projects ? x->projects : "[]",
+                       x->environments ? x->environments : "[]", x->id);
+}
+
+int lt__sql_addon_delete(lt_store_t *s, int64_t id)
+{
+    if (run(s, "DELETE FROM integration_events WHERE addon_id = ?", "i", id) != LT_OK ||
+        run(s, "DELETE FROM addon_claims WHERE addon_id = ?", "i", id) != LT_OK)
+        return LT_ERR;
+    return run_changed(s, "DELETE FROM addons WHERE id = ?", "i", id);
+}
+
+int lt__sql_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out)
+{
+    int64_t changed = 0;
+    *out = false;
+    if (call(s, &changed, NULL,
+             "INSERT INTO addon_claims (addon_id, event_id) VALUES (?,?) ON CONFLICT DO NOTHING",
+             "ii", addon_id, event_id) != LT_OK)
+        return LT_ERR;
+    *out = changed == 1;
+    return run(s, "DELETE FROM addon_claims WHERE event_id < ?", "i", event_id - 10000);
+}
+
+int lt__sql_integration_event_add(lt_store_t *s, const lt_integration_event_t *e, int64_t keep)
+{
+    int rc = run(s,
+                 "INSERT INTO integration_events (addon_id, created_at, state, state_details,"
+                 " event, details) VALUES (?,?,?,?,?,?)",
+                 "iitttt", e->addon_id, created(e->created_at), e->state,
+                 e->state_details ? e->state_details : "", e->event ? e->event : "{}",
+                 e->details ? e->details : "{}");
+    if (rc != LT_OK)
+        return rc;
+    return run(s,
+               "DELETE FROM integration_events WHERE addon_id = ? AND id NOT IN"
+               " (SELECT id FROM integration_events WHERE addon_id = ? ORDER BY id DESC LIMIT ?)",
+               "iii", e->addon_id, e->addon_id, keep > 0 ? keep : (int64_t)1);
 }
 
 /* ---------- users, roles, bindings ---------- */

@@ -54,6 +54,10 @@ int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put
 int lt__sql_context_field_delete(lt_store_t *s, const char *name);
 int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
 int lt__sql_strategy_def_delete(lt_store_t *s, const char *name);
+int lt__sql_addon_put(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m);
+int lt__sql_addon_delete(lt_store_t *s, int64_t id);
+int lt__sql_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
+int lt__sql_integration_event_add(lt_store_t *s, const lt_integration_event_t *e, int64_t keep);
 int lt__sql_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id);
 int lt__sql_user_delete(lt_store_t *s, int64_t id);
 int lt__sql_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t *out_id);
@@ -98,6 +102,10 @@ int lt__sql_usage_prune(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     .context_field_delete = lt__sql_context_field_delete, \
     .strategy_def_put = lt__sql_strategy_def_put, \
     .strategy_def_delete = lt__sql_strategy_def_delete, \
+    .addon_put = lt__sql_addon_put, \
+    .addon_delete = lt__sql_addon_delete, \
+    .addon_claim = lt__sql_addon_claim, \
+    .integration_event_add = lt__sql_integration_event_add, \
     .user_put = lt__sql_user_put, \
     .user_delete = lt__sql_user_delete, \
     .role_put = lt__sql_role_put, \

@@ -114,6 +114,17 @@ typedef struct {
     size_t n_variants;
 } lt_metric_row_t;
 
+/* One delivery attempt of an addon, as recorded (GET /api/admin/addons/:id/events). */
+typedef struct {
+    int64_t id;       /* 0 on insert */
+    int64_t addon_id;
+    int64_t created_at; /* 0 on insert: now */
+    const char *state;  /* "success", "failed", "successWithErrors" */
+    const char *state_details;
+    const char *event;   /* JSON object text: the event delivered */
+    const char *details; /* JSON object text: url, contentType, body; never a secret */
+} lt_integration_event_t;
+
 typedef void (*lt_session_fn)(void *ctx, const uint8_t digest[32], int64_t user_id,
                               int64_t expires_at);
 
@@ -197,6 +208,10 @@ typedef struct lt_store_backend {
     int (*context_field_delete)(lt_store_t *s, const char *name);
     int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
     int (*strategy_def_delete)(lt_store_t *s, const char *name);
+    /* CREATE (LT_EINVAL when the id is taken) or REPLACE (LT_ENOTFOUND when absent); the id is
+     * given, never drawn. */
+    int (*addon_put)(lt_store_t *s, const lt_addon_t *x, lt_put_mode_t m);
+    int (*addon_delete)(lt_store_t *s, int64_t id); /* its integration events with it */
     /* u->id 0 inserts (new id in *out_id), else updates (LT_ENOTFOUND); a NULL hash keeps. */
     int (*user_put)(lt_store_t *s, const lt_user_t *u, const char *password_hash, int64_t *out_id);
     int (*user_delete)(lt_store_t *s, int64_t id); /* its role bindings with it */
@@ -243,6 +258,11 @@ typedef struct lt_store_backend {
     int (*login_count)(lt_store_t *s, int64_t window, lt_login_count_t *c, int64_t prune_before);
     /* The stored secret called name (hex text, drawn at migration) in out, "" when none. */
     int (*secret_get)(lt_store_t *s, const char *name, char *out, size_t cap);
+    /* Claim the delivery of event_id to addon_id for this process: *out true when no process
+     * claimed it before (claims of events 10,000 ids older are dropped). */
+    int (*addon_claim)(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
+    /* Record a delivery attempt, then keep only the newest `keep` of its addon. */
+    int (*integration_event_add)(lt_store_t *s, const lt_integration_event_t *e, int64_t keep);
 
     /* --- small reads the rules need, in a transaction --- */
     int (*tokens_find)(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
@@ -267,6 +287,10 @@ typedef struct lt_store_backend {
     int (*usage_apps)(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n);
     int (*usage_feature)(lt_store_t *s, lt_arena_t *a, const char *feature, int64_t since,
                          lt_metric_row_t **out, size_t *n);
+    /* The delivery attempts of an addon, newest first (limit 1..100, else 50). */
+    int (*integration_events_list)(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n);
 
     /* --- optional (NULL: the caller polls the revision): one thread at a time --- */
     /* Wait up to timeout_ms for another process's commit: 1 when one may have come (a
@@ -420,6 +444,23 @@ int lt_store_context_field_delete(lt_store_t *s, const char *name, const lt_even
 int lt_store_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, const lt_event_t *ev);
 int lt_store_strategy_def_delete(lt_store_t *s, const char *name, const lt_event_t *ev);
 
+/* --- addons (integrations) --- */
+/* Insert (create: LT_EINVAL when x->id is taken) or replace (LT_ENOTFOUND when absent) an
+ * addon with its event. */
+int lt_store_addon_put(lt_store_t *s, const lt_addon_t *x, bool create, const lt_event_t *ev);
+/* Delete an addon and its recorded deliveries. LT_ENOTFOUND when there is none. */
+int lt_store_addon_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Claim the delivery of an event to an addon (no event; one transaction, caller's lock): *out
+ * true for the first process that asks, so instances sharing a database deliver it once. */
+int lt_store_addon_claim(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
+/* Record one delivery attempt (no event; one transaction, caller's lock), keeping the newest
+ * LT_ADDON_EVENTS_KEPT of the addon. */
+#define LT_ADDON_EVENTS_KEPT 100
+int lt_store_integration_event_add(lt_store_t *s, const lt_integration_event_t *e);
+/* The recorded attempts of an addon, newest first, in a. Any thread. */
+int lt_store_integration_events(lt_store_t *s, lt_arena_t *a, int64_t addon_id, int64_t offset,
+                                int64_t limit, lt_integration_event_t **out, size_t *n);
+
 /* --- users, roles, sessions --- */
 /* Insert (u->id == 0) or update a user; password_hash NULL keeps the current one, a new one
  * ends the user's sessions. ev may be NULL (no event). LT_EINVAL: username or email taken. */
@@ -523,6 +564,11 @@ int lt_store_import_doc(lt_store_t *s, const lt_client_doc_t *doc, const char *e
  * replaced whole (states, strategies, dependencies, tags). Nothing absent from the document is
  * removed. LT_EINVAL on a constraint violation (nothing kept). */
 int lt_store_import_all(lt_store_t *s, const struct lt_export_doc *doc, const char *actor);
+/* The same load with the caller's n_evs events instead (Unleash's import into one project and
+ * environment, POST /api/admin/features-batch/import: the caller merged each flag with what
+ * it holds elsewhere, lists only the records to create, and names the events). */
+int lt_store_import_into(lt_store_t *s, const struct lt_export_doc *doc, const lt_event_t *evs,
+                         size_t n_evs);
 
 /* The access records of another system to import (an Unleash database): ids are the source's
  * own, so bindings, root roles and PAT owners name source ids; lt_store_import_access maps them

@@ -453,11 +453,11 @@ test('context fields: built-ins, create, update, legal values, delete with event
 test('tag types: simple built in, create, validate, update, delete with events', async () => {
   const list = (await get('/api/admin/tag-types')).json();
   assert.equal(list.version, 1);
-  assert.deepEqual(list.tagTypes.find((t) => t.name === 'simple'), { name: 'simple', description: 'Used to simplify filtering of features', icon: '#' });
+  assert.deepEqual(list.tagTypes.find((t) => t.name === 'simple'), { name: 'simple', description: 'Used to simplify filtering of features', icon: '#', color: null });
   const c = await oneEvent('tag-type-created', () => call('POST', '/api/admin/tag-types', { name: 'team', description: 'Owner team' }));
   assert.equal(c.res.status, 201, c.res.text);
   assert.equal(c.res.headers.location, 'tag-types/team');
-  assert.deepEqual(c.res.json(), { name: 'team', description: 'Owner team', icon: null });
+  assert.deepEqual(c.res.json(), { name: 'team', description: 'Owner team', icon: null, color: null });
   assert.equal((await noEvent(() => call('POST', '/api/admin/tag-types', { name: 'team' }))).status, 409);
   assert.equal((await noEvent(() => call('POST', '/api/admin/tag-types', { name: 't' }))).status, 400);
   const v = await call('POST', '/api/admin/tag-types/validate', { name: 'other' });
@@ -466,7 +466,7 @@ test('tag types: simple built in, create, validate, update, delete with events',
   assert.equal((await call('POST', '/api/admin/tag-types/validate', { name: 'team' })).status, 409);
   const u = await oneEvent('tag-type-updated', () => call('PUT', '/api/admin/tag-types/team', { description: 'Team', icon: 'x' }));
   assert.equal(u.res.status, 200);
-  assert.deepEqual((await get('/api/admin/tag-types/team')).json(), { version: 1, tagType: { name: 'team', description: 'Team', icon: 'x' } });
+  assert.deepEqual((await get('/api/admin/tag-types/team')).json(), { version: 1, tagType: { name: 'team', description: 'Team', icon: 'x', color: null } });
   assert.equal((await noEvent(() => call('PUT', '/api/admin/tag-types/nope', { description: '' }))).status, 404);
   const d = await oneEvent('tag-type-deleted', () => call('DELETE', '/api/admin/tag-types/team'));
   assert.equal(d.res.status, 200);

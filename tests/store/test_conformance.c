@@ -321,7 +321,7 @@ static void test_config_records(void **state)
 {
     fx_t *fx = *state;
     lt_event_t ev = fx_ev("x");
-    lt_tag_type_t tt = {"team", "Team", "t"};
+    lt_tag_type_t tt = {"team", "Team", "t", "#00ff00"};
     lt_context_field_t cf = {"tenant", "Tenant", false, "[]", 9, 0};
     lt_strategy_def_t sd = {"custom", "Custom", "d", "[]", false, 0};
     assert_int_equal(lt_store_tag_type_put(fx->s, &tt, &ev), LT_OK);
@@ -332,6 +332,7 @@ static void test_config_records(void **state)
     lt_dataset_t d = fx_load(fx);
     assert_int_equal(d.n_tag_types, 2);
     assert_string_equal(d.tag_types[1].description, "Teams");
+    assert_string_equal(d.tag_types[1].color, "#00ff00"); /* migration 11: the colour is kept */
     assert_int_equal(d.n_context_fields, 7);
     assert_int_equal(d.n_strategy_defs, 1);
     assert_int_equal(lt_store_tag_type_delete(fx->s, "team", &ev), LT_OK);
@@ -340,6 +341,79 @@ static void test_config_records(void **state)
     assert_int_equal(lt_store_strategy_def_delete(fx->s, "custom", &ev), LT_ENOTFOUND);
     d = fx_load(fx);
     assert_int_equal(d.n_tag_types + d.n_context_fields + d.n_strategy_defs, 7);
+}
+
+static void test_addons(void **state)
+{
+    fx_t *fx = *state;
+    lt_event_t ev = fx_ev("addon-config-created");
+    lt_addon_t x = {.id = 3,
+                    .provider = "webhook",
+                    .description = "d",
+                    .enabled = true,
+                    .parameters = "{\"url\":\"http://h/\"}",
+                    .events = "[\"feature-created\"]",
+                    .projects = "[]",
+                    .environments = "[\"production\"]",
+                    .created_at = 0};
+    assert_int_equal(lt_store_addon_put(fx->s, &x, true, &ev), LT_OK);
+    assert_int_equal(lt_store_addon_put(fx->s, &x, true, &ev), LT_EINVAL); /* id taken */
+    x.enabled = false;
+    assert_int_equal(lt_store_addon_put(fx->s, &x, false, &ev), LT_OK);
+    lt_addon_t y = x;
+    y.id = 4;
+    assert_int_equal(lt_store_addon_put(fx->s, &y, false, &ev), LT_ENOTFOUND);
+    lt_dataset_t d = fx_load(fx);
+    assert_int_equal(d.n_addons, 1);
+    assert_int_equal(d.addons[0].id, 3);
+    assert_false(d.addons[0].enabled);
+    assert_string_equal(d.addons[0].environments, "[\"production\"]");
+    assert_string_equal(d.addons[0].parameters, "{\"url\":\"http://h/\"}");
+    /* deliveries: newest first, the newest LT_ADDON_EVENTS_KEPT kept, no event row written */
+    int64_t r0 = 0, r1 = 0;
+    lt_store_revision(fx->s, &r0);
+    for (int i = 0; i < LT_ADDON_EVENTS_KEPT + 5; i++) {
+        char det[32];
+        snprintf(det, sizeof(det), "attempt %d", i);
+        lt_integration_event_t e = {.id = 0,
+                                    .addon_id = 3,
+                                    .created_at = 0,
+                                    .state = i % 2 ? "failed" : "success",
+                                    .state_details = det,
+                                    .event = "{\"id\":1}",
+                                    .details = "{}"};
+        assert_int_equal(lt_store_integration_event_add(fx->s, &e), LT_OK);
+    }
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1);
+    lt_arena_t a;
+    lt_arena_init(&a, 0);
+    lt_integration_event_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 100, &rows, &n), LT_OK);
+    assert_int_equal(n, LT_ADDON_EVENTS_KEPT);
+    assert_string_equal(rows[0].state_details, "attempt 104");
+    assert_string_equal(rows[0].state, "success");
+    assert_true(rows[0].id > rows[1].id);
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 99, 10, &rows, &n), LT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].state_details, "attempt 5");
+    /* claims: the first asker gets a delivery, a second does not */
+    bool claimed = false;
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 3, 50, &claimed), LT_OK);
+    assert_false(claimed);
+    assert_int_equal(lt_store_addon_claim(fx->s, 4, 50, &claimed), LT_OK);
+    assert_true(claimed);
+    lt_store_revision(fx->s, &r1);
+    assert_int_equal(r0, r1); /* no event rows */
+    assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_OK);
+    assert_int_equal(lt_store_addon_delete(fx->s, 3, &ev), LT_ENOTFOUND);
+    assert_int_equal(lt_store_integration_events(fx->s, &a, 3, 0, 50, &rows, &n), LT_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(fx_load(fx).n_addons, 0);
+    lt_arena_dispose(&a);
 }
 
 /* ---------- tokens ---------- */
@@ -781,6 +855,65 @@ static void test_import_all_roundtrip(void **state)
     lt_arena_dispose(&other.a);
 }
 
+/* Unleash's import into one project and environment: the flags whole, their tags replaced,
+ * the records created, and only the caller's event; a constraint violation keeps nothing. */
+static void test_import_into(void **state)
+{
+    fx_t *fx = *state;
+    assert_int_equal(put_flag(fx, "in1", "default", "production", "in1-prod"), LT_OK);
+    lt_tag_t old = {"in1", "simple", "old"};
+    lt_event_t ev0 = fx_ev("x");
+    assert_int_equal(lt_store_feature_tags_put(fx->s, "in1", &old, 1, &ev0), LT_OK);
+    int64_t r0 = 0, r1 = 0;
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    lt_strategy_t st;
+    memset(&st, 0, sizeof(st));
+    st.name = "default"; /* no id: a fresh one */
+    lt_feature_env_t envs[2] = {{"production", true, NULL, 0, NULL, 0},
+                                {"development", true, &st, 1, NULL, 0}};
+    lt_feature_t fs[1] = {one_flag("in1", "default", envs, 2)};
+    lt_tag_t tags[1] = {{"in1", "team", "web"}};
+    lt_tag_type_t tt = {"team", "Team", NULL, "#123456"};
+    lt_context_field_t cf = {"plan", NULL, false, "[]", 0, 0};
+    lt_export_doc_t doc;
+    memset(&doc, 0, sizeof(doc));
+    doc.features = fs;
+    doc.n_features = 1;
+    doc.tags = tags;
+    doc.n_tags = 1;
+    doc.tag_types = &tt;
+    doc.n_tag_types = 1;
+    doc.context_fields = &cf;
+    doc.n_context_fields = 1;
+    lt_event_t ev = fx_ev("features-imported");
+    ev.project = "default";
+    ev.environment = "development";
+    lt_event_t evs[2] = {fx_ev("feature-created"), ev};
+    assert_int_equal(lt_store_import_into(fx->s, &doc, evs, 2), LT_OK);
+    assert_int_equal(lt_store_revision(fx->s, &r1), LT_OK);
+    assert_int_equal(r1, r0 + 2); /* the events given */
+    lt_dataset_t d = fx_load(fx);
+    const lt_feature_t *g = fx_feature(&d, "in1");
+    assert_int_equal(g->n_envs, 2);
+    assert_non_null(g->envs[0].strategies[0].id);
+    assert_int_equal(d.n_tags, 1);
+    assert_string_equal(d.tags[0].value, "web");
+    assert_string_equal(d.tag_types[1].color, "#123456");
+    assert_non_null(fx_feature(&d, "in1"));
+    /* a flag of a project that does not exist: nothing kept, no event */
+    lt_feature_t bad = one_flag("in2", "no-such-project", envs, 1);
+    doc.features = &bad;
+    doc.n_tags = 0;
+    doc.n_tag_types = 0;
+    doc.n_context_fields = 0;
+    fx_quiet(true);
+    int rc = lt_store_import_into(fx->s, &doc, evs, 2);
+    fx_quiet(false);
+    assert_int_equal(rc, LT_EINVAL);
+    assert_int_equal(lt_store_revision(fx->s, &r0), LT_OK);
+    assert_int_equal(r0, r1);
+}
+
 /* The records of an Unleash import: a project, a custom role (source id 7), two users (source
  * ids 2 and 3) with a bcrypt hash, vi's project role, a client token and ed's PAT. */
 typedef struct {
@@ -994,9 +1127,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_doc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_all_roundtrip, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_import_into, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_unleash, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_import_unleash_all_or_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_addons, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_usage_retention, fx_setup, fx_teardown),
     };
     int failed = 0;

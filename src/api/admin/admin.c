@@ -360,7 +360,10 @@ const char *lt_adm_body_name(lt_req_t *r, const cJSON *body)
     const char *name = lt_adm_str(body, "name");
     if (lt_adm_name_ok(name))
         return name;
-    lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
+    if (!name)
+        lt_adm_reply_bad_body(r, "/body/name", LT_ADM_REQUIRED, "/body/name");
+    else
+        lt_reply_error(r, 400, "ValidationError", "\"name\" must be URL friendly");
     return NULL;
 }
 
@@ -405,6 +408,54 @@ int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, 
     return LT_EINVAL;
 }
 
+int lt_write_bad_body(lt_write_t *w, const char *path, const char *fmt, ...)
+{
+    w->status = 400;
+    w->name = "BadDataError";
+    snprintf(w->path, sizeof(w->path), "%s", path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+    va_end(ap);
+    return LT_EINVAL;
+}
+
+static void reply_bad_body(lt_req_t *r, const char *path, const char *detail)
+{
+    char id[37];
+    lt_uuid(id);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"id\":\"");
+    lt_buf_puts(&b, id);
+    lt_buf_puts(&b, "\",\"name\":\"BadDataError\",\"message\":\"Request validation failed: your "
+                    "request body or params contain invalid data. Refer to the `details` list "
+                    "for more information.\",\"details\":[{\"path\":");
+    lt_json_cstr(&b, path);
+    lt_buf_puts(&b, ",\"message\":");
+    lt_json_cstr(&b, detail);
+    lt_buf_puts(&b, "}]}");
+    lt_reply_buf(r, 400, LT_JSON_TYPE, &b);
+}
+
+void lt_adm_reply_bad_body(lt_req_t *r, const char *path, const char *fmt, ...)
+{
+    char msg[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    reply_bad_body(r, path, msg);
+}
+
+void lt_adm_reply_write_error(lt_req_t *r, const lt_write_t *w)
+{
+    if (w->path[0])
+        reply_bad_body(r, w->path, w->msg);
+    else
+        lt_reply_error(r, w->status, w->name, "%s", w->msg);
+}
+
 int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w)
 {
     w->status = 0;
@@ -432,7 +483,7 @@ int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w)
                           rc == LT_ENOTFOUND ? "NotFoundError" : "InternalError",
                           rc == LT_ENOTFOUND ? "Could not find the resource."
                                              : "The change could not be stored.");
-        lt_reply_error(r, w->status, w->name, "%s", w->msg);
+        lt_adm_reply_write_error(r, w);
     }
     return rc;
 }

@@ -52,7 +52,8 @@ typedef struct {
     int status;       /* HTTP status for an error (400, 404, 409...) */
     const char *name; /* Unleash error name */
     char msg[384];
-    void *ctx; /* the handler's own data */
+    char path[96]; /* set by lt_write_bad_body: the member its details name */
+    void *ctx;     /* the handler's own data */
 } lt_write_t;
 
 typedef int (*lt_write_fn)(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w);
@@ -61,6 +62,21 @@ int lt_admin_write(lt_req_t *r, lt_write_fn fn, lt_write_t *w);
 /* Set an error on w (returns LT_EINVAL for convenience). */
 int lt_write_fail(lt_write_t *w, int status, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * Unleash's answer to a body its request validation refuses: 400 BadDataError with the
+ * message "Request validation failed: ..." and details [{path, message}], path naming the
+ * member ("/body/name"). lt_write_bad_body sets it on w (lt_admin_write replies so);
+ * lt_adm_reply_bad_body replies at once. LT_ADM_REQUIRED(p) is the detail of a missing
+ * member.
+ */
+int lt_write_bad_body(lt_write_t *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void lt_adm_reply_bad_body(lt_req_t *r, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Reply with w's error: Unleash's validation shape when w names a path. */
+void lt_adm_reply_write_error(lt_req_t *r, const lt_write_t *w);
+#define LT_ADM_REQUIRED "The `%s` property is required. It was not present on the data you sent."
 
 /* ---------- helpers written once for every resource ---------- */
 
@@ -125,6 +141,14 @@ size_t lt_adm_segment_values_limit(void);
 /* ---------- users and roles (users.c, roles.c) ---------- */
 /* The admin JSON of a user; seen_override: the seenAt to show (a login now), else 0. */
 void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
+/* A user's imageUrl: Gravatar's URL for the e-mail address, or null. */
+void lt_adm_write_image_url(lt_buf_t *b, const lt_user_t *u);
+/* project_views.c: Unleash's health rating of a project (the share of its live flags that are
+ * not stale, in percent; 100 without flags), and its owners as Unleash lists them
+ * ([{ownerType, name, email, imageUrl}] of the users holding Owner there, else
+ * [{ownerType: "system"}]). */
+int lt_adm_project_health(const lt_dataset_t *d, const char *project);
+void lt_adm_write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project);
 /* The current snapshot holding user id, reloading once when another process just created
  * them. The user or NULL; the caller releases *out either way. */
 const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
@@ -137,6 +161,8 @@ void lt_adm_write_role(lt_buf_t *b, const lt_role_t *r, bool with_perms);
  */
 /* Does another live flag depend on this one? */
 bool lt_adm_has_children(const lt_dataset_t *d, const char *name);
+/* features.c: is t one of the flag types (release, experiment, ...)? */
+bool lt_adm_feature_type_ok(const char *t);
 /* Is name a built-in strategy or a custom strategy definition? */
 bool lt_adm_strategy_known(const lt_dataset_t *d, const char *name);
 
@@ -168,6 +194,12 @@ void lt_adm_write_feature_env(lt_buf_t *b, const lt_feature_t *f, const lt_envir
 void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
 /* The short form listed per project: metadata and per-environment summaries. */
 void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f);
+/* Where the yes/no of flag views start: the start of the previous hour (usage is kept by hour). */
+int64_t lt_adm_usage_since(void);
+/* The same with each environment's yes/no: the counts of the usage rows m (the flag's) of
+ * hours from since on (since 0: none written). */
+void lt_adm_write_feature_summary_usage(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f,
+                                        const lt_metric_row_t *m, size_t n_m, int64_t since);
 /* Tags of a flag as [{value, type}]. */
 void lt_adm_write_tags(lt_buf_t *b, const lt_dataset_t *d, const char *feature);
 /* events.c: [{id, name}], the distinct creators of rows (newest first), each once. */

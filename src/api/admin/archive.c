@@ -106,7 +106,7 @@ static void api_project_archive_validate(lt_req_t *r, const lt_params_t *p)
     const char **names;
     size_t n;
     if (lt_adm_name_list(&c, "features", &names, &n, &w) != LT_OK) {
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
         return;
     }
     LT_UNUSED(p);

@@ -39,7 +39,8 @@ static size_t env_enabled_count(const lt_dataset_t *d, const char *env, const ch
     size_t n = 0;
     for (size_t i = 0; i < d->n_features; i++) {
         const lt_feature_t *f = &d->features[i];
-        if (f->archived || (project && strcmp(f->project, project) != 0))
+        /* as Unleash counts: every enabled flag environment, archived flags' too */
+        if (project && strcmp(f->project, project) != 0)
             continue;
         const lt_feature_env_t *fe = lt_feature_env(f, env);
         n += fe && fe->enabled && lt_dataset_project_has_env(d, f->project, env);

@@ -4,9 +4,12 @@
  * are read from the store (not the snapshot), newest first; every admin write stored its row in its
  * own transaction.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "admin_int.h"
+#include "../addons.h"
 #include "../api.h"
 
 /* A query value as a NUL-terminated arena string, without Unleash's "IS:" operator prefix;
@@ -113,6 +116,57 @@ static void events_list(lt_req_t *r, const lt_params_t *params)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* The label of an event type as the event search shows it: "feature-environment-enabled" ->
+ * "Flag environment enabled" (Unleash calls flags "flags" in its labels). */
+static void label_of(const char *type, char *out, size_t cap)
+{
+    size_t n = 0;
+    const char *t = type ? type : "";
+    if (strncmp(t, "feature-", 8) == 0 || strcmp(t, "feature") == 0) {
+        n = (size_t)snprintf(out, cap, "flag");
+        t += 7;
+    }
+    for (; *t && n + 1 < cap; t++)
+        out[n++] = *t == '-' ? ' ' : *t;
+    out[n] = '\0';
+    if (n)
+        out[0] = (char)toupper((unsigned char)out[0]);
+}
+
+/* One event of the search: the stored event's JSON with a label and a one-line markdown
+ * summary (who did what to which flag, in which project and environment), as Unleash's event
+ * search describes events; the event list leaves both null. */
+static void write_described(lt_buf_t *b, const lt_event_row_t *e)
+{
+    lt_buf_t one;
+    lt_buf_init(&one, 0);
+    lt_store_event_write_json(&one, e, false);
+    char *text = lt_buf_take(&one, NULL);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    lt_assert(j);
+    char label[128];
+    label_of(e->type, label, sizeof(label));
+    lt_buf_t s;
+    lt_buf_init(&s, 4096);
+    lt_buf_printf(&s, "**%s** triggered **%s**", e->created_by ? e->created_by : "unknown",
+                  e->type ? e->type : "");
+    if (e->feature_name)
+        lt_buf_printf(&s, " on flag **%s**", e->feature_name);
+    if (e->project)
+        lt_buf_printf(&s, " in project **%s**", e->project);
+    if (e->environment)
+        lt_buf_printf(&s, " for environment **%s**", e->environment);
+    char *summary = lt_buf_take(&s, NULL);
+    cJSON_ReplaceItemInObjectCaseSensitive(j, "label", cJSON_CreateString(label));
+    cJSON_ReplaceItemInObjectCaseSensitive(j, "summary", cJSON_CreateString(summary));
+    free(summary);
+    char *out = cJSON_PrintUnformatted(j);
+    lt_buf_puts(b, out);
+    cJSON_free(out);
+    cJSON_Delete(j);
+}
+
 static void events_search(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
@@ -135,7 +189,7 @@ static void events_search(lt_req_t *r, const lt_params_t *params)
     for (size_t i = 0; i < n; i++) {
         if (i)
             lt_buf_putc(&b, ',');
-        lt_store_event_write_json(&b, &rows[i], false);
+        write_described(&b, &rows[i]);
     }
     lt_buf_printf(&b, "],\"total\":%lld}", (long long)total);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);

@@ -31,7 +31,7 @@ static const char *const feature_types[][4] = {
      "Coordinate the planned removal of an existing feature. Expected lifetime: ~90 days", "90"},
 };
 
-static bool type_ok(const char *t)
+bool lt_adm_feature_type_ok(const char *t)
 {
     for (size_t i = 0; i < LT_ARRAY_LEN(feature_types); i++)
         if (strcmp(feature_types[i][0], t) == 0)
@@ -69,7 +69,7 @@ static int feature_fields(lt_adm_wctx_t *c, const cJSON *j, lt_feature_t *f, lt_
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(j, "description");
     const cJSON *imp = cJSON_GetObjectItemCaseSensitive(j, "impressionData");
     const cJSON *stale = cJSON_GetObjectItemCaseSensitive(j, "stale");
-    if (type && !(cJSON_IsString(type) && type_ok(type->valuestring)))
+    if (type && !(cJSON_IsString(type) && lt_adm_feature_type_ok(type->valuestring)))
         return BAD("\"type\" must be one of [experiment, kill-switch, release, operational, "
                    "permission, sunset]");
     if (desc && !cJSON_IsString(desc) && !cJSON_IsNull(desc))
@@ -94,8 +94,10 @@ static int feature_fields(lt_adm_wctx_t *c, const cJSON *j, lt_feature_t *f, lt_
 /* A name for a new flag: valid and unused (archived ones included). */
 static int new_name_ok(const lt_dataset_t *d, const cJSON *name, lt_write_t *w)
 {
+    if (!name || cJSON_IsNull(name))
+        return lt_write_bad_body(w, "/body/name", LT_ADM_REQUIRED, "/body/name");
     if (!cJSON_IsString(name))
-        return BAD("\"name\" is required");
+        return BAD("\"name\" must be a string");
     if (!lt_adm_name_ok(name->valuestring))
         return BAD("\"name\" must be URL friendly and 1 to 100 characters long");
     const lt_feature_t *f = lt_dataset_feature(d, name->valuestring);
@@ -461,6 +463,80 @@ static void api_features_list(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* {id, name, imageUrl} of a user id an event names (name: the event's when the user is gone,
+ * or an admin token's). */
+static cJSON *user_ref(const lt_dataset_t *d, int64_t id, const char *fallback)
+{
+    cJSON *j = cJSON_CreateObject();
+    const lt_user_t *u = id > 0 ? lt_access_user(d, id) : NULL;
+    char name[256];
+    cJSON_AddNumberToObject(j, "id", (double)id);
+    cJSON_AddStringToObject(j, "name", u ? lt_user_display(u, name, sizeof(name))
+                                         : fallback ? fallback : "unknown");
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    if (u)
+        lt_adm_write_image_url(&b, u);
+    else
+        lt_buf_puts(&b, "null");
+    char *text = lt_buf_take(&b, NULL);
+    cJSON_AddItemToObject(j, "imageUrl", cJSON_Parse(text));
+    free(text);
+    return j;
+}
+
+/* What the single flag view adds from the event log and usage, as Unleash shows it: createdBy
+ * (the feature-created event's author), collaborators (the users whose events changed the
+ * flag, the most recent first) and per environment yes/no (the evaluations counted in the
+ * current and the previous hour). The store is read outside the snapshot: when it cannot be
+ * read, the flag is shown without them. */
+static void add_history(lt_req_t *r, const lt_dataset_t *d, const lt_feature_t *f, cJSON *j)
+{
+    lt_arena_t *a = lt_req_arena(r);
+    lt_store_t *store = lt_state_store();
+    lt_event_row_t *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    lt_event_filter_t filter = {.feature = f->name, .limit = 1000};
+    if (store && lt_store_events_list(store, a, &filter, &rows, &n, &total) == LT_OK) {
+        const lt_event_row_t *created = NULL;
+        for (size_t i = 0; i < n; i++) /* newest first: the last one is the creation */
+            if (strcmp(rows[i].type, "feature-created") == 0)
+                created = &rows[i];
+        if (created)
+            cJSON_AddItemToObject(j, "createdBy", user_ref(d, created->created_by_user_id,
+                                                           created->created_by));
+        cJSON *users = cJSON_CreateArray();
+        for (size_t i = 0; i < n; i++) {
+            int64_t id = rows[i].created_by_user_id;
+            bool seen = false;
+            for (size_t k = 0; k < i && !seen; k++)
+                seen = rows[k].created_by_user_id == id;
+            if (id > 0 && !seen && lt_access_user(d, id))
+                cJSON_AddItemToArray(users, user_ref(d, id, NULL));
+        }
+        cJSON_AddItemToObject(cJSON_AddObjectToObject(j, "collaborators"), "users", users);
+    }
+    lt_metric_row_t *m = NULL;
+    size_t nm = 0;
+    int64_t since = lt_adm_usage_since();
+    if (!store || lt_store_usage_feature(store, a, f->name, since, &m, &nm) != LT_OK)
+        nm = 0;
+    cJSON *env;
+    cJSON_ArrayForEach(env, cJSON_GetObjectItemCaseSensitive(j, "environments"))
+    {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(env, "name");
+        int64_t yes = 0, no = 0;
+        for (size_t i = 0; i < nm && cJSON_IsString(name); i++)
+            if (m[i].hour >= since && strcmp(m[i].environment, name->valuestring) == 0) {
+                yes += m[i].yes;
+                no += m[i].no;
+            }
+        cJSON_AddNumberToObject(env, "yes", (double)yes);
+        cJSON_AddNumberToObject(env, "no", (double)no);
+    }
+}
+
 static void api_feature_get(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
@@ -470,7 +546,15 @@ static void api_feature_get(lt_req_t *r, const lt_params_t *p)
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_adm_write_feature(&b, d, f);
-    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+    char *text = lt_buf_take(&b, NULL);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    lt_assert(j);
+    add_history(r, d, f, j);
+    char *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    lt_reply_json(r, 200, out);
+    cJSON_free(out);
 }
 
 static void api_feature_env_get(lt_req_t *r, const lt_params_t *p)
@@ -522,7 +606,7 @@ static void api_validate(lt_req_t *r, const lt_params_t *p)
     if (new_name_ok(d, cJSON_GetObjectItemCaseSensitive(body, "name"), &w) == LT_OK)
         lt_reply_empty(r, 200);
     else
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
 }
 
 /* ---------- the write handlers ---------- */

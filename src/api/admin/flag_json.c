@@ -217,7 +217,18 @@ void lt_adm_write_feature(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t
     lt_buf_putc(b, '}');
 }
 
+int64_t lt_adm_usage_since(void)
+{
+    return (lt_now_ms() / 3600000 - 1) * 3600000;
+}
+
 void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f)
+{
+    lt_adm_write_feature_summary_usage(b, d, f, NULL, 0, 0);
+}
+
+void lt_adm_write_feature_summary_usage(lt_buf_t *b, const lt_dataset_t *d, const lt_feature_t *f,
+                                        const lt_metric_row_t *m, size_t n_m, int64_t since)
 {
     bool first = true;
     lt_buf_putc(b, '{');
@@ -244,6 +255,15 @@ void lt_adm_write_feature_summary(lt_buf_t *b, const lt_dataset_t *d, const lt_f
         lt_json_bool(b, fe && fe->n_strategies > 0);
         lt_buf_puts(b, ",\"hasEnabledStrategies\":");
         lt_json_bool(b, any_enabled_strategy(fe));
+        if (since) {
+            int64_t yes = 0, no = 0;
+            for (size_t k = 0; k < n_m; k++)
+                if (m[k].hour >= since && strcmp(m[k].environment, e->name) == 0) {
+                    yes += m[k].yes;
+                    no += m[k].no;
+                }
+            lt_buf_printf(b, ",\"yes\":%lld,\"no\":%lld", (long long)yes, (long long)no);
+        }
         lt_buf_putc(b, '}');
         any = true;
     }

@@ -403,7 +403,10 @@ int lt_adm_parse_strategy(lt_arena_t *a, const lt_dataset_t *d, const cJSON *j, 
         else {
             double v = 0;
             if (!lt_eval_number_ok(r, &v) || v < 0 || v > 100)
-                return BAD("\"rollout\" must be a number from 0 to 100");
+                return lt_write_bad_body(w, "/body/parameters/rollout",
+                                         "The `/body/parameters/rollout` property must be a "
+                                         "number from 0 to 100. You sent \"%.32s\".",
+                                         r);
         }
         const char *st = param_get(out, "stickiness");
         if (!st || !st[0])

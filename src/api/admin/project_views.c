@@ -54,6 +54,12 @@ static int project_health(const flag_counts_t *c)
     return (int)(((c->live - c->stale) * 100 + c->live / 2) / c->live);
 }
 
+int lt_adm_project_health(const lt_dataset_t *d, const char *project)
+{
+    flag_counts_t c = count_flags(d, project);
+    return project_health(&c);
+}
+
 static size_t project_members(const lt_dataset_t *d, const char *project)
 {
     int64_t *ids = lt_xcalloc(d->n_bindings + 1, sizeof(*ids));
@@ -291,7 +297,7 @@ static const lt_role_t *role_by_id(const lt_dataset_t *d, int64_t id)
 }
 
 /* [{ownerType, name, email}]: the users holding the Owner role in project. */
-static void write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project)
+void lt_adm_write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project)
 {
     lt_buf_putc(b, '[');
     bool first = true;
@@ -307,8 +313,12 @@ static void write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project
         lt_json_cstr(b, u->name ? u->name : u->username ? u->username : u->email ? u->email : "");
         lt_buf_puts(b, ",\"email\":");
         lt_json_cstr_or_null(b, u->email);
+        lt_buf_puts(b, ",\"imageUrl\":");
+        lt_adm_write_image_url(b, u);
         lt_buf_putc(b, '}');
     }
+    if (first) /* no owner: Unleash names the system */
+        lt_buf_puts(b, "{\"ownerType\":\"system\"}");
     lt_buf_putc(b, ']');
 }
 
@@ -364,7 +374,7 @@ static void personal_dashboard(lt_req_t *r, const lt_params_t *p)
                       ",\"health\":%d,\"technicalDebt\":%d,\"memberCount\":%zu,"
                       "\"featureCount\":%zu,\"owners\":",
                       health, 100 - health, project_members(d, proj->id), c.live);
-        write_owners(&b, d, proj->id);
+        lt_adm_write_owners(&b, d, proj->id);
         lt_buf_puts(&b, ",\"roles\":");
         write_user_roles(&b, d, who->user, proj->id);
         lt_buf_putc(&b, '}');
@@ -451,7 +461,7 @@ static void personal_dashboard_project(lt_req_t *r, const lt_params_t *p)
     lt_buf_puts(&b, c.live || c.archived ? "{\"status\":\"onboarded\"}"
                                          : "{\"status\":\"onboarding-started\"}");
     lt_buf_puts(&b, ",\"owners\":");
-    write_owners(&b, d, proj->id);
+    lt_adm_write_owners(&b, d, proj->id);
     lt_buf_puts(&b, ",\"roles\":");
     write_user_roles(&b, d, who->user, proj->id);
     lt_buf_printf(&b,

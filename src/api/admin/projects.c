@@ -49,10 +49,13 @@ static void write_project(lt_buf_t *b, const lt_dataset_t *d, const lt_project_t
     lt_json_cstr(b, p->mode ? p->mode : "open");
     lt_json_key(b, &first, "defaultStickiness");
     lt_json_cstr(b, "default");
+    int health = lt_adm_project_health(d, p->id);
     lt_json_key(b, &first, "health");
-    lt_json_i64(b, 100);
+    lt_json_i64(b, health);
     lt_json_key(b, &first, "technicalDebt");
-    lt_json_i64(b, 0);
+    lt_json_i64(b, 100 - health);
+    lt_json_key(b, &first, "owners");
+    lt_adm_write_owners(b, d, p->id);
     lt_json_key(b, &first, "featureCount");
     lt_json_i64(b, (int64_t)feature_count(d, p->id, false));
     lt_json_key(b, &first, "archivedFeatureCount");

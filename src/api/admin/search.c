@@ -245,6 +245,8 @@ static void search_features(lt_req_t *r, const lt_params_t *p)
     }
     qsort(hits, n, sizeof(*hits), cmp_hits);
 
+    lt_store_t *store = lt_state_store();
+    int64_t since = lt_adm_usage_since();
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"features\":[");
@@ -252,7 +254,14 @@ static void search_features(lt_req_t *r, const lt_params_t *p)
          i < n && k < (size_t)limit; i++, k++) {
         if (k)
             lt_buf_putc(&b, ',');
-        lt_adm_write_feature_summary(&b, d, hits[i].f);
+        /* yes/no per environment: evaluations counted in the current and the previous hour
+         * (a page of flags, one read each; none when the store cannot be read) */
+        lt_metric_row_t *m = NULL;
+        size_t n_m = 0;
+        if (!store || lt_store_usage_feature(store, lt_req_arena(r), hits[i].f->name, since, &m,
+                                             &n_m) != LT_OK)
+            n_m = 0;
+        lt_adm_write_feature_summary_usage(&b, d, hits[i].f, m, n_m, since);
     }
     lt_buf_printf(&b, "],\"total\":%zu}", n);
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);

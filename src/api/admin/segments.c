@@ -386,8 +386,10 @@ static int segment_write(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     }
     bool bad = false;
     s->name = lt_adm_opt_str(c->body, "name", 0, &bad);
-    if (bad || !s->name)
-        return BAD("\"name\" is required and must be a string");
+    if (!bad && !s->name)
+        return lt_write_bad_body(w, "/body/name", LT_ADM_REQUIRED, "/body/name");
+    if (bad)
+        return BAD("\"name\" must be a string");
     s->description = lt_adm_opt_str(c->body, "description", 0, &bad);
     if (bad)
         return BAD("\"description\" must be a string");

@@ -4,6 +4,7 @@
  */
 #include "admin_int.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,6 +32,8 @@ static void write_tag_type(lt_buf_t *b, const lt_tag_type_t *t)
     lt_json_cstr(b, t->description ? t->description : "");
     lt_buf_puts(b, ",\"icon\":");
     lt_json_cstr_or_null(b, t->icon);
+    lt_buf_puts(b, ",\"color\":");
+    lt_json_cstr_or_null(b, t->color);
     lt_buf_putc(b, '}');
 }
 
@@ -77,7 +80,18 @@ typedef struct {
     lt_tag_type_t result;
 } tt_ctx_t;
 
-/* The body of a tag type: name (create), description, icon. */
+/* Unleash's colour of a tag type: "#" and six hexadecimal digits. */
+static bool color_ok(const char *s)
+{
+    if (strlen(s) != 7 || s[0] != '#')
+        return false;
+    for (int i = 1; i < 7; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* The body of a tag type: name (create), description, icon, color. */
 static int tag_type_body(const cJSON *body, bool create, lt_tag_type_t *t, lt_write_t *w)
 {
     bool bad = false;
@@ -91,6 +105,11 @@ static int tag_type_body(const cJSON *body, bool create, lt_tag_type_t *t, lt_wr
     t->icon = lt_adm_opt_str(body, "icon", 0, &bad);
     if (bad)
         return BAD("\"description\" and \"icon\" must be strings");
+    t->color = lt_adm_opt_str(body, "color", 0, &bad);
+    if (bad || (t->color && !color_ok(t->color)))
+        return lt_write_bad_body(w, "/body/color",
+                                 "The `/body/color` property must be a hexadecimal colour such as "
+                                 "\"#FFFFFF\" (the pattern ^#[0-9A-Fa-f]{6}$).");
     return LT_OK;
 }
 
@@ -145,7 +164,7 @@ static void api_tag_type_write(lt_req_t *r, const lt_params_t *pp)
         lt_tag_type_t t = {0};
         lt_write_t w = {0};
         if (tag_type_body(ac->body, true, &t, &w) != LT_OK) {
-            lt_reply_error(r, w.status, w.name, "%s", w.msg);
+            lt_adm_reply_write_error(r, &w);
             return;
         }
         name = t.name;
@@ -171,7 +190,7 @@ static void api_tag_type_validate(lt_req_t *r, const lt_params_t *pp)
     lt_tag_type_t t = {0};
     lt_write_t w = {0};
     if (tag_type_body(body, true, &t, &w) != LT_OK) {
-        lt_reply_error(r, w.status, w.name, "%s", w.msg);
+        lt_adm_reply_write_error(r, &w);
     } else if (find_tag_type(&lt_req_snapshot(r)->data, t.name)) {
         lt_reply_error(r, 409, "NameExistsError",
                        "There already exists a tag-type with the name %s", t.name);

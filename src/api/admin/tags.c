@@ -98,9 +98,7 @@ static int do_tag_add(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     cJSON_Delete(one);
     if (rc != LT_OK)
         return LT_EINVAL;
-    if (has_tag(d, f->name, t))
-        return lt_write_fail(w, 409, "FeatureHasTagError", "%s already has the tag %s:%s", f->name,
-                             t->type, t->value);
+    /* a tag the flag already has: 201 and its event, as Unleash answers (the tag kept once) */
     rc = tags_write(s, c, d, f, t, 1, NULL, 0, "feature-tagged", tag_json(c->a, t));
     c->reply = tag_json(c->a, t);
     return rc;

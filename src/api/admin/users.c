@@ -11,15 +11,8 @@
 #include "../api.h"
 #include "../user_ops.h"
 
-void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override)
+void lt_adm_write_image_url(lt_buf_t *b, const lt_user_t *u)
 {
-    lt_buf_printf(b, "{\"id\":%lld,\"name\":", (long long)u->id);
-    lt_json_cstr_or_null(b, u->name);
-    lt_buf_puts(b, ",\"email\":");
-    lt_json_cstr_or_null(b, u->email);
-    lt_buf_puts(b, ",\"username\":");
-    lt_json_cstr_or_null(b, u->username);
-    lt_buf_puts(b, ",\"imageUrl\":");
     if (u->email && u->email[0]) {
         /* Gravatar accepts the SHA-256 of the trimmed, lower-cased address */
         char lower[LT_ADM_MAX_FIELD + 1];
@@ -34,6 +27,18 @@ void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override)
     } else {
         lt_buf_puts(b, "null");
     }
+}
+
+void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override)
+{
+    lt_buf_printf(b, "{\"id\":%lld,\"name\":", (long long)u->id);
+    lt_json_cstr_or_null(b, u->name);
+    lt_buf_puts(b, ",\"email\":");
+    lt_json_cstr_or_null(b, u->email);
+    lt_buf_puts(b, ",\"username\":");
+    lt_json_cstr_or_null(b, u->username);
+    lt_buf_puts(b, ",\"imageUrl\":");
+    lt_adm_write_image_url(b, u);
     lt_buf_puts(b, ",\"seenAt\":");
     lt_json_time(b, seen_override ? seen_override : u->seen_at);
     lt_buf_printf(b, ",\"loginAttempts\":%d,\"createdAt\":", seen_override ? 0 : u->login_attempts);

@@ -55,6 +55,7 @@ const lt_store_backend_t lt_store_postgres = {
     .user_auth = lt__pg_user_auth,
     .events_list = lt__pg_events_list,
     .events_walk = lt__pg_events_walk,
+    .integration_events_list = lt__pg_integration_events_list,
     .usage_apps = lt__pg_usage_apps,
     .usage_feature = lt__pg_usage_feature,
     .wait_change = pg_wait_change,

@@ -98,6 +98,9 @@ int lt__pg_strategy_id_taken(lt_store_t *s, const char *id, const char *feature,
                              bool *out);
 int lt__pg_revision(lt_store_t *s, int64_t *out);
 int lt__pg_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
+int lt__pg_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n);
 int lt__pg_events_list(lt_store_t *s, lt_arena_t *a, const lt_event_filter_t *f,
                        lt_event_row_t **out, size_t *n, int64_t *total);
 int lt__pg_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *anchor, lt_event_fn fn,

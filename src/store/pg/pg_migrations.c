@@ -131,7 +131,20 @@ const char *const lt_pg_migrations[] = {
     /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
     "CREATE TABLE token_usage (digest BYTEA PRIMARY KEY, data " T " NOT NULL,"
     "  updated_at BIGINT NOT NULL);",
-    /* 9: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+    /* 9: addons (integrations) and the record of their deliveries */
+    "CREATE TABLE addons ("
+    "  id BIGINT PRIMARY KEY, provider " T " NOT NULL, description " T ","
+    "  enabled INTEGER NOT NULL DEFAULT 1, parameters " T " NOT NULL DEFAULT '{}',"
+    "  events " T " NOT NULL DEFAULT '[]', projects " T " NOT NULL DEFAULT '[]',"
+    "  environments " T " NOT NULL DEFAULT '[]', created_at BIGINT NOT NULL);"
+    "CREATE TABLE integration_events ("
+    "  id BIGSERIAL PRIMARY KEY, addon_id BIGINT NOT NULL,"
+    "  created_at BIGINT NOT NULL, state " T " NOT NULL, state_details " T " NOT NULL,"
+    "  event " T " NOT NULL, details " T " NOT NULL);"
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
+    "CREATE TABLE addon_claims ("
+    "  addon_id BIGINT NOT NULL, event_id BIGINT NOT NULL, PRIMARY KEY (addon_id, event_id));",
+    /* 10: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
      * chain starts from (the rows there are at migration time stay before it) */
     "ALTER TABLE events ADD COLUMN prev_hash " T ";"
     "ALTER TABLE events ADD COLUMN hash " T ";"
@@ -142,7 +155,9 @@ const char *const lt_pg_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
-    /* 10: the login limits shared by the instances on one database (api/admin/login.c): one
+    /* 11: a tag type's colour */
+    "ALTER TABLE tag_types ADD COLUMN color " T ";",
+    /* 12: the login limits shared by the instances on one database (api/admin/login.c): one
      * counter per keyed digest and minute, and the key's secret, drawn here once (two gen_random_uuid(): 244 bits of
      * pg_strong_random()) */
     "CREATE TABLE login_limits (k BYTEA NOT NULL, win BIGINT NOT NULL, n BIGINT NOT NULL,"
@@ -151,7 +166,7 @@ const char *const lt_pg_migrations[] = {
     "CREATE TABLE secrets (name " T " PRIMARY KEY, value " T " NOT NULL);"
     "INSERT INTO secrets (name, value) VALUES ('login_limit',"
     "  replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));",
-    /* 11: usage per token and instance: every instance on one database writes its own rows, so
+    /* 13: usage per token and instance: every instance on one database writes its own rows, so
      * counts add up (the rows stored before are the instance "") */
     "CREATE TABLE token_usage_rows (digest BYTEA NOT NULL, instance " T " NOT NULL,"
     "  data " T " NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (digest, instance));"

@@ -303,6 +303,40 @@ int lt__pg_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *ancho
     return rc;
 }
 
+int lt__pg_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n)
+{
+    *n = 0;
+    PGconn *c = lt__pg_reader_get(s);
+    if (!c)
+        return LT_ERR;
+    PGresult *res = NULL;
+    int rc = lt__pg_exec(c, &res,
+                         "SELECT id, addon_id, created_at, state, state_details, event, details"
+                         " FROM integration_events WHERE addon_id = ? ORDER BY id DESC"
+                         " LIMIT ? OFFSET ?",
+                         "iii", addon_id, limit > 0 && limit <= 100 ? limit : (int64_t)50,
+                         offset > 0 ? offset : (int64_t)0);
+    lt__pg_reader_put(s, c);
+    if (rc != LT_OK)
+        return LT_ERR;
+    int rows = PQntuples(res);
+    *out = lt_arena_calloc(a, rows ? (size_t)rows : 1, sizeof(**out));
+    for (int i = 0; i < rows; i++) {
+        lt_integration_event_t *e = &(*out)[(*n)++];
+        e->id = lt__pg_num(res, i, 0);
+        e->addon_id = lt__pg_num(res, i, 1);
+        e->created_at = lt__pg_num(res, i, 2);
+        e->state = lt__pg_text(a, res, i, 3);
+        e->state_details = lt__pg_text(a, res, i, 4);
+        e->event = lt__pg_text(a, res, i, 5);
+        e->details = lt__pg_text(a, res, i, 6);
+    }
+    PQclear(res);
+    return LT_OK;
+}
+
 int lt__pg_usage_apps(lt_store_t *s, lt_arena_t *a, lt_app_row_t **out, size_t *n)
 {
     *n = 0;

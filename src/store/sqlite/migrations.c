@@ -122,7 +122,20 @@ const char *const lt_sqlite_migrations[] = {
     /* 8: usage per token, written in batches from memory (src/api/token_usage.c) */
     "CREATE TABLE token_usage (digest BLOB PRIMARY KEY, data TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
-    /* 9: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
+    /* 9: addons (integrations) and the record of their deliveries */
+    "CREATE TABLE addons ("
+    "  id INTEGER PRIMARY KEY, provider TEXT NOT NULL, description TEXT,"
+    "  enabled INTEGER NOT NULL DEFAULT 1, parameters TEXT NOT NULL DEFAULT '{}',"
+    "  events TEXT NOT NULL DEFAULT '[]', projects TEXT NOT NULL DEFAULT '[]',"
+    "  environments TEXT NOT NULL DEFAULT '[]', created_at INTEGER NOT NULL);"
+    "CREATE TABLE integration_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT, addon_id INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, state TEXT NOT NULL, state_details TEXT NOT NULL,"
+    "  event TEXT NOT NULL, details TEXT NOT NULL);"
+    "CREATE INDEX integration_events_addon ON integration_events(addon_id, id);"
+    "CREATE TABLE addon_claims ("
+    "  addon_id INTEGER NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (addon_id, event_id));",
+    /* 10: the event chain (chain.c): each new row's hash and its predecessor's; the anchor the
      * chain starts from (the rows there are at migration time stay before it) */
     "ALTER TABLE events ADD COLUMN prev_hash TEXT;"
     "ALTER TABLE events ADD COLUMN hash TEXT;"
@@ -133,7 +146,9 @@ const char *const lt_sqlite_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
-    /* 10: the login limits shared by the instances on one database (api/admin/login.c): one
+    /* 11: a tag type's colour */
+    "ALTER TABLE tag_types ADD COLUMN color TEXT;",
+    /* 12: the login limits shared by the instances on one database (api/admin/login.c): one
      * counter per keyed digest and minute, and the key's secret, drawn here once (randomblob(),
      * from the OS's generator) */
     "CREATE TABLE login_limits (k BLOB NOT NULL, win INTEGER NOT NULL, n INTEGER NOT NULL,"
@@ -141,7 +156,7 @@ const char *const lt_sqlite_migrations[] = {
     "CREATE INDEX login_limits_win ON login_limits(win);"
     "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "INSERT INTO secrets (name, value) VALUES ('login_limit', lower(hex(randomblob(32))));",
-    /* 11: usage per token and instance: every instance on one database writes its own rows, so
+    /* 13: usage per token and instance: every instance on one database writes its own rows, so
      * counts add up (the rows stored before are the instance "") */
     "CREATE TABLE token_usage_rows (digest BLOB NOT NULL, instance TEXT NOT NULL,"
     "  data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (digest, instance));"

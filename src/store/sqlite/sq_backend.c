@@ -51,6 +51,7 @@ const lt_store_backend_t lt_store_sqlite = {
     .user_auth = lt__sq_user_auth,
     .events_list = lt__sq_events_list,
     .events_walk = lt__sq_events_walk,
+    .integration_events_list = lt__sq_integration_events_list,
     .usage_apps = lt__sq_usage_apps,
     .usage_feature = lt__sq_usage_feature,
 };

@@ -357,6 +357,47 @@ int lt__sq_events_walk(lt_store_t *s, int64_t after_id, lt_chain_anchor_t *ancho
     return rc == LT_OK && end != LT_OK ? LT_ERR : rc;
 }
 
+static int integration_events(sqlite3 *db, lt_arena_t *a, int64_t addon_id, int64_t offset,
+                              int64_t limit, lt_integration_event_t **out, size_t *n)
+{
+    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT id, addon_id, created_at, state, state_details,"
+                                          " event, details FROM integration_events"
+                                          " WHERE addon_id = ?1 ORDER BY id DESC LIMIT ?2"
+                                          " OFFSET ?3");
+    if (!st)
+        return LT_ERR;
+    sqlite3_bind_int64(st, 1, addon_id);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    *out = lt_arena_calloc(a, (size_t)limit, sizeof(**out));
+    int row;
+    while ((row = lt__sq_row(db, st, *n, (size_t)limit, "integration_events")) == 1) {
+        lt_integration_event_t *e = &(*out)[(*n)++];
+        e->id = sqlite3_column_int64(st, 0);
+        e->addon_id = sqlite3_column_int64(st, 1);
+        e->created_at = sqlite3_column_int64(st, 2);
+        e->state = lt__sq_text(a, st, 3);
+        e->state_details = lt__sq_text(a, st, 4);
+        e->event = lt__sq_text(a, st, 5);
+        e->details = lt__sq_text(a, st, 6);
+    }
+    sqlite3_finalize(st);
+    return row == 0 ? LT_OK : LT_ERR;
+}
+
+int lt__sq_integration_events_list(lt_store_t *s, lt_arena_t *a, int64_t addon_id,
+                                   int64_t offset, int64_t limit, lt_integration_event_t **out,
+                                   size_t *n)
+{
+    *n = 0;
+    sqlite3 *db = reader_begin(s);
+    if (!db)
+        return LT_ERR;
+    limit = limit > 0 && limit <= 100 ? limit : 50;
+    return reader_end(
+        s, integration_events(db, a, addon_id, offset > 0 ? offset : 0, limit, out, n));
+}
+
 static int usage_apps(sqlite3 *db, lt_arena_t *a, lt_app_row_t **out, size_t *n)
 {
     size_t cap = 0;
