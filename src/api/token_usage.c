@@ -452,8 +452,7 @@ typedef struct {
     lists_t lists;
 } merged_t;
 
-static void merge_other(void *ctx, const uint8_t digest[32], const char *instance,
-                        const char *data)
+static void merge_other(void *ctx, const uint8_t digest[32], const char *instance, const char *data)
 {
     LT_UNUSED(digest);
     if (strcmp(instance, instance_id) == 0)
@@ -507,7 +506,9 @@ void lt_token_usage_load(void)
     shared = store && lt_store_notifies(store);
     if (shared) /* a row of its own for each process: counts from several add up */
         lt_random_hex(16, instance_id);
-    int rc = !store ? LT_ERR : shared ? LT_OK : lt_store_token_usage_load(store, NULL, load_one, &n);
+    int rc = LT_ERR;
+    if (store) /* shared: this process's rows start now, the others' are merged into reports */
+        rc = shared ? LT_OK : lt_store_token_usage_load(store, NULL, load_one, &n);
     lt_state_unlock();
     if (rc != LT_OK)
         lt_log_error("token usage: could not read the stored usage; counting from now");

@@ -213,8 +213,8 @@ void lt_adm_seen_refresh(lt_req_t *r, lt_snapshot_t *s, int64_t pat_owner)
     lt_store_t *store = lt_state_store();
     if (!store || !lt_store_notifies(store) || !s->data.n_tokens)
         return;
-    lt_token_query_t q = {.digest = NULL, .project = NULL, .environment = NULL,
-                          .user_id = pat_owner};
+    lt_token_query_t q = {
+        .digest = NULL, .project = NULL, .environment = NULL, .user_id = pat_owner};
     lt_token_t *stored = NULL;
     size_t n = 0;
     store = lt_state_lock();
