@@ -452,14 +452,26 @@ typedef struct {
     lists_t lists;
 } merged_t;
 
+/* The rows of other instances one report merges at most (one a process that ran in the last
+ * LT_TOKEN_USAGE_STALE_DAYS; older ones are pruned). */
+#define MERGE_ROWS_MAX 256
+
+typedef struct {
+    slot_t *into;
+    size_t rows;
+} merge_ctx_t;
+
 static void merge_other(void *ctx, const uint8_t digest[32], const char *instance, const char *data)
 {
     LT_UNUSED(digest);
-    if (strcmp(instance, instance_id) == 0)
-        return; /* this process's own row: what memory holds, older */
+    merge_ctx_t *m = ctx;
+    if (strcmp(instance, instance_id) == 0 || m->rows == MERGE_ROWS_MAX)
+        return; /* this process's own row is what memory holds, older */
     cJSON *j = cJSON_Parse(data);
-    if (cJSON_IsObject(j))
-        merge_stored(ctx, j);
+    if (cJSON_IsObject(j)) {
+        merge_stored(m->into, j);
+        m->rows++;
+    }
     cJSON_Delete(j);
 }
 
@@ -489,7 +501,8 @@ bool lt_token_usage_write(lt_buf_t *b, const lt_snapshot_t *snap, const lt_token
         pthread_mutex_unlock(&mem->lists->lock);
     }
     lt_store_t *store = lt_state_lock(); /* a read transaction: no write lock on PostgreSQL */
-    int rc = store ? lt_store_token_usage_load(store, t->digest, merge_other, &m->s) : LT_ERR;
+    merge_ctx_t ctx = {&m->s, 0};
+    int rc = store ? lt_store_token_usage_load(store, t->digest, merge_other, &ctx) : LT_ERR;
     lt_state_unlock();
     if (rc != LT_OK)
         lt_log_warn("token usage: the other instances' usage could not be read; this one's shown");

@@ -120,9 +120,13 @@ static void test_slots(void **state)
     merged_t *m = lt_xcalloc(1, sizeof(*m));
     pthread_mutex_init(&m->lists.lock, NULL);
     m->s.lists = &m->lists;
-    merge_other(&m->s, c, "another-instance", buf.ptr);
-    merge_other(&m->s, c, "another-instance", buf.ptr);
-    merge_other(&m->s, c, "", buf.ptr); /* this process's own row: memory holds it */
+    merge_ctx_t ctx = {&m->s, 0};
+    merge_other(&ctx, c, "another-instance", buf.ptr);
+    merge_other(&ctx, c, "another-instance", buf.ptr);
+    merge_other(&ctx, c, "", buf.ptr); /* this process's own row: memory holds it */
+    assert_int_equal(ctx.rows, 2);
+    ctx.rows = MERGE_ROWS_MAX; /* bounded: past the most rows, no more are merged */
+    merge_other(&ctx, c, "a-third-instance", buf.ptr);
     assert_int_equal(m->s.count[20400 % RING], 14);
     assert_int_equal(m->s.misuse[M_WRONG_API], 4);
     assert_int_equal(m->lists.apps.n, 1);
