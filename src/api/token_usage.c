@@ -3,6 +3,10 @@
  * the token's digest (claimed once by compare-and-swap, never freed while running); counters are
  * atomics, the newest-N lists of a token sit behind that token's own mutex, taken only when a
  * value changed or a second has passed. See token_usage.h.
+ *
+ * On a shared store (several instances on one PostgreSQL database) every process writes rows
+ * of its own, keyed by (digest, an instance id drawn at start), so counts add up and never
+ * overwrite; a report merges this process's counts with the other rows stored for the token.
  */
 #include "token_usage.h"
 
@@ -55,6 +59,8 @@ typedef struct {
 
 static slot_t slots[LT_TOKEN_USAGE_SLOTS];
 static uint64_t dropped;
+static bool shared;          /* the store is shared: reports merge the other instances' rows */
+static char instance_id[33]; /* this process's rows ("" on SQLite: the one process) */
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
@@ -264,10 +270,10 @@ static void day_name(int64_t day, char out[16])
     snprintf(out, 16, "%.10s", iso);
 }
 
-bool lt_token_usage_write(lt_buf_t *b, const lt_snapshot_t *snap, const lt_token_t *t,
-                          const lt_token_usage_opts_t *o)
+/* The report of t from slot s (may be NULL). */
+static bool write_report(lt_buf_t *b, const lt_snapshot_t *snap, const lt_token_t *t,
+                         const lt_token_usage_opts_t *o, slot_t *s)
 {
-    slot_t *s = find(t->digest, false);
     bool ready = s && __atomic_load_n(&s->ready, __ATOMIC_ACQUIRE);
     int64_t last = lt_snapshot_token_last_seen(snap, t);
     if (s && LOAD(&s->last_seen) > last)
@@ -355,6 +361,31 @@ static void write_stored(lt_buf_t *b, slot_t *s)
     lt_buf_putc(b, '}');
 }
 
+/* Merge it into l, newest first: the same (value, agent) keeps its newest time; past
+ * LT_TOKEN_USAGE_KEEP the oldest goes. */
+static void list_merge(list_t *l, const item_t *it)
+{
+    size_t i = 0;
+    while (i < l->n && (strcmp(l->v[i].v, it->v) != 0 || strcmp(l->v[i].ua, it->ua) != 0))
+        i++;
+    if (i < l->n) {
+        if (l->v[i].at >= it->at)
+            return;
+        memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(item_t)); /* placed again */
+        l->n--;
+    }
+    size_t at = 0;
+    while (at < l->n && l->v[at].at >= it->at)
+        at++;
+    if (at == LT_TOKEN_USAGE_KEEP)
+        return;
+    if (l->n == LT_TOKEN_USAGE_KEEP)
+        l->n--;
+    memmove(&l->v[at + 1], &l->v[at], (l->n - at) * sizeof(item_t));
+    l->v[at] = *it;
+    l->n++;
+}
+
 static void read_list(list_t *l, const cJSON *a)
 {
     const cJSON *it;
@@ -362,25 +393,21 @@ static void read_list(list_t *l, const cJSON *a)
     {
         const cJSON *v = cJSON_GetArrayItem(it, 0), *ua = cJSON_GetArrayItem(it, 1),
                     *at = cJSON_GetArrayItem(it, 2);
-        if (l->n == LT_TOKEN_USAGE_KEEP || !cJSON_IsString(v) || !cJSON_IsString(ua) ||
-            !cJSON_IsNumber(at))
+        if (!cJSON_IsString(v) || !cJSON_IsString(ua) || !cJSON_IsNumber(at))
             continue;
-        item_t *x = &l->v[l->n++];
-        copy_str(x->v, lt_str_c(v->valuestring));
-        copy_str(x->ua, lt_str_c(ua->valuestring));
-        x->at = (int64_t)at->valuedouble;
+        item_t x;
+        memset(&x, 0, sizeof(x));
+        copy_str(x.v, lt_str_c(v->valuestring));
+        copy_str(x.ua, lt_str_c(ua->valuestring));
+        x.at = (int64_t)at->valuedouble;
+        if (x.v[0])
+            list_merge(l, &x);
     }
 }
 
-static void load_one(void *ctx, const uint8_t digest[32], const char *data)
+/* Add a stored row j (token_usage.c's stored form) to s: counts add up, lists merge. */
+static void merge_stored(slot_t *s, const cJSON *j)
 {
-    size_t *n = ctx;
-    cJSON *j = cJSON_Parse(data);
-    slot_t *s = cJSON_IsObject(j) ? find(digest, true) : NULL;
-    if (!s) {
-        cJSON_Delete(j);
-        return;
-    }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "lastSeen");
     if (cJSON_IsNumber(v))
         seen_at(s, (int64_t)v->valuedouble);
@@ -403,15 +430,98 @@ static void load_one(void *ctx, const uint8_t digest[32], const char *data)
     read_list(&s->lists->addresses, cJSON_GetObjectItemCaseSensitive(j, "addresses"));
     read_list(&s->lists->edges, cJSON_GetObjectItemCaseSensitive(j, "edges"));
     pthread_mutex_unlock(&s->lists->lock);
+}
+
+static void load_one(void *ctx, const uint8_t digest[32], const char *instance, const char *data)
+{
+    size_t *n = ctx;
+    if (strcmp(instance, instance_id) != 0)
+        return; /* another instance's: merged into reports, never into this table */
+    cJSON *j = cJSON_Parse(data);
+    slot_t *s = cJSON_IsObject(j) ? find(digest, true) : NULL;
+    if (s) {
+        merge_stored(s, j);
+        (*n)++;
+    }
     cJSON_Delete(j);
-    (*n)++;
+}
+
+/* A report's slot: this process's counts of t with the other instances' rows added. */
+typedef struct {
+    slot_t s;
+    lists_t lists;
+} merged_t;
+
+/* The rows of other instances one report merges at most (one a process that ran in the last
+ * LT_TOKEN_USAGE_STALE_DAYS; older ones are pruned). */
+#define MERGE_ROWS_MAX 256
+
+typedef struct {
+    slot_t *into;
+    size_t rows;
+} merge_ctx_t;
+
+static void merge_other(void *ctx, const uint8_t digest[32], const char *instance, const char *data)
+{
+    LT_UNUSED(digest);
+    merge_ctx_t *m = ctx;
+    if (strcmp(instance, instance_id) == 0 || m->rows == MERGE_ROWS_MAX)
+        return; /* this process's own row is what memory holds, older */
+    cJSON *j = cJSON_Parse(data);
+    if (cJSON_IsObject(j)) {
+        merge_stored(m->into, j);
+        m->rows++;
+    }
+    cJSON_Delete(j);
+}
+
+bool lt_token_usage_write(lt_buf_t *b, const lt_snapshot_t *snap, const lt_token_t *t,
+                          const lt_token_usage_opts_t *o)
+{
+    slot_t *mem = find(t->digest, false);
+    if (!shared)
+        return write_report(b, snap, t, o, mem);
+    merged_t *m = lt_xcalloc(1, sizeof(*m));
+    pthread_mutex_init(&m->lists.lock, NULL);
+    m->s.lists = &m->lists;
+    m->s.ready = 1;
+    if (mem && __atomic_load_n(&mem->ready, __ATOMIC_ACQUIRE)) {
+        m->s.last_seen = LOAD(&mem->last_seen);
+        for (size_t i = 0; i < RING; i++) {
+            m->s.day_of[i] = LOAD(&mem->day_of[i]);
+            m->s.count[i] = LOAD(&mem->count[i]);
+        }
+        for (size_t i = 0; i < N_MISUSE; i++)
+            m->s.misuse[i] = LOAD(&mem->misuse[i]);
+        pthread_mutex_lock(&mem->lists->lock);
+        m->lists.apps = mem->lists->apps;
+        m->lists.instances = mem->lists->instances;
+        m->lists.addresses = mem->lists->addresses;
+        m->lists.edges = mem->lists->edges;
+        pthread_mutex_unlock(&mem->lists->lock);
+    }
+    lt_store_t *store = lt_state_lock(); /* a read transaction: no write lock on PostgreSQL */
+    merge_ctx_t ctx = {&m->s, 0};
+    int rc = store ? lt_store_token_usage_load(store, t->digest, merge_other, &ctx) : LT_ERR;
+    lt_state_unlock();
+    if (rc != LT_OK)
+        lt_log_warn("token usage: the other instances' usage could not be read; this one's shown");
+    bool safe = write_report(b, snap, t, o, &m->s);
+    pthread_mutex_destroy(&m->lists.lock);
+    free(m);
+    return safe;
 }
 
 void lt_token_usage_load(void)
 {
     size_t n = 0;
     lt_store_t *store = lt_state_lock();
-    int rc = store ? lt_store_token_usage_load(store, load_one, &n) : LT_ERR;
+    shared = store && lt_store_notifies(store);
+    if (shared) /* a row of its own for each process: counts from several add up */
+        lt_random_hex(16, instance_id);
+    int rc = LT_ERR;
+    if (store) /* shared: this process's rows start now, the others' are merged into reports */
+        rc = shared ? LT_OK : lt_store_token_usage_load(store, NULL, load_one, &n);
     lt_state_unlock();
     if (rc != LT_OK)
         lt_log_error("token usage: could not read the stored usage; counting from now");
@@ -444,6 +554,7 @@ int lt_token_usage_flush(void)
         texts[n] = lt_buf_take(&b, NULL);
         memcpy(rows[n].digest, s->digest, 32);
         rows[n].data = texts[n] ? texts[n] : "{}";
+        rows[n].instance = instance_id;
         taken[n++] = s;
     }
     int rc = LT_OK;

@@ -118,6 +118,18 @@ int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grac
     return lt__tx_end(s, s->be->token_marks(s, digest, grace_until, true), ev);
 }
 
+int lt_store_tokens_read(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                         size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (s->be->begin(s, LT_TX_READ) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->tokens_find(s, a, q, out, n);
+    s->be->rollback(s); /* a read: nothing to keep */
+    return rc;
+}
+
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at,
                          size_t n)
 {
@@ -130,14 +142,18 @@ int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, 
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    return lt__tx_end(s, s->be->token_usage_write(s, rows, n), NULL);
+    int64_t stale = lt_now_ms() - (int64_t)LT_TOKEN_USAGE_STALE_DAYS * 86400000;
+    return lt__tx_end(s, s->be->token_usage_write(s, rows, n, stale), NULL);
 }
 
-int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+int lt_store_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                              void *ctx)
 {
-    if (lt__tx_write(s) != LT_OK)
+    if (s->be->begin(s, LT_TX_READ) != LT_OK)
         return LT_ERR;
-    return lt__tx_end(s, s->be->token_usage_load(s, fn, ctx), NULL);
+    int rc = s->be->token_usage_load(s, digest, fn, ctx);
+    s->be->rollback(s); /* a read: nothing to keep */
+    return rc;
 }
 
 static int row_flag_env_cmp(const void *pa, const void *pb)
@@ -265,6 +281,43 @@ int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok)
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
     return lt__tx_end(s, s->be->user_login_result(s, id, ok), NULL);
+}
+
+int lt_store_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, size_t n)
+{
+    if (!s->be->login_count || lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    /* the previous window stays (a Retry-After may still point into it); older ones go */
+    int64_t prune = s->login_pruned != window ? window - 1 : 0;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++)
+        rc = s->be->login_count(s, window, &c[i], i == 0 ? prune : 0);
+    rc = lt__tx_end(s, rc, NULL);
+    if (rc == LT_OK && prune)
+        s->login_pruned = window;
+    return rc;
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int lt_store_login_secret(lt_store_t *s, uint8_t out[32])
+{
+    char hex[80] = "";
+    if (!s->be->secret_get || s->be->begin(s, LT_TX_READ) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->secret_get(s, "login_limit", hex, sizeof(hex));
+    s->be->rollback(s); /* a read: nothing to keep */
+    bool ok = rc == LT_OK && strlen(hex) == 64;
+    for (size_t i = 0; ok && i < 32; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        ok = hi >= 0 && lo >= 0;
+        out[i] = ok ? (uint8_t)(hi << 4 | lo) : 0;
+    }
+    memset(hex, 0, sizeof(hex));
+    return ok ? LT_OK : LT_ERR;
 }
 
 int lt_store_role_put(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id)

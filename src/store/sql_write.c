@@ -543,22 +543,57 @@ int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
     return rc;
 }
 
+/* ---------- the shared login limits ---------- */
+
+int lt__sql_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, int64_t prune_before)
+{
+    int rc = LT_OK;
+    if (prune_before > 0)
+        rc = run(s, "DELETE FROM login_limits WHERE win < ?", "i", prune_before);
+    c->n = 0;
+    if (rc != LT_OK)
+        return rc;
+    switch (c->op) {
+    case LT_LOGIN_ADD:
+        return first_int(s, &c->n,
+                         "INSERT INTO login_limits (k, win, n) VALUES (?,?,1)"
+                         " ON CONFLICT(k, win) DO UPDATE SET n = login_limits.n + 1 RETURNING n",
+                         "bi", c->key, window);
+    case LT_LOGIN_READ:
+        return first_int(s, &c->n, "SELECT n FROM login_limits WHERE k = ? AND win = ?", "bi",
+                         c->key, window);
+    case LT_LOGIN_CLEAR:
+        return run(s, "DELETE FROM login_limits WHERE k = ?", "b", c->key);
+    }
+    return LT_EINVAL;
+}
+
+int lt__sql_secret_get(lt_store_t *s, const char *name, char *out, size_t cap)
+{
+    return first_text(s, out, cap, "SELECT value FROM secrets WHERE name = ?", "t", name);
+}
+
 /* ---------- tokens, sessions ---------- */
 
-int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n)
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,
+                              int64_t stale_before)
 {
     lt_store_t *db = s;
     int rc = LT_OK;
     int64_t now = lt_now_ms();
     for (size_t i = 0; rc == LT_OK && i < n; i++)
         rc = run(db,
-                 "INSERT INTO token_usage (digest, data, updated_at) VALUES (?,?,?)"
-                 " ON CONFLICT(digest) DO UPDATE SET data = excluded.data,"
+                 "INSERT INTO token_usage (digest, instance, data, updated_at) VALUES (?,?,?,?)"
+                 " ON CONFLICT(digest, instance) DO UPDATE SET data = excluded.data,"
                  " updated_at = excluded.updated_at",
-                 "bti", rows[i].digest, rows[i].data, now);
+                 "btti", rows[i].digest, rows[i].instance ? rows[i].instance : "", rows[i].data,
+                 now);
     if (rc == LT_OK)
         rc = run(db, "DELETE FROM token_usage WHERE digest NOT IN (SELECT digest FROM api_tokens)",
                  "");
+    if (rc == LT_OK)
+        rc = run(db, "DELETE FROM token_usage WHERE instance <> '' AND updated_at < ?", "i",
+                 stale_before);
     return rc;
 }
 

@@ -69,7 +69,10 @@ int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                         bool expiry_noted);
 int lt__sql_user_login_result(lt_store_t *s, int64_t id, bool ok);
-int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
+int lt__sql_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, int64_t prune_before);
+int lt__sql_secret_get(lt_store_t *s, const char *name, char *out, size_t cap);
+int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,
+                              int64_t stale_before);
 /* The event row of a write, chained (chain.c): the previous row's hash (or the anchor's) read
  * in the same write transaction, so under the backend's write lock; *out_id (may be NULL) gets
  * its id. */
@@ -158,6 +161,8 @@ int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m);
     .token_delete = lt__sql_token_delete, \
     .token_marks = lt__sql_token_marks, \
     .user_login_result = lt__sql_user_login_result, \
+    .login_count = lt__sql_login_count, \
+    .secret_get = lt__sql_secret_get, \
     .token_usage_write = lt__sql_token_usage_write, \
     .changes_append = lt__sql_changes_append, \
     .usage_prune = lt__sql_usage_prune, \

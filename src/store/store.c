@@ -67,7 +67,7 @@ void lt__touch_sql(lt_store_t *s, const char *sql)
     static const char *const outside[] = {
         "events",           "event_chain",   "changes",         "sessions",
         "client_applications", "client_metrics", "client_metrics_variants", "token_usage",
-        "integration_events", "addon_claims", "latch_migrations"};
+        "integration_events", "addon_claims", "latch_migrations", "login_limits", "secrets"};
     while (*sql == ' ' || *sql == '\n' || *sql == '(')
         sql++;
     const char *t = NULL;

@@ -85,12 +85,15 @@ typedef struct {
     size_t n_origins;
 } lt_token_new_t;
 
-/* The stored usage of one token (token_usage.c's own JSON form). */
+/* The stored usage of one token as one instance counted it (token_usage.c's own JSON form):
+ * instances on one database write rows of their own, so counts add up and never overwrite. */
 typedef struct {
     uint8_t digest[32];
+    const char *instance; /* "" for the one process on a SQLite file */
     const char *data;
 } lt_token_usage_row_t;
-typedef void (*lt_token_usage_fn)(void *ctx, const uint8_t digest[32], const char *data);
+typedef void (*lt_token_usage_fn)(void *ctx, const uint8_t digest[32], const char *instance,
+                                  const char *data);
 
 /* One application instance as it registered (POST /api/client/register) or was last seen. */
 typedef struct {
@@ -125,6 +128,16 @@ typedef struct {
 
 typedef void (*lt_session_fn)(void *ctx, const uint8_t digest[32], int64_t user_id,
                               int64_t expires_at);
+
+/* One counter of the login limits shared by the instances on one database (api/admin/login.c):
+ * key is a keyed digest the store never sees the input of; window the minute (epoch ms / 60000).
+ * n: the count after the operation (READ, ADD), 0 when there is none. */
+typedef enum { LT_LOGIN_READ, LT_LOGIN_ADD, LT_LOGIN_CLEAR } lt_login_op_t;
+typedef struct {
+    const uint8_t *key; /* 32 bytes */
+    lt_login_op_t op;
+    int64_t n;
+} lt_login_count_t;
 
 /* ------------------------------------------------------------------------------------------
  * Backend primitives. Unless marked "any thread", a primitive runs inside a transaction the
@@ -258,10 +271,13 @@ typedef struct lt_store_backend {
 
     /* --- no-event batch writes, in a write transaction --- */
     int (*tokens_seen)(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
-    /* Replace the usage rows of n tokens; drop the rows of tokens no longer stored. */
-    int (*token_usage_write)(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
-    /* Call fn for each stored usage row. */
-    int (*token_usage_load)(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
+    /* Replace the usage rows of n (token, instance); drop the rows of tokens no longer stored,
+     * and those of an instance (not "") not written since stale_before. */
+    int (*token_usage_write)(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,
+                             int64_t stale_before);
+    /* Call fn for each stored usage row (of digest only, when not NULL). */
+    int (*token_usage_load)(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx);
     int (*usage_write)(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
     /* Usage retention: hourly rows (and their variants) of hours before raw_before are summed
@@ -269,6 +285,12 @@ typedef struct lt_store_backend {
      * the day's start), then removed; such day rows of days before agg_before are removed. */
     int (*usage_prune)(lt_store_t *s, int64_t raw_before, int64_t agg_before);
     int (*user_login_result)(lt_store_t *s, int64_t id, bool ok);
+    /* One login counter, one statement: ADD counts one in window (`INSERT ... ON CONFLICT DO
+     * UPDATE SET n = n + 1 RETURNING n`), READ reads it, CLEAR removes the key's rows; c->n is
+     * set. Rows of windows before prune_before (0: none) are removed first. */
+    int (*login_count)(lt_store_t *s, int64_t window, lt_login_count_t *c, int64_t prune_before);
+    /* The stored secret called name (hex text, drawn at migration) in out, "" when none. */
+    int (*secret_get)(lt_store_t *s, const char *name, char *out, size_t cap);
     /* Claim the delivery of event_id to addon_id for this process: *out true when no process
      * claimed it before (claims of events 10,000 ids older are dropped). */
     int (*addon_claim)(lt_store_t *s, int64_t addon_id, int64_t event_id, bool *out);
@@ -338,6 +360,7 @@ struct lt_store {
     int64_t tx_events;
     uint64_t silent_writes; /* committed writes that touched the dataset without an event */
     uint64_t changes_written; /* write transactions that stored changes rows */
+    int64_t login_pruned;    /* the rules': the login window old counters were last pruned in */
 };
 
 /* The backends built in (sqlite/sq_backend.c, pg/pg_backend.c). */
@@ -437,13 +460,21 @@ int lt_store_token_rotate(lt_store_t *s, const lt_token_new_t *fresh, const uint
 /* Note that a token has expired (its api-token-expired event): written once. */
 int lt_store_token_expired(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
                            const lt_event_t *ev);
+/* The stored tokens matching q, in a (a read transaction): what another instance wrote since
+ * the snapshot, such as last-seen times. */
+int lt_store_tokens_read(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
+                         size_t *n);
 /* Record last-seen times (no event; a batch from memory). */
 int lt_store_tokens_seen(lt_store_t *s, const uint8_t (*digests)[32], const int64_t *at, size_t n);
-/* Replace the usage of n tokens and drop that of tokens gone (no event; one transaction). */
+/* Replace the usage of n (token, instance) rows and drop that of tokens gone, and the rows of
+ * an instance of a shared store (not "") not written in LT_TOKEN_USAGE_STALE_DAYS (no event;
+ * one transaction). */
+#define LT_TOKEN_USAGE_STALE_DAYS 8
 int lt_store_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n);
-/* Call fn (in the store's transaction: it must not call the store) for each token's stored
- * usage. */
-int lt_store_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
+/* Call fn (in the store's read transaction: it must not call the store) for each stored usage
+ * row, of digest only when not NULL. */
+int lt_store_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                              void *ctx);
 /* --- features, tags, segments --- */
 /* Replace n features whole (row, every env state, strategies, dependencies) in one
  * transaction, evs[i] stored for fs[i]; tags (may be none) are added to the features they
@@ -557,6 +588,13 @@ int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
 int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
 /* After a login attempt: ok resets the failure count and sets seen_at. No event. */
 int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok);
+/* The login limits shared by every instance on the database: the n counters of c in window,
+ * one statement each, in one write transaction (no event); the counters of windows before the
+ * previous one are pruned at most once a window. LT_OK, or LT_ERR (nothing counted). */
+int lt_store_login_count(lt_store_t *s, int64_t window, lt_login_count_t *c, size_t n);
+/* The 32-byte key of the login limits, the same on every instance on the database: drawn once
+ * at migration, never exported, logged or put in an event. LT_OK, LT_ERR. */
+int lt_store_login_secret(lt_store_t *s, uint8_t out[32]);
 /* Insert (r->id == 0) or replace a role with its permissions. LT_EINVAL: name taken. */
 int lt_store_role_put(lt_store_t *s, const lt_role_t *r, const lt_event_t *ev, int64_t *out_id);
 /* LT_EINVAL while the role is someone's root role. */

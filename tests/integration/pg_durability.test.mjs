@@ -1,7 +1,8 @@
 // Durability on PostgreSQL: kill -9 of an instance during concurrent writes loses no write it
 // acknowledged; PostgreSQL stopped under load: the instances turn not-ready (/ready 503), refuse
 // writes with a 503 JSON message, keep serving reads from their snapshot, and recover by
-// themselves when it is back. The second test stops and restarts a cluster of its own.
+// themselves when it is back; logins fail closed (503) while the login limits cannot be
+// counted. The second test stops and restarts a cluster of its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Latch, waitFor, sleep } from './harness.mjs';
@@ -90,11 +91,20 @@ test('PostgreSQL stopped under load: not ready, writes refused with 503, reads s
       assert.equal(w.status, 503, w.text);
       assert.match(w.json().message, /store cannot be reached/);
     }
+    // logins: the shared login limits cannot be counted, so a login fails closed (issue 11)
+    for (const n of nodes) {
+      const l = await n.post('/auth/simple/login', { username: 'admin', password: 'not this one' });
+      assert.equal(l.status, 503, l.text);
+      assert.match(l.json().message, /login limits could not be checked/);
+    }
     // reads: from the snapshot
     for (const n of nodes) assert.equal((await n.features(a.tokens.client)).body.features.length, before);
     pg.restart();
     for (const n of nodes)
       await waitFor(async () => (await n.get('/ready')).status === 200, { timeoutMs: 20000, what: `/ready 200 on ${n.url} again` });
+    // logins are checked again: a wrong password is a 401, not a 503
+    for (const n of nodes)
+      await waitFor(async () => (await n.post('/auth/simple/login', { username: 'admin', password: 'not this one' })).status === 401, { timeoutMs: 10000, what: `a login checked on ${n.url} again` });
     // writes work again, and reach the other instance
     assert.equal((await createFlag(b, a.tokens.admin, 'after-outage')).status, 201);
     await waitFor(async () => (await a.get('/api/admin/projects/default/features/after-outage', { Authorization: a.tokens.admin })).status === 200, { timeoutMs: 10000, what: 'the write after the outage on a' });

@@ -2,7 +2,9 @@
 // change and a user deletion made through one instance apply on the other two within a second
 // (LISTEN/NOTIFY; asserted with a loose bound a loaded machine cannot flip, the real figures
 // printed as diagnostics and kept in bench/). Usage counted on several instances adds up in the
-// database. Uses a private cluster (pg_harness.mjs), or LATCH_TEST_PG_URL's server.
+// database. Issue 11: the login limits hold across the instances (counted in the database), a
+// token's usage report merges every instance's counts, a PAT's last use shows on another
+// instance. Uses a private cluster (pg_harness.mjs), or LATCH_TEST_PG_URL's server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Latch, waitFor } from './harness.mjs';
@@ -12,6 +14,7 @@ import { ADMIN_PASSWORD, USER_PASSWORD, Api, loginOk, createUser, createPat } fr
 const skip = postgresAvailable() ? false : 'no PostgreSQL server binaries here';
 const GOAL_MS = 1000; // the goal; the assertion below allows for a loaded machine
 const BOUND_MS = 5000;
+const LOGIN_LIMIT = 15;
 
 let pg, url, nodes, admin, figures;
 
@@ -21,7 +24,9 @@ before(async () => {
   url = pg.createDatabase('multi');
   const env = { UNLEASH_DEFAULT_ADMIN_PASSWORD: ADMIN_PASSWORD };
   // the poll fallback is slow on purpose (10 s): what the test sees within 1 s is the notification
-  const args = ['--watch-interval', '10000'];
+  // a trusted proxy (the test itself) so each login test comes from an address of its own;
+  // 15 attempts per address and minute, so the (user, address) failure limit (10) shows alone
+  const args = ['--watch-interval', '10000', '--trusted-proxies', '127.0.0.1', '--login-limit', String(LOGIN_LIMIT)];
   const first = await Latch.start({ db: url, env, args, tokens: { admin: { type: 'admin' }, client: { type: 'client' } } });
   const others = await Promise.all([1, 2].map(() => Latch.start({ db: url, env, args, fixtures: {} })));
   nodes = [first, ...others];
@@ -155,4 +160,110 @@ test('writes through three instances at once keep one event chain', { skip }, as
   const m = /^(\d+) events checked: OK$/m.exec(out);
   assert.ok(m, out);
   assert.equal(Number(m[1]), before + 36);
+});
+
+// The login limits count in fixed minutes: start a burst early in one, so that it stays in it.
+async function freshMinute() {
+  while (Date.now() % 60000 > 40000) await new Promise((r) => setTimeout(r, 250));
+}
+
+const loginFrom = (n, address, username, password) =>
+  n.post('/auth/simple/login', { username, password }, { 'X-Forwarded-For': address });
+
+function assertLimited(res, what) {
+  assert.equal(res.status, 429, `${what}: ${res.status} ${res.text}`);
+  assert.equal(res.json().name, 'RateLimitError', what);
+  assert.ok(Number(res.headers['retry-after']) >= 1, `${what}: Retry-After ${res.headers['retry-after']}`);
+}
+
+test('failed logins of one user spread over three instances meet one limit on all of them', { skip }, async () => {
+  await createUser(admin, 'limit-user', 'Viewer');
+  await freshMinute();
+  const from = '198.51.100.11';
+  // 10 failures, round-robin: at most 4 on any one instance, under its own memory's limit
+  for (let i = 0; i < 10; i++) {
+    const res = await loginFrom(nodes[i % 3], from, 'limit-user', 'wrong password');
+    assert.equal(res.status, 401, `failure ${i + 1} on instance ${i % 3}: ${res.status} ${res.text}`);
+  }
+  // the eleventh on every instance is refused before any hashing, the right password too
+  for (const [i, n] of nodes.entries()) assertLimited(await loginFrom(n, from, 'limit-user', USER_PASSWORD), `instance ${i}`);
+  // the limit is the (user, address) pair's: another user from there, and the user from another address, go on
+  assert.equal((await loginFrom(nodes[1], from, 'admin', ADMIN_PASSWORD)).status, 200);
+  assert.equal((await loginFrom(nodes[2], '198.51.100.12', 'limit-user', USER_PASSWORD)).status, 200);
+});
+
+test('login attempts from one address spread over three instances meet one limit', { skip }, async () => {
+  await freshMinute();
+  const from = '198.51.100.21';
+  // names sprayed from one address: each a first failure, so only the address limit applies
+  for (let i = 0; i < LOGIN_LIMIT; i++) {
+    const res = await loginFrom(nodes[i % 3], from, `sprayed-${i}`, 'guess');
+    assert.equal(res.status, 401, `attempt ${i + 1}: ${res.status} ${res.text}`);
+  }
+  for (const [i, n] of nodes.entries()) assertLimited(await loginFrom(n, from, `sprayed-more-${i}`, 'guess'), `instance ${i}`);
+  // another address is not held back
+  assert.equal((await loginFrom(nodes[0], '198.51.100.22', 'admin', ADMIN_PASSWORD)).status, 200);
+});
+
+test('the login limits\' secret is kept in the database, never in an export', { skip }, async () => {
+  const out = nodes[0].cli(['export']);
+  assert.ok(!/login_limit|secrets/.test(out), 'the export names no secret');
+});
+
+test('a token used on three instances: its usage report adds every instance\'s counts', { skip }, async () => {
+  const [a, b, c] = nodes;
+  const made = await admin.post('/api/admin/api-tokens', { tokenName: 'spread', type: 'client', environment: 'development' });
+  assert.equal(made.status, 201, made.text);
+  const secret = made.json().secret;
+  const path = `/api/admin/api-tokens/${encodeURIComponent(secret)}/usage`;
+  // known on b and c (asked with the admin token, so that nothing is counted for this one)
+  for (const n of [b, c])
+    await waitFor(async () => (await n.get(path, { Authorization: a.tokens.admin })).status === 200, { what: `the token on ${n.url}` });
+  const usageOn = async (n) => {
+    const r = await n.get(path, { Authorization: a.tokens.admin });
+    assert.equal(r.status, 200, r.text);
+    return r.json().usage;
+  };
+  const total = async (n) => (await usageOn(n)).requestsLast7Days;
+  for (const [n, k] of [[a, 3], [b, 5], [c, 7]])
+    for (let i = 0; i < k; i++)
+      assert.equal((await n.get('/api/client/features', { Authorization: secret, 'unleash-appname': `app-${n.url.slice(-5)}` })).status, 200);
+  // every instance flushes its own row within --metrics-interval (1 s); every report shows the
+  // sum of the 15 (each instance's own counts from memory, the others' from the database)
+  let last = [];
+  await waitFor(async () => {
+    last = await Promise.all(nodes.map(total));
+    return last.every((v) => v === 15);
+  }, { what: `the sum on every instance (last: ${last.join(', ')})` });
+  const report = await usageOn(b);
+  const apps = report.applications.map((x) => x.appName).sort();
+  assert.deepEqual(apps, nodes.map((n) => `app-${n.url.slice(-5)}`).sort(), 'the applications seen on every instance');
+  // and more requests on one instance add on top, never replacing the others' counts
+  const before = await total(a);
+  for (let i = 0; i < 4; i++) await c.get('/api/client/features', { Authorization: secret });
+  await waitFor(async () => (await total(a)) === before + 4, { what: 'four more, seen on another instance' });
+});
+
+test('a PAT used on one instance shows its last use on another', { skip }, async () => {
+  const [a, b, c] = nodes;
+  await createUser(admin, 'seen-user', 'Viewer');
+  const cookie = await (async () => {
+    const res = await loginFrom(a, '198.51.100.31', 'seen-user', USER_PASSWORD);
+    assert.equal(res.status, 200, res.text);
+    return /^unleash-session=([0-9a-f]{64});/.exec(res.headers['set-cookie'][0])[1];
+  })();
+  const pat = (await createPat(new Api(a, { cookie }), 'seen')).secret;
+  const pats = async (n) => {
+    const r = await new Api(n, { cookie }).get('/api/admin/user/tokens');
+    return r.status === 200 ? r.json().pats : [];
+  };
+  await waitFor(async () => (await pats(c)).length === 1, { what: 'the PAT listed on c' });
+  assert.equal((await pats(c))[0].seenAt, null, 'never used yet');
+  const t0 = Date.now();
+  assert.equal((await new Api(b, { token: pat }).get('/api/admin/user')).status, 200);
+  // b writes the sighting within --metrics-interval; c reads it though nothing else changed
+  await waitFor(async () => {
+    const p = (await pats(c))[0];
+    return p?.seenAt && Date.parse(p.seenAt) >= t0 - 1000;
+  }, { what: 'the PAT\'s last use on c' });
 });

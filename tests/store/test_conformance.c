@@ -538,11 +538,13 @@ static void test_tokens(void **state)
 }
 
 /* Issue 16 §4: usage rows are replaced whole, read back, and go when their token does. */
-static void collect_usage(void *ctx, const uint8_t digest[32], const char *data)
+static void collect_usage(void *ctx, const uint8_t digest[32], const char *instance,
+                          const char *data)
 {
     char *out = ctx;
     size_t len = strlen(out);
-    snprintf(out + len, 256 - len, "%d=%s;", digest[0], data);
+    snprintf(out + len, 256 - len, "%d%s%s=%s;", digest[0], instance[0] ? "@" : "", instance,
+             data);
 }
 
 static void test_token_usage_rows(void **state)
@@ -563,7 +565,7 @@ static void test_token_usage_rows(void **state)
     rows[0].data = "{\"n\":3}";
     assert_int_equal(lt_store_token_usage_write(fx->s, rows, 1), LT_OK);
     char got[256] = "";
-    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_int_equal(lt_store_token_usage_load(fx->s, NULL, collect_usage, got), LT_OK);
     assert_non_null(strstr(got, "7={\"n\":3};"));
     assert_non_null(strstr(got, "8={\"n\":2};"));
     assert_int_equal(strlen(got), strlen("7={\"n\":3};8={\"n\":2};"));
@@ -572,8 +574,98 @@ static void test_token_usage_rows(void **state)
     memset(rows[1].digest, 9, 32);
     assert_int_equal(lt_store_token_usage_write(fx->s, rows, 2), LT_OK);
     got[0] = '\0';
-    assert_int_equal(lt_store_token_usage_load(fx->s, collect_usage, got), LT_OK);
+    assert_int_equal(lt_store_token_usage_load(fx->s, NULL, collect_usage, got), LT_OK);
     assert_string_equal(got, "7={\"n\":3};");
+    /* issue 11: rows of other instances sit beside it (never overwriting it); a read of one
+     * digest gets every instance's row of that token only */
+    lt_token_usage_row_t inst[2];
+    memset(inst, 0, sizeof(inst));
+    memcpy(inst[0].digest, a.digest, 32);
+    inst[0].instance = "i1";
+    inst[0].data = "{\"n\":10}";
+    assert_int_equal(lt_store_token_create(fx->s, &b, &ev, NULL), LT_OK);
+    memcpy(inst[1].digest, b.digest, 32);
+    inst[1].instance = "i2";
+    inst[1].data = "{\"n\":20}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, inst, 2), LT_OK);
+    inst[0].data = "{\"n\":11}";
+    assert_int_equal(lt_store_token_usage_write(fx->s, inst, 1), LT_OK);
+    got[0] = '\0';
+    assert_int_equal(lt_store_token_usage_load(fx->s, a.digest, collect_usage, got), LT_OK);
+    assert_int_equal(strlen(got), strlen("7={\"n\":3};7@i1={\"n\":11};"));
+    assert_non_null(strstr(got, "7={\"n\":3};"));
+    assert_non_null(strstr(got, "7@i1={\"n\":11};"));
+    got[0] = '\0';
+    assert_int_equal(lt_store_token_usage_load(fx->s, b.digest, collect_usage, got), LT_OK);
+    assert_string_equal(got, "8@i2={\"n\":20};");
+}
+
+/* Issue 11: the login limits shared by the instances on one database. The secret is the same
+ * through every handle on the store and never zero; a counter adds up across handles in its
+ * window, starts again in the next, is cleared whole, and the windows before the previous one
+ * are pruned; no event is written. */
+static int64_t login_op(lt_store_t *s, const uint8_t *key, int64_t window, lt_login_op_t op)
+{
+    lt_login_count_t c = {.key = key, .op = op, .n = -1};
+    assert_int_equal(lt_store_login_count(s, window, &c, 1), LT_OK);
+    return c.n;
+}
+
+static void test_login_counters(void **state)
+{
+    fx_t *fx = *state;
+    uint8_t sec[32], again[32], other[32], zero[32] = {0};
+    assert_int_equal(lt_store_login_secret(fx->s, sec), LT_OK);
+    assert_int_equal(lt_store_login_secret(fx->s, again), LT_OK);
+    assert_memory_equal(sec, again, 32);
+    assert_memory_not_equal(sec, zero, 32);
+    lt_store_t *s2 = NULL;
+    assert_int_equal(lt_store_open(&s2, fx->schema[0] ? fx->url : fx->path), LT_OK);
+    assert_int_equal(lt_store_login_secret(s2, other), LT_OK);
+    assert_memory_equal(sec, other, 32);
+
+    int64_t events = 0;
+    lt_event_filter_t f;
+    memset(&f, 0, sizeof(f));
+    f.limit = 1;
+    lt_event_row_t *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &n, &events), LT_OK);
+
+    uint8_t a[32], b[32];
+    memset(a, 0xa1, sizeof(a));
+    memset(b, 0xb2, sizeof(b));
+    int64_t w = 29000000;
+    assert_int_equal(login_op(fx->s, a, w, LT_LOGIN_READ), 0);
+    assert_int_equal(login_op(fx->s, a, w, LT_LOGIN_ADD), 1);
+    assert_int_equal(login_op(fx->s, a, w, LT_LOGIN_ADD), 2);
+    assert_int_equal(login_op(s2, a, w, LT_LOGIN_ADD), 3); /* another instance adds up */
+    assert_int_equal(login_op(fx->s, b, w, LT_LOGIN_ADD), 1);
+    assert_int_equal(login_op(s2, a, w, LT_LOGIN_READ), 3);
+    /* two counters in one call, one transaction */
+    lt_login_count_t two[2] = {{.key = a, .op = LT_LOGIN_READ, .n = -1},
+                               {.key = b, .op = LT_LOGIN_ADD, .n = -1}};
+    assert_int_equal(lt_store_login_count(fx->s, w, two, 2), LT_OK);
+    assert_int_equal(two[0].n, 3);
+    assert_int_equal(two[1].n, 2);
+    /* the next window starts at 0; the previous one is kept */
+    assert_int_equal(login_op(fx->s, a, w + 1, LT_LOGIN_ADD), 1);
+    assert_int_equal(login_op(fx->s, b, w + 1, LT_LOGIN_READ), 0);
+    assert_int_equal(login_op(s2, a, w, LT_LOGIN_READ), 3);
+    /* a clear removes every window of the key, and only that key */
+    assert_int_equal(login_op(fx->s, a, w + 1, LT_LOGIN_CLEAR), 0);
+    assert_int_equal(login_op(fx->s, a, w + 1, LT_LOGIN_READ), 0);
+    assert_int_equal(login_op(s2, a, w, LT_LOGIN_READ), 0);
+    assert_int_equal(login_op(s2, b, w, LT_LOGIN_READ), 2);
+    /* two windows on, the old rows are pruned */
+    assert_int_equal(login_op(fx->s, a, w + 2, LT_LOGIN_ADD), 1);
+    assert_int_equal(login_op(s2, b, w, LT_LOGIN_READ), 0);
+    assert_int_equal(login_op(s2, a, w + 2, LT_LOGIN_READ), 1);
+
+    int64_t after = 0;
+    assert_int_equal(lt_store_events_list(fx->s, &fx->a, &f, &rows, &n, &after), LT_OK);
+    assert_int_equal(after, events);
+    lt_store_close(s2);
 }
 
 /* Issue 16: a v2 selector and a read-only mark round-trip (an expiry update keeps them); a
@@ -1236,6 +1328,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tokens, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_rotation_marks, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_token_usage_rows, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_login_counters, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_user_rules, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_service_user, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roles_and_bindings, fx_setup, fx_teardown),

@@ -110,7 +110,28 @@ static void test_slots(void **state)
     uint8_t c[32];
     memset(c, 3, 32);
     size_t n = 0;
-    load_one(&n, c, buf.ptr);
+    uint8_t e[32];
+    memset(e, 5, 32);
+    load_one(&n, e, "another-instance", buf.ptr); /* issue 11: not this process's row */
+    assert_int_equal(n, 0);
+    assert_null(find(e, false));
+    load_one(&n, c, "", buf.ptr);
+    /* another instance's row adds up in a report's slot, never in the table */
+    merged_t *m = lt_xcalloc(1, sizeof(*m));
+    pthread_mutex_init(&m->lists.lock, NULL);
+    m->s.lists = &m->lists;
+    merge_ctx_t ctx = {&m->s, 0};
+    merge_other(&ctx, c, "another-instance", buf.ptr);
+    merge_other(&ctx, c, "another-instance", buf.ptr);
+    merge_other(&ctx, c, "", buf.ptr); /* this process's own row: memory holds it */
+    assert_int_equal(ctx.rows, 2);
+    ctx.rows = MERGE_ROWS_MAX; /* bounded: past the most rows, no more are merged */
+    merge_other(&ctx, c, "a-third-instance", buf.ptr);
+    assert_int_equal(m->s.count[20400 % RING], 14);
+    assert_int_equal(m->s.misuse[M_WRONG_API], 4);
+    assert_int_equal(m->lists.apps.n, 1);
+    pthread_mutex_destroy(&m->lists.lock);
+    free(m);
     lt_buf_dispose(&buf);
     assert_int_equal(n, 1);
     slot_t *sc = find(c, false);
@@ -123,8 +144,42 @@ static void test_slots(void **state)
     /* bad stored text: no slot */
     uint8_t d[32];
     memset(d, 4, 32);
-    load_one(&n, d, "not json");
+    load_one(&n, d, "", "not json");
     assert_null(find(d, false));
+}
+
+/* Issue 11: lists of several instances merge newest first, one entry per value (its newest
+ * time), at most LT_TOKEN_USAGE_KEEP. */
+static void test_list_merge(void **state)
+{
+    (void)state;
+    list_t *l = lt_xcalloc(1, sizeof(*l));
+    item_t it;
+    memset(&it, 0, sizeof(it));
+    for (int i = 0; i < LT_TOKEN_USAGE_KEEP + 5; i++) {
+        snprintf(it.v, sizeof(it.v), "v%d", i);
+        it.at = 1000 + i * 10;
+        list_merge(l, &it);
+    }
+    assert_int_equal(l->n, LT_TOKEN_USAGE_KEEP);
+    assert_string_equal(l->v[0].v, "v24");
+    assert_string_equal(l->v[LT_TOKEN_USAGE_KEEP - 1].v, "v5");
+    snprintf(it.v, sizeof(it.v), "v10");
+    it.at = 5000; /* seen again, later: moved to the front, not added twice */
+    list_merge(l, &it);
+    assert_int_equal(l->n, LT_TOKEN_USAGE_KEEP);
+    assert_string_equal(l->v[0].v, "v10");
+    assert_int_equal(l->v[0].at, 5000);
+    it.at = 1; /* an older sighting of it changes nothing */
+    list_merge(l, &it);
+    assert_int_equal(l->v[0].at, 5000);
+    snprintf(it.v, sizeof(it.v), "old");
+    list_merge(l, &it); /* older than all of a full list: not kept */
+    for (size_t i = 0; i < l->n; i++)
+        assert_string_not_equal(l->v[i].v, "old");
+    for (size_t i = 1; i < l->n; i++)
+        assert_true(l->v[i - 1].at >= l->v[i].at);
+    free(l);
 }
 
 static void test_origin_ok(void **state)
@@ -155,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_day_ring),
         cmocka_unit_test(test_server_sdk_names),
         cmocka_unit_test(test_slots),
+        cmocka_unit_test(test_list_merge),
         cmocka_unit_test(test_origin_ok),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,6 +115,11 @@ typedef void (*lt_adm_token_json_fn)(lt_buf_t *b, const lt_snapshot_t *s, const 
 void lt_adm_reply_new_token(lt_req_t *r, const uint8_t digest[32], const char *secret,
                             const char *location, lt_adm_token_json_fn json);
 
+/* On a shared store: bring the last-seen times other instances stored into s (the PATs of
+ * pat_owner, or every token when 0), so a listing shows them; the snapshot reloads only on
+ * events, and a sighting is none. One read; a failure leaves s as it is. */
+void lt_adm_seen_refresh(lt_req_t *r, lt_snapshot_t *s, int64_t pat_owner);
+
 /* The personal access tokens of user owner (the caller's own, or a service account's, whose
  * routes check ADMIN first), written once in pats.c: list, create from the request's body
  * (description, expiresAt, readOnly, projects), delete and rotate the one with the path's id. */

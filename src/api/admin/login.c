@@ -3,8 +3,9 @@
  * they may do, their roles). Login attempts are counted per client address, and failures per
  * (user, address), before anything is hashed (429 past the limits); the password is verified with argon2id
  * (~55 ms) on the HTTP layer's worker pool (lt_req_defer), never on an I/O thread, outside
- * the store lock, and 503 when that pool is full. Sessions themselves live in
- * auth/session.c.
+ * the store lock, and 503 when that pool is full. On a shared store (PostgreSQL) the same two
+ * limits are counted in the database too, so they hold whichever instance a request lands on.
+ * Sessions themselves live in auth/session.c.
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -78,10 +79,11 @@ static void limit_init(void)
     randombytes_buf(limit_secret, sizeof(limit_secret));
 }
 
-/* The keyed digest of an address (an IPv6 one cut to its /64), after login\n when given. */
-static void limit_key(const char *login, lt_str_t addr, uint8_t out[16])
+/* The digest of an address (an IPv6 one cut to its /64), after login\n when given, keyed with
+ * secret (key_len bytes), out_len bytes. */
+static void limit_digest(const uint8_t *secret, size_t key_len, const char *login, lt_str_t addr,
+                         uint8_t *out, size_t out_len)
 {
-    pthread_once(&limit_once, limit_init);
     char text[64];
     uint8_t bin[17] = {0};
     const void *in = addr.ptr;
@@ -100,7 +102,7 @@ static void limit_key(const char *login, lt_str_t addr, uint8_t out[16])
         }
     }
     crypto_generichash_state st;
-    crypto_generichash_init(&st, limit_secret, sizeof(limit_secret), 16);
+    crypto_generichash_init(&st, secret, key_len, out_len);
     if (login) {
         for (const char *c = login; *c; c++) { /* usernames and emails match case-blind */
             unsigned char ch = (unsigned char)*c;
@@ -110,7 +112,90 @@ static void limit_key(const char *login, lt_str_t addr, uint8_t out[16])
         crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
     }
     crypto_generichash_update(&st, in, n);
-    crypto_generichash_final(&st, out, 16);
+    crypto_generichash_final(&st, out, out_len);
+}
+
+/* The memory tables' key: this process's own secret. */
+static void limit_key(const char *login, lt_str_t addr, uint8_t out[16])
+{
+    pthread_once(&limit_once, limit_init);
+    limit_digest(limit_secret, sizeof(limit_secret), login, addr, out, 16);
+}
+
+/* ---------- the same limits in a shared store ---------- */
+
+/*
+ * With several instances on one database (a store that notifies: PostgreSQL) the memory tables
+ * stay the first line (they bound the work of each process) and the database counts the same
+ * two limits for all of them, in fixed one-minute windows: every attempt per address, and the
+ * failures per (user, address), keyed with a secret drawn once at migration (the same on every
+ * instance, never in an export or a log). Checked on the worker, before the password is hashed;
+ * when the database cannot count, the login fails closed (503): it could not read the user
+ * either, and a fallback to memory would give an attacker one limit per instance again.
+ * SQLite: one process per file, so the memory tables are the whole limit.
+ */
+typedef struct {
+    uint8_t addr[32], user[32];
+} shared_keys_t;
+
+typedef struct {
+    uint8_t mem_user[16];
+    shared_keys_t shared;
+    bool use_shared;
+} login_arg_t;
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint8_t shared_secret[32];
+static bool shared_secret_ok;
+
+/* The shared keys of (login, addr) into k: false when the store's secret cannot be read. */
+static bool shared_keys(lt_store_t *store, const char *login, lt_str_t addr, shared_keys_t *k)
+{
+    pthread_mutex_lock(&shared_lock);
+    if (!shared_secret_ok)
+        shared_secret_ok = lt_store_login_secret(store, shared_secret) == LT_OK;
+    bool ok = shared_secret_ok;
+    if (ok) {
+        limit_digest(shared_secret, sizeof(shared_secret), NULL, addr, k->addr, 32);
+        limit_digest(shared_secret, sizeof(shared_secret), login, addr, k->user, 32);
+    }
+    pthread_mutex_unlock(&shared_lock);
+    return ok;
+}
+
+static int64_t window_of(int64_t now)
+{
+    return now / LOGIN_WINDOW_MS;
+}
+
+/* Seconds until the window of now ends (at least 1). */
+static int window_wait(int64_t now)
+{
+    int w = (int)(((window_of(now) + 1) * LOGIN_WINDOW_MS - now + 999) / 1000);
+    return w > 0 ? w : 1;
+}
+
+/* Before hashing, in the shared store: the seconds to wait, 0 to go on, -1 when it failed. */
+static int shared_attempt(const shared_keys_t *k, int64_t now)
+{
+    lt_login_count_t c[2] = {
+        {.key = k->user, .op = LT_LOGIN_READ, .n = 0},
+        {.key = k->addr, .op = LT_LOGIN_ADD, .n = 0},
+    };
+    lt_store_t *store = lt_state_lock();
+    int rc = store ? lt_store_login_count(store, window_of(now), c, 2) : LT_ERR;
+    lt_state_unlock();
+    if (rc != LT_OK)
+        return -1;
+    return c[0].n >= LOGIN_MAX_FAILURES || c[1].n > login_per_minute ? window_wait(now) : 0;
+}
+
+/* After hashing, under the store lock: a failure counts for (user, address); a success clears. */
+static void shared_result(lt_store_t *store, const shared_keys_t *k, int64_t now, bool ok)
+{
+    lt_login_count_t c = {.key = k->user, .op = ok ? LT_LOGIN_CLEAR : LT_LOGIN_ADD, .n = 0};
+    if (!store || lt_store_login_count(store, window_of(now), &c, 1) != LT_OK)
+        lt_log_warn("login: the shared login limits could not count a result");
 }
 
 /*
@@ -188,6 +273,16 @@ static void limit_result(const uint8_t user_key[16], int64_t now, bool ok)
     if (s)
         s->count = ok ? 0 : s->count + 1;
     pthread_mutex_unlock(&limit_lock);
+}
+
+/* 429 with Retry-After: wait seconds. */
+static void reply_limited(lt_req_t *r, int wait)
+{
+    char ra[16];
+    snprintf(ra, sizeof(ra), "%d", wait);
+    lt_reply_header(r, "Retry-After", ra);
+    lt_reply_error(r, 429, "RateLimitError",
+                   "Too many login attempts from your address. Try again in %d seconds.", wait);
 }
 
 /* A hash to verify against when the user does not exist, so that both cases take as long. */
@@ -276,11 +371,28 @@ static void upgrade_password(lt_store_t *store, int64_t user_id, const char *has
 /* On a worker thread: look the user up, verify the password, answer. */
 static void login_verify(lt_req_t *r, void *arg)
 {
-    const uint8_t *user_key = arg; /* 16 bytes in the request's arena */
+    login_arg_t *la = arg; /* in the request's arena */
     cJSON *body = lt_adm_ctx(r)->body;
     const char *login_name = cJSON_GetObjectItemCaseSensitive(body, "username")->valuestring;
     char *password = cJSON_GetObjectItemCaseSensitive(body, "password")->valuestring;
     int64_t now = lt_now_ms();
+    if (la->use_shared) {
+        lt_store_t *st = lt_state_store();
+        int wait = st && shared_keys(st, login_name, lt_req_client_addr(r), &la->shared)
+                       ? shared_attempt(&la->shared, now)
+                       : -1;
+        if (wait != 0) {
+            sodium_memzero(password, strlen(password));
+            if (wait > 0) {
+                reply_limited(r, wait);
+                return;
+            }
+            lt_reply_header(r, "Retry-After", "5");
+            lt_reply_error(r, 503, "ServiceUnavailable",
+                           "The login limits could not be checked. Try again shortly.");
+            return;
+        }
+    }
     lt_user_auth_t ua;
     memset(&ua, 0, sizeof(ua));
     lt_store_t *store = lt_state_store(); /* a read: no need to wait behind writes */
@@ -298,10 +410,12 @@ static void login_verify(lt_req_t *r, void *arg)
     bool upgrade = ok && lt_password_bcrypt_shaped(ua.password_hash) &&
                    lt_password_hash(password, upgraded) == LT_OK;
     sodium_memzero(password, strlen(password));
-    limit_result(user_key, now, ok);
-    if (rc == LT_OK) {
+    limit_result(la->mem_user, now, ok);
+    if (rc == LT_OK || la->use_shared) {
         store = lt_state_lock(); /* a write */
-        if (store)
+        if (la->use_shared)
+            shared_result(store, &la->shared, now, ok);
+        if (store && rc == LT_OK)
             lt_store_user_login_result(store, ua.user_id, ok);
         if (store && upgrade)
             upgrade_password(store, ua.user_id, upgraded);
@@ -351,21 +465,20 @@ static void login(lt_req_t *r, const lt_params_t *params)
         return;
     }
     lt_str_t client = lt_req_client_addr(r);
-    uint8_t addr_key[16], *user_key = lt_arena_alloc(lt_req_arena(r), 16);
+    uint8_t addr_key[16];
+    login_arg_t *la = lt_arena_alloc(lt_req_arena(r), sizeof(*la));
+    memset(la, 0, sizeof(*la));
     limit_key(NULL, client, addr_key);
-    limit_key(ju->valuestring, client, user_key);
-    int wait = limit_attempt(addr_key, user_key, lt_now_ms());
-    char ra[16];
+    limit_key(ju->valuestring, client, la->mem_user);
+    int wait = limit_attempt(addr_key, la->mem_user, lt_now_ms());
+    lt_store_t *store = lt_state_store();
+    la->use_shared = store && lt_store_notifies(store);
     if (wait > 0) {
         sodium_memzero(jp->valuestring, strlen(jp->valuestring));
-        snprintf(ra, sizeof(ra), "%d", wait);
-        lt_reply_header(r, "Retry-After", ra);
-        lt_reply_error(r, 429, "RateLimitError",
-                       "Too many login attempts from your address. Try again in %d seconds.",
-                       wait);
+        reply_limited(r, wait);
         return;
     }
-    if (!lt_req_defer(r, login_verify, user_key)) {
+    if (!lt_req_defer(r, login_verify, la)) {
         sodium_memzero(jp->valuestring, strlen(jp->valuestring));
         lt_reply_header(r, "Retry-After", "1");
         lt_reply_error(r, 503, "ServiceUnavailable",

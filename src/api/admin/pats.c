@@ -65,6 +65,7 @@ static void pats_list(lt_req_t *r, const lt_params_t *params)
 void lt_adm_pats_reply(lt_req_t *r, int64_t owner)
 {
     lt_snapshot_t *s = lt_req_snapshot(r);
+    lt_adm_seen_refresh(r, s, owner);
     lt_buf_t b;
     lt_buf_init(&b, 0);
     lt_buf_puts(&b, "{\"pats\":[");

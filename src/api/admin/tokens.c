@@ -202,9 +202,42 @@ static void list_global(lt_req_t *r, const char *name)
     reply_list(r, &f);
 }
 
+static int by_digest(const void *a, const void *b)
+{
+    return memcmp((*(const lt_token_t *const *)a)->digest, (*(const lt_token_t *const *)b)->digest,
+                  32);
+}
+
+void lt_adm_seen_refresh(lt_req_t *r, lt_snapshot_t *s, int64_t pat_owner)
+{
+    lt_store_t *store = lt_state_store();
+    if (!store || !lt_store_notifies(store) || !s->data.n_tokens)
+        return;
+    lt_token_query_t q = {
+        .digest = NULL, .project = NULL, .environment = NULL, .user_id = pat_owner};
+    lt_token_t *stored = NULL;
+    size_t n = 0;
+    store = lt_state_lock();
+    int rc = store ? lt_store_tokens_read(store, lt_req_arena(r), &q, &stored, &n) : LT_ERR;
+    lt_state_unlock();
+    if (rc != LT_OK)
+        return;
+    const lt_token_t **order = lt_arena_alloc(lt_req_arena(r), s->data.n_tokens * sizeof(*order));
+    for (size_t i = 0; i < s->data.n_tokens; i++)
+        order[i] = &s->data.tokens[i];
+    qsort(order, s->data.n_tokens, sizeof(*order), by_digest);
+    for (size_t i = 0; i < n; i++) {
+        const lt_token_t *key = &stored[i];
+        const lt_token_t **hit = bsearch(&key, order, s->data.n_tokens, sizeof(*order), by_digest);
+        if (hit && stored[i].seen_at > 0)
+            lt_snapshot_token_seen(s, *hit, stored[i].seen_at);
+    }
+}
+
 static void api_tokens_list(lt_req_t *r, const lt_params_t *params)
 {
     LT_UNUSED(params);
+    lt_adm_seen_refresh(r, lt_req_snapshot(r), 0);
     list_global(r, NULL);
 }
 

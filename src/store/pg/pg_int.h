@@ -89,7 +89,8 @@ int lt__pg_load(lt_store_t *s, lt_arena_t *a, lt_dataset_t *out); /* pg_read.c *
 int lt__pg_select(lt_store_t *s, int (*fn)(void *ctx, size_t n, lt__row_next_fn next, void *cursor),
                   void *ctx, const char *sql, const char *fmt, ...);
 int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);
-int lt__pg_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);
+int lt__pg_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx);
 int lt__pg_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q, lt_token_t **out,
                        size_t *n);
 int lt__pg_environments_list(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);

@@ -201,6 +201,23 @@ const char *const lt_pg_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
+    /* 14: the login limits shared by the instances on one database (api/admin/login.c): one
+     * counter per keyed digest and minute, and the key's secret, drawn here once (two gen_random_uuid(): 244 bits of
+     * pg_strong_random()) */
+    "CREATE TABLE login_limits (k BYTEA NOT NULL, win BIGINT NOT NULL, n BIGINT NOT NULL,"
+    "  PRIMARY KEY (k, win));"
+    "CREATE INDEX login_limits_win ON login_limits(win);"
+    "CREATE TABLE secrets (name " T " PRIMARY KEY, value " T " NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('login_limit',"
+    "  replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));",
+    /* 15: usage per token and instance: every instance on one database writes its own rows, so
+     * counts add up (the rows stored before are the instance "") */
+    "CREATE TABLE token_usage_rows (digest BYTEA NOT NULL, instance " T " NOT NULL,"
+    "  data " T " NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (digest, instance));"
+    "INSERT INTO token_usage_rows (digest, instance, data, updated_at)"
+    "  SELECT digest, '', data, updated_at FROM token_usage;"
+    "DROP TABLE token_usage;"
+    "ALTER TABLE token_usage_rows RENAME TO token_usage;",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

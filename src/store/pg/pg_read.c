@@ -75,19 +75,24 @@ int lt__pg_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
     return LT_OK;
 }
 
-int lt__pg_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+int lt__pg_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx)
 {
     PGconn *db = lt__pg_w(s);
     lt__pg_cursor_t k = {NULL, -1, 0, {0}};
-    if (lt__pg_exec(db, &k.res, "SELECT digest, data FROM token_usage", "") != LT_OK)
+    int rc = digest ? lt__pg_exec(db, &k.res,
+                                  "SELECT digest, instance, data FROM token_usage WHERE digest = ?",
+                                  "b", digest)
+                    : lt__pg_exec(db, &k.res, "SELECT digest, instance, data FROM token_usage", "");
+    if (rc != LT_OK)
         return LT_ERR;
     k.n = PQntuples(k.res);
     lt__row_t r;
     while (lt__pg_next(&k, &r) == 1) {
-        const uint8_t *digest = r.digest(&r, 0);
-        const char *data = r.text(&r, 1);
-        if (digest && data)
-            fn(ctx, digest, data);
+        const uint8_t *d = r.digest(&r, 0);
+        const char *inst = r.text(&r, 1), *data = r.text(&r, 2);
+        if (d && inst && data)
+            fn(ctx, d, inst, data);
     }
     PQclear(k.res);
     return LT_OK;

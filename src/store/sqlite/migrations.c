@@ -194,6 +194,22 @@ const char *const lt_sqlite_migrations[] = {
     "  SELECT 1, coalesce(max(id), 0),"
     "  '0000000000000000000000000000000000000000000000000000000000000000'"
     "  FROM events;",
+    /* 14: the login limits shared by the instances on one database (api/admin/login.c): one
+     * counter per keyed digest and minute, and the key's secret, drawn here once (randomblob(),
+     * from the OS's generator) */
+    "CREATE TABLE login_limits (k BLOB NOT NULL, win INTEGER NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY (k, win));"
+    "CREATE INDEX login_limits_win ON login_limits(win);"
+    "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO secrets (name, value) VALUES ('login_limit', lower(hex(randomblob(32))));",
+    /* 15: usage per token and instance: every instance on one database writes its own rows, so
+     * counts add up (the rows stored before are the instance "") */
+    "CREATE TABLE token_usage_rows (digest BLOB NOT NULL, instance TEXT NOT NULL,"
+    "  data TEXT NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (digest, instance));"
+    "INSERT INTO token_usage_rows (digest, instance, data, updated_at)"
+    "  SELECT digest, '', data, updated_at FROM token_usage;"
+    "DROP TABLE token_usage;"
+    "ALTER TABLE token_usage_rows RENAME TO token_usage;",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);

@@ -92,7 +92,8 @@ int lt__sq_usage_write(lt_store_t *s, const lt_app_row_t *apps, size_t n_apps,
                        const lt_metric_row_t *rows, size_t n_rows);
 
 int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx);         /* sq_read.c */
-int lt__sq_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx);  /* sq_read.c */
+int lt__sq_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx);  /* sq_read.c */
 int lt__sq_tokens_find(lt_store_t *s, lt_arena_t *a, const lt_token_query_t *q,
                        lt_token_t **out, size_t *n);
 int lt__sq_environments_list(lt_store_t *s, lt_arena_t *a, lt_environment_t **out, size_t *n);

@@ -52,16 +52,23 @@ int lt__sq_sessions_load(lt_store_t *s, lt_session_fn fn, void *ctx)
     return row == 0 ? LT_OK : LT_ERR;
 }
 
-int lt__sq_token_usage_load(lt_store_t *s, lt_token_usage_fn fn, void *ctx)
+int lt__sq_token_usage_load(lt_store_t *s, const uint8_t *digest, lt_token_usage_fn fn,
+                            void *ctx)
 {
     sqlite3 *db = lt__sq_db(s);
-    sqlite3_stmt *st = lt__sq_prepare(db, "SELECT digest, data FROM token_usage");
+    sqlite3_stmt *st = lt__sq_prepare(db, digest ? "SELECT digest, instance, data FROM token_usage"
+                                                   " WHERE digest = ?"
+                                                 : "SELECT digest, instance, data FROM token_usage");
     if (!st)
         return LT_ERR;
+    if (digest)
+        sqlite3_bind_blob(st, 1, digest, 32, SQLITE_TRANSIENT);
     int row;
     while ((row = lt__sq_row(db, st, 0, 1, "token_usage")) == 1)
-        if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_text(st, 1))
-            fn(ctx, sqlite3_column_blob(st, 0), (const char *)sqlite3_column_text(st, 1));
+        if (sqlite3_column_bytes(st, 0) == 32 && sqlite3_column_text(st, 1) &&
+            sqlite3_column_text(st, 2))
+            fn(ctx, sqlite3_column_blob(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (const char *)sqlite3_column_text(st, 2));
     sqlite3_finalize(st);
     return row == 0 ? LT_OK : LT_ERR;
 }
