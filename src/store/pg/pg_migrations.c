@@ -157,6 +157,15 @@ const char *const lt_pg_migrations[] = {
     "  FROM events;",
     /* 11: a tag type's colour */
     "ALTER TABLE tag_types ADD COLUMN color " T ";",
+    /* 12: public signup tokens (invite links) and the users who signed up through them */
+    "CREATE TABLE signup_tokens ("
+    "  secret " T " PRIMARY KEY, name " T " NOT NULL, created_by " T ","
+    "  role_id BIGINT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+    "  expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);"
+    "CREATE TABLE signup_token_users ("
+    "  secret " T " NOT NULL REFERENCES signup_tokens(secret) ON DELETE CASCADE,"
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (secret, user_id));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);
