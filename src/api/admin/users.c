@@ -179,8 +179,7 @@ static int user_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     return rc;
 }
 
-/* Fill the user's fields from a body (absent ones keep their value). Replies on error. */
-static bool user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
+bool lt_adm_user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
 {
     bool bad = false;
     const cJSON *jn = cJSON_GetObjectItemCaseSensitive(body, "name");
@@ -216,8 +215,7 @@ static bool user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
     return true;
 }
 
-/* Hash a password from the body after checking it; NULL (after replying) when refused. */
-static char *hash_password(lt_req_t *r, const char *password)
+char *lt_adm_hash_password(lt_req_t *r, const char *password)
 {
     char *hash = lt_arena_alloc(lt_req_arena(r), LT_PASSWORD_HASH_MAX);
     const char *why;
@@ -241,13 +239,13 @@ static void user_create(lt_req_t *r, const lt_params_t *params)
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
     bool bad = false;
     const char *password = lt_adm_opt_str(body, "password", LT_ADM_MAX_FIELD, &bad);
-    if (!user_fields(r, body, &c.user))
+    if (!lt_adm_user_fields(r, body, &c.user))
         goto done;
     if (!c.root_role) {
         lt_reply_error(r, 400, "ValidationError", "rootRole is required.");
         goto done;
     }
-    if (bad || (password && password[0] && !(c.hash = hash_password(r, password)))) {
+    if (bad || (password && password[0] && !(c.hash = lt_adm_hash_password(r, password)))) {
         if (bad)
             lt_reply_error(r, 400, "OwaspValidationError",
                            "The password must be at most 1024 characters long.");
@@ -275,7 +273,7 @@ static void user_update(lt_req_t *r, const lt_params_t *params)
     c.change = LT_USER_UPDATED;
     c.user = *old;
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
-    if (user_fields(r, body, &c.user)) {
+    if (lt_adm_user_fields(r, body, &c.user)) {
         lt_write_t w = {.ctx = &c};
         if (lt_admin_write(r, user_put_fn, &w) == LT_OK)
             reply_user(r, 200, id);
@@ -328,7 +326,7 @@ static void user_change_password(lt_req_t *r, const lt_params_t *params)
     c.user = *old;
     if (!cJSON_IsString(jp)) {
         lt_reply_error(r, 400, "ValidationError", "password is required.");
-    } else if ((c.hash = hash_password(r, jp->valuestring)) != NULL) {
+    } else if ((c.hash = lt_adm_hash_password(r, jp->valuestring)) != NULL) {
         lt_write_t w = {.ctx = &c};
         if (lt_admin_write(r, user_put_fn, &w) == LT_OK) {
             lt_session_end_user(id);
