@@ -104,10 +104,8 @@ int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, con
     lt_buf_t data;
     lt_buf_init(&data, 0);
     write_user_data(&data, u);
-    lt_principal_t self;
-    memset(&self, 0, sizeof(self));
-    self.name = u->email ? u->email : u->username;
-    lt_event_t ev = event_for(&self, "user-created");
+    static const lt_principal_t system = {.name = "system"};
+    lt_event_t ev = event_for(&system, "user-created");
     ev.data = data.ptr;
     int rc = lt_store_signup_user_add(s, u, hash, t, &ev, out_id);
     lt_buf_dispose(&data);

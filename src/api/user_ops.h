@@ -45,8 +45,8 @@ int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const 
                 lt_user_change_t change, const lt_principal_t *who, int64_t *out_id);
 
 /* Create u (a new user, root role set) through signup token t with the password hash: the
- * user-created event (attributed to the new user's email or username) and the token's
- * user-added event in one transaction. LT_OK, LT_EINVAL (the name is taken) or LT_ERR. */
+ * user-created event (attributed to the system, as Unleash does) and the token's user-added
+ * event in one transaction. LT_OK, LT_EINVAL (the name is taken) or LT_ERR. */
 int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
                    const lt_signup_token_t *t, int64_t *out_id);
 

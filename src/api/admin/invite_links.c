@@ -145,7 +145,7 @@ static void token_get(lt_req_t *r, const lt_params_t *params)
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
     const lt_signup_token_t *t = find_token(d, params->value[0]);
     if (!t) {
-        lt_reply_error(r, 404, "NotFoundError", "Could not find token with that secret");
+        lt_reply_error(r, 404, "NotFoundError", "Could not find public signup token.");
         return;
     }
     lt_buf_t b;
@@ -229,7 +229,7 @@ static int token_update_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w
     token_write_t *c = w->ctx;
     const lt_signup_token_t *old = find_token(&snap->data, c->token.secret);
     if (!old)
-        return lt_write_fail(w, 404, "NotFoundError", "Could not find token with that secret");
+        return lt_write_fail(w, 404, "NotFoundError", "Could not find public signup token.");
     lt_signup_token_t t = *old;
     if (c->set_expiry)
         t.expires_at = c->token.expires_at;
@@ -315,8 +315,8 @@ static int signup_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                              "The invite link is not valid (unknown, disabled or expired).");
     c->user.root_role = t->role_id;
     int rc = lt_user_signup(store, &snap->data, &c->user, c->hash, t, &c->out_id);
-    if (rc == LT_EINVAL)
-        return lt_write_fail(w, 409, "NameExistsError", "User already exists");
+    if (rc == LT_EINVAL) /* Unleash's answer here: 400, where user-admin answers 409 */
+        return lt_write_fail(w, 400, "BadDataError", "User already exists");
     return rc;
 }
 
