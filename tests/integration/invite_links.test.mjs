@@ -92,7 +92,8 @@ test('sign up through a link: the user has its role, logs in, and is listed with
   assert.deepEqual(listed.users.map((x) => x.id), [u.id]);
 
   const again = await srv.post(`/invite/${t.secret}/signup`, { name: 'Twin', email: 'NEW@example.com', password: USER_PASSWORD });
-  assert.equal(again.status, 409, again.text);
+  assert.equal(again.status, 400, again.text);
+  assert.equal(again.json().message, 'User already exists');
 
   // a Viewer may not manage links
   for (const [m, p, b] of [
