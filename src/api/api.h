@@ -36,6 +36,7 @@ void lt_api_prometheus(lt_req_t *r, const lt_params_t *p);
  *   strategies.c, variants.c, tags.c, archive.c   the pieces of a flag, and the archive
  *   segments.c, dependencies.c, strategy_defs.c,
  *   context.c, tag_types.c, applications.c (applications and flag usage)
+ *   invite_links.c  public signup tokens (invite links) and the signups through them
  */
 extern const lt_route_t lt_routes_admin_login[];
 extern const lt_route_t lt_routes_admin_pats[];
@@ -66,6 +67,7 @@ extern const lt_route_t lt_routes_admin_addons[]; /* admin/addons.c */
 extern const lt_route_t lt_routes_admin_applications[];
 /* profile.c: the current user's own password (POST /api/admin/user/change-password) */
 extern const lt_route_t lt_routes_admin_profile[];
+extern const lt_route_t lt_routes_admin_invite_links[];
 /* ui_config.c: what Unleash's admin UI reads at start (ui-config, maintenance, telemetry,
  * instance statistics); search.c: the flag search; project_views.c: a project's overview,
  * status and flag creators. */

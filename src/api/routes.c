@@ -69,6 +69,7 @@ const lt_route_t *lt_serve_routes(size_t *n)
         lt_routes_admin_addons,
         lt_routes_admin_applications,
         lt_routes_admin_profile,
+        lt_routes_admin_invite_links,
         lt_routes_admin_ui_config,
         lt_routes_admin_search,
         lt_routes_admin_project_views,

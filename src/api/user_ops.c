@@ -96,6 +96,22 @@ int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const 
     return rc;
 }
 
+int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
+                   const lt_signup_token_t *t, int64_t *out_id)
+{
+    if (u->id || lt_user_name_taken(d, u))
+        return LT_EINVAL;
+    lt_buf_t data;
+    lt_buf_init(&data, 0);
+    write_user_data(&data, u);
+    static const lt_principal_t system = {.name = "system"};
+    lt_event_t ev = event_for(&system, "user-created");
+    ev.data = data.ptr;
+    int rc = lt_store_signup_user_add(s, u, hash, t, &ev, out_id);
+    lt_buf_dispose(&data);
+    return rc;
+}
+
 int lt_user_delete(lt_store_t *s, const lt_user_t *u, const lt_principal_t *who)
 {
     lt_buf_t pre;

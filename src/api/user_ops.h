@@ -44,6 +44,12 @@ int lt_user_hash_password(const char *password, bool rules, char hash[LT_PASSWOR
 int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
                 lt_user_change_t change, const lt_principal_t *who, int64_t *out_id);
 
+/* Create u (a new user, root role set) through signup token t with the password hash: the
+ * user-created event (attributed to the system, as Unleash does) and the token's user-added
+ * event in one transaction. LT_OK, LT_EINVAL (the name is taken) or LT_ERR. */
+int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
+                   const lt_signup_token_t *t, int64_t *out_id);
+
 /* Delete u (and with it their PATs and sessions in the store) with its user-deleted event.
  * LT_OK, LT_ENOTFOUND or LT_ERR. */
 int lt_user_delete(lt_store_t *s, const lt_user_t *u, const lt_principal_t *who);

@@ -39,6 +39,10 @@ typedef struct lt_dataset {
     size_t n_roles;
     lt_binding_t *bindings;
     size_t n_bindings;
+    lt_signup_token_t *signup_tokens; /* sorted by creation */
+    size_t n_signup_tokens;
+    lt_signup_user_t *signup_users; /* sorted by user id */
+    size_t n_signup_users;
     lt_setting_t *settings; /* sorted by name */
     size_t n_settings;
     lt_env_default_t *env_defaults; /* default strategies, sorted by project, environment */

@@ -125,6 +125,24 @@ typedef struct {
     const char *value;
 } lt_tag_t;
 
+/* A public signup token (an invite link): its secret is held in clear, as Unleash lists its
+ * URL (docs/ACCESS.md); it lets its holders create users of root role role_id while enabled
+ * and unexpired. */
+typedef struct {
+    const char *secret; /* 32 lower-case hex */
+    const char *name;
+    const char *created_by;
+    int64_t role_id;
+    bool enabled;
+    int64_t expires_at, created_at;
+} lt_signup_token_t;
+
+/* A user who signed up through a public signup token. */
+typedef struct {
+    const char *secret;
+    int64_t user_id;
+} lt_signup_user_t;
+
 typedef struct {
     const char *name;
     const char *description;

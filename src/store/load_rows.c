@@ -304,6 +304,27 @@ static int fill_user(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *e
     return LT_OK;
 }
 
+static int fill_signup_token(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_signup_token_t *t = elem;
+    t->secret = lt__row_str(a, r, 0);
+    t->name = lt__row_str(a, r, 1);
+    t->created_by = lt__row_str(a, r, 2);
+    t->role_id = r->num(r, 3);
+    t->enabled = r->num(r, 4) != 0;
+    t->expires_at = r->num(r, 5);
+    t->created_at = r->num(r, 6);
+    return LT_OK;
+}
+
+static int fill_signup_user(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
+{
+    lt_signup_user_t *u = elem;
+    u->secret = lt__row_str(a, r, 0);
+    u->user_id = r->num(r, 1);
+    return LT_OK;
+}
+
 static int fill_role(lt_dataset_t *d, lt_arena_t *a, const lt__row_t *r, void *elem)
 {
     lt_role_t *role = elem;
@@ -590,6 +611,13 @@ const lt__load_table_t lt__load_tables[] = {
         "SELECT user_id, kind, name, given, never_show FROM user_marks"
         " ORDER BY user_id, kind, name",
         lt_user_mark_t, user_marks, fill_user_mark),
+    TOP("signup_tokens",
+        "SELECT secret, name, created_by, role_id, enabled, expires_at, created_at"
+        " FROM signup_tokens ORDER BY created_at, secret",
+        lt_signup_token_t, signup_tokens, fill_signup_token),
+    TOP("signup_token_users",
+        "SELECT secret, user_id FROM signup_token_users ORDER BY user_id, secret",
+        lt_signup_user_t, signup_users, fill_signup_user),
 };
 
 const size_t lt__n_load_tables = sizeof(lt__load_tables) / sizeof(*lt__load_tables);

@@ -263,6 +263,44 @@ int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_ha
     return lt__tx_end(s, rc, ev);
 }
 
+int lt_store_signup_token_put(lt_store_t *s, const lt_signup_token_t *t, bool create,
+                              const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->signup_token_put(s, t, create ? LT_PUT_CREATE : LT_PUT_REPLACE),
+                      ev);
+}
+
+int lt_store_signup_user_add(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                             const lt_signup_token_t *t, const lt_event_t *user_ev,
+                             int64_t *out_id)
+{
+    if (u->id || lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int64_t id = 0;
+    int rc = s->be->user_put(s, u, password_hash, &id);
+    if (rc == LT_OK)
+        rc = s->be->signup_user_add(s, t->secret, id);
+    if (rc == LT_OK && s->be->event_append(s, user_ev) != LT_OK)
+        rc = LT_ERR;
+    lt_buf_t data;
+    lt_buf_init(&data, 0);
+    lt_buf_puts(&data, "{\"name\":");
+    lt_json_cstr(&data, t->name);
+    lt_buf_printf(&data, ",\"userId\":%lld}", (long long)id);
+    lt_event_t added;
+    memset(&added, 0, sizeof(added));
+    added.type = "public-signup-token-user-added";
+    added.created_by = "system";
+    added.data = data.ptr;
+    rc = lt__tx_end(s, rc, &added);
+    lt_buf_dispose(&data);
+    if (rc == LT_OK && out_id)
+        *out_id = id;
+    return rc;
+}
+
 int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
 {
     if (lt__tx_write(s) != LT_OK)

@@ -573,6 +573,28 @@ int lt__sql_secret_get(lt_store_t *s, const char *name, char *out, size_t cap)
     return first_text(s, out, cap, "SELECT value FROM secrets WHERE name = ?", "t", name);
 }
 
+/* ---------- public signup tokens ---------- */
+
+int lt__sql_signup_token_put(lt_store_t *s, const lt_signup_token_t *t, lt_put_mode_t m)
+{
+    if (m == LT_PUT_CREATE)
+        return run(s,
+                   "INSERT INTO signup_tokens (secret, name, created_by, role_id, enabled,"
+                   " expires_at, created_at) VALUES (?,?,?,?,?,?,?)",
+                   "tttiiii", t->secret, t->name, t->created_by, t->role_id,
+                   (int64_t)t->enabled, t->expires_at, created(t->created_at));
+    return run_changed(s,
+                       "UPDATE signup_tokens SET name = ?, enabled = ?, expires_at = ?"
+                       " WHERE secret = ?",
+                       "tiit", t->name, (int64_t)t->enabled, t->expires_at, t->secret);
+}
+
+int lt__sql_signup_user_add(lt_store_t *s, const char *secret, int64_t user_id)
+{
+    return run(s, "INSERT INTO signup_token_users (secret, user_id) VALUES (?,?)", "ti", secret,
+               user_id);
+}
+
 /* ---------- tokens, sessions ---------- */
 
 int lt__sql_token_usage_write(lt_store_t *s, const lt_token_usage_row_t *rows, size_t n,

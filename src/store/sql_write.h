@@ -64,6 +64,8 @@ int lt__sql_role_put(lt_store_t *s, const lt_role_t *r, lt_put_mode_t m, int64_t
 int lt__sql_role_delete(lt_store_t *s, int64_t id);
 int lt__sql_bindings_put(lt_store_t *s, int64_t user_id, const char *project,
                          const int64_t *role_ids, size_t n);
+int lt__sql_signup_token_put(lt_store_t *s, const lt_signup_token_t *t, lt_put_mode_t m);
+int lt__sql_signup_user_add(lt_store_t *s, const char *secret, int64_t user_id);
 int lt__sql_token_put(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
 int lt__sql_token_delete(lt_store_t *s, const uint8_t digest[32]);
 int lt__sql_token_marks(lt_store_t *s, const uint8_t digest[32], int64_t grace_until,
@@ -157,6 +159,8 @@ int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m);
     .role_put = lt__sql_role_put, \
     .role_delete = lt__sql_role_delete, \
     .bindings_put = lt__sql_bindings_put, \
+    .signup_token_put = lt__sql_signup_token_put, \
+    .signup_user_add = lt__sql_signup_user_add, \
     .token_put = lt__sql_token_put, \
     .token_delete = lt__sql_token_delete, \
     .token_marks = lt__sql_token_marks, \

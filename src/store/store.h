@@ -223,6 +223,10 @@ typedef struct lt_store_backend {
     /* The project roles of a user in a project, replaced (n 0: none left). */
     int (*bindings_put)(lt_store_t *s, int64_t user_id, const char *project,
                         const int64_t *role_ids, size_t n);
+    /* CREATE (LT_EINVAL when the secret is taken) or REPLACE (name, enabled, expiry). */
+    int (*signup_token_put)(lt_store_t *s, const lt_signup_token_t *t, lt_put_mode_t m);
+    /* Record that user_id signed up through the token secret. */
+    int (*signup_user_add)(lt_store_t *s, const char *secret, int64_t user_id);
     /* CREATE or REPLACE (the id, creation and last-seen times kept; projects replaced). */
     int (*token_put)(lt_store_t *s, const lt_token_new_t *t, lt_put_mode_t m, int64_t *out_id);
     int (*token_delete)(lt_store_t *s, const uint8_t digest[32]);
@@ -603,6 +607,15 @@ int lt_store_role_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
 int lt_store_bindings_set(lt_store_t *s, int64_t user_id, const char *project,
                           const int64_t *role_ids, size_t n, const lt_event_t *ev);
 /* Sessions: digest of the cookie value. No events. */
+/* A public signup token created (create) or its enabled flag and expiry replaced. */
+int lt_store_signup_token_put(lt_store_t *s, const lt_signup_token_t *t, bool create,
+                              const lt_event_t *ev);
+/* A user signing up through signup token t: the new user u (with password_hash) and the link
+ * to the token, with two events: user_ev, then public-signup-token-user-added attributed to
+ * the system with {name: t's name, userId} (never the secret). *out_id gets the new id. */
+int lt_store_signup_user_add(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                             const lt_signup_token_t *t, const lt_event_t *user_ev,
+                             int64_t *out_id);
 int lt_store_session_put(lt_store_t *s, const uint8_t digest[32], int64_t user_id,
                          int64_t expires_at);
 int lt_store_session_delete(lt_store_t *s, const uint8_t digest[32]);

@@ -151,6 +151,15 @@ size_t lt_adm_segment_values_limit(void);
 /* ---------- users and roles (users.c, roles.c) ---------- */
 /* The admin JSON of a user; seen_override: the seenAt to show (a login now), else 0. */
 void lt_adm_write_user(lt_buf_t *b, const lt_user_t *u, int64_t seen_override);
+/* Fill a user's name, email and username from a body (absent ones keep their value; email or
+ * username required, an email has an @, no white space). Replies 400 and returns false. */
+bool lt_adm_user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u);
+/* password hashed with argon2id in the request arena once it passes Unleash's rules, or NULL
+ * after replying 400 OwaspValidationError (500 when hashing fails). Slow: outside the lock. */
+char *lt_adm_hash_password(lt_req_t *r, const char *password);
+/* login.c: count an attempt from the request's client address against the login limit per
+ * address (shared with logins); 0 to go on, else the seconds to wait (then reply 429). */
+int lt_adm_address_attempt(lt_req_t *r);
 /* A user's imageUrl: Gravatar's URL for the e-mail address, or null. */
 void lt_adm_write_image_url(lt_buf_t *b, const lt_user_t *u);
 /* project_views.c: Unleash's health rating of a project (the share of its live flags that are
@@ -162,9 +171,6 @@ void lt_adm_write_owners(lt_buf_t *b, const lt_dataset_t *d, const char *project
 /* The current snapshot holding user id, reloading once when another process just created
  * them. The user or NULL; the caller releases *out either way. */
 const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out);
-/* password hashed with argon2id in the request arena once it passes Unleash's rules, or NULL
- * after replying 400 OwaspValidationError (500 when hashing fails). Slow: outside the lock. */
-char *lt_adm_hash_password(lt_req_t *r, const char *password);
 /* The root role a body's rootRole names (an id or a name), or 0. */
 int64_t lt_adm_root_role_of(const lt_dataset_t *d, const cJSON *v);
 /* {id, name, description, type[, permissions]} */

@@ -246,20 +246,37 @@ static int slot_wait(const limit_slot_t *s, int64_t now, int max)
     return w > 0 ? w : 1;
 }
 
+/* Count an attempt of the address (limit_lock held): 0, or the seconds to wait. */
+static int addr_attempt_locked(const uint8_t addr_key[16], int64_t now)
+{
+    int wait = 0;
+    limit_slot_t *s = limit_slot(&by_addr, addr_key, now, login_per_minute, true, &wait);
+    if (s) {
+        wait = slot_wait(s, now, login_per_minute);
+        if (!wait)
+            s->count++;
+    }
+    return wait;
+}
+
 /* Before hashing: count the attempt for its address; the seconds to wait, or 0 to go on. */
 static int limit_attempt(const uint8_t addr_key[16], const uint8_t user_key[16], int64_t now)
 {
     pthread_mutex_lock(&limit_lock);
     int wait = slot_wait(limit_slot(&by_user, user_key, now, LOGIN_MAX_FAILURES, false, NULL),
                          now, LOGIN_MAX_FAILURES);
-    if (!wait) {
-        limit_slot_t *s = limit_slot(&by_addr, addr_key, now, login_per_minute, true, &wait);
-        if (s) {
-            wait = slot_wait(s, now, login_per_minute);
-            if (!wait)
-                s->count++;
-        }
-    }
+    if (!wait)
+        wait = addr_attempt_locked(addr_key, now);
+    pthread_mutex_unlock(&limit_lock);
+    return wait;
+}
+
+int lt_adm_address_attempt(lt_req_t *r)
+{
+    uint8_t addr_key[16];
+    limit_key(NULL, lt_req_client_addr(r), addr_key);
+    pthread_mutex_lock(&limit_lock);
+    int wait = addr_attempt_locked(addr_key, lt_now_ms());
     pthread_mutex_unlock(&limit_lock);
     return wait;
 }

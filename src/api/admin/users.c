@@ -179,8 +179,7 @@ static int user_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
     return rc;
 }
 
-/* Fill the user's fields from a body (absent ones keep their value). Replies on error. */
-static bool user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
+bool lt_adm_user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u)
 {
     bool bad = false;
     const cJSON *jn = cJSON_GetObjectItemCaseSensitive(body, "name");
@@ -241,7 +240,7 @@ static void user_create(lt_req_t *r, const lt_params_t *params)
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
     bool bad = false;
     const char *password = lt_adm_opt_str(body, "password", LT_ADM_MAX_FIELD, &bad);
-    if (!user_fields(r, body, &c.user))
+    if (!lt_adm_user_fields(r, body, &c.user))
         goto done;
     if (!c.root_role) {
         lt_reply_error(r, 400, "ValidationError", "rootRole is required.");
@@ -275,7 +274,7 @@ static void user_update(lt_req_t *r, const lt_params_t *params)
     c.change = LT_USER_UPDATED;
     c.user = *old;
     c.root_role = cJSON_GetObjectItemCaseSensitive(body, "rootRole");
-    if (user_fields(r, body, &c.user)) {
+    if (lt_adm_user_fields(r, body, &c.user)) {
         lt_write_t w = {.ctx = &c};
         if (lt_admin_write(r, user_put_fn, &w) == LT_OK)
             reply_user(r, 200, id);

@@ -218,6 +218,15 @@ const char *const lt_pg_migrations[] = {
     "  SELECT digest, '', data, updated_at FROM token_usage;"
     "DROP TABLE token_usage;"
     "ALTER TABLE token_usage_rows RENAME TO token_usage;",
+    /* 16: public signup tokens (invite links) and the users who signed up through them */
+    "CREATE TABLE signup_tokens ("
+    "  secret " T " PRIMARY KEY, name " T " NOT NULL, created_by " T ","
+    "  role_id BIGINT NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+    "  expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL);"
+    "CREATE TABLE signup_token_users ("
+    "  secret " T " NOT NULL REFERENCES signup_tokens(secret) ON DELETE CASCADE,"
+    "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (secret, user_id));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

@@ -210,6 +210,15 @@ const char *const lt_sqlite_migrations[] = {
     "  SELECT digest, '', data, updated_at FROM token_usage;"
     "DROP TABLE token_usage;"
     "ALTER TABLE token_usage_rows RENAME TO token_usage;",
+    /* 16: public signup tokens (invite links) and the users who signed up through them */
+    "CREATE TABLE signup_tokens ("
+    "  secret TEXT PRIMARY KEY, name TEXT NOT NULL, created_by TEXT,"
+    "  role_id INTEGER NOT NULL, enabled INTEGER NOT NULL DEFAULT 1,"
+    "  expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE TABLE signup_token_users ("
+    "  secret TEXT NOT NULL REFERENCES signup_tokens(secret) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (secret, user_id));",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
