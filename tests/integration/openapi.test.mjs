@@ -45,7 +45,10 @@ test('GET /docs/openapi.json: public, OpenAPI 3.0, every operation answered as d
     if (!r) continue; // an event stream that holds the connection
     const needsAdmin = op.security.some((s) => 'apiKey' in s);
     if (needsAdmin) assert.equal(r.status, 401, `${path}: ${r.status}`);
-    else if (op.security.length === 0) assert.notEqual(r.status, 401, `${path}: ${r.status}`);
+    // a public route may still answer 401 to a bad secret of its own: the reset link's token
+    // (Unleash answers an invalid or missing reset token with 401 InvalidTokenError)
+    else if (op.security.length === 0 && path !== '/auth/reset/validate')
+      assert.notEqual(r.status, 401, `${path}: ${r.status}`);
   }
 });
 
