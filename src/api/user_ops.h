@@ -53,5 +53,9 @@ int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, con
 /* Delete u (and with it their PATs and sessions in the store) with its user-deleted event.
  * LT_OK, LT_ENOTFOUND or LT_ERR. */
 int lt_user_delete(lt_store_t *s, const lt_user_t *u, const lt_principal_t *who);
+/* Delete the n users us[] (each with its user-deleted event) in one transaction. LT_OK or
+ * LT_ERR (none deleted). */
+int lt_users_delete(lt_store_t *s, const lt_user_t *const *us, size_t n,
+                    const lt_principal_t *who);
 
 #endif

@@ -314,6 +314,24 @@ int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
     return lt__tx_end(s, rc, ev);
 }
 
+int lt_store_users_delete(lt_store_t *s, const int64_t *ids, size_t n, const lt_event_t *evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++) {
+        lt_token_query_t q = {.user_id = ids[i]}; /* as lt_store_user_delete, for each */
+        rc = ids[i] ? lt__tokens_drop(s, &q) : LT_ERR;
+        if (rc == LT_OK)
+            rc = s->be->sessions_delete_user(s, ids[i]);
+        if (rc == LT_OK)
+            rc = s->be->user_delete(s, ids[i]);
+        if (rc == LT_OK)
+            rc = lt__event_append(s, &evs[i]);
+    }
+    return lt__tx_end(s, rc, NULL);
+}
+
 int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok)
 {
     if (lt__tx_write(s) != LT_OK)

@@ -587,6 +587,9 @@ int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_ha
                       const lt_event_t *ev, int64_t *out_id);
 /* Delete a user with their PATs and sessions. */
 int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Delete n users (ids[i] with its event evs[i]) as lt_store_user_delete, all in one
+ * transaction: all or none. */
+int lt_store_users_delete(lt_store_t *s, const int64_t *ids, size_t n, const lt_event_t *evs);
 /* Find a user by username or email (case-insensitive) for login; strings in a.
  * LT_ENOTFOUND. Any thread. */
 int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);
