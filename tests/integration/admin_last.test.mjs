@@ -1,12 +1,15 @@
 // The last Unleash 8.2 admin operations latch routes: the deletion of inactive users
-// (POST /api/admin/user-admin/inactive/delete), on SQLite and PostgreSQL.
+// (POST /api/admin/user-admin/inactive/delete) and a project's DORA lead time
+// (GET /api/admin/projects/:projectId/dora), on SQLite and PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { waitFor } from './harness.mjs';
 import { psql } from './pg_harness.mjs';
 import { startAccess, Api, ADMIN_PASSWORD, USER_PASSWORD, loginOk, createUser } from './access_harness.mjs';
 
 const DAY = 86400000;
+const ARGS = ['--metrics-interval', '1'];
 let srv;
 let admin;
 
@@ -17,7 +20,7 @@ const exec = (query) => {
 };
 
 before(async () => {
-  srv = await startAccess({ fixtures: {} });
+  srv = await startAccess({ fixtures: {}, tokens: { prod: { type: 'client', environment: 'production' } }, args: ARGS });
   admin = new Api(srv, { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) });
 });
 
@@ -34,7 +37,7 @@ test('POST /api/admin/user-admin/inactive/delete: only inactive users, one event
   await srv.stop();
   exec(`UPDATE users SET created_at = ${oldAt}, seen_at = NULL WHERE username IN ('old-one', 'old-two')`);
   exec(`UPDATE users SET created_at = ${oldAt}, seen_at = ${Date.now() - DAY} WHERE username = 'fresh-one'`);
-  await srv.restart();
+  await srv.restart(ARGS);
   admin = new Api(srv, { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) });
 
   const listed = (await admin.get('/api/admin/user-admin/inactive')).json().inactiveUsers.map((u) => u.username);
@@ -67,4 +70,48 @@ test('POST /api/admin/user-admin/inactive/delete: only inactive users, one event
   const again = await admin.post('/api/admin/user-admin/inactive/delete', { ids: [old1.id] });
   assert.equal(again.status, 200, again.text);
   assert.equal((await admin.get('/api/admin/events')).json().events.filter((e) => e.type === 'user-deleted').length, 2);
+});
+
+test('GET /api/admin/projects/:projectId/dora: initial to first live, release flags only', async () => {
+  assert.equal((await admin.post('/api/admin/projects', { id: 'dora', name: 'Dora' })).status, 201);
+  const F = '/api/admin/projects/dora/features';
+  const empty = await admin.get('/api/admin/projects/dora/dora');
+  assert.equal(empty.status, 200, empty.text);
+  assert.deepEqual(empty.json(), { features: [], projectAverage: 0 });
+
+  for (const [name, type] of [['dora-a', 'release'], ['dora-b', 'release'], ['dora-x', 'experiment'], ['dora-off', 'release']]) {
+    assert.equal((await admin.post(F, { name, type })).status, 201);
+    if (name !== 'dora-off') assert.equal((await admin.post(`${F}/${name}/environments/production/on`)).status, 200);
+  }
+  const now = new Date();
+  const toggles = { 'dora-a': { yes: 1, no: 0 }, 'dora-b': { yes: 1, no: 0 }, 'dora-x': { yes: 1, no: 0 }, 'dora-off': { yes: 0, no: 1 } };
+  const sent = await srv.post('/api/client/metrics', {
+    appName: 'dora-app', instanceId: 'i-1', bucket: { start: new Date(now.getTime() - 1000).toISOString(), stop: now.toISOString(), toggles },
+  }, { Authorization: srv.tokens.prod });
+  assert.equal(sent.status, 202, sent.text);
+  const stages = async (name) => (await admin.get(`${F}/${name}/lifecycle`)).json().map((x) => x.stage);
+  for (const name of ['dora-a', 'dora-b', 'dora-x']) await waitFor(async () => (await stages(name)).includes('live'), { what: `${name} live` });
+
+  const same = (await admin.get('/api/admin/projects/dora/dora')).json();
+  assert.deepEqual(same, { features: [{ name: 'dora-a', timeToProduction: 0 }, { name: 'dora-b', timeToProduction: 0 }], projectAverage: 0.1 });
+
+  // dora-a created three days (and a bit) before it went live
+  await srv.stop();
+  exec(`UPDATE feature_lifecycles SET created_at = created_at - ${3 * DAY + 3600000} WHERE feature = 'dora-a' AND stage = 'initial'`);
+  await srv.restart(ARGS);
+  admin = new Api(srv, { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) });
+  const res = await admin.get('/api/admin/projects/dora/dora');
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json(), { features: [{ name: 'dora-a', timeToProduction: 3 }, { name: 'dora-b', timeToProduction: 0 }], projectAverage: 1.5 });
+  assert.deepEqual((await admin.get('/api/admin/projects/dora/insights')).json().leadTime, res.json());
+
+  // an archived flag still counts, as in Unleash
+  assert.equal((await admin.del(`${F}/dora-b`)).status, 202);
+  assert.deepEqual((await admin.get('/api/admin/projects/dora/dora')).json().features.map((f) => f.name), ['dora-a', 'dora-b']);
+
+  const viewer = new Api(srv, { cookie: await loginOk(srv, 'viewer-v', USER_PASSWORD) });
+  assert.equal((await viewer.get('/api/admin/projects/dora/dora')).status, 200, 'any user may read it, as in Unleash');
+  assert.equal((await srv.request('GET', '/api/admin/projects/dora/dora')).status, 401);
+  const missing = await admin.get('/api/admin/projects/nope/dora');
+  assert.equal(missing.status, 404, missing.text);
 });
