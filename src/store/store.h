@@ -204,7 +204,11 @@ typedef struct lt_store_backend {
     int (*segment_put)(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
     int (*segment_delete)(lt_store_t *s, int64_t id);
     int (*tag_type_put)(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
-    int (*tag_type_delete)(lt_store_t *s, const char *name);
+    int (*tag_type_delete)(lt_store_t *s, const char *name); /* its created tags with it */
+    /* A tag on no flag (t->feature unused): LT_EINVAL when it exists; and its removal (none
+     * there is fine). */
+    int (*tag_create)(lt_store_t *s, const lt_tag_t *t);
+    int (*tag_remove)(lt_store_t *s, const lt_tag_t *t);
     int (*context_field_put)(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
     int (*context_field_delete)(lt_store_t *s, const char *name);
     int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
@@ -497,6 +501,13 @@ int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
 int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
                           const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
                           size_t n_evs);
+/* Create a tag on no flag (POST /api/admin/tags) with its event. LT_EINVAL: it exists. */
+int lt_store_tag_create(lt_store_t *s, const lt_tag_t *t, const lt_event_t *ev);
+/* A tag gone everywhere: the created one (if any) and, as lt_store_tags_replace, off the
+ * n_features flags that carry it (keep: their other tags); one transaction with ev. */
+int lt_store_tag_delete(lt_store_t *s, const lt_tag_t *gone, const char *const *features,
+                        size_t n_features, const lt_tag_t *keep, size_t n_keep,
+                        const lt_event_t *ev);
 /* Replace the tags of a feature. */
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
                               const lt_event_t *ev);

@@ -1,6 +1,7 @@
 // The last Unleash 8.2 admin operations latch routes: the deletion of inactive users
 // (POST /api/admin/user-admin/inactive/delete) and a project's DORA lead time
-// (GET /api/admin/projects/:projectId/dora), on SQLite and PostgreSQL.
+// (GET /api/admin/projects/:projectId/dora), a tag on no flag (POST /api/admin/tags), on
+// SQLite and PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -114,4 +115,46 @@ test('GET /api/admin/projects/:projectId/dora: initial to first live, release fl
   assert.equal((await srv.request('GET', '/api/admin/projects/dora/dora')).status, 401);
   const missing = await admin.get('/api/admin/projects/nope/dora');
   assert.equal(missing.status, 404, missing.text);
+});
+
+test('POST /api/admin/tags: a tag on no flag, listed, kept over a restart, deletable', async () => {
+  const res = await admin.post('/api/admin/tags', { type: 'simple', value: '  lone-tag ' });
+  assert.equal(res.status, 201, res.text);
+  assert.deepEqual(res.json(), { version: 1, tag: { value: 'lone-tag', type: 'simple' } });
+  const dup = await admin.post('/api/admin/tags', { value: 'lone-tag' });
+  assert.equal(dup.status, 409, dup.text);
+  assert.equal(dup.json().name, 'NameExistsError');
+
+  // a tag a flag carries exists too
+  assert.equal((await admin.post('/api/admin/projects/default/features', { name: 'tagged-flag' })).status, 201);
+  assert.equal((await admin.post('/api/admin/features/tagged-flag/tags', { type: 'simple', value: 'on-flag' })).status, 201);
+  assert.equal((await admin.post('/api/admin/tags', { type: 'simple', value: 'on-flag' })).status, 409);
+
+  for (const body of [{}, { value: 7 }, { value: 'x' }, { value: 'y'.repeat(51) }, { type: 'no-such-type', value: 'abc' }, { type: 'bad type!', value: 'abc' }]) {
+    const bad = await admin.post('/api/admin/tags', body);
+    assert.equal(bad.status, 400, `${JSON.stringify(body)}: ${bad.text}`);
+    assert.equal(typeof bad.json().message, 'string');
+  }
+  const viewer = new Api(srv, { cookie: await loginOk(srv, 'viewer-v', USER_PASSWORD) });
+  const forbidden = await viewer.post('/api/admin/tags', { value: 'viewer-tag' });
+  assert.equal(forbidden.status, 403, forbidden.text);
+
+  const listed = async (path = '/api/admin/tags') => (await admin.get(path)).json().tags.map((t) => `${t.type}:${t.value}`);
+  assert.deepEqual(await listed(), ['simple:lone-tag', 'simple:on-flag']);
+  assert.deepEqual(await listed('/api/admin/tags/simple'), ['simple:lone-tag', 'simple:on-flag']);
+  assert.deepEqual((await admin.get('/api/admin/tags/simple/lone-tag')).json(), { version: 1, tag: { value: 'lone-tag', type: 'simple' } });
+  const created = (await admin.get('/api/admin/events')).json().events.filter((e) => e.type === 'tag-created');
+  assert.deepEqual(created.map((e) => e.data), [{ value: 'lone-tag', type: 'simple' }]);
+
+  await srv.restart(ARGS);
+  admin = new Api(srv, { cookie: await loginOk(srv, 'admin', ADMIN_PASSWORD) });
+  assert.deepEqual(await listed(), ['simple:lone-tag', 'simple:on-flag']);
+
+  assert.equal((await admin.del('/api/admin/tags/simple/lone-tag')).status, 200);
+  assert.deepEqual(await listed(), ['simple:on-flag']);
+  assert.equal((await admin.get('/api/admin/tags/simple/lone-tag')).status, 404);
+  const deleted = (await admin.get('/api/admin/events')).json().events.filter((e) => e.type === 'tag-deleted');
+  assert.deepEqual(deleted.map((e) => e.preData), [{ value: 'lone-tag', type: 'simple' }]);
+  // and it can be created again
+  assert.equal((await admin.post('/api/admin/tags', { value: 'lone-tag' })).status, 201);
 });
