@@ -1,7 +1,8 @@
 // The last Unleash 8.2 admin operations latch routes: the deletion of inactive users
 // (POST /api/admin/user-admin/inactive/delete) and a project's DORA lead time
-// (GET /api/admin/projects/:projectId/dora), a tag on no flag (POST /api/admin/tags), on
-// SQLite and PostgreSQL.
+// (GET /api/admin/projects/:projectId/dora), a tag on no flag (POST /api/admin/tags), and
+// Edge's token issuing as Unleash's open build answers it (POST /edge/issue-token), on SQLite
+// and PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -157,4 +158,32 @@ test('POST /api/admin/tags: a tag on no flag, listed, kept over a restart, delet
   assert.deepEqual(deleted.map((e) => e.preData), [{ value: 'lone-tag', type: 'simple' }]);
   // and it can be created again
   assert.equal((await admin.post('/api/admin/tags', { value: 'lone-tag' })).status, 201);
+});
+
+test('POST /edge/issue-token: as the open build without an Edge client secret, nothing issued', async () => {
+  const body = { tokens: [{ environment: 'development', projects: ['default'] }] };
+  const tokensBefore = (await admin.get('/api/admin/api-tokens')).json().tokens.length;
+  const post = (b, headers = {}) => srv.request('POST', '/edge/issue-token', {
+    headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(b),
+  });
+  for (const bad of [{}, { tokens: 'x' }, { tokens: [{ environment: 'development' }] }, { tokens: [{ environment: 'development', projects: [1] }] },
+    { tokens: [{ environment: 'development', projects: [], extra: 1 }] }]) {
+    const res = await post(bad);
+    assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.text}`);
+    assert.equal(typeof res.json().message, 'string');
+  }
+  const expect = async (headers, error) => {
+    const res = await post(body, headers);
+    assert.equal(res.status, 401, res.text);
+    assert.deepEqual(res.json(), { error });
+  };
+  await expect({}, 'Missing HMAC authorization header');
+  await expect({ Authorization: srv.tokens.prod }, 'Missing HMAC authorization header');
+  await expect({ Authorization: 'HMAC enterprise-edge:' }, 'Missing HMAC authorization header');
+  const signed = { Authorization: 'HMAC enterprise-edge:c2lnbmF0dXJl', 'x-nonce': 'n-1', 'content-sha256': 'ab' };
+  await expect({ Authorization: signed.Authorization }, 'Missing content headers');
+  await expect({ ...signed, 'x-timestamp': new Date(Date.now() - 10 * 60000).toISOString() }, 'Stale request');
+  await expect({ ...signed, 'x-timestamp': new Date().toISOString() }, 'Unknown client');
+  await expect({ ...signed, 'x-timestamp': 'not a time' }, 'Unknown client');
+  assert.equal((await admin.get('/api/admin/api-tokens')).json().tokens.length, tokensBefore, 'no token created');
 });
