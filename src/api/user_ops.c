@@ -70,8 +70,26 @@ static lt_event_t event_for(const lt_principal_t *who, const char *type)
 
 /* ---------- writes ---------- */
 
+static int user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
+                    lt_user_change_t change, lt_reset_token_t *invite, const lt_principal_t *who,
+                    int64_t *out_id);
+
 int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
                 lt_user_change_t change, const lt_principal_t *who, int64_t *out_id)
+{
+    return user_put(s, d, u, hash, change, NULL, who, out_id);
+}
+
+int lt_user_create_invited(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u,
+                           const char *hash, lt_reset_token_t *invite, const lt_principal_t *who,
+                           int64_t *out_id)
+{
+    return u->id ? LT_ERR : user_put(s, d, u, hash, LT_USER_CREATED, invite, who, out_id);
+}
+
+static int user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
+                    lt_user_change_t change, lt_reset_token_t *invite, const lt_principal_t *who,
+                    int64_t *out_id)
 {
     static const char *const types[] = {"user-created", "user-updated", "user-password-changed"};
     const lt_user_t *old = u->id ? lt_access_user(d, u->id) : NULL;
@@ -89,7 +107,7 @@ int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const 
     ev.data = data.ptr;
     ev.pre_data = old ? pre.ptr : NULL;
     int64_t id = 0;
-    int rc = lt_store_user_put(s, u, hash, &ev, &id);
+    int rc = lt_store_user_put_invited(s, u, hash, invite, &ev, &id);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     if (out_id)

@@ -596,6 +596,10 @@ int lt_store_integration_events(lt_store_t *s, lt_arena_t *a, int64_t addon_id, 
  * ends the user's sessions. ev may be NULL (no event). LT_EINVAL: username or email taken. */
 int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash,
                       const lt_event_t *ev, int64_t *out_id);
+/* The same for a new user (u->id 0) with invite (may be NULL), a password-reset token stored
+ * for them in the same transaction (its user_id set here). */
+int lt_store_user_put_invited(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                              lt_reset_token_t *invite, const lt_event_t *ev, int64_t *out_id);
 /* Delete a user with their PATs and sessions. */
 int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
 /* Delete n users (ids[i] with its event evs[i]) as lt_store_user_delete, all in one

@@ -1,8 +1,8 @@
 // The last Unleash 8.2 admin operations latch routes: the deletion of inactive users
 // (POST /api/admin/user-admin/inactive/delete) and a project's DORA lead time
 // (GET /api/admin/projects/:projectId/dora), a tag on no flag (POST /api/admin/tags), and
-// Edge's token issuing as Unleash's open build answers it (POST /edge/issue-token), on SQLite
-// and PostgreSQL.
+// Edge's token issuing as Unleash's open build answers it (POST /edge/issue-token), and the
+// inviteLink of a user created through POST /api/admin/user-admin, on SQLite and PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -186,4 +186,43 @@ test('POST /edge/issue-token: as the open build without an Edge client secret, n
   await expect({ ...signed, 'x-timestamp': new Date().toISOString() }, 'Unknown client');
   await expect({ ...signed, 'x-timestamp': 'not a time' }, 'Unknown client');
   assert.equal((await admin.get('/api/admin/api-tokens')).json().tokens.length, tokensBefore, 'no token created');
+});
+
+test('POST /api/admin/user-admin: inviteLink, a single-use /new-user link that sets the password', async () => {
+  const res = await admin.post('/api/admin/user-admin', { email: 'invited@example.com', name: 'Invited', rootRole: 'Editor' });
+  assert.equal(res.status, 201, res.text);
+  const u = res.json();
+  assert.equal(u.email, 'invited@example.com');
+  assert.equal(u.emailSent, false);
+  const link = new URL(u.inviteLink);
+  assert.equal(link.origin, srv.url.replace(/\/$/, ''));
+  assert.equal(link.pathname, '/new-user');
+  const token = link.searchParams.get('token');
+  assert.match(token, /^[0-9a-f]{64}$/);
+  assert.ok(!JSON.stringify(srv.exportAll()).includes(token), 'the secret is stored only as its digest');
+  const events = (await admin.get('/api/admin/events')).json().events;
+  assert.ok(!JSON.stringify(events).includes(token), 'nor in an event');
+
+  const valid = await srv.request('GET', `/auth/reset/validate?token=${token}`);
+  assert.equal(valid.status, 200, valid.text);
+  assert.equal(valid.json().email, 'invited@example.com');
+  const set = await srv.post('/auth/reset/password', { token, password: USER_PASSWORD });
+  assert.equal(set.status, 200, set.text);
+  await loginOk(srv, 'invited@example.com', USER_PASSWORD);
+  const again = await srv.post('/auth/reset/password', { token, password: 'An0ther-Passw0rd!' });
+  assert.equal(again.status, 403, again.text);
+
+  // a user created with a password gets one too, as in Unleash; a refused user, none
+  const withPw = (await admin.post('/api/admin/user-admin', { username: 'with-pw', rootRole: 'Viewer', password: USER_PASSWORD })).json();
+  assert.match(withPw.inviteLink, /\/new-user\?token=[0-9a-f]{64}$/);
+  // the invite is no reset link: one may be made at once
+  assert.equal((await admin.post('/api/admin/user-admin', { email: 'second@example.com', rootRole: 'Viewer' })).status, 201);
+  const reset = await admin.post('/api/admin/user-admin/reset-password', { id: 'second@example.com' });
+  assert.equal(reset.status, 200, reset.text);
+  const viewer = new Api(srv, { cookie: await loginOk(srv, 'viewer-v', USER_PASSWORD) });
+  assert.equal((await viewer.post('/api/admin/user-admin', { email: 'no@example.com', rootRole: 'Viewer' })).status, 403);
+  assert.equal((await admin.post('/api/admin/user-admin', { email: 'no@example.com' })).status, 400);
+  const dup = await admin.post('/api/admin/user-admin', { email: 'invited@example.com', rootRole: 'Viewer' });
+  assert.equal(dup.status, 409, dup.text);
+  assert.ok(!(await admin.get('/api/admin/user-admin')).json().users.some((x) => x.email === 'no@example.com'));
 });
