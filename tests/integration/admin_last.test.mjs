@@ -158,6 +158,13 @@ test('POST /api/admin/tags: a tag on no flag, listed, kept over a restart, delet
   assert.deepEqual(deleted.map((e) => e.preData), [{ value: 'lone-tag', type: 'simple' }]);
   // and it can be created again
   assert.equal((await admin.post('/api/admin/tags', { value: 'lone-tag' })).status, 201);
+
+  // a tag type's deletion takes the tags created on their own of that type with it
+  assert.equal((await admin.post('/api/admin/tag-types', { name: 'team' })).status, 201);
+  assert.equal((await admin.post('/api/admin/tags', { type: 'team', value: 'core' })).status, 201);
+  assert.deepEqual(await listed('/api/admin/tags/team'), ['team:core']);
+  assert.equal((await admin.del('/api/admin/tag-types/team')).status, 200);
+  assert.deepEqual(await listed('/api/admin/tags/team'), []);
 });
 
 test('POST /edge/issue-token: as the open build without an Edge client secret, nothing issued', async () => {
