@@ -4,6 +4,7 @@
  */
 #include "user_ops.h"
 
+#include <stdlib.h>
 #include <strings.h>
 
 #include "../base/util.h"
@@ -69,8 +70,26 @@ static lt_event_t event_for(const lt_principal_t *who, const char *type)
 
 /* ---------- writes ---------- */
 
+static int user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
+                    lt_user_change_t change, lt_reset_token_t *invite, const lt_principal_t *who,
+                    int64_t *out_id);
+
 int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
                 lt_user_change_t change, const lt_principal_t *who, int64_t *out_id)
+{
+    return user_put(s, d, u, hash, change, NULL, who, out_id);
+}
+
+int lt_user_create_invited(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u,
+                           const char *hash, lt_reset_token_t *invite, const lt_principal_t *who,
+                           int64_t *out_id)
+{
+    return u->id ? LT_ERR : user_put(s, d, u, hash, LT_USER_CREATED, invite, who, out_id);
+}
+
+static int user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
+                    lt_user_change_t change, lt_reset_token_t *invite, const lt_principal_t *who,
+                    int64_t *out_id)
 {
     static const char *const types[] = {"user-created", "user-updated", "user-password-changed"};
     const lt_user_t *old = u->id ? lt_access_user(d, u->id) : NULL;
@@ -88,7 +107,7 @@ int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const 
     ev.data = data.ptr;
     ev.pre_data = old ? pre.ptr : NULL;
     int64_t id = 0;
-    int rc = lt_store_user_put(s, u, hash, &ev, &id);
+    int rc = lt_store_user_put_invited(s, u, hash, invite, &ev, &id);
     lt_buf_dispose(&data);
     lt_buf_dispose(&pre);
     if (out_id)
@@ -114,12 +133,32 @@ int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, con
 
 int lt_user_delete(lt_store_t *s, const lt_user_t *u, const lt_principal_t *who)
 {
-    lt_buf_t pre;
-    lt_buf_init(&pre, 0);
-    write_user_data(&pre, u);
-    lt_event_t ev = event_for(who, "user-deleted");
-    ev.pre_data = pre.ptr;
-    int rc = lt_store_user_delete(s, u->id, &ev);
-    lt_buf_dispose(&pre);
+    return lt_users_delete(s, &u, 1, who);
+}
+
+int lt_users_delete(lt_store_t *s, const lt_user_t *const *us, size_t n,
+                    const lt_principal_t *who)
+{
+    if (n == 0)
+        return LT_OK;
+    int64_t *ids = calloc(n, sizeof(*ids));
+    lt_event_t *evs = calloc(n, sizeof(*evs));
+    lt_buf_t *pre = calloc(n, sizeof(*pre));
+    int rc = ids && evs && pre ? LT_OK : LT_ERR;
+    for (size_t i = 0; rc == LT_OK && i < n; i++) {
+        lt_buf_init(&pre[i], 0);
+        write_user_data(&pre[i], us[i]);
+        ids[i] = us[i]->id;
+        evs[i] = event_for(who, "user-deleted");
+        evs[i].pre_data = pre[i].ptr;
+    }
+    if (rc == LT_OK)
+        rc = n == 1 ? lt_store_user_delete(s, ids[0], &evs[0])
+                    : lt_store_users_delete(s, ids, n, evs);
+    for (size_t i = 0; pre && i < n; i++)
+        lt_buf_dispose(&pre[i]);
+    free(ids);
+    free(evs);
+    free(pre);
     return rc;
 }

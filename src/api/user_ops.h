@@ -43,6 +43,11 @@ int lt_user_hash_password(const char *password, bool rules, char hash[LT_PASSWOR
  */
 int lt_user_put(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, const char *hash,
                 lt_user_change_t change, const lt_principal_t *who, int64_t *out_id);
+/* lt_user_put of a new user with invite (may be NULL), the password-reset token of their
+ * invite link, stored in the same transaction. */
+int lt_user_create_invited(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u,
+                           const char *hash, lt_reset_token_t *invite, const lt_principal_t *who,
+                           int64_t *out_id);
 
 /* Create u (a new user, root role set) through signup token t with the password hash: the
  * user-created event (attributed to the system, as Unleash does) and the token's user-added
@@ -53,5 +58,9 @@ int lt_user_signup(lt_store_t *s, const lt_dataset_t *d, const lt_user_t *u, con
 /* Delete u (and with it their PATs and sessions in the store) with its user-deleted event.
  * LT_OK, LT_ENOTFOUND or LT_ERR. */
 int lt_user_delete(lt_store_t *s, const lt_user_t *u, const lt_principal_t *who);
+/* Delete the n users us[] (each with its user-deleted event) in one transaction. LT_OK or
+ * LT_ERR (none deleted). */
+int lt_users_delete(lt_store_t *s, const lt_user_t *const *us, size_t n,
+                    const lt_principal_t *who);
 
 #endif

@@ -27,6 +27,9 @@ typedef struct lt_dataset {
     size_t n_tags;
     lt_tag_type_t *tag_types;
     size_t n_tag_types;
+    lt_tag_t *created_tags; /* created on their own (POST /api/admin/tags): feature NULL, sorted
+                               by type, value; a flag may carry them too */
+    size_t n_created_tags;
     lt_context_field_t *context_fields;
     size_t n_context_fields;
     lt_strategy_def_t *strategy_defs;

@@ -553,6 +553,8 @@ const lt__load_table_t lt__load_tables[] = {
         lt_tag_t, tags, fill_tag),
     TOP("tag_types", "SELECT name, description, icon, color FROM tag_types ORDER BY name", lt_tag_type_t,
         tag_types, fill_tag_type),
+    TOP("tags", "SELECT NULL, type, value FROM tags ORDER BY type, value", lt_tag_t, created_tags,
+        fill_tag),
     TOP("context_fields",
         "SELECT name, description, stickiness, legal_values, sort_order,"
         " created_at, project FROM context_fields ORDER BY sort_order, name",

@@ -111,20 +111,47 @@ int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
     return lt__tx_end(s, rc, NULL);
 }
 
+/* The rows of lt_store_tags_replace, in the open transaction. */
+static int tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
+                        const lt_tag_t *tags, size_t n_tags)
+{
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n_features; i++)
+        rc = s->be->tags_delete(s, features[i]);
+    for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
+        rc = s->be->tag_put(s, &tags[i]);
+    return rc;
+}
+
 int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
                           const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
                           size_t n_evs)
 {
     if (lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    int rc = LT_OK;
-    for (size_t i = 0; rc == LT_OK && i < n_features; i++)
-        rc = s->be->tags_delete(s, features[i]);
-    for (size_t i = 0; rc == LT_OK && i < n_tags; i++)
-        rc = s->be->tag_put(s, &tags[i]);
+    int rc = tags_replace(s, features, n_features, tags, n_tags);
     for (size_t i = 0; rc == LT_OK && i < n_evs; i++)
         rc = lt__event_append(s, &evs[i]);
     return lt__tx_end(s, rc, NULL);
+}
+
+int lt_store_tag_create(lt_store_t *s, const lt_tag_t *t, const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    return lt__tx_end(s, s->be->tag_create(s, t), ev);
+}
+
+int lt_store_tag_delete(lt_store_t *s, const lt_tag_t *gone, const char *const *features,
+                        size_t n_features, const lt_tag_t *keep, size_t n_keep,
+                        const lt_event_t *ev)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = s->be->tag_remove(s, gone);
+    if (rc == LT_OK)
+        rc = tags_replace(s, features, n_features, keep, n_keep);
+    return lt__tx_end(s, rc, ev);
 }
 
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags,

@@ -255,12 +255,26 @@ bool lt_store_usage_staged(const lt_store_t *s)
 int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash,
                       const lt_event_t *ev, int64_t *out_id)
 {
-    if (lt__tx_write(s) != LT_OK)
+    return lt_store_user_put_invited(s, u, password_hash, NULL, ev, out_id);
+}
+
+int lt_store_user_put_invited(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                              lt_reset_token_t *invite, const lt_event_t *ev, int64_t *out_id)
+{
+    if ((invite && u->id) || lt__tx_write(s) != LT_OK)
         return LT_ERR;
-    int rc = s->be->user_put(s, u, password_hash, out_id);
+    int64_t id = u->id;
+    int rc = s->be->user_put(s, u, password_hash, &id);
     if (rc == LT_OK && password_hash && u->id) /* a new password ends the user's sessions */
         rc = s->be->sessions_delete_user(s, u->id);
-    return lt__tx_end(s, rc, ev);
+    if (rc == LT_OK && invite) {
+        invite->user_id = id;
+        rc = s->be->reset_token_put(s, invite);
+    }
+    rc = lt__tx_end(s, rc, ev);
+    if (out_id)
+        *out_id = id;
+    return rc;
 }
 
 int lt_store_signup_token_put(lt_store_t *s, const lt_signup_token_t *t, bool create,
@@ -312,6 +326,24 @@ int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev)
     if (rc == LT_OK)
         rc = s->be->user_delete(s, id);
     return lt__tx_end(s, rc, ev);
+}
+
+int lt_store_users_delete(lt_store_t *s, const int64_t *ids, size_t n, const lt_event_t *evs)
+{
+    if (lt__tx_write(s) != LT_OK)
+        return LT_ERR;
+    int rc = LT_OK;
+    for (size_t i = 0; rc == LT_OK && i < n; i++) {
+        lt_token_query_t q = {.user_id = ids[i]}; /* as lt_store_user_delete, for each */
+        rc = ids[i] ? lt__tokens_drop(s, &q) : LT_ERR;
+        if (rc == LT_OK)
+            rc = s->be->sessions_delete_user(s, ids[i]);
+        if (rc == LT_OK)
+            rc = s->be->user_delete(s, ids[i]);
+        if (rc == LT_OK)
+            rc = lt__event_append(s, &evs[i]);
+    }
+    return lt__tx_end(s, rc, NULL);
 }
 
 int lt_store_user_login_result(lt_store_t *s, int64_t id, bool ok)

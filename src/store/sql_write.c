@@ -341,7 +341,27 @@ int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m)
 int lt__sql_tag_type_delete(lt_store_t *s, const char *name)
 {
     lt__touch(s, NULL);
-    return run_changed(s, "DELETE FROM tag_types WHERE name = ?", "t", name);
+    int rc = run_changed(s, "DELETE FROM tag_types WHERE name = ?", "t", name);
+    return rc == LT_OK ? run(s, "DELETE FROM tags WHERE type = ?", "t", name) : rc;
+}
+
+int lt__sql_tag_create(lt_store_t *s, const lt_tag_t *t)
+{
+    lt__touch(s, NULL);
+    int64_t have = 0;
+    int rc = first_int(s, &have, "SELECT COUNT(*) FROM tags WHERE type = ? AND value = ?", "tt",
+                       t->type, t->value);
+    if (rc == LT_OK && have)
+        return LT_EINVAL;
+    return rc == LT_OK ? run(s, "INSERT INTO tags (type, value, created_at) VALUES (?,?,?)", "tti",
+                             t->type, t->value, lt_now_ms())
+                       : rc;
+}
+
+int lt__sql_tag_remove(lt_store_t *s, const lt_tag_t *t)
+{
+    lt__touch(s, NULL);
+    return run(s, "DELETE FROM tags WHERE type = ? AND value = ?", "tt", t->type, t->value);
 }
 
 int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m)

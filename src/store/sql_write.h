@@ -50,6 +50,8 @@ int lt__sql_segment_put(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, i
 int lt__sql_segment_delete(lt_store_t *s, int64_t id);
 int lt__sql_tag_type_put(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
 int lt__sql_tag_type_delete(lt_store_t *s, const char *name);
+int lt__sql_tag_create(lt_store_t *s, const lt_tag_t *t);
+int lt__sql_tag_remove(lt_store_t *s, const lt_tag_t *t);
 int lt__sql_context_field_put(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
 int lt__sql_context_field_delete(lt_store_t *s, const char *name);
 int lt__sql_strategy_def_put(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
@@ -146,6 +148,8 @@ int lt__sql_user_mark_put(lt_store_t *s, const lt_user_mark_t *m);
     .segment_delete = lt__sql_segment_delete, \
     .tag_type_put = lt__sql_tag_type_put, \
     .tag_type_delete = lt__sql_tag_type_delete, \
+    .tag_create = lt__sql_tag_create, \
+    .tag_remove = lt__sql_tag_remove, \
     .context_field_put = lt__sql_context_field_put, \
     .context_field_delete = lt__sql_context_field_delete, \
     .strategy_def_put = lt__sql_strategy_def_put, \

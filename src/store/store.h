@@ -204,7 +204,11 @@ typedef struct lt_store_backend {
     int (*segment_put)(lt_store_t *s, const lt_segment_t *g, lt_put_mode_t m, int64_t *out_id);
     int (*segment_delete)(lt_store_t *s, int64_t id);
     int (*tag_type_put)(lt_store_t *s, const lt_tag_type_t *t, lt_put_mode_t m);
-    int (*tag_type_delete)(lt_store_t *s, const char *name);
+    int (*tag_type_delete)(lt_store_t *s, const char *name); /* its created tags with it */
+    /* A tag on no flag (t->feature unused): LT_EINVAL when it exists; and its removal (none
+     * there is fine). */
+    int (*tag_create)(lt_store_t *s, const lt_tag_t *t);
+    int (*tag_remove)(lt_store_t *s, const lt_tag_t *t);
     int (*context_field_put)(lt_store_t *s, const lt_context_field_t *c, lt_put_mode_t m);
     int (*context_field_delete)(lt_store_t *s, const char *name);
     int (*strategy_def_put)(lt_store_t *s, const lt_strategy_def_t *d, lt_put_mode_t m);
@@ -497,6 +501,13 @@ int lt_store_features_delete(lt_store_t *s, const char *const *names, size_t n,
 int lt_store_tags_replace(lt_store_t *s, const char *const *features, size_t n_features,
                           const lt_tag_t *tags, size_t n_tags, const lt_event_t *evs,
                           size_t n_evs);
+/* Create a tag on no flag (POST /api/admin/tags) with its event. LT_EINVAL: it exists. */
+int lt_store_tag_create(lt_store_t *s, const lt_tag_t *t, const lt_event_t *ev);
+/* A tag gone everywhere: the created one (if any) and, as lt_store_tags_replace, off the
+ * n_features flags that carry it (keep: their other tags); one transaction with ev. */
+int lt_store_tag_delete(lt_store_t *s, const lt_tag_t *gone, const char *const *features,
+                        size_t n_features, const lt_tag_t *keep, size_t n_keep,
+                        const lt_event_t *ev);
 /* Replace the tags of a feature. */
 int lt_store_feature_tags_put(lt_store_t *s, const char *feature, const lt_tag_t *tags, size_t n,
                               const lt_event_t *ev);
@@ -585,8 +596,15 @@ int lt_store_integration_events(lt_store_t *s, lt_arena_t *a, int64_t addon_id, 
  * ends the user's sessions. ev may be NULL (no event). LT_EINVAL: username or email taken. */
 int lt_store_user_put(lt_store_t *s, const lt_user_t *u, const char *password_hash,
                       const lt_event_t *ev, int64_t *out_id);
+/* The same for a new user (u->id 0) with invite (may be NULL), a password-reset token stored
+ * for them in the same transaction (its user_id set here). */
+int lt_store_user_put_invited(lt_store_t *s, const lt_user_t *u, const char *password_hash,
+                              lt_reset_token_t *invite, const lt_event_t *ev, int64_t *out_id);
 /* Delete a user with their PATs and sessions. */
 int lt_store_user_delete(lt_store_t *s, int64_t id, const lt_event_t *ev);
+/* Delete n users (ids[i] with its event evs[i]) as lt_store_user_delete, all in one
+ * transaction: all or none. */
+int lt_store_users_delete(lt_store_t *s, const int64_t *ids, size_t n, const lt_event_t *evs);
 /* Find a user by username or email (case-insensitive) for login; strings in a.
  * LT_ENOTFOUND. Any thread. */
 int lt_store_user_auth(lt_store_t *s, lt_arena_t *a, const char *login, lt_user_auth_t *out);

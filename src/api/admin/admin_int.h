@@ -157,6 +157,13 @@ bool lt_adm_user_fields(lt_req_t *r, const cJSON *body, lt_user_t *u);
 /* password hashed with argon2id in the request arena once it passes Unleash's rules, or NULL
  * after replying 400 OwaspValidationError (500 when hashing fails). Slow: outside the lock. */
 char *lt_adm_hash_password(lt_req_t *r, const char *password);
+/* password_reset.c: a new password-reset token into *t (digest, creator, times; user_id 0)
+ * and its secret (hex, shown once: the caller wipes it); and the JSON string of its link,
+ * <origin><base path><page>?token=<secret>. */
+#define LT_ADM_RESET_SECRET_LEN 65
+void lt_adm_reset_token_new(lt_reset_token_t *t, char secret[LT_ADM_RESET_SECRET_LEN],
+                            const lt_principal_t *who);
+void lt_adm_write_reset_url(lt_buf_t *b, lt_req_t *r, const char *page, const char *secret);
 /* login.c: count an attempt from the request's client address against the login limit per
  * address (shared with logins); 0 to go on, else the seconds to wait (then reply 429). */
 int lt_adm_address_attempt(lt_req_t *r);

@@ -4,7 +4,8 @@
  * opens checks the token (GET /auth/reset/validate?token=) and sets the password with it (POST
  * /auth/reset/password {token, password}). A token is 32 random bytes shown once in the link,
  * stored as its SHA-256 digest, good once and for 24 hours; a new one ends the user's earlier
- * ones, and setting the password ends the user's sessions.
+ * ones, and setting the password ends the user's sessions. A new user's invite link
+ * (users.c) is one such token, opening /new-user.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -27,6 +28,32 @@ static const lt_user_t *user_by_email(const lt_dataset_t *d, const char *email)
     return NULL;
 }
 
+void lt_adm_reset_token_new(lt_reset_token_t *t, char secret[LT_ADM_RESET_SECRET_LEN],
+                            const lt_principal_t *who)
+{
+    uint8_t raw[SECRET_BYTES];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(secret, LT_ADM_RESET_SECRET_LEN, raw, sizeof(raw));
+    sodium_memzero(raw, sizeof(raw));
+    memset(t, 0, sizeof(*t));
+    lt_sha256(secret, strlen(secret), t->digest);
+    t->created_by = who->name;
+    t->created_at = lt_now_ms();
+    t->expires_at = t->created_at + RESET_TTL_MS;
+}
+
+void lt_adm_write_reset_url(lt_buf_t *b, lt_req_t *r, const char *page, const char *secret)
+{
+    lt_str_t host = lt_req_header(r, "Host");
+    lt_buf_t url;
+    lt_buf_init(&url, 0);
+    lt_buf_printf(&url, "%s://%.*s%s%s?token=%s", lt_req_https(r) ? "https" : "http",
+                  (int)host.len, host.ptr ? host.ptr : "", lt_ui_base_path(), page, secret);
+    lt_json_str(b, url.ptr, url.len);
+    sodium_memzero(url.ptr, url.len);
+    lt_buf_dispose(&url);
+}
+
 typedef struct {
     const lt_principal_t *who;
     const char *email;
@@ -43,15 +70,15 @@ static int do_reset_link(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
     int64_t now = lt_now_ms();
     for (size_t i = 0; i < d->n_reset_tokens; i++) {
         const lt_reset_token_t *t = &d->reset_tokens[i];
-        if (t->user_id == u->id && !t->used_at && t->created_at > now - RESET_EVERY_MS)
+        /* a new user's invite (made just before the user: users.c) is not a reset link, so
+         * it does not count, as in Unleash */
+        if (t->user_id == u->id && !t->used_at && t->created_at > now - RESET_EVERY_MS &&
+            t->created_at > u->created_at)
             return lt_write_fail(w, 429, "RateLimitError",
                                  "You can only send one new reset password email per minute, "
                                  "per user. Please try again later.");
     }
     c->token.user_id = u->id;
-    c->token.created_by = c->who->name;
-    c->token.created_at = now;
-    c->token.expires_at = now + RESET_TTL_MS;
     char data[64];
     snprintf(data, sizeof(data), "{\"id\":%lld}", (long long)u->id);
     lt_event_t ev = lt_admin_event(c->who, "user-password-reset-link-created");
@@ -69,29 +96,18 @@ static void api_reset_link(lt_req_t *r, const lt_params_t *p)
         return;
     }
     link_ctx_t c = {.who = &ac->who, .email = email, .token = {.user_id = 0}};
-    uint8_t raw[SECRET_BYTES];
-    randombytes_buf(raw, sizeof(raw));
-    char secret[2 * SECRET_BYTES + 1];
-    sodium_bin2hex(secret, sizeof(secret), raw, sizeof(raw));
-    lt_sha256(secret, strlen(secret), c.token.digest);
+    char secret[LT_ADM_RESET_SECRET_LEN];
+    lt_adm_reset_token_new(&c.token, secret, &ac->who);
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, do_reset_link, &w) == LT_OK) {
-        lt_str_t host = lt_req_header(r, "Host");
         lt_buf_t b;
         lt_buf_init(&b, 0);
         lt_buf_puts(&b, "{\"resetPasswordUrl\":");
-        lt_buf_t url;
-        lt_buf_init(&url, 0);
-        lt_buf_printf(&url, "%s://%.*s%s/reset-password?token=%s", lt_req_https(r) ? "https" : "http",
-                      (int)host.len, host.ptr ? host.ptr : "", lt_ui_base_path(), secret);
-        lt_json_str(&b, url.ptr, url.len);
-        sodium_memzero(url.ptr, url.len);
-        lt_buf_dispose(&url);
+        lt_adm_write_reset_url(&b, r, "/reset-password", secret);
         lt_buf_putc(&b, '}');
         lt_adm_reply(r, 200, &b);
     }
     sodium_memzero(secret, sizeof(secret));
-    sodium_memzero(raw, sizeof(raw));
 }
 
 /* The token of secret and its user when the token can still be used, else NULL after Unleash's

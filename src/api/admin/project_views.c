@@ -1,7 +1,8 @@
 /*
  * project_views.c: the read-only views of one project that Unleash's admin UI shows on a
  * project's page: GET .../overview (the project, its environments, stats and flag-type
- * counts), .../health-report (the same with its flags and stale counts), .../insights,
+ * counts), .../health-report (the same with its flags and stale counts), .../insights and
+ * .../dora (the lead time to production, from the lifecycle stages),
  * .../status (resources, health, stale flags) and .../flag-creators (from the feature-created
  * events); and the caller's personal dashboard (their projects, the flags they created, one
  * project's latest events). From the request's snapshot, but creators and events, read from the
@@ -181,8 +182,66 @@ static void overview(lt_req_t *r, const lt_params_t *p)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
-/* GET .../insights: stats, health, flag types and members; lead times (DORA) and the
- * members' change over a month need history latch does not keep (0, none). */
+/*
+ * Unleash's DORA lead time of a project, {projectAverage, features[{name, timeToProduction}]}:
+ * for each release flag of the project (archived ones too) that went live, the whole days from
+ * its initial stage (its creation when it has none) to its first live stage; the average of
+ * those rounded to one decimal, 0.1 when that is 0, 0 when no flag went live (as Unleash).
+ */
+static void write_dora(lt_buf_t *b, const lt_dataset_t *d, const char *project)
+{
+    int64_t sum = 0;
+    size_t n = 0;
+    lt_buf_puts(b, "{\"features\":[");
+    for (size_t i = 0; i < d->n_features; i++) {
+        const lt_feature_t *f = &d->features[i];
+        if (strcmp(f->project, project) != 0 || !f->type || strcmp(f->type, "release") != 0)
+            continue;
+        size_t start;
+        size_t ns = lt_dataset_stages(d, f->name, &start);
+        int64_t created = f->created_at, live = 0;
+        for (size_t k = 0; k < ns && !live; k++) {
+            const lt_stage_t *st = &d->stages[start + k];
+            if (strcmp(st->stage, "initial") == 0)
+                created = st->entered_at;
+            else if (strcmp(st->stage, "live") == 0)
+                live = st->entered_at;
+        }
+        if (!live || !created || live <= created)
+            continue;
+        int64_t days = (live - created) / 86400000;
+        lt_buf_printf(b, "%s{\"name\":", n ? "," : "");
+        lt_json_cstr(b, f->name);
+        lt_buf_printf(b, ",\"timeToProduction\":%lld}", (long long)days);
+        sum += days;
+        n++;
+    }
+    /* Number(avg.toFixed(1)) || 0.1 */
+    long long tenths = n ? (long long)(((double)sum / (double)n) * 10.0 + 0.5) : 0;
+    if (n && tenths == 0)
+        tenths = 1;
+    if (tenths % 10 == 0)
+        lt_buf_printf(b, "],\"projectAverage\":%lld}", tenths / 10);
+    else
+        lt_buf_printf(b, "],\"projectAverage\":%lld.%lld}", tenths / 10, tenths % 10);
+}
+
+/* GET .../dora: the project's DORA lead time (write_dora); Unleash deprecates it for the
+ * insights' leadTime, which is the same. */
+static void dora(lt_req_t *r, const lt_params_t *p)
+{
+    const lt_dataset_t *d = &lt_req_snapshot(r)->data;
+    const lt_project_t *proj = path_project(r, d, p);
+    if (!proj)
+        return;
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    write_dora(&b, d, proj->id);
+    lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
+}
+
+/* GET .../insights: stats, health, flag types, lead time (DORA) and members; the members'
+ * change over a month needs history latch does not keep (0). */
 static void insights(lt_req_t *r, const lt_params_t *p)
 {
     const lt_dataset_t *d = &lt_req_snapshot(r)->data;
@@ -195,9 +254,10 @@ static void insights(lt_req_t *r, const lt_params_t *p)
     lt_buf_puts(&b, "{\"stats\":" PROJECT_STATS_NONE);
     lt_buf_printf(&b,
                   ",\"health\":{\"rating\":%d,\"activeCount\":%zu,\"potentiallyStaleCount\":0,"
-                  "\"staleCount\":%zu},\"leadTime\":{\"projectAverage\":0,\"features\":[]},"
-                  "\"featureTypeCounts\":",
+                  "\"staleCount\":%zu},\"leadTime\":",
                   project_health(&c), c.live - c.stale, c.stale);
+    write_dora(&b, d, proj->id);
+    lt_buf_puts(&b, ",\"featureTypeCounts\":");
     write_type_counts(&b, d, proj->id);
     lt_buf_printf(&b, ",\"members\":{\"currentMembers\":%zu,\"change\":0}}",
                   project_members(d, proj->id));
@@ -487,6 +547,7 @@ const lt_route_t lt_routes_admin_project_views[] = {
     ROUTE(LT_GET, "/api/admin/projects/:projectId/status", status, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/health-report", health_report, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/insights", insights, LT_AUTHENTICATED),
+    ROUTE(LT_GET, "/api/admin/projects/:projectId/dora", dora, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/projects/:projectId/flag-creators", flag_creators, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/flag-creators", flag_creators, LT_AUTHENTICATED, .op = 1),
     ROUTE(LT_GET, "/api/admin/personal-dashboard", personal_dashboard, LT_AUTHENTICATED),

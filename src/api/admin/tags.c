@@ -1,7 +1,8 @@
 /*
  * tags.c: the admin API for the tags of a flag: list, add one, add and remove several, remove
  * one; tags on several flags at once (a project's flags; one tag off every flag); and the tags
- * over every flag (GET /api/admin/tags, by type, one). The tag types they
+ * over every flag (GET /api/admin/tags, by type, one), with the tags created on no flag
+ * (POST /api/admin/tags). The tag types they
  * name are tag_types.c's.
  */
 #include <stdio.h>
@@ -168,8 +169,8 @@ static void api_tag_delete(lt_req_t *r, const lt_params_t *p)
 
 /* ---------- tags across flags: several flags' tags in one transaction ---------- */
 
-/* DELETE /api/admin/tags/:type/:value: the tag off every flag that has it, with one
- * tag-deleted event (none when no flag has it). */
+/* DELETE /api/admin/tags/:type/:value: the tag gone, created on its own or off every flag
+ * that has it, with one tag-deleted event (none when it is nowhere). */
 static int do_tag_delete_everywhere(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
 {
     lt_adm_wctx_t *c = w->ctx;
@@ -180,7 +181,11 @@ static int do_tag_delete_everywhere(lt_store_t *s, lt_snapshot_t *snap, lt_write
     for (size_t i = 0; i < d->n_tags; i++)
         if (strcmp(d->tags[i].type, gone.type) == 0 && strcmp(d->tags[i].value, gone.value) == 0)
             lt_adm_set_add(features, &n_features, d->tags[i].feature);
-    if (!n_features)
+    bool created = false;
+    for (size_t i = 0; i < d->n_created_tags && !created; i++)
+        created = strcmp(d->created_tags[i].type, gone.type) == 0 &&
+                  strcmp(d->created_tags[i].value, gone.value) == 0;
+    if (!n_features && !created)
         return LT_OK;
     lt_tag_t *keep = lt_arena_calloc(c->a, d->n_tags + 1, sizeof(*keep));
     size_t n_keep = 0;
@@ -194,8 +199,54 @@ static int do_tag_delete_everywhere(lt_store_t *s, lt_snapshot_t *snap, lt_write
     }
     lt_event_t ev = lt_admin_event(&c->who, "tag-deleted");
     ev.pre_data = tag_json(c->a, &gone);
-    return lt_store_tags_replace(s, features, n_features, keep, n_keep, &ev, 1);
+    return lt_store_tag_delete(s, &gone, features, n_features, keep, n_keep, &ev);
 }
+
+/* POST /api/admin/tags {type?, value}: a tag on no flag, with a tag-created event; 409 when
+ * the tag exists (created, or on a flag), as Unleash. The value is trimmed first. */
+static int do_tag_create(lt_store_t *s, lt_snapshot_t *snap, lt_write_t *w)
+{
+    lt_adm_wctx_t *c = w->ctx;
+    const lt_dataset_t *d = &snap->data;
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(c->body, "value");
+    if (!cJSON_IsString(value))
+        return lt_write_bad_body(w, "/body/value", LT_ADM_REQUIRED, "value");
+    cJSON *one = cJSON_CreateArray();
+    cJSON *copy = cJSON_Duplicate(c->body, true);
+    cJSON_AddItemToArray(one, copy);
+    const char *v = value->valuestring, *end = v + strlen(v);
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+        v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        copy, "value", cJSON_CreateString(lt_arena_strndup(c->a, v, (size_t)(end - v))));
+    lt_tag_t *t;
+    size_t n;
+    int rc = lt_adm_parse_tags(c, d, one, NULL, &t, &n, w);
+    cJSON_Delete(one);
+    if (rc != LT_OK)
+        return LT_EINVAL;
+    bool exists = false;
+    for (size_t i = 0; i < d->n_tags && !exists; i++)
+        exists = strcmp(d->tags[i].type, t->type) == 0 && strcmp(d->tags[i].value, t->value) == 0;
+    if (exists)
+        return lt_write_fail(w, 409, "NameExistsError", "A tag of type %s and value %s already exists",
+                             t->type, t->value);
+    lt_event_t ev = lt_admin_event(&c->who, "tag-created");
+    ev.data = tag_json(c->a, t);
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_printf(&b, "{\"version\":1,\"tag\":%s}", ev.data);
+    c->reply = lt_adm_buf_arena(c->a, &b);
+    rc = lt_store_tag_create(s, t, &ev);
+    if (rc == LT_EINVAL)
+        return lt_write_fail(w, 409, "NameExistsError", "A tag of type %s and value %s already exists",
+                             t->type, t->value);
+    return rc;
+}
+
+LT_ADM_WRITE(api_tag_create, do_tag_create, 201, .reply = NULL)
 
 static void api_tag_delete_everywhere(lt_req_t *r, const lt_params_t *p)
 {
@@ -281,7 +332,7 @@ LT_ADM_WRITE(api_project_tags, do_project_tags, 200, .reply = NULL)
 
 /* ---------- tags across flags: GET /api/admin/tags[/:type[/:value]] ---------- */
 
-/* The distinct tags on any flag (latch keeps a tag only on the flags that carry it), of type
+/* The distinct tags, created on their own or on any flag, of type
  * (NULL: any) and value (NULL: any), sorted by type then value, in the request's arena; *n
  * gets how many. */
 static int tag_cmp(const void *pa, const void *pb)
@@ -294,10 +345,10 @@ static int tag_cmp(const void *pa, const void *pb)
 static const lt_tag_t **distinct_tags(lt_req_t *r, const lt_dataset_t *d, const char *type,
                                       const char *value, size_t *n)
 {
-    const lt_tag_t **all = lt_arena_calloc(lt_req_arena(r), d->n_tags + 1, sizeof(*all));
-    size_t k = 0;
-    for (size_t i = 0; i < d->n_tags; i++) {
-        const lt_tag_t *t = &d->tags[i];
+    size_t cap = d->n_tags + d->n_created_tags + 1, k = 0;
+    const lt_tag_t **all = lt_arena_calloc(lt_req_arena(r), cap, sizeof(*all));
+    for (size_t i = 0; i < d->n_tags + d->n_created_tags; i++) {
+        const lt_tag_t *t = i < d->n_tags ? &d->tags[i] : &d->created_tags[i - d->n_tags];
         if ((!type || strcmp(t->type, type) == 0) && (!value || strcmp(t->value, value) == 0))
             all[k++] = t;
     }
@@ -353,6 +404,7 @@ static void api_tags_all(lt_req_t *r, const lt_params_t *p)
 
 const lt_route_t lt_routes_admin_tags[] = {
     ROUTE(LT_GET, "/api/admin/tags", api_tags_all, LT_AUTHENTICATED),
+    ROUTE(LT_POST, "/api/admin/tags", api_tag_create, LT_PERM("UPDATE_FEATURE"), LT_JSON_OBJECT),
     ROUTE(LT_GET, "/api/admin/tags/:type", api_tags_all, LT_AUTHENTICATED),
     ROUTE(LT_GET, "/api/admin/tags/:type/:value", api_tags_all, LT_AUTHENTICATED),
     ROUTE(LT_DELETE, "/api/admin/tags/:type/:value", api_tag_delete_everywhere,

@@ -950,6 +950,92 @@ static void edge_validate(lt_req_t *r, const lt_params_t *params)
     lt_reply_buf(r, 200, LT_JSON_TYPE, &b);
 }
 
+/* Unleash's answer to an issue-token request it refuses: 401 {"error": why}. */
+static void issue_refused(lt_req_t *r, const char *why)
+{
+    lt_buf_t b;
+    lt_buf_init(&b, 0);
+    lt_buf_puts(&b, "{\"error\":");
+    lt_json_cstr(&b, why);
+    lt_buf_putc(&b, '}');
+    lt_reply_buf(r, 401, LT_JSON_TYPE, &b);
+}
+
+/* "HMAC <client id>:<signature>", as Unleash matches it (^HMAC ([^:]+):(.+)$). */
+static bool hmac_header_ok(lt_str_t h)
+{
+    if (h.len < 8 || memcmp(h.ptr, "HMAC ", 5) != 0)
+        return false;
+    size_t i = 5;
+    while (i < h.len && h.ptr[i] != ':' && h.ptr[i] != '\n')
+        i++;
+    if (i == 5 || i >= h.len || h.ptr[i] != ':' || i + 1 >= h.len)
+        return false;
+    for (size_t k = i + 1; k < h.len; k++)
+        if (h.ptr[k] == '\n' || h.ptr[k] == '\r')
+            return false;
+    return true;
+}
+
+#define ISSUE_MAX 1000          /* token requests in one body */
+#define ISSUE_LIFETIME 300000   /* ms a signed request stays fresh, as Unleash */
+
+/*
+ * POST /edge/issue-token {tokens: [{environment, projects}]}: Unleash's token issuing for an
+ * Edge that signs its request with HMAC under a client secret the server was started with
+ * (Unleash's EDGE_CLIENT_SECRET and EDGE_MASTER_KEY). latch has no such client, so it answers
+ * as Unleash's open build does without one: the body checked (400), then the signature's
+ * headers (401 with Unleash's reasons), then "Unknown client"; nothing is written.
+ */
+static void edge_issue_token(lt_req_t *r, const lt_params_t *params)
+{
+    LT_UNUSED(params);
+    const cJSON *tokens = cJSON_GetObjectItemCaseSensitive(lt_adm_ctx(r)->body, "tokens");
+    if (!tokens) {
+        lt_adm_reply_bad_body(r, "/body/tokens", LT_ADM_REQUIRED, "tokens");
+        return;
+    }
+    if (!cJSON_IsArray(tokens) || cJSON_GetArraySize(tokens) > ISSUE_MAX) {
+        lt_adm_reply_bad_body(r, "/body/tokens", "The `tokens` property must be an array of at most %d items.",
+                              ISSUE_MAX);
+        return;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, tokens)
+    {
+        const cJSON *env = cJSON_GetObjectItemCaseSensitive(it, "environment");
+        const cJSON *projects = cJSON_GetObjectItemCaseSensitive(it, "projects");
+        bool ok = cJSON_IsObject(it) && cJSON_IsString(env) && cJSON_IsArray(projects);
+        const cJSON *m;
+        for (m = ok ? it->child : NULL; m && ok; m = m->next)
+            ok = strcmp(m->string, "environment") == 0 || strcmp(m->string, "projects") == 0;
+        for (m = ok ? projects->child : NULL; m && ok; m = m->next)
+            ok = cJSON_IsString(m);
+        if (!ok) {
+            lt_adm_reply_bad_body(r, "/body/tokens",
+                                  "Each item of `tokens` must be {environment: string, projects: "
+                                  "string[]}.");
+            return;
+        }
+    }
+    if (!hmac_header_ok(lt_req_header(r, "authorization"))) {
+        issue_refused(r, "Missing HMAC authorization header");
+        return;
+    }
+    lt_str_t ts = lt_req_header(r, "x-timestamp");
+    if (!ts.len || !lt_req_header(r, "x-nonce").len || !lt_req_header(r, "content-sha256").len) {
+        issue_refused(r, "Missing content headers");
+        return;
+    }
+    int64_t at;
+    int64_t age = lt_time_parse(ts.ptr, ts.len, &at) == LT_OK ? lt_now_ms() - at : 0;
+    if (age > ISSUE_LIFETIME || age < -ISSUE_LIFETIME) { /* an unreadable time is not stale */
+        issue_refused(r, "Stale request");
+        return;
+    }
+    issue_refused(r, "Unknown client");
+}
+
 #define ROUTE LT_ADM_ROUTE
 #define TOKEN_OP(o) LT_AUTHORIZE(authorize_token_op), .op = (o)
 
@@ -978,5 +1064,7 @@ const lt_route_t lt_routes_admin_tokens[] = {
           LT_PERM("DELETE_PROJECT_API_TOKEN"), LT_IN_PROJECT),
     /* public: it answers only what the caller already holds (the secrets it presents) */
     ROUTE(LT_POST, "/edge/validate", edge_validate, LT_PUBLIC, LT_JSON_OBJECT),
+    /* public as in Unleash: the request's HMAC signature is its credential */
+    ROUTE(LT_POST, "/edge/issue-token", edge_issue_token, LT_PUBLIC, LT_JSON_OBJECT),
     {0},
 };

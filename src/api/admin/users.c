@@ -66,7 +66,9 @@ const lt_user_t *lt_adm_user_now(int64_t id, lt_snapshot_t **out)
     return u;
 }
 
-static void reply_user(lt_req_t *r, int status, int64_t id)
+/* The user of id; a new one's (invite: its link's secret) with Unleash's inviteLink and
+ * emailSent (false: latch sends no e-mail). */
+static void reply_user_invited(lt_req_t *r, int status, int64_t id, const char *invite)
 {
     lt_snapshot_t *s;
     const lt_user_t *u = lt_adm_user_now(id, &s);
@@ -79,7 +81,18 @@ static void reply_user(lt_req_t *r, int status, int64_t id)
     lt_buf_init(&b, 0);
     lt_adm_write_user(&b, u, 0);
     lt_snapshot_release(s);
+    if (invite) {
+        b.len--; /* reopen the object */
+        lt_buf_puts(&b, ",\"inviteLink\":");
+        lt_adm_write_reset_url(&b, r, "/new-user", invite);
+        lt_buf_puts(&b, ",\"emailSent\":false}");
+    }
     lt_reply_buf(r, status, LT_JSON_TYPE, &b);
+}
+
+static void reply_user(lt_req_t *r, int status, int64_t id)
+{
+    reply_user_invited(r, status, id, NULL);
 }
 
 /* ---------- user admin ---------- */
@@ -155,6 +168,7 @@ typedef struct {
     const cJSON *root_role; /* from the body, or NULL */
     const char *hash;       /* new password hash, or NULL */
     lt_user_change_t change;
+    lt_reset_token_t *invite; /* a new user's invite-link token, or NULL */
     int64_t out_id;
 } user_write_t;
 
@@ -173,7 +187,10 @@ static int user_put_fn(lt_store_t *store, lt_snapshot_t *snap, lt_write_t *w)
                                  "rootRole must name a root role (Admin, Editor, Viewer or a "
                                  "root-custom role) by id or name.");
     }
-    int rc = lt_user_put(store, &snap->data, &c->user, c->hash, c->change, c->who, &c->out_id);
+    int rc = c->invite ? lt_user_create_invited(store, &snap->data, &c->user, c->hash, c->invite,
+                                                c->who, &c->out_id)
+                       : lt_user_put(store, &snap->data, &c->user, c->hash, c->change, c->who,
+                                     &c->out_id);
     if (rc == LT_EINVAL)
         return lt_write_fail(w, 409, "NameExistsError", "User already exists");
     return rc;
@@ -252,9 +269,16 @@ static void user_create(lt_req_t *r, const lt_params_t *params)
                            "The password must be at most 1024 characters long.");
         goto done;
     }
+    /* as Unleash: every new user gets an invite link (a password-reset token, opening
+     * /new-user), made in the user's transaction; no e-mail is sent */
+    lt_reset_token_t invite;
+    char secret[LT_ADM_RESET_SECRET_LEN];
+    lt_adm_reset_token_new(&invite, secret, p);
+    c.invite = &invite;
     lt_write_t w = {.ctx = &c};
     if (lt_admin_write(r, user_put_fn, &w) == LT_OK)
-        reply_user(r, 201, c.out_id);
+        reply_user_invited(r, 201, c.out_id, secret);
+    sodium_memzero(secret, sizeof(secret));
 done:
     if (password)
         sodium_memzero((void *)(uintptr_t)password, strlen(password));

@@ -227,6 +227,9 @@ const char *const lt_pg_migrations[] = {
     "  secret " T " NOT NULL REFERENCES signup_tokens(secret) ON DELETE CASCADE,"
     "  user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (secret, user_id));",
+    /* 17: tags on no flag (POST /api/admin/tags; a flag's tags stay in feature_tags) */
+    "CREATE TABLE tags (type " T " NOT NULL, value " T " NOT NULL, created_at BIGINT NOT NULL,"
+    "  PRIMARY KEY (type, value));",
 };
 
 const size_t lt_pg_n_migrations = sizeof(lt_pg_migrations) / sizeof(*lt_pg_migrations);

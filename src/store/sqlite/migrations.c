@@ -219,6 +219,9 @@ const char *const lt_sqlite_migrations[] = {
     "  secret TEXT NOT NULL REFERENCES signup_tokens(secret) ON DELETE CASCADE,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  PRIMARY KEY (secret, user_id));",
+    /* 17: tags on no flag (POST /api/admin/tags; a flag's tags stay in feature_tags) */
+    "CREATE TABLE tags (type TEXT NOT NULL, value TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (type, value));",
 };
 
 const size_t lt_sqlite_n_migrations = sizeof(lt_sqlite_migrations) / sizeof(*lt_sqlite_migrations);
